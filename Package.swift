@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "handover",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "handover", targets: ["handover"]),
+        .library(name: "HandoverCore", targets: ["HandoverCore"]),
+        .library(name: "HandoverStore", targets: ["HandoverStore"]),
+        .library(name: "HandoverServer", targets: ["HandoverServer"]),
+        .library(name: "HandoverClient", targets: ["HandoverClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
+        .target(
+            name: "HandoverCore",
+            resources: [.copy("Templates")]
+        ),
+        // Storage: one SQLKit implementation for SQLite and PostgreSQL, numbered migrations.
+        .target(
+            name: "HandoverStore",
+            dependencies: [
+                "HandoverCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP: JSON API, auth, wiring.
+        .target(
+            name: "HandoverServer",
+            dependencies: [
+                "HandoverCore",
+                "HandoverStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.json")]
+        ),
+        // The HTTP client the CLI (and the benchmark) talk to the server with.
+        .target(
+            name: "HandoverClient",
+            dependencies: [
+                "HandoverCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // Thin executable: serve, admin, client commands, bench.
+        .executableTarget(
+            name: "handover",
+            dependencies: [
+                "HandoverCore",
+                "HandoverStore",
+                "HandoverServer",
+                "HandoverClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "HandoverTestSupport",
+            dependencies: ["HandoverCore", "HandoverStore"],
+            path: "Tests/HandoverTestSupport"
+        ),
+        .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore"]),
+        .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
+        .testTarget(
+            name: "HandoverServerTests",
+            dependencies: [
+                "HandoverServer", "HandoverTestSupport", "HandoverClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

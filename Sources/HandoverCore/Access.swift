@@ -1,0 +1,50 @@
+import Foundation
+
+/// Who may see and change what. Pure rules; every endpoint asks these before answering.
+public enum Access {
+    /// A handover is visible to its parties, their managers, admins and auditors of its organization.
+    public static func canView(_ handover: Handover, parties: Parties, viewer: Member) -> Bool {
+        guard viewer.organizationID == handover.organizationID else { return false }
+        switch viewer.role {
+        case .admin, .auditor: return true
+        case .manager, .member:
+            return viewer.id == handover.transferorID || viewer.id == handover.recipientID || parties.isManaged(by: viewer)
+        }
+    }
+
+    /// Content is written by the transferor while the handover is a draft.
+    public static func canEditContent(_ handover: Handover, editor: Member) -> Bool {
+        editor.id == handover.transferorID && handover.state == .draft && editor.role != .auditor
+    }
+
+    /// A handover of an account is begun by its owner, the owner's manager, or an admin.
+    public static func canBeginHandover(of account: Account, owner: Member, actor: Member) -> Bool {
+        guard actor.organizationID == account.organizationID else { return false }
+        switch actor.role {
+        case .admin: return true
+        case .auditor: return false
+        case .manager: return actor.id == account.ownerID || owner.managerID == actor.id
+        case .member: return actor.id == account.ownerID
+        }
+    }
+
+    /// Accounts are created by anyone but auditors; only admins and managers name another owner.
+    public static func canCreateAccount(ownerID: String, actor: Member) -> Bool {
+        switch actor.role {
+        case .admin, .manager: true
+        case .member: ownerID == actor.id
+        case .auditor: false
+        }
+    }
+
+    /// An account's profile is kept by its owner, the owner's manager, or an admin.
+    public static func canEditAccount(_ account: Account, owner: Member, actor: Member) -> Bool {
+        guard actor.organizationID == account.organizationID else { return false }
+        switch actor.role {
+        case .admin: return true
+        case .auditor: return false
+        case .manager: return actor.id == account.ownerID || owner.managerID == actor.id
+        case .member: return actor.id == account.ownerID
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Why a domain operation was refused. Mapped to HTTP problem details and CLI messages at the edge.
+public enum HandoverError: Error, Sendable, Hashable {
+    /// The event does not apply in the handover's state.
+    case invalidTransition(from: HandoverState, event: String)
+    /// The actor may see the handover but may not do this.
+    case notPermitted(action: String, reason: String)
+    /// Submission is blocked by these lint findings.
+    case lintBlocked(LintReport)
+    /// Input that cannot be accepted, field by field.
+    case invalid([Problem])
+    /// The account changed owner since the handover began.
+    case accountOwnerChanged
+
+    public var message: String {
+        switch self {
+        case .invalidTransition(let from, let event):
+            "A \(from.rawValue) handover cannot \(event)."
+        case .notPermitted(let action, let reason):
+            "You may not \(action): \(reason)."
+        case .lintBlocked(let report):
+            "The handover is not ready to submit: \(report.findings.filter { $0.severity == .error }.count) finding(s) must be fixed first."
+        case .invalid(let problems):
+            problems.count == 1 ? "Invalid input: \(problems[0])." : "Invalid input: \(problems.count) problems."
+        case .accountOwnerChanged:
+            "The account's owner changed since this handover began; cancel it and start a new one."
+        }
+    }
+}

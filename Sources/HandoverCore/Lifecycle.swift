@@ -1,0 +1,137 @@
+import Foundation
+
+/// The people a handover is between, as the lifecycle and access rules need them.
+public struct Parties: Sendable, Hashable {
+    public var transferor: Member
+    public var recipient: Member
+
+    public init(transferor: Member, recipient: Member) {
+        self.transferor = transferor
+        self.recipient = recipient
+    }
+
+    /// Whether `member` manages either party.
+    public func isManaged(by member: Member) -> Bool {
+        member.role == .manager && (transferor.managerID == member.id || recipient.managerID == member.id)
+    }
+}
+
+/// The result of a transition: the next handover and the record of the step.
+public struct Transition: Sendable, Hashable {
+    public var handover: Handover
+    public var record: HandoverEventRecord
+    /// Set when the transition moves the account to a new owner.
+    public var newOwnerID: String?
+}
+
+/// The handover lifecycle as one pure function of (handover, event, actor, time).
+///
+/// `draft → submitted → acknowledged → completed → verified → closed`, with
+/// `submitted → returned → draft` and `cancelled` from any open state. It never performs I/O
+/// and never returns a half-changed handover: either the next state or a typed error.
+public enum Lifecycle {
+    /// The shortest synthesis we accept: a restatement, not a click-through "ok".
+    public static let minimumSynthesisLength = 20
+
+    public static func apply(
+        _ event: HandoverEvent,
+        to handover: Handover,
+        by actor: Member,
+        parties: Parties,
+        template: Template,
+        account: Account,
+        eventID: String,
+        at now: Date
+    ) throws(HandoverError) -> Transition {
+        let from = handover.state
+        var next = handover
+        var note: String?
+        var newOwnerID: String?
+        let isTransferor = actor.id == handover.transferorID
+        let isRecipient = actor.id == handover.recipientID
+        let isSteward = actor.role == .admin || parties.isManaged(by: actor)
+
+        func require(_ allowed: Bool, _ action: String, _ reason: String) throws(HandoverError) {
+            if !allowed { throw .notPermitted(action: action, reason: reason) }
+        }
+        func requireState(_ states: HandoverState...) throws(HandoverError) {
+            if !states.contains(from) { throw .invalidTransition(from: from, event: event.name) }
+        }
+        if actor.role == .auditor { throw .notPermitted(action: event.name, reason: "auditors have read-only access") }
+
+        switch event {
+        case .submit:
+            try requireState(.draft)
+            try require(isTransferor, "submit", "only the transferor submits a handover")
+            let report = Lint.report(content: handover.content, template: template, account: account, now: now)
+            if report.blocksSubmission { throw .lintBlocked(report) }
+            next.state = .submitted
+            next.submittedAt = now
+            next.returnReason = nil
+
+        case .returnToTransferor(let reason):
+            try requireState(.submitted)
+            try require(isRecipient, "return", "only the recipient returns a handover")
+            let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            if reason.isEmpty { throw .invalid([Problem(path: "reason", message: "say what is missing, so the transferor can fix it")]) }
+            next.state = .returned
+            next.returnReason = reason
+            note = reason
+
+        case .revise:
+            try requireState(.returned)
+            try require(isTransferor, "revise", "only the transferor revises a handover")
+            next.state = .draft
+
+        case .acknowledge(let synthesis):
+            try requireState(.submitted)
+            try require(isRecipient, "acknowledge", "only the recipient acknowledges a handover")
+            let synthesis = synthesis.trimmingCharacters(in: .whitespacesAndNewlines)
+            if synthesis.count < minimumSynthesisLength {
+                throw .invalid([Problem(path: "synthesis", message: "restate the handover in your own words (at least \(minimumSynthesisLength) characters): \(template.synthesisPrompt)")])
+            }
+            if CredentialDetector.firstMatch(in: synthesis) != nil {
+                throw .invalid([Problem(path: "synthesis", message: "looks like it contains a credential; never write credentials in plain text")])
+            }
+            next.state = .acknowledged
+            next.synthesis = synthesis
+            next.acknowledgedAt = now
+
+        case .complete:
+            try requireState(.acknowledged)
+            try require(isTransferor || isRecipient || isSteward, "complete", "only the parties, their managers or an admin complete a handover")
+            if account.ownerID != handover.transferorID { throw .accountOwnerChanged }
+            next.state = .completed
+            next.completedAt = now
+            newOwnerID = handover.recipientID
+
+        case .verify(let verifyNote):
+            try requireState(.completed)
+            try require(isSteward, "verify", "only a manager of the parties or an admin verifies a handover")
+            next.state = .verified
+            note = verifyNote?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+
+        case .close:
+            try requireState(.verified)
+            try require(isSteward, "close", "only a manager of the parties or an admin closes a handover")
+            next.state = .closed
+
+        case .cancel(let reason):
+            guard from.isOpen else { throw .invalidTransition(from: from, event: event.name) }
+            try require(isTransferor || isSteward, "cancel", "only the transferor, their manager or an admin cancels a handover")
+            next.state = .cancelled
+            note = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        }
+
+        next.version = handover.version + 1
+        next.updatedAt = now
+        let record = HandoverEventRecord(id: eventID, handoverID: handover.id, organizationID: handover.organizationID,
+                                         actorID: actor.id, event: event.name, fromState: from, toState: next.state,
+                                         note: note, at: now)
+        return Transition(handover: next, record: record, newOwnerID: newOwnerID)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// A versioned, declarative form: sections of typed fields with guidance, the sign-offs
+/// completion needs, and the rules lint applies. Built-ins ship as JSON resources;
+/// organizations add their own.
+public struct Template: Sendable, Hashable, Codable {
+    public var key: String
+    public var version: Int
+    public var name: String
+    public var summary: String
+    public var accountKinds: [AccountKind]
+    public var requiredSignoffs: [SignoffRole]
+    /// What the recipient is asked to restate in their own words when acknowledging.
+    public var synthesisPrompt: String
+    public var rules: TemplateRules
+    public var sections: [TemplateSection]
+
+    public init(key: String, version: Int, name: String, summary: String, accountKinds: [AccountKind],
+                requiredSignoffs: [SignoffRole] = [.transferor, .recipient], synthesisPrompt: String,
+                rules: TemplateRules = TemplateRules(), sections: [TemplateSection]) {
+        self.key = key
+        self.version = version
+        self.name = name
+        self.summary = summary
+        self.accountKinds = accountKinds
+        self.requiredSignoffs = requiredSignoffs
+        self.synthesisPrompt = synthesisPrompt
+        self.rules = rules
+        self.sections = sections
+    }
+
+    /// Every field with its content path (`section.field`).
+    public var fieldsWithPaths: [(path: String, field: TemplateField)] {
+        sections.flatMap { section in section.fields.map { (path: "\(section.id).\($0.id)", field: $0) } }
+    }
+
+    public func field(at path: String) -> TemplateField? {
+        fieldsWithPaths.first { $0.path == path }?.field
+    }
+}
+
+/// Who must sign before a handover can complete.
+public enum SignoffRole: String, Sendable, Hashable, Codable, CaseIterable {
+    case transferor, recipient, manager
+}
+
+public struct TemplateRules: Sendable, Hashable, Codable {
+    /// Warn when the account's profile has not been updated for this many days.
+    public var profileStaleDays: Int?
+    /// Customer accounts must carry a renewal date.
+    public var requireRenewalDate: Bool
+
+    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false) {
+        self.profileStaleDays = profileStaleDays
+        self.requireRenewalDate = requireRenewalDate
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        profileStaleDays = try c.decodeIfPresent(Int.self, forKey: .profileStaleDays)
+        requireRenewalDate = try c.decodeIfPresent(Bool.self, forKey: .requireRenewalDate) ?? false
+    }
+}
+
+public struct TemplateSection: Sendable, Hashable, Codable {
+    public var id: String
+    public var title: String
+    /// What to write here and why it matters to the recipient.
+    public var guidance: String
+    public var fields: [TemplateField]
+
+    public init(id: String, title: String, guidance: String, fields: [TemplateField]) {
+        self.id = id
+        self.title = title
+        self.guidance = guidance
+        self.fields = fields
+    }
+}
+
+public struct TemplateField: Sendable, Hashable, Codable {
+    public var id: String
+    public var label: String
+    public var type: FieldType
+    public var required: Bool
+    public var guidance: String
+    /// The entries of a checklist field.
+    public var options: [String]?
+
+    public init(id: String, label: String, type: FieldType, required: Bool = false, guidance: String, options: [String]? = nil) {
+        self.id = id
+        self.label = label
+        self.type = type
+        self.required = required
+        self.guidance = guidance
+        self.options = options
+    }
+}
+
+/// The shape of a field's value in handover content.
+public enum FieldType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// One line of text.
+    case text
+    /// Long text (Markdown).
+    case markdown
+    /// `YYYY-MM-DD`.
+    case date
+    /// `[{name, role, email, phone, preference, notes}]`
+    case contacts
+    /// `[{title, owner, due, status, notes}]`
+    case items
+    /// `[{item, done, note}]`, one entry per option.
+    case checklist
+    /// `[{decision, rationale, date}]`
+    case decisions
+}

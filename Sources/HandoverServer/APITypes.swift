@@ -1,0 +1,95 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+// Request and response bodies of the JSON API. Domain types encode themselves; these add
+// what only the API needs. Documented in openapi.json.
+
+struct LoginRequest: Decodable {
+    var email: String
+    var password: String
+    /// When set, also issue an API token with this name (what `handover login` does).
+    var tokenName: String?
+}
+
+struct LoginResponse: Encodable {
+    var member: Member
+    var expiresAt: Date
+    var token: String?
+    var tokenID: String?
+}
+
+struct CreateOrganizationRequest: Decodable {
+    var name: String
+    var adminEmail: String
+    var adminName: String
+    var adminPassword: String
+}
+
+struct CreateOrganizationResponse: Encodable {
+    var organization: Organization
+    var admin: Member
+}
+
+struct CreateMemberRequest: Decodable {
+    var email: String
+    var name: String
+    var role: Role
+    var managerID: String?
+    var password: String?
+}
+
+struct CreateTokenRequest: Decodable {
+    var name: String
+}
+
+struct CreatedToken: Encodable {
+    var token: APIToken
+    /// Shown once; only its digest is stored.
+    var secret: String
+}
+
+struct CreateAccountRequest: Decodable {
+    var name: String
+    var kind: AccountKind
+    var ownerID: String?
+    var profile: AccountProfile?
+}
+
+struct UpdateAccountRequest: Decodable {
+    var name: String?
+    var profile: AccountProfile?
+}
+
+struct CreateHandoverRequest: Decodable {
+    var accountID: String
+    var recipientID: String
+    var templateKey: String
+    var templateVersion: Int?
+    var content: HandoverContent?
+}
+
+struct EditHandoverRequest: Decodable {
+    /// Fields to set; `null` clears one. Fields not named are kept.
+    var content: HandoverContent
+}
+
+struct ReasonRequest: Decodable {
+    var reason: String?
+}
+
+struct AcknowledgeRequest: Decodable {
+    var synthesis: String
+}
+
+struct NoteRequest: Decodable {
+    var note: String?
+}
+
+struct ListResponse<Item: Encodable>: Encodable {
+    var items: [Item]
+}
+
+struct Health: Encodable {
+    var status: String
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+/// Organizations, members, tokens and logins: used by the API, `handover admin` and the demo.
+public struct AdminService: Sendable {
+    public let store: any HandoverStore
+    public let passwords: Passwords
+
+    public init(store: any HandoverStore, passwords: Passwords = Passwords()) {
+        self.store = store
+        self.passwords = passwords
+    }
+
+    /// Creates an organization and its first admin.
+    public func createOrganization(name: String, adminEmail: String, adminName: String, password: String?) async throws -> (Organization, Member) {
+        var problems: [Problem] = []
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty { problems.append(Problem(path: "name", message: "must not be empty")) }
+        problems += Self.memberProblems(email: adminEmail, name: adminName, password: password, prefix: "admin")
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let now = currentTime()
+        let organization = Organization(id: Secrets.newID(at: now), name: name, createdAt: now)
+        let admin = Member(id: Secrets.newID(at: now), organizationID: organization.id, email: Member.normalizedEmail(adminEmail),
+                           name: adminName.trimmingCharacters(in: .whitespacesAndNewlines), role: .admin, createdAt: now)
+        let hash = try await password.asyncMap(passwords.hash)
+        try await store.createOrganization(organization, firstAdmin: admin, passwordHash: hash)
+        return (organization, admin)
+    }
+
+    /// Adds a member to an organization. `password` nil makes a member who signs in with tokens only.
+    public func createMember(organizationID: String, email: String, name: String, role: Role, managerID: String?, password: String?) async throws -> Member {
+        let problems = Self.memberProblems(email: email, name: name, password: password, prefix: nil)
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let now = currentTime()
+        let member = Member(id: Secrets.newID(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
+                            name: name.trimmingCharacters(in: .whitespacesAndNewlines), role: role, managerID: managerID, createdAt: now)
+        let hash = try await password.asyncMap(passwords.hash)
+        try await store.createMember(member, passwordHash: hash)
+        return member
+    }
+
+    /// Creates an API token for a member; the returned secret is never stored and cannot be shown again.
+    public func createToken(for member: Member, name: String) async throws -> (token: APIToken, secret: String) {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 100 { throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")]) }
+        let now = currentTime()
+        let secret = Secrets.newToken()
+        let token = APIToken(id: Secrets.newID(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)
+        try await store.createToken(token, digest: Secrets.digest(secret))
+        return (token, secret)
+    }
+
+    public enum LoginResult: Sendable {
+        case success(Member)
+        case invalid
+        case throttled(retryAfter: Int)
+    }
+
+    /// Checks a password, throttling repeated failures per email (the count lives in the database,
+    /// so every replica sees it).
+    public func login(email: String, password: String, failuresAllowed: Int, window: TimeInterval) async throws -> LoginResult {
+        let now = currentTime()
+        let failures = try await store.failedLoginAttempts(email: email, since: now.addingTimeInterval(-window))
+        if failures >= failuresAllowed { return .throttled(retryAfter: Int(window)) }
+        guard let found = try await store.login(email: email), let hash = found.passwordHash else {
+            try await passwords.verifyDummy(password)
+            try await store.recordLoginAttempt(email: email, succeeded: false, at: now)
+            return .invalid
+        }
+        let ok = try await passwords.verify(password, hash: hash)
+        try await store.recordLoginAttempt(email: email, succeeded: ok, at: now)
+        return ok ? .success(found.member) : .invalid
+    }
+
+    static func memberProblems(email: String, name: String, password: String?, prefix: String?) -> [Problem] {
+        func path(_ key: String) -> String { prefix.map { "\($0)\(key.prefix(1).uppercased())\(key.dropFirst())" } ?? key }
+        var problems: [Problem] = []
+        if !Member.isPlausibleEmail(Member.normalizedEmail(email)) { problems.append(Problem(path: path("email"), message: "\"\(email)\" is not an email address")) }
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append(Problem(path: path("name"), message: "must not be empty")) }
+        if let password, let weakness = Passwords.weakness(of: password) { problems.append(Problem(path: path("password"), message: weakness)) }
+        return problems
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+/// Seeds a demo organization: members of every role, accounts of several kinds, and handovers
+/// in several states, all made through the same services and lifecycle as real use.
+public enum DemoData {
+    public struct Login: Sendable {
+        public var email: String
+        public var name: String
+        public var role: Role
+        public var password: String
+    }
+
+    /// Demo passwords are fixed so that the printed logins keep working across restarts.
+    /// Never use `--demo` on a server reachable by others.
+    public static let password = "handover-demo"
+
+    public static let people: [(email: String, name: String, role: Role)] = [
+        ("ada@demo.handover.dev", "Ada Admin", .admin),
+        ("maya@demo.handover.dev", "Maya Manager", .manager),
+        ("tom@demo.handover.dev", "Tom Transferor", .member),
+        ("rita@demo.handover.dev", "Rita Recipient", .member),
+        ("aldo@demo.handover.dev", "Aldo Auditor", .auditor),
+    ]
+
+    /// Seeds the demo organization unless it exists; returns the logins either way.
+    @discardableResult
+    public static func seed(store: any HandoverStore, passwords: Passwords = Passwords()) async throws -> [Login] {
+        let logins = people.map { Login(email: $0.email, name: $0.name, role: $0.role, password: password) }
+        if try await store.login(email: people[0].email) != nil { return logins }
+
+        let admin = AdminService(store: store, passwords: passwords)
+        let service = HandoverService(store: store)
+        let (_, ada) = try await admin.createOrganization(name: "Northwind (demo)", adminEmail: people[0].email, adminName: people[0].name, password: password)
+        let maya = try await admin.createMember(organizationID: ada.organizationID, email: people[1].email, name: people[1].name, role: .manager, managerID: nil, password: password)
+        let tom = try await admin.createMember(organizationID: ada.organizationID, email: people[2].email, name: people[2].name, role: .member, managerID: maya.id, password: password)
+        let rita = try await admin.createMember(organizationID: ada.organizationID, email: people[3].email, name: people[3].name, role: .member, managerID: maya.id, password: password)
+        _ = try await admin.createMember(organizationID: ada.organizationID, email: people[4].email, name: people[4].name, role: .auditor, managerID: nil, password: password)
+
+        let today = CalendarDate(currentTime())
+        func date(_ days: Int) -> String { CalendarDate(currentTime().addingTimeInterval(Double(days) * 86_400)).description }
+
+        // A customer account mid-handover, with lint findings left to fix.
+        let acme = try await service.createAccount(name: "Acme Logistics", kind: .customer, ownerID: tom.id, profile: AccountProfile(
+            overview: "Regional freight forwarder, 40 seats on our platform since 2022.",
+            contacts: [Contact(name: "Priya Shah", role: "Head of Operations", email: "priya@acme.example", preference: "Email; calls only for outages")],
+            openItems: [OpenItem(title: "Quarterly business review", owner: "Tom", due: CalendarDate(date(21)))],
+            renewalDate: CalendarDate(date(75)), tags: ["enterprise", "emea"]), by: tom)
+        let draft = try await service.begin(accountID: acme.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
+                                            content: HandoverContent(["overview": ["summary": .string("Acme moves freight across the Benelux; we run their dispatch planning.")],
+                                                                      "renewal": ["renewalDate": .string(date(75))]]), by: tom)
+        _ = draft
+
+        // A customer handover that is complete and waiting for the recipient.
+        let globex = try await service.createAccount(name: "Globex Retail", kind: .customer, ownerID: tom.id, profile: AccountProfile(
+            overview: "Chain of 120 stores; uses our scheduling and payroll modules.", renewalDate: CalendarDate(date(120)), tags: ["retail"]), by: tom)
+        let submitted = try await service.begin(accountID: globex.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
+                                                content: completeCustomerContent(renewal: date(120), due: date(14)), by: tom)
+        _ = try await service.transition(id: submitted.id, event: .submit, expectedVersion: nil, by: tom)
+
+        // A project handed over and completed: its owner has changed.
+        let relaunch = try await service.createAccount(name: "Website relaunch", kind: .project, ownerID: tom.id,
+                                                       profile: AccountProfile(overview: "New public website, launch planned next quarter."), by: tom)
+        let done = try await service.begin(accountID: relaunch.id, recipientID: rita.id, templateKey: "project", templateVersion: nil,
+                                           content: try filledContent(templateKey: "project", due: date(30)), by: tom)
+        _ = try await service.transition(id: done.id, event: .submit, expectedVersion: nil, by: tom)
+        _ = try await service.transition(id: done.id, event: .acknowledge(synthesis: "I own the relaunch now: two deliverables left, launch date fixed, the client wants weekly written updates."), expectedVersion: nil, by: rita)
+        _ = try await service.transition(id: done.id, event: .complete, expectedVersion: nil, by: rita)
+
+        // Accounts of other kinds, not yet handed over.
+        _ = try await service.createAccount(name: "Payroll system admin account", kind: .system, ownerID: rita.id,
+                                            profile: AccountProfile(overview: "Administrator access to the payroll system; quarterly access review."), by: rita)
+        _ = try await service.createAccount(name: "On-call: payments API", kind: .service, ownerID: rita.id,
+                                            profile: AccountProfile(overview: "Primary on-call for the payments API, Mon-Fri."), by: rita)
+        _ = try await service.createAccount(name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
+                                            profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
+        _ = today
+        return logins
+    }
+
+    /// A customer-account handover with every required field filled and no findings.
+    public static func completeCustomerContent(renewal: String, due: String) -> HandoverContent {
+        let checklist = TemplateLibrary.builtIn(key: "customer-account")?.sections.flatMap(\.fields).first { $0.type == .checklist }?.options ?? []
+        return HandoverContent([
+            "overview": ["summary": .string("Globex runs 120 stores; they use scheduling and payroll. Success for them is fewer payroll corrections.")],
+            "usage": ["products": .string("Scheduling (all stores), payroll (pilot in 12 stores).")],
+            "renewal": ["renewalDate": .string(renewal), "contractTerms": .string("Three-year agreement, annual price review in March.")],
+            "openWork": ["openItems": .array([.object(["title": .string("Payroll rollout to 30 more stores"), "owner": .string("Rita"), "due": .string(due)])])],
+            "contacts": [
+                "keyContacts": .array([.object(["name": .string("Jon Park"), "role": .string("CFO"), "preference": .string("Short emails; no calls before 10am")])]),
+                "warmIntroduction": .array(checklist.map { .object(["item": .string($0), "done": .bool(true)]) }),
+            ],
+            "risks": ["worries": .string("They fear payroll errors at month end after last spring's incident."), "sentiment": .string("Cautiously positive")],
+        ])
+    }
+
+    /// Fills every field of a built-in template with plausible demo content, without findings.
+    public static func filledContent(templateKey: String, due: String) throws -> HandoverContent {
+        guard let template = TemplateLibrary.builtIn(key: templateKey) else { throw StoreError.notFound("template \(templateKey)") }
+        var content = HandoverContent()
+        for section in template.sections {
+            for field in section.fields {
+                let value: JSONValue
+                switch field.type {
+                case .text: value = .string("\(field.label): see notes")
+                case .markdown: value = .string("\(field.label): written for the demo, as the transferor would.")
+                case .date: value = .string(due)
+                case .contacts: value = .array([.object(["name": .string("Sam Lee"), "role": .string("Client lead"), "preference": .string("Email")])])
+                case .items: value = .array([.object(["title": .string("\(field.label) follow-up"), "owner": .string("Rita"), "due": .string(due)])])
+                case .checklist: value = .array((field.options ?? []).map { .object(["item": .string($0), "done": .bool(true)]) })
+                case .decisions: value = .array([.object(["decision": .string("Weekly written updates"), "rationale": .string("The client asked for a paper trail")])])
+                }
+                content[section.id, field.id] = value
+            }
+        }
+        return content
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import Hummingbird
+import Logging
+
+/// Wires configuration, storage, services and routes into a Hummingbird application.
+public enum HandoverApplication {
+    /// The router with every route and middleware; tests drive it in-process.
+    public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
+        let router = Router(context: AppContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize))
+        let routes = APIRoutes(admin: AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost)),
+                               handovers: HandoverService(store: store), configuration: configuration)
+        routes.register(on: router)
+        return router
+    }
+
+    public static func make(store: any HandoverStore, configuration: ServerConfiguration, logger: Logger? = nil,
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = logger ?? Logger(label: "handover")
+        if logger.logLevel > .info { logger.logLevel = .info }
+        return Application(
+            router: router(store: store, configuration: configuration),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "handover"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+}
+
+/// Conservative security headers on every response.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
+        response.headers[values: HTTPField.Name("Referrer-Policy")!] = ["no-referrer"]
+        return response
+    }
+}
+
+/// The OpenAPI document describing every route, shipped as a resource.
+enum OpenAPIDocument {
+    static let data: Data = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url) else { return Data("{}".utf8) }
+        return data
+    }()
+
+    static func response() throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

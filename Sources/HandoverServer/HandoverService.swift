@@ -1,0 +1,179 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+/// The handover use cases: load what the pure core needs, ask it, save what it answers.
+/// Every method takes the acting member and refuses anything outside their organization.
+public struct HandoverService: Sendable {
+    public let store: any HandoverStore
+
+    public init(store: any HandoverStore) {
+        self.store = store
+    }
+
+    // MARK: Templates
+
+    /// Built-ins and the organization's own templates.
+    public func templates(organizationID: String) async throws -> [Template] {
+        TemplateLibrary.builtIns + (try await store.templates(organizationID: organizationID))
+    }
+
+    /// A template by key; the latest version unless one is named.
+    public func template(key: String, version: Int?, organizationID: String) async throws -> Template {
+        let candidates = try await templates(organizationID: organizationID).filter { $0.key == key }
+        let found = version.map { v in candidates.first { $0.version == v } } ?? candidates.max { $0.version < $1.version }
+        guard let found else { throw StoreError.notFound("template \(key)\(version.map { " version \($0)" } ?? "")") }
+        return found
+    }
+
+    public func addTemplate(_ data: Data, by actor: Member) async throws -> Template {
+        guard actor.role == .admin else { throw HandoverError.notPermitted(action: "add templates", reason: "only admins add templates") }
+        switch Template.parse(data) {
+        case .failure(let error): throw HandoverError.invalid(error.problems)
+        case .success(let template):
+            try await store.addTemplate(template, organizationID: actor.organizationID, createdBy: actor.id, at: currentTime())
+            return template
+        }
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(name: String, kind: AccountKind, ownerID: String?, profile: AccountProfile, by actor: Member) async throws -> Account {
+        let ownerID = ownerID ?? actor.id
+        guard Access.canCreateAccount(ownerID: ownerID, actor: actor) else {
+            throw HandoverError.notPermitted(action: "create this account", reason: actor.role == .auditor ? "auditors have read-only access" : "members create accounts they own themselves")
+        }
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [Problem] = []
+        if name.isEmpty || name.count > 200 { problems.append(Problem(path: "name", message: "give the account a name of 1 to 200 characters")) }
+        guard let owner = try await store.member(id: ownerID, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(ownerID)") }
+        if owner.role == .auditor { problems.append(Problem(path: "ownerID", message: "an auditor cannot own an account")) }
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let now = currentTime()
+        let account = Account(id: Secrets.newID(at: now), organizationID: actor.organizationID, name: name, kind: kind,
+                              ownerID: owner.id, profile: profile, createdAt: now, updatedAt: now)
+        try await store.createAccount(account)
+        return account
+    }
+
+    public func account(id: String, by actor: Member) async throws -> Account {
+        guard let account = try await store.account(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("account \(id)") }
+        return account
+    }
+
+    /// Replaces the name and/or profile if the account is still at `expectedVersion`.
+    public func updateAccount(id: String, name: String?, profile: AccountProfile?, expectedVersion: Int?, by actor: Member) async throws -> Account {
+        var account = try await account(id: id, by: actor)
+        let owner = try await member(account.ownerID, organizationID: actor.organizationID)
+        guard Access.canEditAccount(account, owner: owner, actor: actor) else {
+            throw HandoverError.notPermitted(action: "edit this account", reason: "only its owner, the owner's manager or an admin edit an account")
+        }
+        if let expectedVersion, expectedVersion != account.version {
+            throw StoreError.stale("account \(id) is at version \(account.version), not \(expectedVersion)")
+        }
+        if let name {
+            let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            if name.isEmpty || name.count > 200 { throw HandoverError.invalid([Problem(path: "name", message: "give the account a name of 1 to 200 characters")]) }
+            account.name = name
+        }
+        if let profile { account.profile = profile }
+        let read = account.version
+        account.version += 1
+        account.updatedAt = currentTime()
+        try await store.updateAccount(account, expectedVersion: read)
+        return account
+    }
+
+    // MARK: Handovers
+
+    public func member(_ id: String, organizationID: String) async throws -> Member {
+        guard let member = try await store.member(id: id, organizationID: organizationID) else { throw StoreError.notFound("member \(id)") }
+        return member
+    }
+
+    /// Begins a handover of `accountID` from its current owner to `recipientID`.
+    public func begin(accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
+                      content: HandoverContent?, by actor: Member) async throws -> Handover {
+        let account = try await account(id: accountID, by: actor)
+        let owner = try await member(account.ownerID, organizationID: actor.organizationID)
+        guard Access.canBeginHandover(of: account, owner: owner, actor: actor) else {
+            throw HandoverError.notPermitted(action: "hand over this account", reason: "only its owner, the owner's manager or an admin begin a handover")
+        }
+        let recipient = try await member(recipientID, organizationID: actor.organizationID)
+        var problems: [Problem] = []
+        if recipient.id == owner.id { problems.append(Problem(path: "recipientID", message: "the recipient already owns this account")) }
+        if recipient.role == .auditor { problems.append(Problem(path: "recipientID", message: "an auditor cannot receive an account")) }
+        let template = try await template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
+        let content = content ?? HandoverContent()
+        problems += template.problems(in: content)
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let now = currentTime()
+        let handover = Handover(id: Secrets.newID(at: now), organizationID: actor.organizationID, accountID: account.id,
+                                templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
+                                recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
+        let record = HandoverEventRecord(id: Secrets.newID(at: now), handoverID: handover.id, organizationID: handover.organizationID,
+                                         actorID: actor.id, event: "create", fromState: nil, toState: .draft, note: nil, at: now)
+        try await store.createHandover(handover, record: record)
+        return handover
+    }
+
+    /// A handover the actor may see; 404 (not 403) otherwise, so ids reveal nothing.
+    public func handover(id: String, by actor: Member) async throws -> (Handover, Parties) {
+        guard let handover = try await store.handover(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("handover \(id)") }
+        let parties = Parties(transferor: try await member(handover.transferorID, organizationID: actor.organizationID),
+                              recipient: try await member(handover.recipientID, organizationID: actor.organizationID))
+        guard Access.canView(handover, parties: parties, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
+        return (handover, parties)
+    }
+
+    public func lint(id: String, by actor: Member) async throws -> LintReport {
+        let (handover, _) = try await handover(id: id, by: actor)
+        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let account = try await account(id: handover.accountID, by: actor)
+        return Lint.report(content: handover.content, template: template, account: account, now: currentTime())
+    }
+
+    /// Overlays `patch` on the draft's content (a `null` value clears a field).
+    public func edit(id: String, patch: HandoverContent, expectedVersion: Int?, by actor: Member) async throws -> Handover {
+        var (handover, _) = try await handover(id: id, by: actor)
+        guard Access.canEditContent(handover, editor: actor) else {
+            if actor.id != handover.transferorID {
+                throw HandoverError.notPermitted(action: "edit this handover", reason: "only the transferor writes the handover")
+            }
+            throw HandoverError.invalidTransition(from: handover.state, event: handover.state == .returned ? "be edited until it is revised" : "be edited")
+        }
+        if let expectedVersion, expectedVersion != handover.version {
+            throw StoreError.stale("handover \(id) is at version \(handover.version), not \(expectedVersion)")
+        }
+        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let content = handover.content.merging(patch)
+        let problems = template.problems(in: content)
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let read = handover.version
+        handover.content = content
+        handover.version += 1
+        handover.updatedAt = currentTime()
+        try await store.updateHandover(handover, expectedVersion: read, record: nil)
+        return handover
+    }
+
+    /// Applies a lifecycle event and saves the result atomically.
+    public func transition(id: String, event: HandoverEvent, expectedVersion: Int?, by actor: Member) async throws -> Handover {
+        let (handover, parties) = try await handover(id: id, by: actor)
+        if let expectedVersion, expectedVersion != handover.version {
+            throw StoreError.stale("handover \(id) is at version \(handover.version), not \(expectedVersion)")
+        }
+        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let account = try await account(id: handover.accountID, by: actor)
+        let now = currentTime()
+        let transition = try Lifecycle.apply(event, to: handover, by: actor, parties: parties, template: template,
+                                             account: account, eventID: Secrets.newID(at: now), at: now)
+        try await store.apply(transition, expectedVersion: handover.version)
+        return transition.handover
+    }
+
+    public func events(id: String, by actor: Member) async throws -> [HandoverEventRecord] {
+        _ = try await handover(id: id, by: actor)
+        return try await store.events(handoverID: id, organizationID: actor.organizationID)
+    }
+}

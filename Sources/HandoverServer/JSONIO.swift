@@ -1,0 +1,65 @@
+import Foundation
+import HandoverCore
+import Hummingbird
+
+/// Reading request bodies and writing responses, with the API's error conventions.
+enum JSONIO {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(iso8601(date))
+        }
+        return encoder
+    }()
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
+        let data = try await body(of: request, context: context)
+        do {
+            let decoder = JSONDecoder()
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            let problem = Problem(decoding: error)
+            throw APIError.badRequest(problem.path.isEmpty ? "The body is \(problem.message)." : "\(problem.path): \(problem.message).", errors: [problem])
+        }
+    }
+
+    static func body(of request: Request, context: AppContext) async throws -> Data {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge
+        }
+        if buffer.readableBytes == 0 { throw APIError.badRequest("The request needs a JSON body.") }
+        return Data(buffer.readableBytesView)
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// ETags are the row version: `"v7"`.
+enum ETag {
+    static func make(_ version: Int) -> String { "\"v\(version)\"" }
+
+    /// The version an `If-Match` header names; nil when absent or `*`; 412 when unreadable.
+    static func expectedVersion(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), value != "*" else { return nil }
+        let stripped = value.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard stripped.hasPrefix("v"), let version = Int(stripped.dropFirst()) else {
+            throw APIError.preconditionFailed("If-Match \(value) is not an ETag this server issued.")
+        }
+        return version
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import Hummingbird
+import Logging
+
+/// An RFC 9457 problem details document.
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    /// Field-level problems (400, 422).
+    public var errors: [Problem]?
+    /// Lint findings that block the request (422 on submit).
+    public var findings: [Finding]?
+    public var score: Int?
+}
+
+/// An error the API answers with a specific status.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var type: String
+    public var title: String
+    public var detail: String
+    public var errors: [Problem]? = nil
+    public var findings: [Finding]? = nil
+    public var score: Int? = nil
+    public var headers: HTTPFields = [:]
+
+    public static func badRequest(_ detail: String, errors: [Problem]? = nil) -> APIError {
+        APIError(status: .badRequest, type: "bad-request", title: "Bad request", detail: detail, errors: errors)
+    }
+    public static func unauthorized(_ detail: String) -> APIError {
+        APIError(status: .unauthorized, type: "unauthorized", title: "Not signed in", detail: detail,
+                 headers: [.wwwAuthenticate: "Bearer realm=\"handover\""])
+    }
+    public static func forbidden(_ detail: String) -> APIError {
+        APIError(status: .forbidden, type: "forbidden", title: "Not allowed", detail: detail)
+    }
+    public static func notFound(_ what: String) -> APIError {
+        APIError(status: .notFound, type: "not-found", title: "Not found", detail: "No \(what) with that id in your organization.")
+    }
+    public static func conflict(_ detail: String) -> APIError {
+        APIError(status: .conflict, type: "conflict", title: "Conflict", detail: detail)
+    }
+    public static func preconditionFailed(_ detail: String) -> APIError {
+        APIError(status: .preconditionFailed, type: "stale", title: "Changed since you read it", detail: detail)
+    }
+    public static func unprocessable(_ detail: String, errors: [Problem]? = nil) -> APIError {
+        APIError(status: .unprocessableContent, type: "validation", title: "Invalid input", detail: detail, errors: errors)
+    }
+    public static func tooManyRequests(_ detail: String, retryAfter: Int) -> APIError {
+        APIError(status: .tooManyRequests, type: "throttled", title: "Too many attempts", detail: detail,
+                 headers: [.retryAfter: String(retryAfter)])
+    }
+
+    var problem: ProblemDetails {
+        ProblemDetails(type: "https://handover.dev/problems/\(type)", title: title, status: Int(status.code), detail: detail,
+                       errors: errors, findings: findings, score: score)
+    }
+}
+
+extension APIError {
+    /// Maps any error to the API's answer. Unknown errors become a 500 that reveals nothing.
+    static func from(_ error: any Error, ifMatchSent: Bool = false) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HandoverError:
+            switch error {
+            case .invalidTransition: return .conflict(error.message)
+            case .notPermitted: return .forbidden(error.message)
+            case .lintBlocked(let report):
+                var api = APIError.unprocessable(error.message)
+                api.type = "lint"
+                api.title = "Not ready to submit"
+                api.findings = report.findings
+                api.score = report.score
+                return api
+            case .invalid(let problems): return .unprocessable(error.message, errors: problems)
+            case .accountOwnerChanged: return .conflict(error.message)
+            }
+        case let error as StoreError:
+            switch error {
+            case .notFound(let what): return .notFound(what)
+            case .conflict(let detail): return .conflict(detail)
+            case .stale(let detail):
+                return ifMatchSent ? .preconditionFailed(detail) : .conflict("\(detail); someone else changed it at the same time. Reload and try again.")
+            case .unavailable, .configuration:
+                return APIError(status: .serviceUnavailable, type: "unavailable", title: "Storage unavailable", detail: "The database is not reachable right now; try again shortly.")
+            }
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return APIError(status: .notFound, type: "not-found", title: "Not found", detail: "No such route.")
+            case .contentTooLarge: return .tooLarge
+            case .methodNotAllowed: return APIError(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed", detail: "This route does not take that method.")
+            default: return APIError(status: error.status, type: "http", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+            }
+        case is NIOTooManyBytesError:
+            return .tooLarge
+        default:
+            return APIError(status: .internalServerError, type: "internal", title: "Internal error", detail: "Something went wrong on our side; it has been logged.")
+        }
+    }
+
+    static let tooLarge = APIError(status: .contentTooLarge, type: "too-large", title: "Body too large", detail: "The request body is larger than this server accepts.")
+}
+
+/// Turns every error thrown by a route into problem+json.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = APIError.from(error, ifMatchSent: request.headers[.ifMatch] != nil)
+            if api.status == .internalServerError {
+                // The type only: error descriptions can carry bound values, which may be secrets.
+                context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "path": "\(request.uri.path)"])
+            }
+            return Self.response(for: api)
+        }
+    }
+
+    static func response(for api: APIError) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(api.problem)) ?? Data("{}".utf8)
+        var headers = api.headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: api.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import Hummingbird
+
+/// The JSON API under /api/v1. Every route that names an id scopes it to the caller's organization.
+struct APIRoutes: Sendable {
+    let admin: AdminService
+    let handovers: HandoverService
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<AppContext>) {
+        router.get("/healthz") { _, _ in try JSONIO.response(Health(status: "ok")) }
+        router.get("/api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
+
+        let api = router.group("api/v1")
+        registerAuth(api)
+        registerMembers(api)
+        registerAccounts(api)
+        registerTemplates(api)
+        registerHandovers(api)
+    }
+
+    // MARK: Auth and organizations
+
+    func registerAuth(_ api: RouterGroup<AppContext>) {
+        api.post("organizations") { request, context in
+            let body = try await JSONIO.decode(CreateOrganizationRequest.self, from: request, context: context)
+            if !configuration.allowSignup {
+                throw APIError.forbidden("This server does not allow sign-up; ask its operator to run 'handover admin create-org'.")
+            }
+            let (organization, member) = try await admin.createOrganization(name: body.name, adminEmail: body.adminEmail,
+                                                                             adminName: body.adminName, password: body.adminPassword)
+            return try JSONIO.response(CreateOrganizationResponse(organization: organization, admin: member), status: .created)
+        }
+
+        api.post("auth/login") { request, context in
+            let body = try await JSONIO.decode(LoginRequest.self, from: request, context: context)
+            let result = try await admin.login(email: body.email, password: body.password,
+                                               failuresAllowed: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+            switch result {
+            case .throttled(let retryAfter):
+                throw APIError.tooManyRequests("Too many failed sign-ins for this email; wait \(retryAfter / 60) minutes and try again.", retryAfter: retryAfter)
+            case .invalid:
+                throw APIError.unauthorized("Email or password is wrong.")
+            case .success(let member):
+                let now = currentTime()
+                let session = Secrets.newSessionValue()
+                let expiresAt = now.addingTimeInterval(configuration.sessionLifetime)
+                try await admin.store.createSession(digest: Secrets.digest(session), memberID: member.id, at: now, expiresAt: expiresAt)
+                var issued: (token: APIToken, secret: String)?
+                if let name = body.tokenName {
+                    issued = try await admin.createToken(for: member, name: name)
+                }
+                var response = try JSONIO.response(LoginResponse(member: member, expiresAt: expiresAt, token: issued?.secret, tokenID: issued?.token.id))
+                response.setCookie(Cookie(name: sessionCookieName, value: session, maxAge: Int(configuration.sessionLifetime),
+                                          path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                return response
+            }
+        }
+
+        api.post("auth/logout") { request, context in
+            if case .session(let digest) = context.authentication { try await admin.store.deleteSession(digest: digest) }
+            var response = Response(status: .noContent)
+            response.setCookie(Cookie(name: sessionCookieName, value: "", maxAge: 0, path: "/",
+                                      secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+            return response
+        }
+
+        api.get("me") { _, context in try JSONIO.response(try context.requireMember()) }
+    }
+
+    // MARK: Members and tokens
+
+    func registerMembers(_ api: RouterGroup<AppContext>) {
+        api.get("members") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await admin.store.members(organizationID: actor.organizationID)))
+        }
+        api.post("members") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
+            guard actor.role == .admin else { throw APIError.forbidden("Only admins add members.") }
+            let member = try await admin.createMember(organizationID: actor.organizationID, email: body.email, name: body.name,
+                                                      role: body.role, managerID: body.managerID, password: body.password)
+            return try JSONIO.response(member, status: .created)
+        }
+        api.get("members/:id") { _, context in
+            let actor = try context.requireMember()
+            let id = try context.parameters.require("id")
+            guard let member = try await admin.store.member(id: id, organizationID: actor.organizationID) else { throw APIError.notFound("member") }
+            return try JSONIO.response(member)
+        }
+        api.get("tokens") { _, context in
+            let actor = try context.requireMember()
+            let tokens = try await admin.store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
+            return try JSONIO.response(ListResponse(items: tokens))
+        }
+        api.post("tokens") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(CreateTokenRequest.self, from: request, context: context)
+            let (token, secret) = try await admin.createToken(for: actor, name: body.name)
+            return try JSONIO.response(CreatedToken(token: token, secret: secret), status: .created)
+        }
+        api.delete("tokens/:id") { _, context in
+            let actor = try context.requireMember()
+            let id = try context.parameters.require("id")
+            let tokens = try await admin.store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
+            guard tokens.contains(where: { $0.id == id }) else { throw APIError.notFound("token") }
+            try await admin.store.revokeToken(id: id, organizationID: actor.organizationID, at: currentTime())
+            return Response(status: .noContent)
+        }
+    }
+
+    // MARK: Accounts
+
+    func registerAccounts(_ api: RouterGroup<AppContext>) {
+        api.get("accounts") { request, context in
+            let actor = try context.requireMember()
+            let query = request.uri.queryParameters
+            var filter = AccountFilter()
+            if let kind = query["kind"].map(String.init) {
+                guard let value = AccountKind(rawValue: kind) else { throw APIError.badRequest("kind must be one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).") }
+                filter.kind = value
+            }
+            filter.ownerID = query["owner"].map(String.init)
+            filter.search = query["q"].map(String.init)
+            if let limit = query["limit"].map(String.init) {
+                guard let value = Int(limit), value > 0 else { throw APIError.badRequest("limit must be a positive number.") }
+                filter.limit = value
+            }
+            return try JSONIO.response(ListResponse(items: try await handovers.store.accounts(organizationID: actor.organizationID, filter: filter)))
+        }
+        api.post("accounts") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(CreateAccountRequest.self, from: request, context: context)
+            let account = try await handovers.createAccount(name: body.name, kind: body.kind, ownerID: body.ownerID,
+                                                            profile: body.profile ?? AccountProfile(), by: actor)
+            return try JSONIO.response(account, status: .created, headers: [.eTag: ETag.make(account.version)])
+        }
+        api.get("accounts/:id") { _, context in
+            let actor = try context.requireMember()
+            let account = try await handovers.account(id: try context.parameters.require("id"), by: actor)
+            return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
+        }
+        api.patch("accounts/:id") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(UpdateAccountRequest.self, from: request, context: context)
+            let account = try await handovers.updateAccount(id: try context.parameters.require("id"), name: body.name, profile: body.profile,
+                                                            expectedVersion: try ETag.expectedVersion(request), by: actor)
+            return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
+        }
+        api.get("accounts/:id/owners") { _, context in
+            let actor = try context.requireMember()
+            let account = try await handovers.account(id: try context.parameters.require("id"), by: actor)
+            return try JSONIO.response(ListResponse(items: try await handovers.store.ownershipChain(accountID: account.id, organizationID: actor.organizationID)))
+        }
+    }
+
+    // MARK: Templates
+
+    func registerTemplates(_ api: RouterGroup<AppContext>) {
+        api.get("templates") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await handovers.templates(organizationID: actor.organizationID)))
+        }
+        api.get("templates/:key") { request, context in
+            let actor = try context.requireMember()
+            var version: Int?
+            if let text = request.uri.queryParameters["version"].map(String.init) {
+                guard let value = Int(text) else { throw APIError.badRequest("version must be a number.") }
+                version = value
+            }
+            return try JSONIO.response(try await handovers.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
+        }
+        api.post("templates") { request, context in
+            let actor = try context.requireMember()
+            let data = try await JSONIO.body(of: request, context: context)
+            let template = try await handovers.addTemplate(data, by: actor)
+            return try JSONIO.response(template, status: .created)
+        }
+    }
+
+    // MARK: Handovers
+
+    func registerHandovers(_ api: RouterGroup<AppContext>) {
+        api.get("handovers") { request, context in
+            let actor = try context.requireMember()
+            let query = request.uri.queryParameters
+            var filter = HandoverFilter()
+            if let states = query["state"].map(String.init) {
+                var parsed: [HandoverState] = []
+                for text in states.split(separator: ",") {
+                    guard let state = HandoverState(rawValue: String(text)) else {
+                        throw APIError.badRequest("state must be one of \(HandoverState.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    }
+                    parsed.append(state)
+                }
+                filter.states = parsed
+            }
+            filter.accountID = query["account"].map(String.init)
+            return try JSONIO.response(ListResponse(items: try await handovers.store.handovers(visibleTo: actor, filter: filter)))
+        }
+        api.post("handovers") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(CreateHandoverRequest.self, from: request, context: context)
+            let handover = try await handovers.begin(accountID: body.accountID, recipientID: body.recipientID, templateKey: body.templateKey,
+                                                     templateVersion: body.templateVersion, content: body.content, by: actor)
+            return try JSONIO.response(handover, status: .created, headers: [.eTag: ETag.make(handover.version)])
+        }
+        api.get("handovers/:id") { _, context in
+            let actor = try context.requireMember()
+            let (handover, _) = try await handovers.handover(id: try context.parameters.require("id"), by: actor)
+            return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
+        }
+        api.patch("handovers/:id") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(EditHandoverRequest.self, from: request, context: context)
+            let handover = try await handovers.edit(id: try context.parameters.require("id"), patch: body.content,
+                                                    expectedVersion: try ETag.expectedVersion(request), by: actor)
+            return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
+        }
+        api.get("handovers/:id/lint") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(try await handovers.lint(id: try context.parameters.require("id"), by: actor))
+        }
+        api.get("handovers/:id/events") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await handovers.events(id: try context.parameters.require("id"), by: actor)))
+        }
+        registerTransition(api, "submit") { _, _ in .submit }
+        registerTransition(api, "return") { request, context in
+            .returnToTransferor(reason: try await JSONIO.decode(ReasonRequest.self, from: request, context: context).reason ?? "")
+        }
+        registerTransition(api, "revise") { _, _ in .revise }
+        registerTransition(api, "acknowledge") { request, context in
+            .acknowledge(synthesis: try await JSONIO.decode(AcknowledgeRequest.self, from: request, context: context).synthesis)
+        }
+        registerTransition(api, "complete") { _, _ in .complete }
+        registerTransition(api, "verify") { request, context in
+            .verify(note: try await Self.optionalBody(NoteRequest.self, request, context)?.note)
+        }
+        registerTransition(api, "close") { _, _ in .close }
+        registerTransition(api, "cancel") { request, context in
+            .cancel(reason: try await Self.optionalBody(ReasonRequest.self, request, context)?.reason)
+        }
+    }
+
+    /// `POST /handovers/:id/<action>`: one lifecycle event, with optional If-Match.
+    func registerTransition(_ api: RouterGroup<AppContext>, _ action: String,
+                            event: @escaping @Sendable (Request, AppContext) async throws -> HandoverEvent) {
+        api.post("handovers/:id/\(action)") { request, context in
+            let actor = try context.requireMember()
+            let id = try context.parameters.require("id")
+            // Check visibility before reading the body, so a stranger learns nothing from validation errors.
+            _ = try await handovers.handover(id: id, by: actor)
+            let handover = try await handovers.transition(id: id, event: try await event(request, context),
+                                                          expectedVersion: try ETag.expectedVersion(request), by: actor)
+            return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
+        }
+    }
+
+    /// A body that may be omitted entirely.
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AppContext) async throws -> T? {
+        if let length = request.headers[.contentLength], length == "0" { return nil }
+        if request.headers[.contentLength] == nil && request.headers[.transferEncoding] == nil { return nil }
+        return try await JSONIO.decode(type, from: request, context: context)
+    }
+}

@@ -1,0 +1,47 @@
+import Crypto
+import Foundation
+
+/// Identifiers and secrets made at the edge and passed into the pure core.
+public enum Secrets {
+    /// A new id: 12 hex digits of milliseconds then 20 random hex digits, so ids sort by creation time.
+    public static func newID(at now: Date = Date()) -> String {
+        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let time = String(millis, radix: 16)
+        var random = SystemRandomNumberGenerator()
+        let tail = (0..<20).map { _ in String(random.next(upperBound: UInt8(16)), radix: 16) }.joined()
+        return String(repeating: "0", count: max(0, 12 - time.count)) + time + tail
+    }
+
+    /// A high-entropy bearer token (256 bits), shown once to its owner.
+    public static func newToken(prefix: String = "hov_") -> String {
+        prefix + randomBase64URL(bytes: 32)
+    }
+
+    /// A session cookie value (256 bits).
+    public static func newSessionValue() -> String {
+        randomBase64URL(bytes: 32)
+    }
+
+    /// A password for generated logins (demo members, `admin create-org` without a password).
+    public static func newPassword() -> String {
+        randomBase64URL(bytes: 15)
+    }
+
+    /// SHA-256, hex: how tokens and sessions are stored. A fast digest is enough because the
+    /// input has 256 bits of entropy; bcrypt would cost ~0.2 s on every request.
+    public static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomBase64URL(bytes count: Int) -> String {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in random.next() as UInt8 }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// The current time, truncated to the millisecond the database keeps.
+public func currentTime() -> Date {
+    Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+}

@@ -1,0 +1,60 @@
+import Foundation
+import HandoverStore
+
+/// Everything the server can be told, layered: defaults → `HANDOVER_*` environment → flags.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = DatabaseLocation.defaultSQLite
+    /// bcrypt cost for passwords; never below 12.
+    public var bcryptCost = 12
+    /// How long a browser session lasts.
+    public var sessionLifetime: TimeInterval = 12 * 3600
+    /// Failed logins for one email within `loginThrottleWindow` before further tries are refused.
+    public var maxFailedLogins = 5
+    public var loginThrottleWindow: TimeInterval = 15 * 60
+    /// Largest request body accepted, in bytes.
+    public var maxBodySize = 1 << 20
+    /// Marks session cookies `Secure`; set when the server is reached over TLS (behind a proxy).
+    public var secureCookies = false
+    /// Lets anyone create an organization with POST /api/v1/organizations (otherwise only the first one).
+    public var allowSignup = false
+    /// Largest number of database connections per pool.
+    public var databaseConnections = 4
+
+    public init() {}
+
+    /// Defaults overlaid with `HANDOVER_*` variables from `environment`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let host = environment["HANDOVER_HOST"], !host.isEmpty { configuration.host = host }
+        if let text = environment["HANDOVER_PORT"], !text.isEmpty {
+            guard let port = Int(text), (0...65535).contains(port) else { throw ConfigurationError("HANDOVER_PORT must be a port number, got \"\(text)\"") }
+            configuration.port = port
+        }
+        if let url = environment["HANDOVER_DATABASE_URL"], !url.isEmpty { configuration.database = try DatabaseLocation(parsing: url) }
+        if let text = environment["HANDOVER_SECURE_COOKIES"] { configuration.secureCookies = ["1", "true", "yes"].contains(text.lowercased()) }
+        if let text = environment["HANDOVER_ALLOW_SIGNUP"] { configuration.allowSignup = ["1", "true", "yes"].contains(text.lowercased()) }
+        if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
+            guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
+            configuration.bcryptCost = cost
+        }
+        return configuration
+    }
+
+    /// The settings as lines for start-up output; the database password is masked.
+    public var summary: [String] {
+        [
+            "listening:       http://\(host):\(port)",
+            "database:        \(database)",
+            "secure cookies:  \(secureCookies)",
+            "open signup:     \(allowSignup)",
+            "max body:        \(maxBodySize) bytes",
+        ]
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,161 @@
+import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Where the data lives: an SQLite file (the embedded default) or a PostgreSQL server.
+public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// The embedded default: `./handover-data/handover.sqlite`.
+    public static let defaultSQLite = DatabaseLocation.sqlite(path: "handover-data/handover.sqlite")
+
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite:PATH` or a plain path is SQLite.
+    public init(parsing text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
+            self = .postgres(url: trimmed)
+        } else if trimmed.hasPrefix("sqlite:") {
+            self = .sqlite(path: String(trimmed.dropFirst("sqlite:".count)))
+        } else if trimmed.isEmpty || trimmed.contains("://") {
+            throw StoreError.configuration("database \"\(DatabaseLocation.masked(trimmed))\" is neither postgres://… nor an SQLite file path")
+        } else {
+            self = .sqlite(path: trimmed)
+        }
+    }
+
+    /// The location with any password replaced by `***`, for logs and start-up output.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let url): DatabaseLocation.masked(url)
+        }
+    }
+
+    static func masked(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+}
+
+/// The database engine behind a `Database`; dialect branches are named after it and kept rare.
+public enum DatabaseEngine: String, Sendable {
+    case sqlite, postgres
+}
+
+/// A pool of connections to one database, handing out one connection ("session") at a time.
+///
+/// Everything in the store runs inside `withSession` or `transaction`, so a transaction's
+/// statements always share a connection and no connection is left inside a transaction.
+public final class Database: Sendable {
+    public let engine: DatabaseEngine
+    private let leaser: any ConnectionLeaser
+
+    private init(engine: DatabaseEngine, leaser: any ConnectionLeaser) {
+        self.engine = engine
+        self.leaser = leaser
+    }
+
+    /// Opens (creating the file and folder for SQLite) and checks a connection.
+    public static func open(_ location: DatabaseLocation, maxConnections: Int = 4, logger: Logger = Logger(label: "handover.db")) async throws -> Database {
+        let database: Database
+        switch location {
+        case .sqlite(let path):
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let source = SQLiteSource(inner: SQLiteConnectionSource(configuration: .init(storage: .file(path: url.path), enableForeignKeys: true)))
+            // One event loop: sqlite-nio runs statements on its thread pool anyway.
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: maxConnections,
+                                                    requestTimeout: .seconds(30), pruneInterval: nil, logger: logger,
+                                                    on: MultiThreadedEventLoopGroup.singleton.next())
+            database = Database(engine: .sqlite, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
+        case .postgres(let url):
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw StoreError.configuration("cannot read PostgreSQL URL \(DatabaseLocation.masked(url)): expected postgres://user:password@host:port/database")
+            }
+            let pool = EventLoopGroupConnectionPool(source: PostgresConnectionSource(sqlConfiguration: configuration),
+                                                    maxConnectionsPerEventLoop: maxConnections, requestTimeout: .seconds(30),
+                                                    pruneInterval: nil, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+            database = Database(engine: .postgres, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
+        }
+        do {
+            try await database.withSession { try await $0.raw("SELECT 1").run() }
+        } catch {
+            try? await database.close()
+            throw StoreError.unavailable("cannot connect to \(location): \(StoreError.describe(error))")
+        }
+        return database
+    }
+
+    /// Runs `body` with one connection to itself.
+    public func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await leaser.withSession(body)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so that writers queue instead of failing.
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await withSession { db in
+            try await db.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func close() async throws {
+        try await leaser.close()
+    }
+}
+
+protocol ConnectionLeaser: Sendable {
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func close() async throws
+}
+
+struct PooledLeaser<Source: ConnectionPoolSource>: ConnectionLeaser, @unchecked Sendable where Source.Connection: Sendable {
+    // EventLoopGroupConnectionPool is thread-safe (it locks internally) but not annotated Sendable.
+    let pool: EventLoopGroupConnectionPool<Source>
+    let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
+
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection().get()
+        defer { pool.releaseConnection(connection) }
+        return try await body(makeSQL(connection))
+    }
+
+    func close() async throws {
+        try await pool.shutdownAsync()
+    }
+}
+
+/// SQLite connections with the settings a server needs: WAL (readers never block the writer),
+/// a busy timeout (so a second process, such as `handover admin`, waits instead of failing),
+/// and foreign keys on.
+struct SQLiteSource: ConnectionPoolSource {
+    let inner: SQLiteConnectionSource
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+            connection.query("PRAGMA busy_timeout = 10000")
+                .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
+                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .map { _ in connection }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HandoverCore
+
+/// An API token's record. The token itself is shown once; only its SHA-256 digest is stored.
+public struct APIToken: Sendable, Hashable, Codable {
+    public var id: String
+    public var organizationID: String
+    public var memberID: String
+    public var name: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    public init(id: String, organizationID: String, memberID: String, name: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+        self.id = id
+        self.organizationID = organizationID
+        self.memberID = memberID
+        self.name = name
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// One step in an account's chain of owners.
+public struct Ownership: Sendable, Hashable, Codable {
+    public var ownerID: String
+    public var from: Date
+    public var until: Date?
+    public var handoverID: String?
+}
+
+/// Which handovers to list.
+public struct HandoverFilter: Sendable, Hashable {
+    public var states: [HandoverState]?
+    public var accountID: String?
+    public var limit: Int
+
+    public init(states: [HandoverState]? = nil, accountID: String? = nil, limit: Int = 100) {
+        self.states = states
+        self.accountID = accountID
+        self.limit = limit
+    }
+}
+
+/// Which accounts to list.
+public struct AccountFilter: Sendable, Hashable {
+    public var kind: AccountKind?
+    public var ownerID: String?
+    public var search: String?
+    public var limit: Int
+
+    public init(kind: AccountKind? = nil, ownerID: String? = nil, search: String? = nil, limit: Int = 100) {
+        self.kind = kind
+        self.ownerID = ownerID
+        self.search = search
+        self.limit = limit
+    }
+}
+
+/// Storage for everything Handover keeps. Every read takes the caller's organization and never
+/// returns another organization's rows; every multi-row change is one transaction.
+public protocol HandoverStore: Sendable {
+    // Organizations and members
+    func createOrganization(_ organization: Organization, firstAdmin: Member, passwordHash: String?) async throws
+    func organization(id: String) async throws -> Organization?
+    func createMember(_ member: Member, passwordHash: String?) async throws
+    func member(id: String, organizationID: String) async throws -> Member?
+    func members(organizationID: String) async throws -> [Member]
+    /// The member with this email and their password hash, for login (any organization).
+    func login(email: String) async throws -> (member: Member, passwordHash: String?)?
+
+    // API tokens and sessions
+    func createToken(_ token: APIToken, digest: String) async throws
+    func authenticate(tokenDigest: String, at now: Date) async throws -> (member: Member, token: APIToken)?
+    func tokens(organizationID: String, memberID: String?) async throws -> [APIToken]
+    func revokeToken(id: String, organizationID: String, at now: Date) async throws
+    func createSession(digest: String, memberID: String, at now: Date, expiresAt: Date) async throws
+    func authenticate(sessionDigest: String, at now: Date) async throws -> Member?
+    func deleteSession(digest: String) async throws
+    func recordLoginAttempt(email: String, succeeded: Bool, at now: Date) async throws
+    func failedLoginAttempts(email: String, since: Date) async throws -> Int
+
+    // Accounts
+    func createAccount(_ account: Account) async throws
+    func account(id: String, organizationID: String) async throws -> Account?
+    func accounts(organizationID: String, filter: AccountFilter) async throws -> [Account]
+    /// Saves `account` if its stored version is still `expectedVersion`; throws `.stale` otherwise.
+    func updateAccount(_ account: Account, expectedVersion: Int) async throws
+    func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership]
+
+    // Templates added by an organization (built-ins live in HandoverCore).
+    func addTemplate(_ template: Template, organizationID: String, createdBy: String, at now: Date) async throws
+    func templates(organizationID: String) async throws -> [Template]
+
+    // Handovers
+    func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws
+    func handover(id: String, organizationID: String) async throws -> Handover?
+    /// Handovers visible to `viewer` (see `Access.canView`), newest first.
+    func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover]
+    /// Saves edited content if the stored version is still `expectedVersion`.
+    func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws
+    /// Saves a lifecycle transition, its event record and any change of the account's owner in one transaction.
+    func apply(_ transition: Transition, expectedVersion: Int) async throws
+    func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord]
+}

@@ -1,0 +1,199 @@
+import Foundation
+import SQLKit
+
+/// A numbered schema change. Applied once, in its own transaction, and recorded in `schema_migrations`.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var statements: [String]
+}
+
+/// The schema, in order. Never edit a migration that has shipped: add the next one.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "initial schema", statements: [
+            """
+            CREATE TABLE organizations (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE members (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
+                manager_id TEXT REFERENCES members(id),
+                password_hash TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX members_by_organization ON members (organization_id)",
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                member_id TEXT NOT NULL REFERENCES members(id),
+                name TEXT NOT NULL,
+                token_digest TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT,
+                revoked_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_digest TEXT PRIMARY KEY,
+                member_id TEXT NOT NULL REFERENCES members(id),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE login_attempts (
+                email TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                succeeded BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX login_attempts_by_email ON login_attempts (email, at)",
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('customer', 'system', 'patient', 'project', 'asset', 'service')),
+                owner_id TEXT NOT NULL REFERENCES members(id),
+                profile TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX accounts_by_organization ON accounts (organization_id, name)",
+            """
+            CREATE TABLE account_owners (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                owner_id TEXT NOT NULL REFERENCES members(id),
+                owned_from BIGINT NOT NULL,
+                owned_until BIGINT,
+                handover_id TEXT
+            )
+            """,
+            // One current owner per account, in the history as on the account row.
+            "CREATE UNIQUE INDEX account_owners_one_current ON account_owners (account_id) WHERE owned_until IS NULL",
+            """
+            CREATE TABLE templates (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                template_key TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                definition TEXT NOT NULL,
+                created_by TEXT NOT NULL REFERENCES members(id),
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (organization_id, template_key, version)
+            )
+            """,
+            """
+            CREATE TABLE handovers (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                template_key TEXT NOT NULL,
+                template_version BIGINT NOT NULL,
+                transferor_id TEXT NOT NULL REFERENCES members(id),
+                recipient_id TEXT NOT NULL REFERENCES members(id),
+                state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'returned', 'acknowledged', 'completed', 'verified', 'closed', 'cancelled')),
+                content TEXT NOT NULL,
+                synthesis TEXT,
+                return_reason TEXT,
+                version BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                submitted_at BIGINT,
+                acknowledged_at BIGINT,
+                completed_at BIGINT,
+                CHECK (transferor_id <> recipient_id)
+            )
+            """,
+            // At most one open handover per account.
+            """
+            CREATE UNIQUE INDEX handovers_one_open_per_account ON handovers (account_id)
+            WHERE state IN ('draft', 'submitted', 'returned', 'acknowledged')
+            """,
+            "CREATE INDEX handovers_by_organization ON handovers (organization_id, updated_at)",
+            "CREATE INDEX handovers_by_transferor ON handovers (transferor_id)",
+            "CREATE INDEX handovers_by_recipient ON handovers (recipient_id)",
+            """
+            CREATE TABLE handover_events (
+                id TEXT PRIMARY KEY,
+                handover_id TEXT NOT NULL REFERENCES handovers(id),
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                actor_id TEXT NOT NULL REFERENCES members(id),
+                event TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                note TEXT,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX handover_events_by_handover ON handover_events (handover_id, at)",
+        ]),
+    ]
+
+    /// Applies every migration not yet recorded, each in one transaction. Safe to call from
+    /// several replicas at once: on PostgreSQL an advisory lock makes them take turns, and on
+    /// SQLite `BEGIN IMMEDIATE` does.
+    /// - Returns: the versions applied now.
+    @discardableResult
+    public static func apply(to database: Database, migrations: [Migration] = Migrations.all) async throws -> [Int] {
+        try await database.withSession { db in
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )
+                """).run()
+        }
+        var applied: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            let didApply = try await database.transaction { db in
+                if database.engine == .postgres {
+                    // Serialize concurrent start-ups of several replicas.
+                    try await db.raw("SELECT pg_advisory_xact_lock(4242001)").run()
+                }
+                let existing = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
+                if existing != nil { return false }
+                for statement in migration.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().millis))
+                    """).run()
+                return true
+            }
+            if didApply { applied.append(migration.version) }
+        }
+        return applied
+    }
+
+    /// The versions recorded as applied.
+    public static func appliedVersions(in database: Database) async throws -> [Int] {
+        try await database.withSession { db in
+            try await db.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
+        }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970: how times are stored, the same on both engines.
+    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init(millis: Int64) {
+        self.init(timeIntervalSince1970: Double(millis) / 1000)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HandoverCore
+import SQLKit
+
+extension SQLHandoverStore {
+    static let accountColumns = "a.id, a.organization_id, a.name, a.kind, a.owner_id, a.profile, a.version, a.created_at, a.updated_at"
+
+    static func decodeAccount(_ row: any SQLRow) throws -> Account {
+        Account(id: try row.decode(column: "id", as: String.self),
+                organizationID: try row.decode(column: "organization_id", as: String.self),
+                name: try row.decode(column: "name", as: String.self),
+                kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
+                ownerID: try row.decode(column: "owner_id", as: String.self),
+                profile: try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self)),
+                version: try row.decode(column: "version", as: Int.self),
+                createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+                updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
+    }
+
+    public func createAccount(_ account: Account) async throws {
+        try await write("account \(account.id) already exists") { db in
+            let owner = try await db.raw("SELECT id FROM members WHERE id = \(bind: account.ownerID) AND organization_id = \(bind: account.organizationID)").first()
+            if owner == nil { throw StoreError.notFound("member \(account.ownerID)") }
+            try await db.raw("""
+                INSERT INTO accounts (id, organization_id, name, kind, owner_id, profile, version, created_at, updated_at)
+                VALUES (\(bind: account.id), \(bind: account.organizationID), \(bind: account.name), \(bind: account.kind.rawValue),
+                        \(bind: account.ownerID), \(bind: try JSONCoding.encode(account.profile)), \(bind: account.version),
+                        \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
+                """).run()
+            try await db.raw("""
+                INSERT INTO account_owners (account_id, owner_id, owned_from)
+                VALUES (\(bind: account.id), \(bind: account.ownerID), \(bind: account.createdAt.millis))
+                """).run()
+        }
+    }
+
+    public func account(id: String, organizationID: String) async throws -> Account? {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a WHERE a.id = \(bind: id) AND a.organization_id = \(bind: organizationID)")
+                .first().map(Self.decodeAccount)
+        }
+    }
+
+    public func accounts(organizationID: String, filter: AccountFilter) async throws -> [Account] {
+        try await database.withSession { db in
+            var query = SQLQueryString("SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a WHERE a.organization_id = \(bind: organizationID)")
+            if let kind = filter.kind { query += " AND a.kind = \(bind: kind.rawValue)" }
+            if let ownerID = filter.ownerID { query += " AND a.owner_id = \(bind: ownerID)" }
+            if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+                // LOWER(...) LIKE works the same on both engines; escape the pattern characters.
+                let pattern = "%" + search.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                query += " AND (LOWER(a.name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(a.profile) LIKE \(bind: pattern) ESCAPE '\\')"
+            }
+            query += " ORDER BY a.name, a.id LIMIT \(bind: max(1, min(filter.limit, 1000)))"
+            return try await db.raw(query).all().map(Self.decodeAccount)
+        }
+    }
+
+    public func updateAccount(_ account: Account, expectedVersion: Int) async throws {
+        try await write("") { db in
+            let rows = try await db.raw("""
+                UPDATE accounts SET name = \(bind: account.name), profile = \(bind: try JSONCoding.encode(account.profile)),
+                    version = \(bind: account.version), updated_at = \(bind: account.updatedAt.millis)
+                WHERE id = \(bind: account.id) AND organization_id = \(bind: account.organizationID) AND version = \(bind: expectedVersion)
+                RETURNING id
+                """).all()
+            if rows.isEmpty { throw StoreError.stale("account \(account.id) changed since version \(expectedVersion)") }
+        }
+    }
+
+    public func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership] {
+        try await database.withSession { db in
+            try await db.raw("""
+                SELECT o.owner_id, o.owned_from, o.owned_until, o.handover_id FROM account_owners o
+                JOIN accounts a ON a.id = o.account_id
+                WHERE o.account_id = \(bind: accountID) AND a.organization_id = \(bind: organizationID)
+                ORDER BY o.owned_from, o.owned_until
+                """).all().map { row in
+                Ownership(ownerID: try row.decode(column: "owner_id", as: String.self),
+                          from: Date(millis: try row.decode(column: "owned_from", as: Int64.self)),
+                          until: try row.decode(column: "owned_until", as: Int64?.self).map(Date.init(millis:)),
+                          handoverID: try row.decode(column: "handover_id", as: String?.self))
+            }
+        }
+    }
+
+    public func addTemplate(_ template: Template, organizationID: String, createdBy: String, at now: Date) async throws {
+        try await write("template \(template.key) version \(template.version) already exists: add it with a higher version") { db in
+            if TemplateLibrary.builtIn(key: template.key) != nil {
+                throw StoreError.conflict("\(template.key) is a built-in template: choose another key")
+            }
+            try await db.raw("""
+                INSERT INTO templates (organization_id, template_key, version, definition, created_by, created_at)
+                VALUES (\(bind: organizationID), \(bind: template.key), \(bind: template.version),
+                        \(bind: try JSONCoding.encode(template)), \(bind: createdBy), \(bind: now.millis))
+                """).run()
+        }
+    }
+
+    public func templates(organizationID: String) async throws -> [Template] {
+        try await database.withSession { db in
+            try await db.raw("SELECT definition FROM templates WHERE organization_id = \(bind: organizationID) ORDER BY template_key, version")
+                .all().map { try JSONCoding.decode(Template.self, from: try $0.decode(column: "definition", as: String.self)) }
+        }
+    }
+}
+
+/// JSON columns are TEXT on both engines, written with sorted keys so equal values store equally.
+enum JSONCoding {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HandoverCore
+import SQLKit
+
+extension SQLHandoverStore {
+    static let handoverColumns = """
+        h.id, h.organization_id, h.account_id, h.template_key, h.template_version, h.transferor_id, h.recipient_id,
+        h.state, h.content, h.synthesis, h.return_reason, h.version, h.created_at, h.updated_at,
+        h.submitted_at, h.acknowledged_at, h.completed_at
+        """
+
+    static func decodeHandover(_ row: any SQLRow) throws -> Handover {
+        func date(_ column: String) throws -> Date? { try row.decode(column: column, as: Int64?.self).map(Date.init(millis:)) }
+        return Handover(
+            id: try row.decode(column: "id", as: String.self),
+            organizationID: try row.decode(column: "organization_id", as: String.self),
+            accountID: try row.decode(column: "account_id", as: String.self),
+            templateKey: try row.decode(column: "template_key", as: String.self),
+            templateVersion: try row.decode(column: "template_version", as: Int.self),
+            transferorID: try row.decode(column: "transferor_id", as: String.self),
+            recipientID: try row.decode(column: "recipient_id", as: String.self),
+            state: HandoverState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft,
+            content: try JSONCoding.decode(HandoverContent.self, from: try row.decode(column: "content", as: String.self)),
+            synthesis: try row.decode(column: "synthesis", as: String?.self),
+            returnReason: try row.decode(column: "return_reason", as: String?.self),
+            version: try row.decode(column: "version", as: Int.self),
+            createdAt: try date("created_at")!,
+            updatedAt: try date("updated_at")!,
+            submittedAt: try date("submitted_at"),
+            acknowledgedAt: try date("acknowledged_at"),
+            completedAt: try date("completed_at"))
+    }
+
+    static func insertEvent(_ record: HandoverEventRecord, _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, from_state, to_state, note, at)
+            VALUES (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID),
+                    \(bind: record.event), \(bind: record.fromState?.rawValue), \(bind: record.toState.rawValue),
+                    \(bind: record.note), \(bind: record.at.millis))
+            """).run()
+    }
+
+    public func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws {
+        try await write("account \(handover.accountID) already has an open handover: finish or cancel it first") { db in
+            try await db.raw("""
+                INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
+                    state, content, synthesis, return_reason, version, created_at, updated_at)
+                VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
+                        \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
+                        \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
+                        \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
+                """).run()
+            try await Self.insertEvent(record, db)
+        }
+    }
+
+    public func handover(id: String, organizationID: String) async throws -> Handover? {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)")
+                .first().map(Self.decodeHandover)
+        }
+    }
+
+    public func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover] {
+        try await database.withSession { db in
+            var query = SQLQueryString("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")
+            switch viewer.role {
+            case .admin, .auditor:
+                break
+            case .manager:
+                query += """
+                     AND (h.transferor_id = \(bind: viewer.id) OR h.recipient_id = \(bind: viewer.id)
+                       OR h.transferor_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id))
+                       OR h.recipient_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id)))
+                    """
+            case .member:
+                query += " AND (h.transferor_id = \(bind: viewer.id) OR h.recipient_id = \(bind: viewer.id))"
+            }
+            if let states = filter.states, !states.isEmpty {
+                query += " AND h.state IN (\(binds: states.map(\.rawValue)))"
+            }
+            if let accountID = filter.accountID { query += " AND h.account_id = \(bind: accountID)" }
+            query += " ORDER BY h.updated_at DESC, h.id LIMIT \(bind: max(1, min(filter.limit, 1000)))"
+            return try await db.raw(query).all().map(Self.decodeHandover)
+        }
+    }
+
+    public func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws {
+        try await write("") { db in
+            try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
+            if let record { try await Self.insertEvent(record, db) }
+        }
+    }
+
+    static func saveHandover(_ handover: Handover, expectedVersion: Int, _ db: any SQLDatabase) async throws {
+        let rows = try await db.raw("""
+            UPDATE handovers SET state = \(bind: handover.state.rawValue), content = \(bind: try JSONCoding.encode(handover.content)),
+                synthesis = \(bind: handover.synthesis), return_reason = \(bind: handover.returnReason), version = \(bind: handover.version),
+                updated_at = \(bind: handover.updatedAt.millis), submitted_at = \(bind: handover.submittedAt?.millis),
+                acknowledged_at = \(bind: handover.acknowledgedAt?.millis), completed_at = \(bind: handover.completedAt?.millis)
+            WHERE id = \(bind: handover.id) AND organization_id = \(bind: handover.organizationID) AND version = \(bind: expectedVersion)
+            RETURNING id
+            """).all()
+        if rows.isEmpty { throw StoreError.stale("handover \(handover.id) changed since version \(expectedVersion)") }
+    }
+
+    public func apply(_ transition: Transition, expectedVersion: Int) async throws {
+        try await write("the account already has another open handover") { db in
+            let handover = transition.handover
+            try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
+            if let newOwnerID = transition.newOwnerID {
+                // Moves the owner only if it is still the transferor: the same check the lifecycle made
+                // on what it read, repeated under the write lock.
+                let moved = try await db.raw("""
+                    UPDATE accounts SET owner_id = \(bind: newOwnerID), version = version + 1, updated_at = \(bind: handover.updatedAt.millis)
+                    WHERE id = \(bind: handover.accountID) AND organization_id = \(bind: handover.organizationID)
+                      AND owner_id = \(bind: handover.transferorID)
+                    RETURNING id
+                    """).all()
+                if moved.isEmpty { throw StoreError.stale("the account's owner changed since this handover began") }
+                try await db.raw("""
+                    UPDATE account_owners SET owned_until = \(bind: handover.updatedAt.millis)
+                    WHERE account_id = \(bind: handover.accountID) AND owned_until IS NULL
+                    """).run()
+                try await db.raw("""
+                    INSERT INTO account_owners (account_id, owner_id, owned_from, handover_id)
+                    VALUES (\(bind: handover.accountID), \(bind: newOwnerID), \(bind: handover.updatedAt.millis), \(bind: handover.id))
+                    """).run()
+            }
+            try await Self.insertEvent(transition.record, db)
+        }
+    }
+
+    public func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord] {
+        try await database.withSession { db in
+            try await db.raw("""
+                SELECT id, handover_id, organization_id, actor_id, event, from_state, to_state, note, at FROM handover_events
+                WHERE handover_id = \(bind: handoverID) AND organization_id = \(bind: organizationID) ORDER BY at, id
+                """).all().map { row in
+                HandoverEventRecord(
+                    id: try row.decode(column: "id", as: String.self),
+                    handoverID: try row.decode(column: "handover_id", as: String.self),
+                    organizationID: try row.decode(column: "organization_id", as: String.self),
+                    actorID: try row.decode(column: "actor_id", as: String.self),
+                    event: try row.decode(column: "event", as: String.self),
+                    fromState: try row.decode(column: "from_state", as: String?.self).flatMap(HandoverState.init(rawValue:)),
+                    toState: HandoverState(rawValue: try row.decode(column: "to_state", as: String.self)) ?? .draft,
+                    note: try row.decode(column: "note", as: String?.self),
+                    at: Date(millis: try row.decode(column: "at", as: Int64.self)))
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import HandoverCore
+import SQLKit
+
+/// The one SQL implementation of `HandoverStore`, for SQLite and PostgreSQL alike.
+public struct SQLHandoverStore: HandoverStore {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Opens the database and applies pending migrations.
+    public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
+        let database = try await Database.open(location, maxConnections: maxConnections)
+        try await Migrations.apply(to: database)
+        return SQLHandoverStore(database: database)
+    }
+
+    /// Runs a write and turns driver errors into `StoreError`s.
+    func write<R: Sendable>(_ what: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        do {
+            return try await database.transaction(body)
+        } catch let error as StoreError {
+            throw error
+        } catch where StoreError.isUniqueViolation(error) {
+            throw StoreError.conflict(what)
+        }
+    }
+}
+
+// MARK: - Organizations and members
+
+extension SQLHandoverStore {
+    public func createOrganization(_ organization: Organization, firstAdmin: Member, passwordHash: String?) async throws {
+        try await write("a member with email \(firstAdmin.email) already exists") { db in
+            try await db.raw("""
+                INSERT INTO organizations (id, name, created_at)
+                VALUES (\(bind: organization.id), \(bind: organization.name), \(bind: organization.createdAt.millis))
+                """).run()
+            try await Self.insert(firstAdmin, passwordHash: passwordHash, db)
+        }
+    }
+
+    public func organization(id: String) async throws -> Organization? {
+        try await database.withSession { db in
+            try await db.raw("SELECT id, name, created_at FROM organizations WHERE id = \(bind: id)").first().map { row in
+                Organization(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+            }
+        }
+    }
+
+    public func createMember(_ member: Member, passwordHash: String?) async throws {
+        try await write("a member with email \(member.email) already exists") { db in
+            if let managerID = member.managerID {
+                let manager = try await db.raw("SELECT id FROM members WHERE id = \(bind: managerID) AND organization_id = \(bind: member.organizationID)").first()
+                if manager == nil { throw StoreError.notFound("manager \(managerID)") }
+            }
+            try await Self.insert(member, passwordHash: passwordHash, db)
+        }
+    }
+
+    static func insert(_ member: Member, passwordHash: String?, _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO members (id, organization_id, email, name, role, manager_id, password_hash, created_at)
+            VALUES (\(bind: member.id), \(bind: member.organizationID), \(bind: Member.normalizedEmail(member.email)), \(bind: member.name),
+                    \(bind: member.role.rawValue), \(bind: member.managerID), \(bind: passwordHash), \(bind: member.createdAt.millis))
+            """).run()
+    }
+
+    static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
+
+    static func decodeMember(_ row: any SQLRow) throws -> Member {
+        Member(id: try row.decode(column: "id", as: String.self),
+               organizationID: try row.decode(column: "organization_id", as: String.self),
+               email: try row.decode(column: "email", as: String.self),
+               name: try row.decode(column: "name", as: String.self),
+               role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .member,
+               managerID: try row.decode(column: "manager_id", as: String?.self),
+               createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    public func member(id: String, organizationID: String) async throws -> Member? {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: id) AND m.organization_id = \(bind: organizationID)")
+                .first().map(Self.decodeMember)
+        }
+    }
+
+    public func members(organizationID: String) async throws -> [Member] {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.organization_id = \(bind: organizationID) ORDER BY m.name, m.id")
+                .all().map(Self.decodeMember)
+        }
+    }
+
+    public func login(email: String) async throws -> (member: Member, passwordHash: String?)? {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.memberColumns), m.password_hash FROM members m WHERE m.email = \(bind: Member.normalizedEmail(email))")
+                .first().map { row in (try Self.decodeMember(row), try row.decode(column: "password_hash", as: String?.self)) }
+        }
+    }
+}
+
+// MARK: - Tokens, sessions, login attempts
+
+extension SQLHandoverStore {
+    public func createToken(_ token: APIToken, digest: String) async throws {
+        try await write("token digest collision") { db in
+            try await db.raw("""
+                INSERT INTO api_tokens (id, organization_id, member_id, name, token_digest, created_at)
+                VALUES (\(bind: token.id), \(bind: token.organizationID), \(bind: token.memberID), \(bind: token.name), \(bind: digest), \(bind: token.createdAt.millis))
+                """).run()
+        }
+    }
+
+    static func decodeToken(_ row: any SQLRow) throws -> APIToken {
+        APIToken(id: try row.decode(column: "token_id", as: String.self),
+                 organizationID: try row.decode(column: "token_organization_id", as: String.self),
+                 memberID: try row.decode(column: "member_id", as: String.self),
+                 name: try row.decode(column: "token_name", as: String.self),
+                 createdAt: Date(millis: try row.decode(column: "token_created_at", as: Int64.self)),
+                 lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millis:)),
+                 revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(millis:)))
+    }
+
+    static let tokenColumns = "t.id AS token_id, t.organization_id AS token_organization_id, t.member_id, t.name AS token_name, t.created_at AS token_created_at, t.last_used_at, t.revoked_at"
+
+    public func authenticate(tokenDigest: String, at now: Date) async throws -> (member: Member, token: APIToken)? {
+        let found = try await database.withSession { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Self.memberColumns), \(unsafeRaw: Self.tokenColumns)
+                FROM api_tokens t JOIN members m ON m.id = t.member_id
+                WHERE t.token_digest = \(bind: tokenDigest) AND t.revoked_at IS NULL
+                """).first().map { row in (member: try Self.decodeMember(row), token: try Self.decodeToken(row)) }
+        }
+        guard let found else { return nil }
+        // Record use at most once a minute, so that reads stay reads.
+        if found.token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await database.withSession { db in
+                try await db.raw("UPDATE api_tokens SET last_used_at = \(bind: now.millis) WHERE id = \(bind: found.token.id)").run()
+            }
+        }
+        return found
+    }
+
+    public func tokens(organizationID: String, memberID: String?) async throws -> [APIToken] {
+        try await database.withSession { db in
+            var query = SQLQueryString("SELECT \(unsafeRaw: Self.tokenColumns) FROM api_tokens t WHERE t.organization_id = \(bind: organizationID)")
+            if let memberID { query = query + " AND t.member_id = \(bind: memberID)" }
+            return try await db.raw(query + " ORDER BY t.created_at DESC").all().map(Self.decodeToken)
+        }
+    }
+
+    public func revokeToken(id: String, organizationID: String, at now: Date) async throws {
+        try await write("") { db in
+            let row = try await db.raw("SELECT id FROM api_tokens WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first()
+            if row == nil { throw StoreError.notFound("token \(id)") }
+            try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL").run()
+        }
+    }
+
+    public func createSession(digest: String, memberID: String, at now: Date, expiresAt: Date) async throws {
+        try await write("session digest collision") { db in
+            // Sweep expired sessions while we are here: they are never needed again.
+            try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis)").run()
+            try await db.raw("""
+                INSERT INTO sessions (token_digest, member_id, created_at, expires_at)
+                VALUES (\(bind: digest), \(bind: memberID), \(bind: now.millis), \(bind: expiresAt.millis))
+                """).run()
+        }
+    }
+
+    public func authenticate(sessionDigest: String, at now: Date) async throws -> Member? {
+        try await database.withSession { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Self.memberColumns) FROM sessions s JOIN members m ON m.id = s.member_id
+                WHERE s.token_digest = \(bind: sessionDigest) AND s.expires_at > \(bind: now.millis)
+                """).first().map(Self.decodeMember)
+        }
+    }
+
+    public func deleteSession(digest: String) async throws {
+        try await database.withSession { db in
+            try await db.raw("DELETE FROM sessions WHERE token_digest = \(bind: digest)").run()
+        }
+    }
+
+    public func recordLoginAttempt(email: String, succeeded: Bool, at now: Date) async throws {
+        try await write("") { db in
+            try await db.raw("DELETE FROM login_attempts WHERE at < \(bind: now.addingTimeInterval(-86_400).millis)").run()
+            try await db.raw("""
+                INSERT INTO login_attempts (email, at, succeeded)
+                VALUES (\(bind: Member.normalizedEmail(email)), \(bind: now.millis), \(bind: succeeded ? 1 : 0))
+                """).run()
+        }
+    }
+
+    public func failedLoginAttempts(email: String, since: Date) async throws -> Int {
+        try await database.withSession { db in
+            // Failures since the last success in the window.
+            let row = try await db.raw("""
+                SELECT COUNT(*) AS failures FROM login_attempts
+                WHERE email = \(bind: Member.normalizedEmail(email)) AND succeeded = 0 AND at >= \(bind: since.millis)
+                  AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE email = \(bind: Member.normalizedEmail(email)) AND succeeded = 1), 0)
+                """).first()
+            return try row?.decode(column: "failures", as: Int.self) ?? 0
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import PostgresKit
+import SQLiteKit
+
+/// Why storage refused or failed an operation.
+public enum StoreError: Error, Sendable, Hashable {
+    /// No such row in the caller's organization.
+    case notFound(String)
+    /// A uniqueness rule would be broken (one open handover per account, one member per email).
+    case conflict(String)
+    /// The row changed since the caller read it (optimistic concurrency).
+    case stale(String)
+    /// The database cannot be reached.
+    case unavailable(String)
+    /// The configuration is wrong.
+    case configuration(String)
+
+    public var message: String {
+        switch self {
+        case .notFound(let text), .conflict(let text), .stale(let text), .unavailable(let text), .configuration(let text): text
+        }
+    }
+
+    /// Whether a driver error is a UNIQUE violation, on either engine.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        if let error = error as? SQLiteError { return error.reason == .constraint && error.message.contains("UNIQUE") }
+        return false
+    }
+
+    /// A driver error as one line without query text or bound values (which may hold secrets).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        if let error = error as? SQLiteError { return error.message }
+        if let error = error as? StoreError { return error.message }
+        return String(describing: type(of: error))
+    }
+}

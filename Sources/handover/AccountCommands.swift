@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import HandoverClient
+import HandoverCore
+
+struct Accounts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List, show and create accounts.", subcommands: [List.self, ShowAccount.self, Create.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts in your organization.")
+        @Option(help: "Only this kind: \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: AccountKind?
+        @Option(help: "Only accounts owned by this member (id or email).") var owner: String?
+        @Option(name: .customLong("search"), help: "Text to look for in names and profiles.") var search: String?
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let client = try options.client()
+            var query: [String] = []
+            if let kind { query.append("kind=\(kind.rawValue)") }
+            if let owner { query.append("owner=\(try await MemberLookup.id(of: owner, client: client))") }
+            if let search { query.append("q=\(search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? "")") }
+            let path = "/api/v1/accounts" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+            let reply = try await CLIErrors.run { try await client.get(path, as: ItemList<Account>.self) }
+            let names = try await MemberLookup.names(client: client)
+            options.output.emit(raw: reply.json) {
+                if reply.value.items.isEmpty { print("No accounts."); return }
+                Table.print(["ID", "KIND", "NAME", "OWNER"], reply.value.items.map { [$0.id, $0.kind.rawValue, $0.name, names[$0.ownerID] ?? $0.ownerID] })
+            }
+        }
+    }
+
+    struct ShowAccount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an account, its profile and its owners over time.")
+        @Argument(help: "Account id.") var id: String
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let client = try options.client()
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)", as: Account.self) }
+            let owners = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/owners", as: ItemList<OwnershipInfo>.self) }
+            let names = try await MemberLookup.names(client: client)
+            options.output.emit(raw: reply.json) {
+                let a = reply.value
+                print("\(a.name)  [\(a.kind.rawValue)]  \(a.id)")
+                print("Owner: \(names[a.ownerID] ?? a.ownerID)")
+                if let renewal = a.profile.renewalDate { print("Renewal: \(renewal)") }
+                if !a.profile.tags.isEmpty { print("Tags: \(a.profile.tags.joined(separator: ", "))") }
+                if !a.profile.overview.isEmpty { print("\n\(a.profile.overview)") }
+                for contact in a.profile.contacts { print("Contact: \(contact.name)\(contact.role.map { ", \($0)" } ?? "")\(contact.preference.map { " (\($0))" } ?? "")") }
+                for item in a.profile.openItems { print("Open: \(item.title)\(item.owner.map { ", \($0)" } ?? "")\(item.due.map { ", due \($0)" } ?? "")") }
+                print("\nOwners over time:")
+                for o in owners.value.items { print("  \(names[o.ownerID] ?? o.ownerID)  from \(Table.day(o.from))\(o.until.map { " until \(Table.day($0))" } ?? " (current)")") }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account.")
+        @Option(help: "The account's name.") var name: String
+        @Option(help: "\(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: AccountKind
+        @Option(help: "Owner (id or email); default: you.") var owner: String?
+        @Option(help: "A short overview for the profile.") var overview: String?
+        @Option(help: "Renewal date (YYYY-MM-DD), for customers.") var renewal: String?
+        @Option(help: "A tag; repeat for more.") var tag: [String] = []
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let client = try options.client()
+            var renewalDate: CalendarDate?
+            if let renewal {
+                guard let date = CalendarDate(renewal) else { throw ValidationError("--renewal must be a date as YYYY-MM-DD") }
+                renewalDate = date
+            }
+            let ownerID = try await owner.asyncMap { try await MemberLookup.id(of: $0, client: client) }
+            struct Body: Encodable { var name: String; var kind: AccountKind; var ownerID: String?; var profile: AccountProfile }
+            let body = Body(name: name, kind: kind, ownerID: ownerID, profile: AccountProfile(overview: overview ?? "", renewalDate: renewalDate, tags: tag))
+            let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/accounts", json: body, as: Account.self) }
+            options.output.emit(raw: reply.json) { print("Created account \(reply.value.name) (\(reply.value.id))") }
+        }
+    }
+}
+
+struct OwnershipInfo: Decodable, Sendable {
+    var ownerID: String
+    var from: Date
+    var until: Date?
+}
+
+struct Members: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the members of your organization.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/members", as: ItemList<Member>.self) }
+        options.output.emit(raw: reply.json) {
+            Table.print(["ID", "ROLE", "NAME", "EMAIL"], reply.value.items.map { [$0.id, $0.role.rawValue, $0.name, $0.email] })
+        }
+    }
+}
+
+struct Templates: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List, show and add handover templates.", subcommands: [List.self, ShowTemplate.self, Add.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List templates (built-in and your organization's).")
+        @OptionGroup var options: ClientOptions
+        func run() async throws {
+            let client = try options.client()
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/templates", as: ItemList<Template>.self) }
+            options.output.emit(raw: reply.json) {
+                Table.print(["KEY", "VERSION", "NAME", "FOR"], reply.value.items.map { [$0.key, String($0.version), $0.name, $0.accountKinds.map(\.rawValue).joined(separator: ",")] })
+            }
+        }
+    }
+
+    struct ShowTemplate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a template's sections, fields and guidance.")
+        @Argument(help: "Template key, e.g. customer-account.") var key: String
+        @OptionGroup var options: ClientOptions
+        func run() async throws {
+            let client = try options.client()
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/templates/\(key)", as: Template.self) }
+            options.output.emit(raw: reply.json) {
+                let t = reply.value
+                print("\(t.name) (\(t.key) v\(t.version)) — \(t.summary)")
+                for section in t.sections {
+                    print("\n\(section.title)  [\(section.id)]\n  \(section.guidance)")
+                    for field in section.fields {
+                        print("  \(section.id).\(field.id)  \(field.type.rawValue)\(field.required ? ", required" : "")\n      \(field.guidance)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a custom template from a JSON file (admins).")
+        @Argument(help: "Path to the template JSON.") var file: String
+        @OptionGroup var options: ClientOptions
+        func run() async throws {
+            let client = try options.client()
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw CLIError("Cannot read \(file).") }
+            let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/templates", body: data, as: Template.self) }
+            options.output.emit(raw: reply.json) { print("Added template \(reply.value.key) v\(reply.value.version).") }
+        }
+    }
+}
+
+/// Turning emails into member ids, and ids into names, for friendlier commands.
+enum MemberLookup {
+    static func id(of text: String, client: HandoverAPIClient) async throws -> String {
+        guard text.contains("@") else { return text }
+        let members = try await CLIErrors.run { try await client.get("/api/v1/members", as: ItemList<Member>.self).value.items }
+        guard let found = members.first(where: { $0.email == Member.normalizedEmail(text) }) else { throw CLIError("No member with email \(text) in your organization.") }
+        return found.id
+    }
+
+    static func names(client: HandoverAPIClient) async throws -> [String: String] {
+        let members = (try? await client.get("/api/v1/members", as: ItemList<Member>.self).value.items) ?? []
+        return Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+enum Table {
+    static func print(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        for row in all {
+            Swift.print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+    }
+
+    static func day(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

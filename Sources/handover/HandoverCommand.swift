@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct HandoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handover",
+        abstract: "Pass responsibility for an account from one person to another, without losing context.",
+        discussion: """
+            Run a server with 'handover serve --demo', sign in with 'handover login', then:
+              handover accounts list              see accounts
+              handover new --account ID --to EMAIL --template customer-account
+              handover edit ID --set overview.summary="…"
+              handover lint ID                    what is missing
+              handover submit ID                  send it to the recipient
+              handover ack ID --synthesis "…"     (recipient) accept, in your own words
+              handover complete ID                move the account to the recipient
+            Every client command takes --format json for scripts.
+            """,
+        subcommands: [
+            Serve.self, Admin.self, Login.self, Logout.self, WhoAmI.self,
+            Accounts.self, Members.self, Templates.self,
+            ListHandovers.self, New.self, Show.self, Edit.self, LintCommand.self,
+            Submit.self, Acknowledge.self, Complete.self, Return.self, Revise.self, Cancel.self, History.self,
+            Bench.self,
+        ]
+    )
+}

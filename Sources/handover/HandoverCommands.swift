@@ -1,0 +1,269 @@
+import ArgumentParser
+import Foundation
+import HandoverClient
+import HandoverCore
+
+struct ListHandovers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the handovers you can see.")
+    @Option(help: "Only these states, comma-separated (draft, submitted, returned, acknowledged, completed, …).") var state: String?
+    @Option(help: "Only handovers of this account.") var account: String?
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        var query: [String] = []
+        if let state { query.append("state=\(state)") }
+        if let account { query.append("account=\(account)") }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ItemList<Handover>.self) }
+        let names = try await MemberLookup.names(client: client)
+        options.output.emit(raw: reply.json) {
+            if reply.value.items.isEmpty { print("No handovers."); return }
+            Table.print(["ID", "STATE", "TEMPLATE", "FROM", "TO"], reply.value.items.map {
+                [$0.id, $0.state.rawValue, $0.templateKey, names[$0.transferorID] ?? $0.transferorID, names[$0.recipientID] ?? $0.recipientID]
+            })
+        }
+    }
+}
+
+struct New: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Begin a handover of an account to a recipient (as a draft).")
+    @Option(help: "The account's id.") var account: String
+    @Option(help: "The recipient (email or id).") var to: String
+    @Option(help: "Template key (see 'handover templates list').") var template: String = "customer-account"
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let recipientID = try await MemberLookup.id(of: to, client: client)
+        struct Body: Encodable { var accountID: String; var recipientID: String; var templateKey: String }
+        let reply = try await CLIErrors.run {
+            try await client.send(.POST, "/api/v1/handovers", json: Body(accountID: account, recipientID: recipientID, templateKey: template), as: Handover.self)
+        }
+        options.output.emit(raw: reply.json) {
+            print("Draft handover \(reply.value.id) created. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
+        }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a handover: parties, state, content and lint score.")
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
+        let template = try await CLIErrors.run { try await client.get("/api/v1/templates/\(reply.value.templateKey)?version=\(reply.value.templateVersion)", as: Template.self) }
+        let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
+        let names = try await MemberLookup.names(client: client)
+        options.output.emit(raw: reply.json) {
+            let h = reply.value
+            print("Handover \(h.id)  [\(h.state.rawValue)]  \(template.value.name)")
+            print("From \(names[h.transferorID] ?? h.transferorID) to \(names[h.recipientID] ?? h.recipientID); account \(h.accountID); version \(h.version)")
+            print("Lint score \(lint.value.score)/100, \(lint.value.findings.count) finding(s)")
+            if let reason = h.returnReason, h.state == .returned { print("Returned: \(reason)") }
+            if let synthesis = h.synthesis { print("Recipient's synthesis: \(synthesis)") }
+            for section in template.value.sections {
+                print("\n## \(section.title)")
+                for field in section.fields {
+                    let value = h.content[section.id, field.id]
+                    print("\(field.label)\(field.required ? " *" : ""): \(value.map(Self.render) ?? "—")")
+                }
+            }
+        }
+    }
+
+    static func render(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .array(let items): return items.isEmpty ? "—" : "\n" + items.map { "  - " + render($0) }.joined(separator: "\n")
+        case .object(let fields): return fields.sorted { $0.key < $1.key }.map { "\($0.key): \(render($0.value))" }.joined(separator: "; ")
+        case .bool(let flag): return flag ? "yes" : "no"
+        case .number(let number): return String(number)
+        case .null: return "—"
+        }
+    }
+}
+
+struct Edit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill in a draft handover's fields.",
+        discussion: """
+            Paths are SECTION.FIELD, as 'handover templates show KEY' lists them.
+              --set overview.summary="Text"                  text, markdown or date fields
+              --json contacts.keyContacts='[{"name":"Jo","preference":"email"}]'
+              --clear risks.sentiment
+              --file patch.json                              {"section": {"field": value}}
+            """
+    )
+    @Argument(help: "Handover id.") var id: String
+    @Option(name: .customLong("set"), help: "SECTION.FIELD=TEXT; repeatable.") var sets: [String] = []
+    @Option(name: .customLong("json"), help: "SECTION.FIELD=JSON; repeatable.") var jsons: [String] = []
+    @Option(name: .customLong("clear"), help: "SECTION.FIELD to empty; repeatable.") var clears: [String] = []
+    @Option(help: "A JSON file with fields to set.") var file: String?
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        var patch = HandoverContent()
+        if let file {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { throw CLIError("Cannot read \(file).") }
+            do { patch = try JSONDecoder().decode(HandoverContent.self, from: data) } catch { throw CLIError("\(file) is not {\"section\": {\"field\": value}} JSON.") }
+        }
+        for item in sets {
+            let (section, field, value) = try Self.split(item, flag: "--set")
+            patch[section, field] = .string(value)
+        }
+        for item in jsons {
+            let (section, field, text) = try Self.split(item, flag: "--json")
+            do { patch[section, field] = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
+                throw CLIError("--json \(section).\(field): the value is not valid JSON.")
+            }
+        }
+        for path in clears {
+            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw CLIError("--clear takes SECTION.FIELD, got \(path)") }
+            patch[parts[0], parts[1]] = .null
+        }
+        guard !patch.sections.isEmpty else { throw ValidationError("Nothing to change: use --set, --json, --clear or --file.") }
+
+        let client = try options.client()
+        let current = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
+        struct Body: Encodable { var content: HandoverContent }
+        let reply = try await CLIErrors.run {
+            try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: Body(content: patch), ifMatch: current.etag, as: Handover.self)
+        }
+        let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
+        options.output.emit(raw: reply.json) {
+            print("Saved (version \(reply.value.version)). Lint score \(lint.value.score)/100, \(lint.value.findings.count) finding(s).")
+        }
+    }
+
+    static func split(_ item: String, flag: String) throws -> (String, String, String) {
+        guard let equals = item.firstIndex(of: "=") else { throw CLIError("\(flag) takes SECTION.FIELD=VALUE, got \(item)") }
+        let path = item[..<equals].split(separator: ".", maxSplits: 1).map(String.init)
+        guard path.count == 2 else { throw CLIError("\(flag) takes SECTION.FIELD=VALUE, got \(item)") }
+        return (path[0], path[1], String(item[item.index(after: equals)...]))
+    }
+}
+
+struct LintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Show what is missing or risky in a handover, and its score.")
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
+        options.output.emit(raw: reply.json) {
+            print("Score \(reply.value.score)/100")
+            if reply.value.findings.isEmpty { print("No findings: ready to submit.") }
+            for finding in reply.value.findings {
+                print("  \(finding.severity == .error ? "ERROR  " : "warning") \(finding.path): \(finding.message)")
+            }
+            if reply.value.blocksSubmission { print("Errors block submission; fix them with 'handover edit \(id) …'.") }
+        }
+    }
+}
+
+/// The lifecycle commands share one shape: POST an action, print the new state.
+protocol TransitionCommand: AsyncParsableCommand {
+    var id: String { get }
+    var options: ClientOptions { get }
+    static var action: String { get }
+    func body() throws -> Data?
+    func done(_ handover: Handover) -> String
+}
+
+extension TransitionCommand {
+    func run() async throws {
+        let client = try options.client()
+        let current = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
+        let reply = try await CLIErrors.run {
+            try await client.send(.POST, "/api/v1/handovers/\(id)/\(Self.action)", body: try body(), ifMatch: current.etag, as: Handover.self)
+        }
+        options.output.emit(raw: reply.json) { print(done(reply.value)) }
+    }
+
+    func body() throws -> Data? { nil }
+
+    func json(_ fields: [String: String?]) throws -> Data {
+        try JSONEncoder().encode(fields.compactMapValues { $0 })
+    }
+}
+
+struct Submit: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "Send a draft to its recipient (lint errors block this).")
+    static let action = "submit"
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+    func done(_ h: Handover) -> String { "Submitted. The recipient can now review and acknowledge it." }
+}
+
+struct Acknowledge: TransitionCommand {
+    static let configuration = CommandConfiguration(commandName: "ack", abstract: "Accept a handover as its recipient, restating it in your own words.")
+    static let action = "acknowledge"
+    @Argument(help: "Handover id.") var id: String
+    @Option(help: "Your synthesis: what you now own, what comes next, what worries you.") var synthesis: String
+    @OptionGroup var options: ClientOptions
+    func body() throws -> Data? { try json(["synthesis": synthesis]) }
+    func done(_ h: Handover) -> String { "Acknowledged. Next: 'handover complete \(h.id)' moves the account to you." }
+}
+
+struct Complete: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "Complete an acknowledged handover: the account's owner becomes the recipient.")
+    static let action = "complete"
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+    func done(_ h: Handover) -> String { "Completed. Account \(h.accountID) now belongs to the recipient." }
+}
+
+struct Return: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "Send a submitted handover back to its transferor, saying what is missing.")
+    static let action = "return"
+    @Argument(help: "Handover id.") var id: String
+    @Option(help: "What is missing or unclear.") var reason: String
+    @OptionGroup var options: ClientOptions
+    func body() throws -> Data? { try json(["reason": reason]) }
+    func done(_ h: Handover) -> String { "Returned to the transferor." }
+}
+
+struct Revise: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "Take a returned handover back into draft to edit it.")
+    static let action = "revise"
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+    func done(_ h: Handover) -> String { "Back in draft; edit it and submit again." }
+}
+
+struct Cancel: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "Cancel an open handover.")
+    static let action = "cancel"
+    @Argument(help: "Handover id.") var id: String
+    @Option(help: "Why.") var reason: String?
+    @OptionGroup var options: ClientOptions
+    func body() throws -> Data? { try json(["reason": reason]) }
+    func done(_ h: Handover) -> String { "Cancelled." }
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show who did what to a handover, and when.")
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/events", as: ItemList<HandoverEventRecord>.self) }
+        let names = try await MemberLookup.names(client: client)
+        options.output.emit(raw: reply.json) {
+            Table.print(["WHEN", "WHO", "EVENT", "STATE", "NOTE"], reply.value.items.map {
+                [JSONDateText.format($0.at), names[$0.actorID] ?? $0.actorID, $0.event, "\($0.fromState?.rawValue ?? "—") → \($0.toState.rawValue)", $0.note ?? ""]
+            })
+        }
+    }
+}
+
+enum JSONDateText {
+    static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import HandoverServer
+import HandoverStore
+import Hummingbird
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Handover server (JSON API at /api/v1).",
+        discussion: """
+            Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
+            a postgres:// URL. Several servers may share one PostgreSQL database.
+            Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP.
+            """
+    )
+
+    @Option(help: "Address to listen on (default 127.0.0.1, or HANDOVER_HOST).") var host: String?
+    @Option(help: "Port to listen on (default 8080, or HANDOVER_PORT; 0 picks a free one).") var port: Int?
+    @Option(help: "postgres://user:pass@host/db, or an SQLite file path (default handover-data/handover.sqlite).") var database: String?
+    @Flag(help: "Seed a demo organization and print its logins. Never on a shared server: demo passwords are public.") var demo = false
+    @Flag(help: "Allow anyone to create an organization with POST /api/v1/organizations.") var allowSignup = false
+
+    func run() async throws {
+        var configuration = try ServerConfiguration.fromEnvironment()
+        if let host { configuration.host = host }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+            configuration.port = port
+        }
+        if let database { configuration.database = try DatabaseLocation(parsing: database) }
+        if allowSignup { configuration.allowSignup = true }
+
+        print("Handover server")
+        configuration.summary.forEach { print("  " + $0) }
+        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
+        var logins: [DemoData.Login] = []
+        if demo {
+            print("Seeding demo data…")
+            logins = try await DemoData.seed(store: store, passwords: Passwords(cost: configuration.bcryptCost))
+        }
+        let host = configuration.host
+        let app = HandoverApplication.make(store: store, configuration: configuration) { port in
+            print("Ready: http://\(host):\(port)  (health: /healthz, API: /api/v1, spec: /api/v1/openapi.json)")
+            if !logins.isEmpty {
+                print("Demo logins (password for all: \(DemoData.password)):")
+                for login in logins { print("  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)") }
+                print("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
+            }
+        }
+        try await app.runService()
+        try await store.database.close()
+    }
+}

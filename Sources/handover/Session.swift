@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import HandoverClient
+import HandoverCore
+
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sign in and save an API token for the other commands.",
+                                                    discussion: "The token is saved to ~/.config/handover/config.json (mode 0600; HANDOVER_CONFIG overrides the path).")
+    @Option(help: "Your email.") var email: String
+    @Flag(help: "Read the password from the first line of standard input instead of prompting.") var passwordStdin = false
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let password: String
+        if passwordStdin {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw CLIError("No password on standard input.") }
+            password = line
+        } else {
+            guard let typed = getpass("Password for \(email): ").map({ String(cString: $0) }), !typed.isEmpty else { throw CLIError("No password given.") }
+            password = typed
+        }
+        let client = try options.client(requireToken: false)
+        let host = ProcessInfo.processInfo.hostName
+        struct Body: Encodable { var email: String; var password: String; var tokenName: String }
+        struct Reply: Decodable, Sendable { var member: Member; var token: String?; var tokenID: String? }
+        let reply = try await CLIErrors.run {
+            try await client.send(.POST, "/api/v1/auth/login", json: Body(email: email, password: password, tokenName: "cli on \(host)"), as: Reply.self)
+        }
+        guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
+        try ClientConfigFile(server: client.server.absoluteString, token: token, tokenID: reply.value.tokenID).save()
+        try options.output.emit(["member": .object(["id": .string(reply.value.member.id), "email": .string(reply.value.member.email)]),
+                                 "config": .string(ClientConfigFile.path.path)]) {
+            print("Signed in as \(reply.value.member.name) <\(reply.value.member.email)>, \(reply.value.member.role.rawValue). Token saved to \(ClientConfigFile.path.path).")
+        }
+    }
+}
+
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke the saved token and forget it.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        guard let saved = ClientConfigFile.load() else { print("Not signed in."); return }
+        let client = try options.client()
+        var revoked = false
+        if let tokenID = saved.tokenID {
+            revoked = (try? await client.send(.DELETE, "/api/v1/tokens/\(tokenID)", body: nil, as: EmptyReply.self)) != nil
+        }
+        try? FileManager.default.removeItem(at: ClientConfigFile.path)
+        print(revoked ? "Signed out; the token is revoked." : "Signed out locally; the server could not be told, so revoke the token from another session if it matters.")
+    }
+}
+
+
+struct WhoAmI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the saved token belongs to.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }
+        options.output.emit(raw: reply.json) {
+            print("\(reply.value.name) <\(reply.value.email)>, \(reply.value.role.rawValue), organization \(reply.value.organizationID)")
+        }
+    }
+}
