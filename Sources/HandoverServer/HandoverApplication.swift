@@ -2,6 +2,7 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import Hummingbird
+import HTTPTypes
 import Logging
 
 /// Wires configuration, storage, services and routes into a Hummingbird application.

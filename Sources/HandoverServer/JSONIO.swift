@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import Hummingbird
+import NIOCore
 
 /// Reading request bodies and writing responses, with the API's error conventions.
 enum JSONIO {

@@ -2,6 +2,7 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import Hummingbird
+import NIOCore
 import Logging
 
 /// An RFC 9457 problem details document.

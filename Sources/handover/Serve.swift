@@ -30,24 +30,31 @@ struct Serve: AsyncParsableCommand {
         if let database { configuration.database = try DatabaseLocation(parsing: database) }
         if allowSignup { configuration.allowSignup = true }
 
-        print("Handover server")
-        configuration.summary.forEach { print("  " + $0) }
+        say("Handover server")
+        configuration.summary.forEach { say("  " + $0) }
         let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
         var logins: [DemoData.Login] = []
         if demo {
-            print("Seeding demo data…")
+            say("Seeding demo data…")
             logins = try await DemoData.seed(store: store, passwords: Passwords(cost: configuration.bcryptCost))
         }
         let host = configuration.host
+        let demoLogins = logins
         let app = HandoverApplication.make(store: store, configuration: configuration) { port in
-            print("Ready: http://\(host):\(port)  (health: /healthz, API: /api/v1, spec: /api/v1/openapi.json)")
-            if !logins.isEmpty {
-                print("Demo logins (password for all: \(DemoData.password)):")
-                for login in logins { print("  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)") }
-                print("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
+            say("Ready: http://\(host):\(port)  (health: /healthz, API: /api/v1, spec: /api/v1/openapi.json)")
+            if !demoLogins.isEmpty {
+                say("Demo logins (password for all: \(DemoData.password)):")
+                for login in demoLogins { say("  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)") }
+                say("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
             }
         }
         try await app.runService()
         try await store.database.close()
     }
+}
+
+/// Writes a line straight to standard output: `print` is block-buffered into a pipe or file, and a
+/// server's start-up lines must show up at once.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
