@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["HandoverCore", "HandoverStore"],
             path: "Tests/HandoverTestSupport"
         ),
-        .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore"]),
+        .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
         .testTarget(
             name: "HandoverServerTests",

@@ -100,18 +100,21 @@ public struct HandoverEventRecord: Sendable, Hashable, Codable {
     public var organizationID: String
     public var actorID: String
     public var event: String
+    /// The handover's version after this event: orders events even within one millisecond.
+    public var handoverVersion: Int
     public var fromState: HandoverState?
     public var toState: HandoverState
     public var note: String?
     public var at: Date
 
-    public init(id: String, handoverID: String, organizationID: String, actorID: String, event: String,
+    public init(id: String, handoverID: String, organizationID: String, actorID: String, event: String, handoverVersion: Int,
                 fromState: HandoverState?, toState: HandoverState, note: String?, at: Date) {
         self.id = id
         self.handoverID = handoverID
         self.organizationID = organizationID
         self.actorID = actorID
         self.event = event
+        self.handoverVersion = handoverVersion
         self.fromState = fromState
         self.toState = toState
         self.note = note

@@ -22,6 +22,12 @@ public struct Transition: Sendable, Hashable {
     public var record: HandoverEventRecord
     /// Set when the transition moves the account to a new owner.
     public var newOwnerID: String?
+
+    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?) {
+        self.handover = handover
+        self.record = record
+        self.newOwnerID = newOwnerID
+    }
 }
 
 /// The handover lifecycle as one pure function of (handover, event, actor, time).
@@ -126,7 +132,7 @@ public enum Lifecycle {
         next.version = handover.version + 1
         next.updatedAt = now
         let record = HandoverEventRecord(id: eventID, handoverID: handover.id, organizationID: handover.organizationID,
-                                         actorID: actor.id, event: event.name, fromState: from, toState: next.state,
+                                         actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
                                          note: note, at: now)
         return Transition(handover: next, record: record, newOwnerID: newOwnerID)
     }

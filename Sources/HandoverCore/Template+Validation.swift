@@ -35,6 +35,7 @@ extension Template {
 
         if !Template.isKey(key) { add("key", "must be 1-64 lowercase letters, digits or '-', starting with a letter") }
         if version < 1 { add("version", "must be 1 or more") }
+        if summary.trimmingCharacters(in: .whitespaces).isEmpty { add("summary", "say when to use this template") }
         if name.trimmingCharacters(in: .whitespaces).isEmpty { add("name", "must not be empty") }
         if accountKinds.isEmpty { add("accountKinds", "name at least one account kind") }
         if Set(requiredSignoffs).count != requiredSignoffs.count { add("requiredSignoffs", "lists a role twice") }

@@ -29,6 +29,20 @@ public struct Template: Sendable, Hashable, Codable {
         self.sections = sections
     }
 
+    // Optional keys take their defaults, so that validation can list every real problem at once.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        version = try c.decode(Int.self, forKey: .version)
+        name = try c.decode(String.self, forKey: .name)
+        summary = try c.decodeIfPresent(String.self, forKey: .summary) ?? ""
+        accountKinds = try c.decodeIfPresent([AccountKind].self, forKey: .accountKinds) ?? []
+        requiredSignoffs = try c.decodeIfPresent([SignoffRole].self, forKey: .requiredSignoffs) ?? [.transferor, .recipient]
+        synthesisPrompt = try c.decodeIfPresent(String.self, forKey: .synthesisPrompt) ?? ""
+        rules = try c.decodeIfPresent(TemplateRules.self, forKey: .rules) ?? TemplateRules()
+        sections = try c.decodeIfPresent([TemplateSection].self, forKey: .sections) ?? []
+    }
+
     /// Every field with its content path (`section.field`).
     public var fieldsWithPaths: [(path: String, field: TemplateField)] {
         sections.flatMap { section in section.fields.map { (path: "\(section.id).\($0.id)", field: $0) } }
@@ -75,6 +89,14 @@ public struct TemplateSection: Sendable, Hashable, Codable {
         self.guidance = guidance
         self.fields = fields
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        title = try c.decodeIfPresent(String.self, forKey: .title) ?? ""
+        guidance = try c.decodeIfPresent(String.self, forKey: .guidance) ?? ""
+        fields = try c.decodeIfPresent([TemplateField].self, forKey: .fields) ?? []
+    }
 }
 
 public struct TemplateField: Sendable, Hashable, Codable {
@@ -93,6 +115,16 @@ public struct TemplateField: Sendable, Hashable, Codable {
         self.required = required
         self.guidance = guidance
         self.options = options
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        label = try c.decodeIfPresent(String.self, forKey: .label) ?? ""
+        type = try c.decode(FieldType.self, forKey: .type)
+        required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? false
+        guidance = try c.decodeIfPresent(String.self, forKey: .guidance) ?? ""
+        options = try c.decodeIfPresent([String].self, forKey: .options)
     }
 }
 

@@ -112,7 +112,7 @@ public struct HandoverService: Sendable {
                                 templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
                                 recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
         let record = HandoverEventRecord(id: Secrets.newID(at: now), handoverID: handover.id, organizationID: handover.organizationID,
-                                         actorID: actor.id, event: "create", fromState: nil, toState: .draft, note: nil, at: now)
+                                         actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
         try await store.createHandover(handover, record: record)
         return handover
     }

@@ -133,13 +133,14 @@ public enum Migrations {
                 organization_id TEXT NOT NULL REFERENCES organizations(id),
                 actor_id TEXT NOT NULL REFERENCES members(id),
                 event TEXT NOT NULL,
+                handover_version BIGINT NOT NULL,
                 from_state TEXT,
                 to_state TEXT NOT NULL,
                 note TEXT,
                 at BIGINT NOT NULL
             )
             """,
-            "CREATE INDEX handover_events_by_handover ON handover_events (handover_id, at)",
+            "CREATE UNIQUE INDEX handover_events_by_handover ON handover_events (handover_id, handover_version)",
         ]),
     ]
 

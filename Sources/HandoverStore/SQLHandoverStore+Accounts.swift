@@ -75,7 +75,7 @@ extension SQLHandoverStore {
                 SELECT o.owner_id, o.owned_from, o.owned_until, o.handover_id FROM account_owners o
                 JOIN accounts a ON a.id = o.account_id
                 WHERE o.account_id = \(bind: accountID) AND a.organization_id = \(bind: organizationID)
-                ORDER BY o.owned_from, o.owned_until
+                ORDER BY o.owned_until IS NULL, o.owned_from
                 """).all().map { row in
                 Ownership(ownerID: try row.decode(column: "owner_id", as: String.self),
                           from: Date(millis: try row.decode(column: "owned_from", as: Int64.self)),

@@ -33,9 +33,9 @@ extension SQLHandoverStore {
 
     static func insertEvent(_ record: HandoverEventRecord, _ db: any SQLDatabase) async throws {
         try await db.raw("""
-            INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, from_state, to_state, note, at)
+            INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at)
             VALUES (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID),
-                    \(bind: record.event), \(bind: record.fromState?.rawValue), \(bind: record.toState.rawValue),
+                    \(bind: record.event), \(bind: record.handoverVersion), \(bind: record.fromState?.rawValue), \(bind: record.toState.rawValue),
                     \(bind: record.note), \(bind: record.at.millis))
             """).run()
     }
@@ -134,8 +134,8 @@ extension SQLHandoverStore {
     public func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord] {
         try await database.withSession { db in
             try await db.raw("""
-                SELECT id, handover_id, organization_id, actor_id, event, from_state, to_state, note, at FROM handover_events
-                WHERE handover_id = \(bind: handoverID) AND organization_id = \(bind: organizationID) ORDER BY at, id
+                SELECT id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at FROM handover_events
+                WHERE handover_id = \(bind: handoverID) AND organization_id = \(bind: organizationID) ORDER BY handover_version
                 """).all().map { row in
                 HandoverEventRecord(
                     id: try row.decode(column: "id", as: String.self),
@@ -143,6 +143,7 @@ extension SQLHandoverStore {
                     organizationID: try row.decode(column: "organization_id", as: String.self),
                     actorID: try row.decode(column: "actor_id", as: String.self),
                     event: try row.decode(column: "event", as: String.self),
+                    handoverVersion: try row.decode(column: "handover_version", as: Int.self),
                     fromState: try row.decode(column: "from_state", as: String?.self).flatMap(HandoverState.init(rawValue:)),
                     toState: HandoverState(rawValue: try row.decode(column: "to_state", as: String.self)) ?? .draft,
                     note: try row.decode(column: "note", as: String?.self),

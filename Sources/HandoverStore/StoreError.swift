@@ -24,7 +24,7 @@ public enum StoreError: Error, Sendable, Hashable {
     /// Whether a driver error is a UNIQUE violation, on either engine.
     static func isUniqueViolation(_ error: any Error) -> Bool {
         if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
-        if let error = error as? SQLiteError { return error.reason == .constraint && error.message.contains("UNIQUE") }
+        if let error = error as? SQLiteError { return error.message.contains("UNIQUE constraint failed") }
         return false
     }
 

@@ -99,7 +99,7 @@ struct StorageBench {
             let handover = Handover(id: Secrets.newID(), organizationID: org.id, accountID: id, templateKey: "customer-account", templateVersion: 1,
                                     transferorID: a.id, recipientID: b.id, content: content, createdAt: now, updatedAt: now)
             let record = HandoverEventRecord(id: Secrets.newID(), handoverID: handover.id, organizationID: org.id, actorID: a.id,
-                                             event: "create", fromState: nil, toState: .draft, note: nil, at: now)
+                                             event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
             try await store.createHandover(handover, record: record)
         }
         let handoversElapsed = ContinuousClock.now - handoversStart
