@@ -121,11 +121,17 @@ public final class Database: Sendable {
     public func close() async throws {
         try await leaser.close()
     }
+
+    // A pool must be shut down before it goes away; if nobody closed us, start that now.
+    deinit {
+        leaser.closeEventually()
+    }
 }
 
 protocol ConnectionLeaser: Sendable {
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     func close() async throws
+    func closeEventually()
 }
 
 struct PooledLeaser<Source: ConnectionPoolSource>: ConnectionLeaser, @unchecked Sendable where Source.Connection: Sendable {
@@ -141,6 +147,10 @@ struct PooledLeaser<Source: ConnectionPoolSource>: ConnectionLeaser, @unchecked 
 
     func close() async throws {
         try await pool.shutdownAsync()
+    }
+
+    func closeEventually() {
+        pool.shutdownGracefully { _ in }
     }
 }
 

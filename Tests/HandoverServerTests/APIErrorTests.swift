@@ -1,0 +1,162 @@
+import Foundation
+import HandoverCore
+import HandoverServer
+import HandoverStore
+import HandoverTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Bad input gets a clear problem+json answer and changes nothing.
+@Suite struct APIErrorTests {
+    @Test func noCredentialsIs401AndABadTokenToo() async throws {
+        let f = try await APIFixture.make()
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/accounts", method: .get) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .get, headers: [.authorization: "Bearer hov_not-a-real-token"]) { r in
+                #expect(r.status == .unauthorized)
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func malformedJSONAndWrongTypesAre400NamingTheField() async throws {
+        let f = try await APIFixture.make()
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice), body: body("{\"name\": ")) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice), body: body(#"{"name": 42, "kind": "customer"}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.errors?.first?.path == "name")
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice), body: body(#"{"name": "X", "kind": "spaceship"}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problem?.errors?.first?.path == "kind")
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
+                let decoded = try r.decode(Items<Account>.self); #expect(decoded.items.isEmpty)
+            }
+        }
+    }
+
+    @Test func contentOfTheWrongShapeIs422WithThePath() async throws {
+        let f = try await APIFixture.make()
+        let handover = try await f.org.handover(of: try await f.org.account(f.org.alice, in: f.store), to: f.org.bob, in: f.store)
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"content": {"renewal": {"renewalDate": "next spring"}, "contacts": {"keyContacts": "Jo"}}}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(Set(r.problem?.errors?.map(\.path) ?? []) == ["renewal.renewalDate", "contacts.keyContacts"])
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.alice)) { r in
+                let decoded = try r.decode(Handover.self); #expect(decoded.version == 1)
+            }
+        }
+    }
+
+    @Test func anOversizeBodyIs413() async throws {
+        let f = try await APIFixture.make { $0.maxBodySize = 4096 }
+        try await f.test { client in
+            let big = #"{"name": "\#(String(repeating: "x", count: 10_000))", "kind": "customer"}"#
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice), body: body(big)) { r in
+                #expect(r.status == .contentTooLarge)
+                #expect(r.problem?.status == 413)
+            }
+        }
+    }
+
+    @Test func invalidTransitionsAre409AndStaleWritesAre412() async throws {
+        let f = try await APIFixture.make()
+        let handover = try await f.org.handover(of: try await f.org.account(f.org.alice, in: f.store), to: f.org.bob, in: f.store)
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/complete", method: .post, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .conflict)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: "\"v7\""),
+                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+                #expect(r.status == .preconditionFailed)
+            }
+            try await client.execute(uri: "/api/v1/handovers/nope", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/no-such-route", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func anotherOrganizationSeesNothingAndChangesNothing() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+        let outsider = f.other.admin
+        try await f.test { client in
+            for uri in ["/api/v1/handovers/\(handover.id)", "/api/v1/handovers/\(handover.id)/lint", "/api/v1/handovers/\(handover.id)/events",
+                        "/api/v1/accounts/\(account.id)", "/api/v1/accounts/\(account.id)/owners", "/api/v1/members/\(f.org.alice.id)"] {
+                try await client.execute(uri: uri, method: .get, headers: f.headers(outsider)) { #expect($0.status == .notFound, "\(uri)") }
+            }
+            for action in ["submit", "cancel", "complete"] {
+                try await client.execute(uri: "/api/v1/handovers/\(handover.id)/\(action)", method: .post, headers: f.headers(outsider)) { #expect($0.status == .notFound) }
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(outsider),
+                                     body: body(#"{"content": {"risks": {"sentiment": "Hijacked"}}}"#)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(outsider),
+                                     body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(outsider.id)", "templateKey": "customer-account"}"#)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/handovers", method: .get, headers: f.headers(outsider)) { r in
+                let decoded = try r.decode(Items<Handover>.self); #expect(decoded.items.isEmpty)
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(outsider)) { r in
+                let decoded = try r.decode(Items<Account>.self); #expect(decoded.items.isEmpty)
+            }
+            // Inside the organization: a member who is not a party gets 404 too; the auditor reads but cannot act.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.carol)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.auditor)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.alice)) { r in
+                let stored = try r.decode(Handover.self)
+                #expect(stored.state == .draft && stored.version == 1)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines) func twoConcurrentCompletionsGiveOneSuccessAndOneClearError(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+        let service = HandoverService(store: f.store)
+        _ = try await service.transition(id: handover.id, event: .submit, expectedVersion: nil, by: f.org.alice)
+        _ = try await service.transition(id: handover.id, event: .acknowledge(synthesis: "I own Acme now, renewal in March, CFO prefers email."), expectedVersion: nil, by: f.org.bob)
+        try await f.test { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for member in [f.org.alice, f.org.bob] {
+                    group.addTask {
+                        try await client.execute(uri: "/api/v1/handovers/\(handover.id)/complete", method: .post, headers: f.headers(member)) { $0.status }
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 1)
+            let chain = try await f.store.ownershipChain(accountID: account.id, organizationID: f.org.organization.id)
+            #expect(chain.map(\.ownerID) == [f.org.alice.id, f.org.bob.id])
+        }
+    }
+
+    @Test func everyRouteIsInTheOpenAPIDocument() async throws {
+        let f = try await APIFixture.make()
+        let routes = f.router.routes.map { route in
+            ("/" + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"),
+             route.method.rawValue.lowercased())
+        }
+        #expect(routes.count > 30)
+        try await f.test { client in
+            let spec = try await client.execute(uri: "/api/v1/openapi.json", method: .get) { r in
+                try JSONDecoder().decode(JSONValue.self, from: Data(r.body.readableBytesView))
+            }
+            let paths = spec["paths"]?.objectValue ?? [:]
+            for (path, method) in routes {
+                #expect(paths[path]?[method] != nil, "\(method.uppercased()) \(path) is missing from openapi.json")
+            }
+        }
+    }
+}

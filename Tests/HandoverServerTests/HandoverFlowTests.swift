@@ -1,0 +1,102 @@
+import Foundation
+import HandoverCore
+import HandoverServer
+import HandoverStore
+import HandoverTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The whole workflow through the HTTP API, on each engine.
+@Suite struct HandoverFlowTests {
+    @Test(arguments: TestDatabases.engines) func aCustomerHandoverFromDraftToCompleted(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let (alice, bob) = (f.org.alice, f.org.bob)
+        try await f.test { client in
+            // Setup: Alice's customer account.
+            let account = try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(alice),
+                                                   body: body(#"{"name": "Acme", "kind": "customer", "profile": {"overview": "Freight", "renewalDate": "2027-03-31"}}"#)) { r in
+                #expect(r.status == .created)
+                return try r.decode(Account.self)
+            }
+            #expect(account.ownerID == alice.id)
+
+            // A draft to Bob, linted, refused at submit with its findings.
+            let draft = try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(alice),
+                                                 body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(bob.id)", "templateKey": "customer-account"}"#)) { r in
+                #expect(r.status == .created)
+                #expect(r.headers[.eTag] == "\"v1\"")
+                return try r.decode(Handover.self)
+            }
+            let before = try await client.execute(uri: "/api/v1/handovers/\(draft.id)/lint", method: .get, headers: f.headers(alice)) { try $0.decode(LintReport.self) }
+            #expect(before.blocksSubmission && before.score < 50)
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/submit", method: .post, headers: f.headers(alice)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.findings?.contains { $0.rule == "required-field" } == true)
+            }
+
+            // Fixed, then submitted.
+            let patch = EditBody(content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+            let edited = try await client.execute(uri: "/api/v1/handovers/\(draft.id)", method: .patch, headers: f.headers(alice, ifMatch: "\"v1\""), body: body(patch)) { r in
+                #expect(r.status == .ok)
+                return try r.decode(Handover.self)
+            }
+            #expect(edited.version == 2)
+            let after = try await client.execute(uri: "/api/v1/handovers/\(draft.id)/lint", method: .get, headers: f.headers(alice)) { try $0.decode(LintReport.self) }
+            #expect(after.findings.isEmpty && after.score == 100)
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/submit", method: .post, headers: f.headers(alice, ifMatch: "\"v2\"")) { r in
+                #expect(r.status == .ok)
+            }
+
+            // Bob acknowledges with a synthesis; an empty one is refused.
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/acknowledge", method: .post, headers: f.headers(bob), body: body(#"{"synthesis": ""}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.first?.path == "synthesis")
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/acknowledge", method: .post, headers: f.headers(bob),
+                                     body: body(#"{"synthesis": "Acme renews in March; the CFO wants email only; two open items are mine now."}"#)) { r in
+                #expect(r.status == .ok)
+                let decoded = try r.decode(Handover.self); #expect(decoded.state == .acknowledged)
+            }
+
+            // Completion moves the owner; the history shows every step.
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/complete", method: .post, headers: f.headers(bob)) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/accounts/\(account.id)", method: .get, headers: f.headers(alice)) { r in
+                let decoded = try r.decode(Account.self); #expect(decoded.ownerID == bob.id)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/events", method: .get, headers: f.headers(f.org.auditor)) { r in
+                let decoded = try r.decode(Items<HandoverEventRecord>.self); #expect(decoded.items.map(\.event) == ["create", "submit", "acknowledge", "complete"])
+            }
+            try await client.execute(uri: "/api/v1/accounts/\(account.id)/owners", method: .get, headers: f.headers(bob)) { r in
+                let decoded = try r.decode(Items<Ownership>.self); #expect(decoded.items.map(\.ownerID) == [alice.id, bob.id])
+            }
+        }
+    }
+
+    @Test func aReturnedHandoverGoesBackToDraftForEditing() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/submit", method: .post, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/return", method: .post, headers: f.headers(f.org.bob),
+                                     body: body(#"{"reason": "Which contact approves spend?"}"#)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+                #expect(r.status == .conflict)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/revise", method: .post, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+                #expect(r.status == .ok)
+                let decoded = try r.decode(Handover.self); #expect(decoded.content["risks", "sentiment"] == .string("Calm"))
+            }
+        }
+    }
+}
+
+struct EditBody: Encodable {
+    var content: HandoverContent
+}
