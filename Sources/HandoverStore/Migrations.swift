@@ -150,22 +150,20 @@ public enum Migrations {
     /// - Returns: the versions applied now.
     @discardableResult
     public static func apply(to database: Database, migrations: [Migration] = Migrations.all) async throws -> [Int] {
-        try await database.withSession { db in
-            try await db.raw("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version BIGINT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    applied_at BIGINT NOT NULL
-                )
-                """).run()
-        }
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
             let didApply = try await database.transaction { db in
                 if database.engine == .postgres {
-                    // Serialize concurrent start-ups of several replicas.
+                    // Serialize concurrent start-ups of several replicas (even CREATE TABLE IF NOT EXISTS races).
                     try await db.raw("SELECT pg_advisory_xact_lock(4242001)").run()
                 }
+                try await db.raw("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version BIGINT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        applied_at BIGINT NOT NULL
+                    )
+                    """).run()
                 let existing = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 if existing != nil { return false }
                 for statement in migration.statements {
