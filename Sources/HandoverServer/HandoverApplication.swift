@@ -21,8 +21,7 @@ public enum HandoverApplication {
 
     public static func make(store: any HandoverStore, configuration: ServerConfiguration, logger: Logger? = nil,
                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        var logger = logger ?? Logger(label: "handover")
-        if logger.logLevel > .info { logger.logLevel = .info }
+        let logger = logger ?? Logger(label: "handover")
         return Application(
             router: router(store: store, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "handover"),

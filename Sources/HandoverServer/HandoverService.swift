@@ -119,9 +119,9 @@ public struct HandoverService: Sendable {
 
     /// A handover the actor may see; 404 (not 403) otherwise, so ids reveal nothing.
     public func handover(id: String, by actor: Member) async throws -> (Handover, Parties) {
-        guard let handover = try await store.handover(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("handover \(id)") }
-        let parties = Parties(transferor: try await member(handover.transferorID, organizationID: actor.organizationID),
-                              recipient: try await member(handover.recipientID, organizationID: actor.organizationID))
+        guard let (handover, parties) = try await store.handoverWithParties(id: id, organizationID: actor.organizationID) else {
+            throw StoreError.notFound("handover \(id)")
+        }
         guard Access.canView(handover, parties: parties, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
         return (handover, parties)
     }

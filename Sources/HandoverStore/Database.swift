@@ -1,6 +1,7 @@
 import AsyncKit
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresKit
@@ -56,6 +57,7 @@ public enum DatabaseEngine: String, Sendable {
 public final class Database: Sendable {
     public let engine: DatabaseEngine
     private let leaser: any ConnectionLeaser
+    private let closed = NIOLockedValueBox(false)
 
     private init(engine: DatabaseEngine, leaser: any ConnectionLeaser) {
         self.engine = engine
@@ -118,13 +120,15 @@ public final class Database: Sendable {
         }
     }
 
+    /// Closes every connection; later calls do nothing.
     public func close() async throws {
+        if closed.withLockedValue({ let was = $0; $0 = true; return was }) { return }
         try await leaser.close()
     }
 
     // A pool must be shut down before it goes away; if nobody closed us, start that now.
     deinit {
-        leaser.closeEventually()
+        if !closed.withLockedValue({ $0 }) { leaser.closeEventually() }
     }
 }
 

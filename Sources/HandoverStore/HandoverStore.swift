@@ -96,6 +96,8 @@ public protocol HandoverStore: Sendable {
     // Handovers
     func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws
     func handover(id: String, organizationID: String) async throws -> Handover?
+    /// The handover with its transferor and recipient, in one read.
+    func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)?
     /// Handovers visible to `viewer` (see `Access.canView`), newest first.
     func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover]
     /// Saves edited content if the stored version is still `expectedVersion`.

@@ -61,6 +61,19 @@ extension SQLHandoverStore {
         }
     }
 
+    public func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)? {
+        try await database.withSession { db in
+            // One round trip: the read path of every handover request.
+            try await db.raw("""
+                SELECT \(unsafeRaw: Self.handoverColumns), \(unsafeRaw: Self.memberColumns("t", prefix: "t_")), \(unsafeRaw: Self.memberColumns("r", prefix: "r_"))
+                FROM handovers h JOIN members t ON t.id = h.transferor_id JOIN members r ON r.id = h.recipient_id
+                WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)
+                """).first().map { row in
+                (try Self.decodeHandover(row), Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
+            }
+        }
+    }
+
     public func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover] {
         try await database.withSession { db in
             var query = SQLQueryString("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")

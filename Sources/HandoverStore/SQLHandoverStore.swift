@@ -72,13 +72,24 @@ extension SQLHandoverStore {
     static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
 
     static func decodeMember(_ row: any SQLRow) throws -> Member {
-        Member(id: try row.decode(column: "id", as: String.self),
-               organizationID: try row.decode(column: "organization_id", as: String.self),
-               email: try row.decode(column: "email", as: String.self),
-               name: try row.decode(column: "name", as: String.self),
-               role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .member,
-               managerID: try row.decode(column: "manager_id", as: String?.self),
-               createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+        try decodeMember(row, prefix: "")
+    }
+
+    /// Decodes a member from columns named `<prefix>id`, `<prefix>email`, … (for joins).
+    static func decodeMember(_ row: any SQLRow, prefix: String) throws -> Member {
+        Member(id: try row.decode(column: prefix + "id", as: String.self),
+               organizationID: try row.decode(column: prefix + "organization_id", as: String.self),
+               email: try row.decode(column: prefix + "email", as: String.self),
+               name: try row.decode(column: prefix + "name", as: String.self),
+               role: Role(rawValue: try row.decode(column: prefix + "role", as: String.self)) ?? .member,
+               managerID: try row.decode(column: prefix + "manager_id", as: String?.self),
+               createdAt: Date(millis: try row.decode(column: prefix + "created_at", as: Int64.self)))
+    }
+
+    /// The member columns of table alias `alias`, renamed with `prefix`.
+    static func memberColumns(_ alias: String, prefix: String) -> String {
+        ["id", "organization_id", "email", "name", "role", "manager_id", "created_at"]
+            .map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
     }
 
     public func member(id: String, organizationID: String) async throws -> Member? {

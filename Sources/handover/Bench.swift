@@ -5,6 +5,7 @@ import HandoverCore
 import HandoverServer
 import HandoverStore
 import Hummingbird
+import Logging
 import NIOCore
 import SQLKit
 
@@ -157,7 +158,9 @@ struct HTTPBench {
         var configuration = ServerConfiguration()
         configuration.port = 0
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = HandoverApplication.make(store: store, configuration: configuration) { port in portContinuation.yield(port) }
+        var quiet = Logger(label: "handover.bench")
+        quiet.logLevel = .critical  // cancelling the server at the end is expected, not an error
+        let app = HandoverApplication.make(store: store, configuration: configuration, logger: quiet) { port in portContinuation.yield(port) }
         let server = Task { try await app.runService() }
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()
