@@ -17,15 +17,9 @@ public enum Access {
         editor.id == handover.transferorID && handover.state == .draft && editor.role != .auditor
     }
 
-    /// A handover of an account is begun by its owner, the owner's manager, or an admin.
+    /// A handover of an account is begun by whoever may steer the account.
     public static func canBeginHandover(of account: Account, owner: Member, actor: Member) -> Bool {
-        guard actor.organizationID == account.organizationID else { return false }
-        switch actor.role {
-        case .admin: return true
-        case .auditor: return false
-        case .manager: return actor.id == account.ownerID || owner.managerID == actor.id
-        case .member: return actor.id == account.ownerID
-        }
+        canSteer(account, owner: owner, actor: actor)
     }
 
     /// Accounts are created by anyone but auditors; only admins and managers name another owner.
@@ -37,8 +31,13 @@ public enum Access {
         }
     }
 
-    /// An account's profile is kept by its owner, the owner's manager, or an admin.
+    /// An account's profile is kept by whoever may steer the account.
     public static func canEditAccount(_ account: Account, owner: Member, actor: Member) -> Bool {
+        canSteer(account, owner: owner, actor: actor)
+    }
+
+    /// Its owner, the owner's manager, or an admin of its organization; never an auditor.
+    static func canSteer(_ account: Account, owner: Member, actor: Member) -> Bool {
         guard actor.organizationID == account.organizationID else { return false }
         switch actor.role {
         case .admin: return true

@@ -10,8 +10,9 @@ public enum HandoverApplication {
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
-        router.add(middleware: ProblemMiddleware())
+        // Outermost first: security headers go on every answer, problem details included.
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize))
         let routes = APIRoutes(admin: AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost)),
                                handovers: HandoverService(store: store), configuration: configuration)
