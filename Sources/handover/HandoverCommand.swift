@@ -21,7 +21,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Serve.self, Admin.self, Login.self, Logout.self, WhoAmI.self,
             Accounts.self, Members.self, Templates.self,
             ListHandovers.self, New.self, Show.self, Edit.self, LintCommand.self,
-            Submit.self, Acknowledge.self, Complete.self, Return.self, Revise.self, Cancel.self, History.self,
+            Submit.self, Acknowledge.self, Complete.self, Return.self, Revise.self, Cancel.self, Verify.self, Close.self, History.self,
             Bench.self,
         ]
     )

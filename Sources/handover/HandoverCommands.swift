@@ -245,6 +245,24 @@ struct Cancel: TransitionCommand {
     func done(_ h: Handover) -> String { "Cancelled." }
 }
 
+struct Verify: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "As a manager, record that a completed handover took.")
+    static let action = "verify"
+    @Argument(help: "Handover id.") var id: String
+    @Option(help: "What you checked.") var note: String?
+    @OptionGroup var options: ClientOptions
+    func body() throws -> Data? { try json(["note": note]) }
+    func done(_ h: Handover) -> String { "Verified." }
+}
+
+struct Close: TransitionCommand {
+    static let configuration = CommandConfiguration(abstract: "As a manager, close a verified handover.")
+    static let action = "close"
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+    func done(_ h: Handover) -> String { "Closed." }
+}
+
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show who did what to a handover, and when.")
     @Argument(help: "Handover id.") var id: String
