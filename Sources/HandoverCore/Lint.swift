@@ -141,11 +141,9 @@ public enum Lint {
                                         message: "The account's profile was last updated \(age) days ago (this template expects every \(days)): check it is still true."))
             }
         }
-        for (textPath, text) in [("account.profile.overview", account.profile.overview)] {
-            if let match = CredentialDetector.firstMatch(in: text) {
-                findings.append(Finding(severity: .error, rule: "plaintext-credential", path: textPath,
-                                        message: "This looks like a \(match.kind). Remove it from the profile and transfer it sealed."))
-            }
+        if let match = CredentialDetector.firstMatch(in: account.profile.overview) {
+            findings.append(Finding(severity: .error, rule: "plaintext-credential", path: "account.profile.overview",
+                                    message: "This looks like a \(match.kind). Remove it from the profile and transfer it sealed."))
         }
         return findings
     }

@@ -38,7 +38,6 @@ public enum DemoData {
         let rita = try await admin.createMember(organizationID: ada.organizationID, email: people[3].email, name: people[3].name, role: .member, managerID: maya.id, password: password)
         _ = try await admin.createMember(organizationID: ada.organizationID, email: people[4].email, name: people[4].name, role: .auditor, managerID: nil, password: password)
 
-        let today = CalendarDate(currentTime())
         func date(_ days: Int) -> String { CalendarDate(currentTime().addingTimeInterval(Double(days) * 86_400)).description }
 
         // A customer account mid-handover, with lint findings left to fix.
@@ -47,10 +46,9 @@ public enum DemoData {
             contacts: [Contact(name: "Priya Shah", role: "Head of Operations", email: "priya@acme.example", preference: "Email; calls only for outages")],
             openItems: [OpenItem(title: "Quarterly business review", owner: "Tom", due: CalendarDate(date(21)))],
             renewalDate: CalendarDate(date(75)), tags: ["enterprise", "emea"]), by: tom)
-        let draft = try await service.begin(accountID: acme.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
+        _ = try await service.begin(accountID: acme.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
                                             content: HandoverContent(["overview": ["summary": .string("Acme moves freight across the Benelux; we run their dispatch planning.")],
                                                                       "renewal": ["renewalDate": .string(date(75))]]), by: tom)
-        _ = draft
 
         // A customer handover that is complete and waiting for the recipient.
         let globex = try await service.createAccount(name: "Globex Retail", kind: .customer, ownerID: tom.id, profile: AccountProfile(
@@ -75,7 +73,6 @@ public enum DemoData {
                                             profile: AccountProfile(overview: "Primary on-call for the payments API, Mon-Fri."), by: rita)
         _ = try await service.createAccount(name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
                                             profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
-        _ = today
         return logins
     }
 

@@ -159,9 +159,14 @@ public struct HandoverService: Sendable {
 
     /// Applies a lifecycle event and saves the result atomically.
     public func transition(id: String, event: HandoverEvent, expectedVersion: Int?, by actor: Member) async throws -> Handover {
-        let (handover, parties) = try await handover(id: id, by: actor)
+        try await transition(try await handover(id: id, by: actor), event: event, expectedVersion: expectedVersion, by: actor)
+    }
+
+    /// Applies a lifecycle event to a handover already read with `handover(id:by:)`.
+    public func transition(_ read: (Handover, Parties), event: HandoverEvent, expectedVersion: Int?, by actor: Member) async throws -> Handover {
+        let (handover, parties) = read
         if let expectedVersion, expectedVersion != handover.version {
-            throw StoreError.stale("handover \(id) is at version \(handover.version), not \(expectedVersion)")
+            throw StoreError.stale("handover \(handover.id) is at version \(handover.version), not \(expectedVersion)")
         }
         let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let account = try await account(id: handover.accountID, by: actor)

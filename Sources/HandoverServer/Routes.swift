@@ -79,8 +79,8 @@ struct APIRoutes: Sendable {
         }
         api.post("members") { request, context in
             let actor = try context.requireMember()
-            let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
             guard actor.role == .admin else { throw APIError.forbidden("Only admins add members.") }
+            let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
             let member = try await admin.createMember(organizationID: actor.organizationID, email: body.email, name: body.name,
                                                       role: body.role, managerID: body.managerID, password: body.password)
             return try JSONIO.response(member, status: .created)
@@ -253,8 +253,8 @@ struct APIRoutes: Sendable {
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")
             // Check visibility before reading the body, so a stranger learns nothing from validation errors.
-            _ = try await handovers.handover(id: id, by: actor)
-            let handover = try await handovers.transition(id: id, event: try await event(request, context),
+            let read = try await handovers.handover(id: id, by: actor)
+            let handover = try await handovers.transition(read, event: try await event(request, context),
                                                           expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
         }

@@ -17,7 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize = 1 << 20
     /// Marks session cookies `Secure`; set when the server is reached over TLS (behind a proxy).
     public var secureCookies = false
-    /// Lets anyone create an organization with POST /api/v1/organizations (otherwise only the first one).
+    /// Lets anyone create an organization with POST /api/v1/organizations; otherwise organizations
+    /// are made with `handover admin create-org` on the server's machine.
     public var allowSignup = false
     /// Largest number of database connections per pool.
     public var databaseConnections = 4

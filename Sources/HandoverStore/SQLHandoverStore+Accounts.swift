@@ -58,7 +58,7 @@ extension SQLHandoverStore {
     }
 
     public func updateAccount(_ account: Account, expectedVersion: Int) async throws {
-        try await write("") { db in
+        try await write { db in
             let rows = try await db.raw("""
                 UPDATE accounts SET name = \(bind: account.name), profile = \(bind: try JSONCoding.encode(account.profile)),
                     version = \(bind: account.version), updated_at = \(bind: account.updatedAt.millis)

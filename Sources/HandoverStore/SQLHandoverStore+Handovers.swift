@@ -99,7 +99,7 @@ extension SQLHandoverStore {
     }
 
     public func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws {
-        try await write("") { db in
+        try await write { db in
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
             if let record { try await Self.insertEvent(record, db) }
         }

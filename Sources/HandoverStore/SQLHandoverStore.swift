@@ -17,14 +17,14 @@ public struct SQLHandoverStore: HandoverStore {
         return SQLHandoverStore(database: database)
     }
 
-    /// Runs a write and turns driver errors into `StoreError`s.
-    func write<R: Sendable>(_ what: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    /// Runs a write in one transaction and turns a UNIQUE violation into `.conflict(conflict)`.
+    func write<R: Sendable>(_ conflict: String = "the change conflicts with another one; reload and try again", _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         do {
             return try await database.transaction(body)
         } catch let error as StoreError {
             throw error
         } catch where StoreError.isUniqueViolation(error) {
-            throw StoreError.conflict(what)
+            throw StoreError.conflict(conflict)
         }
     }
 }
@@ -165,7 +165,7 @@ extension SQLHandoverStore {
     }
 
     public func revokeToken(id: String, organizationID: String, at now: Date) async throws {
-        try await write("") { db in
+        try await write { db in
             let row = try await db.raw("SELECT id FROM api_tokens WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first()
             if row == nil { throw StoreError.notFound("token \(id)") }
             try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL").run()
@@ -199,7 +199,7 @@ extension SQLHandoverStore {
     }
 
     public func recordLoginAttempt(email: String, succeeded: Bool, at now: Date) async throws {
-        try await write("") { db in
+        try await write { db in
             try await db.raw("DELETE FROM login_attempts WHERE at < \(bind: now.addingTimeInterval(-86_400).millis)").run()
             try await db.raw("""
                 INSERT INTO login_attempts (email, at, succeeded)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List, show and create accounts.", subcommands: [List.self, ShowAccount.self, Create.self])
@@ -37,7 +38,7 @@ struct Accounts: AsyncParsableCommand {
         func run() async throws {
             let client = try options.client()
             let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)", as: Account.self) }
-            let owners = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/owners", as: ItemList<OwnershipInfo>.self) }
+            let owners = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/owners", as: ItemList<Ownership>.self) }
             let names = try await MemberLookup.names(client: client)
             options.output.emit(raw: reply.json) {
                 let a = reply.value
@@ -78,12 +79,6 @@ struct Accounts: AsyncParsableCommand {
             options.output.emit(raw: reply.json) { print("Created account \(reply.value.name) (\(reply.value.id))") }
         }
     }
-}
-
-struct OwnershipInfo: Decodable, Sendable {
-    var ownerID: String
-    var from: Date
-    var until: Date?
 }
 
 struct Members: AsyncParsableCommand {
