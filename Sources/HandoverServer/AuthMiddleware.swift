@@ -12,6 +12,8 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let store: any HandoverStore
     let bodyLimit: Int
+    /// Recently checked credentials; logout and revocation in this process evict them.
+    let credentials: CredentialCache
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -22,14 +24,19 @@ struct AuthMiddleware: RouterMiddleware {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw APIError.unauthorized("Send the API token as 'Authorization: Bearer …'.")
             }
-            guard let found = try await store.authenticate(tokenDigest: Secrets.digest(String(parts[1])), at: now) else {
+            let digest = Secrets.digest(String(parts[1]))
+            guard let caller = try await credentials.caller(for: Self.tokenKey(digest), lookup: {
+                try await store.authenticate(tokenDigest: digest, at: now).map { Caller(member: $0.member, authentication: .token(id: $0.token.id)) }
+            }) else {
                 throw APIError.unauthorized("That API token is not valid or has been revoked; create a new one with 'handover login'.")
             }
-            context.member = found.member
-            context.authentication = .token(id: found.token.id)
+            context.member = caller.member
+            context.authentication = caller.authentication
         } else if let session = request.cookies[sessionCookieName]?.value {
             let digest = Secrets.digest(session)
-            if let member = try await store.authenticate(sessionDigest: digest, at: now) {
+            if let member = try await credentials.caller(for: Self.sessionKey(digest), lookup: {
+                try await store.authenticate(sessionDigest: digest, at: now).map { Caller(member: $0, authentication: .session(digest: digest)) }
+            })?.member {
                 // Cookies ride along on cross-site requests; a JSON body cannot be sent cross-site
                 // without a CORS preflight, which this server never grants. Forms get CSRF tokens.
                 if request.method != .get && request.method != .head && !Self.isJSON(request) {
@@ -44,6 +51,9 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    static func tokenKey(_ digest: String) -> String { "token:" + digest }
+    static func sessionKey(_ digest: String) -> String { "session:" + digest }
+
     static func isJSON(_ request: Request) -> Bool {
         request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false
     }
@@ -51,4 +61,30 @@ struct AuthMiddleware: RouterMiddleware {
     static func isPublic(_ request: Request) -> Bool {
         request.uri.path.hasSuffix("/auth/login") || request.uri.path.hasSuffix("/auth/logout")
     }
+}
+
+/// Who a credential belongs to, as the auth middleware found it.
+struct Caller: Sendable {
+    var member: Member
+    var authentication: AppContext.Authentication
+}
+
+/// Valid credentials recently looked up, by digest. Only successes are kept, so a new
+/// token or session works at once; a revoked one stops within the cache's TTL on other replicas
+/// and at once on this one.
+struct CredentialCache: Sendable {
+    let cache: ReadCache<Caller>
+
+    init(ttl: Duration) { cache = ReadCache(ttl: ttl) }
+
+    func caller(for key: String, lookup: () async throws -> Caller?) async throws -> Caller? {
+        if let hit = cache.value(for: key) { return hit }
+        let generation = cache.generation
+        guard let found = try await lookup() else { return nil }
+        cache.store(found, for: key, readAt: generation)
+        return found
+    }
+
+    func evict(_ key: String) { cache.evict(key) }
+    func evictAll() { cache.evictAll() }
 }

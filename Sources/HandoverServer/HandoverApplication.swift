@@ -13,9 +13,11 @@ public enum HandoverApplication {
         // Outermost first: security headers go on every answer, problem details included.
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize))
+        let credentials = CredentialCache(ttl: configuration.readCacheTTL)
+        router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize, credentials: credentials))
         let routes = APIRoutes(admin: AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost)),
-                               handovers: HandoverService(store: store), configuration: configuration)
+                               handovers: HandoverService(store: store, readCacheTTL: configuration.readCacheTTL),
+                               credentials: credentials, configuration: configuration)
         routes.register(on: router)
         return router
     }

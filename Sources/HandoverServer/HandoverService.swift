@@ -6,9 +6,12 @@ import HandoverStore
 /// Every method takes the acting member and refuses anything outside their organization.
 public struct HandoverService: Sendable {
     public let store: any HandoverStore
+    /// Recent reads of handovers for GET requests; every write here evicts what it changed.
+    let reads: ReadCache<CachedHandover>
 
-    public init(store: any HandoverStore) {
+    public init(store: any HandoverStore, readCacheTTL: Duration = .zero) {
         self.store = store
+        self.reads = ReadCache(ttl: readCacheTTL)
     }
 
     // MARK: Templates
@@ -126,6 +129,26 @@ public struct HandoverService: Sendable {
         return (handover, parties)
     }
 
+    /// The handover as a GET answers it, its JSON encoded once and served from `reads` while fresh.
+    /// Writes never use this: they read the row again and check its version.
+    func handoverForReading(id: String, by actor: Member) async throws -> CachedHandover {
+        let key = actor.organizationID + "/" + id
+        let cached: CachedHandover
+        if let hit = reads.value(for: key) {
+            cached = hit
+        } else {
+            let generation = reads.generation
+            guard let (handover, parties) = try await store.handoverWithParties(id: id, organizationID: actor.organizationID) else {
+                throw StoreError.notFound("handover \(id)")
+            }
+            cached = CachedHandover(handover: handover, parties: parties, json: try JSONIO.encoder.encode(handover))
+            reads.store(cached, for: key, readAt: generation)
+        }
+        // Visibility is decided per caller on every read, cached or not.
+        guard Access.canView(cached.handover, parties: cached.parties, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
+        return cached
+    }
+
     public func lint(id: String, by actor: Member) async throws -> LintReport {
         let (handover, _) = try await handover(id: id, by: actor)
         let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
@@ -153,6 +176,7 @@ public struct HandoverService: Sendable {
         handover.content = content
         handover.version += 1
         handover.updatedAt = currentTime()
+        defer { reads.evict(actor.organizationID + "/" + id) }
         try await store.updateHandover(handover, expectedVersion: read, record: nil)
         return handover
     }
@@ -173,6 +197,7 @@ public struct HandoverService: Sendable {
         let now = currentTime()
         let transition = try Lifecycle.apply(event, to: handover, by: actor, parties: parties, template: template,
                                              account: account, eventID: Secrets.newID(at: now), at: now)
+        defer { reads.evict(actor.organizationID + "/" + handover.id) }
         try await store.apply(transition, expectedVersion: handover.version)
         return transition.handover
     }
@@ -181,4 +206,11 @@ public struct HandoverService: Sendable {
         _ = try await handover(id: id, by: actor)
         return try await store.events(handoverID: id, organizationID: actor.organizationID)
     }
+}
+
+/// A handover read for a GET: the row, its parties (for the visibility check) and its JSON.
+struct CachedHandover: Sendable {
+    var handover: Handover
+    var parties: Parties
+    var json: Data
 }

@@ -7,6 +7,7 @@ import Hummingbird
 struct APIRoutes: Sendable {
     let admin: AdminService
     let handovers: HandoverService
+    let credentials: CredentialCache
     let configuration: ServerConfiguration
 
     func register(on router: Router<AppContext>) {
@@ -60,7 +61,10 @@ struct APIRoutes: Sendable {
         }
 
         api.post("auth/logout") { request, context in
-            if case .session(let digest) = context.authentication { try await admin.store.deleteSession(digest: digest) }
+            if case .session(let digest) = context.authentication {
+                defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
+                try await admin.store.deleteSession(digest: digest)
+            }
             var response = Response(status: .noContent)
             response.setCookie(Cookie(name: sessionCookieName, value: "", maxAge: 0, path: "/",
                                       secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
@@ -107,6 +111,8 @@ struct APIRoutes: Sendable {
             let id = try context.parameters.require("id")
             let tokens = try await admin.store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
             guard tokens.contains(where: { $0.id == id }) else { throw APIError.notFound("token") }
+            // The cache is keyed by digest, which a token id does not give back: forget every credential.
+            defer { credentials.evictAll() }
             try await admin.store.revokeToken(id: id, organizationID: actor.organizationID, at: currentTime())
             return Response(status: .noContent)
         }
@@ -210,8 +216,9 @@ struct APIRoutes: Sendable {
         }
         api.get("handovers/:id") { _, context in
             let actor = try context.requireMember()
-            let (handover, _) = try await handovers.handover(id: try context.parameters.require("id"), by: actor)
-            return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
+            let read = try await handovers.handoverForReading(id: try context.parameters.require("id"), by: actor)
+            return Response(status: .ok, headers: [.contentType: JSONIO.contentType, .eTag: ETag.make(read.handover.version)],
+                            body: .init(byteBuffer: ByteBuffer(bytes: read.json)))
         }
         api.patch("handovers/:id") { request, context in
             let actor = try context.requireMember()

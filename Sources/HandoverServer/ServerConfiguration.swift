@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     /// Lets anyone create an organization with POST /api/v1/organizations; otherwise organizations
     /// are made with `handover admin create-org` on the server's machine.
     public var allowSignup = false
+    /// How long a credential check or a handover read may be reused for later GETs. Writes in
+    /// this process evict at once; with several replicas, another replica's write shows here
+    /// within this time. Zero turns the caches off.
+    public var readCacheTTL: Duration = .milliseconds(500)
     /// Largest number of database connections per pool.
     public var databaseConnections = 4
 
@@ -36,6 +40,10 @@ public struct ServerConfiguration: Sendable {
         if let url = environment["HANDOVER_DATABASE_URL"], !url.isEmpty { configuration.database = try DatabaseLocation(parsing: url) }
         if let text = environment["HANDOVER_SECURE_COOKIES"] { configuration.secureCookies = ["1", "true", "yes"].contains(text.lowercased()) }
         if let text = environment["HANDOVER_ALLOW_SIGNUP"] { configuration.allowSignup = ["1", "true", "yes"].contains(text.lowercased()) }
+        if let text = environment["HANDOVER_READ_CACHE_MS"], !text.isEmpty {
+            guard let ms = Int(text), (0...60_000).contains(ms) else { throw ConfigurationError("HANDOVER_READ_CACHE_MS must be 0 to 60000 milliseconds, got \"\(text)\"") }
+            configuration.readCacheTTL = .milliseconds(ms)
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -51,6 +59,7 @@ public struct ServerConfiguration: Sendable {
             "secure cookies:  \(secureCookies)",
             "open signup:     \(allowSignup)",
             "max body:        \(maxBodySize) bytes",
+            "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",
         ]
     }
 }

@@ -15,8 +15,9 @@ struct Bench: AsyncParsableCommand {
         discussion: """
             Storage: creates N accounts and N handovers through the store (each its own transaction with all
             its rows) and compares with N raw single-row INSERTs into the handovers table, one per transaction.
-            HTTP: serves GET /api/v1/handovers/{id} (authenticated) and /healthz on loopback under concurrent
-            load and compares requests/s and p99. SQLite always (in a temporary file); PostgreSQL too when
+            HTTP: serves GET /api/v1/handovers/{id} (authenticated, cycling through 100 handovers) and /healthz
+            on loopback under concurrent load and compares requests/s and p99, with the server's read cache
+            on (as shipped) and off. SQLite always (in a temporary file); PostgreSQL too when
             --postgres or HANDOVER_TEST_POSTGRES_URL names one: point it at a throwaway database, as the
             benchmark's rows stay there.
             """
@@ -52,6 +53,8 @@ struct Bench: AsyncParsableCommand {
             results["http"] = figures.json
             log(String(format: "  healthz %.0f req/s (p99 %.2f ms); handover read %.0f req/s (p99 %.2f ms); ratio %.0f%% (target >= 50%%)",
                        figures.healthz.rate, figures.healthz.p99, figures.read.rate, figures.read.p99, figures.read.rate / figures.healthz.rate * 100))
+            log(String(format: "  with the read cache off (HANDOVER_READ_CACHE_MS=0): handover read %.0f req/s (p99 %.2f ms); ratio %.0f%%",
+                       figures.uncachedRead.rate, figures.uncachedRead.p99, figures.uncachedRead.rate / figures.healthz.rate * 100))
         }
         if output.format == .json { try output.printJSON(JSONValue.object(results)) }
     }
@@ -141,8 +144,16 @@ struct HTTPBench {
     struct Figures {
         var healthz: Load
         var read: Load
-        var json: JSONValue { .object(["healthz": healthz.json, "handoverRead": read.json, "ratio": .number((read.rate / healthz.rate * 1000).rounded() / 1000)]) }
+        var uncachedRead: Load
+        var json: JSONValue {
+            .object(["healthz": healthz.json, "handoverRead": read.json, "handoverReadUncached": uncachedRead.json,
+                     "ratio": .number((read.rate / healthz.rate * 1000).rounded() / 1000),
+                     "ratioUncached": .number((uncachedRead.rate / healthz.rate * 1000).rounded() / 1000)])
+        }
     }
+
+    /// Reads cycle through this many handovers, so a cache cannot serve one hot row only.
+    static let handoverCount = 100
 
     func run() async throws -> Figures {
         let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("http.sqlite").path))
@@ -150,13 +161,37 @@ struct HTTPBench {
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
         let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil)
         let service = HandoverService(store: store)
-        let account = try await service.createAccount(name: "Bench account", kind: .customer, ownerID: ada.id, profile: AccountProfile(), by: ada)
-        let handover = try await service.begin(accountID: account.id, recipientID: bob.id, templateKey: "customer-account", templateVersion: nil,
-                                               content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: ada)
+        var paths: [String] = []
+        for index in 0..<Self.handoverCount {
+            let account = try await service.createAccount(name: "Bench account \(index)", kind: .customer, ownerID: ada.id, profile: AccountProfile(), by: ada)
+            let handover = try await service.begin(accountID: account.id, recipientID: bob.id, templateKey: "customer-account", templateVersion: nil,
+                                                   content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: ada)
+            paths.append("/api/v1/handovers/\(handover.id)")
+        }
         let (_, token) = try await admin.createToken(for: ada, name: "bench")
 
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        defer { Task { try? await http.shutdown() } }
+
+        // The shipped configuration (read cache on), then the same server with the cache off.
         var configuration = ServerConfiguration()
         configuration.port = 0
+        let (healthz, read) = try await serve(store, configuration) { base in
+            _ = try await load(http, base: base, paths: ["/healthz"], token: nil, seconds: min(1, seconds))  // warm-up
+            return (try await load(http, base: base, paths: ["/healthz"], token: nil, seconds: seconds),
+                    try await load(http, base: base, paths: paths, token: token, seconds: seconds))
+        }
+        configuration.readCacheTTL = .zero
+        let uncached = try await serve(store, configuration) { base in
+            try await load(http, base: base, paths: paths, token: token, seconds: seconds)
+        }
+        return Figures(healthz: healthz, read: read, uncachedRead: uncached)
+    }
+
+    /// Runs a server on a free loopback port for the length of `body`.
+    func serve<T: Sendable>(_ store: any HandoverStore, _ configuration: ServerConfiguration, _ body: (String) async throws -> T) async throws -> T {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var quiet = Logger(label: "handover.bench")
         quiet.logLevel = .critical  // cancelling the server at the end is expected, not an error
@@ -165,28 +200,22 @@ struct HTTPBench {
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CLIError("the server did not start") }
-
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        defer { Task { try? await http.shutdown() } }
-        let base = "http://127.0.0.1:\(port)"
-        _ = try await load(http, url: base + "/healthz", token: nil, seconds: min(1, seconds))  // warm-up
-        let healthz = try await load(http, url: base + "/healthz", token: nil, seconds: seconds)
-        let read = try await load(http, url: base + "/api/v1/handovers/\(handover.id)", token: token, seconds: seconds)
-        server.cancel()
-        return Figures(healthz: healthz, read: read)
+        return try await body("http://127.0.0.1:\(port)")
     }
 
-    /// `connections` workers issue requests back to back until the time is up; every answer must be 200.
-    func load(_ http: HTTPClient, url: String, token: String?, seconds: Double) async throws -> Load {
+    /// `connections` workers issue requests back to back until the time is up, each cycling through
+    /// `paths` from its own starting point; every answer must be 200.
+    func load(_ http: HTTPClient, base: String, paths: [String], token: String?, seconds: Double) async throws -> Load {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<connections {
+            for worker in 0..<connections {
                 group.addTask {
                     var mine: [Double] = []
+                    var next = worker * paths.count / connections
                     while ContinuousClock.now < deadline {
+                        let url = base + paths[next % paths.count]
+                        next += 1
                         var request = HTTPClientRequest(url: url)
                         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                         let began = ContinuousClock.now

@@ -1,0 +1,69 @@
+import Foundation
+import HandoverCore
+@testable import HandoverServer
+import HandoverStore
+import HandoverTestSupport
+import Testing
+
+@Suite struct ReadCacheTests {
+    @Test func aReadThatRacedAnEvictionIsNotStored() {
+        let cache = ReadCache<Int>(ttl: .seconds(60))
+        let before = cache.generation
+        cache.evict("a")  // a write finished while the read was in flight
+        cache.store(1, for: "a", readAt: before)
+        #expect(cache.value(for: "a") == nil)
+        cache.store(2, for: "a", readAt: cache.generation)
+        #expect(cache.value(for: "a") == 2)
+        cache.evictAll()
+        #expect(cache.value(for: "a") == nil)
+    }
+
+    @Test func entriesExpireAndZeroDisables() async throws {
+        let cache = ReadCache<Int>(ttl: .milliseconds(50))
+        cache.store(1, for: "a", readAt: cache.generation)
+        #expect(cache.value(for: "a") == 1)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(cache.value(for: "a") == nil)
+
+        let off = ReadCache<Int>(ttl: .zero)
+        off.store(1, for: "a", readAt: off.generation)
+        #expect(off.value(for: "a") == nil)
+    }
+
+    @Test func aFullCacheStaysWithinItsCapacity() {
+        let cache = ReadCache<Int>(ttl: .seconds(60), capacity: 3)
+        for i in 0..<10 { cache.store(i, for: "k\(i)", readAt: cache.generation) }
+        #expect(cache.value(for: "k9") == 9)
+        #expect((0..<10).filter { cache.value(for: "k\($0)") != nil }.count <= 3)
+    }
+
+    /// Two replicas on one database: a write is visible at once on the replica that made it, and
+    /// on the other within the TTL; writes themselves always check the stored version.
+    @Test(arguments: TestDatabases.engines) func replicasSeeEachOthersWritesWithinTheTTL(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        let org = try await OrgFixture.make(in: store)
+        let account = try await org.account(org.alice, in: store)
+        let draft = try await org.handover(of: account, to: org.bob, in: store)
+        let ttl = Duration.milliseconds(200)
+        let a = HandoverService(store: store, readCacheTTL: ttl)
+        let b = HandoverService(store: store, readCacheTTL: ttl)
+
+        #expect(try await a.handoverForReading(id: draft.id, by: org.alice).handover.version == 1)
+        #expect(try await b.handoverForReading(id: draft.id, by: org.alice).handover.version == 1)
+        let patch = try JSONDecoder().decode(HandoverContent.self, from: Data(#"{"overview": {"summary": "Edited on replica A"}}"#.utf8))
+        let edited = try await a.edit(id: draft.id, patch: patch, expectedVersion: 1, by: org.alice)
+        #expect(edited.version == 2)
+        #expect(try await a.handoverForReading(id: draft.id, by: org.alice).handover.version == 2)
+
+        // Replica B may still answer version 1, but a write from it based on version 1 is refused.
+        await #expect(throws: StoreError.self) { try await b.edit(id: draft.id, patch: patch, expectedVersion: 1, by: org.alice) }
+        try await Task.sleep(for: ttl * 2)
+        let fresh = try await b.handoverForReading(id: draft.id, by: org.alice)
+        #expect(fresh.handover.version == 2)
+        #expect(String(decoding: fresh.json, as: UTF8.self).contains("Edited on replica A"))
+
+        // Visibility is checked per caller even on a cached read.
+        await #expect(throws: StoreError.self) { try await b.handoverForReading(id: draft.id, by: org.carol) }
+        try await store.database.close()
+    }
+}
