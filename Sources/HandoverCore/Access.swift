@@ -17,6 +17,11 @@ public enum Access {
         editor.id == handover.transferorID && handover.state == .draft && editor.role != .auditor
     }
 
+    /// The thread is for the people in the handover (parties, their managers, admins) while it is open.
+    public static func canAsk(_ handover: Handover, parties: Parties, asker: Member) -> Bool {
+        asker.role != .auditor && handover.state.isOpen && canView(handover, parties: parties, viewer: asker)
+    }
+
     /// A handover of an account is begun by whoever may steer the account.
     public static func canBeginHandover(of account: Account, owner: Member, actor: Member) -> Bool {
         canSteer(account, owner: owner, actor: actor)

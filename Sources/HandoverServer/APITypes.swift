@@ -93,3 +93,7 @@ struct ListResponse<Item: Encodable>: Encodable {
 struct Health: Encodable {
     var status: String
 }
+
+struct QuestionRequest: Decodable {
+    var body: String
+}

@@ -73,6 +73,16 @@ public struct AdminService: Sendable {
         return ok ? .success(found.member) : .invalid
     }
 
+    /// Starts a browser session for `member`: the cookie's value (shown to nobody else; only its
+    /// digest is stored) and when it expires.
+    public func startSession(for member: Member, lifetime: TimeInterval) async throws -> (value: String, expiresAt: Date) {
+        let now = currentTime()
+        let value = Secrets.newSessionValue()
+        let expiresAt = now.addingTimeInterval(lifetime)
+        try await store.createSession(digest: Secrets.digest(value), memberID: member.id, at: now, expiresAt: expiresAt)
+        return (value, expiresAt)
+    }
+
     static func memberProblems(email: String, name: String, password: String?, prefix: String?) -> [Problem] {
         func path(_ key: String) -> String { prefix.map { "\($0)\(key.prefix(1).uppercased())\(key.dropFirst())" } ?? key }
         var problems: [Problem] = []

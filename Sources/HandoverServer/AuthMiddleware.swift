@@ -6,6 +6,14 @@ import Hummingbird
 /// The session cookie's name.
 let sessionCookieName = "handover_session"
 
+extension ServerConfiguration {
+    /// The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. An empty value signs out.
+    func sessionCookie(_ value: String) -> Cookie {
+        Cookie(name: sessionCookieName, value: value, maxAge: value.isEmpty ? 0 : Int(sessionLifetime), path: "/",
+               secure: secureCookies, httpOnly: true, sameSite: .lax)
+    }
+}
+
 /// Identifies the caller from a bearer token or a session cookie. A credential that is presented
 /// but not valid is refused outright, so a client never mistakes an expired login for anonymous access.
 struct AuthMiddleware: RouterMiddleware {
@@ -39,12 +47,12 @@ struct AuthMiddleware: RouterMiddleware {
             })?.member {
                 // Cookies ride along on cross-site requests; a JSON body cannot be sent cross-site
                 // without a CORS preflight, which this server never grants. Forms get CSRF tokens.
-                if request.method != .get && request.method != .head && !Self.isJSON(request) {
+                if Self.isAPI(request) && request.method != .get && request.method != .head && !Self.isJSON(request) {
                     throw APIError.forbidden("Requests signed in with a browser session must send JSON (Content-Type: application/json).")
                 }
                 context.member = member
                 context.authentication = .session(digest: digest)
-            } else if !Self.isPublic(request) {
+            } else if Self.isAPI(request) && !Self.isPublic(request) {
                 throw APIError.unauthorized("Your session has expired; sign in again.")
             }
         }
@@ -53,6 +61,9 @@ struct AuthMiddleware: RouterMiddleware {
 
     static func tokenKey(_ digest: String) -> String { "token:" + digest }
     static func sessionKey(_ digest: String) -> String { "session:" + digest }
+
+    /// API requests get 401s; pages handle a missing sign-in themselves (by sending you to it).
+    static func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }
 
     static func isJSON(_ request: Request) -> Bool {
         request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false

@@ -66,6 +66,12 @@ public enum DemoData {
         _ = try await service.transition(id: done.id, event: .acknowledge(synthesis: "I own the relaunch now: two deliverables left, launch date fixed, the client wants weekly written updates."), expectedVersion: nil, by: rita)
         _ = try await service.transition(id: done.id, event: .complete, expectedVersion: nil, by: rita)
 
+        // A customer ready to be handed over: try the editor on this one.
+        _ = try await service.createAccount(name: "Initech Software", kind: .customer, ownerID: tom.id, profile: AccountProfile(
+            overview: "Software vendor, 15 seats; renewed last year after a pricing discussion.",
+            contacts: [Contact(name: "Bill Lumbergh", role: "VP Operations", email: "bill@initech.example", preference: "Email, weekly digest")],
+            renewalDate: CalendarDate(date(200)), tags: ["smb", "emea"]), by: tom)
+
         // Accounts of other kinds, not yet handed over.
         _ = try await service.createAccount(name: "Payroll system admin account", kind: .system, ownerID: rita.id,
                                             profile: AccountProfile(overview: "Administrator access to the payroll system; quarterly access review."), by: rita)

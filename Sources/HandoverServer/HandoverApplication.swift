@@ -15,10 +15,10 @@ public enum HandoverApplication {
         router.add(middleware: ProblemMiddleware())
         let credentials = CredentialCache(ttl: configuration.readCacheTTL)
         router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize, credentials: credentials))
-        let routes = APIRoutes(admin: AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost)),
-                               handovers: HandoverService(store: store, readCacheTTL: configuration.readCacheTTL),
-                               credentials: credentials, configuration: configuration)
-        routes.register(on: router)
+        let admin = AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost))
+        let handovers = HandoverService(store: store, readCacheTTL: configuration.readCacheTTL)
+        APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
+        WebRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         return router
     }
 

@@ -48,6 +48,9 @@ public struct APIError: Error, Sendable {
     public static func preconditionFailed(_ detail: String) -> APIError {
         APIError(status: .preconditionFailed, type: "stale", title: "Changed since you read it", detail: detail)
     }
+    public static func unsupportedMediaType(_ detail: String) -> APIError {
+        APIError(status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported body", detail: detail)
+    }
     public static func unprocessable(_ detail: String, errors: [Problem]? = nil) -> APIError {
         APIError(status: .unprocessableContent, type: "validation", title: "Invalid input", detail: detail, errors: errors)
     }
@@ -119,6 +122,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 // The type only: error descriptions can carry bound values, which may be secrets.
                 context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "path": "\(request.uri.path)"])
             }
+            if !AuthMiddleware.isAPI(request) && request.uri.path != "/healthz" { return ErrorPage.response(for: api) }
             return Self.response(for: api)
         }
     }

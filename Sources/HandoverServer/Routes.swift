@@ -45,17 +45,13 @@ struct APIRoutes: Sendable {
             case .invalid:
                 throw APIError.unauthorized("Email or password is wrong.")
             case .success(let member):
-                let now = currentTime()
-                let session = Secrets.newSessionValue()
-                let expiresAt = now.addingTimeInterval(configuration.sessionLifetime)
-                try await admin.store.createSession(digest: Secrets.digest(session), memberID: member.id, at: now, expiresAt: expiresAt)
+                let (session, expiresAt) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var issued: (token: APIToken, secret: String)?
                 if let name = body.tokenName {
                     issued = try await admin.createToken(for: member, name: name)
                 }
                 var response = try JSONIO.response(LoginResponse(member: member, expiresAt: expiresAt, token: issued?.secret, tokenID: issued?.token.id))
-                response.setCookie(Cookie(name: sessionCookieName, value: session, maxAge: Int(configuration.sessionLifetime),
-                                          path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                response.setCookie(configuration.sessionCookie(session))
                 return response
             }
         }
@@ -66,8 +62,7 @@ struct APIRoutes: Sendable {
                 try await admin.store.deleteSession(digest: digest)
             }
             var response = Response(status: .noContent)
-            response.setCookie(Cookie(name: sessionCookieName, value: "", maxAge: 0, path: "/",
-                                      secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+            response.setCookie(configuration.sessionCookie(""))
             return response
         }
 
@@ -131,6 +126,7 @@ struct APIRoutes: Sendable {
             }
             filter.ownerID = query["owner"].map(String.init)
             filter.search = query["q"].map(String.init)
+            filter.tag = query["tag"].map(String.init)
             if let limit = query["limit"].map(String.init) {
                 guard let value = Int(limit), value > 0 else { throw APIError.badRequest("limit must be a positive number.") }
                 filter.limit = value
@@ -234,6 +230,15 @@ struct APIRoutes: Sendable {
         api.get("handovers/:id/events") { _, context in
             let actor = try context.requireMember()
             return try JSONIO.response(ListResponse(items: try await handovers.events(id: try context.parameters.require("id"), by: actor)))
+        }
+        api.get("handovers/:id/questions") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await handovers.questions(id: try context.parameters.require("id"), by: actor)))
+        }
+        api.post("handovers/:id/questions") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(QuestionRequest.self, from: request, context: context)
+            return try JSONIO.response(try await handovers.ask(id: try context.parameters.require("id"), body: body.body, by: actor), status: .created)
         }
         registerTransition(api, "submit") { _, _ in .submit }
         registerTransition(api, "return") { request, context in

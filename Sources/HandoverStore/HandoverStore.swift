@@ -34,11 +34,15 @@ public struct Ownership: Sendable, Hashable, Codable {
 public struct HandoverFilter: Sendable, Hashable {
     public var states: [HandoverState]?
     public var accountID: String?
+    public var transferorID: String?
+    public var recipientID: String?
     public var limit: Int
 
-    public init(states: [HandoverState]? = nil, accountID: String? = nil, limit: Int = 100) {
+    public init(states: [HandoverState]? = nil, accountID: String? = nil, transferorID: String? = nil, recipientID: String? = nil, limit: Int = 100) {
         self.states = states
         self.accountID = accountID
+        self.transferorID = transferorID
+        self.recipientID = recipientID
         self.limit = limit
     }
 }
@@ -48,12 +52,15 @@ public struct AccountFilter: Sendable, Hashable {
     public var kind: AccountKind?
     public var ownerID: String?
     public var search: String?
+    /// Accounts carrying this tag (case-insensitive).
+    public var tag: String?
     public var limit: Int
 
-    public init(kind: AccountKind? = nil, ownerID: String? = nil, search: String? = nil, limit: Int = 100) {
+    public init(kind: AccountKind? = nil, ownerID: String? = nil, search: String? = nil, tag: String? = nil, limit: Int = 100) {
         self.kind = kind
         self.ownerID = ownerID
         self.search = search
+        self.tag = tag
         self.limit = limit
     }
 }
@@ -85,6 +92,8 @@ public protocol HandoverStore: Sendable {
     func createAccount(_ account: Account) async throws
     func account(id: String, organizationID: String) async throws -> Account?
     func accounts(organizationID: String, filter: AccountFilter) async throws -> [Account]
+    /// The accounts with these ids (those that exist in the organization), in no particular order.
+    func accounts(ids: [String], organizationID: String) async throws -> [Account]
     /// Saves `account` if its stored version is still `expectedVersion`; throws `.stale` otherwise.
     func updateAccount(_ account: Account, expectedVersion: Int) async throws
     func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership]
@@ -105,4 +114,7 @@ public protocol HandoverStore: Sendable {
     /// Saves a lifecycle transition, its event record and any change of the account's owner in one transaction.
     func apply(_ transition: Transition, expectedVersion: Int) async throws
     func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord]
+    func addQuestion(_ question: HandoverQuestion) async throws
+    /// The thread, oldest first.
+    func questions(handoverID: String, organizationID: String) async throws -> [HandoverQuestion]
 }

@@ -142,6 +142,19 @@ public enum Migrations {
             """,
             "CREATE UNIQUE INDEX handover_events_by_handover ON handover_events (handover_id, handover_version)",
         ]),
+        Migration(version: 2, name: "handover questions", statements: [
+            """
+            CREATE TABLE handover_questions (
+                id TEXT PRIMARY KEY,
+                handover_id TEXT NOT NULL REFERENCES handovers(id),
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                author_id TEXT NOT NULL REFERENCES members(id),
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX handover_questions_by_handover ON handover_questions (handover_id, created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in one transaction. Safe to call from

@@ -47,14 +47,43 @@ extension SQLHandoverStore {
             if let kind = filter.kind { query += " AND a.kind = \(bind: kind.rawValue)" }
             if let ownerID = filter.ownerID { query += " AND a.owner_id = \(bind: ownerID)" }
             if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
-                // LOWER(...) LIKE works the same on both engines; escape the pattern characters.
-                let pattern = "%" + search.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                // LOWER(...) LIKE works the same on both engines.
+                let pattern = "%" + Self.likeEscaped(search.lowercased()) + "%"
                 query += " AND (LOWER(a.name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(a.profile) LIKE \(bind: pattern) ESCAPE '\\')"
             }
+            let tag = filter.tag?.trimmingCharacters(in: .whitespaces).lowercased()
+            if let tag, !tag.isEmpty {
+                // Narrowed in SQL by the quoted tag in the profile's JSON, then checked exactly below.
+                let pattern = "%" + Self.likeEscaped(String(decoding: try JSONEncoder().encode(tag), as: UTF8.self)) + "%"
+                query += " AND LOWER(a.profile) LIKE \(bind: pattern) ESCAPE '\\'"
+            }
             query += " ORDER BY a.name, a.id LIMIT \(bind: max(1, min(filter.limit, 1000)))"
-            return try await db.raw(query).all().map(Self.decodeAccount)
+            let accounts = try await db.raw(query).all().map(Self.decodeAccount)
+            guard let tag, !tag.isEmpty else { return accounts }
+            return accounts.filter { $0.profile.tags.contains { $0.lowercased() == tag } }
         }
+    }
+
+    public func accounts(ids: [String], organizationID: String) async throws -> [Account] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [] }
+        return try await database.withSession { db in
+            var found: [Account] = []
+            // Bounded IN lists keep every statement within both engines' parameter limits.
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                found += try await db.raw("""
+                    SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a
+                    WHERE a.organization_id = \(bind: organizationID) AND a.id IN (\(binds: chunk))
+                    """).all().map(Self.decodeAccount)
+            }
+            return found
+        }
+    }
+
+    /// `text` for a LIKE pattern with `\` as the escape character.
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
     public func updateAccount(_ account: Account, expectedVersion: Int) async throws {

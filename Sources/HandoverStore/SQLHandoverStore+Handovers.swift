@@ -93,6 +93,8 @@ extension SQLHandoverStore {
                 query += " AND h.state IN (\(binds: states.map(\.rawValue)))"
             }
             if let accountID = filter.accountID { query += " AND h.account_id = \(bind: accountID)" }
+            if let transferorID = filter.transferorID { query += " AND h.transferor_id = \(bind: transferorID)" }
+            if let recipientID = filter.recipientID { query += " AND h.recipient_id = \(bind: recipientID)" }
             query += " ORDER BY h.updated_at DESC, h.id LIMIT \(bind: max(1, min(filter.limit, 1000)))"
             return try await db.raw(query).all().map(Self.decodeHandover)
         }

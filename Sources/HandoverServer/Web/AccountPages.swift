@@ -1,0 +1,97 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+extension WebPages {
+    func accounts(_ viewer: Viewer, filter: AccountFilter) async throws -> HTML {
+        let me = viewer.member
+        async let listRead = store.accounts(organizationID: me.organizationID, filter: filter)
+        let members = try await store.members(organizationID: me.organizationID)
+        let list = try await listRead
+        let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let kinds: [HTML] = AccountKind.allCases.map { kind in
+            "<option value=\"\(kind.rawValue)\"\(HTML.attribute("selected", filter.kind == kind))>\(kind.rawValue)</option>"
+        }
+        let owners: [HTML] = members.filter { $0.role != .auditor }.map { member in
+            "<option value=\"\(member.id)\"\(HTML.attribute("selected", filter.ownerID == member.id))>\(member.name)</option>"
+        }
+        let rows: [HTML] = list.map { account in
+            let tags: [HTML] = account.profile.tags.map { "<a class=\"tag\" href=\"/accounts?tag=\($0)\">\($0)</a>" }
+            return """
+                <tr><td><a class="account-link" href="/accounts/\(account.id)">\(account.name)</a></td><td>\(account.kind.rawValue)</td>
+                <td>\(names[account.ownerID] ?? "?")</td><td>\(account.profile.renewalDate?.description ?? "—")</td><td>\(tags)</td></tr>
+                """
+        }
+        return Layout(title: "Accounts", member: me, csrf: viewer.csrf, current: "accounts").render("""
+            <h1>Accounts</h1>
+            <form id="account-filters" method="get" action="/accounts" class="filters" role="search">
+            <div class="field"><label for="q">Search</label><input type="search" id="q" name="q" value="\(filter.search)" placeholder="Name or anything in the profile"></div>
+            <div class="field"><label for="kind">Kind</label><select id="kind" name="kind"><option value="">Any kind</option>\(kinds)</select></div>
+            <div class="field"><label for="owner">Owner</label><select id="owner" name="owner"><option value="">Anyone</option>\(owners)</select></div>
+            <div class="field"><label for="tag">Tag</label><input type="text" id="tag" name="tag" value="\(filter.tag)"></div>
+            <button type="submit" id="filter">Filter</button>
+            </form>
+            <p class="meta">\(list.count) account\(list.count == 1 ? "" : "s")</p>
+            <div class="table-wrap"><table id="accounts">
+            <caption class="visually-hidden">Accounts</caption>
+            <thead><tr><th scope="col">Account</th><th scope="col">Kind</th><th scope="col">Owner</th><th scope="col">Renewal</th><th scope="col">Tags</th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            \(list.isEmpty ? "<p class=\"empty\">No account matches. Clear the filters to see all.</p>" as HTML : .empty)
+            """)
+    }
+
+    func account(_ viewer: Viewer, id: String) async throws -> HTML {
+        let me = viewer.member
+        let account = try await handovers.account(id: id, by: me)
+        async let chainRead = store.ownershipChain(accountID: account.id, organizationID: me.organizationID)
+        async let historyRead = store.handovers(visibleTo: me, filter: HandoverFilter(accountID: account.id, limit: 100))
+        let members = try await store.members(organizationID: me.organizationID)
+        let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let chain = try await chainRead
+        let history = try await historyRead
+        let profile = account.profile
+
+        let owners: [HTML] = chain.map { link in
+            """
+            <li><strong>\(names[link.ownerID] ?? "?")</strong> <span class="meta">from \(Web.day(link.from))\(link.until.map { " until " + Web.day($0) } ?? " · current owner")\
+            \(link.handoverID.map { " · <a href=\"/handovers/\($0)\">by handover</a>" as HTML })</span></li>
+            """
+        }
+        let handoverItems: [HTML] = history.map { h in
+            """
+            <li><a class="handover-link" href="/handovers/\(h.id)">\(names[h.transferorID] ?? "?") → \(names[h.recipientID] ?? "?")</a>
+            \(Web.stateBadge(h.state)) <span class="meta">\(Web.date(h.updatedAt))</span></li>
+            """
+        }
+        let contacts: [HTML] = profile.contacts.map { c in
+            "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(c.notes.map { "<br>\($0)" })</li>"
+        }
+        let items: [HTML] = profile.openItems.map { item in
+            "<li>\(item.title) <span class=\"meta\">\(item.owner ?? "no owner") · \(item.due?.description ?? "no due date")\(item.status.map { " · \($0)" })</span></li>"
+        }
+        let notes: [HTML] = profile.historyNotes.map { "<li><span class=\"meta\">\($0.date.description)</span> \($0.text)</li>" }
+        let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
+        return Layout(title: account.name, member: me, csrf: viewer.csrf, current: "accounts").render("""
+            <p class="breadcrumb"><a href="/accounts">Accounts</a></p>
+            <h1>\(account.name)</h1>
+            <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\
+            \(profile.renewalDate.map { " · renews \($0.description)" } ?? "")</p>
+            \(canBegin ? "<p><a class=\"button\" id=\"begin-handover\" href=\"/handovers/new?account=\(account.id)\">Hand over this account</a></p>" as HTML : .empty)
+            <div class="grid">
+            <section aria-labelledby="profile-title"><h2 id="profile-title">Profile</h2>
+            <p class="prose">\(profile.overview.isEmpty ? "No overview yet." : profile.overview)</p>
+            <h3>Contacts</h3>\(contacts.isEmpty ? "<p class=\"empty\">None recorded.</p>" as HTML : "<ul class=\"list\">\(contacts)</ul>")
+            <h3>Open items</h3>\(items.isEmpty ? "<p class=\"empty\">None.</p>" as HTML : "<ul class=\"list\">\(items)</ul>")
+            \(notes.isEmpty ? HTML.empty : "<h3>History notes</h3><ul class=\"list\">\(notes)</ul>")
+            \(profile.tags.isEmpty ? HTML.empty : "<p>\(profile.tags.map { "<span class=\"tag\">\($0)</span>" as HTML })</p>")
+            </section>
+            <section aria-labelledby="chain-title"><h2 id="chain-title">Owners over time</h2>
+            <ol id="owner-chain" class="timeline">\(owners)</ol>
+            </section>
+            <section id="account-handovers" aria-labelledby="handovers-title"><h2 id="handovers-title">Handovers</h2>
+            \(handoverItems.isEmpty ? "<p class=\"empty\">No handovers yet.</p>" as HTML : "<ul class=\"list\">\(handoverItems)</ul>")
+            </section>
+            </div>
+            """)
+    }
+}

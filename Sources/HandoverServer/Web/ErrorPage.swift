@@ -1,0 +1,20 @@
+import Foundation
+import Hummingbird
+
+/// What a browser sees when a page cannot be shown: a sentence that says what to do next,
+/// never a stack trace. Not signed in (or the session expired) sends you to sign in.
+enum ErrorPage {
+    static func response(for error: APIError) -> Response {
+        if error.status == .unauthorized { return Web.redirect("/login") }
+        let problems: HTML = Web.errors(error.errors ?? [])
+        let findings: [HTML] = (error.findings ?? []).map { "<li>\($0.path): \($0.message)</li>" }
+        let html = Layout(title: error.title, member: nil, csrf: nil).render("""
+            <h1>\(error.title)</h1>
+            <p class="lead">\(error.detail)</p>
+            \(problems)
+            \(findings.isEmpty ? HTML.empty : "<ul class=\"findings\">\(findings)</ul>")
+            <p><a href="/" class="button">Home</a></p>
+            """)
+        return Web.page(html, status: error.status, headers: error.headers)
+    }
+}

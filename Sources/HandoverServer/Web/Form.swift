@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A posted `application/x-www-form-urlencoded` body: the browser's only way to send a form
+/// without JavaScript.
+struct Form: Sendable {
+    private(set) var values: [String: String] = [:]
+
+    init(_ pairs: [String: String] = [:]) { values = pairs }
+
+    /// Parses `a=1&b=two+words`; a repeated name keeps its last value.
+    init(urlEncoded text: Substring) {
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            values[name] = value
+        }
+    }
+
+    static func decode(_ part: Substring) -> String {
+        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    /// The value trimmed, or nil when absent or blank.
+    func text(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Reads the request body as a form: 413 over the limit, 415 for anything but a form.
+    static func read(_ request: Request, context: AppContext) async throws -> Form {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw APIError.unsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge
+        }
+        return Form(urlEncoded: Substring(String(buffer: buffer)))
+    }
+}

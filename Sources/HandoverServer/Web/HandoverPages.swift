@@ -1,0 +1,303 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+extension WebPages {
+    // MARK: New handover
+
+    func newHandover(_ viewer: Viewer, accountID: String?, problems: [Problem] = []) async throws -> HTML {
+        let me = viewer.member
+        async let membersRead = store.members(organizationID: me.organizationID)
+        async let templatesRead = handovers.templates(organizationID: me.organizationID)
+        let members = try await membersRead
+        let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // Only the accounts this member may hand over: their own, their team's (managers), all (admins).
+        let candidates = try await store.accounts(organizationID: me.organizationID, filter: AccountFilter(ownerID: me.role == .member ? me.id : nil, limit: 1000))
+        let accounts = candidates.filter { account in byID[account.ownerID].map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false }
+        let templates = try await templatesRead
+        let selected = accounts.first { $0.id == accountID }
+        let accountOptions: [HTML] = accounts.map { account in
+            "<option value=\"\(account.id)\"\(HTML.attribute("selected", account.id == selected?.id))>\(account.name)</option>"
+        }
+        let recipients: [HTML] = members.filter { $0.role != .auditor && $0.id != me.id }.map { member in
+            "<option value=\"\(member.id)\">\(member.name)</option>"
+        }
+        // Latest version of each template; the account's kind picks the default.
+        var latest: [String: Template] = [:]
+        for template in templates where (latest[template.key]?.version ?? 0) < template.version { latest[template.key] = template }
+        let ordered = latest.values.sorted { $0.name < $1.name }
+        let preferred = ordered.first { template in selected.map { template.accountKinds.contains($0.kind) } ?? false }?.key ?? "customer-account"
+        let templateOptions: [HTML] = ordered.map { template in
+            "<option value=\"\(template.key)\"\(HTML.attribute("selected", template.key == preferred))>\(template.name)</option>"
+        }
+        let descriptions: [HTML] = ordered.map { "<dt>\($0.name)</dt><dd>\($0.summary)</dd>" }
+        return Layout(title: "New handover", member: me, csrf: viewer.csrf, current: "new").render("""
+            <h1>Start a handover</h1>
+            <p class="lead">Choose what you are handing over, to whom, and the template that says what the next person needs to know.</p>
+            \(Web.errors(problems))
+            \(accounts.isEmpty ? "<p class=\"empty\">You have no accounts to hand over.</p>" as HTML : .empty)
+            <form id="new-handover" method="post" action="/handovers" class="card">\(CSRF.field(viewer.csrf))
+            <div class="field"><label for="account">Account</label><select id="account" name="account" required>\(accountOptions)</select></div>
+            <div class="field"><label for="recipient">Recipient</label><select id="recipient" name="recipient" required>\(recipients)</select></div>
+            <div class="field"><label for="template">Template</label><select id="template" name="template" required aria-describedby="template-help">\(templateOptions)</select></div>
+            <button type="submit" id="create">Create draft</button>
+            </form>
+            <details id="template-help"><summary>Which template?</summary><dl>\(descriptions)</dl></details>
+            """)
+    }
+
+    // MARK: The handover page
+
+    /// The one page of a handover: the editor for its transferor while it is a draft, the packet
+    /// for everyone else, with the actions the viewer may take now.
+    /// - Parameters:
+    ///   - editing: content to show in the editor instead of the stored one (a refused save).
+    ///   - typed: form values to put back (a refused acknowledgment, return or question).
+    func handover(_ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
+                  typed: [String: String] = [:]) async throws -> HTML {
+        let me = viewer.member
+        let (handover, parties) = try await handovers.handover(id: id, by: me)
+        async let templateRead = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
+        async let accountRead = handovers.account(id: handover.accountID, by: me)
+        async let eventsRead = store.events(handoverID: handover.id, organizationID: me.organizationID)
+        async let questionsRead = store.questions(handoverID: handover.id, organizationID: me.organizationID)
+        async let membersRead = store.members(organizationID: me.organizationID)
+        let template = try await templateRead
+        let account = try await accountRead
+        let names = Dictionary(try await membersRead.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let events = try await eventsRead
+        let questions = try await questionsRead
+        let isEditor = Access.canEditContent(handover, editor: me)
+
+        let header: HTML = """
+            <p class="breadcrumb"><a href="/accounts/\(account.id)">\(account.name)</a></p>
+            <h1>Handover of \(account.name)</h1>
+            <p class="meta">\(Web.stateBadge(handover.state, id: "state")) \(template.name) · from <strong>\(parties.transferor.name)</strong>
+            to <strong>\(parties.recipient.name)</strong> · version \(handover.version) · <a id="report-link" href="/handovers/\(handover.id)/report">Printable report</a></p>
+            \(Web.errors(problems))
+            """
+        let body: HTML
+        if isEditor {
+            let content = editing ?? handover.content
+            let report = Lint.report(content: content, template: template, account: account, now: currentTime())
+            body = editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
+        } else {
+            body = """
+                \(statusNote(handover, parties: parties, me: me))
+                \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
+                \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
+                \(actions(handover, parties: parties, template: template, me: me, csrf: viewer.csrf, typed: typed))
+                <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
+                \(Self.packet(template: template, content: handover.content))</section>
+                """
+        }
+        return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render("""
+            \(header)
+            \(body)
+            \(thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
+            \(isEditor ? actions(handover, parties: parties, template: template, me: me, csrf: viewer.csrf, typed: typed) : .empty)
+            <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
+            """)
+    }
+
+    func statusNote(_ handover: Handover, parties: Parties, me: Member) -> HTML {
+        let text: String
+        switch handover.state {
+        case .draft: text = "\(parties.transferor.name) is still writing this handover."
+        case .submitted: text = me.id == handover.recipientID
+            ? "Read it through, ask anything that is unclear, then acknowledge it in your own words — or return it with reasons."
+            : "Waiting for \(parties.recipient.name) to review and acknowledge."
+        case .returned: text = "Returned to \(parties.transferor.name) for changes."
+        case .acknowledged: text = "\(parties.recipient.name) has acknowledged. Completing it makes them the account's owner."
+        case .completed: text = "Completed: \(parties.recipient.name) owns the account now."
+        case .verified: text = "Completed and verified by a manager."
+        case .closed: text = "Closed."
+        case .cancelled: text = "Cancelled."
+        }
+        return "<p class=\"lead\">\(text)</p>"
+    }
+
+    /// The forms for what the viewer may do in this state; the service checks again on submit.
+    func actions(_ handover: Handover, parties: Parties, template: Template, me: Member, csrf: String, typed: [String: String]) -> HTML {
+        guard me.role != .auditor else { return .empty }
+        let base = "/handovers/\(handover.id)"
+        let version: HTML = "<input type=\"hidden\" name=\"version\" value=\"\(handover.version)\">"
+        let isRecipient = me.id == handover.recipientID, isTransferor = me.id == handover.transferorID
+        let isManager = parties.isManaged(by: me), isAdmin = me.role == .admin
+        var forms: [HTML] = []
+        switch handover.state {
+        case .submitted where isRecipient:
+            forms.append("""
+                <form id="acknowledge" method="post" action="\(base)/acknowledge" class="card">\(CSRF.field(csrf))\(version)
+                <h2>Acknowledge</h2>
+                <div class="field"><label for="synthesis">Your synthesis, in your own words</label>
+                <p class="guidance" id="synthesis-guidance">\(template.synthesisPrompt)</p>
+                <textarea id="synthesis" name="synthesis" rows="6" required minlength="\(Lifecycle.minimumSynthesisLength)" aria-describedby="synthesis-guidance">\(typed["synthesis"])</textarea></div>
+                <button type="submit" id="acknowledge-button">Acknowledge and accept</button>
+                </form>
+                <form id="return" method="post" action="\(base)/return" class="card">\(CSRF.field(csrf))\(version)
+                <h2>Return it</h2>
+                <div class="field"><label for="reason">What is missing or unclear</label>
+                <textarea id="reason" name="reason" rows="3" required>\(typed["reason"])</textarea></div>
+                <button type="submit" id="return-button" class="secondary">Return to \(parties.transferor.name)</button>
+                </form>
+                """)
+        case .returned where isTransferor:
+            forms.append("""
+                <form id="revise" method="post" action="\(base)/revise" class="card">\(CSRF.field(csrf))\(version)
+                <p>Reopen the draft to address the reasons above.</p><button type="submit" id="revise-button">Revise the draft</button></form>
+                """)
+        case .acknowledged where isTransferor || isRecipient || isManager || isAdmin:
+            forms.append("""
+                <form id="complete" method="post" action="\(base)/complete" class="card">\(CSRF.field(csrf))\(version)
+                <h2>Complete</h2><p>\(parties.recipient.name) becomes the owner of the account, and the chain of owners records it.</p>
+                <button type="submit" id="complete-button">Complete the handover</button></form>
+                """)
+        case .completed where isManager || isAdmin:
+            forms.append("""
+                <form id="verify" method="post" action="\(base)/verify" class="card">\(CSRF.field(csrf))\(version)
+                <div class="field"><label for="note">Verification note (optional)</label><input type="text" id="note" name="note"></div>
+                <button type="submit" id="verify-button">Verify</button></form>
+                """)
+        case .verified where isManager || isAdmin:
+            forms.append("""
+                <form id="close" method="post" action="\(base)/close" class="card">\(CSRF.field(csrf))\(version)
+                <button type="submit" id="close-button">Close</button></form>
+                """)
+        default:
+            break
+        }
+        if handover.state.isOpen && (isTransferor || isManager || isAdmin) {
+            forms.append("""
+                <details class="danger"><summary>Cancel this handover</summary>
+                <form id="cancel" method="post" action="\(base)/cancel">\(CSRF.field(csrf))\(version)
+                <div class="field"><label for="cancel-reason">Why (optional)</label><input type="text" id="cancel-reason" name="reason"></div>
+                <button type="submit" id="cancel-button" class="danger">Cancel handover</button></form></details>
+                """)
+        }
+        return forms.isEmpty ? .empty : "<div class=\"actions\">\(forms)</div>"
+    }
+
+    func thread(_ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
+                typed: [String: String]) -> HTML {
+        let items: [HTML] = questions.map { q in
+            "<li class=\"question\"><p class=\"meta\"><strong>\(names[q.authorID] ?? "?")</strong> · \(Web.date(q.createdAt))</p><p class=\"prose\">\(q.body)</p></li>"
+        }
+        let canAsk = Access.canAsk(handover, parties: parties, asker: me)
+        let prompt = me.id == handover.recipientID ? "Ask \(parties.transferor.name) a question" : "Write in the thread"
+        return """
+            <section id="thread" aria-labelledby="thread-title"><h2 id="thread-title">Questions and answers</h2>
+            \(items.isEmpty ? "<p class=\"empty\">No questions yet.</p>" as HTML : .empty)
+            <ol id="questions" class="thread">\(items)</ol>
+            \(canAsk ? """
+                <form id="ask" method="post" action="/handovers/\(handover.id)/questions">\(CSRF.field(csrf))
+                <div class="field"><label for="question">\(prompt)</label><textarea id="question" name="question" rows="3" required>\(typed["question"])</textarea></div>
+                <button type="submit" id="ask-button" class="secondary">Post</button></form>
+                """ as HTML : .empty)
+            </section>
+            """
+    }
+
+    func editor(_ handover: Handover, template: Template, content: HandoverContent, report: LintReport, csrf: String) -> HTML {
+        let sections: [HTML] = template.sections.map { section in
+            let fields: [HTML] = section.fields.map { field in EditorForm.inputs(section: section, field: field, value: content[section.id, field.id]) }
+            return """
+                <section class="card" aria-labelledby="s-\(section.id)"><h2 id="s-\(section.id)">\(section.title)</h2>
+                <p class="guidance">\(section.guidance)</p>\(fields)</section>
+                """
+        }
+        return """
+            <div class="editor-layout">
+            <form id="editor" method="post" action="/handovers/\(handover.id)/save" data-autosave="/handovers/\(handover.id)/save">
+            \(CSRF.field(csrf))<input type="hidden" name="version" value="\(handover.version)">
+            \(sections)
+            <div class="sticky-actions"><button type="submit" id="save" class="secondary">Save draft</button>
+            <button type="submit" id="submit" formaction="/handovers/\(handover.id)/submit">Submit to recipient</button>
+            <span id="autosave-status" role="status" aria-live="polite"></span></div>
+            </form>
+            <aside id="lint" aria-label="Completeness check">\(Self.lintPanel(report))</aside>
+            </div>
+            """
+    }
+
+    // MARK: Reading the content
+
+    /// The content laid out for reading, section by section, in the template's order.
+    static func packet(template: Template, content: HandoverContent) -> HTML {
+        let sections: [HTML] = template.sections.map { section in
+            let fields: [HTML] = section.fields.map { field in
+                let value = content[section.id, field.id]
+                return "<div class=\"read-field\"><h4>\(field.label)</h4>\(Self.readable(field, value))</div>"
+            }
+            return "<section class=\"packet-section\"><h3>\(section.title)</h3>\(fields)</section>"
+        }
+        return HTML(unsafe: sections.map(\.description).joined())
+    }
+
+    static func readable(_ field: TemplateField, _ value: JSONValue?) -> HTML {
+        guard let value, value != .null else { return "<p class=\"empty\">Not filled in.</p>" }
+        switch field.parse(value, at: "") {
+        case .failure: return "<p class=\"empty\">Unreadable value.</p>"
+        case .success(let parsed):
+            switch parsed {
+            case .text(let text): return "<p class=\"prose\">\(text)</p>"
+            case .date(let date): return "<p>\(date.description)</p>"
+            case .items(let items):
+                let rows: [HTML] = items.map { "<tr><td>\($0.title)</td><td>\($0.owner ?? "—")</td><td>\($0.due?.description ?? "—")</td><td>\($0.status ?? "")</td><td>\($0.notes ?? "")</td></tr>" }
+                return "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Notes</th></tr></thead><tbody>\(rows)</tbody></table></div>"
+            case .contacts(let contacts):
+                let rows: [HTML] = contacts.map { c in
+                    "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(c.notes.map { "<br>\($0)" })</li>"
+                }
+                return "<ul class=\"list\">\(rows)</ul>"
+            case .decisions(let decisions):
+                let rows: [HTML] = decisions.map { "<li><strong>\($0.decision)</strong>\($0.date.map { " (\($0.description))" })<br>Why: \($0.rationale ?? "not recorded")</li>" }
+                return "<ul class=\"list\">\(rows)</ul>"
+            case .checklist(let entries):
+                let rows: [HTML] = entries.map { "<li class=\"\($0.done ? "done" : "open")\">\($0.done ? "✓" : "✗") \($0.item)\($0.note.map { " — \($0)" })</li>" }
+                return "<ul class=\"checks\">\(rows)</ul>"
+            }
+        }
+    }
+
+    static func history(_ events: [HandoverEventRecord], names: [String: String]) -> HTML {
+        let items: [HTML] = events.map { event in
+            """
+            <li><span class="meta">\(Web.date(event.at))</span> <strong>\(names[event.actorID] ?? "?")</strong> \(event.event)\
+            \(event.fromState.map { " · \($0.rawValue) → " } ?? " · ")\(event.toState.rawValue)\(event.note.map { ": " + $0 })</li>
+            """
+        }
+        return "<ol id=\"history\" class=\"timeline\">\(items)</ol>"
+    }
+
+    // MARK: Printable report
+
+    func report(_ viewer: Viewer, id: String) async throws -> HTML {
+        let me = viewer.member
+        let (handover, parties) = try await handovers.handover(id: id, by: me)
+        async let templateRead = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
+        async let accountRead = handovers.account(id: handover.accountID, by: me)
+        async let eventsRead = store.events(handoverID: handover.id, organizationID: me.organizationID)
+        async let questionsRead = store.questions(handoverID: handover.id, organizationID: me.organizationID)
+        let names = Dictionary(try await store.members(organizationID: me.organizationID).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let template = try await templateRead
+        let account = try await accountRead
+        let questions: [HTML] = try await questionsRead.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
+        func time(_ label: String, _ date: Date?) -> HTML { date.map { "<dt>\(label)</dt><dd>\(Web.date($0))</dd>" } ?? .empty }
+        return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render("""
+            <article class="report">
+            <p class="no-print"><a href="/handovers/\(handover.id)">Back to the handover</a> · use your browser's Print (or Save as PDF)</p>
+            <h1>\(account.name)</h1>
+            <p class="lead">\(template.name) handover from \(parties.transferor.name) to \(parties.recipient.name)</p>
+            <dl class="facts"><dt>State</dt><dd>\(handover.state.rawValue)</dd><dt>Handover</dt><dd><code>\(handover.id)</code>, version \(handover.version)</dd>
+            \(time("Started", handover.createdAt))\(time("Submitted", handover.submittedAt))\(time("Acknowledged", handover.acknowledgedAt))\(time("Completed", handover.completedAt))</dl>
+            \(handover.synthesis.map { "<h2>Recipient's synthesis</h2><p class=\"prose\">\($0)</p>" as HTML })
+            <h2>Content</h2>
+            \(Self.packet(template: template, content: handover.content))
+            \(questions.isEmpty ? HTML.empty : "<h2>Questions and answers</h2><ol>\(questions)</ol>")
+            <h2>History</h2>
+            \(Self.history(try await eventsRead, names: names))
+            </article>
+            """)
+    }
+}

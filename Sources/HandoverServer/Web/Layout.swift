@@ -1,0 +1,106 @@
+import Foundation
+import HandoverCore
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// The frame every page shares: landmarks, navigation, the flash message and sign-out.
+struct Layout {
+    var title: String
+    var member: Member?
+    var csrf: String?
+    var flash: String? = nil
+    var current: String = ""
+
+    func render(_ content: HTML) -> HTML {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title) · Handover</title>
+        <link rel="stylesheet" href="/assets/app.css">
+        <script src="/assets/app.js" defer></script>
+        </head>
+        <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+        <a class="brand" href="/">Handover</a>
+        \(navigation)
+        </header>
+        <main id="main">
+        \(flash.map { "<p id=\"flash\" role=\"status\">\($0)</p>" as HTML })
+        \(content)
+        </main>
+        </body>
+        </html>
+        """
+    }
+
+    private var navigation: HTML {
+        guard let member else { return .empty }
+        func link(_ id: String, _ href: String, _ label: String) -> HTML {
+            "<a id=\"nav-\(id)\" href=\"\(href)\"\(HTML(unsafe: current == id ? " aria-current=\"page\"" : ""))>\(label)</a>"
+        }
+        var links = [link("home", "/", "Home"), link("accounts", "/accounts", "Accounts")]
+        if member.role != .auditor { links.append(link("new", "/handovers/new", "New handover")) }
+        if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
+        return """
+            <nav aria-label="Main">\(links)</nav>
+            <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))
+            <span class="who">\(member.name) · \(member.role.rawValue)</span> <button type="submit" class="link">Sign out</button></form>
+            """
+    }
+}
+
+/// Rendering helpers shared by the pages.
+enum Web {
+    static func page(_ html: HTML, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        // Pages load only our own script and style; no inline script, no framing.
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html.description)))
+    }
+
+    /// After a successful POST: go to `location` (303, so a reload does not post again).
+    static func redirect(_ location: String, done: String? = nil) -> Response {
+        guard let done else { return Response(status: .seeOther, headers: [.location: location]) }
+        // The query goes before any #fragment.
+        let parts = location.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0]) + (parts[0].contains("?") ? "&" : "?") + "done=" + done
+        return Response(status: .seeOther, headers: [.location: parts.count > 1 ? path + "#" + parts[1] : path])
+    }
+
+    /// Messages after a redirect are chosen by key, so a link cannot put words in our mouth.
+    static func flash(_ request: Request) -> String? {
+        guard let key = request.uri.queryParameters.get("done") else { return nil }
+        return [
+            "saved": "Saved.", "created": "Handover created: fill it in, then submit it.", "submitted": "Submitted: the recipient has been asked to review it.",
+            "asked": "Your message is in the thread.", "acknowledged": "Acknowledged: you have accepted the handover. Complete it to take over the account.",
+            "returned": "Returned to the transferor with your reasons.", "revised": "Back in draft: edit and submit again.",
+            "completed": "Completed: the account has a new owner.", "verified": "Verified.", "closed": "Closed.", "cancelled": "Cancelled.",
+            "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
+        ][key]
+    }
+
+    static func date(_ date: Date) -> String {
+        date.formatted(.dateTime.year().month(.abbreviated).day().hour().minute())
+    }
+
+    static func day(_ date: Date) -> String {
+        date.formatted(.dateTime.year().month(.abbreviated).day())
+    }
+
+    static func stateBadge(_ state: HandoverState, id: String? = nil) -> HTML {
+        "<span class=\"state state-\(state.rawValue)\"\(HTML(unsafe: id.map { " id=\"\($0)\"" } ?? ""))>\(state.rawValue)</span>"
+    }
+
+    static func errors(_ problems: [Problem]) -> HTML {
+        guard !problems.isEmpty else { return .empty }
+        let items: [HTML] = problems.map { "<li>\($0.path.isEmpty ? "" : $0.path + ": ")\($0.message)</li>" }
+        return "<div id=\"errors\" role=\"alert\"><p>Please fix:</p><ul>\(items)</ul></div>"
+    }
+}

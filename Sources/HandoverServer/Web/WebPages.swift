@@ -1,0 +1,133 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import Hummingbird
+import NIOCore
+
+/// Page builders: read through the services (which apply the access rules), then render.
+struct WebPages: Sendable {
+    let handovers: HandoverService
+    let admin: AdminService
+    var store: any HandoverStore { handovers.store }
+
+    // MARK: Sign in
+
+    static func signIn(email: String?, error: String?, flash: String?, csrf: String) -> HTML {
+        Layout(title: "Sign in", member: nil, csrf: nil, flash: flash).render("""
+            <div class="narrow">
+            <h1>Sign in to Handover</h1>
+            <p class="lead">Pass an account on with everything the next person needs, and take one over knowing what you are taking.</p>
+            \(error.map { "<div id=\"errors\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+            <form id="login" method="post" action="/login" class="card">
+            <input type="hidden" name="csrf" value="\(csrf)">
+            <div class="field"><label for="email">Email</label>
+            <input type="email" id="email" name="email" value="\(email)" autocomplete="username" required autofocus></div>
+            <div class="field"><label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required></div>
+            <button type="submit" id="sign-in">Sign in</button>
+            </form>
+            </div>
+            """)
+    }
+
+    // MARK: Home
+
+    func home(_ viewer: Viewer, flash: String?) async throws -> HTML {
+        let me = viewer.member
+        let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
+        async let waitingRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.submitted], recipientID: me.id, limit: 50))
+        async let readyRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.acknowledged], limit: 50))
+        async let draftsRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.draft, .returned], transferorID: me.id, limit: 50))
+        async let mineRead = store.accounts(organizationID: me.organizationID, filter: AccountFilter(ownerID: me.id, limit: 500))
+        async let membersRead = store.members(organizationID: me.organizationID)
+        let waiting = try await waitingRead
+        let ready = try await readyRead.filter { $0.transferorID == me.id || $0.recipientID == me.id }
+        let drafts = try await draftsRead
+        let mine = try await mineRead
+        var team: [Handover] = []
+        if me.role == .manager || me.role == .admin {
+            team = try await store.handovers(visibleTo: me, filter: HandoverFilter(states: open, limit: 50))
+                .filter { $0.transferorID != me.id && $0.recipientID != me.id }
+        }
+        let names = Dictionary(try await membersRead.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let accounts = try await accountNames(waiting + ready + drafts + team, organizationID: me.organizationID)
+
+        let today = CalendarDate(currentTime())
+        let overdue: [HTML] = mine.flatMap { account in
+            account.profile.openItems.compactMap { item -> HTML? in
+                guard let due = item.due, due < today else { return nil }
+                return "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(due.description)</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
+            }
+        }
+        func list(_ items: [Handover], empty: String, role: (Handover) -> String) -> HTML {
+            guard !items.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
+            let rows: [HTML] = items.map { h in
+                """
+                <li><a class="handover-link" href="/handovers/\(h.id)">\(accounts[h.accountID] ?? "Account")</a>
+                \(Web.stateBadge(h.state)) <span class="meta">\(role(h)) · updated \(Web.date(h.updatedAt))</span></li>
+                """
+            }
+            return "<ul class=\"list\">\(rows)</ul>"
+        }
+        let from = { (h: Handover) in "from \(names[h.transferorID] ?? "?")" }
+        let between = { (h: Handover) in "\(names[h.transferorID] ?? "?") → \(names[h.recipientID] ?? "?")" }
+        let teamSection: HTML = me.role == .manager || me.role == .admin ? """
+            <section id="team" aria-labelledby="team-title"><h2 id="team-title">\(me.role == .admin ? "Open handovers in the organization" : "Your team's open handovers")</h2>
+            \(list(team, empty: "No open handovers.", role: between))</section>
+            """ : .empty
+        return Layout(title: "Home", member: me, csrf: viewer.csrf, flash: flash, current: "home").render("""
+            <h1>What needs you now</h1>
+            <div class="grid">
+            <section id="waiting" aria-labelledby="waiting-title"><h2 id="waiting-title">Waiting for your acknowledgment</h2>
+            \(list(waiting, empty: "Nothing is waiting for you.", role: from))
+            \(ready.isEmpty ? HTML.empty : "<h3>Acknowledged, ready to complete</h3>\(list(ready, empty: "", role: between))")
+            </section>
+            <section id="drafts" aria-labelledby="drafts-title"><h2 id="drafts-title">Your drafts</h2>
+            \(list(drafts, empty: "No drafts. Start one from an account or with New handover.", role: { "to \(names[$0.recipientID] ?? "?")" }))</section>
+            <section id="overdue" aria-labelledby="overdue-title"><h2 id="overdue-title">Overdue items on your accounts</h2>
+            \(overdue.isEmpty ? "<p class=\"empty\">Nothing overdue.</p>" as HTML : "<ul class=\"list\">\(overdue)</ul>")</section>
+            \(teamSection)
+            </div>
+            """)
+    }
+
+    /// Account names for a set of handovers, in one query.
+    func accountNames(_ list: [Handover], organizationID: String) async throws -> [String: String] {
+        let accounts = try await store.accounts(ids: list.map(\.accountID), organizationID: organizationID)
+        return Dictionary(accounts.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: Shared
+
+    /// Field-level problems from a refused action.
+    static func problems(_ error: HandoverError) -> [Problem] {
+        switch error {
+        case .invalid(let problems): problems
+        case .lintBlocked(let report): report.findings.filter { $0.severity == .error }.map { Problem(path: $0.path, message: $0.message) }
+        default: [Problem(path: "", message: error.message)]
+        }
+    }
+
+    static func status(_ error: HandoverError) -> HTTPResponse.Status { APIError.from(error).status }
+
+    static func lintPanel(_ report: LintReport) -> HTML {
+        let findings: [HTML] = report.findings.map { finding in
+            "<li class=\"finding \(finding.severity.rawValue)\"><span class=\"severity\">\(finding.severity.rawValue)</span> <code>\(finding.path)</code> \(finding.message)</li>"
+        }
+        return """
+            <h2>Completeness</h2>
+            <p class="score"><span id="lint-score">\(report.score)</span><span class="out-of">/100</span></p>
+            <meter min="0" max="100" low="60" high="90" optimum="100" value="\(report.score)" aria-label="Completeness score">\(report.score)</meter>
+            \(findings.isEmpty ? "<p class=\"clean\">No findings: ready to submit.</p>" as HTML : "<ul class=\"findings\">\(findings)</ul>")
+            """
+    }
+}
+
+extension Web {
+    /// A piece of a page for the autosave script.
+    static func fragment(_ html: HTML, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html.description)))
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import Hummingbird
+import HTTPTypes
+
+/// The web app: server-rendered pages over the same services as the API. Every page checks the
+/// organization and role through those services; every form is CSRF-checked; every POST
+/// answers with a redirect (or the form again, with its errors and the user's input kept).
+struct WebRoutes: Sendable {
+    let admin: AdminService
+    let handovers: HandoverService
+    let credentials: CredentialCache
+    let configuration: ServerConfiguration
+
+    var pages: WebPages { WebPages(handovers: handovers, admin: admin) }
+
+    func register(on router: Router<AppContext>) {
+        router.get("/assets/app.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
+        router.get("/assets/app.js") { _, _ in Assets.response(Assets.javascript, type: "text/javascript; charset=utf-8") }
+        registerSignIn(router)
+        router.get("/") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.home(viewer, flash: Web.flash(request)))
+        }
+        registerAccounts(router)
+        registerHandovers(router)
+        registerAdmin(router)
+    }
+
+    // MARK: Sign in and out
+
+    func registerSignIn(_ router: Router<AppContext>) {
+        router.get("/login") { request, context in
+            if context.member != nil, CSRF.token(for: request) != nil { return Web.redirect("/") }
+            return signInPage(email: nil, error: nil, flash: Web.flash(request), status: .ok)
+        }
+        router.post("/login") { request, context in
+            let form = try await Form.read(request, context: context)
+            try CSRF.checkPreSession(form, request: request)
+            let email = form.text("email") ?? ""
+            let result = try await admin.login(email: email, password: form["password"] ?? "",
+                                               failuresAllowed: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+            switch result {
+            case .throttled(let retryAfter):
+                return signInPage(email: email, error: "Too many failed sign-ins for this email. Wait \(max(1, retryAfter / 60)) minutes and try again.", flash: nil, status: .tooManyRequests)
+            case .invalid:
+                return signInPage(email: email, error: "Email or password is wrong.", flash: nil, status: .unauthorized)
+            case .success(let member):
+                let (session, _) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
+                var response = Web.redirect("/")
+                response.setCookie(configuration.sessionCookie(session))
+                response.setCookie(Cookie(name: CSRF.preSessionCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+                return response
+            }
+        }
+        router.post("/logout") { request, context in
+            let form = try await Form.read(request, context: context)
+            try CSRF.check(form, request: request)
+            if case .session(let digest) = context.authentication {
+                defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
+                try await admin.store.deleteSession(digest: digest)
+            }
+            var response = Web.redirect("/login", done: "signed-out")
+            response.setCookie(configuration.sessionCookie(""))
+            return response
+        }
+    }
+
+    func signInPage(email: String?, error: String?, flash: String?, status: HTTPResponse.Status) -> Response {
+        // Double-submit token for the sign-in form: a fresh random value in a cookie and the form.
+        let token = Secrets.newSessionValue()
+        var response = Web.page(WebPages.signIn(email: email, error: error, flash: flash, csrf: token), status: status)
+        response.setCookie(Cookie(name: CSRF.preSessionCookie, value: token, maxAge: 3600, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: Accounts
+
+    func registerAccounts(_ router: Router<AppContext>) {
+        router.get("/accounts") { request, context in
+            let viewer = try Viewer(request, context)
+            let query = request.uri.queryParameters
+            var filter = AccountFilter(limit: 500)
+            filter.search = query["q"].map(String.init)
+            filter.kind = query["kind"].flatMap { AccountKind(rawValue: String($0)) }
+            filter.ownerID = query["owner"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            filter.tag = query["tag"].map(String.init)
+            return Web.page(try await pages.accounts(viewer, filter: filter))
+        }
+        router.get("/accounts/:id") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.account(viewer, id: try context.parameters.require("id")))
+        }
+    }
+
+    // MARK: Handovers
+
+    func registerHandovers(_ router: Router<AppContext>) {
+        router.get("/handovers/new") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.newHandover(viewer, accountID: request.uri.queryParameters["account"].map(String.init)))
+        }
+        router.post("/handovers") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            do {
+                guard let accountID = form.text("account"), let recipientID = form.text("recipient"), let templateKey = form.text("template") else {
+                    throw HandoverError.invalid([Problem(path: "", message: "choose the account, the recipient and the template")])
+                }
+                let handover = try await handovers.begin(accountID: accountID, recipientID: recipientID, templateKey: templateKey,
+                                                         templateVersion: nil, content: HandoverContent(), by: viewer.member)
+                return Web.redirect("/handovers/\(handover.id)", done: "created")
+            } catch let error as HandoverError {
+                return Web.page(try await pages.newHandover(viewer, accountID: form.text("account"), problems: WebPages.problems(error)), status: .unprocessableContent)
+            } catch StoreError.conflict(let message) {
+                return Web.page(try await pages.newHandover(viewer, accountID: form.text("account"), problems: [Problem(path: "", message: message)]), status: .conflict)
+            }
+        }
+        router.get("/handovers/:id") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.handover(viewer, id: try context.parameters.require("id"), flash: Web.flash(request)))
+        }
+        router.get("/handovers/:id/report") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.report(viewer, id: try context.parameters.require("id")))
+        }
+        router.post("/handovers/:id/save") { request, context in
+            try await save(request, context, thenSubmit: false)
+        }
+        router.post("/handovers/:id/submit") { request, context in
+            try await save(request, context, thenSubmit: true)
+        }
+        router.post("/handovers/:id/questions") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            let id = try context.parameters.require("id")
+            do {
+                _ = try await handovers.ask(id: id, body: form["question"] ?? "", by: viewer.member)
+                return Web.redirect("/handovers/\(id)#questions", done: "asked")
+            } catch let error as HandoverError {
+                return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
+            }
+        }
+        router.post("/handovers/:id/:action") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            let id = try context.parameters.require("id")
+            let action = try context.parameters.require("action")
+            let event: HandoverEvent
+            switch action {
+            case "acknowledge": event = .acknowledge(synthesis: form["synthesis"] ?? "")
+            case "return": event = .returnToTransferor(reason: form["reason"] ?? "")
+            case "revise": event = .revise
+            case "complete": event = .complete
+            case "verify": event = .verify(note: form.text("note"))
+            case "close": event = .close
+            case "cancel": event = .cancel(reason: form.text("reason"))
+            default: throw APIError.notFound("action \(action)")
+            }
+            do {
+                let done = try await handovers.transition(id: id, event: event, expectedVersion: form.text("version").flatMap(Int.init), by: viewer.member)
+                return Web.redirect("/handovers/\(id)", done: ["returned": "returned"][done.state.rawValue] ?? (action == "revise" ? "revised" : done.state.rawValue))
+            } catch let error as HandoverError {
+                return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
+            } catch StoreError.stale {
+                return Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: "Someone changed this handover while you were reading it. Check the page again, then repeat your action.")], typed: form.values), status: .conflict)
+            }
+        }
+    }
+
+    /// Saves the editor form (and submits it). Never loses what was typed: on any refusal the
+    /// editor comes back with the posted values and the reasons.
+    func save(_ request: Request, _ context: AppContext, thenSubmit: Bool) async throws -> Response {
+        let (viewer, form) = try await Viewer.posting(request, context)
+        let id = try context.parameters.require("id")
+        let autosave = request.headers[HTTPField.Name("X-Autosave")!] != nil
+        let (current, _) = try await handovers.handover(id: id, by: viewer.member)
+        let template = try await handovers.template(key: current.templateKey, version: current.templateVersion, organizationID: viewer.member.organizationID)
+        var typed = current.content
+        do {
+            let patch = try EditorForm.patch(from: form, template: template).get()
+            typed = current.content.merging(patch)
+            let expected = form.text("version").flatMap(Int.init)
+            var saved = current
+            if typed != current.content || expected != current.version {
+                saved = try await handovers.edit(id: id, patch: patch, expectedVersion: expected, by: viewer.member)
+            }
+            if autosave {
+                let report = try await handovers.lint(id: id, by: viewer.member)
+                return Web.fragment(WebPages.lintPanel(report), headers: [HTTPField.Name("X-Handover-Version")!: String(saved.version)])
+            }
+            if thenSubmit {
+                _ = try await handovers.transition(id: id, event: .submit, expectedVersion: saved.version, by: viewer.member)
+                return Web.redirect("/handovers/\(id)", done: "submitted")
+            }
+            return Web.redirect("/handovers/\(id)#lint", done: "saved")
+        } catch let error as HandoverError {
+            if autosave { return Web.fragment("<p>\(error.message)</p>", status: WebPages.status(error)) }
+            return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), editing: typed), status: WebPages.status(error))
+        } catch StoreError.stale {
+            let message = "This draft was changed elsewhere (another tab or device) since you opened it. Your text is below: check it and save again to keep it."
+            if autosave { return Web.fragment("<p>\(message)</p>", status: .conflict) }
+            return Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: message)], editing: typed), status: .conflict)
+        }
+    }
+
+    // MARK: Admin
+
+    func registerAdmin(_ router: Router<AppContext>) {
+        router.get("/admin") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.admin(viewer, flash: Web.flash(request)))
+        }
+        router.post("/admin/members") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            try viewer.requireAdmin()
+            let chosen = form.text("password")
+            do {
+                guard let role = form.text("role").flatMap(Role.init(rawValue:)) else {
+                    throw HandoverError.invalid([Problem(path: "role", message: "choose a role")])
+                }
+                let managerID = form.text("manager")
+                if let managerID { _ = try await handovers.member(managerID, organizationID: viewer.member.organizationID) }
+                let password = chosen ?? Secrets.newPassword()
+                let member = try await admin.createMember(organizationID: viewer.member.organizationID, email: form.text("email") ?? "", name: form.text("name") ?? "",
+                                                          role: role, managerID: managerID, password: password)
+                let notice = chosen == nil ? "\(member.name) added. Their first password, shown only now: \(password)" : "\(member.name) added."
+                return Web.page(try await pages.admin(viewer, flash: notice))
+            } catch let error as HandoverError {
+                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: .unprocessableContent)
+            } catch StoreError.conflict(let message) {
+                return Web.page(try await pages.admin(viewer, problems: [Problem(path: "email", message: message)], typed: form.values), status: .conflict)
+            }
+        }
+        router.post("/admin/tokens") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            guard viewer.member.role != .auditor else { throw APIError.forbidden("Auditors do not create API tokens.") }
+            guard let name = form.text("name") else {
+                return Web.page(try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent)
+            }
+            let (_, secret) = try await admin.createToken(for: viewer.member, name: name)
+            return Web.page(try await pages.admin(viewer, newToken: secret))
+        }
+        router.post("/admin/tokens/:id/revoke") { request, context in
+            let (viewer, _) = try await Viewer.posting(request, context)
+            let id = try context.parameters.require("id")
+            let tokens = try await admin.store.tokens(organizationID: viewer.member.organizationID, memberID: viewer.member.role == .admin ? nil : viewer.member.id)
+            guard tokens.contains(where: { $0.id == id }) else { throw APIError.notFound("token") }
+            defer { credentials.evictAll() }
+            try await admin.store.revokeToken(id: id, organizationID: viewer.member.organizationID, at: currentTime())
+            return Web.redirect("/admin", done: "revoked")
+        }
+        router.post("/admin/templates") { request, context in
+            let (viewer, form) = try await Viewer.posting(request, context)
+            try viewer.requireAdmin()
+            do {
+                _ = try await handovers.addTemplate(Data((form["template"] ?? "").utf8), by: viewer.member)
+                return Web.redirect("/admin", done: "template")
+            } catch let error as HandoverError {
+                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: .unprocessableContent)
+            } catch StoreError.conflict(let message) {
+                return Web.page(try await pages.admin(viewer, problems: [Problem(path: "template", message: message)], typed: form.values), status: .conflict)
+            }
+        }
+    }
+}
+
+/// The signed-in member behind a page request, with their form token. Pages need a browser
+/// session: without one, `ErrorPage` sends the browser to sign in.
+struct Viewer: Sendable {
+    let member: Member
+    let csrf: String
+
+    init(_ request: Request, _ context: AppContext) throws {
+        guard let member = context.member, case .session = context.authentication, let csrf = CSRF.token(for: request) else {
+            throw APIError.unauthorized("Sign in to continue.")
+        }
+        self.member = member
+        self.csrf = csrf
+    }
+
+    /// A form post: the viewer, and the form once its CSRF token checks out.
+    static func posting(_ request: Request, _ context: AppContext) async throws -> (Viewer, Form) {
+        let viewer = try Viewer(request, context)
+        let form = try await Form.read(request, context: context)
+        try CSRF.check(form, request: request)
+        return (viewer, form)
+    }
+
+    func requireAdmin() throws {
+        guard member.role == .admin else { throw APIError.forbidden("Only admins manage members and templates.") }
+    }
+}
