@@ -100,3 +100,34 @@ import Testing
 struct EditBody: Encodable {
     var content: HandoverContent
 }
+
+/// The question thread over the API, on each engine.
+@Suite struct QuestionThreadTests {
+    @Test(arguments: TestDatabases.engines) func partiesTalkAuditorsReadOthersSeeNothing(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let draft = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        let uri = "/api/v1/handovers/\(draft.id)/questions"
+        try await f.test { client in
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "Who signs off the renewal?"}"#)) { r in
+                #expect(r.status == .created)
+            }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.alice), body: body(#"{"body": "Jon, the CFO."}"#)) { #expect($0.status == .created) }
+            try await client.execute(uri: uri, method: .get, headers: f.headers(f.org.auditor)) { r in
+                #expect(r.status == .ok)
+                let thread = try r.decode(Items<HandoverQuestion>.self)
+                #expect(thread.items.map(\.body) == ["Who signs off the renewal?", "Jon, the CFO."])
+            }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.auditor), body: body(#"{"body": "Noted."}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: uri, method: .get, headers: f.headers(f.other.admin)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.carol), body: body(#"{"body": "Hello?"}"#)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "   "}"#)) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "password: hunter2hunter2"}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(!String(buffer: r.body).contains("hunter2"))
+            }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": 7}"#)) { #expect($0.status == .badRequest) }
+            #expect(try await f.store.questions(handoverID: draft.id, organizationID: f.org.organization.id).count == 2)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+"""Fixtures: fresh drivers for tests that sign in and out, and one signed-in driver per demo user
+shared by the page-by-page tests. A failing test leaves a screenshot and the page's HTML in
+<screenshots>/failures/."""
+import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
+
+import handover_browser as hb
+
+
+class Browsers:
+    """One headless Chromium per demo user, signed in on first use ("anonymous" never signs in)."""
+
+    def __init__(self):
+        self.drivers = {}
+        self.last = None
+
+    def get(self, who):
+        if who not in self.drivers:
+            driver = hb.new_driver()
+            try:
+                if who != "anonymous":
+                    hb.sign_in(driver, who)
+            except BaseException:
+                self.last = None
+                hb.save_failure(driver, f"sign-in-{who}")
+                driver.quit()
+                raise
+            self.drivers[who] = driver
+        self.last = self.drivers[who]
+        hb.set_viewport(self.last, 1280)
+        return self.last
+
+    def quit(self):
+        for driver in self.drivers.values():
+            try:
+                driver.quit()
+            except Exception:
+                pass
+
+
+@pytest.fixture(scope="session")
+def browsers():
+    pool = Browsers()
+    yield pool
+    pool.quit()
+
+
+@pytest.fixture
+def driver():
+    d = hb.new_driver()
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def nojs_driver():
+    d = hb.new_driver(javascript=False)
+    yield d
+    d.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, WebDriver):
+            hb.save_failure(value, f"{item.name}-{name}")
+        elif isinstance(value, Browsers) and value.last is not None:
+            try:
+                hb.save_failure(value.last, f"{item.name}-browsers")
+            except Exception:
+                pass
