@@ -52,6 +52,9 @@ public struct AccountProfile: Sendable, Hashable, Codable {
         self.tags = tags
     }
 
+    /// The earliest due date among the open items: what makes the account show up as overdue.
+    public var nextDue: CalendarDate? { openItems.compactMap(\.due).min() }
+
     // Every key is optional on input so that a client may send only what it knows.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -11,6 +11,7 @@ public enum HandoverApplication {
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         // Outermost first: security headers go on every answer, problem details included.
+        router.add(middleware: ServerTimingMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         let credentials = CredentialCache(ttl: configuration.readCacheTTL)
@@ -31,6 +32,22 @@ public enum HandoverApplication {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+    }
+}
+
+/// `Server-Timing: app;dur=…` on every answer: the time from the request reaching the router to
+/// the response being ready (bodies are built in full before they are returned). Browsers show it
+/// in their developer tools; `handover bench pages` reads it.
+struct ServerTimingMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        response.headers[HTTPField.Name("Server-Timing")!] = "app;dur=" + String(format: "%.3f", ms)
+        return response
     }
 }
 

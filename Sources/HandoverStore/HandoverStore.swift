@@ -37,13 +37,17 @@ public struct HandoverFilter: Sendable, Hashable {
     public var transferorID: String?
     public var recipientID: String?
     public var limit: Int
+    /// False leaves `content` empty: lists that show no content skip reading and decoding it.
+    public var includeContent: Bool
 
-    public init(states: [HandoverState]? = nil, accountID: String? = nil, transferorID: String? = nil, recipientID: String? = nil, limit: Int = 100) {
+    public init(states: [HandoverState]? = nil, accountID: String? = nil, transferorID: String? = nil, recipientID: String? = nil,
+                limit: Int = 100, includeContent: Bool = true) {
         self.states = states
         self.accountID = accountID
         self.transferorID = transferorID
         self.recipientID = recipientID
         self.limit = limit
+        self.includeContent = includeContent
     }
 }
 
@@ -92,8 +96,10 @@ public protocol HandoverStore: Sendable {
     func createAccount(_ account: Account) async throws
     func account(id: String, organizationID: String) async throws -> Account?
     func accounts(organizationID: String, filter: AccountFilter) async throws -> [Account]
-    /// The accounts with these ids (those that exist in the organization), in no particular order.
-    func accounts(ids: [String], organizationID: String) async throws -> [Account]
+    /// The owner's accounts with an open item due before `day`, earliest first, and how many there are.
+    func overdueAccounts(ownerID: String, organizationID: String, before day: CalendarDate, limit: Int) async throws -> (accounts: [Account], total: Int)
+    /// Names of the accounts with these ids (those in the organization): for lists, without reading profiles.
+    func accountNames(ids: [String], organizationID: String) async throws -> [String: String]
     /// Saves `account` if its stored version is still `expectedVersion`; throws `.stale` otherwise.
     func updateAccount(_ account: Account, expectedVersion: Int) async throws
     func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership]

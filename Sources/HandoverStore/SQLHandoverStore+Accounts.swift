@@ -22,10 +22,10 @@ extension SQLHandoverStore {
             let owner = try await db.raw("SELECT id FROM members WHERE id = \(bind: account.ownerID) AND organization_id = \(bind: account.organizationID)").first()
             if owner == nil { throw StoreError.notFound("member \(account.ownerID)") }
             try await db.raw("""
-                INSERT INTO accounts (id, organization_id, name, kind, owner_id, profile, version, created_at, updated_at)
+                INSERT INTO accounts (id, organization_id, name, kind, owner_id, profile, next_due, version, created_at, updated_at)
                 VALUES (\(bind: account.id), \(bind: account.organizationID), \(bind: account.name), \(bind: account.kind.rawValue),
-                        \(bind: account.ownerID), \(bind: try JSONCoding.encode(account.profile)), \(bind: account.version),
-                        \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
+                        \(bind: account.ownerID), \(bind: try JSONCoding.encode(account.profile)), \(bind: account.profile.nextDue?.description),
+                        \(bind: account.version), \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
                 """).run()
             try await db.raw("""
                 INSERT INTO account_owners (account_id, owner_id, owned_from)
@@ -64,20 +64,48 @@ extension SQLHandoverStore {
         }
     }
 
-    public func accounts(ids: [String], organizationID: String) async throws -> [Account] {
+    public func accountNames(ids: [String], organizationID: String) async throws -> [String: String] {
         let unique = Array(Set(ids))
-        guard !unique.isEmpty else { return [] }
+        guard !unique.isEmpty else { return [:] }
         return try await database.withSession { db in
-            var found: [Account] = []
+            var names: [String: String] = [:]
             // Bounded IN lists keep every statement within both engines' parameter limits.
             for start in stride(from: 0, to: unique.count, by: 500) {
                 let chunk = Array(unique[start..<min(start + 500, unique.count)])
-                found += try await db.raw("""
-                    SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a
-                    WHERE a.organization_id = \(bind: organizationID) AND a.id IN (\(binds: chunk))
-                    """).all().map(Self.decodeAccount)
+                for row in try await db.raw("""
+                    SELECT id, name FROM accounts WHERE organization_id = \(bind: organizationID) AND id IN (\(binds: chunk))
+                    """).all() {
+                    names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
+                }
             }
-            return found
+            return names
+        }
+    }
+
+    public func overdueAccounts(ownerID: String, organizationID: String, before day: CalendarDate, limit: Int) async throws -> (accounts: [Account], total: Int) {
+        try await database.withSession { db in
+            let accounts = try await db.raw("""
+                SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a
+                WHERE a.organization_id = \(bind: organizationID) AND a.owner_id = \(bind: ownerID) AND a.next_due < \(bind: day.description)
+                ORDER BY a.next_due, a.id LIMIT \(bind: max(1, min(limit, 1000)))
+                """).all().map(Self.decodeAccount)
+            let total = try await db.raw("""
+                SELECT COUNT(*) AS n FROM accounts
+                WHERE organization_id = \(bind: organizationID) AND owner_id = \(bind: ownerID) AND next_due < \(bind: day.description)
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            return (accounts, total)
+        }
+    }
+
+    /// Fills `next_due` for accounts written before it existed (once: later writes keep it).
+    static func backfillNextDue(_ database: Database) async throws {
+        try await database.transaction { db in
+            let rows = try await db.raw("SELECT id, profile FROM accounts WHERE next_due IS NULL AND profile LIKE '%\"due\"%'").all()
+            for row in rows {
+                let profile = try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self))
+                guard let due = profile.nextDue else { continue }
+                try await db.raw("UPDATE accounts SET next_due = \(bind: due.description) WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
+            }
         }
     }
 
@@ -90,6 +118,7 @@ extension SQLHandoverStore {
         try await write { db in
             let rows = try await db.raw("""
                 UPDATE accounts SET name = \(bind: account.name), profile = \(bind: try JSONCoding.encode(account.profile)),
+                    next_due = \(bind: account.profile.nextDue?.description),
                     version = \(bind: account.version), updated_at = \(bind: account.updatedAt.millis)
                 WHERE id = \(bind: account.id) AND organization_id = \(bind: account.organizationID) AND version = \(bind: expectedVersion)
                 RETURNING id

@@ -76,7 +76,8 @@ extension SQLHandoverStore {
 
     public func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover] {
         try await database.withSession { db in
-            var query = SQLQueryString("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")
+            let columns = filter.includeContent ? Self.handoverColumns : Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
+            var query = SQLQueryString("SELECT \(unsafeRaw: columns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")
             switch viewer.role {
             case .admin, .auditor:
                 break

@@ -11,7 +11,16 @@ import SQLKit
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure storage and HTTP throughput, each beside the raw figure from the same run.",
+        abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
+        subcommands: [BenchAPI.self, BenchPages.self],
+        defaultSubcommand: BenchAPI.self
+    )
+}
+
+struct BenchAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Measure storage and HTTP throughput, each beside the raw figure from the same run (the default).",
         discussion: """
             Storage: creates N accounts and N handovers through the store (each its own transaction with all
             its rows) and compares with N raw single-row INSERTs into the handovers table, one per transaction.

@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         let host = configuration.host
         let demoLogins = logins
         let app = HandoverApplication.make(store: store, configuration: configuration) { port in
-            say("Ready: http://\(host):\(port)  (health: /healthz, API: /api/v1, spec: /api/v1/openapi.json)")
+            say("Ready: open http://\(host):\(port) in a browser and sign in  (API: /api/v1, spec: /api/v1/openapi.json, health: /healthz)")
             if !demoLogins.isEmpty {
                 say("Demo logins (password for all: \(DemoData.password)):")
                 for login in demoLogins { say("  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)") }

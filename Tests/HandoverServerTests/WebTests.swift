@@ -89,7 +89,7 @@ import Testing
                     #expect(!html.contains("<script>alert"), "raw payload on \(uri)")
                     #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), "payload not shown on \(uri)")
                     // Our own markup must never be escaped into text either.
-                    for tag in ["&lt;p", "&lt;ul", "&lt;li", "&lt;div", "&lt;span", "&lt;a ", "&lt;h"] {
+                    for tag in ["&lt;p", "&lt;ul", "&lt;li", "&lt;div", "&lt;span", "&lt;a ", "&lt;h", "&lt;br", "&lt;strong"] {
                         #expect(!html.contains(tag), "escaped markup \(tag) on \(uri)")
                     }
                     #expect(r.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)

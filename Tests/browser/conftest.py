@@ -1,6 +1,8 @@
 """Fixtures: fresh drivers for tests that sign in and out, and one signed-in driver per demo user
 shared by the page-by-page tests. A failing test leaves a screenshot and the page's HTML in
 <screenshots>/failures/."""
+import urllib.request
+
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -12,15 +14,19 @@ class Browsers:
 
     def __init__(self):
         self.drivers = {}
+        self.failed = {}
         self.last = None
 
     def get(self, who):
+        if who in self.failed:
+            raise AssertionError(f"signing in as {who} failed earlier: {self.failed[who]}")
         if who not in self.drivers:
             driver = hb.new_driver()
             try:
                 if who != "anonymous":
                     hb.sign_in(driver, who)
-            except BaseException:
+            except BaseException as error:
+                self.failed[who] = f"{type(error).__name__}: {error}"
                 self.last = None
                 hb.save_failure(driver, f"sign-in-{who}")
                 driver.quit()
@@ -36,6 +42,18 @@ class Browsers:
                 driver.quit()
             except Exception:
                 pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_has_web_pages():
+    """Stops at once, instead of every test timing out, when the server has no sign-in page at all."""
+    try:
+        with urllib.request.urlopen(hb.url("/login"), timeout=hb.WAIT) as response:
+            page = response.read().decode("utf-8", "replace")
+    except Exception as error:  # noqa: BLE001
+        pytest.exit(f"GET {hb.url('/login')} failed ({error}): the server has no web pages", returncode=1)
+    if 'id="login"' not in page:
+        pytest.exit(f"GET {hb.url('/login')} has no <form id=\"login\">: the server has no web pages yet", returncode=1)
 
 
 @pytest.fixture(scope="session")

@@ -135,17 +135,23 @@ def wait_text(driver, css, expected, timeout=WAIT, exact=False):
     def matches(d):
         for element in d.find_elements(By.CSS_SELECTOR, css):
             try:
-                text = element.text.strip()
+                texts = (element.text.strip(), text_content(element))
             except WebDriverException:
                 continue
-            if (text == expected) if exact else (expected in text):
+            if any((text == expected) if exact else (expected in text) for text in texts):
                 return element
         return False
 
     def message():
-        texts = [e.text.strip()[:120] for e in driver.find_elements(By.CSS_SELECTOR, css)]
+        texts = [text_content(e)[:120] for e in driver.find_elements(By.CSS_SELECTOR, css)]
         return f"expected `{css}` with text {'=' if exact else 'containing'} {expected!r}; found {texts or 'no such element'}"
     return wait_until(driver, matches, message, timeout)
+
+
+def text_content(element):
+    """The element's text as in the HTML, whitespace collapsed (.text is the rendered text, which CSS
+    may change, e.g. text-transform: uppercase)."""
+    return " ".join((element.get_attribute("textContent") or "").split())
 
 
 def errors_suffix(driver):
@@ -164,7 +170,7 @@ def errors_suffix(driver):
 
 
 def state_of(driver):
-    return find(driver, "#state").text.strip()
+    return text_content(find(driver, "#state"))
 
 
 def wait_state(driver, expected):
@@ -245,6 +251,16 @@ def fill(driver, element, value):
         element.send_keys(value)
 
 
+def wait_autosave_idle(driver):
+    """With JavaScript on, the editor autosaves 1.2 s after typing stops. Posting the form while an
+    autosave is in flight sends a version the autosave has just replaced (the server then answers
+    409, "changed elsewhere"), so wait until the autosave status (#autosave-status) has settled."""
+    if not exists(driver, "#autosave-status"):
+        return
+    wait_until(driver, lambda d: text_content(d.find_element(By.ID, "autosave-status")) not in ("Unsaved changes", "Saving…"),
+               lambda: f"autosave did not settle: #autosave-status says {text_content(driver.find_element(By.ID, 'autosave-status'))!r}")
+
+
 def sign_in(driver, who):
     go(driver, "/login")
     find(driver, "form#login", what="sign-in form")
@@ -313,7 +329,8 @@ def save_failure(driver, name):
 
 ACCESSIBILITY_PROBLEMS = """
 const problems = [];
-const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const visible = el => el.checkVisibility ? el.checkVisibility({visibilityProperty: true})
+  : (el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden');
 const lang = document.documentElement.getAttribute('lang');
 if (!lang || !lang.trim()) problems.push('<html> has no lang attribute');
 if (!document.title.trim()) problems.push('<title> is empty');
@@ -336,7 +353,7 @@ for (const el of document.querySelectorAll('input, select, textarea')) {
 }
 for (const el of document.querySelectorAll('button, a[href]')) {
   if (!visible(el)) continue;
-  const name = (el.innerText || '').trim() || (el.getAttribute('aria-label') || '').trim() ||
+  const name = (el.innerText || el.textContent || '').trim() || (el.getAttribute('aria-label') || '').trim() ||
                el.getAttribute('aria-labelledby') || (el.getAttribute('title') || '').trim() ||
                Array.from(el.querySelectorAll('img[alt]')).map(i => i.alt).join('').trim();
   if (!name) problems.push('<' + el.tagName.toLowerCase() + (el.id ? ' id=' + el.id : '') + '> has no accessible name');

@@ -118,6 +118,7 @@ def run_flow(driver):
 
     # Fill the editor until lint is clean, save, submit.
     fill_editor(driver, customer_account_values(date.today()))
+    hb.wait_autosave_idle(driver)
     hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_text(driver, "#flash", "Saved")

@@ -31,7 +31,7 @@ extension WebPages {
             <div class="field"><label for="tag">Tag</label><input type="text" id="tag" name="tag" value="\(filter.tag)"></div>
             <button type="submit" id="filter">Filter</button>
             </form>
-            <p class="meta">\(list.count) account\(list.count == 1 ? "" : "s")</p>
+            <p class="meta">\(list.count == filter.limit ? "The first \(filter.limit) accounts: narrow the search to find others." : "\(list.count) account\(list.count == 1 ? "" : "s")")</p>
             <div class="table-wrap"><table id="accounts">
             <caption class="visually-hidden">Accounts</caption>
             <thead><tr><th scope="col">Account</th><th scope="col">Kind</th><th scope="col">Owner</th><th scope="col">Renewal</th><th scope="col">Tags</th></tr></thead>
@@ -44,7 +44,7 @@ extension WebPages {
         let me = viewer.member
         let account = try await handovers.account(id: id, by: me)
         async let chainRead = store.ownershipChain(accountID: account.id, organizationID: me.organizationID)
-        async let historyRead = store.handovers(visibleTo: me, filter: HandoverFilter(accountID: account.id, limit: 100))
+        async let historyRead = store.handovers(visibleTo: me, filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false))
         let members = try await store.members(organizationID: me.organizationID)
         let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let chain = try await chainRead
@@ -64,7 +64,7 @@ extension WebPages {
             """
         }
         let contacts: [HTML] = profile.contacts.map { c in
-            "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(c.notes.map { "<br>\($0)" })</li>"
+            Web.contact(c)
         }
         let items: [HTML] = profile.openItems.map { item in
             "<li>\(item.title) <span class=\"meta\">\(item.owner ?? "no owner") · \(item.due?.description ?? "no due date")\(item.status.map { " · \($0)" })</span></li>"

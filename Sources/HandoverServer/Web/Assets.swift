@@ -54,7 +54,21 @@ enum Assets {
             say("Unsaved changes");
             timer = setTimeout(save, 1200);
           });
-          form.addEventListener("submit", function () { leaving = true; clearTimeout(timer); });
+          var held = null;
+          form.addEventListener("submit", function (event) {
+            clearTimeout(timer);
+            if (busy) {
+              // An autosave is on its way: submit once it has answered, with the version it got back.
+              event.preventDefault();
+              held = { button: event.submitter || undefined };
+              return;
+            }
+            leaving = true;
+          });
+          var settle = function () {
+            if (held !== null && !busy) { var button = held.button; held = null; leaving = true; form.requestSubmit(button); }
+          };
+          setInterval(settle, 100);
         })();
         """#
 

@@ -247,7 +247,7 @@ extension WebPages {
                 return "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Notes</th></tr></thead><tbody>\(rows)</tbody></table></div>"
             case .contacts(let contacts):
                 let rows: [HTML] = contacts.map { c in
-                    "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(c.notes.map { "<br>\($0)" })</li>"
+                    Web.contact(c)
                 }
                 return "<ul class=\"list\">\(rows)</ul>"
             case .decisions(let decisions):

@@ -98,6 +98,12 @@ enum Web {
         "<span class=\"state state-\(state.rawValue)\"\(HTML(unsafe: id.map { " id=\"\($0)\"" } ?? ""))>\(state.rawValue)</span>"
     }
 
+    /// A contact as a list item: who, how to reach them, and how they like to be reached.
+    static func contact(_ c: Contact) -> HTML {
+        let notes: HTML = c.notes.map { "<br>\($0)" } ?? .empty
+        return "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(notes)</li>"
+    }
+
     static func errors(_ problems: [Problem]) -> HTML {
         guard !problems.isEmpty else { return .empty }
         let items: [HTML] = problems.map { "<li>\($0.path.isEmpty ? "" : $0.path + ": ")\($0.message)</li>" }

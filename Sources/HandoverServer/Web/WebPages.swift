@@ -17,7 +17,7 @@ struct WebPages: Sendable {
             <div class="narrow">
             <h1>Sign in to Handover</h1>
             <p class="lead">Pass an account on with everything the next person needs, and take one over knowing what you are taking.</p>
-            \(error.map { "<div id=\"errors\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+            \(Web.errors(error.map { [Problem(path: "", message: $0)] } ?? []))
             <form id="login" method="post" action="/login" class="card">
             <input type="hidden" name="csrf" value="\(csrf)">
             <div class="field"><label for="email">Email</label>
@@ -35,29 +35,40 @@ struct WebPages: Sendable {
     func home(_ viewer: Viewer, flash: String?) async throws -> HTML {
         let me = viewer.member
         let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
-        async let waitingRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.submitted], recipientID: me.id, limit: 50))
-        async let readyRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.acknowledged], limit: 50))
-        async let draftsRead = store.handovers(visibleTo: me, filter: HandoverFilter(states: [.draft, .returned], transferorID: me.id, limit: 50))
-        async let mineRead = store.accounts(organizationID: me.organizationID, filter: AccountFilter(ownerID: me.id, limit: 500))
+        // Lists without content, one state and party per query: each reads a range of an index.
+        func list(_ state: HandoverState, transferor: String? = nil, recipient: String? = nil, limit: Int = 50) async throws -> [Handover] {
+            try await store.handovers(visibleTo: me, filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
+                                                                            limit: limit, includeContent: false))
+        }
+        async let waitingRead = list(.submitted, recipient: me.id)
+        async let readyAsTransferor = list(.acknowledged, transferor: me.id, limit: 25)
+        async let readyAsRecipient = list(.acknowledged, recipient: me.id, limit: 25)
+        async let draftsRead = list(.draft, transferor: me.id)
+        async let returnedRead = list(.returned, transferor: me.id)
+        let today = CalendarDate(currentTime())
+        async let lateRead = store.overdueAccounts(ownerID: me.id, organizationID: me.organizationID, before: today, limit: 10)
         async let membersRead = store.members(organizationID: me.organizationID)
         let waiting = try await waitingRead
-        let ready = try await readyRead.filter { $0.transferorID == me.id || $0.recipientID == me.id }
-        let drafts = try await draftsRead
-        let mine = try await mineRead
+        let ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
+        let drafts = try await returnedRead + draftsRead
+        let (lateAccounts, lateTotal) = try await lateRead
         var team: [Handover] = []
         if me.role == .manager || me.role == .admin {
-            team = try await store.handovers(visibleTo: me, filter: HandoverFilter(states: open, limit: 50))
-                .filter { $0.transferorID != me.id && $0.recipientID != me.id }
+            var perState: [Handover] = []
+            for state in open { perState += try await list(state) }
+            team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
         }
         let names = Dictionary(try await membersRead.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let accounts = try await accountNames(waiting + ready + drafts + team, organizationID: me.organizationID)
 
-        let today = CalendarDate(currentTime())
-        let overdue: [HTML] = mine.flatMap { account in
-            account.profile.openItems.compactMap { item -> HTML? in
-                guard let due = item.due, due < today else { return nil }
-                return "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(due.description)</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
-            }
+        // The ten accounts with the oldest overdue items: a home page is a to-do list, not a report.
+        let late = lateAccounts.flatMap { account in account.profile.openItems.compactMap { item in item.due.flatMap { $0 < today ? (account, item, $0) : nil } } }
+            .sorted { $0.2 < $1.2 }
+        var overdue: [HTML] = late.map { account, item, due in
+            "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(due.description)</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
+        }
+        if lateTotal > lateAccounts.count {
+            overdue.append("<li class=\"meta\">and \(lateTotal - lateAccounts.count) more accounts with overdue items: see <a href=\"/accounts?owner=\(me.id)\">your accounts</a></li>")
         }
         func list(_ items: [Handover], empty: String, role: (Handover) -> String) -> HTML {
             guard !items.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
@@ -93,8 +104,7 @@ struct WebPages: Sendable {
 
     /// Account names for a set of handovers, in one query.
     func accountNames(_ list: [Handover], organizationID: String) async throws -> [String: String] {
-        let accounts = try await store.accounts(ids: list.map(\.accountID), organizationID: organizationID)
-        return Dictionary(accounts.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        try await store.accountNames(ids: list.map(\.accountID), organizationID: organizationID)
     }
 
     // MARK: Shared

@@ -81,7 +81,7 @@ struct WebRoutes: Sendable {
         router.get("/accounts") { request, context in
             let viewer = try Viewer(request, context)
             let query = request.uri.queryParameters
-            var filter = AccountFilter(limit: 500)
+            var filter = AccountFilter(limit: 200)
             filter.search = query["q"].map(String.init)
             filter.kind = query["kind"].flatMap { AccountKind(rawValue: String($0)) }
             filter.ownerID = query["owner"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }

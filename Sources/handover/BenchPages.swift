@@ -1,0 +1,158 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HandoverCore
+import HandoverServer
+import HandoverStore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Page rendering with a realistically full database: the server's own `Server-Timing` for the
+/// home page and the handover page, p50/p99, and the weight of what a page loads.
+struct BenchPages: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pages",
+        abstract: "Render the home and handover pages with many handovers in SQLite; print p50/p99 server time and page weight.",
+        discussion: """
+            Seeds a temporary SQLite database with --handovers handovers (each on its own account, spread over
+            20 members and every state), starts the server on loopback, signs in as a member, their manager
+            and an admin, and requests each page --requests times one after another. Server time is the
+            server's own Server-Timing header (request in to response ready); client time is measured beside it.
+            Targets: p99 server time < 20 ms; page weight (HTML + CSS + JS) < 100 KB.
+            """
+    )
+
+    @Option(help: "Handovers in the database.") var handovers = 10_000
+    @Option(help: "Requests per page.") var requests = 300
+    @Option(help: "Seed into this SQLite file and keep it, for inspection (default: a temporary file, removed).") var keep: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        guard handovers >= 100, requests > 0 else { throw ValidationError("--handovers must be at least 100 and --requests positive") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-pages-\(Secrets.newID())")
+        defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
+        let store = try await SQLHandoverStore.open(.sqlite(path: keep ?? folder.appendingPathComponent("pages.sqlite").path))
+        defer { Task { try? await store.database.close() } }
+
+        log("seeding \(handovers) handovers…")
+        let seeded = try await seed(store)
+        log("  done in \(String(format: "%.1f", seeded.seconds)) s")
+
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var quiet = Logger(label: "handover.bench")
+        quiet.logLevel = .critical
+        let app = HandoverApplication.make(store: store, configuration: configuration, logger: quiet) { port in portContinuation.yield(port) }
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CLIError("the server did not start") }
+        let base = "http://127.0.0.1:\(port)"
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await http.shutdown() } }
+
+        let admin = AdminService(store: store)
+        func cookie(_ member: Member) async throws -> String {
+            "handover_session=" + (try await admin.startSession(for: member, lifetime: 3600)).value
+        }
+        let pages: [(name: String, path: String, cookie: String)] = [
+            ("home (member)", "/", try await cookie(seeded.member)),
+            ("home (manager of 20)", "/", try await cookie(seeded.manager)),
+            ("home (admin)", "/", try await cookie(seeded.admin)),
+            ("handover page (recipient, submitted)", "/handovers/\(seeded.submittedID)", try await cookie(seeded.recipient)),
+            ("handover editor (transferor, draft)", "/handovers/\(seeded.draftID)", try await cookie(seeded.member)),
+            ("accounts list (first 200)", "/accounts", try await cookie(seeded.member)),
+        ]
+        var results: [String: JSONValue] = [:]
+        var worstP99 = 0.0
+        for page in pages {
+            var server: [Double] = [], client: [Double] = []
+            var bytes = 0
+            for index in 0..<(requests + 20) {
+                var request = HTTPClientRequest(url: base + page.path)
+                request.headers.add(name: "Cookie", value: page.cookie)
+                let began = ContinuousClock.now
+                let response = try await http.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 8 << 20)
+                let took = (ContinuousClock.now - began).seconds * 1000
+                guard response.status == .ok else { throw CLIError("\(page.path) answered \(response.status.code)") }
+                guard index >= 20 else { continue }  // warm-up
+                bytes = body.readableBytes
+                client.append(took)
+                if let timing = response.headers.first(name: "Server-Timing"), let value = timing.split(separator: "=").last.flatMap({ Double($0) }) {
+                    server.append(value)
+                }
+            }
+            server.sort(); client.sort()
+            let s50 = percentile(server, 0.5), s99 = percentile(server, 0.99), c99 = percentile(client, 0.99)
+            worstP99 = max(worstP99, s99)
+            log(String(format: "  %@: server p50 %.2f ms, p99 %.2f ms (target < 20); client p99 %.2f ms; HTML %.1f KB",
+                       page.name, s50, s99, c99, Double(bytes) / 1024))
+            results[page.name] = .object(["serverP50ms": .number(s50), "serverP99ms": .number(s99), "clientP99ms": .number(c99), "htmlBytes": .number(Double(bytes))])
+        }
+        let css = try await http.execute(HTTPClientRequest(url: base + "/assets/app.css"), timeout: .seconds(10)).body.collect(upTo: 1 << 20).readableBytes
+        let js = try await http.execute(HTTPClientRequest(url: base + "/assets/app.js"), timeout: .seconds(10)).body.collect(upTo: 1 << 20).readableBytes
+        let heaviest = results.values.compactMap { $0.objectValue?["htmlBytes"].flatMap { if case .number(let n) = $0 { n } else { nil } } }.max() ?? 0
+        let weight = (heaviest + Double(css + js)) / 1024
+        log(String(format: "page weight: heaviest HTML %.1f KB + CSS %.1f KB + JS %.1f KB = %.1f KB (target < 100 KB)",
+                   heaviest / 1024, Double(css) / 1024, Double(js) / 1024, weight))
+        log(String(format: "worst p99 server time %.2f ms: %@", worstP99, worstP99 < 20 ? "target met" : "TARGET MISSED"))
+        results["pageWeightKB"] = .number((weight * 10).rounded() / 10)
+        results["handovers"] = .number(Double(handovers))
+        if output.format == .json { try output.printJSON(JSONValue.object(results)) }
+    }
+
+    struct Seeded {
+        var admin: Member, manager: Member, member: Member, recipient: Member
+        var submittedID: String, draftID: String
+        var seconds: Double
+    }
+
+    /// Twenty members under one manager; every handover on its own account, states spread so that
+    /// every list on the home page has rows.
+    func seed(_ store: SQLHandoverStore) async throws -> Seeded {
+        let start = ContinuousClock.now
+        let now = currentTime()
+        let admin = AdminService(store: store)
+        let (_, boss) = try await admin.createOrganization(name: "Bench", adminEmail: "admin@bench.example", adminName: "Admin", password: nil)
+        let manager = try await admin.createMember(organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil)
+        var members: [Member] = []
+        for index in 0..<20 {
+            members.append(try await admin.createMember(organizationID: boss.organizationID, email: "m\(index)@bench.example", name: "Member \(index)",
+                                                        role: .member, managerID: manager.id, password: nil))
+        }
+        let content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-01-15")
+        let states: [HandoverState] = [.draft, .submitted, .acknowledged, .completed, .completed, .verified, .closed, .cancelled, .returned, .completed]
+        var submittedID = "", draftID = ""
+        var submittedRecipient = members[1]
+        for index in 0..<handovers {
+            let transferor = members[index % members.count], recipient = members[(index + 1) % members.count]
+            let state = states[(index / members.count) % states.count]  // every member has handovers in every state
+            let account = Account(id: Secrets.newID(), organizationID: boss.organizationID, name: "Account \(index)", kind: .customer, ownerID: transferor.id,
+                                  profile: AccountProfile(overview: "Bench account", openItems: [OpenItem(title: "Follow-up \(index)", owner: transferor.name, due: CalendarDate("2026-01-15"))],
+                                                          renewalDate: CalendarDate("2027-01-31"), tags: ["bench"]),
+                                  createdAt: now, updatedAt: now)
+            try await store.createAccount(account)
+            let handover = Handover(id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, templateKey: "customer-account", templateVersion: 1,
+                                    transferorID: transferor.id, recipientID: recipient.id, state: state, content: content,
+                                    synthesis: state == .draft || state == .submitted || state == .returned ? nil : "Restated in the recipient's words for the benchmark.",
+                                    createdAt: now, updatedAt: now.addingTimeInterval(Double(index)))
+            try await store.createHandover(handover, record: HandoverEventRecord(id: Secrets.newID(), handoverID: handover.id, organizationID: boss.organizationID,
+                                                                                 actorID: transferor.id, event: "create", handoverVersion: 1, fromState: nil, toState: state, note: nil, at: now))
+            if transferor.id == members[0].id && state == .draft { draftID = handover.id }
+            if submittedID.isEmpty && state == .submitted { (submittedID, submittedRecipient) = (handover.id, recipient) }
+            if index % 1000 == 999 { log("  \(index + 1) handovers") }
+        }
+        return Seeded(admin: boss, manager: manager, member: members[0], recipient: submittedRecipient, submittedID: submittedID, draftID: draftID,
+                      seconds: (ContinuousClock.now - start).seconds)
+    }
+
+    func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return (sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 100).rounded() / 100
+    }
+
+    func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}
