@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from selenium import webdriver
-from selenium.common.exceptions import (ElementClickInterceptedException, TimeoutException,
+from selenium.common.exceptions import (StaleElementReferenceException, WebDriverException, ElementClickInterceptedException, TimeoutException,
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -190,12 +190,28 @@ def click(driver, element):
         driver.execute_script("arguments[0].click()", element)
 
 
+def _replaced(old):
+    """Like EC.staleness_of, but also accepts Chromium's 'Node … does not belong to the document',
+    which newer ChromeDrivers raise instead of StaleElementReferenceException during a navigation."""
+    def check(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return check
+
+
 def submit_and_wait(driver, button):
     """Clicks a button that submits a form and waits for the next page to load."""
     old = driver.find_element(By.TAG_NAME, "html")
     click(driver, button)
     try:
-        WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
+        WebDriverWait(driver, WAIT).until(_replaced(old))
     except TimeoutException:
         raise AssertionError(f"clicking {describe(button)} did not load a new page "
                              f"(still on {where(driver)}){errors_suffix(driver)}") from None
