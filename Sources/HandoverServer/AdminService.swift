@@ -73,6 +73,14 @@ public struct AdminService: Sendable {
         return ok ? .success(found.member) : .invalid
     }
 
+    /// Revokes one of `actor`'s tokens (any token of the organization for an admin); 404 otherwise,
+    /// so token ids of others reveal nothing.
+    public func revokeToken(id: String, by actor: Member) async throws {
+        let tokens = try await store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
+        guard tokens.contains(where: { $0.id == id }) else { throw StoreError.notFound("token") }
+        try await store.revokeToken(id: id, organizationID: actor.organizationID, at: currentTime())
+    }
+
     /// Starts a browser session for `member`: the cookie's value (shown to nobody else; only its
     /// digest is stored) and when it expires.
     public func startSession(for member: Member, lifetime: TimeInterval) async throws -> (value: String, expiresAt: Date) {

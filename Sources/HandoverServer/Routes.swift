@@ -104,11 +104,9 @@ struct APIRoutes: Sendable {
         api.delete("tokens/:id") { _, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")
-            let tokens = try await admin.store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
-            guard tokens.contains(where: { $0.id == id }) else { throw APIError.notFound("token") }
             // The cache is keyed by digest, which a token id does not give back: forget every credential.
             defer { credentials.evictAll() }
-            try await admin.store.revokeToken(id: id, organizationID: actor.organizationID, at: currentTime())
+            try await admin.revokeToken(id: id, by: actor)
             return Response(status: .noContent)
         }
     }

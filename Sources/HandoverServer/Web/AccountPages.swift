@@ -8,7 +8,7 @@ extension WebPages {
         async let listRead = store.accounts(organizationID: me.organizationID, filter: filter)
         let members = try await store.members(organizationID: me.organizationID)
         let list = try await listRead
-        let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Self.names(members)
         let kinds: [HTML] = AccountKind.allCases.map { kind in
             "<option value=\"\(kind.rawValue)\"\(HTML.attribute("selected", filter.kind == kind))>\(kind.rawValue)</option>"
         }
@@ -46,7 +46,7 @@ extension WebPages {
         async let chainRead = store.ownershipChain(accountID: account.id, organizationID: me.organizationID)
         async let historyRead = store.handovers(visibleTo: me, filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false))
         let members = try await store.members(organizationID: me.organizationID)
-        let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Self.names(members)
         let chain = try await chainRead
         let history = try await historyRead
         let profile = account.profile

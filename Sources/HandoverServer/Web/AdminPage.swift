@@ -12,7 +12,7 @@ extension WebPages {
         async let tokensRead = store.tokens(organizationID: me.organizationID, memberID: isAdmin ? nil : me.id)
         async let templatesRead = handovers.templates(organizationID: me.organizationID)
         let members = try await membersRead
-        let names = Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Self.names(members)
         let tokens = try await tokensRead
         let templates = try await templatesRead
 

@@ -48,19 +48,6 @@ public struct HTML: Sendable, CustomStringConvertible, ExpressibleByStringInterp
         }
     }
 
-    public static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        escape(text, into: &output)
-        return output
-    }
-
     /// Attributes that are present or absent.
     public static func attribute(_ name: String, _ on: Bool) -> HTML { on ? HTML(unsafe: " " + name) : .empty }
-}
-
-extension Array where Element == HTML {
-    func joined(_ separator: HTML = .empty) -> HTML {
-        HTML(unsafe: map(\.description).joined(separator: separator.description))
-    }
 }

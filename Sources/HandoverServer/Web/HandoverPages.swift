@@ -56,17 +56,7 @@ extension WebPages {
     func handover(_ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
                   typed: [String: String] = [:]) async throws -> HTML {
         let me = viewer.member
-        let (handover, parties) = try await handovers.handover(id: id, by: me)
-        async let templateRead = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
-        async let accountRead = handovers.account(id: handover.accountID, by: me)
-        async let eventsRead = store.events(handoverID: handover.id, organizationID: me.organizationID)
-        async let questionsRead = store.questions(handoverID: handover.id, organizationID: me.organizationID)
-        async let membersRead = store.members(organizationID: me.organizationID)
-        let template = try await templateRead
-        let account = try await accountRead
-        let names = Dictionary(try await membersRead.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let events = try await eventsRead
-        let questions = try await questionsRead
+        let (handover, parties, template, account, events, questions, names) = try await read(id, by: me).all
         let isEditor = Access.canEditContent(handover, editor: me)
 
         let header: HTML = """
@@ -270,19 +260,32 @@ extension WebPages {
         return "<ol id=\"history\" class=\"timeline\">\(items)</ol>"
     }
 
+    /// Everything the handover page and the report show, read once the viewer is known to see it.
+    struct HandoverReading {
+        var handover: Handover, parties: Parties, template: Template, account: Account
+        var events: [HandoverEventRecord], questions: [HandoverQuestion], names: [String: String]
+        var all: (Handover, Parties, Template, Account, [HandoverEventRecord], [HandoverQuestion], [String: String]) {
+            (handover, parties, template, account, events, questions, names)
+        }
+    }
+
+    func read(_ id: String, by me: Member) async throws -> HandoverReading {
+        let (handover, parties) = try await handovers.handover(id: id, by: me)
+        async let template = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
+        async let account = handovers.account(id: handover.accountID, by: me)
+        async let events = store.events(handoverID: handover.id, organizationID: me.organizationID)
+        async let questions = store.questions(handoverID: handover.id, organizationID: me.organizationID)
+        async let names = memberNames(me.organizationID)
+        return HandoverReading(handover: handover, parties: parties, template: try await template, account: try await account,
+                               events: try await events, questions: try await questions, names: try await names)
+    }
+
     // MARK: Printable report
 
     func report(_ viewer: Viewer, id: String) async throws -> HTML {
         let me = viewer.member
-        let (handover, parties) = try await handovers.handover(id: id, by: me)
-        async let templateRead = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
-        async let accountRead = handovers.account(id: handover.accountID, by: me)
-        async let eventsRead = store.events(handoverID: handover.id, organizationID: me.organizationID)
-        async let questionsRead = store.questions(handoverID: handover.id, organizationID: me.organizationID)
-        let names = Dictionary(try await store.members(organizationID: me.organizationID).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let template = try await templateRead
-        let account = try await accountRead
-        let questions: [HTML] = try await questionsRead.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
+        let (handover, parties, template, account, events, thread, names) = try await read(id, by: me).all
+        let questions: [HTML] = thread.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
         func time(_ label: String, _ date: Date?) -> HTML { date.map { "<dt>\(label)</dt><dd>\(Web.date($0))</dd>" } ?? .empty }
         return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render("""
             <article class="report">
@@ -296,7 +299,7 @@ extension WebPages {
             \(Self.packet(template: template, content: handover.content))
             \(questions.isEmpty ? HTML.empty : "<h2>Questions and answers</h2><ol>\(questions)</ol>")
             <h2>History</h2>
-            \(Self.history(try await eventsRead, names: names))
+            \(Self.history(events, names: names))
             </article>
             """)
     }

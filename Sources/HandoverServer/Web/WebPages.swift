@@ -47,7 +47,7 @@ struct WebPages: Sendable {
         async let returnedRead = list(.returned, transferor: me.id)
         let today = CalendarDate(currentTime())
         async let lateRead = store.overdueAccounts(ownerID: me.id, organizationID: me.organizationID, before: today, limit: 10)
-        async let membersRead = store.members(organizationID: me.organizationID)
+        async let namesRead = memberNames(me.organizationID)
         let waiting = try await waitingRead
         let ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
         let drafts = try await returnedRead + draftsRead
@@ -58,7 +58,7 @@ struct WebPages: Sendable {
             for state in open { perState += try await list(state) }
             team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
         }
-        let names = Dictionary(try await membersRead.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = try await namesRead
         let accounts = try await accountNames(waiting + ready + drafts + team, organizationID: me.organizationID)
 
         // The ten accounts with the oldest overdue items: a home page is a to-do list, not a report.
@@ -100,6 +100,15 @@ struct WebPages: Sendable {
             \(teamSection)
             </div>
             """)
+    }
+
+    /// Member names by id, for showing who did what.
+    func memberNames(_ organizationID: String) async throws -> [String: String] {
+        Self.names(try await store.members(organizationID: organizationID))
+    }
+
+    static func names(_ members: [Member]) -> [String: String] {
+        Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Account names for a set of handovers, in one query.

@@ -242,10 +242,8 @@ struct WebRoutes: Sendable {
         router.post("/admin/tokens/:id/revoke") { request, context in
             let (viewer, _) = try await Viewer.posting(request, context)
             let id = try context.parameters.require("id")
-            let tokens = try await admin.store.tokens(organizationID: viewer.member.organizationID, memberID: viewer.member.role == .admin ? nil : viewer.member.id)
-            guard tokens.contains(where: { $0.id == id }) else { throw APIError.notFound("token") }
             defer { credentials.evictAll() }
-            try await admin.store.revokeToken(id: id, organizationID: viewer.member.organizationID, at: currentTime())
+            try await admin.revokeToken(id: id, by: viewer.member)
             return Web.redirect("/admin", done: "revoked")
         }
         router.post("/admin/templates") { request, context in
