@@ -69,12 +69,14 @@ extension SQLHandoverStore {
         guard !unique.isEmpty else { return [:] }
         return try await database.withSession { db in
             var names: [String: String] = [:]
-            // Bounded IN lists keep every statement within both engines' parameter limits.
+            // Bounded IN lists keep every statement within both engines' parameter limits. The
+            // organization is checked on each row rather than in the WHERE clause: given both,
+            // SQLite's planner walks the organization's index (every account) instead of looking
+            // up each id by primary key, measured at 15 ms against 0.2 ms for 150 ids of 10,000.
             for start in stride(from: 0, to: unique.count, by: 500) {
                 let chunk = Array(unique[start..<min(start + 500, unique.count)])
-                for row in try await db.raw("""
-                    SELECT id, name FROM accounts WHERE organization_id = \(bind: organizationID) AND id IN (\(binds: chunk))
-                    """).all() {
+                for row in try await db.raw("SELECT id, name, organization_id FROM accounts WHERE id IN (\(binds: chunk))").all()
+                where try row.decode(column: "organization_id", as: String.self) == organizationID {
                     names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
                 }
             }
