@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "handover", targets: ["handover"]),
         .library(name: "HandoverCore", targets: ["HandoverCore"]),
+        .library(name: "HandoverTrust", targets: ["HandoverTrust"]),
         .library(name: "HandoverStore", targets: ["HandoverStore"]),
         .library(name: "HandoverServer", targets: ["HandoverServer"]),
         .library(name: "HandoverClient", targets: ["HandoverClient"]),
@@ -28,11 +29,21 @@ let package = Package(
             name: "HandoverCore",
             resources: [.copy("Templates")]
         ),
+        // Evidence: RFC 6962 Merkle trees and proofs, C2SP signed checkpoints, RFC 8785 canonical
+        // JSON, the offline audit-bundle verifier. Pure functions over swift-crypto, no I/O.
+        .target(
+            name: "HandoverTrust",
+            dependencies: [
+                "HandoverCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Storage: one SQLKit implementation for SQLite and PostgreSQL, numbered migrations.
         .target(
             name: "HandoverStore",
             dependencies: [
                 "HandoverCore",
+                "HandoverTrust",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -44,6 +55,7 @@ let package = Package(
             name: "HandoverServer",
             dependencies: [
                 "HandoverCore",
+                "HandoverTrust",
                 "HandoverStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -65,6 +77,7 @@ let package = Package(
             name: "handover",
             dependencies: [
                 "HandoverCore",
+                "HandoverTrust",
                 "HandoverStore",
                 "HandoverServer",
                 "HandoverClient",
@@ -78,6 +91,7 @@ let package = Package(
             path: "Tests/HandoverTestSupport"
         ),
         .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),
+        .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
         .testTarget(
             name: "HandoverServerTests",

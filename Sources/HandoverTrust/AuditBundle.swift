@@ -1,0 +1,150 @@
+import Foundation
+import HandoverCore
+
+/// Everything needed to check an organization's audit log without its server: the entries,
+/// the leaf hashes recorded when each was appended, every signed checkpoint, the consistency
+/// proofs between them, and the log's public key.
+public struct AuditBundle: Codable, Sendable {
+    public static let formatName = "handover.audit-bundle/v1"
+
+    public struct Consistency: Codable, Sendable, Equatable {
+        public var from: Int
+        public var to: Int
+        /// Base64 hashes.
+        public var hashes: [String]
+
+        public init(from: Int, to: Int, hashes: [String]) {
+            self.from = from
+            self.to = to
+            self.hashes = hashes
+        }
+    }
+
+    public var format: String
+    public var origin: String
+    /// Go `note` verifier key string: "<origin>+<key id>+<base64 key>".
+    public var verifierKey: String
+    public var exportedAt: Int64
+    /// Signed notes, oldest first.
+    public var checkpoints: [String]
+    public var consistencyProofs: [Consistency]
+    public var entries: [AuditEntry]
+    /// Hex, one per entry: the leaf hash recorded at append time. It lets the verifier name the
+    /// entry that changed; the signed roots are what make the check trustworthy.
+    public var leafHashes: [String]
+
+    public init(origin: String, verifierKey: String, exportedAt: Int64, checkpoints: [String], consistencyProofs: [Consistency],
+                entries: [AuditEntry], leafHashes: [String]) {
+        format = Self.formatName
+        self.origin = origin
+        self.verifierKey = verifierKey
+        self.exportedAt = exportedAt
+        self.checkpoints = checkpoints
+        self.consistencyProofs = consistencyProofs
+        self.entries = entries
+        self.leafHashes = leafHashes
+    }
+}
+
+/// What `verify` found: counts on success, or the first problem and, when it is one entry, its number.
+public struct AuditVerification: Sendable, Equatable {
+    public var entriesChecked = 0
+    public var checkpointsChecked = 0
+    public var proofsChecked = 0
+    public var latestSize = 0
+    public var latestRoot = ""
+    /// Entries after the latest checkpoint: hashed, but not yet covered by a signature.
+    public var uncovered = 0
+    public var keyPinned = false
+    public var failure: String?
+    public var failedEntry: Int?
+
+    public var ok: Bool { failure == nil }
+}
+
+extension AuditBundle {
+    /// Checks the bundle offline. With `pinnedKey`, the bundle's key must be that key; without,
+    /// the bundle vouches for its own key, and the result says so.
+    public func verify(pinnedKey: NoteVerifier? = nil) -> AuditVerification {
+        var result = AuditVerification()
+        func fail(_ message: String, entry: Int? = nil) -> AuditVerification {
+            result.failure = message
+            result.failedEntry = entry
+            return result
+        }
+        guard format == Self.formatName else { return fail("not a Handover audit bundle (format \"\(format)\")") }
+        let key: NoteVerifier
+        do { key = try NoteVerifier(keyString: verifierKey) } catch { return fail("the bundle's public key is unreadable: \(error)") }
+        if let pinnedKey {
+            guard pinnedKey == key else { return fail("the bundle is signed by \(key.keyString), not by the key you trust (\(pinnedKey.keyString))") }
+            result.keyPinned = true
+        }
+        guard key.name == origin else { return fail("the key is for \"\(key.name)\", the bundle for \"\(origin)\"") }
+
+        // 1. Every checkpoint is signed by the log's key, for this log, and none goes backwards.
+        var signed: [Checkpoint] = []
+        for (index, note) in checkpoints.enumerated() {
+            do {
+                let checkpoint = try Checkpoint(signedNote: note, verifier: key, origin: origin)
+                if let last = signed.last, checkpoint.size < last.size {
+                    return fail("checkpoint \(index + 1) (size \(checkpoint.size)) is older than the one before it (size \(last.size))")
+                }
+                signed.append(checkpoint)
+            } catch {
+                return fail("checkpoint \(index + 1): \(error)")
+            }
+        }
+        result.checkpointsChecked = signed.count
+
+        // 2. The server's consistency proofs between checkpoints hold.
+        let bySize = Dictionary(signed.map { ($0.size, $0.rootHash) }, uniquingKeysWith: { first, _ in first })
+        for proof in consistencyProofs {
+            guard let oldRoot = bySize[proof.from], let newRoot = bySize[proof.to] else {
+                return fail("a consistency proof refers to tree sizes \(proof.from) → \(proof.to) with no signed checkpoint")
+            }
+            let hashes = proof.hashes.compactMap { Data(base64Encoded: $0).map(Array.init) }
+            do {
+                guard hashes.count == proof.hashes.count else { throw ProofError("a hash is not base64") }
+                try MerkleProof.verifyConsistency(oldSize: proof.from, newSize: proof.to, oldRoot: oldRoot, newRoot: newRoot, proof: hashes)
+            } catch {
+                return fail("the log forked: checkpoints \(proof.from) and \(proof.to) are not consistent (\(error))")
+            }
+            result.proofsChecked += 1
+        }
+
+        // 3. Recompute the tree from the entries; at each checkpoint the root must be the signed one.
+        guard leafHashes.count == entries.count else { return fail("the bundle has \(entries.count) entries but \(leafHashes.count) recorded hashes") }
+        var frontier = MerkleFrontier()
+        var pending = signed[...]
+        while let next = pending.first, next.size == 0 {
+            guard next.rootHash == MerkleTree.emptyRoot else { return fail("an empty tree signed with a non-empty root") }
+            pending.removeFirst()
+        }
+        for (index, entry) in entries.enumerated() {
+            if entry.seq != index {
+                return entry.seq > index
+                    ? fail("entry \(index) is missing: the next entry in the bundle is \(entry.seq)", entry: index)
+                    : fail("entry \(entry.seq) appears twice or out of order at position \(index)", entry: entry.seq)
+            }
+            let hash = entry.leafHash
+            if Hex.encode(hash) != leafHashes[index].lowercased() {
+                return fail("entry \(index) does not match the hash recorded when it was appended: it was changed afterwards", entry: index)
+            }
+            frontier.append(leafHash: hash)
+            result.entriesChecked += 1
+            while let next = pending.first, next.size == frontier.size {
+                guard frontier.root == next.rootHash else {
+                    return fail("entries 0–\(index) do not produce the root signed at size \(next.size): an entry and its recorded hash were both changed, or one was removed and the rest renumbered", entry: nil)
+                }
+                pending.removeFirst()
+            }
+        }
+        if let missing = pending.first {
+            return fail("the log signed \(missing.size) entries but the bundle has only \(entries.count): entry \(entries.count) onwards is missing", entry: entries.count)
+        }
+        result.latestSize = signed.last?.size ?? 0
+        result.latestRoot = Data(signed.last?.rootHash ?? MerkleTree.emptyRoot).base64EncodedString()
+        result.uncovered = entries.count - result.latestSize
+        return result
+    }
+}
