@@ -18,7 +18,9 @@ public enum HandoverApplication {
         router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize, credentials: credentials))
         let admin = AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost))
         let handovers = HandoverService(store: store, readCacheTTL: configuration.readCacheTTL)
+        let audit = AuditService(store: store, keys: configuration.logKeys, appender: handovers.auditAppender)
         APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
+        AuditRoutes(audit: audit).register(on: router)
         WebRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         return router
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverTrust
 
 /// The handover use cases: load what the pure core needs, ask it, save what it answers.
 /// Every method takes the acting member and refuses anything outside their organization.
@@ -9,9 +10,22 @@ public struct HandoverService: Sendable {
     /// Recent reads of handovers for GET requests; every write here evicts what it changed.
     let reads: ReadCache<CachedHandover>
 
+    /// Group commit for reads that go in the audit log.
+    public let auditAppender: AuditAppender
+
     public init(store: any HandoverStore, readCacheTTL: Duration = .zero) {
         self.store = store
         self.reads = ReadCache(ttl: readCacheTTL)
+        auditAppender = AuditAppender(store: store)
+    }
+
+    /// A read of a handover's content by anyone but its author (the recipient viewing the
+    /// packet, a manager, an admin, an auditor) is a sensitive read: it goes in the audit log,
+    /// with the digest of exactly what was shown, before the content is returned.
+    func recordRead(_ handover: Handover, shown: some DataProtocol, by actor: Member) async throws {
+        guard actor.id != handover.transferorID else { return }
+        try await auditAppender.append(AuditRecord(action: "handover.read", target: "handover:\(handover.id)", digest: Hex.sha256(shown)),
+                                       organizationID: actor.organizationID)
     }
 
     // MARK: Templates
@@ -146,6 +160,7 @@ public struct HandoverService: Sendable {
         }
         // Visibility is decided per caller on every read, cached or not.
         guard Access.canView(cached.handover, parties: cached.parties, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
+        try await recordRead(cached.handover, shown: cached.json, by: actor)
         return cached
     }
 

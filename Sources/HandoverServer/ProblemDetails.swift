@@ -91,6 +91,8 @@ extension APIError {
             case .conflict(let detail): return .conflict(detail)
             case .stale(let detail):
                 return ifMatchSent ? .preconditionFailed(detail) : .conflict("\(detail); someone else changed it at the same time. Reload and try again.")
+            case .damaged(let detail):
+                return APIError(status: .internalServerError, type: "damaged", title: "Stored data is damaged", detail: detail)
             case .unavailable, .configuration:
                 return APIError(status: .serviceUnavailable, type: "unavailable", title: "Storage unavailable", detail: "The database is not reachable right now; try again shortly.")
             }

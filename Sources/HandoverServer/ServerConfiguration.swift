@@ -1,5 +1,6 @@
 import Foundation
 import HandoverStore
+import HandoverTrust
 
 /// Everything the server can be told, layered: defaults → `HANDOVER_*` environment → flags.
 public struct ServerConfiguration: Sendable {
@@ -26,8 +27,22 @@ public struct ServerConfiguration: Sendable {
     public var readCacheTTL: Duration = .milliseconds(500)
     /// Largest number of database connections per pool.
     public var databaseConnections = 4
+    /// The server secret (≥ 32 bytes) the audit log's signing keys are derived from. Replicas
+    /// sharing a database must share it. `handover serve` keeps one in `secret.key` beside the
+    /// SQLite file when HANDOVER_SECRET_KEY is not set; without either, keys live for one run.
+    public var secretKey: [UInt8]?
+    /// The audit log's origin prefix: checkpoints are for "<prefix>/audit/<organization>".
+    public var logOrigin = "handover.local"
 
     public init() {}
+
+    /// The audit log's keys: from the configured secret, or a random one for this run only.
+    public var logKeys: LogKeys {
+        var random = SystemRandomNumberGenerator()
+        let secret = secretKey ?? (0..<32).map { _ in random.next() as UInt8 }
+        // Both inputs are checked when set; a failure here is a programming error.
+        return try! LogKeys(secret: secret, originPrefix: logOrigin)
+    }
 
     /// Defaults overlaid with `HANDOVER_*` variables from `environment`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
@@ -44,6 +59,13 @@ public struct ServerConfiguration: Sendable {
             guard let ms = Int(text), (0...60_000).contains(ms) else { throw ConfigurationError("HANDOVER_READ_CACHE_MS must be 0 to 60000 milliseconds, got \"\(text)\"") }
             configuration.readCacheTTL = .milliseconds(ms)
         }
+        if let text = environment["HANDOVER_SECRET_KEY"], !text.isEmpty {
+            configuration.secretKey = try ServerSecret.parse(text, source: "HANDOVER_SECRET_KEY")
+        }
+        if let text = environment["HANDOVER_LOG_ORIGIN"], !text.isEmpty {
+            guard !text.contains(where: { $0.isWhitespace || $0 == "+" }) else { throw ConfigurationError("HANDOVER_LOG_ORIGIN must be one word without \"+\", got \"\(text)\"") }
+            configuration.logOrigin = text
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -57,6 +79,7 @@ public struct ServerConfiguration: Sendable {
             "listening:       http://\(host):\(port)",
             "database:        \(database)",
             "secure cookies:  \(secureCookies)",
+            "audit log:       \(logOrigin)/audit/<organization>",
             "open signup:     \(allowSignup)",
             "max body:        \(maxBodySize) bytes",
             "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",

@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverTrust
 
 /// An API token's record. The token itself is shown once; only its SHA-256 digest is stored.
 public struct APIToken: Sendable, Hashable, Codable {
@@ -123,4 +124,16 @@ public protocol HandoverStore: Sendable {
     func addQuestion(_ question: HandoverQuestion) async throws
     /// The thread, oldest first.
     func questions(handoverID: String, organizationID: String) async throws -> [HandoverQuestion]
+
+    // Audit log (every write above appends to it in its own transaction)
+    /// Appends entries that belong to no other change (sensitive reads), in one transaction.
+    func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)]) async throws
+    func auditSize(organizationID: String) async throws -> Int
+    func auditEntries(organizationID: String, range: Range<Int>) async throws -> [(entry: AuditEntry, leafHash: String)]
+    func auditSubtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]
+    /// Extends the stored tree over new entries; returns its size and root.
+    func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash)
+    func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint?
+    func checkpoints(organizationID: String, latestOnly: Bool) async throws -> [StoredCheckpoint]
+    func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint
 }

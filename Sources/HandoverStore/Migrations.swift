@@ -168,6 +168,51 @@ public enum Migrations {
             "ALTER TABLE accounts ADD COLUMN next_due TEXT",
             "CREATE INDEX accounts_by_owner_due ON accounts (organization_id, owner_id, next_due)",
         ]),
+        // The audit log: one Merkle tree per organization (see HandoverTrust). Hashes are hex text
+        // so both engines store and compare them the same way.
+        Migration(version: 4, name: "audit log", statements: [
+            """
+            CREATE TABLE audit_heads (
+                organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                size BIGINT NOT NULL,
+                integrated BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE audit_entries (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                seq BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                request TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                leaf_hash TEXT NOT NULL,
+                PRIMARY KEY (organization_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE audit_nodes (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                level INTEGER NOT NULL,
+                idx BIGINT NOT NULL,
+                hash TEXT NOT NULL,
+                PRIMARY KEY (organization_id, level, idx)
+            )
+            """,
+            """
+            CREATE TABLE audit_checkpoints (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                size BIGINT NOT NULL,
+                root_hash TEXT NOT NULL,
+                note TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (organization_id, size)
+            )
+            """,
+            "INSERT INTO audit_heads (organization_id, size, integrated) SELECT id, 0, 0 FROM organizations",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in one transaction. Safe to call from

@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverTrust
 import SQLKit
 
 extension SQLHandoverStore {
@@ -27,6 +28,8 @@ extension SQLHandoverStore {
                         \(bind: account.ownerID), \(bind: try JSONCoding.encode(account.profile)), \(bind: account.profile.nextDue?.description),
                         \(bind: account.version), \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
                 """).run()
+            try await Self.appendAudit([AuditRecord(action: "account.create", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
+                                       organizationID: account.organizationID, at: account.updatedAt, db)
             try await db.raw("""
                 INSERT INTO account_owners (account_id, owner_id, owned_from)
                 VALUES (\(bind: account.id), \(bind: account.ownerID), \(bind: account.createdAt.millis))
@@ -126,6 +129,8 @@ extension SQLHandoverStore {
                 RETURNING id
                 """).all()
             if rows.isEmpty { throw StoreError.stale("account \(account.id) changed since version \(expectedVersion)") }
+            try await Self.appendAudit([AuditRecord(action: "account.edit", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
+                                       organizationID: account.organizationID, at: account.updatedAt, db)
         }
     }
 
@@ -155,6 +160,8 @@ extension SQLHandoverStore {
                 VALUES (\(bind: organizationID), \(bind: template.key), \(bind: template.version),
                         \(bind: try JSONCoding.encode(template)), \(bind: createdBy), \(bind: now.millis))
                 """).run()
+            try await Self.appendAudit([AuditRecord(action: "template.add", target: "template:\(template.key)@\(template.version)", digest: try CanonicalJSON.digest(template))],
+                                       organizationID: organizationID, actor: createdBy, at: now, db)
         }
     }
 

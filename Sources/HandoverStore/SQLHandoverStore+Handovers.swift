@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverTrust
 import SQLKit
 
 extension SQLHandoverStore {
@@ -31,7 +32,11 @@ extension SQLHandoverStore {
             completedAt: try date("completed_at"))
     }
 
-    static func insertEvent(_ record: HandoverEventRecord, _ db: any SQLDatabase) async throws {
+    /// Records a lifecycle event in the handover's history and in the organization's audit log,
+    /// with the digest of the content as it stands after the event.
+    static func insertEvent(_ record: HandoverEventRecord, content: HandoverContent, _ db: any SQLDatabase) async throws {
+        try await appendAudit([AuditRecord(action: "handover.\(record.event)", target: "handover:\(record.handoverID)", digest: try CanonicalJSON.digest(content))],
+                              organizationID: record.organizationID, actor: record.actorID, at: record.at, db)
         try await db.raw("""
             INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at)
             VALUES (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID),
@@ -50,7 +55,7 @@ extension SQLHandoverStore {
                         \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
                         \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
                 """).run()
-            try await Self.insertEvent(record, db)
+            try await Self.insertEvent(record, content: handover.content, db)
         }
     }
 
@@ -104,7 +109,12 @@ extension SQLHandoverStore {
     public func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws {
         try await write { db in
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
-            if let record { try await Self.insertEvent(record, db) }
+            if let record {
+                try await Self.insertEvent(record, content: handover.content, db)
+            } else {
+                try await Self.appendAudit([AuditRecord(action: "handover.edit", target: "handover:\(handover.id)", digest: try CanonicalJSON.digest(handover.content))],
+                                           organizationID: handover.organizationID, at: handover.updatedAt, db)
+            }
         }
     }
 
@@ -142,8 +152,11 @@ extension SQLHandoverStore {
                     INSERT INTO account_owners (account_id, owner_id, owned_from, handover_id)
                     VALUES (\(bind: handover.accountID), \(bind: newOwnerID), \(bind: handover.updatedAt.millis), \(bind: handover.id))
                     """).run()
+                let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
+                try await Self.appendAudit([AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],
+                                           organizationID: handover.organizationID, actor: transition.record.actorID, at: handover.updatedAt, db)
             }
-            try await Self.insertEvent(transition.record, db)
+            try await Self.insertEvent(transition.record, content: handover.content, db)
         }
     }
 

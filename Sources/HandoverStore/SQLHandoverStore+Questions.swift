@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverTrust
 import SQLKit
 
 extension SQLHandoverStore {
@@ -10,6 +11,8 @@ extension SQLHandoverStore {
                 VALUES (\(bind: question.id), \(bind: question.handoverID), \(bind: question.organizationID), \(bind: question.authorID),
                         \(bind: question.body), \(bind: question.createdAt.millis))
                 """).run()
+            try await Self.appendAudit([AuditRecord(action: "question.ask", target: "handover:\(question.handoverID)", digest: Hex.sha256(Array(question.body.utf8)))],
+                                       organizationID: question.organizationID, actor: question.authorID, at: question.createdAt, db)
         }
     }
 

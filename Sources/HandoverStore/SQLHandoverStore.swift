@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverTrust
 import SQLKit
 
 /// The one SQL implementation of `HandoverStore`, for SQLite and PostgreSQL alike.
@@ -39,7 +40,14 @@ extension SQLHandoverStore {
                 INSERT INTO organizations (id, name, created_at)
                 VALUES (\(bind: organization.id), \(bind: organization.name), \(bind: organization.createdAt.millis))
                 """).run()
-            try await Self.insert(firstAdmin, passwordHash: passwordHash, db)
+            try await db.raw("INSERT INTO audit_heads (organization_id, size, integrated) VALUES (\(bind: organization.id), 0, 0)").run()
+            // Whoever creates an organization (sign-up, or the operator's CLI) acts as its first admin.
+            let context = AuditContext(actor: firstAdmin.id, request: AuditContext.current?.request ?? "")
+            try await AuditContext.$current.withValue(context) {
+                try await Self.appendAudit([AuditRecord(action: "organization.create", target: "organization:\(organization.id)", digest: try CanonicalJSON.digest(["name": organization.name]))],
+                                           organizationID: organization.id, at: organization.createdAt, db)
+                try await Self.insert(firstAdmin, passwordHash: passwordHash, db)
+            }
         }
     }
 
@@ -68,6 +76,10 @@ extension SQLHandoverStore {
             VALUES (\(bind: member.id), \(bind: member.organizationID), \(bind: Member.normalizedEmail(member.email)), \(bind: member.name),
                     \(bind: member.role.rawValue), \(bind: member.managerID), \(bind: passwordHash), \(bind: member.createdAt.millis))
             """).run()
+        // The digest covers who the member is and their role, never their password hash.
+        let identity = ["id": member.id, "email": Member.normalizedEmail(member.email), "name": member.name, "role": member.role.rawValue, "manager": member.managerID ?? ""]
+        try await appendAudit([AuditRecord(action: "member.create", target: "member:\(member.id)", digest: try CanonicalJSON.digest(identity))],
+                              organizationID: member.organizationID, at: member.createdAt, db)
     }
 
     static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
@@ -124,6 +136,11 @@ extension SQLHandoverStore {
                 INSERT INTO api_tokens (id, organization_id, member_id, name, token_digest, created_at)
                 VALUES (\(bind: token.id), \(bind: token.organizationID), \(bind: token.memberID), \(bind: token.name), \(bind: digest), \(bind: token.createdAt.millis))
                 """).run()
+            // The token itself (or its digest) never goes into the log: only what it is and whose.
+            // At sign-in nobody is authenticated yet: the token's owner is the one acting.
+            let actor = AuditContext.current.flatMap { $0.actor == "anonymous" ? nil : $0.actor } ?? token.memberID
+            try await Self.appendAudit([AuditRecord(action: "token.create", target: "token:\(token.id)", digest: try CanonicalJSON.digest(["member": token.memberID, "name": token.name]))],
+                                       organizationID: token.organizationID, actor: actor, at: token.createdAt, db)
         }
     }
 
@@ -169,7 +186,10 @@ extension SQLHandoverStore {
         try await write { db in
             let row = try await db.raw("SELECT id FROM api_tokens WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first()
             if row == nil { throw StoreError.notFound("token \(id)") }
-            try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL").run()
+            let revoked = try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all()
+            if !revoked.isEmpty {
+                try await Self.appendAudit([AuditRecord(action: "token.revoke", target: "token:\(id)")], organizationID: organizationID, at: now, db)
+            }
         }
     }
 
@@ -181,6 +201,9 @@ extension SQLHandoverStore {
                 INSERT INTO sessions (token_digest, member_id, created_at, expires_at)
                 VALUES (\(bind: digest), \(bind: memberID), \(bind: now.millis), \(bind: expiresAt.millis))
                 """).run()
+            if let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
+                try await Self.appendAudit([AuditRecord(action: "session.start", target: "member:\(memberID)")], organizationID: organizationID, actor: memberID, at: now, db)
+            }
         }
     }
 
@@ -194,8 +217,14 @@ extension SQLHandoverStore {
     }
 
     public func deleteSession(digest: String) async throws {
-        try await database.withSession { db in
-            try await db.raw("DELETE FROM sessions WHERE token_digest = \(bind: digest)").run()
+        try await write { db in
+            let ended = try await db.raw("""
+                DELETE FROM sessions WHERE token_digest = \(bind: digest) RETURNING member_id
+                """).first()?.decode(column: "member_id", as: String.self)
+            if let memberID = ended,
+               let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
+                try await Self.appendAudit([AuditRecord(action: "session.end", target: "member:\(memberID)")], organizationID: organizationID, actor: memberID, at: Date(), db)
+            }
         }
     }
 

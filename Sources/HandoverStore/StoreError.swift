@@ -14,10 +14,12 @@ public enum StoreError: Error, Sendable, Hashable {
     case unavailable(String)
     /// The configuration is wrong.
     case configuration(String)
+    /// Stored data contradicts itself (rows deleted or edited outside Handover).
+    case damaged(String)
 
     public var message: String {
         switch self {
-        case .notFound(let text), .conflict(let text), .stale(let text), .unavailable(let text), .configuration(let text): text
+        case .notFound(let text), .conflict(let text), .stale(let text), .unavailable(let text), .configuration(let text), .damaged(let text): text
         }
     }
 

@@ -92,3 +92,12 @@ public enum CanonicalJSON {
         return head + "e" + sign + String(abs(e))
     }
 }
+
+extension CanonicalJSON {
+    /// Hex SHA-256 of the canonical JSON of any Codable value: the content digest audit
+    /// entries and sign-offs carry, the same whatever key order or spacing produced it.
+    public static func digest(_ value: some Encodable) throws -> String {
+        let json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        return Hex.sha256(try encode(json))
+    }
+}

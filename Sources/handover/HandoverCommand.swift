@@ -22,7 +22,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Accounts.self, Members.self, Templates.self,
             ListHandovers.self, New.self, Show.self, Edit.self, LintCommand.self,
             Submit.self, Acknowledge.self, Complete.self, Return.self, Revise.self, Cancel.self, Verify.self, Close.self, History.self,
-            Bench.self,
+            Audit.self, Bench.self,
         ]
     )
 }

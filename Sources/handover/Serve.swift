@@ -30,6 +30,16 @@ struct Serve: AsyncParsableCommand {
         if let database { configuration.database = try DatabaseLocation(parsing: database) }
         if allowSignup { configuration.allowSignup = true }
 
+        if configuration.secretKey == nil {
+            // Beside the SQLite file; for PostgreSQL, in ./handover-data (replicas must share it:
+            // set HANDOVER_SECRET_KEY on each instead).
+            let directory: String
+            if case .sqlite(let path) = configuration.database { directory = (path as NSString).deletingLastPathComponent } else { directory = "handover-data" }
+            let path = (directory.isEmpty ? "." : directory) + "/secret.key"
+            let (secret, created) = try ServerSecret.loadOrCreate(at: path)
+            configuration.secretKey = secret
+            if created { say("Created the server secret in \(path) (mode 0600): the audit log's signing keys derive from it; back it up.") }
+        }
         say("Handover server")
         configuration.summary.forEach { say("  " + $0) }
         let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)

@@ -25,6 +25,7 @@ struct APIFixture {
             tokens[member.id] = try await admin.createToken(for: member, name: "test").secret
         }
         var configuration = ServerConfiguration()
+        configuration.secretKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         configure(&configuration)
         return APIFixture(store: store, org: org, other: other, tokens: tokens, configuration: configuration)
     }

@@ -276,6 +276,7 @@ extension WebPages {
         async let events = store.events(handoverID: handover.id, organizationID: me.organizationID)
         async let questions = store.questions(handoverID: handover.id, organizationID: me.organizationID)
         async let names = memberNames(me.organizationID)
+        try await handovers.recordRead(handover, shown: try JSONIO.encoder.encode(handover), by: me)
         return HandoverReading(handover: handover, parties: parties, template: try await template, account: try await account,
                                events: try await events, questions: try await questions, names: try await names)
     }

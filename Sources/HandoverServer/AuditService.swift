@@ -1,0 +1,194 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import HandoverTrust
+import Synchronization
+
+/// The audit log over HTTP and for export: signs checkpoints (never two that disagree), serves
+/// entries and proofs, builds offline bundles. Only admins and auditors read the log: it shows
+/// everything everyone in the organization did.
+public struct AuditService: Sendable {
+    public let store: any HandoverStore
+    public let keys: LogKeys
+    public let appender: AuditAppender
+
+    public init(store: any HandoverStore, keys: LogKeys, appender: AuditAppender) {
+        self.store = store
+        self.keys = keys
+        self.appender = appender
+    }
+
+    /// Largest page of entries per request.
+    public static let maxEntries = 1000
+
+    func requireReader(_ member: Member) throws {
+        guard member.role == .admin || member.role == .auditor else {
+            throw APIError.forbidden("Only admins and auditors read the audit log.")
+        }
+    }
+
+    /// The latest signed checkpoint, first extending the tree over new entries and signing it if
+    /// it grew. Signing checks the new tree extends the last signed one; if the stored tree was
+    /// altered it refuses, and the log stays at its last good checkpoint.
+    public func checkpoint(for member: Member) async throws -> StoredCheckpoint {
+        try requireReader(member)
+        return try await checkpoint(organizationID: member.organizationID)
+    }
+
+    public func checkpoint(organizationID: String) async throws -> StoredCheckpoint {
+        let signer = try keys.signer(organizationID: organizationID)
+        let (size, root) = try await store.integrateAudit(organizationID: organizationID)
+        let latest = try await store.latestCheckpoint(organizationID: organizationID)
+        if let latest, latest.size == size {
+            guard latest.rootHash == root else {
+                throw APIError.conflict("the audit log's stored tree no longer matches its signed checkpoint at size \(size): it was altered outside Handover")
+            }
+            return latest
+        }
+        let previous = latest.map { Checkpoint(origin: signer.origin, size: $0.size, rootHash: $0.rootHash) }
+        let proof = try await consistencyProof(organizationID: organizationID, from: latest?.size ?? 0, to: size)
+        let note: String
+        do {
+            note = try signer.sign(size: size, root: root, after: previous, consistencyProof: proof)
+        } catch let error as TrustError {
+            throw APIError.conflict("refused to sign the audit log: \(error.description)")
+        }
+        return try await store.saveCheckpoint(organizationID: organizationID, size: size, root: root, note: note, at: currentTime())
+    }
+
+    public func entries(for member: Member, start: Int, end: Int?) async throws -> [(entry: AuditEntry, leafHash: String)] {
+        try requireReader(member)
+        guard start >= 0 else { throw HandoverError.invalid([Problem(path: "start", message: "must be 0 or more")]) }
+        let end = end ?? start + Self.maxEntries
+        guard end >= start, end - start <= Self.maxEntries else {
+            throw HandoverError.invalid([Problem(path: "end", message: "must be from start to start + \(Self.maxEntries)")])
+        }
+        return try await store.auditEntries(organizationID: member.organizationID, range: start..<end)
+    }
+
+    /// Proof that entry `index` is in the signed tree of `size` (default: the latest checkpoint).
+    public func inclusionProof(for member: Member, index: Int, size: Int?) async throws -> (size: Int, proof: [TreeHash]) {
+        try requireReader(member)
+        let size = try await signedSize(member, size)
+        guard index >= 0, index < size else {
+            throw HandoverError.invalid([Problem(path: "index", message: "must be below the tree size \(size)")])
+        }
+        return (size, try await inclusionProof(organizationID: member.organizationID, index: index, size: size))
+    }
+
+    public func inclusionProof(organizationID: String, index: Int, size: Int) async throws -> [TreeHash] {
+        try await hashes(organizationID: organizationID, MerkleProof.inclusionRanges(index: index, size: size))
+    }
+
+    public func consistencyProof(for member: Member, from: Int, to: Int?) async throws -> (to: Int, proof: [TreeHash]) {
+        try requireReader(member)
+        let to = try await signedSize(member, to)
+        guard from >= 0, from <= to else { throw HandoverError.invalid([Problem(path: "from", message: "must be 0 to \(to)")]) }
+        return (to, try await consistencyProof(organizationID: member.organizationID, from: from, to: to))
+    }
+
+    func consistencyProof(organizationID: String, from: Int, to: Int) async throws -> [TreeHash] {
+        try await hashes(organizationID: organizationID, MerkleProof.consistencyRanges(from: from, to: to))
+    }
+
+    /// One read for every perfect subtree the ranges need, then a fold per range.
+    func hashes(organizationID: String, _ ranges: [Range<Int>]) async throws -> [TreeHash] {
+        let nodes = try await store.auditSubtrees(organizationID: organizationID, MerkleProof.subtrees(for: ranges))
+        return ranges.map { PerfectSubtree.hash(of: $0) { nodes[$0]! } }
+    }
+
+    /// Proofs only make sense against a signed tree: sizes up to the latest checkpoint.
+    func signedSize(_ member: Member, _ size: Int?) async throws -> Int {
+        let latest = try await checkpoint(organizationID: member.organizationID)
+        guard let size else { return latest.size }
+        guard size >= 0, size <= latest.size else {
+            throw HandoverError.invalid([Problem(path: "size", message: "must be 0 to the latest signed size \(latest.size)")])
+        }
+        return size
+    }
+
+    /// Everything needed to verify the organization's log offline. The export is itself logged
+    /// (before the checkpoint is signed, so the bundle covers its own export entry).
+    public func export(for member: Member) async throws -> AuditBundle {
+        try requireReader(member)
+        let organizationID = member.organizationID
+        try await appender.append(AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID)
+        let latest = try await checkpoint(organizationID: organizationID)
+        let signed = try await store.checkpoints(organizationID: organizationID, latestOnly: false)
+        var proofs: [AuditBundle.Consistency] = []
+        for (old, new) in zip(signed, signed.dropFirst()) where old.size > 0 {
+            let proof = try await consistencyProof(organizationID: organizationID, from: old.size, to: new.size)
+            proofs.append(.init(from: old.size, to: new.size, hashes: proof.map { Data($0).base64EncodedString() }))
+        }
+        var entries: [AuditEntry] = [], hashes: [String] = []
+        let size = try await store.auditSize(organizationID: organizationID)
+        for start in stride(from: 0, to: max(size, latest.size), by: 5000) {
+            for (entry, hash) in try await store.auditEntries(organizationID: organizationID, range: start..<(start + 5000)) {
+                entries.append(entry)
+                hashes.append(hash)
+            }
+        }
+        let signer = try keys.signer(organizationID: organizationID)
+        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: currentTime().millis,
+                           checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes)
+    }
+
+    public func verifierKey(organizationID: String) throws -> String {
+        try keys.signer(organizationID: organizationID).verifier.keyString
+    }
+}
+
+/// Group commit for entries that are not part of another write (sensitive reads): callers
+/// queue, one transaction writes everything queued while the previous one committed, and every
+/// caller returns once its entry is durable.
+public final class AuditAppender: Sendable {
+    struct Pending {
+        var items: [(organizationID: String, record: AuditRecord, context: AuditContext)] = []
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var writing = false
+    }
+
+    let store: any HandoverStore
+    let pending = Mutex(Pending())
+    /// Largest batch per transaction: bounds statement size and the wait of the last caller.
+    static let maxBatch = 2000
+
+    public init(store: any HandoverStore) {
+        self.store = store
+    }
+
+    public func append(_ record: AuditRecord, organizationID: String) async throws {
+        let context = AuditContext.current ?? AuditContext(actor: "system", request: "")
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startWriter = pending.withLock { state in
+                state.items.append((organizationID, record, context))
+                state.waiters.append(continuation)
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    /// Writes batches until the queue is empty.
+    func drain() async {
+        while true {
+            let (items, waiters) = pending.withLock { state -> ([(organizationID: String, record: AuditRecord, context: AuditContext)], [CheckedContinuation<Void, any Error>]) in
+                let count = min(state.items.count, Self.maxBatch)
+                let items = Array(state.items.prefix(count)), waiters = Array(state.waiters.prefix(count))
+                state.items.removeFirst(count)
+                state.waiters.removeFirst(count)
+                if count == 0 { state.writing = false }
+                return (items, waiters)
+            }
+            if items.isEmpty { return }
+            do {
+                try await store.appendAudit(items)
+                waiters.forEach { $0.resume() }
+            } catch {
+                waiters.forEach { $0.resume(throwing: error) }
+            }
+        }
+    }
+}

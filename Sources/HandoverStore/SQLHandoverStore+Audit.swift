@@ -1,0 +1,234 @@
+import Foundation
+import HandoverCore
+import HandoverTrust
+import SQLKit
+
+/// Who is acting and in which request: set once by the server around each request, read by
+/// every write that appends to the audit log, so the store's signatures need not carry it.
+public struct AuditContext: Sendable {
+    public var actor: String
+    public var request: String
+
+    public init(actor: String, request: String) {
+        self.actor = actor
+        self.request = request
+    }
+
+    @TaskLocal public static var current: AuditContext?
+}
+
+/// A signed checkpoint as stored.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public var size: Int
+    public var rootHash: TreeHash
+    public var note: String
+    public var createdAt: Date
+}
+
+/// The audit log's storage. Appends happen inside the transaction of the change they record
+/// (never a change without its entry, never an entry without its change); integration extends
+/// the Merkle tree from the stored right edge; checkpoints are stored signed notes.
+extension SQLHandoverStore {
+    /// Numbers and inserts entries in the caller's transaction. Bumping the organization's head
+    /// row hands out the numbers and, on PostgreSQL, locks that row until commit, so numbers
+    /// are gapless and in commit order across replicas.
+    @discardableResult
+    static func appendAudit(_ records: [AuditRecord], organizationID: String, actor: String? = nil, at time: Date = Date(), _ db: any SQLDatabase) async throws -> [AuditEntry] {
+        guard !records.isEmpty else { return [] }
+        let context = AuditContext.current
+        let actor = actor ?? context?.actor ?? "system"
+        let request = context?.request ?? ""
+        let head = try await db.raw("""
+            UPDATE audit_heads SET size = size + \(bind: records.count) WHERE organization_id = \(bind: organizationID) RETURNING size
+            """).first()
+        if head == nil {
+            // An organization created before the audit log existed, or a first entry.
+            try await db.raw("INSERT INTO audit_heads (organization_id, size, integrated) VALUES (\(bind: organizationID), \(bind: records.count), 0)").run()
+        }
+        let end = try head?.decode(column: "size", as: Int.self) ?? records.count
+        let millis = Int64(time.millis)
+        let entries = records.enumerated().map { offset, record in
+            AuditEntry(seq: end - records.count + offset, time: millis, actor: actor, action: record.action, target: record.target, request: request, digest: record.digest)
+        }
+        try await insertAuditEntries(entries, organizationID: organizationID, db)
+        return entries
+    }
+
+    /// Multi-row inserts (a statement per 500 rows keeps within both engines' parameter limits).
+    static func insertAuditEntries(_ entries: [AuditEntry], organizationID: String, _ db: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            var query = SQLQueryString("INSERT INTO audit_entries (organization_id, seq, at, actor, action, target, request, digest, leaf_hash) VALUES ")
+            for (index, entry) in entries[start..<min(start + 500, entries.count)].enumerated() {
+                if index > 0 { query += ", " }
+                query += """
+                    (\(bind: organizationID), \(bind: entry.seq), \(bind: entry.time), \(bind: entry.actor), \(bind: entry.action), \
+                    \(bind: entry.target), \(bind: entry.request), \(bind: entry.digest), \(bind: Hex.encode(entry.leafHash)))
+                    """
+            }
+            try await db.raw(query).run()
+        }
+    }
+
+    /// Appends entries that are not part of another change (sensitive reads), one transaction
+    /// for all of them: what the group-commit `AuditAppender` calls with a batch.
+    public func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)]) async throws {
+        try await write { db in
+            // One head update per organization and context run keeps the batch to a few statements.
+            var index = batch.startIndex
+            while index < batch.endIndex {
+                let first = batch[index]
+                var end = index + 1
+                while end < batch.endIndex, batch[end].organizationID == first.organizationID,
+                      batch[end].context.actor == first.context.actor, batch[end].context.request == first.context.request { end += 1 }
+                try await AuditContext.$current.withValue(first.context) {
+                    try await Self.appendAudit(batch[index..<end].map(\.record), organizationID: first.organizationID, db)
+                }
+                index = end
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Entries `range` (clamped to what exists), with the leaf hash recorded at append.
+    public func auditEntries(organizationID: String, range: Range<Int>) async throws -> [(entry: AuditEntry, leafHash: String)] {
+        try await database.withSession { db in
+            try await db.raw("""
+                SELECT seq, at, actor, action, target, request, digest, leaf_hash FROM audit_entries
+                WHERE organization_id = \(bind: organizationID) AND seq >= \(bind: range.lowerBound) AND seq < \(bind: range.upperBound)
+                ORDER BY seq
+                """).all().map { row in
+                (AuditEntry(seq: try row.decode(column: "seq", as: Int.self), time: try row.decode(column: "at", as: Int64.self),
+                            actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+                            target: try row.decode(column: "target", as: String.self), request: try row.decode(column: "request", as: String.self),
+                            digest: try row.decode(column: "digest", as: String.self)),
+                 try row.decode(column: "leaf_hash", as: String.self))
+            }
+        }
+    }
+
+    /// Entries appended so far (integrated into the tree or not).
+    public func auditSize(organizationID: String) async throws -> Int {
+        try await database.withSession { db in
+            try await db.raw("SELECT size FROM audit_heads WHERE organization_id = \(bind: organizationID)").first()?.decode(column: "size", as: Int.self) ?? 0
+        }
+    }
+
+    /// Hashes of perfect subtrees, for proofs: level 0 from the entries, higher levels from
+    /// the nodes integration stored. Throws if one is missing (a damaged log).
+    public func auditSubtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash] {
+        try await database.withSession { db in try await Self.subtrees(organizationID: organizationID, subtrees, db) }
+    }
+
+    static func subtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>, _ db: any SQLDatabase) async throws -> [PerfectSubtree: TreeHash] {
+        var found: [PerfectSubtree: TreeHash] = [:]
+        let leaves = subtrees.filter { $0.level == 0 }.map(\.index)
+        let nodes = subtrees.filter { $0.level > 0 }
+        if !leaves.isEmpty {
+            for row in try await db.raw("""
+                SELECT seq, leaf_hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq IN (\(binds: leaves))
+                """).all() {
+                found[PerfectSubtree(level: 0, index: try row.decode(column: "seq", as: Int.self))] = Hex.decode(try row.decode(column: "leaf_hash", as: String.self))
+            }
+        }
+        if !nodes.isEmpty {
+            var query = SQLQueryString("SELECT level, idx, hash FROM audit_nodes WHERE organization_id = \(bind: organizationID) AND (")
+            for (index, node) in nodes.enumerated() {
+                if index > 0 { query += " OR " }
+                query += "(level = \(bind: node.level) AND idx = \(bind: node.index))"
+            }
+            query += ")"
+            for row in try await db.raw(query).all() {
+                found[PerfectSubtree(level: try row.decode(column: "level", as: Int.self), index: try row.decode(column: "idx", as: Int.self))] =
+                    Hex.decode(try row.decode(column: "hash", as: String.self))
+            }
+        }
+        guard found.count == subtrees.count, found.values.allSatisfy({ $0.count == 32 }) else {
+            throw StoreError.damaged("the audit log is missing tree nodes it needs (\(subtrees.count - found.count) of \(subtrees.count)): rows were deleted or altered")
+        }
+        return found
+    }
+
+    // MARK: Integration
+
+    /// Extends the organization's tree over entries appended since the last integration and
+    /// returns its size and root. The right edge is rebuilt from stored nodes, so old entries
+    /// are never re-read: integrating k new entries costs O(k + log n).
+    public func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash) {
+        try await write { db in
+            // Locks the head row (PostgreSQL) so replicas integrate one at a time.
+            guard let head = try await db.raw("""
+                UPDATE audit_heads SET integrated = integrated WHERE organization_id = \(bind: organizationID) RETURNING size, integrated
+                """).first() else { return (0, MerkleTree.emptyRoot) }
+            let size = try head.decode(column: "size", as: Int.self)
+            let integrated = try head.decode(column: "integrated", as: Int.self)
+            let edge = Set(PerfectSubtree.covering(0..<integrated))
+            let stored = try await Self.subtrees(organizationID: organizationID, edge, db)
+            var frontier = MerkleFrontier(size: integrated) { stored[$0]! }
+            guard size > integrated else { return (size, frontier.root) }
+            var newNodes: [(PerfectSubtree, TreeHash)] = []
+            let rows = try await db.raw("""
+                SELECT seq, leaf_hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq >= \(bind: integrated) AND seq < \(bind: size)
+                ORDER BY seq
+                """).all()
+            guard rows.count == size - integrated else {
+                throw StoreError.damaged("audit entries \(integrated)..<\(size) should all exist; \(rows.count) found")
+            }
+            for (offset, row) in rows.enumerated() {
+                guard try row.decode(column: "seq", as: Int.self) == integrated + offset,
+                      let leaf = Hex.decode(try row.decode(column: "leaf_hash", as: String.self)), leaf.count == 32 else {
+                    throw StoreError.damaged("audit entry \(integrated + offset) is missing or its hash is unreadable")
+                }
+                newNodes += frontier.append(leafHash: leaf).filter { $0.0.level > 0 }
+            }
+            for start in stride(from: 0, to: newNodes.count, by: 500) {
+                var query = SQLQueryString("INSERT INTO audit_nodes (organization_id, level, idx, hash) VALUES ")
+                for (index, (node, hash)) in newNodes[start..<min(start + 500, newNodes.count)].enumerated() {
+                    if index > 0 { query += ", " }
+                    query += "(\(bind: organizationID), \(bind: node.level), \(bind: node.index), \(bind: Hex.encode(hash)))"
+                }
+                try await db.raw(query).run()
+            }
+            try await db.raw("UPDATE audit_heads SET integrated = \(bind: size) WHERE organization_id = \(bind: organizationID)").run()
+            return (size, frontier.root)
+        }
+    }
+
+    // MARK: Checkpoints
+
+    public func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint? {
+        try await checkpoints(organizationID: organizationID, latestOnly: true).last
+    }
+
+    /// Signed checkpoints, oldest first.
+    public func checkpoints(organizationID: String, latestOnly: Bool = false) async throws -> [StoredCheckpoint] {
+        try await database.withSession { db in
+            let rows = try await db.raw("""
+                SELECT size, root_hash, note, created_at FROM audit_checkpoints WHERE organization_id = \(bind: organizationID)
+                ORDER BY size \(unsafeRaw: latestOnly ? "DESC LIMIT 1" : "")
+                """).all()
+            return try rows.map { row in
+                StoredCheckpoint(size: try row.decode(column: "size", as: Int.self), rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
+                                 note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+            }.sorted { $0.size < $1.size }
+        }
+    }
+
+    /// Stores a signed checkpoint. If another replica stored one for the same size first, keeps
+    /// theirs (Ed25519 is deterministic: same key, same text, same note) and returns it.
+    public func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint {
+        try await database.withSession { db in
+            try await db.raw("""
+                INSERT INTO audit_checkpoints (organization_id, size, root_hash, note, created_at)
+                VALUES (\(bind: organizationID), \(bind: size), \(bind: Hex.encode(root)), \(bind: note), \(bind: now.millis))
+                ON CONFLICT (organization_id, size) DO NOTHING
+                """).run()
+            let row = try await db.raw("""
+                SELECT size, root_hash, note, created_at FROM audit_checkpoints WHERE organization_id = \(bind: organizationID) AND size = \(bind: size)
+                """).first()
+            guard let row else { throw StoreError.damaged("checkpoint \(size) vanished after it was stored") }
+            return StoredCheckpoint(size: size, rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
+                                    note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import HandoverClient
+import HandoverCore
+import HandoverTrust
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The organization's tamper-evident audit log: checkpoints, export, offline verification.",
+        discussion: """
+            Every change (and every read of a handover by someone other than its author) is an entry
+            in a per-organization Merkle tree (RFC 6962). The server signs checkpoints of that tree
+            (C2SP tlog-checkpoint, Ed25519) and never signs one that disagrees with an earlier one.
+              handover audit checkpoint                 the latest signed checkpoint and the log's key
+              handover audit export --output log.json   everything needed to check the log offline
+              handover audit verify log.json --key K    check it with no server (K: the key you trust)
+            Reading the log needs an admin or auditor login.
+            """,
+        subcommands: [AuditCheckpoint.self, AuditExport.self, AuditVerify.self]
+    )
+}
+
+struct CheckpointReply: Decodable, Sendable {
+    var size: Int
+    var rootHash: String
+    var checkpoint: String
+    var verifierKey: String
+}
+
+struct AuditCheckpoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Show the latest signed checkpoint and the log's public key.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/audit/checkpoint", as: CheckpointReply.self) }
+        options.output.emit(raw: reply.json) {
+            print("Entries signed: \(reply.value.size)")
+            print("Log key (pin this; give it to 'audit verify --key'):\n  \(reply.value.verifierKey)\n")
+            print(reply.value.checkpoint, terminator: "")
+        }
+    }
+}
+
+struct AuditExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the organization's audit log as a bundle that 'handover audit verify' checks offline.")
+    @Option(name: .shortAndLong, help: "File to write (it is replaced).") var output: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/audit/export", as: AuditBundle.self) }
+        do {
+            try reply.json.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw ValidationError("could not write \(output): \(error.localizedDescription)")
+        }
+        try options.output.emit(["file": .string(output), "entries": .number(Double(reply.value.entries.count)), "checkpoints": .number(Double(reply.value.checkpoints.count)),
+                                 "verifierKey": .string(reply.value.verifierKey)]) {
+            print("Wrote \(output): \(reply.value.entries.count) entries, \(reply.value.checkpoints.count) signed checkpoints.")
+            print("Check it anywhere with: handover audit verify \(output) --key \(reply.value.verifierKey)")
+        }
+    }
+}
+
+struct AuditVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check an audit bundle with no server: signatures, consistency, and every entry against the signed trees.",
+        discussion: """
+            Recomputes the Merkle tree from the entries (RFC 6962), checks each signed checkpoint's
+            Ed25519 signature and root, checks the consistency proofs between checkpoints, and names
+            the first entry that does not match. Exit status 0 when the bundle verifies, 1 when not.
+            Without --key the bundle vouches for its own key, which only proves internal consistency:
+            pin the key you got from the organization ('handover audit checkpoint') to prove origin.
+            """
+    )
+    @Argument(help: "The bundle from 'handover audit export'.") var bundle: String
+    @Option(help: "The log's verifier key you trust (name+id+base64).") var key: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let pinned: NoteVerifier?
+        do { pinned = try key.map(NoteVerifier.init(keyString:)) } catch { throw ValidationError("--key: \(error)") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: bundle)) } catch { throw ValidationError("could not read \(bundle): \(error.localizedDescription)") }
+        let decoded: AuditBundle
+        do { decoded = try JSONDecoder().decode(AuditBundle.self, from: data) } catch { throw ValidationError("\(bundle) is not an audit bundle: \(error)") }
+        let start = ContinuousClock.now
+        let result = decoded.verify(pinnedKey: pinned)
+        let elapsed = ContinuousClock.now - start
+        try output.emit([
+            "ok": .bool(result.ok), "entries": .number(Double(result.entriesChecked)), "checkpoints": .number(Double(result.checkpointsChecked)),
+            "proofs": .number(Double(result.proofsChecked)), "signedSize": .number(Double(result.latestSize)), "uncovered": .number(Double(result.uncovered)),
+            "keyPinned": .bool(result.keyPinned), "failure": result.failure.map(JSONValue.string) ?? .null,
+            "failedEntry": result.failedEntry.map { .number(Double($0)) } ?? .null,
+        ]) {
+            if let failure = result.failure {
+                print("FAILED: \(failure)")
+                if let entry = result.failedEntry, entry < decoded.entries.count, decoded.entries[entry].seq == entry {
+                    let e = decoded.entries[entry]
+                    print("  entry \(entry) as exported: \(e.action) \(e.target) by \(e.actor) at \(JSONDateText.format(Date(timeIntervalSince1970: Double(e.time) / 1000)))")
+                }
+            } else {
+                print("OK: \(result.entriesChecked) entries, \(result.checkpointsChecked) signed checkpoints, \(result.proofsChecked) consistency proofs verified in \(elapsed.formatted(.units(allowed: [.milliseconds])))")
+                print("  signed tree: \(result.latestSize) entries, root \(result.latestRoot)")
+                if result.uncovered > 0 { print("  \(result.uncovered) newer entries are not yet covered by a signed checkpoint") }
+                print(result.keyPinned ? "  signed by the key you pinned" : "  key not pinned: the bundle vouches for its own key; pass --key to check who signed it")
+            }
+        }
+        if !result.ok { throw ExitCode(1) }
+    }
+}
