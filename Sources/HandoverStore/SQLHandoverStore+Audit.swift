@@ -122,26 +122,28 @@ extension SQLHandoverStore {
 
     static func subtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>, _ db: any SQLDatabase) async throws -> [PerfectSubtree: TreeHash] {
         var found: [PerfectSubtree: TreeHash] = [:]
-        let leaves = subtrees.filter { $0.level == 0 }.map(\.index)
+        guard !subtrees.isEmpty else { return found }
+        // One statement for the whole proof: leaves come from the entries (level 0), interior
+        // nodes from audit_nodes. Each OR term names a whole primary key, so SQLite looks each
+        // up by key (measured 0.04 ms for 19 nodes of 1M) instead of scanning the
+        // organization's nodes (370 ms) as it does when the organization is factored out.
+        var query = SQLQueryString("")
+        let leaves = subtrees.filter { $0.level == 0 }
         let nodes = subtrees.filter { $0.level > 0 }
         if !leaves.isEmpty {
-            for row in try await db.raw("""
-                SELECT seq, leaf_hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq IN (\(binds: leaves))
-                """).all() {
-                found[PerfectSubtree(level: 0, index: try row.decode(column: "seq", as: Int.self))] = Hex.decode(try row.decode(column: "leaf_hash", as: String.self))
-            }
+            query += "SELECT 0 AS level, seq AS idx, leaf_hash AS hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq IN (\(binds: leaves.map(\.index)))"
         }
         if !nodes.isEmpty {
-            var query = SQLQueryString("SELECT level, idx, hash FROM audit_nodes WHERE organization_id = \(bind: organizationID) AND (")
+            if !leaves.isEmpty { query += " UNION ALL " }
+            query += "SELECT level, idx, hash FROM audit_nodes WHERE "
             for (index, node) in nodes.enumerated() {
                 if index > 0 { query += " OR " }
-                query += "(level = \(bind: node.level) AND idx = \(bind: node.index))"
+                query += "(organization_id = \(bind: organizationID) AND level = \(bind: node.level) AND idx = \(bind: node.index))"
             }
-            query += ")"
-            for row in try await db.raw(query).all() {
-                found[PerfectSubtree(level: try row.decode(column: "level", as: Int.self), index: try row.decode(column: "idx", as: Int.self))] =
-                    Hex.decode(try row.decode(column: "hash", as: String.self))
-            }
+        }
+        for row in try await db.raw(query).all() {
+            found[PerfectSubtree(level: try row.decode(column: "level", as: Int.self), index: try row.decode(column: "idx", as: Int.self))] =
+                Hex.decode(try row.decode(column: "hash", as: String.self))
         }
         guard found.count == subtrees.count, found.values.allSatisfy({ $0.count == 32 }) else {
             throw StoreError.damaged("the audit log is missing tree nodes it needs (\(subtrees.count - found.count) of \(subtrees.count)): rows were deleted or altered")

@@ -127,10 +127,10 @@ extension AuditBundle {
                     : fail("entry \(entry.seq) appears twice or out of order at position \(index)", entry: entry.seq)
             }
             let hash = entry.leafHash
-            if Hex.encode(hash) != leafHashes[index].lowercased() {
+            if !Hex.matches(hash, leafHashes[index]) {
                 return fail("entry \(index) does not match the hash recorded when it was appended: it was changed afterwards", entry: index)
             }
-            frontier.append(leafHash: hash)
+            frontier.extend(leafHash: hash)
             result.entriesChecked += 1
             while let next = pending.first, next.size == frontier.size {
                 guard frontier.root == next.rootHash else {

@@ -3,16 +3,60 @@ import Foundation
 import HandoverCore
 
 extension AuditEntry {
-    /// The bytes the Merkle leaf is made of: the entry as RFC 8785 canonical JSON.
-    public var leafData: [UInt8] {
-        // Strings and integers only: canonical encoding cannot fail.
-        try! CanonicalJSON.encode(.object([
-            "seq": .number(Double(seq)), "time": .number(Double(time)), "actor": .string(actor), "action": .string(action),
-            "target": .string(target), "request": .string(request), "digest": .string(digest),
-        ]))
+    /// The bytes the Merkle leaf is made of: the entry as RFC 8785 canonical JSON. Written
+    /// directly, members already in sorted order, because the verifier does this for every
+    /// entry; a test checks it equals the generic canonical encoding.
+    public var leafData: [UInt8] { Array(leafBytes(prefix: false)) }
+
+    /// The canonical bytes, optionally behind the 0x00 leaf prefix (for one-pass hashing).
+    func leafBytes(prefix: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + actor.utf8.count + action.utf8.count + target.utf8.count + request.utf8.count + digest.utf8.count)
+        if prefix { out.append(0x00) }
+        func member(_ key: StaticString, _ value: String) {
+            out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            CanonicalJSON.writeString(value, into: &out)
+        }
+        func number(_ key: StaticString, _ value: Int64) {
+            out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            // Decimal digits without building a String (seq and time are never negative in a
+            // log, but a negative value still encodes correctly).
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var index = 20
+                repeat {
+                    index -= 1
+                    buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                out.append(contentsOf: buffer[index...])
+            }
+        }
+        member("{\"action\":", action)
+        member(",\"actor\":", actor)
+        member(",\"digest\":", digest)
+        member(",\"request\":", request)
+        number(",\"seq\":", Int64(seq))
+        member(",\"target\":", target)
+        number(",\"time\":", time)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
-    public var leafHash: TreeHash { MerkleTree.leafHash(leafData) }
+    /// The same bytes through the generic encoder: the reference the fast path is tested against.
+    public var canonicalJSON: [UInt8] {
+        get throws {
+            try CanonicalJSON.encode(.object([
+                "seq": .number(Double(seq)), "time": .number(Double(time)), "actor": .string(actor), "action": .string(action),
+                "target": .string(target), "request": .string(request), "digest": .string(digest),
+            ]))
+        }
+    }
+
+    public var leafHash: TreeHash { MerkleTree.leafHash(prefixed: leafBytes(prefix: true)) }
 }
 
 public enum Hex {
@@ -47,6 +91,30 @@ public enum Hex {
             index += 2
         }
         return out
+    }
+
+    /// Whether `hex` (either case) spells `bytes`, without building a string.
+    public static func matches(_ bytes: [UInt8], _ hex: String) -> Bool {
+        var index = 0
+        var high = true
+        for char in hex.utf8 {
+            guard index < bytes.count else { return false }
+            let nibble: UInt8
+            switch char {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = char - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = char - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = char - UInt8(ascii: "A") + 10
+            default: return false
+            }
+            if high {
+                guard bytes[index] >> 4 == nibble else { return false }
+            } else {
+                guard bytes[index] & 0x0F == nibble else { return false }
+                index += 1
+            }
+            high.toggle()
+        }
+        return high && index == bytes.count
     }
 
     /// Hex SHA-256 of `data`: the content digests audit entries carry.

@@ -18,13 +18,21 @@ public enum MerkleTree {
         return Array(hasher.finalize())
     }
 
-    /// SHA-256(0x01 || left || right).
+    /// SHA-256 of bytes that already start with the 0x00 leaf prefix: one pass, no copy
+    /// (the verifier's hot path builds each entry's bytes behind that prefix).
+    public static func leafHash(prefixed bytes: [UInt8]) -> TreeHash {
+        Array(SHA256.hash(data: bytes))
+    }
+
+    /// SHA-256(0x01 || left || right), hashed in one call over a 65-byte buffer: a verifier
+    /// does this once per entry, and three incremental updates cost twice as much.
     public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
-        var hasher = SHA256()
-        hasher.update(data: [0x01])
-        hasher.update(data: left)
-        hasher.update(data: right)
-        return Array(hasher.finalize())
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 1) { buffer in
+            buffer[0] = 0x01
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
+            return Array(SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
+        }
     }
 
     /// MTH(D[0:n]) from the leaf hashes, level by level. Carrying an unpaired last node up
@@ -109,6 +117,19 @@ public struct MerkleFrontier: Sendable, Equatable {
     public init(size: Int, lookup: (PerfectSubtree) throws -> TreeHash) rethrows {
         self.size = size
         nodes = try PerfectSubtree.covering(0..<size).map { ($0.level, try lookup($0)) }
+    }
+
+    /// Adds a leaf without reporting the nodes it completes: the verifier's hot path.
+    public mutating func extend(leafHash: TreeHash) {
+        var hash = leafHash
+        var level = 0
+        while let last = nodes.last, last.level == level {
+            nodes.removeLast()
+            hash = MerkleTree.nodeHash(last.hash, hash)
+            level += 1
+        }
+        nodes.append((level, hash))
+        size += 1
     }
 
     /// Adds a leaf; returns the perfect subtrees it completed (its own leaf first).

@@ -99,9 +99,13 @@ import Testing
         #expect(try CanonicalJSON.string(value) == "{\"1\":{},\"a\":\"é\u{2028}\\\"\\\\\\n\\u0001\",\"b\":[1,true,null],\"\u{20AC}\":\"euro\",\"\u{1F600}\":\"emoji\",\"\u{FB01}\":\"ligature\"}")
     }
 
-    @Test func anEntryHasOneEncoding() {
+    @Test func anEntryHasOneEncoding() throws {
         let entry = AuditEntry(seq: 3, time: 1_800_000_000_000, actor: "m1", action: "handover.submit", target: "handover:h1", request: "r1", digest: "ab")
         #expect(String(decoding: entry.leafData, as: UTF8.self)
             == "{\"action\":\"handover.submit\",\"actor\":\"m1\",\"digest\":\"ab\",\"request\":\"r1\",\"seq\":3,\"target\":\"handover:h1\",\"time\":1800000000000}")
+        // The fast path agrees with the generic encoder, escapes included.
+        for entry in [entry, AuditEntry(seq: 0, time: 0, actor: "a\"b\\c\n\u{1}", action: "é€😀", target: "t", request: "", digest: "")] {
+            #expect(try entry.leafData == entry.canonicalJSON)
+        }
     }
 }
