@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HandoverTrust
 
 /// Identifiers and secrets made at the edge and passed into the pure core.
 public enum Secrets {
@@ -30,15 +31,7 @@ public enum Secrets {
     /// SHA-256, hex: how tokens and sessions are stored. A fast digest is enough because the
     /// input has 256 bits of entropy; bcrypt would cost ~0.2 s on every request.
     public static func digest(_ token: String) -> String {
-        // String(format:) per byte costs more than the hash itself; this runs on every request.
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(token.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        Hex.sha256(Array(token.utf8))
     }
 
     static func randomBase64URL(bytes count: Int) -> String {

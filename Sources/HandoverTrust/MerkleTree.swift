@@ -119,34 +119,33 @@ public struct MerkleFrontier: Sendable, Equatable {
         nodes = try PerfectSubtree.covering(0..<size).map { ($0.level, try lookup($0)) }
     }
 
-    /// Adds a leaf without reporting the nodes it completes: the verifier's hot path.
+    /// Adds a leaf without collecting the nodes it completes: the verifier's hot path.
     public mutating func extend(leafHash: TreeHash) {
-        var hash = leafHash
-        var level = 0
-        while let last = nodes.last, last.level == level {
-            nodes.removeLast()
-            hash = MerkleTree.nodeHash(last.hash, hash)
-            level += 1
-        }
-        nodes.append((level, hash))
-        size += 1
+        push(leafHash) { _, _ in }
     }
 
     /// Adds a leaf; returns the perfect subtrees it completed (its own leaf first).
     @discardableResult
     public mutating func append(leafHash: TreeHash) -> [(PerfectSubtree, TreeHash)] {
-        var completed: [(PerfectSubtree, TreeHash)] = [(PerfectSubtree(level: 0, index: size), leafHash)]
+        var completed: [(PerfectSubtree, TreeHash)] = []
+        push(leafHash) { completed.append(($0, $1)) }
+        return completed
+    }
+
+    /// Merges equal-level subtrees on the edge, reporting each perfect subtree formed.
+    @inline(__always)
+    mutating func push(_ leafHash: TreeHash, completed: (PerfectSubtree, TreeHash) -> Void) {
+        completed(PerfectSubtree(level: 0, index: size), leafHash)
         var hash = leafHash
         var level = 0
         while let last = nodes.last, last.level == level {
             nodes.removeLast()
             hash = MerkleTree.nodeHash(last.hash, hash)
             level += 1
-            completed.append((PerfectSubtree(level: level, index: size >> level), hash))
+            completed(PerfectSubtree(level: level, index: size >> level), hash)
         }
         nodes.append((level, hash))
         size += 1
-        return completed
     }
 
     public var root: TreeHash {
