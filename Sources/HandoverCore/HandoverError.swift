@@ -12,6 +12,8 @@ public enum HandoverError: Error, Sendable, Hashable {
     case invalid([Problem])
     /// The account changed owner since the handover began.
     case accountOwnerChanged
+    /// Completion waits for these signed sign-offs over the current content.
+    case signoffsMissing([SignoffRole])
 
     public var message: String {
         switch self {
@@ -25,6 +27,8 @@ public enum HandoverError: Error, Sendable, Hashable {
             problems.count == 1 ? "Invalid input: \(problems[0])." : "Invalid input: \(problems.count) problems."
         case .accountOwnerChanged:
             "The account's owner changed since this handover began; cancel it and start a new one."
+        case .signoffsMissing(let roles):
+            "The handover needs signed sign-offs from the \(roles.map(\.rawValue).joined(separator: " and ")) over its current content before it completes."
         }
     }
 }

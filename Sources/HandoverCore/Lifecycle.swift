@@ -33,7 +33,8 @@ public struct Transition: Sendable, Hashable {
 /// The handover lifecycle as one pure function of (handover, event, actor, time).
 ///
 /// `draft → submitted → acknowledged → completed → verified → closed`, with
-/// `submitted → returned → draft` and `cancelled` from any open state. It never performs I/O
+/// `submitted → returned → draft` and `cancelled` from any open state. Completion needs the
+/// template's sign-offs: `signedRoles` are the roles with a valid signature over the current content. It never performs I/O
 /// and never returns a half-changed handover: either the next state or a typed error.
 public enum Lifecycle {
     /// The shortest synthesis we accept: a restatement, not a click-through "ok".
@@ -46,6 +47,7 @@ public enum Lifecycle {
         parties: Parties,
         template: Template,
         account: Account,
+        signedRoles: Set<SignoffRole>,
         eventID: String,
         at now: Date
     ) throws(HandoverError) -> Transition {
@@ -107,6 +109,8 @@ public enum Lifecycle {
             try requireState(.acknowledged)
             try require(isTransferor || isRecipient || isSteward, "complete", "only the parties, their managers or an admin complete a handover")
             if account.ownerID != handover.transferorID { throw .accountOwnerChanged }
+            let missing = SignoffRules.missing(required: template.requiredSignoffs, signed: signedRoles)
+            if !missing.isEmpty { throw .signoffsMissing(missing) }
             next.state = .completed
             next.completedAt = now
             newOwnerID = handover.recipientID

@@ -1,6 +1,8 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverTrust
+import Crypto
 
 /// Seeds a demo organization: members of every role, accounts of several kinds, and handovers
 /// in several states, all made through the same services and lifecycle as real use.
@@ -64,6 +66,8 @@ public enum DemoData {
                                            content: try filledContent(templateKey: "project", due: date(30)), by: tom)
         _ = try await service.transition(id: done.id, event: .submit, expectedVersion: nil, by: tom)
         _ = try await service.transition(id: done.id, event: .acknowledge(synthesis: "I own the relaunch now: two deliverables left, launch date fixed, the client wants weekly written updates."), expectedVersion: nil, by: rita)
+        try await signOff(done.id, by: tom, service: service)
+        try await signOff(done.id, by: rita, service: service)
         _ = try await service.transition(id: done.id, event: .complete, expectedVersion: nil, by: rita)
 
         // A customer ready to be handed over: try the editor on this one.
@@ -80,6 +84,19 @@ public enum DemoData {
         _ = try await service.createAccount(name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
                                             profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
         return logins
+    }
+
+    /// Signs off `handoverID` as `member` with a key made for this one signature: enrolled, used,
+    /// and its private half dropped. Demo data only: real members keep their keys ('handover key new').
+    public static func signOff(_ handoverID: String, by member: Member, service: HandoverService) async throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let enrolment = EnrolmentPayload(member: member.id, organization: member.organizationID,
+                                         publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(currentTime()))
+        _ = try await service.enrolKey(try DSSEEnvelope.sign(payload: try enrolment.canonicalBytes(), type: EnrolmentPayload.type, key: key), origin: "cli", by: member)
+        let (handover, _) = try await service.handover(id: handoverID, by: member)
+        let payload = try SignoffPayload(signing: handover, signer: member.id, role: SignoffRules.role(of: member, in: handover), at: currentTime())
+        _ = try await service.signoff(id: handoverID, envelope: try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key),
+                                      authentication: "demo data, signed at seeding", by: member)
     }
 
     /// A customer-account handover with every required field filled and no findings.

@@ -21,6 +21,7 @@ public enum HandoverApplication {
         let audit = AuditService(store: store, keys: configuration.logKeys, appender: handovers.auditAppender)
         APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         AuditRoutes(audit: audit).register(on: router)
+        SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
         WebRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         return router
     }

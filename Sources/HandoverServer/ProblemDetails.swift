@@ -83,7 +83,7 @@ extension APIError {
                 api.score = report.score
                 return api
             case .invalid(let problems): return .unprocessable(error.message, errors: problems)
-            case .accountOwnerChanged: return .conflict(error.message)
+            case .accountOwnerChanged, .signoffsMissing: return .conflict(error.message)
             }
         case let error as StoreError:
             switch error {

@@ -125,11 +125,22 @@ public protocol HandoverStore: Sendable {
     /// The thread, oldest first.
     func questions(handoverID: String, organizationID: String) async throws -> [HandoverQuestion]
 
+    // Signing keys and sign-offs
+    func enrolKey(_ key: SigningKey) async throws
+    func signingKeys(organizationID: String, memberID: String?) async throws -> [SigningKey]
+    func signingKey(id: String, organizationID: String) async throws -> SigningKey?
+    func revokeKey(id: String, organizationID: String, at now: Date) async throws
+    /// Records a sign-off if the handover is still at `signoff.handoverVersion` and the key is not revoked.
+    func addSignoff(_ signoff: Signoff) async throws
+    func signoffs(handoverID: String, organizationID: String) async throws -> [Signoff]
+
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.
     func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)]) async throws
     func auditSize(organizationID: String) async throws -> Int
     func auditEntries(organizationID: String, range: Range<Int>) async throws -> [(entry: AuditEntry, leafHash: String)]
+    /// Every entry about these targets ("handover:…", "key:…"), in log order.
+    func auditEntries(organizationID: String, targets: [String]) async throws -> [(entry: AuditEntry, leafHash: String)]
     func auditSubtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]
     /// Extends the stored tree over new entries; returns its size and root.
     func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash)

@@ -213,6 +213,41 @@ public enum Migrations {
             """,
             "INSERT INTO audit_heads (organization_id, size, integrated) SELECT id, 0, 0 FROM organizations",
         ]),
+        // Signed sign-offs: members' public keys (never a private key) and the envelopes they signed.
+        Migration(version: 5, name: "signing keys and sign-offs", statements: [
+            """
+            CREATE TABLE signing_keys (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                member_id TEXT NOT NULL REFERENCES members(id),
+                public_key TEXT NOT NULL,
+                origin TEXT NOT NULL,
+                enrolled_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX signing_keys_by_member ON signing_keys (member_id)",
+            """
+            CREATE TABLE signoffs (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                handover_id TEXT NOT NULL REFERENCES handovers(id),
+                member_id TEXT NOT NULL REFERENCES members(id),
+                role TEXT NOT NULL CHECK (role IN ('transferor', 'recipient', 'manager')),
+                key_id TEXT NOT NULL REFERENCES signing_keys(id),
+                handover_version BIGINT NOT NULL,
+                content_digest TEXT NOT NULL,
+                signed_at BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                authentication TEXT NOT NULL,
+                envelope TEXT NOT NULL
+            )
+            """,
+            // One sign-off per role over one content: signing again after an edit is a new row.
+            "CREATE UNIQUE INDEX signoffs_once ON signoffs (handover_id, role, content_digest)",
+            // The certificate gathers a handover's (and a key's) entries by target.
+            "CREATE INDEX audit_entries_by_target ON audit_entries (organization_id, target)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in one transaction. Safe to call from

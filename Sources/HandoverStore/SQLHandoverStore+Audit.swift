@@ -97,14 +97,27 @@ extension SQLHandoverStore {
                 SELECT seq, at, actor, action, target, request, digest, leaf_hash FROM audit_entries
                 WHERE organization_id = \(bind: organizationID) AND seq >= \(bind: range.lowerBound) AND seq < \(bind: range.upperBound)
                 ORDER BY seq
-                """).all().map { row in
-                (AuditEntry(seq: try row.decode(column: "seq", as: Int.self), time: try row.decode(column: "at", as: Int64.self),
-                            actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
-                            target: try row.decode(column: "target", as: String.self), request: try row.decode(column: "request", as: String.self),
-                            digest: try row.decode(column: "digest", as: String.self)),
-                 try row.decode(column: "leaf_hash", as: String.self))
-            }
+                """).all().map(Self.decodeEntry)
         }
+    }
+
+    public func auditEntries(organizationID: String, targets: [String]) async throws -> [(entry: AuditEntry, leafHash: String)] {
+        guard !targets.isEmpty else { return [] }
+        return try await database.withSession { db in
+            try await db.raw("""
+                SELECT seq, at, actor, action, target, request, digest, leaf_hash FROM audit_entries
+                WHERE organization_id = \(bind: organizationID) AND target IN (\(binds: targets))
+                ORDER BY seq
+                """).all().map(Self.decodeEntry)
+        }
+    }
+
+    static func decodeEntry(_ row: any SQLRow) throws -> (entry: AuditEntry, leafHash: String) {
+        (AuditEntry(seq: try row.decode(column: "seq", as: Int.self), time: try row.decode(column: "at", as: Int64.self),
+                    actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+                    target: try row.decode(column: "target", as: String.self), request: try row.decode(column: "request", as: String.self),
+                    digest: try row.decode(column: "digest", as: String.self)),
+         try row.decode(column: "leaf_hash", as: String.self))
     }
 
     /// Entries appended so far (integrated into the tree or not).

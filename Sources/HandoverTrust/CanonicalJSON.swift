@@ -103,7 +103,11 @@ extension CanonicalJSON {
     /// Hex SHA-256 of the canonical JSON of any Codable value: the content digest audit
     /// entries and sign-offs carry, the same whatever key order or spacing produced it.
     public static func digest(_ value: some Encodable) throws -> String {
-        let json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
-        return Hex.sha256(try encode(json))
+        Hex.sha256(try encode(value))
+    }
+
+    /// The canonical JSON bytes of any Codable value.
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        try encode(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)))
     }
 }

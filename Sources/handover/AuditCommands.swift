@@ -66,16 +66,16 @@ struct AuditExport: AsyncParsableCommand {
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check an audit bundle with no server: signatures, consistency, and every entry against the signed trees.",
+        abstract: "Check an audit bundle or a certificate of completion with no server.",
         discussion: """
-            Recomputes the Merkle tree from the entries (RFC 6962), checks each signed checkpoint's
+            A bundle: recomputes the Merkle tree from the entries (RFC 6962), checks each signed checkpoint's
             Ed25519 signature and root, checks the consistency proofs between checkpoints, and names
             the first entry that does not match. Exit status 0 when the bundle verifies, 1 when not.
             Without --key the bundle vouches for its own key, which only proves internal consistency:
             pin the key you got from the organization ('handover audit checkpoint') to prove origin.
             """
     )
-    @Argument(help: "The bundle from 'handover audit export'.") var bundle: String
+    @Argument(help: "The bundle from 'handover audit export', or a certificate from 'handover certificate'.") var bundle: String
     @Option(help: "The log's verifier key you trust (name+id+base64).") var key: String?
     @OptionGroup var output: OutputOptions
 
@@ -84,8 +84,12 @@ struct AuditVerify: AsyncParsableCommand {
         do { pinned = try key.map(NoteVerifier.init(keyString:)) } catch { throw ValidationError("--key: \(error)") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: bundle)) } catch { throw ValidationError("could not read \(bundle): \(error.localizedDescription)") }
+        struct Format: Decodable { var format: String? }
+        if (try? JSONDecoder().decode(Format.self, from: data))?.format == CompletionCertificate.formatName {
+            return try verifyCertificate(data, pinned: pinned)
+        }
         let decoded: AuditBundle
-        do { decoded = try JSONDecoder().decode(AuditBundle.self, from: data) } catch { throw ValidationError("\(bundle) is not an audit bundle: \(error)") }
+        do { decoded = try JSONDecoder().decode(AuditBundle.self, from: data) } catch { throw ValidationError("\(bundle) is not an audit bundle or certificate: \(error)") }
         let start = ContinuousClock.now
         let result = decoded.verify(pinnedKey: pinned)
         let elapsed = ContinuousClock.now - start
@@ -107,6 +111,35 @@ struct AuditVerify: AsyncParsableCommand {
                 if result.uncovered > 0 { print("  \(result.uncovered) newer entries are not yet covered by a signed checkpoint") }
                 print(result.keyPinned ? "  signed by the key you pinned" : "  key not pinned: the bundle vouches for its own key; pass --key to check who signed it")
             }
+        }
+        if !result.ok { throw ExitCode(1) }
+    }
+
+    /// A certificate: the checkpoint's signature, each entry's inclusion proof, each sign-off's
+    /// signature over the completed content by a key whose enrolment the log recorded.
+    func verifyCertificate(_ data: Data, pinned: NoteVerifier?) throws {
+        let certificate: CompletionCertificate
+        do { certificate = try JSONDecoder().decode(CompletionCertificate.self, from: data) } catch { throw ValidationError("\(bundle) is not a readable certificate: \(error)") }
+        let result = certificate.verify(pinnedKey: pinned)
+        try output.emit([
+            "ok": .bool(result.ok), "kind": .string("certificate"), "handover": .string(certificate.handover.id),
+            "signoffs": .number(Double(result.signoffsVerified)), "entries": .number(Double(result.entriesProved)),
+            "signedSize": .number(Double(result.checkpointSize)), "keyPinned": .bool(result.keyPinned), "failure": result.failure.map(JSONValue.string) ?? .null,
+        ]) {
+            if let failure = result.failure {
+                print("FAILED: \(failure)")
+                return
+            }
+            let h = certificate.handover
+            print("OK: certificate of completion of handover \(h.id) (\(h.accountName), \(h.templateName))")
+            for party in certificate.parties { print("  \(party.role.rawValue): \(party.name) <\(party.email)>") }
+            for signoff in certificate.signoffs {
+                print("  signed by the \(signoff.role.rawValue) with key \(signoff.keyID) (\(signoff.authentication)), audit entry \(signoff.entry)")
+            }
+            for milestone in certificate.timeline { print("  \(milestone.at)  \(milestone.event) by \(milestone.actor)  (entry \(milestone.entry))") }
+            print("  content SHA-256 \(h.contentDigest)")
+            print("  \(result.signoffsVerified) signatures and \(result.entriesProved) audit entries proved against the signed log of \(result.checkpointSize) entries")
+            print(result.keyPinned ? "  log signed by the key you pinned" : "  key not pinned: the certificate vouches for its own log key; pass --key to check who signed it")
         }
         if !result.ok { throw ExitCode(1) }
     }

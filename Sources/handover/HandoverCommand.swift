@@ -14,14 +14,17 @@ struct HandoverCommand: AsyncParsableCommand {
               handover lint ID                    what is missing
               handover submit ID                  send it to the recipient
               handover ack ID --synthesis "…"     (recipient) accept, in your own words
+              handover key new                    create your signing key (once per machine)
+              handover sign ID                    sign off: transferor after submitting, recipient after acknowledging
               handover complete ID                move the account to the recipient
+              handover certificate ID -o c.json   the certificate of completion; 'handover audit verify c.json'
             Every client command takes --format json for scripts.
             """,
         subcommands: [
             Serve.self, Admin.self, Login.self, Logout.self, WhoAmI.self,
             Accounts.self, Members.self, Templates.self,
             ListHandovers.self, New.self, Show.self, Edit.self, LintCommand.self,
-            Submit.self, Acknowledge.self, Complete.self, Return.self, Revise.self, Cancel.self, Verify.self, Close.self, History.self,
+            Submit.self, Acknowledge.self, Key.self, Sign.self, Signoffs.self, Complete.self, Certificate.self, Return.self, Revise.self, Cancel.self, Verify.self, Close.self, History.self,
             Audit.self, Bench.self,
         ]
     )

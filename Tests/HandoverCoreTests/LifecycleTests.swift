@@ -20,8 +20,10 @@ import Testing
                  state: state, content: complete ? ContentFixtures.complete(template) : HandoverContent(), version: 3, createdAt: now, updatedAt: now)
     }
 
-    func apply(_ event: HandoverEvent, _ h: Handover, by actor: Member, account: Account? = nil) throws(HandoverError) -> Transition {
-        try Lifecycle.apply(event, to: h, by: actor, parties: parties, template: template, account: account ?? self.account, eventID: "e", at: now)
+    func apply(_ event: HandoverEvent, _ h: Handover, by actor: Member, account: Account? = nil,
+               signed: Set<SignoffRole> = [.transferor, .recipient]) throws(HandoverError) -> Transition {
+        try Lifecycle.apply(event, to: h, by: actor, parties: parties, template: template, account: account ?? self.account,
+                            signedRoles: signed, eventID: "e", at: now)
     }
 
     static let synthesis = "I now own Acme: renewal in January, the CFO wants email only, two open items."
@@ -83,6 +85,39 @@ import Testing
         var moved = account
         moved.ownerID = "someone-else"
         #expect(throws: HandoverError.accountOwnerChanged) { try apply(.complete, handover(.acknowledged), by: recipient, account: moved) }
+    }
+
+    @Test func completionWaitsForTheTemplatesSignoffs() throws {
+        #expect(throws: HandoverError.signoffsMissing([.transferor, .recipient])) { try apply(.complete, handover(.acknowledged), by: recipient, signed: []) }
+        #expect(throws: HandoverError.signoffsMissing([.recipient])) { try apply(.complete, handover(.acknowledged), by: recipient, signed: [.transferor]) }
+        // A template that also asks for the manager.
+        var strict = template
+        strict.requiredSignoffs = [.transferor, .recipient, .manager]
+        let h = handover(.acknowledged)
+        #expect(throws: HandoverError.signoffsMissing([.manager])) {
+            try Lifecycle.apply(.complete, to: h, by: recipient, parties: parties, template: strict, account: account,
+                                signedRoles: [.transferor, .recipient], eventID: "e", at: now)
+        }
+        #expect(try Lifecycle.apply(.complete, to: h, by: recipient, parties: parties, template: strict, account: account,
+                                    signedRoles: [.transferor, .recipient, .manager], eventID: "e", at: now).handover.state == .completed)
+    }
+
+    @Test func whoMaySignInWhichRoleAndWhen() {
+        var strict = template
+        strict.requiredSignoffs = [.transferor, .recipient, .manager]
+        func check(_ role: SignoffRole, _ actor: Member, _ state: HandoverState, _ t: Template? = nil) -> Bool {
+            (try? SignoffRules.check(role: role, by: actor, handover: handover(state), parties: parties, template: t ?? strict)) != nil
+        }
+        #expect(check(.transferor, transferor, .submitted) && check(.transferor, transferor, .acknowledged))
+        #expect(!check(.transferor, transferor, .draft) && !check(.transferor, recipient, .submitted))
+        #expect(check(.recipient, recipient, .acknowledged))
+        #expect(!check(.recipient, recipient, .submitted), "the recipient signs after restating it")
+        #expect(check(.manager, manager, .acknowledged) && check(.manager, admin, .acknowledged))
+        #expect(!check(.manager, stranger, .acknowledged) && !check(.manager, auditor, .acknowledged))
+        #expect(!check(.manager, manager, .acknowledged, template), "the customer template asks for no manager")
+        #expect(!check(.transferor, transferor, .completed))
+        #expect(SignoffRules.role(of: transferor, in: handover(.submitted)) == .transferor)
+        #expect(SignoffRules.role(of: manager, in: handover(.submitted)) == .manager)
     }
 
     /// Every (state, event) pair: exactly the lifecycle's arrows succeed, everything else is

@@ -126,6 +126,8 @@ import Testing
         let service = HandoverService(store: f.store)
         _ = try await service.transition(id: handover.id, event: .submit, expectedVersion: nil, by: f.org.alice)
         _ = try await service.transition(id: handover.id, event: .acknowledge(synthesis: "I own Acme now, renewal in March, CFO prefers email."), expectedVersion: nil, by: f.org.bob)
+        try await DemoData.signOff(handover.id, by: f.org.alice, service: service)
+        try await DemoData.signOff(handover.id, by: f.org.bob, service: service)
         try await f.test { client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for member in [f.org.alice, f.org.bob] {

@@ -5,6 +5,8 @@ import HandoverStore
 import HandoverTestSupport
 import Hummingbird
 import HummingbirdTesting
+import HandoverTrust
+import Crypto
 import NIOCore
 
 /// An app on a fresh store with an organization, API tokens for each member and a second organization.
@@ -71,3 +73,46 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 func body(_ value: some Encodable) throws -> ByteBuffer { ByteBuffer(bytes: try JSONEncoder().encode(value)) }
 
 struct Items<T: Decodable>: Decodable { var items: [T] }
+
+/// A member's signing key in tests, used the way the CLI uses one: enrol over the API, then
+/// sign payloads built from the handover as the API returned it.
+struct TestSigner {
+    let member: Member
+    let key = Curve25519.Signing.PrivateKey()
+
+    var keyID: String { SigningKeyID.make(key.publicKey.rawRepresentation) }
+
+    func enrolment(time: Date = Date(), member override: String? = nil, signedBy signer: Curve25519.Signing.PrivateKey? = nil) throws -> ByteBuffer {
+        let payload = EnrolmentPayload(member: override ?? member.id, organization: member.organizationID,
+                                       publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(time))
+        var envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: EnrolmentPayload.type, key: signer ?? key)
+        envelope.signatures[0].keyid = keyID
+        return try body(["envelope": envelope])
+    }
+
+    func enrol(_ client: any TestClientProtocol, _ f: APIFixture) async throws {
+        try await client.execute(uri: "/api/v1/keys", method: .post, headers: f.headers(member), body: try enrolment()) { r in
+            guard r.status == .created else { throw TestFailure("enrolment answered \(r.status): \(String(buffer: r.body))") }
+        }
+    }
+
+    func envelope(_ payload: SignoffPayload, type: String = SignoffPayload.type) throws -> DSSEEnvelope {
+        try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: type, key: key)
+    }
+
+    /// Signs the handover as the API shows it now; `adjust` lets a test forge or age the payload.
+    @discardableResult
+    func sign(_ handoverID: String, role: SignoffRole? = nil, _ client: any TestClientProtocol, _ f: APIFixture,
+              adjust: (inout SignoffPayload) -> Void = { _ in }) async throws -> TestResponse {
+        let handover = try await client.execute(uri: "/api/v1/handovers/\(handoverID)", method: .get, headers: f.headers(member)) { try $0.decode(Handover.self) }
+        var payload = try SignoffPayload(signing: handover, signer: member.id, role: role ?? SignoffRules.role(of: member, in: handover), at: Date())
+        adjust(&payload)
+        return try await client.execute(uri: "/api/v1/handovers/\(handoverID)/signoffs", method: .post, headers: f.headers(member),
+                                        body: try body(["envelope": try envelope(payload)])) { $0 }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -59,7 +59,16 @@ import Testing
                 let decoded = try r.decode(Handover.self); #expect(decoded.state == .acknowledged)
             }
 
-            // Completion moves the owner; the history shows every step.
+            // Completion waits for both signatures, then moves the owner; the history shows every step.
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/complete", method: .post, headers: f.headers(bob)) { r in
+                #expect(r.status == .conflict)
+                #expect(r.problem?.detail.contains("transferor and recipient") == true)
+            }
+            let aliceKey = TestSigner(member: alice), bobKey = TestSigner(member: bob)
+            try await aliceKey.enrol(client, f)
+            try await bobKey.enrol(client, f)
+            #expect(try await aliceKey.sign(draft.id, client, f).status == .created)
+            #expect(try await bobKey.sign(draft.id, client, f).status == .created)
             try await client.execute(uri: "/api/v1/handovers/\(draft.id)/complete", method: .post, headers: f.headers(bob)) { r in
                 #expect(r.status == .ok)
             }

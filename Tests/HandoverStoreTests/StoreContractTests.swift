@@ -67,7 +67,8 @@ import Testing
         try await store.updateHandover(handover, expectedVersion: 1, record: nil)
 
         let transition = try Lifecycle.apply(.complete, to: handover, by: org.bob, parties: Parties(transferor: org.alice, recipient: org.bob),
-                                             template: ContentFixtures.customerTemplate, account: account, eventID: UUID().uuidString, at: now)
+                                             template: ContentFixtures.customerTemplate, account: account, signedRoles: [.transferor, .recipient],
+                                             eventID: UUID().uuidString, at: now)
         // Two completions race; exactly one wins.
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<2 {

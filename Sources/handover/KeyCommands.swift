@@ -1,0 +1,176 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import HandoverClient
+import HandoverCore
+import HandoverTrust
+
+struct Key: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Your Ed25519 signing key for sign-offs: create and enrol it, list, revoke.",
+        discussion: """
+            The private key stays on this machine, in a file only you can read (0600), sealed with
+            a passphrase if you ask for one; the server only ever sees the public key.
+              handover key new                 create a key, save it, enrol its public key
+              handover key new --passphrase    the same, sealed with a passphrase (scrypt + ChaCha20-Poly1305)
+              handover key list                your enrolled keys
+              handover key revoke KEYID        stop a key signing (lost or leaked)
+            Scripts can set HANDOVER_KEY_PASSPHRASE; HANDOVER_SIGNING_KEY names the key file.
+            """,
+        subcommands: [KeyNew.self, KeyList.self, KeyRevoke.self]
+    )
+}
+
+struct KeyNew: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a signing key on this machine and enrol its public key.")
+    @Option(help: "Where to save the key (default: signing-keys/<member id>.json beside the login config).") var keyFile: String?
+    @Flag(help: "Seal the private key with a passphrase (asked twice, or HANDOVER_KEY_PASSPHRASE).") var passphrase = false
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let me = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }.value
+        let url = keyFile.map { URL(fileURLWithPath: $0) } ?? SigningKeyFile.defaultPath(member: me.id)
+        if FileManager.default.fileExists(atPath: url.path) {
+            throw CLIError("\(url.path) already exists; revoke that key ('handover key revoke ID') and delete the file first, or pass --key-file.")
+        }
+        let secret = passphrase ? try Passphrase.read(prompt: "Passphrase for the new key: ", confirm: true) : nil
+        let key = Curve25519.Signing.PrivateKey()
+        let file = try SigningKeyFile(key: key, member: me.id, server: client.server.absoluteString, passphrase: secret)
+        let payload = EnrolmentPayload(member: me.id, organization: me.organizationID, publicKey: file.publicKey, time: RFC3339.format(Date()))
+        let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: EnrolmentPayload.type, key: key)
+        // Save first: a key enrolled but lost would be useless; a key saved but not enrolled is retried.
+        try file.save(to: url)
+        struct Body: Encodable { var envelope: DSSEEnvelope; var origin: String }
+        let reply: HandoverAPIClient.Reply<SigningKey>
+        do {
+            reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/keys", json: Body(envelope: envelope, origin: "cli"), as: SigningKey.self) }
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw error
+        }
+        options.output.emit(raw: reply.json) {
+            print("Created and enrolled key \(reply.value.id) for \(me.name).")
+            print("  private key: \(url.path) (mode 0600\(secret == nil ? ", no passphrase" : ", sealed with your passphrase"))")
+            print("Sign a handover with 'handover sign ID'.")
+        }
+    }
+}
+
+struct KeyList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List enrolled keys: yours, or (admins and auditors) a member's or everyone's.")
+    @Option(help: "A member id (admins and auditors).") var member: String?
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let query = member.map { "?member=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/keys\(query)", as: ItemList<SigningKey>.self) }
+        options.output.emit(raw: reply.json) {
+            if reply.value.items.isEmpty { print("No keys enrolled. Create one with 'handover key new'.") }
+            for key in reply.value.items {
+                let state = key.revokedAt.map { "revoked \(RFC3339.format($0))" } ?? "active"
+                print("\(key.id)  \(key.memberID)  \(key.origin)  enrolled \(RFC3339.format(key.enrolledAt))  \(state)")
+            }
+        }
+    }
+}
+
+struct KeyRevoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key: it signs nothing more, and its sign-offs on open handovers stop counting.")
+    @Argument(help: "Key id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        _ = try await CLIErrors.run { try await client.send(.DELETE, "/api/v1/keys/\(id)", body: nil, as: EmptyReply.self) }
+        try options.output.emit(["revoked": .string(id)]) { print("Revoked key \(id).") }
+    }
+}
+
+struct Sign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign off a handover as it is now, with your key.",
+        discussion: """
+            Reads the handover, computes the SHA-256 of its content's canonical JSON (RFC 8785) on
+            this machine, and signs a DSSE envelope (application/vnd.handover.signoff+json) of
+            {handover, version, contentDigest, signer, role, statement, time}. The transferor signs
+            once it is submitted; the recipient (and a manager, where the template asks) after the
+            recipient acknowledged it. A change to the content after signing voids the sign-off.
+            """
+    )
+    @Argument(help: "Handover id.") var id: String
+    @Option(help: "transferor, recipient or manager (default: your part in the handover).") var role: SignoffRole?
+    @Option(help: "The key file (default: the one 'handover key new' saved).") var keyFile: String?
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let me = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }.value
+        let file = try SigningKeyFile.load(keyFile.map { URL(fileURLWithPath: $0) } ?? SigningKeyFile.defaultPath(member: me.id))
+        guard file.member == me.id else { throw CLIError("That key file belongs to member \(file.member), not to you (\(me.id)).") }
+        let key = try file.privateKey(passphrase: file.needsPassphrase ? try Passphrase.read(prompt: "Passphrase for key \(file.keyID): ", confirm: false) : nil)
+        let handover = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }.value
+        let role = role ?? SignoffRules.role(of: me, in: handover)
+        let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: Date())
+        let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key)
+        struct Body: Encodable { var envelope: DSSEEnvelope }
+        let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: Body(envelope: envelope), as: Signoff.self) }
+        options.output.emit(raw: reply.json) {
+            print("Signed as \(role.rawValue) with key \(file.keyID):")
+            print("  \"\(payload.statement)\"")
+            print("  version \(payload.version), content SHA-256 \(payload.contentDigest)")
+        }
+    }
+}
+
+extension SignoffRole: ExpressibleByArgument {}
+
+struct Signoffs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a handover's sign-offs and which ones completion still needs.")
+    @Argument(help: "Handover id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    struct Status: Decodable, Sendable {
+        var required: [SignoffRole]
+        var contentDigest: String
+        var version: Int
+        var missing: [SignoffRole]
+        var valid: [String]
+        var signoffs: [Signoff]
+    }
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/signoffs", as: Status.self) }
+        options.output.emit(raw: reply.json) {
+            let status = reply.value
+            print("Needs: \(status.required.map(\.rawValue).joined(separator: ", ")). Content SHA-256 \(status.contentDigest)")
+            for signoff in status.signoffs {
+                let counts = status.valid.contains(signoff.id) ? "counts" : "void (older content or revoked key)"
+                print("  \(signoff.role.rawValue): \(signoff.memberID), key \(signoff.keyID), \(RFC3339.format(signoff.recordedAt)), \(counts)")
+            }
+            print(status.missing.isEmpty ? "All sign-offs are in: it can be completed." : "Missing: \(status.missing.map(\.rawValue).joined(separator: ", ")).")
+        }
+    }
+}
+
+struct Certificate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Save the certificate of completion of a completed handover (check it with 'handover audit verify').")
+    @Argument(help: "Handover id.") var id: String
+    @Option(name: .shortAndLong, help: "File to write (it is replaced).") var output: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/certificate", as: CompletionCertificate.self) }
+        do { try reply.json.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            throw ValidationError("could not write \(output): \(error.localizedDescription)")
+        }
+        let certificate = reply.value
+        try options.output.emit(["file": .string(output), "signoffs": .number(Double(certificate.signoffs.count)), "verifierKey": .string(certificate.audit.verifierKey)]) {
+            print("Wrote \(output): \(certificate.handover.accountName), \(certificate.signoffs.count) sign-offs, \(certificate.audit.entries.count) audit entries with proofs.")
+            print("Check it anywhere with: handover audit verify \(output) --key \(certificate.audit.verifierKey)")
+        }
+    }
+}
