@@ -9,7 +9,7 @@ extension HandoverService {
 
     /// Enrols the public key in `envelope`, whose signature over its own enrolment payload
     /// proves the caller holds the private key. Enrolling the same key again returns it.
-    public func enrolKey(_ envelope: DSSEEnvelope, origin: String, by actor: Member) async throws -> SigningKey {
+    public func enrolKey(_ envelope: DSSEEnvelope, origin: String, by actor: Member) async throws -> (key: SigningKey, created: Bool) {
         if actor.role == .auditor { throw HandoverError.notPermitted(action: "enrol a signing key", reason: "auditors have read-only access and sign nothing") }
         guard ["cli", "browser"].contains(origin) else { throw HandoverError.invalid([Problem(path: "origin", message: "must be \"cli\" or \"browser\"")]) }
         guard envelope.payloadType == EnrolmentPayload.type, let body = Data(base64Encoded: envelope.payload) else {
@@ -32,11 +32,11 @@ extension HandoverService {
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let id = SigningKeyID.make(raw)
         if let existing = try await store.signingKey(id: id, organizationID: actor.organizationID), existing.memberID == actor.id, existing.revokedAt == nil {
-            return existing
+            return (existing, false)
         }
         let key = SigningKey(id: id, organizationID: actor.organizationID, memberID: actor.id, publicKey: payload.publicKey, origin: origin, enrolledAt: now)
         try await store.enrolKey(key)
-        return key
+        return (key, true)
     }
 
     /// The caller's keys; an admin or auditor may list anyone's (or everyone's, with no member).
@@ -98,7 +98,7 @@ extension HandoverService {
         }
         let digest = try CanonicalJSON.digest(handover.content)
         guard payload.version == handover.version, payload.contentDigest == digest else {
-            throw StoreError.stale("the sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"); review it and sign again")
+            throw APIError.conflict("The sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"). Review it and sign again.")
         }
         let now = currentTime()
         if let problem = Self.clockProblem(payload.time, path: "payload.time", now: now) { throw HandoverError.invalid([problem]) }

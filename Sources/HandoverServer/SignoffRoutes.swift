@@ -19,7 +19,8 @@ struct SignoffRoutes: Sendable {
         api.post("keys") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(EnrolKeyRequest.self, from: request, context: context)
-            return try JSONIO.response(try await handovers.enrolKey(body.envelope, origin: body.origin ?? "cli", by: actor), status: .created)
+            let (key, created) = try await handovers.enrolKey(body.envelope, origin: body.origin ?? "cli", by: actor)
+            return try JSONIO.response(key, status: created ? .created : .ok)
         }
         api.delete("keys/:id") { _, context in
             let actor = try context.requireMember()

@@ -243,8 +243,9 @@ public enum Migrations {
                 envelope TEXT NOT NULL
             )
             """,
-            // One sign-off per role over one content: signing again after an edit is a new row.
-            "CREATE UNIQUE INDEX signoffs_once ON signoffs (handover_id, role, content_digest)",
+            // One sign-off per role, content and key: signing again after an edit, or with a new
+            // key after revoking the old one, is a new row.
+            "CREATE UNIQUE INDEX signoffs_once ON signoffs (handover_id, role, content_digest, key_id)",
             // The certificate gathers a handover's (and a key's) entries by target.
             "CREATE INDEX audit_entries_by_target ON audit_entries (organization_id, target)",
         ]),

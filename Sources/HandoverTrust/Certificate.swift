@@ -233,6 +233,7 @@ extension CompletionCertificate {
                 keysByID[key.id] = key
             }
 
+            let completion = timeline.first { $0.event == "completed" }.flatMap { entries[$0.entry] }
             // 4. Each sign-off: a valid signature by the signer's enrolled key over this content,
             //    in the right role, with the fixed statement, recorded in the log as sent.
             let partyByRole = Dictionary(parties.map { ($0.role, $0.member) }, uniquingKeysWith: { first, _ in first })
@@ -251,8 +252,8 @@ extension CompletionCertificate {
                 guard recorded.digest == Hex.sha256(try CanonicalJSON.encode(signoff.envelope)) else {
                     throw TrustError.invalid("\(who) differs from the envelope its audit entry \(signoff.entry) recorded")
                 }
-                if let revoked = key.revokedAt.flatMap(RFC3339.parse), revoked.millis <= recorded.time {
-                    throw TrustError.invalid("\(who) was made after key \(key.id) was revoked")
+                if let revoked = key.revokedAt.flatMap(RFC3339.parse), revoked.millis <= (completion?.time ?? recorded.time) {
+                    throw TrustError.invalid("\(who) uses key \(key.id), revoked at \(key.revokedAt ?? "") before the handover completed")
                 }
                 signedRoles.insert(signoff.role)
                 result.signoffsVerified += 1

@@ -104,7 +104,10 @@ struct TestSigner {
     @discardableResult
     func sign(_ handoverID: String, role: SignoffRole? = nil, _ client: any TestClientProtocol, _ f: APIFixture,
               adjust: (inout SignoffPayload) -> Void = { _ in }) async throws -> TestResponse {
-        let handover = try await client.execute(uri: "/api/v1/handovers/\(handoverID)", method: .get, headers: f.headers(member)) { try $0.decode(Handover.self) }
+        let handover = try await client.execute(uri: "/api/v1/handovers/\(handoverID)", method: .get, headers: f.headers(member)) { r in
+            guard r.status == .ok else { throw TestFailure("GET handover as \(member.name): \(r.status) \(String(buffer: r.body))") }
+            return try r.decode(Handover.self)
+        }
         var payload = try SignoffPayload(signing: handover, signer: member.id, role: role ?? SignoffRules.role(of: member, in: handover), at: Date())
         adjust(&payload)
         return try await client.execute(uri: "/api/v1/handovers/\(handoverID)/signoffs", method: .post, headers: f.headers(member),
