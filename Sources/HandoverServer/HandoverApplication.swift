@@ -22,7 +22,7 @@ public enum HandoverApplication {
         APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         AuditRoutes(audit: audit).register(on: router)
         SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
-        WebRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
+        WebRoutes(admin: admin, handovers: handovers, audit: audit, credentials: credentials, configuration: configuration).register(on: router)
         return router
     }
 

@@ -8,6 +8,7 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
+from selenium.webdriver.common.by import By
 
 import handover_browser as hb
 
@@ -128,6 +129,9 @@ def run_flow(driver):
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_state(driver, "submitted")
 
+    # Tom signs off as transferor with a key this browser makes (WebCrypto Ed25519) and enrols.
+    sign_off(driver, handover_id, "transferor")
+
     # Tom signs out; the next page he asks for is the sign-in page.
     hb.sign_out(driver)
     hb.go(driver, "/")
@@ -155,6 +159,10 @@ def run_flow(driver):
     hb.submit_and_wait(driver, hb.find(driver, "form#acknowledge button#acknowledge-button"))
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_state(driver, "acknowledged")
+    # Completion waits for her signature; she signs, then completes.
+    hb.find(driver, "#complete-waiting", what="note that completion waits for sign-offs")
+    assert not driver.find_elements(By.CSS_SELECTOR, "form#complete"), "the complete form shows before every sign-off is in"
+    sign_off(driver, handover_id, "recipient")
     hb.submit_and_wait(driver, hb.find(driver, "form#complete button#complete-button"))
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_state(driver, "completed")
@@ -162,7 +170,26 @@ def run_flow(driver):
     assert len(history) >= 4, f"ol#history has {len(history)} entries after create/submit/acknowledge/complete"
     report = hb.find(driver, "a#report-link").get_attribute("href")
     assert report.endswith(f"/handovers/{handover_id}/report"), f"a#report-link points to {report}"
+
+    # The certificate of completion names both signatures and checks out.
+    hb.click(driver, hb.find(driver, "a#certificate-link", what="certificate link"))
+    hb.wait_path(driver, f"/handovers/{handover_id}/certificate")
+    hb.wait_text(driver, "#certificate-check", "2 signatures valid")
+    timeline = hb.find(driver, "ol#certificate-timeline").text
+    for event in ("Sent", "Viewed", "Acknowledged", "Signed", "Completed"):
+        assert event in timeline, f"the certificate's timeline lacks {event}: {timeline!r}"
     return handover_id
+
+
+def sign_off(driver, handover_id, role):
+    """Signs the handover on its page with the browser's key, and checks the page shows it."""
+    form = hb.find(driver, "form#signoff", what="sign-off form")
+    assert role in hb.find(driver, "form#signoff p").text, f"the sign-off form does not say it signs as {role}"
+    hb.submit_and_wait(driver, hb.find(driver, "form#signoff button#sign-button"))
+    hb.wait_path(driver, f"/handovers/{handover_id}")
+    hb.wait_text(driver, "#flash", f"Signed as {role}")
+    hb.wait_text(driver, f"li#signoff-{role}", "signed by")
+    assert form is not None
 
 
 def ensure_completed():
@@ -322,7 +349,7 @@ def test_no_javascript_editor_save_round_trip(nojs_driver):
 # c, d. Every main page: screenshots at 1280 and 390 px, accessibility smoke checks, CSRF fields
 
 PAGES = ["sign-in", "home", "accounts", "account", "new-handover", "editor", "review", "completed",
-         "admin", "report"]
+         "admin", "report", "certificate"]
 
 
 def open_page(browsers, page):
@@ -373,6 +400,11 @@ def open_page(browsers, page):
         d = browsers.get("tom")
         hb.go(d, f"/handovers/{handover_id}/report")
         hb.wait_text(d, "h1", "Initech Software")
+    elif page == "certificate":
+        handover_id = ensure_completed()
+        d = browsers.get("tom")
+        hb.go(d, f"/handovers/{handover_id}/certificate")
+        hb.wait_text(d, "#certificate-check", "signatures valid")
     else:
         raise ValueError(page)
     return d

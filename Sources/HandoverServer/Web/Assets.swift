@@ -169,6 +169,7 @@ enum Assets {
         .read-field h4 { margin: .75rem 0 .15rem; font-size: .9rem; color: var(--muted); }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dl.facts dd { margin: 0; }
         code { overflow-wrap: anywhere; }
+        pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
         @media (max-width: 50rem) {
           .editor-layout { grid-template-columns: 1fr; }
           #lint { position: static; order: -1; }

@@ -58,12 +58,14 @@ extension WebPages {
         let me = viewer.member
         let (handover, parties, template, account, events, questions, names) = try await read(id, by: me).all
         let isEditor = Access.canEditContent(handover, editor: me)
+        let signing = try await signingView(handover, template: template, me: me)
+        let completed = [.completed, .verified, .closed].contains(handover.state)
 
         let header: HTML = """
             <p class="breadcrumb"><a href="/accounts/\(account.id)">\(account.name)</a></p>
             <h1>Handover of \(account.name)</h1>
             <p class="meta">\(Web.stateBadge(handover.state, id: "state")) \(template.name) · from <strong>\(parties.transferor.name)</strong>
-            to <strong>\(parties.recipient.name)</strong> · version \(handover.version) · <a id="report-link" href="/handovers/\(handover.id)/report">Printable report</a></p>
+            to <strong>\(parties.recipient.name)</strong> · version \(handover.version) · <a id="report-link" href="/handovers/\(handover.id)/report">Printable report</a>\(completed ? " · <a id=\"certificate-link\" href=\"/handovers/\(handover.id)/certificate\">Certificate of completion</a>" as HTML : .empty)</p>
             \(Web.errors(problems))
             """
         let body: HTML
@@ -76,7 +78,8 @@ extension WebPages {
                 \(statusNote(handover, parties: parties, me: me))
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
-                \(actions(handover, parties: parties, template: template, me: me, csrf: viewer.csrf, typed: typed))
+                \(try signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names))
+                \(actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed))
                 <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
                 \(Self.packet(template: template, content: handover.content))</section>
                 """
@@ -85,7 +88,7 @@ extension WebPages {
             \(header)
             \(body)
             \(thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
-            \(isEditor ? actions(handover, parties: parties, template: template, me: me, csrf: viewer.csrf, typed: typed) : .empty)
+            \(isEditor ? actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
             """)
     }
@@ -108,7 +111,7 @@ extension WebPages {
     }
 
     /// The forms for what the viewer may do in this state; the service checks again on submit.
-    func actions(_ handover: Handover, parties: Parties, template: Template, me: Member, csrf: String, typed: [String: String]) -> HTML {
+    func actions(_ handover: Handover, parties: Parties, template: Template, missing: [SignoffRole], me: Member, csrf: String, typed: [String: String]) -> HTML {
         guard me.role != .auditor else { return .empty }
         let base = "/handovers/\(handover.id)"
         let version: HTML = "<input type=\"hidden\" name=\"version\" value=\"\(handover.version)\">"
@@ -137,6 +140,8 @@ extension WebPages {
                 <form id="revise" method="post" action="\(base)/revise" class="card">\(CSRF.field(csrf))\(version)
                 <p>Reopen the draft to address the reasons above.</p><button type="submit" id="revise-button">Revise the draft</button></form>
                 """)
+        case .acknowledged where (isTransferor || isRecipient || isManager || isAdmin) && !missing.isEmpty:
+            forms.append("<p class=\"card\" id=\"complete-waiting\">Completing waits for the sign-offs above.</p>")
         case .acknowledged where isTransferor || isRecipient || isManager || isAdmin:
             forms.append("""
                 <form id="complete" method="post" action="\(base)/complete" class="card">\(CSRF.field(csrf))\(version)

@@ -81,7 +81,9 @@ enum Web {
             "saved": "Saved.", "created": "Handover created: fill it in, then submit it.", "submitted": "Submitted: the recipient has been asked to review it.",
             "asked": "Your message is in the thread.", "acknowledged": "Acknowledged: you have accepted the handover. Complete it to take over the account.",
             "returned": "Returned to the transferor with your reasons.", "revised": "Back in draft: edit and submit again.",
-            "completed": "Completed: the account has a new owner.", "verified": "Verified.", "closed": "Closed.", "cancelled": "Cancelled.",
+            "completed": "Completed: the account has a new owner.",
+            "signed-transferor": "Signed as transferor.", "signed-recipient": "Signed as recipient: complete the handover when every sign-off is in.",
+            "signed-manager": "Signed as manager.", "verified": "Verified.", "closed": "Closed.", "cancelled": "Cancelled.",
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
         ][key]
     }

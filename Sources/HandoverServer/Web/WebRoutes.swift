@@ -10,6 +10,7 @@ import HTTPTypes
 struct WebRoutes: Sendable {
     let admin: AdminService
     let handovers: HandoverService
+    let audit: AuditService
     let credentials: CredentialCache
     let configuration: ServerConfiguration
 
@@ -18,6 +19,7 @@ struct WebRoutes: Sendable {
     func register(on router: Router<AppContext>) {
         router.get("/assets/app.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/app.js") { _, _ in Assets.response(Assets.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/assets/signoff.js") { _, _ in Assets.response(SignoffScript.javascript, type: "text/javascript; charset=utf-8") }
         registerSignIn(router)
         router.get("/") { request, context in
             let viewer = try Viewer(request, context)
@@ -140,6 +142,13 @@ struct WebRoutes: Sendable {
                 return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
             }
         }
+        router.get("/handovers/:id/certificate") { request, context in
+            let viewer = try Viewer(request, context)
+            return Web.page(try await pages.certificate(viewer, id: try context.parameters.require("id"), audit: audit))
+        }
+        router.post("/handovers/:id/signoff") { request, context in
+            try await signoff(request, context)
+        }
         router.post("/handovers/:id/:action") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
             let id = try context.parameters.require("id")
@@ -163,6 +172,34 @@ struct WebRoutes: Sendable {
             } catch StoreError.stale {
                 return Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: "Someone changed this handover while you were reading it. Check the page again, then repeat your action.")], typed: form.values), status: .conflict)
             }
+        }
+    }
+
+    /// A sign-off from the page's script: the envelope it signed, and the enrolment of the
+    /// browser's key when it made one. Both go through the same checks as the API.
+    func signoff(_ request: Request, _ context: AppContext) async throws -> Response {
+        let (viewer, form) = try await Viewer.posting(request, context)
+        let id = try context.parameters.require("id")
+        func refuse(_ message: String, status: HTTPResponse.Status = .unprocessableContent) async throws -> Response {
+            Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: message)]), status: status)
+        }
+        let decoder = JSONDecoder()
+        guard let envelopeText = form.text("envelope"), let envelope = try? decoder.decode(DSSEEnvelope.self, from: Data(envelopeText.utf8)) else {
+            return try await refuse("This browser did not sign (is JavaScript on?). Sign with the CLI instead: handover sign \(id)")
+        }
+        do {
+            if let enrolmentText = form.text("enrolment") {
+                guard let enrolment = try? decoder.decode(DSSEEnvelope.self, from: Data(enrolmentText.utf8)) else { return try await refuse("The browser's key enrolment was unreadable.") }
+                _ = try await handovers.enrolKey(enrolment, origin: "browser", by: viewer.member)
+            }
+            let signoff = try await handovers.signoff(id: id, envelope: envelope, authentication: context.authenticationDescription, by: viewer.member)
+            return Web.redirect("/handovers/\(id)#signoffs", done: "signed-\(signoff.role.rawValue)")
+        } catch let error as HandoverError {
+            return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error)), status: WebPages.status(error))
+        } catch let error as APIError {
+            return try await refuse(error.detail, status: error.status)
+        } catch let error as StoreError {
+            return try await refuse("\(error)", status: .conflict)
         }
     }
 
