@@ -78,6 +78,8 @@ extension HandoverService {
         func invalid(_ message: String, _ path: String = "envelope") -> HandoverError { .invalid([Problem(path: path, message: message)]) }
         guard envelope.payloadType == SignoffPayload.type else { throw invalid("must be a DSSE envelope of \(SignoffPayload.type)") }
         var key: SigningKey?
+        // A sign-off has one signer; a few signatures are tolerated, not an unbounded list of lookups.
+        guard envelope.signatures.count <= 4 else { throw invalid("has \(envelope.signatures.count) signatures; a sign-off carries its signer's one") }
         for keyID in envelope.keyIDs {
             if let found = try await store.signingKey(id: keyID, organizationID: actor.organizationID), found.memberID == actor.id { key = found; break }
         }
