@@ -89,6 +89,27 @@ public struct Signoff: Sendable, Hashable, Codable {
     }
 }
 
+/// A handover's sign-offs and what completion still needs (`GET /handovers/:id/signoffs`).
+public struct SignoffStatus: Sendable, Hashable, Codable {
+    public var required: [SignoffRole]
+    /// The digest the next sign-off must sign, and the version it must name.
+    public var contentDigest: String
+    public var version: Int
+    public var missing: [SignoffRole]
+    /// Ids of the sign-offs that count now.
+    public var valid: [String]
+    public var signoffs: [Signoff]
+
+    public init(required: [SignoffRole], contentDigest: String, version: Int, missing: [SignoffRole], valid: [String], signoffs: [Signoff]) {
+        self.required = required
+        self.contentDigest = contentDigest
+        self.version = version
+        self.missing = missing
+        self.valid = valid
+        self.signoffs = signoffs
+    }
+}
+
 /// Who may sign what, and when: pure rules, like the lifecycle's.
 public enum SignoffRules {
     /// What each role's signature says. Fixed text, so a signature always means the same thing.

@@ -16,16 +16,11 @@ extension AuditService {
         let template = try await handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: organizationID)
         let account = try await handovers.account(id: handover.accountID, by: actor)
         let digest = try CanonicalJSON.digest(handover.content)
-        // The sign-offs completion counted: over the completed content, recorded before completion,
-        // by a key not revoked before completion.
-        let completedAt = handover.completedAt ?? .distantFuture
-        var signoffs: [Signoff] = [], keys: [SigningKey] = []
-        for signoff in try await store.signoffs(handoverID: handover.id, organizationID: organizationID)
-        where signoff.contentDigest == digest && signoff.recordedAt <= completedAt {
-            guard let key = try await store.signingKey(id: signoff.keyID, organizationID: organizationID) else { continue }
-            if let revoked = key.revokedAt, revoked <= completedAt { continue }
-            signoffs.append(signoff)
-            if !keys.contains(where: { $0.id == key.id }) { keys.append(key) }
+        // The sign-offs completion counted, as they counted then.
+        let signoffs = try await handovers.countingSignoffs(handover, at: handover.completedAt ?? .distantFuture)
+        var keys: [SigningKey] = []
+        for keyID in Set(signoffs.map(\.keyID)).sorted() {
+            if let key = try await store.signingKey(id: keyID, organizationID: organizationID) { keys.append(key) }
         }
 
         // Entries first, then the checkpoint: every entry read is then inside the signed tree.

@@ -111,26 +111,36 @@ extension HandoverService {
         return signoff
     }
 
-    /// The sign-offs that count now: over the current content, by a key that is not revoked.
-    public func validSignoffs(_ handover: Handover) async throws -> [Signoff] {
+    /// Of `signoffs` (all recorded on `handover`, or read now), those that count at `time`: over
+    /// the current content, by a key not revoked by then. Completion, the pages and the
+    /// certificate all ask this one question.
+    public func countingSignoffs(_ handover: Handover, among signoffs: [Signoff]? = nil, at time: Date = .distantFuture) async throws -> [Signoff] {
         let digest = try CanonicalJSON.digest(handover.content)
-        let signoffs = try await store.signoffs(handoverID: handover.id, organizationID: handover.organizationID).filter { $0.contentDigest == digest }
-        var valid: [Signoff] = []
-        for signoff in signoffs {
-            if let key = try await store.signingKey(id: signoff.keyID, organizationID: handover.organizationID), key.revokedAt == nil { valid.append(signoff) }
+        let signoffs = if let signoffs { signoffs } else { try await store.signoffs(handoverID: handover.id, organizationID: handover.organizationID) }
+        var keys: [String: SigningKey] = [:]
+        var counting: [Signoff] = []
+        for signoff in signoffs where signoff.contentDigest == digest && signoff.recordedAt <= time {
+            if keys[signoff.keyID] == nil { keys[signoff.keyID] = try await store.signingKey(id: signoff.keyID, organizationID: handover.organizationID) }
+            guard let key = keys[signoff.keyID] else { continue }
+            if let revoked = key.revokedAt, revoked <= time { continue }
+            counting.append(signoff)
         }
-        return valid
+        return counting
     }
 
     /// Every sign-off recorded on a handover the caller may see, and what completion still needs.
     public func signoffStatus(id: String, by actor: Member) async throws -> SignoffStatus {
         let (handover, _) = try await handover(id: id, by: actor)
         let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
-        let all = try await store.signoffs(handoverID: handover.id, organizationID: actor.organizationID)
-        let valid = try await validSignoffs(handover)
+        return try await signoffStatus(handover, template: template)
+    }
+
+    func signoffStatus(_ handover: Handover, template: Template) async throws -> SignoffStatus {
+        let all = try await store.signoffs(handoverID: handover.id, organizationID: handover.organizationID)
+        let counting = try await countingSignoffs(handover, among: all)
         return SignoffStatus(required: template.requiredSignoffs, contentDigest: try CanonicalJSON.digest(handover.content), version: handover.version,
-                             missing: SignoffRules.missing(required: template.requiredSignoffs, signed: Set(valid.map(\.role))),
-                             valid: valid.map(\.id), signoffs: all)
+                             missing: SignoffRules.missing(required: template.requiredSignoffs, signed: Set(counting.map(\.role))),
+                             valid: counting.map(\.id), signoffs: all)
     }
 
     /// A signed time too far from the server's clock: a stale page, a wrong clock, or a replay.
@@ -143,16 +153,4 @@ extension HandoverService {
         }
         return nil
     }
-}
-
-/// What `GET /handovers/:id/signoffs` answers.
-public struct SignoffStatus: Sendable, Codable {
-    public var required: [SignoffRole]
-    /// The digest the next sign-off must sign, and the version it must name.
-    public var contentDigest: String
-    public var version: Int
-    public var missing: [SignoffRole]
-    /// Ids of the sign-offs that count now.
-    public var valid: [String]
-    public var signoffs: [Signoff]
 }

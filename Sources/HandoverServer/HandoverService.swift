@@ -210,7 +210,7 @@ public struct HandoverService: Sendable {
         let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let account = try await account(id: handover.accountID, by: actor)
         var signedRoles: Set<SignoffRole> = []
-        if case .complete = event { signedRoles = Set(try await validSignoffs(handover).map(\.role)) }
+        if case .complete = event { signedRoles = Set(try await countingSignoffs(handover).map(\.role)) }
         let now = currentTime()
         let transition = try Lifecycle.apply(event, to: handover, by: actor, parties: parties, template: template, account: account,
                                              signedRoles: signedRoles, eventID: Secrets.newID(at: now), at: now)

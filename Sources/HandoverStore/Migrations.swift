@@ -1,4 +1,5 @@
 import Foundation
+import HandoverCore
 import SQLKit
 
 /// A numbered schema change. Applied once, in its own transaction, and recorded in `schema_migrations`.
@@ -292,14 +293,5 @@ public enum Migrations {
         try await database.withSession { db in
             try await db.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
         }
-    }
-}
-
-extension Date {
-    /// Milliseconds since 1970: how times are stored, the same on both engines.
-    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-
-    public init(millis: Int64) {
-        self.init(timeIntervalSince1970: Double(millis) / 1000)
     }
 }

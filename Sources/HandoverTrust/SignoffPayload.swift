@@ -96,9 +96,3 @@ public enum RFC3339 {
         return Date(millis: millis)
     }
 }
-
-extension Date {
-    /// Milliseconds since 1970, rounded down: as the store keeps times.
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}

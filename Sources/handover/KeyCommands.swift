@@ -131,18 +131,9 @@ struct Signoffs: AsyncParsableCommand {
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
 
-    struct Status: Decodable, Sendable {
-        var required: [SignoffRole]
-        var contentDigest: String
-        var version: Int
-        var missing: [SignoffRole]
-        var valid: [String]
-        var signoffs: [Signoff]
-    }
-
     func run() async throws {
         let client = try options.client()
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/signoffs", as: Status.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/signoffs", as: SignoffStatus.self) }
         options.output.emit(raw: reply.json) {
             let status = reply.value
             print("Needs: \(status.required.map(\.rawValue).joined(separator: ", ")). Content SHA-256 \(status.contentDigest)")

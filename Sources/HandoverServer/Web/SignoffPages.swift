@@ -14,10 +14,9 @@ extension WebPages {
     }
 
     func signingView(_ handover: Handover, template: Template, me: Member) async throws -> SigningView {
-        async let all = store.signoffs(handoverID: handover.id, organizationID: me.organizationID)
         async let keys = store.signingKeys(organizationID: me.organizationID, memberID: me.id)
-        let valid = try await handovers.validSignoffs(handover)
-        return SigningView(all: try await all, valid: valid, missing: SignoffRules.missing(required: template.requiredSignoffs, signed: Set(valid.map(\.role))),
+        let status = try await handovers.signoffStatus(handover, template: template)
+        return SigningView(all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
                            myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
     }
 

@@ -199,7 +199,8 @@ struct WebRoutes: Sendable {
         } catch let error as APIError {
             return try await refuse(error.detail, status: error.status)
         } catch let error as StoreError {
-            return try await refuse("\(error)", status: .conflict)
+            let mapped = APIError.from(error)
+            return try await refuse(mapped.detail, status: mapped.status)
         }
     }
 
