@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HandoverCore
 
@@ -120,17 +121,18 @@ extension AuditBundle {
             guard next.rootHash == MerkleTree.emptyRoot else { return fail("an empty tree signed with a non-empty root") }
             pending.removeFirst()
         }
+        var buffer: [UInt8] = []
         for (index, entry) in entries.enumerated() {
             if entry.seq != index {
                 return entry.seq > index
                     ? fail("entry \(index) is missing: the next entry in the bundle is \(entry.seq)", entry: index)
                     : fail("entry \(entry.seq) appears twice or out of order at position \(index)", entry: entry.seq)
             }
-            let hash = entry.leafHash
+            let hash = entry.leafDigest(buffer: &buffer)
             if !Hex.matches(hash, leafHashes[index]) {
                 return fail("entry \(index) does not match the hash recorded when it was appended: it was changed afterwards", entry: index)
             }
-            frontier.extend(leafHash: hash)
+            frontier.extend(leafDigest: hash)
             result.entriesChecked += 1
             while let next = pending.first, next.size == frontier.size {
                 guard frontier.root == next.rootHash else {

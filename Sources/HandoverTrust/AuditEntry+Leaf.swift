@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HandoverCore
 
@@ -5,13 +6,15 @@ extension AuditEntry {
     /// The bytes the Merkle leaf is made of: the entry as RFC 8785 canonical JSON. Written
     /// directly, members already in sorted order, because the verifier does this for every
     /// entry; a test checks it equals the generic canonical encoding.
-    public var leafData: [UInt8] { Array(leafBytes(prefix: false)) }
-
-    /// The canonical bytes, optionally behind the 0x00 leaf prefix (for one-pass hashing).
-    func leafBytes(prefix: Bool) -> [UInt8] {
+    public var leafData: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 + actor.utf8.count + action.utf8.count + target.utf8.count + request.utf8.count + digest.utf8.count)
-        if prefix { out.append(0x00) }
+        writeLeafData(into: &out)
+        return out
+    }
+
+    /// Appends the canonical bytes to `out`, so a verifier can reuse one buffer for a million
+    /// entries instead of allocating one per entry.
+    func writeLeafData(into out: inout [UInt8]) {
         func member(_ key: StaticString, _ value: String) {
             out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
             CanonicalJSON.writeString(value, into: &out)
@@ -31,7 +34,7 @@ extension AuditEntry {
                     buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                     magnitude /= 10
                 } while magnitude > 0
-                out.append(contentsOf: buffer[index...])
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
             }
         }
         member("{\"action\":", action)
@@ -42,7 +45,6 @@ extension AuditEntry {
         member(",\"target\":", target)
         number(",\"time\":", time)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// The same bytes through the generic encoder: the reference the fast path is tested against.
@@ -55,5 +57,16 @@ extension AuditEntry {
         }
     }
 
-    public var leafHash: TreeHash { MerkleTree.leafHash(prefixed: leafBytes(prefix: true)) }
+    public var leafHash: TreeHash {
+        var buffer: [UInt8] = []
+        return leafDigest(buffer: &buffer).withUnsafeBytes { Array($0) }
+    }
+
+    /// SHA-256(0x00 || canonical bytes), built in `buffer` (cleared first, capacity kept).
+    func leafDigest(buffer: inout [UInt8]) -> SHA256Digest {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(0x00)
+        writeLeafData(into: &buffer)
+        return buffer.withUnsafeBytes { SHA256.hash(data: $0) }
+    }
 }

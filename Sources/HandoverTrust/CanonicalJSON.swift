@@ -44,9 +44,14 @@ public enum CanonicalJSON {
 
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: text.utf8)
+        // Most strings need no escaping: copy them whole, straight from the string's own
+        // UTF-8 storage (native strings have it; any other goes byte by byte below).
+        let copiedWhole = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !containsEscape(UnsafeRawBufferPointer(bytes)) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        } ?? false
+        if copiedWhole {
             out.append(UInt8(ascii: "\""))
             return
         }
@@ -66,6 +71,27 @@ public enum CanonicalJSON {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// Whether any byte needs escaping, eight bytes at a time: the verifier scans every
+    /// string of every entry. The word tests are the exact "has a byte below n" and "has a
+    /// zero byte" tests (true iff some byte qualifies; bytes >= 0x80 never do).
+    static func containsEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word & highs != 0
+            if control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) { return true }
+            offset += 8
+        }
+        return bytes[offset...].contains(where: needsEscape)
     }
 
     /// ECMAScript number to string (ECMA-262 Number::toString) from Swift's shortest

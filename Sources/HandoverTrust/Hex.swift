@@ -17,19 +17,11 @@ public enum Hex {
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         var out: [UInt8] = []
         out.reserveCapacity(chars.count / 2)
         var index = 0
         while index < chars.count {
-            guard let high = value(chars[index]), let low = value(chars[index + 1]) else { return nil }
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
             out.append(high << 4 | low)
             index += 2
         }
@@ -37,27 +29,43 @@ public enum Hex {
     }
 
     /// Whether `hex` (either case) spells `bytes`, without building a string.
-    public static func matches(_ bytes: [UInt8], _ hex: String) -> Bool {
-        var index = 0
-        var high = true
-        for char in hex.utf8 {
-            guard index < bytes.count else { return false }
-            let nibble: UInt8
-            switch char {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = char - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = char - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = char - UInt8(ascii: "A") + 10
-            default: return false
-            }
-            if high {
-                guard bytes[index] >> 4 == nibble else { return false }
-            } else {
-                guard bytes[index] & 0x0F == nibble else { return false }
+    public static func matches(_ digest: some ContiguousBytes, _ hex: String) -> Bool {
+        digest.withUnsafeBytes { matches($0, hex) }
+    }
+
+    static func matches(_ bytes: UnsafeRawBufferPointer, _ hex: String) -> Bool {
+        var hex = hex  // withUTF8 needs a var; a native string is not copied
+        return hex.withUTF8 { chars in
+            guard chars.count == 2 * bytes.count else { return false }
+            // Lowercase, as stored, compared digit by digit with no data-dependent branch (the
+            // verifier does this for every entry); any other spelling goes the careful way.
+            var index = 0
+            while index < bytes.count,
+                  chars[2 * index] == digit(bytes[index] >> 4), chars[2 * index + 1] == digit(bytes[index] & 0x0F) {
                 index += 1
             }
-            high.toggle()
+            if index == bytes.count { return true }
+            for index in index..<bytes.count {
+                guard let high = nibble(chars[2 * index]), let low = nibble(chars[2 * index + 1]), high << 4 | low == bytes[index] else { return false }
+            }
+            return true
         }
-        return high && index == bytes.count
+    }
+
+    /// The lowercase hex digit of a nibble (a conditional move, not a table or a branch).
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
+
+    @inline(__always)
+    static func nibble(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Hex SHA-256 of `data`: the content digests audit entries carry.

@@ -95,7 +95,7 @@ public enum MerkleProof {
 
     public static func verifyConsistency(oldSize: Int, newSize: Int, oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) throws {
         guard oldSize >= 0, oldSize <= newSize else { throw ProofError("a tree of \(newSize) cannot extend one of \(oldSize)") }
-        guard proof.allSatisfy({ $0.count == 32 }) else { throw ProofError("hashes must be 32 bytes") }
+        guard oldRoot.count == 32, newRoot.count == 32, proof.allSatisfy({ $0.count == 32 }) else { throw ProofError("hashes must be 32 bytes") }
         if oldSize == newSize {
             guard proof.isEmpty else { throw ProofError("trees of equal size need an empty proof") }
             guard oldRoot == newRoot else { throw ProofError("two trees of size \(oldSize) with different roots") }

@@ -18,21 +18,10 @@ public enum MerkleTree {
         return Array(hasher.finalize())
     }
 
-    /// SHA-256 of bytes that already start with the 0x00 leaf prefix: one pass, no copy
-    /// (the verifier's hot path builds each entry's bytes behind that prefix).
-    public static func leafHash(prefixed bytes: [UInt8]) -> TreeHash {
-        Array(SHA256.hash(data: bytes))
-    }
-
-    /// SHA-256(0x01 || left || right), hashed in one call over a 65-byte buffer: a verifier
-    /// does this once per entry, and three incremental updates cost twice as much.
+    /// SHA-256(0x01 || left || right). Both must be 32 bytes (proof checks validate hashes
+    /// from outside first).
     public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
-        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 1) { buffer in
-            buffer[0] = 0x01
-            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
-            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
-            return Array(SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
-        }
+        InlineHash.node(InlineHash(left), InlineHash(right)).bytes
     }
 
     /// MTH(D[0:n]) from the leaf hashes, level by level. Carrying an unpaired last node up
@@ -106,7 +95,7 @@ public struct PerfectSubtree: Hashable, Sendable, Comparable {
 public struct MerkleFrontier: Sendable, Equatable {
     public private(set) var size: Int
     /// Left to right: strictly decreasing levels.
-    public private(set) var nodes: [(level: Int, hash: TreeHash)]
+    private var nodes: [(level: Int, hash: InlineHash)]
 
     public init() {
         size = 0
@@ -116,31 +105,31 @@ public struct MerkleFrontier: Sendable, Equatable {
     /// The edge of a tree of `size` leaves, from the hashes of `PerfectSubtree.covering(0..<size)`.
     public init(size: Int, lookup: (PerfectSubtree) throws -> TreeHash) rethrows {
         self.size = size
-        nodes = try PerfectSubtree.covering(0..<size).map { ($0.level, try lookup($0)) }
+        nodes = try PerfectSubtree.covering(0..<size).map { ($0.level, InlineHash(try lookup($0))) }
     }
 
     /// Adds a leaf without collecting the nodes it completes: the verifier's hot path.
-    public mutating func extend(leafHash: TreeHash) {
-        push(leafHash) { _, _ in }
+    mutating func extend(leafDigest: SHA256Digest) {
+        push(InlineHash(leafDigest)) { _, _ in }
     }
 
     /// Adds a leaf; returns the perfect subtrees it completed (its own leaf first).
     @discardableResult
     public mutating func append(leafHash: TreeHash) -> [(PerfectSubtree, TreeHash)] {
         var completed: [(PerfectSubtree, TreeHash)] = []
-        push(leafHash) { completed.append(($0, $1)) }
+        push(InlineHash(leafHash)) { completed.append(($0, $1.bytes)) }
         return completed
     }
 
     /// Merges equal-level subtrees on the edge, reporting each perfect subtree formed.
     @inline(__always)
-    mutating func push(_ leafHash: TreeHash, completed: (PerfectSubtree, TreeHash) -> Void) {
+    private mutating func push(_ leafHash: InlineHash, completed: (PerfectSubtree, InlineHash) -> Void) {
         completed(PerfectSubtree(level: 0, index: size), leafHash)
         var hash = leafHash
         var level = 0
         while let last = nodes.last, last.level == level {
             nodes.removeLast()
-            hash = MerkleTree.nodeHash(last.hash, hash)
+            hash = InlineHash.node(last.hash, hash)
             level += 1
             completed(PerfectSubtree(level: level, index: size >> level), hash)
         }
@@ -150,8 +139,8 @@ public struct MerkleFrontier: Sendable, Equatable {
 
     public var root: TreeHash {
         guard var hash = nodes.last?.hash else { return MerkleTree.emptyRoot }
-        for node in nodes.dropLast().reversed() { hash = MerkleTree.nodeHash(node.hash, hash) }
-        return hash
+        for node in nodes.dropLast().reversed() { hash = InlineHash.node(node.hash, hash) }
+        return hash.bytes
     }
 
     public static func == (a: MerkleFrontier, b: MerkleFrontier) -> Bool {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HandoverCore
-import HandoverTrust
+@testable import HandoverTrust
 import Testing
 
 @Suite struct CheckpointTests {
@@ -107,5 +107,44 @@ import Testing
         for entry in [entry, AuditEntry(seq: 0, time: 0, actor: "a\"b\\c\n\u{1}", action: "é€😀", target: "t", request: "", digest: "")] {
             #expect(try entry.leafData == entry.canonicalJSON)
         }
+    }
+
+    @Test func theWordAtATimeEscapeScanAgreesWithTheByteTest() {
+        // Every byte value at every position of strings around the 8-byte word boundaries,
+        // in a background of bytes on both sides of each threshold (0x1F/0x20, 0x21/0x22/0x23,
+        // 0x5B/0x5C/0x5D, high bytes).
+        let backgrounds: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xFF, 0x41]
+        for length in [1, 7, 8, 9, 15, 16, 17, 24] {
+            for background in backgrounds {
+                for position in 0..<length {
+                    for byte in UInt8.min...UInt8.max {
+                        var bytes = [UInt8](repeating: background, count: length)
+                        bytes[position] = byte
+                        let expected = bytes.contains(where: CanonicalJSON.needsEscape)
+                        let found = bytes.withUnsafeBytes { CanonicalJSON.containsEscape($0) }
+                        if found != expected { Issue.record("length \(length), background \(background), byte \(byte) at \(position): \(found)") }
+                    }
+                }
+            }
+        }
+        #expect(![UInt8]().withUnsafeBytes { CanonicalJSON.containsEscape($0) })
+    }
+}
+
+@Suite struct HexTests {
+    @Test func matchingIsExactAndAcceptsEitherCase() {
+        let bytes: [UInt8] = (0..<32).map { UInt8($0 * 8 + 3) }
+        let lower = Hex.encode(bytes)
+        #expect(Hex.matches(bytes, lower))
+        #expect(Hex.matches(bytes, lower.uppercased()))
+        #expect(!Hex.matches(bytes, String(lower.dropLast())))
+        #expect(!Hex.matches(bytes, lower + "00"))
+        #expect(!Hex.matches(bytes, String(lower.dropLast(2)) + "zz"))
+        for index in lower.indices {
+            var changed = lower
+            changed.replaceSubrange(index...index, with: lower[index] == "0" ? "1" : "0")
+            #expect(!Hex.matches(bytes, changed))
+        }
+        #expect(Hex.decode(lower) == bytes)
     }
 }
