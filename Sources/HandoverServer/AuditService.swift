@@ -11,6 +11,7 @@ public struct AuditService: Sendable {
     public let store: any HandoverStore
     public let keys: LogKeys
     public let appender: AuditAppender
+    let nodeCache = TreeNodeCache()
 
     public init(store: any HandoverStore, keys: LogKeys, appender: AuditAppender) {
         self.store = store
@@ -93,7 +94,9 @@ public struct AuditService: Sendable {
 
     /// One read for every perfect subtree the ranges need, then a fold per range.
     func hashes(organizationID: String, _ ranges: [Range<Int>]) async throws -> [TreeHash] {
-        let nodes = try await store.auditSubtrees(organizationID: organizationID, MerkleProof.subtrees(for: ranges))
+        let nodes = try await nodeCache.hashes(organizationID: organizationID, MerkleProof.subtrees(for: ranges)) {
+            try await store.auditSubtrees(organizationID: organizationID, $0)
+        }
         return ranges.map { PerfectSubtree.hash(of: $0) { nodes[$0]! } }
     }
 

@@ -7,28 +7,27 @@ extension AuditEntry {
     /// directly, members already in sorted order, because the verifier does this for every
     /// entry; a test checks it equals the generic canonical encoding.
     public var leafData: [UInt8] {
-        var out: [UInt8] = []
+        var out = ByteWriter()
         writeLeafData(into: &out)
-        return out
+        return out.array
     }
 
     /// Appends the canonical bytes to `out`, so a verifier can reuse one buffer for a million
     /// entries instead of allocating one per entry.
-    func writeLeafData(into out: inout [UInt8]) {
+    func writeLeafData(into out: inout ByteWriter) {
         func member(_ key: StaticString, _ value: String) {
-            out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(key)
             CanonicalJSON.writeString(value, into: &out)
         }
         func number(_ key: StaticString, _ value: Int64) {
-            out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(key)
             // Decimal digits without building a String (seq and time are never negative in a
             // log, but a negative value still encodes correctly).
             if value < 0 { out.append(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
             withUnsafeMutableBytes(of: &digits) { buffer in
-                var index = 20
+                var index = buffer.count
                 repeat {
                     index -= 1
                     buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
@@ -58,15 +57,15 @@ extension AuditEntry {
     }
 
     public var leafHash: TreeHash {
-        var buffer: [UInt8] = []
+        var buffer = ByteWriter()
         return leafDigest(buffer: &buffer).withUnsafeBytes { Array($0) }
     }
 
-    /// SHA-256(0x00 || canonical bytes), built in `buffer` (cleared first, capacity kept).
-    func leafDigest(buffer: inout [UInt8]) -> SHA256Digest {
-        buffer.removeAll(keepingCapacity: true)
+    /// SHA-256(0x00 || canonical bytes), built in `buffer` (emptied first, memory kept).
+    func leafDigest(buffer: inout ByteWriter) -> SHA256Digest {
+        buffer.removeAll()
         buffer.append(0x00)
         writeLeafData(into: &buffer)
-        return buffer.withUnsafeBytes { SHA256.hash(data: $0) }
+        return buffer.withBytes { SHA256.hash(data: $0) }
     }
 }

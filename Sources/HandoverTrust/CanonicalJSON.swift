@@ -7,20 +7,22 @@ import HandoverCore
 /// ECMAScript's `Number.prototype.toString` does.
 public enum CanonicalJSON {
     public static func encode(_ value: JSONValue) throws -> [UInt8] {
-        var out: [UInt8] = []
+        var out = ByteWriter()
         try write(value, into: &out)
-        return out
+        return out.array
     }
 
     public static func string(_ value: JSONValue) throws -> String {
         String(decoding: try encode(value), as: UTF8.self)
     }
 
-    static func write(_ value: JSONValue, into out: inout [UInt8]) throws {
+    static func write(_ value: JSONValue, into out: inout ByteWriter) throws {
         switch value {
-        case .null: out += Array("null".utf8)
-        case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
-        case .number(let number): out += Array(try format(number).utf8)
+        case .null: out.append("null")
+        case .bool(let flag): out.append(flag ? "true" : "false")
+        case .number(let number):
+            var text = try format(number)
+            text.withUTF8 { out.append(contentsOf: UnsafeRawBufferPointer($0)) }
         case .string(let text): writeString(text, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -42,32 +44,36 @@ public enum CanonicalJSON {
         }
     }
 
-    static func writeString(_ text: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole, straight from the string's own
-        // UTF-8 storage (native strings have it; any other goes byte by byte below).
-        let copiedWhole = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard !containsEscape(UnsafeRawBufferPointer(bytes)) else { return false }
-            out.append(contentsOf: bytes)
-            return true
-        } ?? false
-        if copiedWhole {
-            out.append(UInt8(ascii: "\""))
-            return
+    static func writeString(_ text: String, into out: inout ByteWriter) {
+        // A native string lends its UTF-8 in place; any other is made native first.
+        if text.utf8.withContiguousStorageIfAvailable({ writeString(utf8: UnsafeRawBufferPointer($0), into: &out) }) == nil {
+            var native = text
+            native.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), into: &out) }
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x08: out += Array("\\b".utf8)
-            case 0x09: out += Array("\\t".utf8)
-            case 0x0A: out += Array("\\n".utf8)
-            case 0x0C: out += Array("\\f".utf8)
-            case 0x0D: out += Array("\\r".utf8)
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
+    }
+
+    /// Writes UTF-8 `bytes` as a JSON string.
+    private static func writeString(utf8 bytes: UnsafeRawBufferPointer, into out: inout ByteWriter) {
+        out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !containsEscape(bytes) {
+            out.append(contentsOf: bytes)
+        } else {
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out.append("\\\"")
+                case UInt8(ascii: "\\"): out.append("\\\\")
+                case 0x08: out.append("\\b")
+                case 0x09: out.append("\\t")
+                case 0x0A: out.append("\\n")
+                case 0x0C: out.append("\\f")
+                case 0x0D: out.append("\\r")
+                case 0x00..<0x20:
+                    out.append("\\u00")
+                    out.append(Hex.digit(byte >> 4))
+                    out.append(Hex.digit(byte & 0x0F))
+                default: out.append(byte)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))
@@ -84,14 +90,19 @@ public enum CanonicalJSON {
     static func containsEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+        func wordNeedsEscape(_ word: UInt64) -> Bool {
+            (word &- ones &* 0x20) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+        }
         var offset = 0
         while offset + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word & highs != 0
-            if control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) { return true }
+            if wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
             offset += 8
         }
-        return bytes[offset...].contains(where: needsEscape)
+        guard offset < bytes.count else { return false }
+        // The last 1–7 bytes, shifted into a word of bytes that never need escaping ("A").
+        var tail = ones &* 0x41
+        for index in offset..<bytes.count { tail = tail << 8 | UInt64(bytes[index]) }
+        return wordNeedsEscape(tail)
     }
 
     /// ECMAScript number to string (ECMA-262 Number::toString) from Swift's shortest

@@ -15,17 +15,19 @@ public enum Hex {
     }
 
     public static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        var text = text  // withUTF8 needs a var; a native string is not copied
+        return text.withUTF8 { chars in
+            guard chars.count % 2 == 0 else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(chars.count / 2)
+            var index = 0
+            while index < chars.count {
+                guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+                out.append(high << 4 | low)
+                index += 2
+            }
+            return out
         }
-        return out
     }
 
     /// Whether `hex` (either case) spells `bytes`, without building a string.
@@ -34,21 +36,36 @@ public enum Hex {
     }
 
     static func matches(_ bytes: UnsafeRawBufferPointer, _ hex: String) -> Bool {
-        var hex = hex  // withUTF8 needs a var; a native string is not copied
-        return hex.withUTF8 { chars in
-            guard chars.count == 2 * bytes.count else { return false }
-            // Lowercase, as stored, compared digit by digit with no data-dependent branch (the
-            // verifier does this for every entry); any other spelling goes the careful way.
-            var index = 0
-            while index < bytes.count,
-                  chars[2 * index] == digit(bytes[index] >> 4), chars[2 * index + 1] == digit(bytes[index] & 0x0F) {
-                index += 1
+        // A native string lends its UTF-8 in place; any other is made native first.
+        if let result = hex.utf8.withContiguousStorageIfAvailable({ matches(bytes, $0) }) { return result }
+        var native = hex
+        return native.withUTF8 { matches(bytes, $0) }
+    }
+
+    private static func matches(_ bytes: UnsafeRawBufferPointer, _ chars: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard chars.count == 2 * bytes.count else { return false }
+        // Lowercase, as stored: spell the bytes out and compare all 64 digits at once, with no
+        // branch per digit (the verifier does this for every entry). Any other spelling goes
+        // the careful way below.
+        if bytes.count == 32, spellsLowercase(bytes, UnsafeRawBufferPointer(chars)) { return true }
+        for index in 0..<bytes.count {
+            guard let high = nibble(chars[2 * index]), let low = nibble(chars[2 * index + 1]), high << 4 | low == bytes[index] else { return false }
+        }
+        return true
+    }
+
+    private static func spellsLowercase(_ bytes: UnsafeRawBufferPointer, _ chars: UnsafeRawBufferPointer) -> Bool {
+        var spelled: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &spelled) { digits in
+            for index in 0..<32 {
+                digits[2 * index] = digit(bytes[index] >> 4)
+                digits[2 * index + 1] = digit(bytes[index] & 0x0F)
             }
-            if index == bytes.count { return true }
-            for index in index..<bytes.count {
-                guard let high = nibble(chars[2 * index]), let low = nibble(chars[2 * index + 1]), high << 4 | low == bytes[index] else { return false }
+            var difference: UInt64 = 0
+            for word in 0..<8 {
+                difference |= digits.loadUnaligned(fromByteOffset: 8 * word, as: UInt64.self) ^ chars.loadUnaligned(fromByteOffset: 8 * word, as: UInt64.self)
             }
-            return true
+            return difference == 0
         }
     }
 

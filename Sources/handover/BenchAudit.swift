@@ -18,7 +18,8 @@ struct BenchAudit: AsyncParsableCommand {
                raw: single-row INSERT transactions into the same table. Target >= 3,000/s.
             2. Verification: --entries entries (default 1,000,000) in memory, signed at full size,
                verified as 'handover audit verify' does (canonical JSON, leaf hashes, tree, the
-               recorded hashes, the signature); raw: SHA-256 of each entry's bytes. Target >= 30%.
+               recorded hashes, the signature); raw: SHA-256 of each entry's bytes. Best of three
+               rounds of each. Target >= 30%.
             3. Inclusion proofs: the same entries stored in SQLite and integrated, then proofs for
                --proofs random entries through the server's code path. Target p99 < 1 ms.
             """
@@ -28,15 +29,50 @@ struct BenchAudit: AsyncParsableCommand {
     @Option(help: "Concurrent appending tasks.") var writers = 64
     @Option(help: "Entries for verification and proofs.") var entries = 1_000_000
     @Option(help: "Inclusion proofs to time.") var proofs = 2_000
+    @Option(name: .customLong("only"), help: "Run only this part (appends, verification or proofs); repeat for several. Default: all three.")
+    var parts: [Part] = []
     @OptionGroup var output: OutputOptions
+
+    enum Part: String, ExpressibleByArgument, CaseIterable {
+        case appends, verification, proofs
+    }
 
     func run() async throws {
         guard appends > 0, writers > 0, entries > 1, proofs > 0 else { throw ValidationError("every count must be positive (and --entries at least 2)") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-audit-\(Secrets.newID())")
         defer { try? FileManager.default.removeItem(at: folder) }
+        let parts = Set(self.parts.isEmpty ? Part.allCases : self.parts)
         var results: [String: JSONValue] = [:]
+        var met = true
+        if parts.contains(.appends) {
+            let (rate, result) = try await measureAppends(folder: folder)
+            results["appends"] = result
+            met = met && rate >= 3000
+        }
+        guard parts.contains(.verification) || parts.contains(.proofs) else { return try finish(met: met, results) }
+        let generated = (0..<entries).map { AuditEntry(seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "member-\($0 % 50)", action: $0 % 3 == 0 ? "handover.read" : "handover.edit",
+                                                       target: "handover:\($0 / 7)", request: "req-\($0)", digest: Hex.sha256(Array("content \($0)".utf8))) }
+        let leafHashes = generated.map { Hex.encode($0.leafHash) }
+        if parts.contains(.verification) {
+            let (ratio, result) = try measureVerification(generated, leafHashes: leafHashes)
+            results["verification"] = result
+            met = met && ratio >= 0.3
+        }
+        if parts.contains(.proofs) {
+            let (p99, result) = try await measureProofs(generated, leafHashes: leafHashes, folder: folder)
+            results["inclusionProof"] = result
+            met = met && p99 < 1
+        }
+        try finish(met: met, results)
+    }
 
-        // 1. Durable appends.
+    func finish(met: Bool, _ results: [String: JSONValue]) throws {
+        log(met ? "all audit targets measured here met" : "AUDIT TARGET MISSED")
+        if output.format == .json { try output.printJSON(JSONValue.object(results)) }
+    }
+
+    /// 1. Durable appends through the group-commit appender, against single-row INSERT transactions.
+    func measureAppends(folder: URL) async throws -> (Double, JSONValue) {
         log("appends: \(appends) entries from \(writers) tasks through the group-commit appender (SQLite)…")
         let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("appends.sqlite").path))
         let org = try await Self.organization(store)
@@ -68,51 +104,61 @@ struct BenchAudit: AsyncParsableCommand {
         let rawSeconds = Self.seconds(since: clock)
         let appendRate = Double(appended) / appendSeconds, rawRate = Double(rawCount) / rawSeconds
         log(String(format: "  %.0f appends/s (target >= 3,000) — raw single-row INSERT transactions %.0f/s; %.1fx raw", appendRate, rawRate, appendRate / rawRate))
-        results["appends"] = .object(["entries": .number(Double(appended)), "perSecond": .number(appendRate.rounded()), "rawInsertsPerSecond": .number(rawRate.rounded()), "target": .number(3000)])
         try await store.database.close()
+        return (appendRate, .object(["entries": .number(Double(appended)), "perSecond": .number(appendRate.rounded()), "rawInsertsPerSecond": .number(rawRate.rounded()), "target": .number(3000)]))
+    }
 
-        // 2. Full verification against raw SHA-256 of the same bytes.
+    /// 2. Full verification of a signed bundle, against raw SHA-256 of the same bytes.
+    func measureVerification(_ generated: [AuditEntry], leafHashes: [String]) throws -> (Double, JSONValue) {
         log("verification: \(entries) entries…")
         let keys = try LogKeys(secret: Array(repeating: 42, count: 32))
         let signer = try keys.signer(organizationID: "bench")
-        let generated = (0..<entries).map { AuditEntry(seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "member-\($0 % 50)", action: $0 % 3 == 0 ? "handover.read" : "handover.edit",
-                                                       target: "handover:\($0 / 7)", request: "req-\($0)", digest: Hex.sha256(Array("content \($0)".utf8))) }
         var frontier = MerkleFrontier()
-        var leafHashes: [String] = []
-        leafHashes.reserveCapacity(entries)
-        for entry in generated {
-            let hash = entry.leafHash
-            frontier.append(leafHash: hash)
-            leafHashes.append(Hex.encode(hash))
-        }
+        for hash in leafHashes { frontier.append(leafHash: Hex.decode(hash)!) }
         let note = try signer.sign(size: entries, root: frontier.root, after: nil, consistencyProof: [])
         let bundle = AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: [note], consistencyProofs: [], entries: generated, leafHashes: leafHashes)
         let bytes = generated.map(\.leafData)
         let totalBytes = bytes.reduce(0) { $0 + $1.count }
-        clock = ContinuousClock.now
-        for data in bytes { _ = SHA256.hash(data: data) }
-        let rawHashSeconds = Self.seconds(since: clock)
-        clock = ContinuousClock.now
-        let verification = bundle.verify(pinnedKey: signer.verifier)
-        let verifySeconds = Self.seconds(since: clock)
-        guard verification.ok else { throw ValidationError("the generated bundle did not verify: \(verification.failure ?? "")") }
+        // Best of three rounds each, alternating, so a noisy neighbour on a shared machine does
+        // not decide the ratio.
+        var rawHashSeconds = Double.infinity, streamSeconds = Double.infinity, verifySeconds = Double.infinity
+        var verification: AuditVerification?
+        for _ in 0..<3 {
+            var clock = ContinuousClock.now
+            for data in bytes { _ = SHA256.hash(data: data) }
+            rawHashSeconds = min(rawHashSeconds, Self.seconds(since: clock))
+            // For scale, not the target: the same bytes as one stream, the hash function's own speed.
+            clock = ContinuousClock.now
+            var stream = SHA256()
+            for data in bytes { stream.update(data: data) }
+            _ = stream.finalize()
+            streamSeconds = min(streamSeconds, Self.seconds(since: clock))
+            clock = ContinuousClock.now
+            verification = bundle.verify(pinnedKey: signer.verifier)
+            verifySeconds = min(verifySeconds, Self.seconds(since: clock))
+        }
+        guard let verification, verification.ok else { throw ValidationError("the generated bundle did not verify: \(verification?.failure ?? "")") }
         let ratio = rawHashSeconds / verifySeconds
-        log(String(format: "  verify %.0f entries/s (%.2f s) — raw SHA-256 of the same %.0f MB %.0f entries/s (%.2f s); %.0f%% of raw (target >= 30%%)",
+        log(String(format: "  verify %.0f entries/s (%.2f s) — raw SHA-256 of each entry's bytes (%.0f MB) %.0f entries/s (%.2f s); %.0f%% of raw (target >= 30%%)",
                    Double(entries) / verifySeconds, verifySeconds, Double(totalBytes) / 1e6, Double(entries) / rawHashSeconds, rawHashSeconds, ratio * 100))
-        results["verification"] = .object(["entries": .number(Double(entries)), "seconds": .number(verifySeconds), "rawSHA256Seconds": .number(rawHashSeconds),
-                                           "ratio": .number((ratio * 1000).rounded() / 1000), "target": .number(0.3)])
+        log(String(format: "  (for scale: the same bytes hashed as one stream take %.2f s, %.0f MB/s; verification is %.0f%% of that)",
+                   streamSeconds, Double(totalBytes) / 1e6 / streamSeconds, streamSeconds / verifySeconds * 100))
+        return (ratio, .object(["entries": .number(Double(entries)), "seconds": .number(verifySeconds), "rawSHA256Seconds": .number(rawHashSeconds),
+                                "streamSHA256Seconds": .number(streamSeconds), "ratio": .number((ratio * 1000).rounded() / 1000), "target": .number(0.3)]))
+    }
 
-        // 3. Inclusion proofs from storage.
+    /// 3. Inclusion proofs from storage through the server's code path, against one-row reads.
+    func measureProofs(_ generated: [AuditEntry], leafHashes: [String], folder: URL) async throws -> (Double, JSONValue) {
         log("inclusion proofs: storing \(entries) entries in SQLite and integrating…")
         let proofStore = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("proofs.sqlite").path))
         let proofOrg = try await Self.organization(proofStore)
-        clock = ContinuousClock.now
+        var clock = ContinuousClock.now
         try await Self.seed(generated, leafHashes: leafHashes, organizationID: proofOrg, store: proofStore, log: log)
         let seedSeconds = Self.seconds(since: clock)
         clock = ContinuousClock.now
         let (size, root) = try await proofStore.integrateAudit(organizationID: proofOrg)
         log(String(format: "  stored in %.1f s, integrated %d entries in %.1f s", seedSeconds, size, Self.seconds(since: clock)))
-        let audit = AuditService(store: proofStore, keys: keys, appender: AuditAppender(store: proofStore))
+        let audit = AuditService(store: proofStore, keys: try LogKeys(secret: Array(repeating: 42, count: 32)), appender: AuditAppender(store: proofStore))
         var random = SystemRandomNumberGenerator()
         var latencies: [Double] = [], rawLatencies: [Double] = []
         for _ in 0..<proofs {
@@ -133,11 +179,7 @@ struct BenchAudit: AsyncParsableCommand {
         let rawP50 = Self.percentile(rawLatencies, 0.5)
         log(String(format: "  inclusion proof (all %d hashes in one read, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms) — raw one-row read p50 %.3f ms",
                    MerkleProof.inclusionRanges(index: size / 3, size: size).count, p50, p99, rawP50))
-        results["inclusionProof"] = .object(["entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "rawReadP50ms": .number(rawP50), "target": .number(1)])
-
-        let met = appendRate >= 3000 && ratio >= 0.3 && p99 < 1
-        log(met ? "all audit targets met" : "AUDIT TARGET MISSED")
-        if output.format == .json { try output.printJSON(JSONValue.object(results)) }
+        return (p99, .object(["entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "rawReadP50ms": .number(rawP50), "target": .number(1)]))
     }
 
     static func organization(_ store: SQLHandoverStore) async throws -> String {
