@@ -94,9 +94,9 @@ public struct AuditService: Sendable {
 
     /// One read for every perfect subtree the ranges need, then a fold per range.
     func hashes(organizationID: String, _ ranges: [Range<Int>]) async throws -> [TreeHash] {
-        let nodes = try await nodeCache.hashes(organizationID: organizationID, MerkleProof.subtrees(for: ranges)) {
-            try await store.auditSubtrees(organizationID: organizationID, $0)
-        }
+        let nodes = try await nodeCache.hashes(organizationID: organizationID, size: ranges.map(\.upperBound).max() ?? 0, MerkleProof.subtrees(for: ranges),
+                                               loadTop: { try await store.auditSubtrees(organizationID: organizationID, minimumLevel: $0) },
+                                               load: { try await store.auditSubtrees(organizationID: organizationID, $0) })
         return ranges.map { PerfectSubtree.hash(of: $0) { nodes[$0]! } }
     }
 

@@ -142,6 +142,8 @@ public protocol HandoverStore: Sendable {
     /// Every entry about these targets ("handover:…", "key:…"), in log order.
     func auditEntries(organizationID: String, targets: [String]) async throws -> [(entry: AuditEntry, leafHash: String)]
     func auditSubtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]
+    /// Every stored interior node at `minimumLevel` (at least 1) or above: the top of the tree.
+    func auditSubtrees(organizationID: String, minimumLevel: Int) async throws -> [PerfectSubtree: TreeHash]
     /// Extends the stored tree over new entries; returns its size and root.
     func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash)
     func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint?

@@ -133,6 +133,22 @@ extension SQLHandoverStore {
         try await database.withSession { db in try await Self.subtrees(organizationID: organizationID, subtrees, db) }
     }
 
+    public func auditSubtrees(organizationID: String, minimumLevel: Int) async throws -> [PerfectSubtree: TreeHash] {
+        // One range of the primary key (organization, level, idx).
+        let rows = try await database.withSession { db in
+            try await db.raw("SELECT level, idx, hash FROM audit_nodes WHERE organization_id = \(bind: organizationID) AND level >= \(bind: max(1, minimumLevel))").all()
+        }
+        var found: [PerfectSubtree: TreeHash] = [:]
+        found.reserveCapacity(rows.count)
+        for row in rows {
+            guard let hash = Hex.decode(try row.decode(column: "hash", as: String.self)), hash.count == 32 else {
+                throw StoreError.damaged("the audit log has a tree node that is not a 32-byte hash: a row was altered")
+            }
+            found[PerfectSubtree(level: try row.decode(column: "level", as: Int.self), index: try row.decode(column: "idx", as: Int.self))] = hash
+        }
+        return found
+    }
+
     static func subtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>, _ db: any SQLDatabase) async throws -> [PerfectSubtree: TreeHash] {
         var found: [PerfectSubtree: TreeHash] = [:]
         guard !subtrees.isEmpty else { return found }

@@ -21,7 +21,9 @@ struct BenchAudit: AsyncParsableCommand {
                recorded hashes, the signature); raw: SHA-256 of each entry's bytes. Best of three
                rounds of each. Target >= 30%.
             3. Inclusion proofs: the same entries stored in SQLite and integrated, then proofs for
-               --proofs random entries through the server's code path. Target p99 < 1 ms.
+               --proofs random entries through the server's code path, starting cold (the first
+               proof loads the top of the tree into memory); raw: one primary-key read of the
+               same entry. Target p99 < 1 ms.
             """
     )
 
@@ -177,9 +179,11 @@ struct BenchAudit: AsyncParsableCommand {
         try await proofStore.database.close()
         let p50 = Self.percentile(latencies, 0.5), p99 = Self.percentile(latencies, 0.99)
         let rawP50 = Self.percentile(rawLatencies, 0.5)
-        log(String(format: "  inclusion proof (all %d hashes in one read, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms) — raw one-row read p50 %.3f ms",
-                   MerkleProof.inclusionRanges(index: size / 3, size: size).count, p50, p99, rawP50))
-        return (p99, .object(["entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "rawReadP50ms": .number(rawP50), "target": .number(1)]))
+        log(String(format: "  inclusion proof (%d hashes, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms), max %.3f ms — raw one-row read p50 %.3f ms",
+                   MerkleProof.inclusionRanges(index: size / 3, size: size).count, p50, p99, latencies.max() ?? 0, rawP50))
+        log(String(format: "  (the first proof, %.1f ms, also loaded the top of the tree into memory for the rest)", latencies.first ?? 0))
+        return (p99, .object(["entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "firstMs": .number(latencies.first ?? 0),
+                              "rawReadP50ms": .number(rawP50), "target": .number(1)]))
     }
 
     static func organization(_ store: SQLHandoverStore) async throws -> String {
