@@ -37,8 +37,15 @@ struct AuditRoutes: Sendable {
             let (to, proof) = try await audit.consistencyProof(for: member, from: from, to: try Self.integer(query["to"], "to"))
             return try JSONIO.response(ConsistencyProofResponse(from: from, to: to, hashes: proof.map { Data($0).base64EncodedString() }))
         }
-        api.get("export") { _, context in
-            try JSONIO.response(try await audit.export(for: try context.requireMember()))
+        api.get("export") { request, context in
+            let member = try context.requireMember()
+            let includeEntries: Bool
+            switch request.uri.queryParameters["entries"] {
+            case nil, "true": includeEntries = true
+            case "false": includeEntries = false
+            default: throw APIError.badRequest("entries must be true or false.", errors: [Problem(path: "entries", message: "not true or false")])
+            }
+            return try JSONIO.response(try await audit.export(for: member, includeEntries: includeEntries))
         }
     }
 

@@ -111,8 +111,10 @@ public struct AuditService: Sendable {
     }
 
     /// Everything needed to verify the organization's log offline. The export is itself logged
-    /// (before the checkpoint is signed, so the bundle covers its own export entry).
-    public func export(for member: Member) async throws -> AuditBundle {
+    /// (before the checkpoint is signed, so the bundle covers its own export entry). Without
+    /// entries, the rest of the bundle: the CLI then pages the entries in, so a log of millions
+    /// never has to fit in one response.
+    public func export(for member: Member, includeEntries: Bool = true) async throws -> AuditBundle {
         try requireReader(member)
         let organizationID = member.organizationID
         try await appender.append(AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID)
@@ -124,8 +126,8 @@ public struct AuditService: Sendable {
             proofs.append(.init(from: old.size, to: new.size, hashes: proof.map { Data($0).base64EncodedString() }))
         }
         var entries: [AuditEntry] = [], hashes: [String] = []
-        let size = try await store.auditSize(organizationID: organizationID)
-        for start in stride(from: 0, to: max(size, latest.size), by: 5000) {
+        let size = includeEntries ? try await store.auditSize(organizationID: organizationID) : 0
+        for start in stride(from: 0, to: includeEntries ? max(size, latest.size) : 0, by: 5000) {
             for (entry, hash) in try await store.auditEntries(organizationID: organizationID, range: start..<(start + 5000)) {
                 entries.append(entry)
                 hashes.append(hash)

@@ -45,10 +45,10 @@ struct ByteWriter: ~Copyable {
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: max(2 * capacity, count + extra), alignment: 8)
+        capacity = max(2 * capacity, count + extra)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         grown.copyMemory(from: base, byteCount: count)
         base.deallocate()
         base = grown
-        capacity = max(2 * capacity, count + extra)
     }
 }

@@ -43,22 +43,59 @@ struct AuditCheckpoint: AsyncParsableCommand {
 }
 
 struct AuditExport: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the organization's audit log as a bundle that 'handover audit verify' checks offline.")
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the organization's audit log as a bundle that 'handover audit verify' checks offline.",
+        discussion: """
+            Asks the server for the signed checkpoints, the consistency proofs between them and the log's key
+            (the export itself is logged first, so the bundle covers it), then fetches the entries \(AuditExport.page)
+            at a time, so a log of any size can be exported. Progress goes to standard error.
+            """
+    )
+    static let page = 1000
+
     @Option(name: .shortAndLong, help: "File to write (it is replaced).") var output: String
     @OptionGroup var options: ClientOptions
 
+    struct EntriesPage: Decodable, Sendable {
+        struct Item: Decodable, Sendable {
+            var entry: AuditEntry
+            var leafHash: String
+        }
+
+        var entries: [Item]
+    }
+
     func run() async throws {
         let client = try options.client()
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/audit/export", as: AuditBundle.self) }
+        var bundle = try await CLIErrors.run { try await client.get("/api/v1/audit/export?entries=false", as: AuditBundle.self) }.value
+        // Page by position up to the signed size, even past a missing row (a gap is for 'verify'
+        // to name), then on until the log ends.
+        let signedSize = (try? Checkpoint(signedNote: bundle.checkpoints.last ?? "", verifier: NoteVerifier(keyString: bundle.verifierKey)).size) ?? 0
+        var start = 0
+        var finished = false
+        while !finished {
+            let path = "/api/v1/audit/entries?start=\(start)&end=\(start + Self.page)"
+            let items = try await CLIErrors.run { try await client.get(path, as: EntriesPage.self) }.value.entries
+            for item in items {
+                bundle.entries.append(item.entry)
+                bundle.leafHashes.append(item.leafHash)
+            }
+            start += Self.page
+            finished = start >= signedSize && items.count < Self.page
+            if signedSize >= 50 * Self.page, (start / Self.page) % 50 == 0 {
+                FileHandle.standardError.write(Data("  \(bundle.entries.count) of \(signedSize) entries\n".utf8))
+            }
+        }
         do {
-            try reply.json.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try JSONEncoder().encode(bundle).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {
             throw ValidationError("could not write \(output): \(error.localizedDescription)")
         }
-        try options.output.emit(["file": .string(output), "entries": .number(Double(reply.value.entries.count)), "checkpoints": .number(Double(reply.value.checkpoints.count)),
-                                 "verifierKey": .string(reply.value.verifierKey)]) {
-            print("Wrote \(output): \(reply.value.entries.count) entries, \(reply.value.checkpoints.count) signed checkpoints.")
-            print("Check it anywhere with: handover audit verify \(output) --key \(reply.value.verifierKey)")
+        try options.output.emit(["file": .string(output), "entries": .number(Double(bundle.entries.count)), "checkpoints": .number(Double(bundle.checkpoints.count)),
+                                 "verifierKey": .string(bundle.verifierKey)]) {
+            print("Wrote \(output): \(bundle.entries.count) entries, \(bundle.checkpoints.count) signed checkpoints.")
+            print("Check it anywhere with: handover audit verify \(output) --key \(bundle.verifierKey)")
         }
     }
 }

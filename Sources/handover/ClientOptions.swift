@@ -12,6 +12,7 @@ struct ClientConfigFile: Codable {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["HANDOVER_CONFIG"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }.map { $0.appendingPathComponent(".config") }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         return base.appendingPathComponent("handover/config.json")
     }
@@ -52,11 +53,17 @@ struct ClientOptions: ParsableArguments {
         return url
     }
 
+    /// A client that sends no token: signing in must not send a saved token, which may be stale
+    /// or for another server, and would be refused before the password is even checked.
+    func anonymousClient() throws -> HandoverAPIClient {
+        HandoverAPIClient(server: try serverURL(), token: nil)
+    }
+
     /// A client with the token from HANDOVER_TOKEN, else from the saved login.
-    func client(requireToken: Bool = true) throws -> HandoverAPIClient {
+    func client() throws -> HandoverAPIClient {
         let url = try serverURL()
         let token = ProcessInfo.processInfo.environment["HANDOVER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? ClientConfigFile.load()?.token
-        if requireToken && token == nil {
+        if token == nil {
             throw CLIError("Not signed in. Run 'handover login --server \(url.absoluteString) --email YOU', or set HANDOVER_TOKEN.")
         }
         return HandoverAPIClient(server: url, token: token)

@@ -19,7 +19,7 @@ struct Login: AsyncParsableCommand {
             guard let typed = getpass("Password for \(email): ").map({ String(cString: $0) }), !typed.isEmpty else { throw CLIError("No password given.") }
             password = typed
         }
-        let client = try options.client(requireToken: false)
+        let client = try options.anonymousClient()
         let host = ProcessInfo.processInfo.hostName
         struct Body: Encodable { var email: String; var password: String; var tokenName: String }
         struct Reply: Decodable, Sendable { var member: Member; var token: String?; var tokenID: String? }

@@ -69,6 +69,11 @@ struct ProofBody: Decodable { var hashes: [String] }
             #expect(!theirs.entries.contains { $0.target.contains(handoverID) || $0.actor == f.org.alice.id })
             #expect(theirs.verifierKey != bundle.verifierKey && theirs.verify().ok)
             #expect(theirs.verify(pinnedKey: key).ok == false)
+            // Without entries (the CLI pages them in): the same checkpoints and key, no entries.
+            let head = try await client.execute(uri: "/api/v1/audit/export?entries=false", method: .get, headers: f.headers(f.org.auditor)) { try JSONDecoder().decode(AuditBundle.self, from: Data($0.body.readableBytesView)) }
+            #expect(head.entries.isEmpty && head.leafHashes.isEmpty && head.verifierKey == bundle.verifierKey)
+            #expect(head.checkpoints.count >= bundle.checkpoints.count && head.checkpoints.starts(with: bundle.checkpoints))
+            try await client.execute(uri: "/api/v1/audit/export?entries=some", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .badRequest) }
         }
     }
 
