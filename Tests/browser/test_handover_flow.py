@@ -147,6 +147,11 @@ def run_flow(driver):
     hb.wait_state(driver, "submitted")
     hb.wait_text(driver, "section#packet", SUMMARY)
     hb.wait_text(driver, "section#packet", SENTIMENT)
+    # She reads before she acts: the packet comes before the acknowledgement, which a link reaches.
+    follows = driver.execute_script(
+        "return !!(document.querySelector('section#packet').compareDocumentPosition(document.querySelector('form#acknowledge')) & Node.DOCUMENT_POSITION_FOLLOWING)")
+    assert follows, "the acknowledge form comes before the packet"
+    assert hb.find(driver, "a#to-acknowledge").get_attribute("href").endswith("#acknowledge")
 
     # She asks the transferor a question; it shows in the thread.
     hb.fill(driver, hb.find(driver, "form#ask textarea#question[name=question]"), QUESTION)

@@ -74,14 +74,21 @@ extension WebPages {
             let report = Lint.report(content: content, template: template, account: account, now: currentTime())
             body = editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
         } else {
+            let forms = actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
+            let packet: HTML = """
+                <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
+                \(Self.packet(template: template, content: handover.content))</section>
+                """
+            // The recipient reads before acknowledging: the packet first, the forms after it (the
+            // status note links down to them). Everyone else's actions are a button or two: first.
+            let readFirst = handover.state == .submitted && me.id == handover.recipientID
             body = """
                 \(statusNote(handover, parties: parties, me: me))
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(try signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names))
-                \(actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed))
-                <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
-                \(Self.packet(template: template, content: handover.content))</section>
+                \(readFirst ? packet : forms)
+                \(readFirst ? forms : packet)
                 """
         }
         return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render("""
@@ -97,9 +104,12 @@ extension WebPages {
         let text: String
         switch handover.state {
         case .draft: text = "\(parties.transferor.name) is still writing this handover."
-        case .submitted: text = me.id == handover.recipientID
-            ? "Read it through, ask anything that is unclear, then acknowledge it in your own words — or return it with reasons."
-            : "Waiting for \(parties.recipient.name) to review and acknowledge."
+        case .submitted where me.id == handover.recipientID:
+            return """
+                <p class="lead">Read it through, ask anything that is unclear, then acknowledge it in your own words — or return it with reasons.
+                <a id="to-acknowledge" href="#acknowledge">Go to the acknowledgement</a></p>
+                """
+        case .submitted: text = "Waiting for \(parties.recipient.name) to review and acknowledge."
         case .returned: text = "Returned to \(parties.transferor.name) for changes."
         case .acknowledged: text = "\(parties.recipient.name) has acknowledged. Completing it makes them the account's owner."
         case .completed: text = "Completed: \(parties.recipient.name) owns the account now."
