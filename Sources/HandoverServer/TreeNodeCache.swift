@@ -5,9 +5,9 @@ import Synchronization
 ///
 /// A perfect subtree's hash never changes once the subtree is complete (the log only appends,
 /// and a node is stored only when complete), so a cached hash is never stale, on any replica.
-/// Only subtrees of 2^`minimumLevel` entries or more are kept: one per 64 entries, yet most of
-/// a proof's lookups. The first proof for an organization loads its top levels in one range read
-/// (about 16,000 rows for a million entries); after that an inclusion proof in a tree of a
+/// Only subtrees of 2^`minimumLevel` entries or more are kept: about one node per 32 entries,
+/// yet most of a proof's lookups. The first proof for an organization loads its top levels in one
+/// range read (about 31,000 rows for a million entries); after that an inclusion proof in a tree of a
 /// million entries reads about 7 rows instead of 20, and nodes formed since are kept as read.
 ///
 /// A row altered in the database after its hash was cached is not noticed here; it is noticed

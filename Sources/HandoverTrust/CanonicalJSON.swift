@@ -79,12 +79,7 @@ public enum CanonicalJSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    @inline(__always)
-    static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-    }
-
-    /// Whether any byte needs escaping, eight bytes at a time: the verifier scans every
+    /// Whether any byte needs escaping (below 0x20, a quote or a backslash), eight bytes at a time: the verifier scans every
     /// string of every entry. The word tests are the exact "has a byte below n" and "has a
     /// zero byte" tests (true iff some byte qualifies; bytes >= 0x80 never do).
     static func containsEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {

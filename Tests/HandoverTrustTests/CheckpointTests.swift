@@ -120,7 +120,7 @@ import Testing
                     for byte in UInt8.min...UInt8.max {
                         var bytes = [UInt8](repeating: background, count: length)
                         bytes[position] = byte
-                        let expected = bytes.contains(where: CanonicalJSON.needsEscape)
+                        let expected = bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
                         let found = bytes.withUnsafeBytes { CanonicalJSON.containsEscape($0) }
                         if found != expected { Issue.record("length \(length), background \(background), byte \(byte) at \(position): \(found)") }
                     }
