@@ -102,6 +102,7 @@ let package = Package(
                 "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]

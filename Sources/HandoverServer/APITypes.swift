@@ -10,6 +10,8 @@ struct LoginRequest: Decodable {
     var password: String
     /// When set, also issue an API token with this name (what `handover login` does).
     var tokenName: String?
+    /// Which organization to sign in to, when the email belongs to members of several.
+    var organization: String?
 }
 
 struct LoginResponse: Encodable {

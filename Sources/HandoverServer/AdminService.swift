@@ -55,22 +55,41 @@ public struct AdminService: Sendable {
         case success(Member)
         case invalid
         case throttled(retryAfter: Int)
+        /// The password is right for members of several organizations: the caller says which.
+        /// Only someone who knows each of those passwords learns these names.
+        case chooseOrganization([Organization])
     }
 
-    /// Checks a password, throttling repeated failures per email (the count lives in the database,
-    /// so every replica sees it).
-    public func login(email: String, password: String, failuresAllowed: Int, window: TimeInterval) async throws -> LoginResult {
+    /// Checks a password. Each guess is counted in the database *before* the password is
+    /// checked (atomically, against the email's and the source address's limits), so however
+    /// many guesses arrive at once, on however many replicas, at most the limit are checked.
+    /// An email may belong to members of several organizations; `organizationID` picks one.
+    public func login(email: String, password: String, organizationID: String? = nil, throttle: LoginThrottle) async throws -> LoginResult {
         let now = currentTime()
-        let failures = try await store.failedLoginAttempts(email: email, since: now.addingTimeInterval(-window))
-        if failures >= failuresAllowed { return .throttled(retryAfter: Int(window)) }
-        guard let found = try await store.login(email: email), let hash = found.passwordHash else {
-            try await passwords.verifyDummy(password)
-            try await store.recordLoginAttempt(email: email, succeeded: false, at: now)
-            return .invalid
+        if case .refused(let retryAfter) = try await store.reserveLoginGuess(throttle.limits, at: now) {
+            return .throttled(retryAfter: retryAfter)
         }
-        let ok = try await passwords.verify(password, hash: hash)
-        try await store.recordLoginAttempt(email: email, succeeded: ok, at: now)
-        return ok ? .success(found.member) : .invalid
+        let candidates = try await store.loginCandidates(email: email)
+            .filter { organizationID == nil || $0.member.organizationID == organizationID }
+            .compactMap { candidate in candidate.passwordHash.map { (member: candidate.member, hash: $0) } }
+        var matches: [Member] = []
+        if candidates.isEmpty {
+            try await passwords.verifyDummy(password)  // the same time as a real check
+        }
+        for candidate in candidates where try await passwords.verify(password, hash: candidate.hash) {
+            matches.append(candidate.member)
+        }
+        try await store.settleLoginGuess(succeeded: !matches.isEmpty, resetting: [throttle.email.key], refunding: throttle.address.map { [$0.key] } ?? [])
+        switch matches.count {
+        case 0: return .invalid
+        case 1: return .success(matches[0])
+        default:
+            var organizations: [Organization] = []
+            for member in matches {
+                if let organization = try await store.organization(id: member.organizationID) { organizations.append(organization) }
+            }
+            return .chooseOrganization(organizations)
+        }
     }
 
     /// Revokes one of `actor`'s tokens (any token of the organization for an admin); 404 otherwise,
@@ -106,4 +125,12 @@ extension Optional {
         guard let value = self else { return nil }
         return try await transform(value)
     }
+}
+
+/// The limits a sign-in is counted against: its email's, and its source address's when known.
+public struct LoginThrottle: Sendable {
+    public var email: LoginLimit
+    public var address: LoginLimit?
+
+    var limits: [LoginLimit] { [email] + (address.map { [$0] } ?? []) }
 }

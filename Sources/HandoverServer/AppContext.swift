@@ -16,8 +16,13 @@ public struct AppContext: RequestContext {
         case session(digest: String)
     }
 
+    /// The peer's IP address, for the per-address sign-in limit. No proxy header is trusted:
+    /// behind a reverse proxy every guess counts against the proxy's address.
+    public var sourceAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        sourceAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { bodyLimit }

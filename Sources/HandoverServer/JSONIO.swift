@@ -41,7 +41,12 @@ enum JSONIO {
             throw APIError.tooLarge
         }
         if buffer.readableBytes == 0 { throw APIError.badRequest("The request needs a JSON body.") }
-        return Data(buffer.readableBytesView)
+        let data = Data(buffer.readableBytesView)
+        if let (path, scalar) = TextRule.firstForbidden(inJSON: data) {
+            let problem = Problem(path: path, message: TextRule.complaint(scalar))
+            throw APIError.badRequest("\(path) \(problem.message).", errors: [problem])
+        }
+        return data
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

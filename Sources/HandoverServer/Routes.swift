@@ -37,13 +37,16 @@ struct APIRoutes: Sendable {
 
         api.post("auth/login") { request, context in
             let body = try await JSONIO.decode(LoginRequest.self, from: request, context: context)
-            let result = try await admin.login(email: body.email, password: body.password,
-                                               failuresAllowed: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+            let result = try await admin.login(email: body.email, password: body.password, organizationID: body.organization,
+                                               throttle: configuration.loginLimits(email: body.email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
-                throw APIError.tooManyRequests("Too many failed sign-ins for this email; wait \(retryAfter / 60) minutes and try again.", retryAfter: retryAfter)
+                throw APIError.tooManyRequests("Too many failed sign-ins; wait \(Self.minutes(retryAfter)) and try again.", retryAfter: retryAfter)
             case .invalid:
                 throw APIError.unauthorized("Email or password is wrong.")
+            case .chooseOrganization(let organizations):
+                let names = organizations.map { "\($0.id) (\($0.name))" }.joined(separator: ", ")
+                throw APIError.conflict("This email and password sign in to several organizations: \(names). Send \"organization\" with the id of the one you mean.")
             case .success(let member):
                 let (session, expiresAt) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var issued: (token: APIToken, secret: String)?
@@ -275,5 +278,11 @@ struct APIRoutes: Sendable {
         if let length = request.headers[.contentLength], length == "0" { return nil }
         if request.headers[.contentLength] == nil && request.headers[.transferEncoding] == nil { return nil }
         return try await JSONIO.decode(type, from: request, context: context)
+    }
+
+    /// "3 minutes", "1 minute": a Retry-After in words.
+    static func minutes(_ seconds: Int) -> String {
+        let minutes = max(1, (seconds + 59) / 60)
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HandoverCore
 import HandoverStore
 import HandoverTrust
 
@@ -11,9 +12,19 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost = 12
     /// How long a browser session lasts.
     public var sessionLifetime: TimeInterval = 12 * 3600
-    /// Failed logins for one email within `loginThrottleWindow` before further tries are refused.
+    /// Password guesses checked for one email within `loginThrottleWindow` before further
+    /// tries are refused (a success clears the count).
     public var maxFailedLogins = 5
+    /// Failed guesses from one source address within the window, whatever the emails: so one
+    /// address cannot try a few passwords on many accounts.
+    public var maxFailedLoginsPerAddress = 30
     public var loginThrottleWindow: TimeInterval = 15 * 60
+
+    /// The limits one sign-in from `address` for `email` is counted against.
+    public func loginLimits(email: String, address: String?) -> LoginThrottle {
+        LoginThrottle(email: LoginLimit(key: "email:" + Member.normalizedEmail(email), maxGuesses: maxFailedLogins, window: loginThrottleWindow),
+                      address: address.map { LoginLimit(key: "address:" + $0, maxGuesses: maxFailedLoginsPerAddress, window: loginThrottleWindow) })
+    }
     /// Largest request body accepted, in bytes.
     public var maxBodySize = 1 << 20
     /// Marks session cookies `Secure`; set when the server is reached over TLS (behind a proxy).
@@ -66,6 +77,16 @@ public struct ServerConfiguration: Sendable {
             guard !text.contains(where: { $0.isWhitespace || $0 == "+" }) else { throw ConfigurationError("HANDOVER_LOG_ORIGIN must be one word without \"+\", got \"\(text)\"") }
             configuration.logOrigin = text
         }
+        if let text = environment["HANDOVER_MAX_FAILED_LOGINS"], !text.isEmpty {
+            guard let count = Int(text), (1...1000).contains(count) else { throw ConfigurationError("HANDOVER_MAX_FAILED_LOGINS must be 1 to 1000, got \"\(text)\"") }
+            configuration.maxFailedLogins = count
+        }
+        if let text = environment["HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS"], !text.isEmpty {
+            guard let count = Int(text), (1...100_000).contains(count) else {
+                throw ConfigurationError("HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS must be 1 to 100000, got \"\(text)\"")
+            }
+            configuration.maxFailedLoginsPerAddress = count
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -82,6 +103,7 @@ public struct ServerConfiguration: Sendable {
             "audit log:       \(logOrigin)/audit/<organization>",
             "open signup:     \(allowSignup)",
             "max body:        \(maxBodySize) bytes",
+            "sign-in guesses: \(maxFailedLogins) per email, \(maxFailedLoginsPerAddress) per address, per \(Int(loginThrottleWindow / 60)) minutes",
             "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",
         ]
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HandoverStore
 import HandoverTrust
 
 /// The server secret: 32 random bytes, hex in a file readable only by the server's user.
@@ -15,15 +16,12 @@ public enum ServerSecret {
     /// - Returns: the secret and whether it was created now.
     public static func loadOrCreate(at path: String) throws -> (secret: [UInt8], created: Bool) {
         if FileManager.default.fileExists(atPath: path) {
+            try PrivateFiles.setMode(PrivateFiles.fileMode, of: path)  // a file from an older version may be 0644
             return (try parse(String(contentsOfFile: path, encoding: .utf8), source: path), false)
         }
         var random = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in random.next() as UInt8 }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(secret) + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError("could not write the server secret to \(path)")
-        }
+        try PrivateFiles.createFile(at: path, contents: Array((Hex.encode(secret) + "\n").utf8))
         return (secret, true)
     }
 }

@@ -56,13 +56,21 @@ public enum DatabaseEngine: String, Sendable {
 /// statements always share a connection and no connection is left inside a transaction.
 public final class Database: Sendable {
     public let engine: DatabaseEngine
+    /// Reads everywhere; on PostgreSQL, writes too.
     private let leaser: any ConnectionLeaser
+    /// SQLite only: the one connection every write transaction runs on, in arrival order.
+    private let writer: SQLiteWriter?
     private let closed = NIOLockedValueBox(false)
 
-    private init(engine: DatabaseEngine, leaser: any ConnectionLeaser) {
+    private init(engine: DatabaseEngine, leaser: any ConnectionLeaser, writer: SQLiteWriter? = nil) {
         self.engine = engine
         self.leaser = leaser
+        self.writer = writer
     }
+
+    /// Write transactions running or queued (SQLite's writer queue; 0 on PostgreSQL, where
+    /// writers wait in the connection pool and in row locks instead).
+    public var writeQueueDepth: Int { writer?.queueDepth ?? 0 }
 
     /// Opens (creating the file and folder for SQLite) and checks a connection.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4, logger: Logger = Logger(label: "handover.db")) async throws -> Database {
@@ -70,13 +78,15 @@ public final class Database: Sendable {
         switch location {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try PrivateFiles.prepareDatabaseFile(at: url.path)
+            // The writer opens first: it puts the file in WAL mode, which the readers rely on.
+            let writer = try await SQLiteWriter.open(path: url.path, logger: logger)
             let source = SQLiteSource(inner: SQLiteConnectionSource(configuration: .init(storage: .file(path: url.path), enableForeignKeys: true)))
             // One event loop: sqlite-nio runs statements on its thread pool anyway.
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: maxConnections,
                                                     requestTimeout: .seconds(30), pruneInterval: nil, logger: logger,
                                                     on: MultiThreadedEventLoopGroup.singleton.next())
-            database = Database(engine: .sqlite, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
+            database = Database(engine: .sqlite, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) }, writer: writer)
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
             do {
@@ -104,11 +114,13 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
-    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so that writers queue instead of failing.
-    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+    /// Every write goes through here. On SQLite that means the writer connection, one
+    /// transaction at a time (see `SQLiteWriter`); `withSession` connections there are read-only.
+    /// `foreignKeysOff` is for SQLite table rebuilds in migrations only (PostgreSQL ignores it).
+    public func transaction<R: Sendable>(foreignKeysOff: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        if let writer { return try await writer.transaction(foreignKeysOff: foreignKeysOff, body) }
         return try await withSession { db in
-            try await db.raw(SQLQueryString(begin)).run()
+            try await db.raw("BEGIN").run()
             do {
                 let result = try await body(db)
                 try await db.raw("COMMIT").run()
@@ -124,11 +136,16 @@ public final class Database: Sendable {
     public func close() async throws {
         if closed.withLockedValue({ let was = $0; $0 = true; return was }) { return }
         try await leaser.close()
+        try await writer?.close()
     }
 
-    // A pool must be shut down before it goes away; if nobody closed us, start that now.
+    // A pool must be shut down (and SQLite's writer closed) before it goes away; if nobody
+    // closed us, start that now.
     deinit {
-        if !closed.withLockedValue({ $0 }) { leaser.closeEventually() }
+        if !closed.withLockedValue({ $0 }) {
+            leaser.closeEventually()
+            writer?.closeEventually()
+        }
     }
 }
 
@@ -158,17 +175,17 @@ struct PooledLeaser<Source: ConnectionPoolSource>: ConnectionLeaser, @unchecked 
     }
 }
 
-/// SQLite connections with the settings a server needs: WAL (readers never block the writer),
-/// a busy timeout (so a second process, such as `handover admin`, waits instead of failing),
-/// and foreign keys on.
+/// SQLite's reading connections. Under WAL a reader never waits for the writer, and
+/// `query_only` makes a write sent here by mistake fail loudly instead of racing the writer
+/// for the lock. The short busy timeout only matters in the rare moments SQLite makes a reader
+/// wait (another process recovering the WAL after a crash).
 struct SQLiteSource: ConnectionPoolSource {
     let inner: SQLiteConnectionSource
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            connection.query("PRAGMA busy_timeout = 10000")
-                .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
-                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+            connection.query("PRAGMA busy_timeout = 1000")
+                .flatMap { _ in connection.query("PRAGMA query_only = ON") }
                 .map { _ in connection }
         }
     }

@@ -79,8 +79,9 @@ public protocol HandoverStore: Sendable {
     func createMember(_ member: Member, passwordHash: String?) async throws
     func member(id: String, organizationID: String) async throws -> Member?
     func members(organizationID: String) async throws -> [Member]
-    /// The member with this email and their password hash, for login (any organization).
-    func login(email: String) async throws -> (member: Member, passwordHash: String?)?
+    /// Every member with this email (an email is unique within one organization only) and their
+    /// password hashes, oldest organization first: the candidates a sign-in checks.
+    func loginCandidates(email: String) async throws -> [(member: Member, passwordHash: String?)]
 
     // API tokens and sessions
     func createToken(_ token: APIToken, digest: String) async throws
@@ -90,8 +91,12 @@ public protocol HandoverStore: Sendable {
     func createSession(digest: String, memberID: String, at now: Date, expiresAt: Date) async throws
     func authenticate(sessionDigest: String, at now: Date) async throws -> Member?
     func deleteSession(digest: String) async throws
-    func recordLoginAttempt(email: String, succeeded: Bool, at now: Date) async throws
-    func failedLoginAttempts(email: String, since: Date) async throws -> Int
+    /// Counts one sign-in guess against every limit, atomically and all or nothing: either each
+    /// limit had room and now counts it, or none counts it and the answer says how long to wait.
+    func reserveLoginGuess(_ limits: [LoginLimit], at now: Date) async throws -> LoginReservation
+    /// After the password was checked: a success clears the `resetting` counters and gives the
+    /// guess back to the `refunding` ones; a failure keeps it counted.
+    func settleLoginGuess(succeeded: Bool, resetting: [String], refunding: [String]) async throws
 
     // Accounts
     func createAccount(_ account: Account) async throws
@@ -149,4 +154,23 @@ public protocol HandoverStore: Sendable {
     func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint?
     func checkpoints(organizationID: String, latestOnly: Bool) async throws -> [StoredCheckpoint]
     func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint
+}
+
+/// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`
+/// seconds that starts with the first guess.
+public struct LoginLimit: Sendable, Equatable {
+    public var key: String
+    public var maxGuesses: Int
+    public var window: TimeInterval
+
+    public init(key: String, maxGuesses: Int, window: TimeInterval) {
+        self.key = key
+        self.maxGuesses = maxGuesses
+        self.window = window
+    }
+}
+
+public enum LoginReservation: Sendable, Equatable {
+    case granted
+    case refused(retryAfter: Int)
 }

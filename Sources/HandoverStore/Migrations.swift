@@ -7,6 +7,17 @@ public struct Migration: Sendable {
     public var version: Int
     public var name: String
     public var statements: [String]
+    /// SQLite's own statements where its ALTER TABLE cannot say the change (it rebuilds the
+    /// table instead); nil when `statements` serve both engines.
+    public var sqliteStatements: [String]? = nil
+
+    /// A SQLite rebuild drops a table that others reference, so it runs with foreign keys off
+    /// (SQLite's documented procedure) and checks them all before it commits.
+    var rebuildsTables: Bool { sqliteStatements != nil }
+
+    func statements(for engine: DatabaseEngine) -> [String] {
+        engine == .sqlite ? sqliteStatements ?? statements : statements
+    }
 }
 
 /// The schema, in order. Never edit a migration that has shipped: add the next one.
@@ -250,6 +261,45 @@ public enum Migrations {
             // The certificate gathers a handover's (and a key's) entries by target.
             "CREATE INDEX audit_entries_by_target ON audit_entries (organization_id, target)",
         ]),
+        // Sign-in guesses counted atomically per email and per source address (one row per key,
+        // a fixed window from its first guess), replacing the per-attempt rows that raced.
+        Migration(version: 6, name: "login guards", statements: [
+            "DROP TABLE login_attempts",
+            """
+            CREATE TABLE login_guards (
+                key TEXT PRIMARY KEY,
+                window_start BIGINT NOT NULL,
+                guesses BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX login_guards_by_start ON login_guards (window_start)",
+        ]),
+        // An email is unique within its organization only, so that adding a member never tells
+        // one organization whether an address is taken in another (see Docs/Sign-in.md).
+        Migration(version: 7, name: "member emails unique per organization", statements: [
+            "ALTER TABLE members DROP CONSTRAINT members_email_key",
+            "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
+            "CREATE INDEX members_by_email ON members (email)",
+        ], sqliteStatements: [
+            """
+            CREATE TABLE members_rebuilt (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                email TEXT NOT NULL,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
+                manager_id TEXT REFERENCES members(id),
+                password_hash TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "INSERT INTO members_rebuilt SELECT id, organization_id, email, name, role, manager_id, password_hash, created_at FROM members",
+            "DROP TABLE members",
+            "ALTER TABLE members_rebuilt RENAME TO members",
+            "CREATE INDEX members_by_organization ON members (organization_id)",
+            "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
+            "CREATE INDEX members_by_email ON members (email)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in one transaction. Safe to call from
@@ -260,7 +310,7 @@ public enum Migrations {
     public static func apply(to database: Database, migrations: [Migration] = Migrations.all) async throws -> [Int] {
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
-            let didApply = try await database.transaction { db in
+            let didApply = try await database.transaction(foreignKeysOff: database.engine == .sqlite && migration.rebuildsTables) { db in
                 if database.engine == .postgres {
                     // Serialize concurrent start-ups of several replicas (even CREATE TABLE IF NOT EXISTS races).
                     try await db.raw("SELECT pg_advisory_xact_lock(4242001)").run()
@@ -274,8 +324,12 @@ public enum Migrations {
                     """).run()
                 let existing = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 if existing != nil { return false }
-                for statement in migration.statements {
+                for statement in migration.statements(for: database.engine) {
                     try await db.raw(SQLQueryString(statement)).run()
+                }
+                if database.engine == .sqlite && migration.rebuildsTables {
+                    let broken = try await db.raw("PRAGMA foreign_key_check").all()
+                    if !broken.isEmpty { throw StoreError.damaged("migration \(migration.version) would leave \(broken.count) broken references") }
                 }
                 try await db.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)

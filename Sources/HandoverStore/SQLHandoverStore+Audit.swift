@@ -248,7 +248,7 @@ extension SQLHandoverStore {
     /// Stores a signed checkpoint. If another replica stored one for the same size first, keeps
     /// theirs (Ed25519 is deterministic: same key, same text, same note) and returns it.
     public func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint {
-        try await database.withSession { db in
+        try await database.transaction { db in
             try await db.raw("""
                 INSERT INTO audit_checkpoints (organization_id, size, root_hash, note, created_at)
                 VALUES (\(bind: organizationID), \(bind: size), \(bind: Hex.encode(root)), \(bind: note), \(bind: now.millis))

@@ -61,7 +61,7 @@ extension SQLHandoverStore {
     }
 
     public func createMember(_ member: Member, passwordHash: String?) async throws {
-        try await write("a member with email \(member.email) already exists") { db in
+        try await write("a member with email \(member.email) already exists in this organization") { db in
             if let managerID = member.managerID {
                 let manager = try await db.raw("SELECT id FROM members WHERE id = \(bind: managerID) AND organization_id = \(bind: member.organizationID)").first()
                 if manager == nil { throw StoreError.notFound("manager \(managerID)") }
@@ -119,10 +119,12 @@ extension SQLHandoverStore {
         }
     }
 
-    public func login(email: String) async throws -> (member: Member, passwordHash: String?)? {
+    public func loginCandidates(email: String) async throws -> [(member: Member, passwordHash: String?)] {
         try await database.withSession { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.memberColumns), m.password_hash FROM members m WHERE m.email = \(bind: Member.normalizedEmail(email))")
-                .first().map { row in (try Self.decodeMember(row), try row.decode(column: "password_hash", as: String?.self)) }
+            try await db.raw("""
+                SELECT \(unsafeRaw: Self.memberColumns), m.password_hash FROM members m JOIN organizations o ON o.id = m.organization_id
+                WHERE m.email = \(bind: Member.normalizedEmail(email)) ORDER BY o.created_at, o.id
+                """).all().map { row in (try Self.decodeMember(row), try row.decode(column: "password_hash", as: String?.self)) }
         }
     }
 }
@@ -167,7 +169,7 @@ extension SQLHandoverStore {
         guard let found else { return nil }
         // Record use at most once a minute, so that reads stay reads.
         if found.token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try await database.withSession { db in
+            try await database.transaction { db in
                 try await db.raw("UPDATE api_tokens SET last_used_at = \(bind: now.millis) WHERE id = \(bind: found.token.id)").run()
             }
         }
@@ -228,25 +230,50 @@ extension SQLHandoverStore {
         }
     }
 
-    public func recordLoginAttempt(email: String, succeeded: Bool, at now: Date) async throws {
-        try await write { db in
-            try await db.raw("DELETE FROM login_attempts WHERE at < \(bind: now.addingTimeInterval(-86_400).millis)").run()
-            try await db.raw("""
-                INSERT INTO login_attempts (email, at, succeeded)
-                VALUES (\(bind: Member.normalizedEmail(email)), \(bind: now.millis), \(bind: succeeded ? 1 : 0))
-                """).run()
+    public func reserveLoginGuess(_ limits: [LoginLimit], at now: Date) async throws -> LoginReservation {
+        do {
+            try await write { db in
+                // Stale rows (windows over a day old) go as we pass: they would only ever reset.
+                try await db.raw("DELETE FROM login_guards WHERE window_start < \(bind: now.addingTimeInterval(-86_400).millis)").run()
+                for limit in limits {
+                    let expired = now.addingTimeInterval(-limit.window).millis
+                    // One statement per limit: the row lock (PostgreSQL) or the single writer
+                    // (SQLite) makes the check and the count one step, so concurrent guesses
+                    // can never all see room.
+                    let granted = try await db.raw("""
+                        INSERT INTO login_guards (key, window_start, guesses) VALUES (\(bind: limit.key), \(bind: now.millis), 1)
+                        ON CONFLICT (key) DO UPDATE SET
+                            window_start = CASE WHEN login_guards.window_start <= \(bind: expired) THEN \(bind: now.millis) ELSE login_guards.window_start END,
+                            guesses = CASE WHEN login_guards.window_start <= \(bind: expired) THEN 1 ELSE login_guards.guesses + 1 END
+                        WHERE login_guards.window_start <= \(bind: expired) OR login_guards.guesses < \(bind: limit.maxGuesses)
+                        RETURNING guesses
+                        """).first()
+                    if granted == nil {
+                        let start = try await db.raw("SELECT window_start FROM login_guards WHERE key = \(bind: limit.key)").first()?
+                            .decode(column: "window_start", as: Int64.self) ?? now.millis
+                        let seconds = Double(start - now.millis) / 1000 + limit.window
+                        // Thrown to roll back the guesses already counted against other limits.
+                        throw LoginGuardFull(retryAfter: max(1, Int(seconds.rounded(.up))))
+                    }
+                }
+            }
+            return .granted
+        } catch let full as LoginGuardFull {
+            return .refused(retryAfter: full.retryAfter)
         }
     }
 
-    public func failedLoginAttempts(email: String, since: Date) async throws -> Int {
-        try await database.withSession { db in
-            // Failures since the last success in the window.
-            let row = try await db.raw("""
-                SELECT COUNT(*) AS failures FROM login_attempts
-                WHERE email = \(bind: Member.normalizedEmail(email)) AND succeeded = 0 AND at >= \(bind: since.millis)
-                  AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE email = \(bind: Member.normalizedEmail(email)) AND succeeded = 1), 0)
-                """).first()
-            return try row?.decode(column: "failures", as: Int.self) ?? 0
+    public func settleLoginGuess(succeeded: Bool, resetting: [String], refunding: [String]) async throws {
+        guard succeeded, !(resetting.isEmpty && refunding.isEmpty) else { return }
+        try await write { db in
+            if !resetting.isEmpty { try await db.raw("DELETE FROM login_guards WHERE key IN (\(binds: resetting))").run() }
+            if !refunding.isEmpty {
+                try await db.raw("UPDATE login_guards SET guesses = guesses - 1 WHERE key IN (\(binds: refunding)) AND guesses > 0").run()
+            }
         }
     }
+}
+
+private struct LoginGuardFull: Error {
+    var retryAfter: Int
 }

@@ -101,7 +101,8 @@ struct CreateMember: AsyncParsableCommand {
 
 struct CreateToken: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create-token", abstract: "Create an API token for a member (shown once).")
-    @Option(help: "The member's email or id.") var member: String
+    @Option(help: "The member's email.") var member: String
+    @Option(help: "The organization's id, when the email belongs to members of several.") var org: String?
     @Option(help: "What the token is for, e.g. the machine or script.") var name: String
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var output: OutputOptions
@@ -109,7 +110,11 @@ struct CreateToken: AsyncParsableCommand {
     func run() async throws {
         let store = try await db.open()
         defer { Task { try? await store.database.close() } }
-        guard let found = try await store.login(email: member)?.member else { throw CLIError("No member with email \(member).") }
+        let candidates = try await store.loginCandidates(email: member).map(\.member).filter { org == nil || $0.organizationID == org }
+        guard let found = candidates.first else { throw CLIError("No member with email \(member)\(org.map { " in organization \($0)" } ?? "").") }
+        guard candidates.count == 1 else {
+            throw CLIError("\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
+        }
         let (token, secret) = try await CLIErrors.run { try await AdminService(store: store).createToken(for: found, name: name) }
         try output.emit(["id": .string(token.id), "token": .string(secret)]) {
             print("Token \(token.name) for \(found.email) (\(token.id)). Shown once; store it now:")

@@ -12,7 +12,7 @@ import SQLKit
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
-        subcommands: [BenchAPI.self, BenchPages.self, BenchAudit.self],
+        subcommands: [BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self],
         defaultSubcommand: BenchAPI.self
     )
 }

@@ -7,6 +7,7 @@ struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sign in and save an API token for the other commands.",
                                                     discussion: "The token is saved to ~/.config/handover/config.json (mode 0600; HANDOVER_CONFIG overrides the path).")
     @Option(help: "Your email.") var email: String
+    @Option(help: "The organization's id, when your email belongs to members of several (the server lists them).") var org: String?
     @Flag(help: "Read the password from the first line of standard input instead of prompting.") var passwordStdin = false
     @OptionGroup var options: ClientOptions
 
@@ -21,10 +22,10 @@ struct Login: AsyncParsableCommand {
         }
         let client = try options.anonymousClient()
         let host = ProcessInfo.processInfo.hostName
-        struct Body: Encodable { var email: String; var password: String; var tokenName: String }
+        struct Body: Encodable { var email: String; var password: String; var tokenName: String; var organization: String? }
         struct Reply: Decodable, Sendable { var member: Member; var token: String?; var tokenID: String? }
         let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/auth/login", json: Body(email: email, password: password, tokenName: "cli on \(host)"), as: Reply.self)
+            try await client.send(.POST, "/api/v1/auth/login", json: Body(email: email, password: password, tokenName: "cli on \(host)", organization: org), as: Reply.self)
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
         try ClientConfigFile(server: client.server.absoluteString, token: token, tokenID: reply.value.tokenID).save()

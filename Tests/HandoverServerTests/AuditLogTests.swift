@@ -117,13 +117,13 @@ struct ProofBody: Decodable { var hashes: [String] }
             _ = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
             #expect(try await Self.bundle(f, client).verify().ok)
 
-            try await f.store.database.withSession { db in
+            try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_entries SET actor = 'mallory' WHERE organization_id = \(bind: org) AND seq = 3").run()
             }
             let edited = try await Self.bundle(f, client).verify()
             #expect(!edited.ok && edited.failedEntry == 3, "\(edited.failure ?? "")")
 
-            try await f.store.database.withSession { db in
+            try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_entries SET actor = (SELECT actor FROM audit_entries WHERE organization_id = \(bind: org) AND seq = 4) WHERE organization_id = \(bind: org) AND seq = 3").run()
                 try await db.raw("DELETE FROM audit_entries WHERE organization_id = \(bind: org) AND seq = 5").run()
             }
@@ -140,7 +140,7 @@ struct ProofBody: Decodable { var hashes: [String] }
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
             let signed = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
-            try await f.store.database.withSession { db in
+            try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_nodes SET hash = \(bind: String(repeating: "0", count: 64)) WHERE organization_id = \(bind: org)").run()
             }
             // Same size: the stored tree no longer matches what was signed.

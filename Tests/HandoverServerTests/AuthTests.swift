@@ -14,7 +14,7 @@ import Testing
         let member = try await admin.createMember(organizationID: f.org.organization.id, email: "dana-\(UUID().uuidString.prefix(6))@example.com",
                                                   name: "Dana", role: .member, managerID: nil, password: "correct horse battery")
         // The stored hash is bcrypt at cost 12, never the password.
-        let stored = try #require(try await f.store.login(email: member.email)?.passwordHash)
+        let stored = try #require(try await f.store.loginCandidates(email: member.email).first?.passwordHash)
         #expect(stored.hasPrefix("$2b$12$") && !stored.contains("correct horse"))
         try await f.test { client in
             let cookie = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
@@ -77,6 +77,75 @@ import Testing
             }
         }
     }
+}
+
+/// Nothing in a response tells one organization about another's members: an email is unique
+/// within an organization only, and sign-in picks the organization by the password, or by the
+/// caller's choice when the same email and password fit several.
+@Suite struct MemberPrivacyTests {
+    @Test(arguments: TestDatabases.engines) func anEmailTakenInAnotherOrganizationRevealsNothing(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let admin = AdminService(store: f.store)
+        let email = "shared-\(UUID().uuidString.prefix(8))@example.com"
+        let theirs = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Theirs", role: .member, managerID: nil,
+                                                  password: "their own secret 1")
+        try await f.test { client in
+            // Adding the same email in our organization works as if the other did not exist.
+            let ours = try await client.execute(uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
+                                                body: body(#"{"email": "\#(email.uppercased())", "name": "Ours", "role": "member", "password": "our own secret 22"}"#)) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+                return try r.decode(Member.self)
+            }
+            // Only a duplicate within our organization is refused, and the message is about ours.
+            try await client.execute(uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
+                                     body: body(#"{"email": "\#(email)", "name": "Again", "role": "member"}"#)) { r in
+                #expect(r.status == .conflict)
+                #expect(String(buffer: r.body).contains("this organization"))
+            }
+            // Each password signs in to its own organization.
+            for (password, expected) in [("our own secret 22", ours.id), ("their own secret 1", theirs.id)] {
+                try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                         body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in
+                    #expect(r.status == .ok)
+                    let signedIn = try r.decode(LoginBody.self)
+                    #expect(signedIn.member.id == expected)
+                }
+            }
+        }
+    }
+
+    @Test func theSamePasswordInTwoOrganizationsAsksWhichOne() async throws {
+        let f = try await APIFixture.make { $0.maxFailedLogins = 50 }
+        let admin = AdminService(store: f.store)
+        let email = "twice-\(UUID().uuidString.prefix(8))@example.com"
+        let password = "the same secret 333"
+        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password)
+        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Two", role: .member, managerID: nil, password: password)
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in
+                #expect(r.status == .conflict)
+                let detail = r.problem?.detail ?? ""
+                #expect(detail.contains(f.org.organization.id) && detail.contains(f.other.organization.id))
+            }
+            // A wrong password learns nothing of the sort.
+            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"email": "\#(email)", "password": "not the secret"}"#)) { r in
+                #expect(r.status == .unauthorized)
+                #expect(!String(buffer: r.body).contains(f.other.organization.id))
+            }
+            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"email": "\#(email)", "password": "\#(password)", "organization": "\#(f.other.organization.id)"}"#)) { r in
+                #expect(r.status == .ok)
+                let signedIn = try r.decode(LoginBody.self)
+                #expect(signedIn.member.id == second.id)
+            }
+        }
+    }
+}
+
+struct LoginBody: Decodable {
+    var member: Member
 }
 
 struct CreatedTokenBody: Decodable {

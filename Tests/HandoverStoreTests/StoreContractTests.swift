@@ -16,15 +16,52 @@ import Testing
         try await store.database.close()
     }
 
-    @Test(arguments: engines) func membersAreUniqueByEmail(engine: String) async throws {
+    /// An email is unique within an organization; another organization may have a member with
+    /// the same one (so adding a member never reveals another organization's members).
+    @Test(arguments: engines) func membersAreUniqueByEmailWithinTheirOrganization(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         let org = try await OrgFixture.make(in: store)
+        let other = try await OrgFixture.make(in: store, name: "Other")
         var twin = org.alice
         twin.id = UUID().uuidString
         twin.email = org.alice.email.uppercased()
         await #expect(throws: StoreError.self) { try await store.createMember(twin, passwordHash: nil) }
         #expect(try await store.members(organizationID: org.organization.id).count == 6)
-        #expect(try await store.login(email: " " + org.alice.email.uppercased())?.member.id == org.alice.id)
+        twin.organizationID = other.organization.id
+        twin.managerID = nil
+        try await store.createMember(twin, passwordHash: nil)
+        let candidates = try await store.loginCandidates(email: " " + org.alice.email.uppercased()).map(\.member)
+        #expect(Set(candidates.map(\.id)) == [org.alice.id, twin.id])
+        try await store.database.close()
+    }
+
+    /// Guesses are counted per key in a fixed window, all limits or none; a success resets
+    /// the `resetting` key and refunds the `refunding` one.
+    @Test(arguments: engines) func loginGuessesAreCountedAtomically(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        let tag = UUID().uuidString
+        let now = Date(millis: Date().millis)
+        let email = LoginLimit(key: "email:\(tag)", maxGuesses: 3, window: 60)
+        let address = LoginLimit(key: "address:\(tag)", maxGuesses: 4, window: 60)
+        // Twenty at once: exactly three granted.
+        let answers = try await withThrowingTaskGroup(of: LoginReservation.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.reserveLoginGuess([email, address], at: now) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.filter { $0 == .granted }.count == 3)
+        #expect(answers.contains(.refused(retryAfter: 60)))
+        // The refused guesses were not counted against the address either: one more email fits it.
+        let otherEmail = LoginLimit(key: "email:other-\(tag)", maxGuesses: 3, window: 60)
+        #expect(try await store.reserveLoginGuess([otherEmail, address], at: now) == .granted)
+        #expect(try await store.reserveLoginGuess([otherEmail, address], at: now) == .refused(retryAfter: 60))
+        // A success clears the email's count and gives the address its guess back.
+        try await store.settleLoginGuess(succeeded: true, resetting: [email.key], refunding: [address.key])
+        #expect(try await store.reserveLoginGuess([email, address], at: now) == .granted)
+        // The window ends 60 s after its first guess.
+        let once = LoginLimit(key: "email:once-\(tag)", maxGuesses: 1, window: 60)
+        #expect(try await store.reserveLoginGuess([once], at: now) == .granted)
+        #expect(try await store.reserveLoginGuess([once], at: now.addingTimeInterval(30)) == .refused(retryAfter: 30))
+        #expect(try await store.reserveLoginGuess([once], at: now.addingTimeInterval(60)) == .granted)
         try await store.database.close()
     }
 
@@ -154,10 +191,6 @@ import Testing
         #expect(try await store.authenticate(sessionDigest: session, at: now)?.id == org.bob.id)
         #expect(try await store.authenticate(sessionDigest: session, at: now.addingTimeInterval(61)) == nil)
 
-        for _ in 0..<3 { try await store.recordLoginAttempt(email: org.carol.email, succeeded: false, at: now) }
-        #expect(try await store.failedLoginAttempts(email: org.carol.email, since: now.addingTimeInterval(-60)) == 3)
-        try await store.recordLoginAttempt(email: org.carol.email, succeeded: true, at: now.addingTimeInterval(1))
-        #expect(try await store.failedLoginAttempts(email: org.carol.email, since: now.addingTimeInterval(-60)) == 0)
         try await store.database.close()
     }
 

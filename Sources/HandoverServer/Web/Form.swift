@@ -1,4 +1,5 @@
 import Foundation
+import HandoverCore
 import Hummingbird
 import NIOCore
 
@@ -44,6 +45,14 @@ struct Form: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge
         }
-        return Form(urlEncoded: Substring(String(buffer: buffer)))
+        let form = Form(urlEncoded: Substring(String(buffer: buffer)))
+        // The API's text rule, field by field (sorted, so the same form names the same field).
+        for name in form.values.keys.sorted() {
+            if let scalar = TextRule.firstForbidden(in: name) ?? TextRule.firstForbidden(in: form.values[name]!) {
+                let problem = Problem(path: name, message: TextRule.complaint(scalar))
+                throw APIError.badRequest("\(name) \(problem.message).", errors: [problem])
+            }
+        }
+        return form
     }
 }

@@ -12,7 +12,13 @@ struct WebPages: Sendable {
 
     // MARK: Sign in
 
-    static func signIn(email: String?, error: String?, flash: String?, csrf: String) -> HTML {
+    /// `organizations`: when the email and password fit members of several, a choice of them.
+    static func signIn(email: String?, error: String?, flash: String?, csrf: String, organizations: [Organization] = []) -> HTML {
+        let choice: HTML = organizations.isEmpty ? "" : """
+            <div class="field"><label for="organization">Organization</label>
+            <select id="organization" name="organization" required>\(organizations.map { (o: Organization) -> HTML in "<option value=\"\(o.id)\">\(o.name)</option>" })</select></div>
+            """
+        return
         Layout(title: "Sign in", member: nil, csrf: nil, flash: flash).render("""
             <div class="narrow">
             <h1>Sign in to Handover</h1>
@@ -24,6 +30,7 @@ struct WebPages: Sendable {
             <input type="email" id="email" name="email" value="\(email)" autocomplete="username" required autofocus></div>
             <div class="field"><label for="password">Password</label>
             <input type="password" id="password" name="password" autocomplete="current-password" required></div>
+            \(choice)
             <button type="submit" id="sign-in">Sign in</button>
             </form>
             </div>

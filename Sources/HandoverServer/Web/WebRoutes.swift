@@ -41,13 +41,16 @@ struct WebRoutes: Sendable {
             let form = try await Form.read(request, context: context)
             try CSRF.checkPreSession(form, request: request)
             let email = form.text("email") ?? ""
-            let result = try await admin.login(email: email, password: form["password"] ?? "",
-                                               failuresAllowed: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+            let result = try await admin.login(email: email, password: form["password"] ?? "", organizationID: form.text("organization"),
+                                               throttle: configuration.loginLimits(email: email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
-                return signInPage(email: email, error: "Too many failed sign-ins for this email. Wait \(max(1, retryAfter / 60)) minutes and try again.", flash: nil, status: .tooManyRequests)
+                return signInPage(email: email, error: "Too many failed sign-ins. Wait \(APIRoutes.minutes(retryAfter)) and try again.", flash: nil, status: .tooManyRequests)
             case .invalid:
                 return signInPage(email: email, error: "Email or password is wrong.", flash: nil, status: .unauthorized)
+            case .chooseOrganization(let organizations):
+                return signInPage(email: email, error: "This email and password sign in to several organizations. Choose one and sign in again.",
+                                  flash: nil, status: .conflict, organizations: organizations)
             case .success(let member):
                 let (session, _) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var response = Web.redirect("/")
@@ -69,10 +72,10 @@ struct WebRoutes: Sendable {
         }
     }
 
-    func signInPage(email: String?, error: String?, flash: String?, status: HTTPResponse.Status) -> Response {
+    func signInPage(email: String?, error: String?, flash: String?, status: HTTPResponse.Status, organizations: [Organization] = []) -> Response {
         // Double-submit token for the sign-in form: a fresh random value in a cookie and the form.
         let token = Secrets.newSessionValue()
-        var response = Web.page(WebPages.signIn(email: email, error: error, flash: flash, csrf: token), status: status)
+        var response = Web.page(WebPages.signIn(email: email, error: error, flash: flash, csrf: token, organizations: organizations), status: status)
         response.setCookie(Cookie(name: CSRF.preSessionCookie, value: token, maxAge: 3600, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
