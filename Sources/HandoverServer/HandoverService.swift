@@ -152,10 +152,10 @@ public struct HandoverService: Sendable {
             cached = hit
         } else {
             let generation = reads.generation
-            guard let (handover, parties) = try await store.handoverWithParties(id: id, organizationID: actor.organizationID) else {
+            guard let (handover, content, parties) = try await store.handoverForReading(id: id, organizationID: actor.organizationID) else {
                 throw StoreError.notFound("handover \(id)")
             }
-            cached = CachedHandover(handover: handover, parties: parties, json: try JSONIO.encoder.encode(handover))
+            cached = CachedHandover(handover: handover, parties: parties, json: try Self.json(handover, content: content))
             reads.store(cached, for: key, readAt: generation)
         }
         // Visibility is decided per caller on every read, cached or not.
@@ -225,7 +225,27 @@ public struct HandoverService: Sendable {
     }
 }
 
-/// A handover read for a GET: the row, its parties (for the visibility check) and its JSON.
+extension HandoverService {
+    /// The handover's JSON with its content spliced in as stored. The store writes content with
+    /// the API's own encoder settings (sorted keys), so this is the JSON the API would write;
+    /// decoding the content only to encode it again was most of the cost of a read.
+    static func json(_ handover: Handover, content: String) throws -> Data {
+        var shell = handover
+        shell.content = HandoverContent()
+        var json = try JSONIO.encoder.encode(shell)
+        let text = content.utf8
+        // `"content":{}` can only be the key: inside a JSON string every quote is escaped.
+        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}"),
+              let slot = json.firstRange(of: Data(#""content":{}"#.utf8)) else {
+            throw StoreError.damaged("handover \(handover.id) has content that is not a JSON object")
+        }
+        json.replaceSubrange(slot.lowerBound + #""content":"#.utf8.count..<slot.upperBound, with: Data(text))
+        return json
+    }
+}
+
+/// A handover read for a GET: the row (its content left empty: `json` has it), its parties
+/// (for the visibility check) and its JSON.
 struct CachedHandover: Sendable {
     var handover: Handover
     var parties: Parties

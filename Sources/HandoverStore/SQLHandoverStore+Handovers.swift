@@ -11,6 +11,10 @@ extension SQLHandoverStore {
         """
 
     static func decodeHandover(_ row: any SQLRow) throws -> Handover {
+        try decodeHandover(row, content: try JSONCoding.decode(HandoverContent.self, from: try row.decode(column: "content", as: String.self)))
+    }
+
+    static func decodeHandover(_ row: any SQLRow, content: HandoverContent) throws -> Handover {
         func date(_ column: String) throws -> Date? { try row.decode(column: column, as: Int64?.self).map(Date.init(millis:)) }
         return Handover(
             id: try row.decode(column: "id", as: String.self),
@@ -21,7 +25,7 @@ extension SQLHandoverStore {
             transferorID: try row.decode(column: "transferor_id", as: String.self),
             recipientID: try row.decode(column: "recipient_id", as: String.self),
             state: HandoverState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft,
-            content: try JSONCoding.decode(HandoverContent.self, from: try row.decode(column: "content", as: String.self)),
+            content: content,
             synthesis: try row.decode(column: "synthesis", as: String?.self),
             returnReason: try row.decode(column: "return_reason", as: String?.self),
             version: try row.decode(column: "version", as: Int.self),
@@ -67,14 +71,22 @@ extension SQLHandoverStore {
     }
 
     public func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)? {
+        guard var (handover, content, parties) = try await handoverForReading(id: id, organizationID: organizationID) else { return nil }
+        handover.content = try JSONCoding.decode(HandoverContent.self, from: content)
+        return (handover, parties)
+    }
+
+    /// One round trip, the read path of every handover request: the row with its content left
+    /// as the stored JSON text (empty in `handover`), and both parties.
+    public func handoverForReading(id: String, organizationID: String) async throws -> (handover: Handover, contentJSON: String, parties: Parties)? {
         try await database.withSession { db in
-            // One round trip: the read path of every handover request.
             try await db.raw("""
                 SELECT \(unsafeRaw: Self.handoverColumns), \(unsafeRaw: Self.memberColumns("t", prefix: "t_")), \(unsafeRaw: Self.memberColumns("r", prefix: "r_"))
                 FROM handovers h JOIN members t ON t.id = h.transferor_id JOIN members r ON r.id = h.recipient_id
                 WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)
                 """).first().map { row in
-                (try Self.decodeHandover(row), Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
+                (try Self.decodeHandover(row, content: HandoverContent()), try row.decode(column: "content", as: String.self),
+                 Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
             }
         }
     }

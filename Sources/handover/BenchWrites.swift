@@ -14,6 +14,7 @@ struct BenchWrites: AsyncParsableCommand {
             N clients, each with its own account and its own draft handover, send PATCH /api/v1/accounts/{id}
             and PATCH /api/v1/handovers/{id} alternately, back to back, for the given time, to a server on
             loopback (in this process). Every answer must be 200; anything else is counted as an error.
+            Meanwhile 4 more clients read accounts (GET), to show what a write storm does to reads.
 
             Raw: the same transactions (the store's UPDATE of the row and its audit entry, one transaction
             each) run in a loop by one caller on one connection, with no HTTP, no authentication and no
@@ -45,6 +46,8 @@ struct BenchWrites: AsyncParsableCommand {
             results[name] = figures.json
             log(String(format: "  %@: %.0f writes/s over HTTP (%d writes, %d errors), p50 %.1f ms, p99 %.1f ms (target < 250 ms)",
                        name, figures.http.rate, figures.http.writes, figures.http.errors, figures.http.p50, figures.http.p99))
+            log(String(format: "  %@: meanwhile %d readers: %d account reads, p50 %.1f ms, p99 %.1f ms",
+                       name, Self.readers, figures.http.reads, figures.http.readP50, figures.http.readP99))
             log(String(format: "  %@: raw, the same transactions on one connection: %.0f/s; ratio %.0f%% (target >= 50%%)",
                        name, figures.rawRate, figures.http.rate / figures.rawRate * 100))
             log(String(format: "  %@: for scale, a bare one-statement UPDATE transaction loop: %.0f/s", name, figures.bareRate))
@@ -68,11 +71,18 @@ struct BenchWrites: AsyncParsableCommand {
         var rate: Double
         var p50: Double
         var p99: Double
+        /// Account reads by a few other clients during the storm.
+        var reads: Int
+        var readP50: Double
+        var readP99: Double
         var json: JSONValue {
             .object(["writes": .number(Double(writes)), "errors": .number(Double(errors)), "writesPerSecond": .number(rate.rounded()),
-                     "p50ms": .number(p50), "p99ms": .number(p99)])
+                     "p50ms": .number(p50), "p99ms": .number(p99), "reads": .number(Double(reads)), "readP50ms": .number(readP50), "readP99ms": .number(readP99)])
         }
     }
+
+    /// Clients reading (GET an account) while the writers write.
+    static let readers = 4
 
     /// One client's rows.
     struct Rows: Sendable {
@@ -165,7 +175,26 @@ struct BenchWrites: AsyncParsableCommand {
     func writeLoad(_ http: HTTPClient, base: String, token: String, rows: [Rows]) async throws -> WriteLoad {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
-        let (latencies, errors) = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+        let (latencies, errors, readLatencies) = try await withThrowingTaskGroup(of: (writes: [Double], errors: Int, reads: [Double]).self) { group in
+            for reader in 0..<Self.readers {
+                group.addTask {
+                    var latencies: [Double] = [], errors = 0, step = reader
+                    while ContinuousClock.now < deadline {
+                        var request = HTTPClientRequest(url: base + "/api/v1/accounts/\(rows[step % rows.count].account)")
+                        step += 1
+                        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                        let began = ContinuousClock.now
+                        do {
+                            let response = try await http.execute(request, timeout: .seconds(30))
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                            if response.status == .ok { latencies.append((ContinuousClock.now - began).seconds * 1000) } else { errors += 1 }
+                        } catch {
+                            errors += 1
+                        }
+                    }
+                    return ([], errors, latencies)
+                }
+            }
             for (client, mine) in rows.enumerated() {
                 group.addTask {
                     var latencies: [Double] = [], errors = 0, step = 0
@@ -191,22 +220,25 @@ struct BenchWrites: AsyncParsableCommand {
                             errors += 1
                         }
                     }
-                    return (latencies, errors)
+                    return (latencies, errors, [])
                 }
             }
-            var all: [Double] = [], errors = 0
-            for try await (part, failed) in group {
-                all += part
-                errors += failed
+            var writes: [Double] = [], reads: [Double] = [], errors = 0
+            for try await part in group {
+                writes += part.writes
+                reads += part.reads
+                errors += part.errors
             }
-            return (all.sorted(), errors)
+            return (writes.sorted(), errors, reads.sorted())
         }
         let elapsed = (ContinuousClock.now - start).seconds
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            return (latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 100).rounded() / 100
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            guard !values.isEmpty else { return 0 }
+            return (values[min(values.count - 1, Int(Double(values.count) * p))] * 100).rounded() / 100
         }
-        return WriteLoad(writes: latencies.count, errors: errors, rate: Double(latencies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99))
+        return WriteLoad(writes: latencies.count, errors: errors, rate: Double(latencies.count) / elapsed, p50: percentile(latencies, 0.5),
+                         p99: percentile(latencies, 0.99), reads: readLatencies.count, readP50: percentile(readLatencies, 0.5),
+                         readP99: percentile(readLatencies, 0.99))
     }
 
     func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

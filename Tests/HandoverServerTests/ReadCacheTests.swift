@@ -30,6 +30,21 @@ import Testing
         #expect(off.value(for: "a") == nil)
     }
 
+    /// A GET sends the stored content as it is, spliced into the rest of the handover: the bytes
+    /// must be exactly what encoding the whole handover gives, whatever the text holds.
+    @Test func theSplicedReadIsTheEncodedHandover() throws {
+        var content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31")
+        content.sections["risks", default: [:]]["sentiment"] = .string(#"quotes " and "content":{} and \ and / and é"#)
+        let now = Date(millis: 1_780_000_000_123)
+        var handover = Handover(id: "h1", organizationID: "o1", accountID: "a1", templateKey: "customer-account", templateVersion: 1,
+                                transferorID: "t1", recipientID: "r1", content: content, createdAt: now, updatedAt: now)
+        handover.synthesis = #"I own it: "content":{} is just text here"#
+        handover.submittedAt = now
+        let stored = String(decoding: try JSONIO.encoder.encode(content), as: UTF8.self)
+        #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
+        #expect(throws: StoreError.self) { try HandoverService.json(handover, content: "not json") }
+    }
+
     @Test func aFullCacheStaysWithinItsCapacity() {
         let cache = ReadCache<Int>(ttl: .seconds(60), capacity: 3)
         for i in 0..<10 { cache.store(i, for: "k\(i)", readAt: cache.generation) }
