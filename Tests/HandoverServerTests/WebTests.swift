@@ -155,6 +155,38 @@ import Testing
         }
     }
 
+    /// One email and password in two organizations: the form asks which, then signs in there.
+    @Test func signInAsksWhichOrganizationWhenThePasswordFitsTwo() async throws {
+        let f = try await APIFixture.make()
+        let admin = AdminService(store: f.store)
+        let email = "both-\(UUID().uuidString.prefix(6))@example.com"
+        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery")
+        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Both", role: .member, managerID: nil,
+                                                  password: "correct horse battery")
+        try await f.test { client in
+            let (cookie, token) = try await client.execute(uri: "/login", method: .get) { r in
+                let cookie = try #require(r.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+                let html = String(buffer: r.body)
+                let token = try #require(html.range(of: #"name="csrf" value=""#).map { html[$0.upperBound...].prefix { $0 != "\"" } })
+                return (cookie, String(token))
+            }
+            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                                     body: encoded(["csrf": token, "email": email, "password": "correct horse battery"])) { r in
+                #expect(r.status == .conflict)
+                let html = String(buffer: r.body)
+                #expect(html.contains(#"<select id="organization" name="organization" required>"#))
+                #expect(html.contains(#"value="\#(f.org.organization.id)""#) && html.contains(#"value="\#(f.other.organization.id)""#))
+            }
+            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                                     body: encoded(["csrf": token, "email": email, "password": "correct horse battery", "organization": f.other.organization.id])) { r in
+                #expect(r.status == .seeOther)
+                let session = try #require(r.headers[values: .setCookie].first { $0.hasPrefix(sessionCookieName) })
+                let value = String(session.dropFirst(sessionCookieName.count + 1).prefix { $0 != ";" })
+                #expect(try await f.store.authenticate(sessionDigest: Secrets.digest(value), at: Date())?.id == second.id)
+            }
+        }
+    }
+
     @Test func pagesApplyTheSameRulesAsTheAPI() async throws {
         let f = try await APIFixture.make()
         let service = HandoverService(store: f.store)
