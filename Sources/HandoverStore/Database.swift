@@ -120,15 +120,23 @@ public final class Database: Sendable {
     public func transaction<R: Sendable>(foreignKeysOff: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         if let writer { return try await writer.transaction(foreignKeysOff: foreignKeysOff, body) }
         return try await withSession { db in
-            try await db.raw("BEGIN").run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
-            }
+            try await Self.commitOrRollBack(db, begin: { try await $0.raw("BEGIN").run() }, body)
+        }
+    }
+
+    /// `begin`, then `body`, then COMMIT; ROLLBACK if any of it threw. After a failed COMMIT
+    /// the engine may already have rolled back, and ROLLBACK then fails harmlessly: either way
+    /// nothing of the transaction stays.
+    static func commitOrRollBack<R: Sendable>(_ db: any SQLDatabase, begin: (any SQLDatabase) async throws -> Void,
+                                              _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await begin(db)
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 

@@ -60,17 +60,7 @@ final class SQLiteWriter: Sendable {
     }
 
     private func run<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R, on db: any SQLDatabase) async throws -> R {
-        try await begin(db)
-        do {
-            let result = try await body(db)
-            try await db.raw("COMMIT").run()
-            return result
-        } catch {
-            // After a failed COMMIT SQLite may already have rolled back; ROLLBACK then
-            // fails harmlessly. Either way nothing of this transaction stays.
-            try? await db.raw("ROLLBACK").run()
-            throw error
-        }
+        try await Database.commitOrRollBack(db, begin: begin, body)
     }
 
     private func begin(_ db: any SQLDatabase) async throws {

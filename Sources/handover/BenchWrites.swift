@@ -183,14 +183,7 @@ struct BenchWrites: AsyncParsableCommand {
                         var request = HTTPClientRequest(url: base + "/api/v1/accounts/\(rows[step % rows.count].account)")
                         step += 1
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                        let began = ContinuousClock.now
-                        do {
-                            let response = try await http.execute(request, timeout: .seconds(30))
-                            _ = try await response.body.collect(upTo: 1 << 20)
-                            if response.status == .ok { latencies.append((ContinuousClock.now - began).seconds * 1000) } else { errors += 1 }
-                        } catch {
-                            errors += 1
-                        }
+                        if let milliseconds = await Self.timed(http, request) { latencies.append(milliseconds) } else { errors += 1 }
                     }
                     return ([], errors, latencies)
                 }
@@ -211,14 +204,7 @@ struct BenchWrites: AsyncParsableCommand {
                         request.method = .PATCH
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
                         request.headers.add(name: "Content-Type", value: "application/json")
-                        let began = ContinuousClock.now
-                        do {
-                            let response = try await http.execute(request, timeout: .seconds(30))
-                            _ = try await response.body.collect(upTo: 1 << 20)
-                            if response.status == .ok { latencies.append((ContinuousClock.now - began).seconds * 1000) } else { errors += 1 }
-                        } catch {
-                            errors += 1
-                        }
+                        if let milliseconds = await Self.timed(http, request) { latencies.append(milliseconds) } else { errors += 1 }
                     }
                     return (latencies, errors, [])
                 }
@@ -239,6 +225,15 @@ struct BenchWrites: AsyncParsableCommand {
         return WriteLoad(writes: latencies.count, errors: errors, rate: Double(latencies.count) / elapsed, p50: percentile(latencies, 0.5),
                          p99: percentile(latencies, 0.99), reads: readLatencies.count, readP50: percentile(readLatencies, 0.5),
                          readP99: percentile(readLatencies, 0.99))
+    }
+
+    /// How long `request` took to answer 200 and send its body, in milliseconds; nil for any
+    /// other answer or a failure.
+    static func timed(_ http: HTTPClient, _ request: HTTPClientRequest) async -> Double? {
+        let began = ContinuousClock.now
+        guard let response = try? await http.execute(request, timeout: .seconds(30)),
+              (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .ok else { return nil }
+        return (ContinuousClock.now - began).seconds * 1000
     }
 
     func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
