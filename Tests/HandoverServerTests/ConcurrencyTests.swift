@@ -11,7 +11,7 @@ import NIOHTTP1
 import Testing
 
 /// What several people doing things at the same moment do to the server, over real HTTP on
-/// loopback: bounded in count (a few dozen requests a burst) and time (20 s per request).
+/// loopback: bounded in count (a few dozen requests a burst) and time (30 s per request).
 @Suite struct ConcurrencyTests {
     static let writers = 32
 
@@ -101,8 +101,11 @@ extension APIFixture {
     /// Runs `body` against the app served over real HTTP on a loopback port.
     func testLive(_ body: @escaping @Sendable (HTTPClient, String) async throws -> Void) async throws {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton,
-                              configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(20))))
+        // A connection per concurrent request, so that requests meet at the server, not in
+        // the client's pool; generous timeouts, as bcrypt is slow on a busy debug build.
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(30), read: .seconds(30)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 2 * ConcurrencyTests.writers)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             try await app.test(.live) { client in
                 try await body(http, "http://127.0.0.1:\(try #require(client.port))")
@@ -127,7 +130,7 @@ extension HTTPClient {
             request.body = .bytes(ByteBuffer(string: json))
         }
         if let ifMatch { request.headers.add(name: "If-Match", value: ifMatch) }
-        let response = try await execute(request, timeout: .seconds(20))
+        let response = try await execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 1 << 20)
         return response
     }
