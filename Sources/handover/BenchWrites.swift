@@ -46,6 +46,8 @@ struct BenchWrites: AsyncParsableCommand {
             results[name] = figures.json
             log(String(format: "  %@: %.0f writes/s over HTTP (%d writes, %d errors), p50 %.1f ms, p99 %.1f ms (target < 250 ms)",
                        name, figures.http.rate, figures.http.writes, figures.http.errors, figures.http.p50, figures.http.p99))
+            log(String(format: "  %@: writer queue depth %.1f on average; CPU %.1f s in %.0f s on %d cores",
+                       name, figures.http.queueDepth, figures.http.cpuSeconds, seconds, ProcessInfo.processInfo.activeProcessorCount))
             log(String(format: "  %@: meanwhile %d readers: %d account reads, p50 %.1f ms, p99 %.1f ms",
                        name, Self.readers, figures.http.reads, figures.http.readP50, figures.http.readP99))
             log(String(format: "  %@: raw, the same transactions on one connection: %.0f/s; ratio %.0f%% (target >= 50%%)",
@@ -71,12 +73,16 @@ struct BenchWrites: AsyncParsableCommand {
         var rate: Double
         var p50: Double
         var p99: Double
+        /// Mean depth of the writer queue (SQLite; 0 on PostgreSQL) and the process's CPU time.
+        var queueDepth = 0.0
+        var cpuSeconds = 0.0
         /// Account reads by a few other clients during the storm.
         var reads: Int
         var readP50: Double
         var readP99: Double
         var json: JSONValue {
-            .object(["writes": .number(Double(writes)), "errors": .number(Double(errors)), "writesPerSecond": .number(rate.rounded()),
+            .object(["queueDepth": .number((queueDepth * 10).rounded() / 10), "cpuSeconds": .number((cpuSeconds * 10).rounded() / 10),
+                     "writes": .number(Double(writes)), "errors": .number(Double(errors)), "writesPerSecond": .number(rate.rounded()),
                      "p50ms": .number(p50), "p99ms": .number(p99), "reads": .number(Double(reads)), "readP50ms": .number(readP50), "readP99ms": .number(readP99)])
         }
     }
@@ -127,7 +133,23 @@ struct BenchWrites: AsyncParsableCommand {
         do {
             let clientRows = Array(rows.prefix(clients))
             load = try await HTTPBench(seconds: seconds, connections: clients, folder: folder).serve(store, configuration) { base in
-                try await writeLoad(http, base: base, token: token, rows: clientRows)
+                // Where the writers wait: the writer queue's depth, sampled every 10 ms, and the
+                // CPU the whole process used (server and clients share the machine's cores).
+                let cpuBefore = Self.cpuSeconds()
+                let sampler = Task {
+                    var samples: [Int] = []
+                    while !Task.isCancelled {
+                        samples.append(store.database.writeQueueDepth)
+                        try? await Task.sleep(for: .milliseconds(10))
+                    }
+                    return samples
+                }
+                var load = try await writeLoad(http, base: base, token: token, rows: clientRows)
+                sampler.cancel()
+                let samples = await sampler.value
+                load.queueDepth = samples.isEmpty ? 0 : Double(samples.reduce(0, +)) / Double(samples.count)
+                load.cpuSeconds = Self.cpuSeconds() - cpuBefore
+                return load
             }
             try await http.shutdown()
         } catch {
@@ -234,6 +256,13 @@ struct BenchWrites: AsyncParsableCommand {
         guard let response = try? await http.execute(request, timeout: .seconds(30)),
               (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .ok else { return nil }
         return (ContinuousClock.now - began).seconds * 1000
+    }
+
+    /// User and system CPU time of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
