@@ -92,6 +92,30 @@ import Testing
         #expect(bundle.verify().changedEntries == [128..<256])
     }
 
+    /// Any checkpoint sizes, any rewritten entry under the latest one: the stored nodes always
+    /// take the search down to the entry's pair (or the entry), never to a wrong or wider place.
+    @Test func everyRewrittenEntryIsFoundWithinItsPair() throws {
+        var seed: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let entries = fixture.entries(80)
+        for _ in 0..<40 {
+            let sizes = Set((0..<(1 + next(4))).map { _ in 1 + next(78) }).sorted()
+            let intact = try fixture.bundle(entries, checkpointsAt: sizes)
+            // The last entry of an odd-sized latest tree is the one exception: nothing signs a
+            // hash beside it, so no node over it can be trusted and the search stops at the root.
+            for index in 0..<sizes.last! where !(index == sizes.last! - 1 && index % 2 == 0) {
+                var bundle = intact
+                bundle.rewrite(index)
+                let places = bundle.verify().changedEntries
+                #expect(places.count == 1 && places[0].contains(index) && places[0].count <= 2 && places[0].lowerBound == index & ~1 || places == [index..<index + 1],
+                        "checkpoints \(sizes), entry \(index): \(places)")
+            }
+        }
+    }
+
     @Test func damageWithMissingEntriesSaysBoth() throws {
         var bundle = try fixture.bundle(fixture.entries(430), checkpointsAt: sizes)
         bundle.rewrite(50)
