@@ -61,8 +61,18 @@ struct DamageSearch {
     let own: SubtreeHashes
     let claimed: SubtreeHashes
     let trusted: [Range<Int>: InlineHash]
+    /// The trusted ranges by start, then end: a log signs a checkpoint whenever one is asked for,
+    /// so there can be thousands, and the walk asks what lies inside a node at every level.
+    let trustedByStart: [Range<Int>]
     var clean: [Range<Int>] = []
     var differing: [Range<Int>] = []
+
+    init(own: SubtreeHashes, claimed: SubtreeHashes, trusted: [Range<Int>: InlineHash]) {
+        self.own = own
+        self.claimed = claimed
+        self.trusted = trusted
+        trustedByStart = trusted.keys.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+    }
 
     /// Records whether the entries reproduce a trusted hash; true when they do. A range the
     /// entries do not reach says nothing (missing entries are reported on their own).
@@ -110,7 +120,16 @@ struct DamageSearch {
     }
 
     func hasTrusted(inside range: Range<Int>) -> Bool {
-        trusted.keys.contains { $0.lowerBound >= range.lowerBound && $0.upperBound <= range.upperBound }
+        var (low, high) = (0, trustedByStart.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if trustedByStart[mid].lowerBound < range.lowerBound { low = mid + 1 } else { high = mid }
+        }
+        while low < trustedByStart.count, trustedByStart[low].lowerBound < range.upperBound {
+            if trustedByStart[low].upperBound <= range.upperBound { return true }
+            low += 1
+        }
+        return false
     }
 
     /// The smallest differing ranges with their proven-clean ends cut off, each paired with the
