@@ -102,6 +102,8 @@ struct AuditVerify: AsyncParsableCommand {
         if let failure = old.failure {
             print("  the older export does not verify on its own: \(failure)")
             print("  (so the differences below are from entries that are not all the signed ones)")
+        } else {
+            print("  the older export verifies on its own: \(old.entriesChecked) entries, \(old.checkpointsChecked) signed checkpoints")
         }
         if let inconsistency = comparison.inconsistency {
             print("  FAILED: \(inconsistency)")
@@ -111,7 +113,8 @@ struct AuditVerify: AsyncParsableCommand {
         if comparison.differences.isEmpty {
             print("  all \(comparison.compared) entries of the older export are unchanged; \(comparison.added) entries are new")
         } else {
-            print("  FAILED: \(comparison.differences.count) of the older export's \(comparison.compared) entries differ in the newer one:")
+            let count = comparison.differences.count
+            print("  FAILED: \(count) of the older export's \(comparison.compared) entries \(count == 1 ? "differs" : "differ") in the newer one:")
             for line in comparison.lines { print("    \(line)") }
         }
     }
