@@ -101,8 +101,8 @@ import Testing
             return Int((seed >> 33) % UInt64(bound))
         }
         let entries = fixture.entries(80)
-        for _ in 0..<40 {
-            let sizes = Set((0..<(1 + next(4))).map { _ in 1 + next(78) }).sorted()
+        for _ in 0..<60 {
+            let sizes = Set((0..<(1 + next(9))).map { _ in 1 + next(78) }).sorted()
             let intact = try fixture.bundle(entries, checkpointsAt: sizes)
             // The last entry of an odd-sized latest tree is the one exception: nothing signs a
             // hash beside it, so no node over it can be trusted and the search stops at the root.
