@@ -160,7 +160,9 @@ struct DamageSearch {
             let upper = cleanRange(holding: range.upperBound - 1)?.lowerBound ?? range.upperBound
             // Empty only if the hashes contradict each other: nothing that can be reported.
             guard lower < upper else { continue }
-            if let known = candidates[lower..<upper], known.count <= range.count { continue }
+            // The smaller range is the sharper evidence; the first by position breaks a tie, so
+            // the message does not depend on hashing order.
+            if let known = candidates[lower..<upper], (known.count, known.lowerBound) <= (range.count, range.lowerBound) { continue }
             candidates[lower..<upper] = range
         }
         // By end, then shortest first: a range holds an earlier one exactly when some earlier
