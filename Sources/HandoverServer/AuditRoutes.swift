@@ -23,6 +23,14 @@ struct AuditRoutes: Sendable {
             let entries = try await audit.entries(for: member, start: start, end: try Self.integer(query["end"], "end"))
             return try JSONIO.response(AuditEntriesResponse(entries: entries.map { AuditEntryBody(entry: $0.entry, leafHash: $0.leafHash) }))
         }
+        api.get("nodes") { request, context in
+            let member = try context.requireMember()
+            let query = request.uri.queryParameters
+            guard let level = try Self.integer(query["level"], "level") else { throw APIError.badRequest("Give the tree level as ?level=N (1 and up).") }
+            let start = try Self.integer(query["start"], "start") ?? 0
+            let hashes = try await audit.nodes(for: member, level: level, start: start, end: try Self.integer(query["end"], "end"))
+            return try JSONIO.response(AuditNodesResponse(level: level, start: start, hashes: hashes))
+        }
         api.get("proofs/inclusion") { request, context in
             let member = try context.requireMember()
             let query = request.uri.queryParameters
@@ -71,6 +79,13 @@ struct AuditEntryBody: Codable {
 
 struct AuditEntriesResponse: Codable {
     var entries: [AuditEntryBody]
+}
+
+/// Stored tree nodes of one level from `start`, base64, null where one is not stored.
+struct AuditNodesResponse: Codable {
+    var level: Int
+    var start: Int
+    var hashes: [String?]
 }
 
 struct InclusionProofResponse: Codable {

@@ -67,6 +67,26 @@ public struct AuditService: Sendable {
         return try await store.auditEntries(organizationID: member.organizationID, range: start..<end)
     }
 
+    /// Largest page of tree nodes per request (a node is a fifth the size of an entry).
+    public static let maxNodes = 5000
+
+    /// The stored interior nodes of `level` with indices start..<end, base64, nil where one is
+    /// not stored: what an export carries so the offline verifier can bisect a failed root.
+    /// Unsigned, like the recorded leaf hashes; the verifier trusts only those that fold into a
+    /// signed root.
+    public func nodes(for member: Member, level: Int, start: Int, end: Int?) async throws -> [String?] {
+        try requireReader(member)
+        guard level >= 1, level < Int.bitWidth - 1 else { throw HandoverError.invalid([Problem(path: "level", message: "must be 1 to \(Int.bitWidth - 2)")]) }
+        let end = end ?? start + Self.maxNodes
+        guard start >= 0, end >= start, end - start <= Self.maxNodes else {
+            throw HandoverError.invalid([Problem(path: "end", message: "must be from start to start + \(Self.maxNodes)")])
+        }
+        let stored = try await store.auditNodes(organizationID: member.organizationID, level: level, range: start..<end)
+        // Up to the last stored node asked for: the tree's size decides where a level ends.
+        let last = stored.keys.max() ?? start - 1
+        return (start..<(last + 1)).map { index in stored[index].flatMap(Hex.decode).map { Data($0).base64EncodedString() } }
+    }
+
     /// Proof that entry `index` is in the signed tree of `size` (default: the latest checkpoint).
     public func inclusionProof(for member: Member, index: Int, size: Int?) async throws -> (size: Int, proof: [TreeHash]) {
         try requireReader(member)
@@ -133,9 +153,26 @@ public struct AuditService: Sendable {
                 hashes.append(hash)
             }
         }
+        var treeNodes: [[String]]?
+        if includeEntries {
+            let stored = try await store.auditSubtrees(organizationID: organizationID, minimumLevel: 1)
+            treeNodes = Self.levels(of: stored, size: latest.size)
+        }
         let signer = try keys.signer(organizationID: organizationID)
         return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: currentTime().millis,
-                           checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes)
+                           checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes, treeNodes: treeNodes)
+    }
+
+    /// The bundle's `treeNodes`: every complete node of the tree of `size`, level 1 up, base64,
+    /// "" for one not stored (the verifier then does without it).
+    static func levels(of stored: [PerfectSubtree: TreeHash], size: Int) -> [[String]] {
+        var levels: [[String]] = []
+        var level = 1
+        while size >> level > 0 {
+            levels.append((0..<(size >> level)).map { stored[PerfectSubtree(level: level, index: $0)].map { Data($0).base64EncodedString() } ?? "" })
+            level += 1
+        }
+        return levels
     }
 
     public func verifierKey(organizationID: String) throws -> String {

@@ -152,6 +152,9 @@ public protocol HandoverStore: Sendable {
     func auditSubtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]
     /// Every stored interior node at `minimumLevel` (at least 1) or above: the top of the tree.
     func auditSubtrees(organizationID: String, minimumLevel: Int) async throws -> [PerfectSubtree: TreeHash]
+    /// The stored nodes of one level (at least 1) with indices in `range`, as stored (hex), for
+    /// export; a node that is not stored is absent.
+    func auditNodes(organizationID: String, level: Int, range: Range<Int>) async throws -> [Int: String]
     /// Extends the stored tree over new entries; returns its size and root.
     func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash)
     func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint?

@@ -149,6 +149,19 @@ extension SQLHandoverStore {
         return found
     }
 
+    public func auditNodes(organizationID: String, level: Int, range: Range<Int>) async throws -> [Int: String] {
+        // One range of the primary key (organization, level, idx).
+        let rows = try await database.withSession { db in
+            try await db.raw("""
+                SELECT idx, hash FROM audit_nodes WHERE organization_id = \(bind: organizationID) AND level = \(bind: max(1, level))
+                AND idx >= \(bind: range.lowerBound) AND idx < \(bind: range.upperBound)
+                """).all()
+        }
+        var found: [Int: String] = [:]
+        for row in rows { found[try row.decode(column: "idx", as: Int.self)] = try row.decode(column: "hash", as: String.self) }
+        return found
+    }
+
     static func subtrees(organizationID: String, _ subtrees: Set<PerfectSubtree>, _ db: any SQLDatabase) async throws -> [PerfectSubtree: TreeHash] {
         var found: [PerfectSubtree: TreeHash] = [:]
         guard !subtrees.isEmpty else { return found }

@@ -33,9 +33,15 @@ public struct AuditBundle: Codable, Sendable {
     /// Hex, one per entry: the leaf hash recorded at append time. It lets the verifier name the
     /// entry that changed; the signed roots are what make the check trustworthy.
     public var leafHashes: [String]
+    /// The server's stored interior nodes, base64: `treeNodes[l - 1][i]` is the perfect subtree
+    /// of 2^l entries starting at i·2^l. Like the leaf hashes they are not signed: the verifier
+    /// believes a node only once it and its sibling hash to a node it already believes, up to a
+    /// signed root. They let it bisect a signed root that the entries do not reproduce down to
+    /// the changed entries instead of stopping at the checkpoint. Absent in older bundles.
+    public var treeNodes: [[String]]?
 
     public init(origin: String, verifierKey: String, exportedAt: Int64, checkpoints: [String], consistencyProofs: [Consistency],
-                entries: [AuditEntry], leafHashes: [String]) {
+                entries: [AuditEntry], leafHashes: [String], treeNodes: [[String]]? = nil) {
         format = Self.formatName
         self.origin = origin
         self.verifierKey = verifierKey
@@ -44,10 +50,12 @@ public struct AuditBundle: Codable, Sendable {
         self.consistencyProofs = consistencyProofs
         self.entries = entries
         self.leafHashes = leafHashes
+        self.treeNodes = treeNodes
     }
 }
 
-/// What `verify` found: counts on success, or the first problem and, when it is one entry, its number.
+/// What `verify` found: counts on success, or the first problem and, when it is one entry, its
+/// number.
 public struct AuditVerification: Sendable, Equatable {
     public var entriesChecked = 0
     public var checkpointsChecked = 0
@@ -58,7 +66,11 @@ public struct AuditVerification: Sendable, Equatable {
     public var uncovered = 0
     public var keyPinned = false
     public var failure: String?
+    /// The entry the failure is about, when it is one entry.
     public var failedEntry: Int?
+    /// When signed roots fail: ranges of entry numbers, in order, each proven to hold at least
+    /// one entry that differs from the signed log, as tight as the bundle's evidence allows.
+    public var changedEntries: [Range<Int>] = []
 
     public var ok: Bool { failure == nil }
 }
@@ -99,6 +111,7 @@ extension AuditBundle {
 
         // 2. The server's consistency proofs between checkpoints hold.
         let bySize = Dictionary(signed.map { ($0.size, $0.rootHash) }, uniquingKeysWith: { first, _ in first })
+        var verifiedProofs: [VerifiedConsistency] = []
         for proof in consistencyProofs {
             guard let oldRoot = bySize[proof.from], let newRoot = bySize[proof.to] else {
                 return fail("a consistency proof refers to tree sizes \(proof.from) → \(proof.to) with no signed checkpoint")
@@ -110,6 +123,7 @@ extension AuditBundle {
             } catch {
                 return fail("the log forked: checkpoints \(proof.from) and \(proof.to) are not consistent (\(error))")
             }
+            verifiedProofs.append(VerifiedConsistency(from: proof.from, to: proof.to, hashes: hashes))
             result.proofsChecked += 1
         }
 
@@ -122,6 +136,7 @@ extension AuditBundle {
             pending.removeFirst()
         }
         var buffer = ByteWriter()
+        var rootFailed = false
         for index in entries.indices {
             // entries[index] used in place, not bound to a name: no copy of five strings per entry.
             let seq = entries[index].seq
@@ -137,15 +152,24 @@ extension AuditBundle {
             frontier.extend(leafDigest: hash)
             result.entriesChecked += 1
             while let next = pending.first, next.size == frontier.size {
-                guard frontier.root == next.rootHash else {
-                    return fail("entries 0–\(index) do not produce the root signed at size \(next.size): an entry and its recorded hash were both changed, or one was removed and the rest renumbered", entry: nil)
-                }
+                // Keep going: the search for what changed uses every checkpoint the entries reach.
+                if frontier.root != next.rootHash { rootFailed = true }
                 pending.removeFirst()
             }
         }
-        if let missing = pending.first {
-            return fail("the log signed \(missing.size) entries but the bundle has only \(entries.count): entry \(entries.count) onwards is missing", entry: entries.count)
+        var missing = ""
+        if let first = pending.first {
+            missing = "the log signed \(first.size) entries but the bundle has only \(entries.count): entry \(entries.count) onwards is missing"
         }
+        if rootFailed {
+            // An entry changed together with its recorded hash, or removed with the rest
+            // renumbered: only the signed hashes can say where.
+            let damage = locateDamage(signed: signed, proofs: verifiedProofs)
+            result.changedEntries = damage.places.map(\.entries)
+            let single = damage.places.first.flatMap { $0.entries.count == 1 ? $0.entries.lowerBound : nil }
+            return fail(damage.description() + (missing.isEmpty ? "" : "; and " + missing), entry: single)
+        }
+        if !missing.isEmpty { return fail(missing, entry: entries.count) }
         result.latestSize = signed.last?.size ?? 0
         result.latestRoot = Data(signed.last?.rootHash ?? MerkleTree.emptyRoot).base64EncodedString()
         result.uncovered = entries.count - result.latestSize

@@ -6,24 +6,13 @@ import Testing
 /// The offline verifier names the first entry that does not match, for each way a row can be
 /// changed behind the log's back.
 @Suite struct AuditBundleTests {
-    let signer = try! LogKeys(secret: Array(repeating: 9, count: 32)).signer(organizationID: "org1")
+    let fixture = AuditBundleFixture()
+    var signer: LogSigner { fixture.signer }
 
-    func entries(_ count: Int) -> [AuditEntry] {
-        (0..<count).map { AuditEntry(seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "m\($0 % 3)", action: "handover.edit", target: "handover:h\($0 / 4)", request: "r\($0)", digest: Hex.sha256(Array("v\($0)".utf8))) }
-    }
+    func entries(_ count: Int) -> [AuditEntry] { fixture.entries(count) }
 
-    /// A bundle as the server exports it: checkpoints at `sizes`, each signed after checking it extends the last.
     func bundle(_ entries: [AuditEntry], checkpointsAt sizes: [Int]) throws -> AuditBundle {
-        let tree = InMemoryTree(leafHashes: entries.map(\.leafHash))
-        var notes: [String] = [], proofs: [AuditBundle.Consistency] = [], previous: Checkpoint?
-        for size in sizes {
-            let proof = previous.map { tree.consistency($0.size, size) } ?? []
-            notes.append(try signer.sign(size: size, root: tree.root(size), after: previous, consistencyProof: proof))
-            if let previous { proofs.append(.init(from: previous.size, to: size, hashes: proof.map { Data($0).base64EncodedString() })) }
-            previous = Checkpoint(origin: signer.origin, size: size, rootHash: tree.root(size))
-        }
-        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: notes,
-                           consistencyProofs: proofs, entries: entries, leafHashes: entries.map { Hex.encode($0.leafHash) })
+        try fixture.bundle(entries, checkpointsAt: sizes)
     }
 
     @Test func anIntactBundleVerifies() throws {
