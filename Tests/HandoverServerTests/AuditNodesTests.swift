@@ -46,7 +46,7 @@ struct NodesBody: Decodable { var level: Int; var start: Int; var hashes: [Strin
             var forged = before.entries[6]
             forged.actor = "mallory"
             let leafHash = Hex.encode(forged.leafHash)
-            try await f.store.database.withSession { db in
+            try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_entries SET actor = 'mallory', leaf_hash = \(bind: leafHash) WHERE organization_id = \(bind: org) AND seq = 6").run()
             }
             let after = try await AuditLogTests.bundle(f, client)
