@@ -51,18 +51,3 @@ enum JSONIO {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
-
-/// ETags are the row version: `"v7"`.
-enum ETag {
-    static func make(_ version: Int) -> String { "\"v\(version)\"" }
-
-    /// The version an `If-Match` header names; nil when absent or `*`; 412 when unreadable.
-    static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), value != "*" else { return nil }
-        let stripped = value.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        guard stripped.hasPrefix("v"), let version = Int(stripped.dropFirst()) else {
-            throw APIError.preconditionFailed("If-Match \(value) is not an ETag this server issued.")
-        }
-        return version
-    }
-}

@@ -144,6 +144,43 @@ import Testing
         }
     }
 
+    @Test func ifMatchComparesStronglyAndAMalformedOneIs400() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        let edit = body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)
+        try await f.test { client in
+            // RFC 9110 13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+            for uri in ["/api/v1/handovers/\(handover.id)", "/api/v1/accounts/\(account.id)"] {
+                let change = uri.contains("handovers") ? edit : body(#"{"name": "Renamed"}"#)
+                try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#), body: change) { r in
+                    #expect(r.status == .preconditionFailed, "\(uri)")
+                    #expect(r.problem?.detail.contains("weak") == true)
+                }
+                // Not `*` or one entity-tag: the header is malformed, 400 naming it.
+                for malformed in ["v1", #""v1", "v2""#, "", #""v1"#] {
+                    try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: malformed), body: change) { r in
+                        #expect(r.status == .badRequest, "If-Match \(malformed)")
+                        #expect(r.problem?.errors?.first?.path == "If-Match")
+                    }
+                }
+                // Well-formed tags this server never issued, or a version too big to be one: 412.
+                for foreign in [#""abc""#, #""v99999999999999999999""#, #""v-1""#] {
+                    try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: foreign), body: change) { r in
+                        #expect(r.status == .preconditionFailed, "If-Match \(foreign)")
+                    }
+                }
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: #""v1""#), body: edit) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.eTag] == #""v2""#)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: "*"), body: edit) { r in
+                #expect(r.status == .ok)
+            }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
