@@ -181,6 +181,48 @@ import Testing
         }
     }
 
+    @Test func anUnsupportedMethodIs405WithAllow() async throws {
+        let f = try await APIFixture.make()
+        let handover = try await f.org.handover(of: try await f.org.account(f.org.alice, in: f.store), to: f.org.bob, in: f.store)
+        try await f.test { client in
+            for method: HTTPRequest.Method in [.trace, .put, .delete, .options, HTTPRequest.Method("QUERY")!] {
+                try await client.execute(uri: "/api/v1/accounts", method: method, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .methodNotAllowed, "\(method)")
+                    #expect(r.headers[.allow] == "GET, HEAD, POST")
+                    #expect(r.headers[.contentType] == "application/problem+json")
+                    #expect(r.problem?.status == 405)
+                }
+            }
+            // A path with a parameter, and one where a literal segment beats a parameter.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .put, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD, PATCH")
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/lint", method: .post, headers: f.headers(f.org.alice)) { r in
+                #expect(r.headers[.allow] == "GET, HEAD")
+            }
+            try await client.execute(uri: "/api/v1/tokens/some-id", method: .get, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "DELETE")
+            }
+            // No route at all is still 404, whatever the method.
+            try await client.execute(uri: "/api/v1/no-such-route", method: .trace, headers: f.headers(f.org.alice)) { #expect($0.status == .notFound) }
+            // HEAD is answered wherever GET is, without a body.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .head, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.readableBytes == 0)
+                #expect(r.headers[.eTag] == #""v1""#)
+            }
+            // Web pages get the same status and Allow, on an HTML page.
+            try await client.execute(uri: "/login", method: .delete) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD, POST")
+                #expect(r.headers[.contentType]?.hasPrefix("text/html") == true)
+            }
+            try await client.execute(uri: "/login", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
