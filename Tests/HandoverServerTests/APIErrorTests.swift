@@ -223,6 +223,36 @@ import Testing
         }
     }
 
+    @Test func queryParametersOutsideTheSpecAre400() async throws {
+        let f = try await APIFixture.make()
+        try await f.test { client in
+            for query in ["limit=1001", "limit=0", "limit=99999999999999999999", "limit=ten"] {
+                try await client.execute(uri: "/api/v1/accounts?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "limit")
+                }
+            }
+            try await client.execute(uri: "/api/v1/accounts?limit=1000", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            for query in ["state=", "state=draft,,submitted", "state=draft,", "state=drafts"] {
+                try await client.execute(uri: "/api/v1/handovers?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "state")
+                }
+            }
+            try await client.execute(uri: "/api/v1/handovers?state=draft,submitted", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            for query in ["version=0", "version=1.5", "version=99999999999999999999"] {
+                try await client.execute(uri: "/api/v1/templates/customer-account?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "version")
+                }
+            }
+            // As large as the spec allows: a version that does not exist, not a refusal.
+            try await client.execute(uri: "/api/v1/templates/customer-account?version=9223372036854775807", method: .get, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .notFound)
+            }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
