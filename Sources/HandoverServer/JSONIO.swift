@@ -26,9 +26,11 @@ enum JSONIO {
         let data = try await body(of: request, context: context)
         do {
             let decoder = JSONDecoder()
-            return try decoder.decode(T.self, from: data)
+            let value = try decoder.decode(T.self, from: data)
+            if let value = value as? any Encodable { try RequestShape.check(data, decoded: value) }
+            return value
         } catch let error as DecodingError {
-            let problem = Problem(decoding: error)
+            let problem = Problem(decoding: error, in: data)
             throw APIError.badRequest(problem.path.isEmpty ? "The body is \(problem.message)." : "\(problem.path): \(problem.message).", errors: [problem])
         }
     }

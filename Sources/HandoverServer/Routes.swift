@@ -180,6 +180,8 @@ struct APIRoutes: Sendable {
         api.post("templates") { request, context in
             let actor = try context.requireMember()
             let data = try await JSONIO.body(of: request, context: context)
+            // Template.parse reports what is wrong with a definition; nulls and unknown keys are checked here, as for every body.
+            if let decoded = try? JSONDecoder().decode(Template.self, from: data) { try RequestShape.check(data, decoded: decoded) }
             let template = try await handovers.addTemplate(data, by: actor)
             return try JSONIO.response(template, status: .created)
         }

@@ -253,6 +253,39 @@ import Testing
         }
     }
 
+    @Test func nullsUnknownKeysAndNumbersThatDoNotFitAre400NamingTheField() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        try await f.test { client in
+            let bad: [(uri: String, json: String, path: String)] = [
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerID": null}"#, "ownerID"),
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "email": null}]}}"#, "profile.contacts[0].email"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1.5}"#, "templateVersion"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1e30}"#, "templateVersion"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": null}"#, "templateVersion"),
+                // A typo would otherwise quietly mean "the default owner".
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerId": "\#(f.org.bob.id)"}"#, "ownerId"),
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "mail": "jo@example.com"}]}}"#, "profile.contacts[0].mail"),
+                ("/api/v1/templates", #"{"key": "k", "version": 1, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {"staleDays": 3}, "sections": [{"id": "main", "title": "T", "guidance": "G", "fields": [{"id": "a", "label": "A", "type": "text", "required": false, "guidance": "G"}]}]}"#, "rules.staleDays"),
+            ]
+            for (uri, json, path) in bad {
+                try await client.execute(uri: uri, method: .post, headers: f.headers(uri.hasSuffix("templates") ? f.org.admin : f.org.alice), body: body(json)) { r in
+                    #expect(r.status == .badRequest, "\(json)")
+                    #expect(r.problem?.errors?.first?.path == path, "\(json)")
+                    #expect(r.problem?.detail.hasPrefix(path) == true, "\(r.problem?.detail ?? "")")
+                }
+            }
+            // Nothing was created by the refusals above.
+            try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
+                let accounts = try r.decode(Items<Account>.self); #expect(accounts.items.count == 1)
+            }
+            // In handover content null keeps its meaning: it clears a field.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"content": {"risks": {"sentiment": null}}}"#)) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
