@@ -286,6 +286,30 @@ import Testing
         }
     }
 
+    @Test func aLongListOfProblemsIsCutWithItsCount() async throws {
+        let f = try await APIFixture.make()
+        // One bad id and one empty label in each of 300 fields: 600 problems.
+        let fields = (0..<300).map { #"{"id": "Field \#($0)", "label": " ", "type": "text", "required": false, "guidance": "Say it."}"# }
+        let template = #"{"key": "big", "version": 1, "name": "Big", "summary": "Too many mistakes.", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "Say it back.", "rules": {}, "sections": [{"id": "main", "title": "Main", "guidance": "All of it.", "fields": [\#(fields.joined(separator: ","))]}]}"#
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.count == ProblemDetails.listLimit)
+                #expect(r.problem?.errorCount == 600)
+                #expect(r.problem?.errors?.first?.path == "sections[0].fields[0].id")
+                #expect(r.body.readableBytes < 20_000)
+            }
+            // A short list comes whole, with its count.
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin),
+                                     body: body(template.replacingOccurrences(of: "Field ", with: "field").replacingOccurrences(of: #""label": " ""#, with: #""label": "L""#)
+                                        .replacingOccurrences(of: #""version": 1"#, with: #""version": 0"#))) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.map(\.path) == ["version"])
+                #expect(r.problem?.errorCount == 1)
+            }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
