@@ -310,6 +310,25 @@ import Testing
         }
     }
 
+    @Test func lengthLimitsCountAsTheSpecDoes() async throws {
+        let f = try await APIFixture.make()
+        // JSON Schema's maxLength counts Unicode scalars in the value as sent: 60 decomposed "é" are
+        // 120 (60 characters to Swift), and a trailing space counts too.
+        let decomposed = String(repeating: "e\u{301}", count: 60)
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/tokens", method: .post, headers: f.headers(f.org.alice), body: try body(["name": decomposed])) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.first?.path == "name")
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                                     body: try body(["name": String(repeating: "a", count: 200) + " ", "kind": "customer"])) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                                     body: try body(["name": String(repeating: "a", count: 200), "kind": "customer"])) { #expect($0.status == .created) }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
