@@ -276,6 +276,12 @@ import Testing
                     #expect(r.problem?.detail.hasPrefix(path) == true, "\(r.problem?.detail ?? "")")
                 }
             }
+            // Template definitions are read by Template.parse, which names the field the same way (422 there).
+            let template = #"{"key": "k", "version": 1.5, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {}, "sections": []}"#
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.map(\.path) == ["version"])
+            }
             // Nothing was created by the refusals above.
             try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
                 let accounts = try r.decode(Items<Account>.self); #expect(accounts.items.count == 1)
