@@ -9,25 +9,38 @@ enum ETag {
     /// The version an `If-Match` header requires; nil when absent or `*`.
     ///
     /// RFC 9110 13.1.1: If-Match uses the strong comparison, so a weak tag (`W/"v3"`) never matches,
-    /// and neither does a tag this server never issued: both are 412, like a version that is no longer
-    /// current. A value that is not `*` or one entity-tag is malformed: 400. A list of tags is refused
-    /// as malformed too (the spec says so): a write names the one version it was based on.
+    /// and neither does a tag this server never issued: both ask for `neverMatches`, so the write
+    /// fails with 412 like a version that is no longer current, but only after the usual checks
+    /// (13.2.1 puts 404 and 403 ahead of a failed precondition); `whyNoMatch` then explains it.
+    /// A value that is not `*` or one entity-tag is malformed: 400. A list of tags is refused as
+    /// malformed too (the spec says so): a write names the one version it was based on.
     static func expectedVersion(_ request: Request) throws -> Int? {
         guard let value = request.headers[.ifMatch] else { return nil }
-        // Quoted back in the answer, cut short: a header can be kilobytes long.
-        let shown = value.count > 40 ? String(value.prefix(40)) + "…" : value
         switch parse(value) {
         case .any: return nil
         case .version(let version): return version
-        case .weak:
-            throw APIError.preconditionFailed("If-Match \(shown) is a weak ETag; If-Match compares strongly, so send the ETag as this server sent it, without W/.")
-        case .foreign:
-            throw APIError.preconditionFailed("If-Match \(shown) is not an ETag this server issued; send the ETag header of your last read.")
+        case .weak, .foreign: return neverMatches
         case .malformed:
-            throw APIError.badRequest("If-Match must be * or one ETag in double quotes, e.g. \"v3\"; got \(shown).",
+            throw APIError.badRequest("If-Match must be * or one ETag in double quotes, e.g. \"v3\"; got \(shown(value)).",
                                       errors: [Problem(path: "If-Match", message: "not * or one entity-tag")])
         }
     }
+
+    /// Versions start at 1.
+    static let neverMatches = 0
+
+    /// Why the request's If-Match cannot match any version, for the 412; nil when it names a version or none.
+    static func whyNoMatch(_ request: Request) -> String? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        switch parse(value) {
+        case .weak: return "If-Match \(shown(value)) is a weak ETag; If-Match compares strongly, so send the ETag as this server sent it, without W/."
+        case .foreign: return "If-Match \(shown(value)) is not an ETag this server issued; send the ETag header of your last read."
+        case .any, .version, .malformed: return nil
+        }
+    }
+
+    /// Quoted back in answers, cut short: a header can be kilobytes long.
+    static func shown(_ value: String) -> String { value.count > 40 ? String(value.prefix(40)) + "…" : value }
 
     enum Condition: Equatable {
         case any

@@ -128,7 +128,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let api = APIError.from(error, ifMatchSent: request.headers[.ifMatch] != nil)
+            var api = APIError.from(error, ifMatchSent: request.headers[.ifMatch] != nil)
+            if api.status == .preconditionFailed, let reason = ETag.whyNoMatch(request) { api.detail = reason }
             if api.status == .internalServerError {
                 // The type only: error descriptions can carry bound values, which may be secrets.
                 context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "path": "\(request.uri.path)"])

@@ -171,6 +171,18 @@ import Testing
                     }
                 }
             }
+            // A precondition is evaluated after the checks that come first (RFC 9110 13.2.1): an id
+            // that is not there, or not visible, is 404 whatever If-Match says.
+            try await client.execute(uri: "/api/v1/handovers/nope", method: .patch, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#), body: edit) { r in
+                #expect(r.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.other.admin, ifMatch: #""abc""#), body: edit) { r in
+                #expect(r.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#)) { r in
+                #expect(r.status == .preconditionFailed)
+                #expect(r.problem?.detail.contains("weak") == true)
+            }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: #""v1""#), body: edit) { r in
                 #expect(r.status == .ok)
                 #expect(r.headers[.eTag] == #""v2""#)
