@@ -20,7 +20,7 @@ extension Template {
         do {
             template = try JSONDecoder().decode(Template.self, from: data)
         } catch let error as DecodingError {
-            return .failure(TemplateValidationError(problems: [Problem(decoding: error)]))
+            return .failure(TemplateValidationError(problems: [Problem(decoding: error, in: data)]))
         } catch {
             return .failure(TemplateValidationError(problems: [Problem(path: "", message: "not valid JSON")]))
         }

@@ -5,7 +5,7 @@ import HandoverStore
 // Request and response bodies of the JSON API. Domain types encode themselves; these add
 // what only the API needs. Documented in openapi.json.
 
-struct LoginRequest: Decodable {
+struct LoginRequest: Codable {
     var email: String
     var password: String
     /// When set, also issue an API token with this name (what `handover login` does).
@@ -21,7 +21,7 @@ struct LoginResponse: Encodable {
     var tokenID: String?
 }
 
-struct CreateOrganizationRequest: Decodable {
+struct CreateOrganizationRequest: Codable {
     var name: String
     var adminEmail: String
     var adminName: String
@@ -33,7 +33,7 @@ struct CreateOrganizationResponse: Encodable {
     var admin: Member
 }
 
-struct CreateMemberRequest: Decodable {
+struct CreateMemberRequest: Codable {
     var email: String
     var name: String
     var role: Role
@@ -41,7 +41,7 @@ struct CreateMemberRequest: Decodable {
     var password: String?
 }
 
-struct CreateTokenRequest: Decodable {
+struct CreateTokenRequest: Codable {
     var name: String
 }
 
@@ -51,19 +51,19 @@ struct CreatedToken: Encodable {
     var secret: String
 }
 
-struct CreateAccountRequest: Decodable {
+struct CreateAccountRequest: Codable {
     var name: String
     var kind: AccountKind
     var ownerID: String?
     var profile: AccountProfile?
 }
 
-struct UpdateAccountRequest: Decodable {
+struct UpdateAccountRequest: Codable {
     var name: String?
     var profile: AccountProfile?
 }
 
-struct CreateHandoverRequest: Decodable {
+struct CreateHandoverRequest: Codable {
     var accountID: String
     var recipientID: String
     var templateKey: String
@@ -71,20 +71,20 @@ struct CreateHandoverRequest: Decodable {
     var content: HandoverContent?
 }
 
-struct EditHandoverRequest: Decodable {
+struct EditHandoverRequest: Codable {
     /// Fields to set; `null` clears one. Fields not named are kept.
     var content: HandoverContent
 }
 
-struct ReasonRequest: Decodable {
+struct ReasonRequest: Codable {
     var reason: String?
 }
 
-struct AcknowledgeRequest: Decodable {
+struct AcknowledgeRequest: Codable {
     var synthesis: String
 }
 
-struct NoteRequest: Decodable {
+struct NoteRequest: Codable {
     var note: String?
 }
 
@@ -96,6 +96,6 @@ struct Health: Encodable {
     var status: String
 }
 
-struct QuestionRequest: Decodable {
+struct QuestionRequest: Codable {
     var body: String
 }

@@ -42,8 +42,9 @@ public struct AdminService: Sendable {
 
     /// Creates an API token for a member; the returned secret is never stored and cannot be shown again.
     public func createToken(for member: Member, name: String) async throws -> (token: APIToken, secret: String) {
+        let tooLong = name.unicodeScalars.count > 100  // as the spec's maxLength counts: scalars, before trimming
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 100 { throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")]) }
+        if name.isEmpty || tooLong { throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")]) }
         let now = currentTime()
         let secret = Secrets.newToken()
         let token = APIToken(id: Secrets.newID(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)

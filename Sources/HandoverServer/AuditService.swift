@@ -60,7 +60,8 @@ public struct AuditService: Sendable {
     public func entries(for member: Member, start: Int, end: Int?) async throws -> [(entry: AuditEntry, leafHash: String)] {
         try requireReader(member)
         guard start >= 0 else { throw HandoverError.invalid([Problem(path: "start", message: "must be 0 or more")]) }
-        let end = end ?? start + Self.maxEntries
+        // Saturating: start may be as large as Int.max (the spec allows it), and that must not trap.
+        let end = end ?? (start > Int.max - Self.maxEntries ? Int.max : start + Self.maxEntries)
         guard end >= start, end - start <= Self.maxEntries else {
             throw HandoverError.invalid([Problem(path: "end", message: "must be from start to start + \(Self.maxEntries)")])
         }

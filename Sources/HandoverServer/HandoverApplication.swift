@@ -9,7 +9,8 @@ import Logging
 public enum HandoverApplication {
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
-        let router = Router(context: AppContext.self)
+        // HEAD wherever GET (RFC 9110 9.1: general-purpose servers support both).
+        let router = Router(context: AppContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: security headers go on every answer, problem details included.
         router.add(middleware: ServerTimingMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -23,6 +24,8 @@ public enum HandoverApplication {
         AuditRoutes(audit: audit).register(on: router)
         SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
         WebRoutes(admin: admin, handovers: handovers, audit: audit, credentials: credentials, configuration: configuration).register(on: router)
+        // Last, so that it sees every route and wraps only the not-found answer.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
         return router
     }
 

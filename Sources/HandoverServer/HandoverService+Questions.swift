@@ -12,7 +12,7 @@ extension HandoverService {
         }
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { throw HandoverError.invalid([Problem(path: "body", message: "write the question or answer")]) }
-        if text.count > HandoverQuestion.maxLength {
+        if body.unicodeScalars.count > HandoverQuestion.maxLength {  // as the spec's maxLength counts: scalars, before trimming
             throw HandoverError.invalid([Problem(path: "body", message: "is longer than \(HandoverQuestion.maxLength) characters")])
         }
         if let match = CredentialDetector.firstMatch(in: text) {

@@ -60,9 +60,11 @@ public struct HandoverService: Sendable {
         guard Access.canCreateAccount(ownerID: ownerID, actor: actor) else {
             throw HandoverError.notPermitted(action: "create this account", reason: actor.role == .auditor ? "auditors have read-only access" : "members create accounts they own themselves")
         }
+        // Length as JSON Schema's maxLength counts it (Unicode scalars, before trimming): the spec's limit exactly.
+        let tooLong = name.unicodeScalars.count > 200
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [Problem] = []
-        if name.isEmpty || name.count > 200 { problems.append(Problem(path: "name", message: "give the account a name of 1 to 200 characters")) }
+        if name.isEmpty || tooLong { problems.append(Problem(path: "name", message: "give the account a name of 1 to 200 characters")) }
         guard let owner = try await store.member(id: ownerID, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(ownerID)") }
         if owner.role == .auditor { problems.append(Problem(path: "ownerID", message: "an auditor cannot own an account")) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
@@ -89,8 +91,9 @@ public struct HandoverService: Sendable {
             throw StoreError.stale("account \(id) is at version \(account.version), not \(expectedVersion)")
         }
         if let name {
+            let tooLong = name.unicodeScalars.count > 200  // as the spec's maxLength counts
             let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            if name.isEmpty || name.count > 200 { throw HandoverError.invalid([Problem(path: "name", message: "give the account a name of 1 to 200 characters")]) }
+            if name.isEmpty || tooLong { throw HandoverError.invalid([Problem(path: "name", message: "give the account a name of 1 to 200 characters")]) }
             account.name = name
         }
         if let profile { account.profile = profile }

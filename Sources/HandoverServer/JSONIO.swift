@@ -26,9 +26,11 @@ enum JSONIO {
         let data = try await body(of: request, context: context)
         do {
             let decoder = JSONDecoder()
-            return try decoder.decode(T.self, from: data)
+            let value = try decoder.decode(T.self, from: data)
+            if let value = value as? any Encodable { try RequestShape.check(data, decoded: value) }
+            return value
         } catch let error as DecodingError {
-            let problem = Problem(decoding: error)
+            let problem = Problem(decoding: error, in: data)
             throw APIError.badRequest(problem.path.isEmpty ? "The body is \(problem.message)." : "\(problem.path): \(problem.message).", errors: [problem])
         }
     }
@@ -54,20 +56,5 @@ enum JSONIO {
         headers[.contentType] = contentType
         let data = try encoder.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// ETags are the row version: `"v7"`.
-enum ETag {
-    static func make(_ version: Int) -> String { "\"v\(version)\"" }
-
-    /// The version an `If-Match` header names; nil when absent or `*`; 412 when unreadable.
-    static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), value != "*" else { return nil }
-        let stripped = value.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        guard stripped.hasPrefix("v"), let version = Int(stripped.dropFirst()) else {
-            throw APIError.preconditionFailed("If-Match \(value) is not an ETag this server issued.")
-        }
-        return version
     }
 }

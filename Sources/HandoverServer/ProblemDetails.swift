@@ -11,11 +11,19 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public var title: String
     public var status: Int
     public var detail: String
-    /// Field-level problems (400, 422).
+    /// Field-level problems (400, 422): the first `listLimit`.
     public var errors: [Problem]?
-    /// Lint findings that block the request (422 on submit).
+    /// How many field-level problems there were in all, when `errors` is present.
+    public var errorCount: Int?
+    /// Lint findings that block the request (422 on submit): the first `listLimit`.
     public var findings: [Finding]?
+    /// How many findings there were in all, when `findings` is present.
+    public var findingCount: Int?
     public var score: Int?
+
+    /// Lists are cut to this many entries: a 0.9 MB template with a mistake in every field would
+    /// otherwise get a 3 MB answer; the first hundred say what is wrong and the count says how much.
+    public static let listLimit = 100
 }
 
 /// An error the API answers with a specific status.
@@ -61,7 +69,8 @@ public struct APIError: Error, Sendable {
 
     var problem: ProblemDetails {
         ProblemDetails(type: "https://handover.dev/problems/\(type)", title: title, status: Int(status.code), detail: detail,
-                       errors: errors, findings: findings, score: score)
+                       errors: errors.map { Array($0.prefix(ProblemDetails.listLimit)) }, errorCount: errors?.count,
+                       findings: findings.map { Array($0.prefix(ProblemDetails.listLimit)) }, findingCount: findings?.count, score: score)
     }
 }
 
@@ -119,7 +128,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let api = APIError.from(error, ifMatchSent: request.headers[.ifMatch] != nil)
+            var api = APIError.from(error, ifMatchSent: request.headers[.ifMatch] != nil)
+            if api.status == .preconditionFailed, let reason = ETag.whyNoMatch(request) { api.detail = reason }
             if api.status == .internalServerError {
                 // The type only: error descriptions can carry bound values, which may be secrets.
                 context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "path": "\(request.uri.path)"])

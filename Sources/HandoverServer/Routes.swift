@@ -129,7 +129,9 @@ struct APIRoutes: Sendable {
             filter.search = query["q"].map(String.init)
             filter.tag = query["tag"].map(String.init)
             if let limit = query["limit"].map(String.init) {
-                guard let value = Int(limit), value > 0 else { throw APIError.badRequest("limit must be a positive number.") }
+                guard let value = Int(limit), (1...1000).contains(value) else {
+                    throw APIError.badRequest("limit must be a whole number from 1 to 1000.", errors: [Problem(path: "limit", message: "not from 1 to 1000")])
+                }
                 filter.limit = value
             }
             return try JSONIO.response(ListResponse(items: try await handovers.store.accounts(organizationID: actor.organizationID, filter: filter)))
@@ -171,7 +173,9 @@ struct APIRoutes: Sendable {
             let actor = try context.requireMember()
             var version: Int?
             if let text = request.uri.queryParameters["version"].map(String.init) {
-                guard let value = Int(text) else { throw APIError.badRequest("version must be a number.") }
+                guard let value = Int(text), value >= 1 else {
+                    throw APIError.badRequest("version must be a whole number, 1 or more.", errors: [Problem(path: "version", message: "not a whole number, 1 or more")])
+                }
                 version = value
             }
             return try JSONIO.response(try await handovers.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
@@ -179,6 +183,8 @@ struct APIRoutes: Sendable {
         api.post("templates") { request, context in
             let actor = try context.requireMember()
             let data = try await JSONIO.body(of: request, context: context)
+            // Template.parse reports what is wrong with a definition; nulls and unknown keys are checked here, as for every body.
+            if let decoded = try? JSONDecoder().decode(Template.self, from: data) { try RequestShape.check(data, decoded: decoded) }
             let template = try await handovers.addTemplate(data, by: actor)
             return try JSONIO.response(template, status: .created)
         }
@@ -193,9 +199,11 @@ struct APIRoutes: Sendable {
             var filter = HandoverFilter()
             if let states = query["state"].map(String.init) {
                 var parsed: [HandoverState] = []
-                for text in states.split(separator: ",") {
+                // Every comma-separated name must be a state: an empty `state=` or `draft,,closed` is a mistake, not "any".
+                for text in states.split(separator: ",", omittingEmptySubsequences: false) {
                     guard let state = HandoverState(rawValue: String(text)) else {
-                        throw APIError.badRequest("state must be one of \(HandoverState.allCases.map(\.rawValue).joined(separator: ", ")).")
+                        throw APIError.badRequest("state must be one or more of \(HandoverState.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated.",
+                                                  errors: [Problem(path: "state", message: "not a list of states")])
                     }
                     parsed.append(state)
                 }

@@ -69,14 +69,14 @@ extension AppContext {
     }
 }
 
-struct EnrolKeyRequest: Decodable {
+struct EnrolKeyRequest: Codable {
     /// A DSSE envelope of application/vnd.handover.key-enrolment+json signed by the key being enrolled.
     var envelope: DSSEEnvelope
     /// "cli" (default) or "browser".
     var origin: String?
 }
 
-struct SignoffRequest: Decodable {
+struct SignoffRequest: Codable {
     var envelope: DSSEEnvelope
 }
 

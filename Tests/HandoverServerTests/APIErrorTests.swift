@@ -144,6 +144,209 @@ import Testing
         }
     }
 
+    @Test func ifMatchComparesStronglyAndAMalformedOneIs400() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        let edit = body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)
+        try await f.test { client in
+            // RFC 9110 13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+            for uri in ["/api/v1/handovers/\(handover.id)", "/api/v1/accounts/\(account.id)"] {
+                let change = uri.contains("handovers") ? edit : body(#"{"name": "Renamed"}"#)
+                try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#), body: change) { r in
+                    #expect(r.status == .preconditionFailed, "\(uri)")
+                    #expect(r.problem?.detail.contains("weak") == true)
+                }
+                // Not `*` or one entity-tag: the header is malformed, 400 naming it.
+                for malformed in ["v1", #""v1", "v2""#, "", #""v1"#] {
+                    try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: malformed), body: change) { r in
+                        #expect(r.status == .badRequest, "If-Match \(malformed)")
+                        #expect(r.problem?.errors?.first?.path == "If-Match")
+                    }
+                }
+                // Well-formed tags this server never issued, or a version too big to be one: 412.
+                for foreign in [#""abc""#, #""v99999999999999999999""#, #""v-1""#] {
+                    try await client.execute(uri: uri, method: .patch, headers: f.headers(f.org.alice, ifMatch: foreign), body: change) { r in
+                        #expect(r.status == .preconditionFailed, "If-Match \(foreign)")
+                    }
+                }
+            }
+            // A precondition is evaluated after the checks that come first (RFC 9110 13.2.1): an id
+            // that is not there, or not visible, is 404 whatever If-Match says.
+            try await client.execute(uri: "/api/v1/handovers/nope", method: .patch, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#), body: edit) { r in
+                #expect(r.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.other.admin, ifMatch: #""abc""#), body: edit) { r in
+                #expect(r.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.alice, ifMatch: #"W/"v1""#)) { r in
+                #expect(r.status == .preconditionFailed)
+                #expect(r.problem?.detail.contains("weak") == true)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: #""v1""#), body: edit) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.eTag] == #""v2""#)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: "*"), body: edit) { r in
+                #expect(r.status == .ok)
+            }
+        }
+    }
+
+    @Test func anUnsupportedMethodIs405WithAllow() async throws {
+        let f = try await APIFixture.make()
+        let handover = try await f.org.handover(of: try await f.org.account(f.org.alice, in: f.store), to: f.org.bob, in: f.store)
+        try await f.test { client in
+            for method: HTTPRequest.Method in [.trace, .put, .delete, .options, HTTPRequest.Method("QUERY")!] {
+                try await client.execute(uri: "/api/v1/accounts", method: method, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .methodNotAllowed, "\(method)")
+                    #expect(r.headers[.allow] == "GET, HEAD, POST")
+                    #expect(r.headers[.contentType] == "application/problem+json")
+                    #expect(r.problem?.status == 405)
+                }
+            }
+            // A path with a parameter, and one where a literal segment beats a parameter.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .put, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD, PATCH")
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/lint", method: .post, headers: f.headers(f.org.alice)) { r in
+                #expect(r.headers[.allow] == "GET, HEAD")
+            }
+            try await client.execute(uri: "/api/v1/tokens/some-id", method: .get, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "DELETE")
+            }
+            // No route at all is still 404, whatever the method.
+            try await client.execute(uri: "/api/v1/no-such-route", method: .trace, headers: f.headers(f.org.alice)) { #expect($0.status == .notFound) }
+            // HEAD is answered wherever GET is, without a body.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .head, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.readableBytes == 0)
+                #expect(r.headers[.eTag] == #""v1""#)
+            }
+            // Web pages get the same status and Allow, on an HTML page.
+            try await client.execute(uri: "/login", method: .delete) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD, POST")
+                #expect(r.headers[.contentType]?.hasPrefix("text/html") == true)
+            }
+            try await client.execute(uri: "/login", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func queryParametersOutsideTheSpecAre400() async throws {
+        let f = try await APIFixture.make()
+        try await f.test { client in
+            for query in ["limit=1001", "limit=0", "limit=99999999999999999999", "limit=ten"] {
+                try await client.execute(uri: "/api/v1/accounts?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "limit")
+                }
+            }
+            try await client.execute(uri: "/api/v1/accounts?limit=1000", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            for query in ["state=", "state=draft,,submitted", "state=draft,", "state=drafts"] {
+                try await client.execute(uri: "/api/v1/handovers?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "state")
+                }
+            }
+            try await client.execute(uri: "/api/v1/handovers?state=draft,submitted", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
+            for query in ["version=0", "version=1.5", "version=99999999999999999999"] {
+                try await client.execute(uri: "/api/v1/templates/customer-account?\(query)", method: .get, headers: f.headers(f.org.alice)) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(r.problem?.errors?.first?.path == "version")
+                }
+            }
+            // As large as the spec allows: a version that does not exist, not a refusal.
+            try await client.execute(uri: "/api/v1/templates/customer-account?version=9223372036854775807", method: .get, headers: f.headers(f.org.alice)) { r in
+                #expect(r.status == .notFound)
+            }
+        }
+    }
+
+    @Test func nullsUnknownKeysAndNumbersThatDoNotFitAre400NamingTheField() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        try await f.test { client in
+            let bad: [(uri: String, json: String, path: String)] = [
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerID": null}"#, "ownerID"),
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "email": null}]}}"#, "profile.contacts[0].email"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1.5}"#, "templateVersion"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1e30}"#, "templateVersion"),
+                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": null}"#, "templateVersion"),
+                // A typo would otherwise quietly mean "the default owner".
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerId": "\#(f.org.bob.id)"}"#, "ownerId"),
+                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "mail": "jo@example.com"}]}}"#, "profile.contacts[0].mail"),
+                ("/api/v1/templates", #"{"key": "k", "version": 1, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {"staleDays": 3}, "sections": [{"id": "main", "title": "T", "guidance": "G", "fields": [{"id": "a", "label": "A", "type": "text", "required": false, "guidance": "G"}]}]}"#, "rules.staleDays"),
+            ]
+            for (uri, json, path) in bad {
+                try await client.execute(uri: uri, method: .post, headers: f.headers(uri.hasSuffix("templates") ? f.org.admin : f.org.alice), body: body(json)) { r in
+                    #expect(r.status == .badRequest, "\(json)")
+                    #expect(r.problem?.errors?.first?.path == path, "\(json)")
+                    #expect(r.problem?.detail.hasPrefix(path) == true, "\(r.problem?.detail ?? "")")
+                }
+            }
+            // Template definitions are read by Template.parse, which names the field the same way (422 there).
+            let template = #"{"key": "k", "version": 1.5, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {}, "sections": []}"#
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.map(\.path) == ["version"])
+            }
+            // Nothing was created by the refusals above.
+            try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
+                let accounts = try r.decode(Items<Account>.self); #expect(accounts.items.count == 1)
+            }
+            // In handover content null keeps its meaning: it clears a field.
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"content": {"risks": {"sentiment": null}}}"#)) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func aLongListOfProblemsIsCutWithItsCount() async throws {
+        let f = try await APIFixture.make()
+        // One bad id and one empty label in each of 300 fields: 600 problems.
+        let fields = (0..<300).map { #"{"id": "Field \#($0)", "label": " ", "type": "text", "required": false, "guidance": "Say it."}"# }
+        let template = #"{"key": "big", "version": 1, "name": "Big", "summary": "Too many mistakes.", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "Say it back.", "rules": {}, "sections": [{"id": "main", "title": "Main", "guidance": "All of it.", "fields": [\#(fields.joined(separator: ","))]}]}"#
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.count == ProblemDetails.listLimit)
+                #expect(r.problem?.errorCount == 600)
+                #expect(r.problem?.errors?.first?.path == "sections[0].fields[0].id")
+                #expect(r.body.readableBytes < 20_000)
+            }
+            // A short list comes whole, with its count.
+            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin),
+                                     body: body(template.replacingOccurrences(of: "Field ", with: "field").replacingOccurrences(of: #""label": " ""#, with: #""label": "L""#)
+                                        .replacingOccurrences(of: #""version": 1"#, with: #""version": 0"#))) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.map(\.path) == ["version"])
+                #expect(r.problem?.errorCount == 1)
+            }
+        }
+    }
+
+    @Test func lengthLimitsCountAsTheSpecDoes() async throws {
+        let f = try await APIFixture.make()
+        // JSON Schema's maxLength counts Unicode scalars in the value as sent: 60 decomposed "é" are
+        // 120 (60 characters to Swift), and a trailing space counts too.
+        let decomposed = String(repeating: "e\u{301}", count: 60)
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/tokens", method: .post, headers: f.headers(f.org.alice), body: try body(["name": decomposed])) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problem?.errors?.first?.path == "name")
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                                     body: try body(["name": String(repeating: "a", count: 200) + " ", "kind": "customer"])) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                                     body: try body(["name": String(repeating: "a", count: 200), "kind": "customer"])) { #expect($0.status == .created) }
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let f = try await APIFixture.make()
         let routes = f.router.routes.map { route in
