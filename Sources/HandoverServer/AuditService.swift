@@ -78,7 +78,7 @@ public struct AuditService: Sendable {
     public func nodes(for member: Member, level: Int, start: Int, end: Int?) async throws -> [String?] {
         try requireReader(member)
         guard level >= 1, level < Int.bitWidth - 1 else { throw HandoverError.invalid([Problem(path: "level", message: "must be 1 to \(Int.bitWidth - 2)")]) }
-        let end = end ?? start + Self.maxNodes
+        let end = end ?? (start > Int.max - Self.maxNodes ? Int.max : start + Self.maxNodes)  // no overflow at the top
         guard start >= 0, end >= start, end - start <= Self.maxNodes else {
             throw HandoverError.invalid([Problem(path: "end", message: "must be from start to start + \(Self.maxNodes)")])
         }

@@ -262,6 +262,10 @@ import Testing
             try await client.execute(uri: "/api/v1/templates/customer-account?version=9223372036854775807", method: .get, headers: f.headers(f.org.alice)) { r in
                 #expect(r.status == .notFound)
             }
+            // The largest start the spec allows for tree nodes: an empty page, not an overflow trap.
+            try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=9223372036854775807", method: .get, headers: f.headers(f.org.admin)) { r in
+                #expect(r.status == .ok, "\(String(buffer: r.body))")
+            }
         }
     }
 
