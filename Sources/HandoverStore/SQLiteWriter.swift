@@ -11,18 +11,33 @@ import SQLiteKit
 final class SQLiteWriter: Sendable {
     private let connection: SQLiteConnection
     private let queue = WriteQueue()
+    /// The writer's own SQLite thread and its own task thread: its statements neither wait for
+    /// the readers' thread pool nor, between statements, behind HTTP work (see
+    /// Docs/SQLite-writes.md, "What it costs").
+    private let threads: NIOThreadPool
+    private let executor: DedicatedExecutor
     /// How long `BEGIN IMMEDIATE` keeps retrying while *another process* (a `handover admin`
     /// command, a backup) holds the write lock. In-process writers never meet the lock held.
     private let lockWait: Duration
 
-    private init(connection: SQLiteConnection, lockWait: Duration) {
+    private init(connection: SQLiteConnection, threads: NIOThreadPool, executor: DedicatedExecutor, lockWait: Duration) {
         self.connection = connection
+        self.threads = threads
+        self.executor = executor
         self.lockWait = lockWait
     }
 
     static func open(path: String, lockWait: Duration = .seconds(10), logger: Logger) async throws -> SQLiteWriter {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger,
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
                                                          on: MultiThreadedEventLoopGroup.singleton.next())
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
+        }
         do {
             // busy_timeout 0: SQLite answers SQLITE_BUSY at once instead of sleeping on a pool
             // thread; `begin` retries with a task sleep, which holds no thread.
@@ -31,9 +46,10 @@ final class SQLiteWriter: Sendable {
             }
         } catch {
             try? await connection.close()
+            try? await threads.shutdownGracefully()
             throw error
         }
-        return SQLiteWriter(connection: connection, lockWait: lockWait)
+        return SQLiteWriter(connection: connection, threads: threads, executor: DedicatedExecutor(name: "handover.sqlite-writer"), lockWait: lockWait)
     }
 
     /// Write transactions running or waiting.
@@ -44,6 +60,12 @@ final class SQLiteWriter: Sendable {
     /// `foreignKeysOff` switches enforcement off around the transaction (SQLite ignores the
     /// pragma inside one), for migrations that rebuild a referenced table.
     func transaction<R: Sendable>(foreignKeysOff: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withTaskExecutorPreference(executor) {
+            try await serialized(foreignKeysOff: foreignKeysOff, body)
+        }
+    }
+
+    private func serialized<R: Sendable>(foreignKeysOff: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await queue.run {
             let db = connection.sql(queryLogLevel: nil)
             guard foreignKeysOff else { return try await run(body, on: db) }
@@ -89,12 +111,18 @@ final class SQLiteWriter: Sendable {
     }
 
     func close() async throws {
+        defer { executor.stop() }
         try await connection.close()
+        try await threads.shutdownGracefully()
     }
 
     /// Starts closing without waiting; the pending close keeps the connection alive until done.
     func closeEventually() {
+        let (connection, threads, executor) = (connection, threads, executor)
         let closing: EventLoopFuture<Void> = connection.close()
-        closing.whenComplete { _ in }
+        closing.whenComplete { _ in
+            threads.shutdownGracefully { _ in }
+            executor.stop()
+        }
     }
 }
