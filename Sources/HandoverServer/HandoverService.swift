@@ -229,21 +229,15 @@ public struct HandoverService: Sendable {
 }
 
 extension HandoverService {
-    /// The handover's JSON with its content spliced in as stored. The store writes content with
-    /// the API's own encoder settings (sorted keys), so this is the JSON the API would write;
-    /// decoding the content only to encode it again was most of the cost of a read.
+    /// The handover's JSON with its content spliced in as stored: the store writes content with
+    /// the API's own encoder settings (sorted keys), so this is the JSON the API would write,
+    /// without decoding the content only to encode it again.
     static func json(_ handover: Handover, content: String) throws -> Data {
-        var shell = handover
-        shell.content = HandoverContent()
-        var json = try JSONIO.encoder.encode(shell)
         let text = content.utf8
-        // `"content":{}` can only be the key: inside a JSON string every quote is escaped.
-        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}"),
-              let slot = json.firstRange(of: Data(#""content":{}"#.utf8)) else {
+        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}") else {
             throw StoreError.damaged("handover \(handover.id) has content that is not a JSON object")
         }
-        json.replaceSubrange(slot.lowerBound + #""content":"#.utf8.count..<slot.upperBound, with: Data(text))
-        return json
+        return HandoverJSON.encode(handover, content: content)
     }
 }
 

@@ -17,9 +17,7 @@ enum JSONIO {
         return encoder
     }()
 
-    static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
+    static func iso8601(_ date: Date) -> String { Timestamp.format(date) }
 
     /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {

@@ -81,12 +81,7 @@ public final class Database: Sendable {
             try PrivateFiles.prepareDatabaseFile(at: url.path)
             // The writer opens first: it puts the file in WAL mode, which the readers rely on.
             let writer = try await SQLiteWriter.open(path: url.path, logger: logger)
-            let source = SQLiteSource(inner: SQLiteConnectionSource(configuration: .init(storage: .file(path: url.path), enableForeignKeys: true)))
-            // One event loop: sqlite-nio runs statements on its thread pool anyway.
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: maxConnections,
-                                                    requestTimeout: .seconds(30), pruneInterval: nil, logger: logger,
-                                                    on: MultiThreadedEventLoopGroup.singleton.next())
-            database = Database(engine: .sqlite, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) }, writer: writer)
+            database = Database(engine: .sqlite, leaser: SQLiteReaders(path: url.path, maxConnections: maxConnections, logger: logger), writer: writer)
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
             do {
@@ -180,21 +175,5 @@ struct PooledLeaser<Source: ConnectionPoolSource>: ConnectionLeaser, @unchecked 
 
     func closeEventually() {
         pool.shutdownGracefully { _ in }
-    }
-}
-
-/// SQLite's reading connections. Under WAL a reader never waits for the writer, and
-/// `query_only` makes a write sent here by mistake fail loudly instead of racing the writer
-/// for the lock. The short busy timeout only matters in the rare moments SQLite makes a reader
-/// wait (another process recovering the WAL after a crash).
-struct SQLiteSource: ConnectionPoolSource {
-    let inner: SQLiteConnectionSource
-
-    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            connection.query("PRAGMA busy_timeout = 1000")
-                .flatMap { _ in connection.query("PRAGMA query_only = ON") }
-                .map { _ in connection }
-        }
     }
 }

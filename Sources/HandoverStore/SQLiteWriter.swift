@@ -11,18 +11,16 @@ import SQLiteKit
 final class SQLiteWriter: Sendable {
     private let connection: SQLiteConnection
     private let queue = WriteQueue()
-    /// The writer's own SQLite thread and its own task thread: its statements neither wait for
-    /// the readers' thread pool nor, between statements, behind HTTP work (see
-    /// Docs/SQLite-writes.md, "What it costs").
-    private let threads: NIOThreadPool
-    private let executor: DedicatedExecutor
+    /// The writer's own thread: it runs the writer's SQLite calls and, as the preferred executor
+    /// of its transactions, the code between them, so a transaction neither waits for the
+    /// readers' threads nor, between statements, behind HTTP work.
+    private let executor: ThreadPoolExecutor
     /// How long `BEGIN IMMEDIATE` keeps retrying while *another process* (a `handover admin`
     /// command, a backup) holds the write lock. In-process writers never meet the lock held.
     private let lockWait: Duration
 
-    private init(connection: SQLiteConnection, threads: NIOThreadPool, executor: DedicatedExecutor, lockWait: Duration) {
+    private init(connection: SQLiteConnection, executor: ThreadPoolExecutor, lockWait: Duration) {
         self.connection = connection
-        self.threads = threads
         self.executor = executor
         self.lockWait = lockWait
     }
@@ -49,7 +47,7 @@ final class SQLiteWriter: Sendable {
             try? await threads.shutdownGracefully()
             throw error
         }
-        return SQLiteWriter(connection: connection, threads: threads, executor: DedicatedExecutor(name: "handover.sqlite-writer"), lockWait: lockWait)
+        return SQLiteWriter(connection: connection, executor: ThreadPoolExecutor(threads), lockWait: lockWait)
     }
 
     /// Write transactions running or waiting.
@@ -111,18 +109,14 @@ final class SQLiteWriter: Sendable {
     }
 
     func close() async throws {
-        defer { executor.stop() }
         try await connection.close()
-        try await threads.shutdownGracefully()
+        try await executor.threads.shutdownGracefully()
     }
 
     /// Starts closing without waiting; the pending close keeps the connection alive until done.
     func closeEventually() {
-        let (connection, threads, executor) = (connection, threads, executor)
+        let threads = executor.threads
         let closing: EventLoopFuture<Void> = connection.close()
-        closing.whenComplete { _ in
-            threads.shutdownGracefully { _ in }
-            executor.stop()
-        }
+        closing.whenComplete { _ in threads.shutdownGracefully { _ in } }
     }
 }

@@ -124,17 +124,9 @@ extension AuditComparison.Difference: CustomStringConvertible {
     }
 
     /// UTC with milliseconds, from the integer: through a Double, .040 can print as .039.
-    static func iso8601(millis: Int64) -> String {
-        let (seconds, milli) = (millis.quotientAndRemainder(dividingBy: 1000))
-        let (whole, fraction) = milli < 0 ? (seconds - 1, milli + 1000) : (seconds, milli)
-        let text = Date(timeIntervalSince1970: Double(whole)).formatted(Date.ISO8601FormatStyle())
-        let digits = String(fraction)
-        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
-    }
-
     static func value(_ field: String, _ entry: AuditEntry) -> String {
         switch field {
-        case "time": iso8601(millis: entry.time)
+        case "time": Timestamp.format(millis: entry.time)
         case "actor": "\"\(entry.actor)\""
         case "action": "\"\(entry.action)\""
         case "target": "\"\(entry.target)\""

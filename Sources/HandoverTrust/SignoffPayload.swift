@@ -78,13 +78,7 @@ enum CanonicalPayload {
 public enum RFC3339 {
     public static func format(_ date: Date) -> String { format(millis: date.millis) }
 
-    public static func format(millis: Int64) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(millis / 1000)))
-        func pad(_ n: Int?, _ width: Int) -> String { let s = String(n ?? 0); return String(repeating: "0", count: max(0, width - s.count)) + s }
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(Int(millis % 1000), 3))Z"
-    }
+    public static func format(millis: Int64) -> String { Timestamp.format(millis: millis) }
 
     /// Accepts exactly the form `format` writes, so a signed time has one spelling.
     public static func parse(_ text: String) -> Date? {

@@ -38,9 +38,17 @@ import Testing
         let now = Date(millis: 1_780_000_000_123)
         var handover = Handover(id: "h1", organizationID: "o1", accountID: "a1", templateKey: "customer-account", templateVersion: 1,
                                 transferorID: "t1", recipientID: "r1", content: content, createdAt: now, updatedAt: now)
-        handover.synthesis = #"I own it: "content":{} is just text here"#
-        handover.submittedAt = now
         let stored = String(decoding: try JSONIO.encoder.encode(content), as: UTF8.self)
+        #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
+        // Every optional field present, and text with everything the encoder escapes or does not.
+        let awkward = "\"quoted\" \\ back/slash\ttab\nline\rreturn \u{1}\u{8}\u{c}\u{1f}\u{7f} é 日本 😀 </script>"
+        handover.synthesis = #"I own it: "content":{} is just text here"# + awkward
+        handover.returnReason = awkward
+        handover.submittedAt = now
+        handover.acknowledgedAt = Date(millis: 1_780_000_100_999)
+        handover.completedAt = Date(millis: 1_780_000_200_000)
+        handover.state = .completed
+        handover.version = 12
         #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
         #expect(throws: StoreError.self) { try HandoverService.json(handover, content: "not json") }
     }

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+
+/// SQLite's reading connections: a few connections, their own thread pool, and sessions that run
+/// on that pool (`ThreadPoolExecutor`).
+///
+/// Under WAL a reader never waits for the writer. `query_only` makes a write sent here by
+/// mistake fail loudly instead of racing the writer for the lock. The short busy timeout only
+/// matters in the rare moments SQLite makes a reader wait (another process recovering the WAL
+/// after a crash).
+///
+/// A connection is handed out under a lock, without a trip through an event loop; a session that
+/// finds every connection busy waits its turn (first come, first served).
+final class SQLiteReaders: ConnectionLeaser, Sendable {
+    private struct State {
+        var idle: [SQLiteConnection] = []
+        var opened = 0
+        var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
+        var closed = false
+    }
+
+    private let path: String
+    private let maxConnections: Int
+    private let logger: Logger
+    private let executor: ThreadPoolExecutor
+    private let state = NIOLockedValueBox(State())
+
+    init(path: String, maxConnections: Int, logger: Logger) {
+        self.path = path
+        self.maxConnections = max(1, maxConnections)
+        self.logger = logger
+        let threads = NIOThreadPool(numberOfThreads: self.maxConnections)
+        threads.start()
+        executor = ThreadPoolExecutor(threads)
+    }
+
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withTaskExecutorPreference(executor) {
+            let connection = try await checkOut()
+            defer { checkIn(connection) }
+            return try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    private enum Lease {
+        case ready(SQLiteConnection)
+        case open
+        case wait
+        case closed
+    }
+
+    private func checkOut() async throws -> SQLiteConnection {
+        let lease = state.withLockedValue { state -> Lease in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .ready(connection) }
+            if state.opened < maxConnections {
+                state.opened += 1
+                return .open
+            }
+            return .wait
+        }
+        switch lease {
+        case .ready(let connection):
+            return connection
+        case .closed:
+            throw StoreError.unavailable("the database is closed")
+        case .open:
+            do {
+                return try await open()
+            } catch {
+                state.withLockedValue { $0.opened -= 1 }
+                throw error
+            }
+        case .wait:
+            return try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLockedValue { state -> Result<SQLiteConnection, any Error>? in
+                    if state.closed { return .failure(StoreError.unavailable("the database is closed")) }
+                    // A connection may have come back since the first look.
+                    if let connection = state.idle.popLast() { return .success(connection) }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+
+    private func checkIn(_ connection: SQLiteConnection) {
+        let (waiter, closeIt) = state.withLockedValue { state -> (CheckedContinuation<SQLiteConnection, any Error>?, Bool) in
+            if state.closed { return (nil, true) }
+            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), false) }
+            state.idle.append(connection)
+            return (nil, false)
+        }
+        waiter?.resume(returning: connection)
+        if closeIt { Self.closeEventually(connection) }
+    }
+
+    private func open() async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: executor.threads, logger: logger,
+                                                         on: MultiThreadedEventLoopGroup.singleton.next())
+        do {
+            for pragma in ["PRAGMA busy_timeout = 1000", "PRAGMA query_only = ON", "PRAGMA foreign_keys = ON"] {
+                _ = try await connection.query(pragma) as [SQLiteRow]
+            }
+            return connection
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Closes idle connections now and the rest as they come back; waiting sessions fail.
+    private func shut() -> (idle: [SQLiteConnection], waiters: [CheckedContinuation<SQLiteConnection, any Error>]) {
+        state.withLockedValue { state in
+            state.closed = true
+            defer { state.idle = []; state.waiters = [] }
+            return (state.idle, state.waiters)
+        }
+    }
+
+    func close() async throws {
+        let (idle, waiters) = shut()
+        waiters.forEach { $0.resume(throwing: StoreError.unavailable("the database is closed")) }
+        for connection in idle { try await connection.close() }
+        try await executor.threads.shutdownGracefully()
+    }
+
+    func closeEventually() {
+        let (idle, waiters) = shut()
+        waiters.forEach { $0.resume(throwing: StoreError.unavailable("the database is closed")) }
+        idle.forEach(Self.closeEventually)
+        executor.threads.shutdownGracefully { _ in }
+    }
+
+    private static func closeEventually(_ connection: SQLiteConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in }
+    }
+}
