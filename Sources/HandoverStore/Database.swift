@@ -68,6 +68,11 @@ public final class Database: Sendable {
         self.writer = writer
     }
 
+    /// Where reads run (SQLite: the readers' threads); nil when it does not matter (PostgreSQL).
+    /// A request that only reads can prefer it as a whole, so that its queries and the code
+    /// between them do not hop between threads.
+    public var readExecutor: (any TaskExecutor)? { (leaser as? SQLiteReaders)?.executor }
+
     /// Write transactions running or queued (SQLite's writer queue; 0 on PostgreSQL, where
     /// writers wait in the connection pool and in row locks instead).
     public var writeQueueDepth: Int { writer?.queueDepth ?? 0 }

@@ -73,6 +73,9 @@ public struct AccountFilter: Sendable, Hashable {
 /// Storage for everything Handover keeps. Every read takes the caller's organization and never
 /// returns another organization's rows; every multi-row change is one transaction.
 public protocol HandoverStore: Sendable {
+    /// Where this store's reads run best, if anywhere in particular (see `Database.readExecutor`).
+    var readExecutor: (any TaskExecutor)? { get }
+
     // Organizations and members
     func createOrganization(_ organization: Organization, firstAdmin: Member, passwordHash: String?) async throws
     func organization(id: String) async throws -> Organization?

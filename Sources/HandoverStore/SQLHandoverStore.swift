@@ -11,6 +11,8 @@ public struct SQLHandoverStore: HandoverStore {
         self.database = database
     }
 
+    public var readExecutor: (any TaskExecutor)? { database.readExecutor }
+
     /// Opens the database and applies pending migrations.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)

@@ -27,7 +27,7 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     private let path: String
     private let maxConnections: Int
     private let logger: Logger
-    private let executor: ThreadPoolExecutor
+    let executor: ThreadPoolExecutor
     private let state = NIOLockedValueBox(State())
 
     init(path: String, maxConnections: Int, logger: Logger) {
