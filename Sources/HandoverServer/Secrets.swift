@@ -7,10 +7,16 @@ public enum Secrets {
     /// A new id: 12 hex digits of milliseconds then 20 random hex digits, so ids sort by creation time.
     public static func newID(at now: Date = Date()) -> String {
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        let time = String(millis, radix: 16)
+        // 80 random bits from two draws (each draw is a system call; this runs for every
+        // request, as its request id).
         var random = SystemRandomNumberGenerator()
-        let tail = (0..<20).map { _ in String(random.next(upperBound: UInt8(16)), radix: 16) }.joined()
-        return String(repeating: "0", count: max(0, 12 - time.count)) + time + tail
+        let high = random.next() as UInt64, low = random.next() as UInt64
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8](repeating: 0, count: 32)
+        for index in 0..<12 { text[index] = digits[Int(millis >> (4 * (11 - index)) & 0xF)] }
+        for index in 0..<16 { text[12 + index] = digits[Int(high >> (4 * index) & 0xF)] }
+        for index in 0..<4 { text[28 + index] = digits[Int(low >> (4 * index) & 0xF)] }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A high-entropy bearer token (256 bits), shown once to its owner.
