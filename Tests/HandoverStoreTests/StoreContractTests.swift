@@ -65,6 +65,32 @@ import Testing
         try await store.database.close()
     }
 
+    /// Two processes on one SQLite file (here two `Database`s, each with its own writer): a
+    /// write that meets the other's write lock waits for it, without holding a thread, and
+    /// succeeds once the other commits.
+    @Test func aSecondWriterOnTheSameFileWaitsForTheLock() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-two-\(UUID().uuidString)")
+        let location = DatabaseLocation.sqlite(path: folder.appendingPathComponent("shared.sqlite").path)
+        let first = try await SQLHandoverStore.open(location)
+        let second = try await Database.open(location)
+        try await first.database.transaction { db in try await db.raw("CREATE TABLE lock_probe (n BIGINT NOT NULL)").run() }
+        let holding = Task {
+            try await first.database.transaction { db in
+                try await db.raw("INSERT INTO lock_probe (n) VALUES (1)").run()
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))  // the first now holds the write lock
+        let started = ContinuousClock.now
+        try await second.transaction { db in try await db.raw("INSERT INTO lock_probe (n) VALUES (2)").run() }
+        #expect(ContinuousClock.now - started >= .milliseconds(150), "the second writer should have waited for the first")
+        try await holding.value
+        let rows = try await second.withSession { db in try await db.raw("SELECT n FROM lock_probe ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) } }
+        #expect(rows == [1, 2])
+        try await second.close()
+        try await first.database.close()
+    }
+
     @Test(arguments: engines) func accountsUseOptimisticConcurrency(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         let org = try await OrgFixture.make(in: store)
