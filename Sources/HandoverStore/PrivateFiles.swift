@@ -13,12 +13,20 @@ public enum PrivateFiles {
     public static let directoryMode: mode_t = 0o700
     public static let fileMode: mode_t = 0o600
 
-    /// Creates `path` and any missing parents; the folder itself ends up 0700.
+    /// Creates `path` (and any missing parents) 0700. A folder that already exists keeps its
+    /// mode, since it may be the user's own (`--database ~/handover.sqlite`); the files in it
+    /// are 0600 all the same. The exception is the default data folder, which only Handover
+    /// makes: older versions made it 0755, and it is tightened.
     public static func prepareDirectory(_ path: String) throws {
         guard !path.isEmpty else { return }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try setMode(directoryMode, of: path)
+        var isFolder: ObjCBool = false
+        let existed = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        if !existed { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        if !existed || (path as NSString).lastPathComponent == defaultFolderName { try setMode(directoryMode, of: path) }
     }
+
+    /// The folder of `DatabaseLocation.defaultSQLite`.
+    static let defaultFolderName = "handover-data"
 
     /// Makes the database file's folder private and creates the file 0600 before SQLite opens
     /// it: SQLite gives its `-wal` and `-shm` files the database file's mode.

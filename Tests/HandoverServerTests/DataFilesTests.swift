@@ -29,14 +29,23 @@ import Glibc
         }
         try await store.database.close()
 
-        // Files an older version left readable are tightened on the next start.
+        // Files an older version left readable are tightened on the next start. A folder that
+        // was there already keeps its mode (it may be someone's home folder).
         for file in [database, folder + "/secret.key"] { chmod(file, 0o644) }
         chmod(folder, 0o755)
         let reopened = try await SQLHandoverStore.open(.sqlite(path: database))
         _ = try ServerSecret.loadOrCreate(at: folder + "/secret.key")
-        #expect(try Self.mode(folder) == 0o700)
+        #expect(try Self.mode(folder) == 0o755)
         #expect(try Self.mode(database) == 0o600)
         #expect(try Self.mode(folder + "/secret.key") == 0o600)
         try await reopened.database.close()
+
+        // The default data folder is Handover's own: made 0755 by an older version, tightened.
+        let legacy = FileManager.default.temporaryDirectory.appendingPathComponent("handover-modes-\(UUID().uuidString)/handover-data").path
+        try FileManager.default.createDirectory(atPath: legacy, withIntermediateDirectories: true)
+        chmod(legacy, 0o755)
+        let old = try await SQLHandoverStore.open(.sqlite(path: legacy + "/handover.sqlite"))
+        #expect(try Self.mode(legacy) == 0o700)
+        try await old.database.close()
     }
 }
