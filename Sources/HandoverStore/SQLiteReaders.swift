@@ -134,8 +134,12 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     func closeEventually() {
         let (idle, waiters) = shut()
         waiters.forEach { $0.resume(throwing: StoreError.unavailable("the database is closed")) }
-        idle.forEach(Self.closeEventually)
-        executor.threads.shutdownGracefully { _ in }
+        // The threads close the connections, so they stop only after.
+        let threads = executor.threads
+        let closings: [EventLoopFuture<Void>] = idle.map { $0.close() }
+        EventLoopFuture.andAllComplete(closings, on: MultiThreadedEventLoopGroup.singleton.next()).whenComplete { _ in
+            threads.shutdownGracefully { _ in }
+        }
     }
 
     private static func closeEventually(_ connection: SQLiteConnection) {
