@@ -83,6 +83,7 @@ let package = Package(
                 "HandoverClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Scrypt, for passphrase-protected signing key files.
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// Per-request context: who is calling, and how they proved it.
 public struct AppContext: RequestContext {
@@ -10,6 +11,11 @@ public struct AppContext: RequestContext {
     public var authentication: Authentication?
     /// The request body limit; set from the configuration by `AuthMiddleware`.
     public var bodyLimit = 1 << 20
+    /// This request's id (the caller's tidy `X-Request-Id`, or a new one), set by the request
+    /// log: echoed in the header, every audit entry, problem documents and error pages.
+    public var requestID = ""
+    /// What inner middleware learn that the request log, outermost, reports.
+    public let notes = RequestNotes()
 
     public enum Authentication: Sendable {
         case token(id: String)
@@ -31,5 +37,16 @@ public struct AppContext: RequestContext {
     public func requireMember() throws -> Member {
         guard let member else { throw APIError.unauthorized("Sign in, or send an API token as 'Authorization: Bearer …'.") }
         return member
+    }
+}
+
+/// Shared by every copy of one request's context (contexts are values; this is a reference), so
+/// the request log sees who the caller turned out to be.
+public final class RequestNotes: Sendable {
+    private let member = NIOLockedValueBox<String?>(nil)
+
+    public var memberID: String? {
+        get { member.withLockedValue { $0 } }
+        set { member.withLockedValue { $0 = newValue } }
     }
 }

@@ -57,17 +57,11 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("Your session has expired; sign in again.")
             }
         }
-        // Every audit entry this request appends names its actor and this request id; the id
-        // is echoed so a user can quote it (a caller's own X-Request-Id is kept if it is tidy).
-        let requestID = request.headers[Self.requestIDHeader].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
-            ?? Secrets.newID(at: now)
-        let audit = AuditContext(actor: context.member?.id ?? "anonymous", request: requestID)
-        var response = try await AuditContext.$current.withValue(audit) { try await next(request, context) }
-        response.headers[Self.requestIDHeader] = requestID
-        return response
+        // Every audit entry this request appends names its actor and the request's id.
+        context.notes.memberID = context.member?.id
+        let audit = AuditContext(actor: context.member?.id ?? "anonymous", request: context.requestID)
+        return try await AuditContext.$current.withValue(audit) { try await next(request, context) }
     }
-
-    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
     static func tokenKey(_ digest: String) -> String { "token:" + digest }
     static func sessionKey(_ digest: String) -> String { "session:" + digest }

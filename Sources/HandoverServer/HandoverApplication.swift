@@ -11,7 +11,9 @@ public enum HandoverApplication {
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
         // HEAD wherever GET (RFC 9110 9.1: general-purpose servers support both).
         let router = Router(context: AppContext.self, options: .autoGenerateHeadEndpoints)
-        // Outermost first: security headers go on every answer, problem details included.
+        // Outermost first: the request log sees every answer; security headers go on every
+        // answer, problem details included.
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ServerTimingMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())

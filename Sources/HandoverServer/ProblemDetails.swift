@@ -20,6 +20,8 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     /// How many findings there were in all, when `findings` is present.
     public var findingCount: Int?
     public var score: Int?
+    /// This occurrence: the request's id (as in `X-Request-Id`), to quote when asking for help.
+    public var instance: String?
 
     /// Lists are cut to this many entries: a 0.9 MB template with a mistake in every field would
     /// otherwise get a 3 MB answer; the first hundred say what is wrong and the count says how much.
@@ -123,8 +125,10 @@ extension APIError {
 }
 
 /// Turns every error thrown by a route into problem+json.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
@@ -132,17 +136,22 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if api.status == .preconditionFailed, let reason = ETag.whyNoMatch(request) { api.detail = reason }
             if api.status == .internalServerError {
                 // The type only: error descriptions can carry bound values, which may be secrets.
-                context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "path": "\(request.uri.path)"])
+                context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "route": "\(context.endpointPath ?? "unmatched")",
+                                                                  "request_id": "\(context.requestID)"])
             }
-            if !AuthMiddleware.isAPI(request) && request.uri.path != "/healthz" { return ErrorPage.response(for: api) }
-            return Self.response(for: api)
+            if !AuthMiddleware.isAPI(request) && !["/healthz", "/readyz"].contains(request.uri.path) {
+                return ErrorPage.response(for: api, requestID: context.requestID)
+            }
+            return Self.response(for: api, requestID: context.requestID)
         }
     }
 
-    static func response(for api: APIError) -> Response {
+    static func response(for api: APIError, requestID: String? = nil) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(api.problem)) ?? Data("{}".utf8)
+        var problem = api.problem
+        problem.instance = requestID.flatMap { $0.isEmpty ? nil : $0 }
+        let body = (try? encoder.encode(problem)) ?? Data("{}".utf8)
         var headers = api.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: api.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))

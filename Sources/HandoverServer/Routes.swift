@@ -11,7 +11,16 @@ struct APIRoutes: Sendable {
     let configuration: ServerConfiguration
 
     func register(on router: Router<AppContext>) {
+        // Liveness: the process answers. Readiness: it can also reach its database.
         router.get("/healthz") { _, _ in try JSONIO.response(Health(status: "ok")) }
+        router.get("/readyz") { _, _ in
+            do {
+                try await handovers.store.ping()
+            } catch {
+                throw APIError(status: .serviceUnavailable, type: "unavailable", title: "Not ready", detail: "The database cannot be reached.")
+            }
+            return try JSONIO.response(Health(status: "ready"))
+        }
         router.get("/api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 
         let api = router.group("api/v1")

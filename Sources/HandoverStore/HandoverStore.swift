@@ -73,6 +73,8 @@ public struct AccountFilter: Sendable, Hashable {
 /// Storage for everything Handover keeps. Every read takes the caller's organization and never
 /// returns another organization's rows; every multi-row change is one transaction.
 public protocol HandoverStore: Sendable {
+    /// Throws unless the database answers a trivial query (readiness).
+    func ping() async throws
     /// Where this store's reads run best, if anywhere in particular (see `Database.readExecutor`).
     var readExecutor: (any TaskExecutor)? { get }
 

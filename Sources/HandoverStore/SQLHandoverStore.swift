@@ -13,6 +13,10 @@ public struct SQLHandoverStore: HandoverStore {
 
     public var readExecutor: (any TaskExecutor)? { database.readExecutor }
 
+    public func ping() async throws {
+        try await database.withSession { try await $0.raw("SELECT 1").run() }
+    }
+
     /// Opens the database and applies pending migrations.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)

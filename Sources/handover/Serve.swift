@@ -3,6 +3,7 @@ import Foundation
 import HandoverServer
 import HandoverStore
 import Hummingbird
+import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,12 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
             a postgres:// URL. Several servers may share one PostgreSQL database.
-            Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP.
+            Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
+            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY.
+            Logs: one line per request on standard error (method, route, status, duration, request id, member id;
+            never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error,
+            critical; default info), HANDOVER_LOG_FORMAT (text or json).
+            Probes: GET /healthz (the process answers), GET /readyz (and reaches its database).
             """
     )
 
@@ -21,6 +27,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow anyone to create an organization with POST /api/v1/organizations.") var allowSignup = false
 
     func run() async throws {
+        let logs = try LogSettings.fromEnvironment()
+        LoggingSystem.bootstrap { logs.handler(label: $0) }
         var configuration = try ServerConfiguration.fromEnvironment()
         if let host { configuration.host = host }
         if let port {
@@ -50,7 +58,9 @@ struct Serve: AsyncParsableCommand {
         }
         let host = configuration.host
         let demoLogins = logins
-        let app = HandoverApplication.make(store: store, configuration: configuration) { port in
+        var logger = Logger(label: "handover")
+        logger.logLevel = logs.level
+        let app = HandoverApplication.make(store: store, configuration: configuration, logger: logger) { port in
             say("Ready: open http://\(host):\(port) in a browser and sign in  (API: /api/v1, spec: /api/v1/openapi.json, health: /healthz)")
             if !demoLogins.isEmpty {
                 say("Demo logins (password for all: \(DemoData.password)):")

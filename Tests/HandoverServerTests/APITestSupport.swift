@@ -8,6 +8,7 @@ import HummingbirdTesting
 import HandoverTrust
 import Crypto
 import NIOCore
+import Logging
 
 /// An app on a fresh store with an organization, API tokens for each member and a second organization.
 struct APIFixture {
@@ -34,11 +35,19 @@ struct APIFixture {
 
     var router: Router<AppContext> { HandoverApplication.router(store: store, configuration: configuration) }
 
-    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: router)
+    /// Runs `body` against the app in process. Request log lines go to `logger`, quiet (warnings
+    /// and up) unless a test asks to read them.
+    func test(logger: Logger = APIFixture.quietLogger, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: router, logger: logger)
         try await app.test(.router, body)
         try await store.database.close()
     }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "handover.test")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     func headers(_ member: Member?, json: Bool = true, ifMatch: String? = nil) -> HTTPFields {
         var headers: HTTPFields = [:]

@@ -100,7 +100,7 @@ import Testing
 extension APIFixture {
     /// Runs `body` against the app served over real HTTP on a loopback port.
     func testLive(_ body: @escaping @Sendable (HTTPClient, String) async throws -> Void) async throws {
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: APIFixture.quietLogger)
         // A connection per concurrent request, so that requests meet at the server, not in
         // the client's pool; generous timeouts, as bcrypt is slow on a busy debug build.
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(30), read: .seconds(30)))

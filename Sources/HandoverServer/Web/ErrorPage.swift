@@ -4,8 +4,10 @@ import Hummingbird
 /// What a browser sees when a page cannot be shown: a sentence that says what to do next,
 /// never a stack trace. Not signed in (or the session expired) sends you to sign in.
 enum ErrorPage {
-    static func response(for error: APIError) -> Response {
+    /// `requestID` is shown so that a person can quote it (it is in the server's log line too).
+    static func response(for error: APIError, requestID: String = "") -> Response {
         if error.status == .unauthorized { return Web.redirect("/login") }
+        let reference: HTML = requestID.isEmpty ? HTML.empty : "<p class=\"muted\">Reference: <code>\(requestID)</code></p>"
         let problems: HTML = Web.errors(error.errors ?? [])
         let findings: [HTML] = (error.findings ?? []).map { "<li>\($0.path): \($0.message)</li>" }
         let html = Layout(title: error.title, member: nil, csrf: nil).render("""
@@ -14,6 +16,7 @@ enum ErrorPage {
             \(problems)
             \(findings.isEmpty ? HTML.empty : "<ul class=\"findings\">\(findings)</ul>")
             <p><a href="/" class="button">Home</a></p>
+            \(reference)
             """)
         return Web.page(html, status: error.status, headers: error.headers)
     }

@@ -1,0 +1,96 @@
+import Foundation
+import HandoverCore
+@testable import HandoverServer
+import HandoverStore
+import HandoverTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOConcurrencyHelpers
+import Testing
+
+/// Log lines kept in memory, for tests.
+final class CapturedLogs: Sendable {
+    struct Line: Sendable { var level: Logger.Level; var message: String; var metadata: [String: String] }
+    let lines = NIOLockedValueBox<[Line]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in Handler(box: self) }
+        logger.logLevel = .info
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let box: CapturedLogs
+        var logLevel: Logger.Level = .info
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+            box.lines.withLockedValue { $0.append(Line(level: event.level, message: event.message.description, metadata: all)) }
+        }
+    }
+}
+
+@Suite struct RequestLogTests {
+    /// One line per request with method, route template, status, duration, request id and
+    /// member id; never the path's ids, the token, the password or the body.
+    @Test func eachRequestIsLoggedWithoutSecrets() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let logs = CapturedLogs()
+        let token = try #require(f.tokens[f.org.alice.id])
+        try await f.test(logger: logs.logger) { client in
+            try await client.execute(uri: "/api/v1/accounts/\(account.id)", method: .patch, headers: f.headers(f.org.alice),
+                                     body: body(#"{"name": "Renamed, secret-word-42"}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[RequestLogMiddleware.header]?.count == 32)
+            }
+            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json", RequestLogMiddleware.header: "my-trace-1"],
+                                     body: body(#"{"email": "nobody@example.com", "password": "hunter2-hunter2"}"#)) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.headers[RequestLogMiddleware.header] == "my-trace-1")
+                #expect(r.problem?.instance == "my-trace-1")
+            }
+        }
+        let lines = logs.lines.withLockedValue { $0 }.filter { $0.message == "request" }
+        #expect(lines.count == 2)
+        let patch = try #require(lines.first)
+        #expect(patch.metadata["method"] == "PATCH" && patch.metadata["route"] == "/api/v1/accounts/{id}" && patch.metadata["status"] == "200", "\(patch.metadata)")
+        #expect(patch.metadata["member_id"] == f.org.alice.id && patch.metadata["request_id"]?.count == 32 && patch.metadata["duration_ms"] != nil)
+        #expect(lines.last?.metadata["request_id"] == "my-trace-1" && lines.last?.metadata["status"] == "401" && lines.last?.metadata["member_id"] == nil)
+        let everything = logs.lines.withLockedValue { $0 }.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+        for secret in [token, "hunter2-hunter2", "secret-word-42", account.id] { #expect(!everything.contains(secret), "\(secret) is in the log") }
+    }
+
+    @Test func readinessChecksTheDatabase() async throws {
+        let f = try await APIFixture.make()
+        let app = Application(router: f.router)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await f.store.database.close()
+            try await client.execute(uri: "/readyz", method: .get) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.problem?.instance?.isEmpty == false)
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func logSettingsComeFromTheEnvironment() throws {
+        #expect(try LogSettings.fromEnvironment([:]) == LogSettings())
+        let json = try LogSettings.fromEnvironment(["HANDOVER_LOG_LEVEL": "Warning", "HANDOVER_LOG_FORMAT": "json"])
+        #expect(json.level == .warning && json.json)
+        #expect(throws: ConfigurationError.self) { try LogSettings.fromEnvironment(["HANDOVER_LOG_LEVEL": "loud"]) }
+        #expect(throws: ConfigurationError.self) { try LogSettings.fromEnvironment(["HANDOVER_LOG_FORMAT": "xml"]) }
+        let line = JSONLogHandler.line(level: .info, message: "request", label: "handover", metadata: ["status": "200", "route": "/a/\"b\""],
+                                       at: Date(millis: 1_780_000_000_123))
+        let object = try JSONSerialization.jsonObject(with: line) as? [String: String]
+        #expect(object == ["time": "2026-05-28T20:26:40.123Z", "level": "info", "label": "handover", "message": "request", "status": "200", "route": "/a/\"b\""])
+        #expect(line.last == UInt8(ascii: "\n"))
+    }
+}
