@@ -200,6 +200,9 @@ public final class AuditAppender: Sendable {
         self.store = store
     }
 
+    /// Entries waiting to be written: the appender's lag.
+    public var pendingCount: Int { pending.withLock { $0.items.count } }
+
     public func append(_ record: AuditRecord, organizationID: String) async throws {
         let context = AuditContext.current ?? AuditContext(actor: "system", request: "")
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -27,6 +27,8 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
         context.bodyLimit = bodyLimit
+        // A scraper's bearer token is the metrics token, not an API token: the route checks it.
+        if request.uri.path == "/metrics" { return try await next(request, context) }
         let now = currentTime()
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)

@@ -13,7 +13,8 @@ public enum HandoverApplication {
         let router = Router(context: AppContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: the request log sees every answer; security headers go on every
         // answer, problem details included.
-        router.add(middleware: RequestLogMiddleware())
+        let metrics = ServerMetrics()
+        router.add(middleware: RequestLogMiddleware(metrics: metrics))
         router.add(middleware: ServerTimingMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
@@ -25,6 +26,14 @@ public enum HandoverApplication {
         let audit = AuditService(store: store, keys: configuration.logKeys, appender: handovers.auditAppender)
         APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
         AuditRoutes(audit: audit).register(on: router)
+        router.get("/metrics") { request, context in
+            guard ServerMetrics.mayScrape(sourceAddress: context.sourceAddress, authorization: request.headers[.authorization],
+                                          token: configuration.metricsToken) else {
+                throw APIError.forbidden("Metrics are for this machine, or for whoever holds HANDOVER_METRICS_TOKEN.")
+            }
+            let text = try await metrics.scrape(store: store, appender: handovers.auditAppender)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
         WebRoutes(admin: admin, handovers: handovers, audit: audit, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.

@@ -10,6 +10,8 @@ import Logging
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppContext
     static let header = HTTPField.Name("X-Request-Id")!
+    /// Where each request is counted and timed too (by route template and status).
+    let metrics: ServerMetrics?
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -29,9 +31,10 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 
     private func log(_ request: Request, _ context: AppContext, status: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        metrics?.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, duration: elapsed)
         let level: Logger.Level = status >= 500 ? .error : .info
         guard context.logger.logLevel <= level else { return }
-        let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)",

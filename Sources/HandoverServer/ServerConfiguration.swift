@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     /// sharing a database must share it. `handover serve` keeps one in `secret.key` beside the
     /// SQLite file when HANDOVER_SECRET_KEY is not set; without either, keys live for one run.
     public var secretKey: [UInt8]?
+    /// A bearer token that may scrape `/metrics` from elsewhere; without it only loopback may.
+    public var metricsToken: String?
     /// The audit log's origin prefix: checkpoints are for "<prefix>/audit/<organization>".
     public var logOrigin = "handover.local"
 
@@ -87,6 +89,10 @@ public struct ServerConfiguration: Sendable {
             }
             configuration.maxFailedLoginsPerAddress = count
         }
+        if let text = environment["HANDOVER_METRICS_TOKEN"], !text.isEmpty {
+            guard text.count >= 16 else { throw ConfigurationError("HANDOVER_METRICS_TOKEN must be at least 16 characters") }
+            configuration.metricsToken = text
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -103,6 +109,7 @@ public struct ServerConfiguration: Sendable {
             "audit log:       \(logOrigin)/audit/<organization>",
             "open signup:     \(allowSignup)",
             "max body:        \(maxBodySize) bytes",
+            "metrics:         /metrics from loopback\(metricsToken == nil ? " only" : ", or with HANDOVER_METRICS_TOKEN")",
             "sign-in guesses: \(maxFailedLogins) per email, \(maxFailedLoginsPerAddress) per address, per \(Int(loginThrottleWindow / 60)) minutes",
             "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",
         ]

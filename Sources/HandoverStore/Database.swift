@@ -77,6 +77,9 @@ public final class Database: Sendable {
     /// writers wait in the connection pool and in row locks instead).
     public var writeQueueDepth: Int { writer?.queueDepth ?? 0 }
 
+    /// Sessions that waited for a reading connection since start (SQLite; 0 on PostgreSQL).
+    public var readWaits: Int { (leaser as? SQLiteReaders)?.waits ?? 0 }
+
     /// Opens (creating the file and folder for SQLite) and checks a connection.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4, logger: Logger = Logger(label: "handover.db")) async throws -> Database {
         let database: Database

@@ -75,6 +75,8 @@ public struct AccountFilter: Sendable, Hashable {
 public protocol HandoverStore: Sendable {
     /// Throws unless the database answers a trivial query (readiness).
     func ping() async throws
+    /// Figures for an operator: the writer queue, waits for a reading connection, handovers by state.
+    func operationalFigures() async throws -> OperationalFigures
     /// Where this store's reads run best, if anywhere in particular (see `Database.readExecutor`).
     var readExecutor: (any TaskExecutor)? { get }
 
@@ -184,4 +186,14 @@ public struct LoginLimit: Sendable, Equatable {
 public enum LoginReservation: Sendable, Equatable {
     case granted
     case refused(retryAfter: Int)
+}
+
+/// What `/metrics` reports about storage.
+public struct OperationalFigures: Sendable, Equatable {
+    /// SQLite: write transactions running or queued (0 on PostgreSQL).
+    public var writeQueueDepth: Int
+    /// SQLite: sessions that found every reading connection busy and waited, since start.
+    public var readWaits: Int
+    /// Handovers in each state, all organizations together.
+    public var handoversByState: [String: Int]
 }

@@ -17,6 +17,16 @@ public struct SQLHandoverStore: HandoverStore {
         try await database.withSession { try await $0.raw("SELECT 1").run() }
     }
 
+    public func operationalFigures() async throws -> OperationalFigures {
+        let states = try await database.withSession { db in
+            try await db.raw("SELECT state, COUNT(*) AS n FROM handovers GROUP BY state").all().map {
+                (try $0.decode(column: "state", as: String.self), try $0.decode(column: "n", as: Int.self))
+            }
+        }
+        return OperationalFigures(writeQueueDepth: database.writeQueueDepth, readWaits: database.readWaits,
+                                  handoversByState: Dictionary(states, uniquingKeysWith: +))
+    }
+
     /// Opens the database and applies pending migrations.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)

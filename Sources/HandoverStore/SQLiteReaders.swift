@@ -22,6 +22,7 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
         var opened = 0
         var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
         var closed = false
+        var waits = 0
     }
 
     private let path: String
@@ -83,12 +84,16 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
                     // A connection may have come back since the first look.
                     if let connection = state.idle.popLast() { return .success(connection) }
                     state.waiters.append(continuation)
+                    state.waits += 1
                     return nil
                 }
                 if let ready { continuation.resume(with: ready) }
             }
         }
     }
+
+    /// Sessions that found every connection busy and waited, since start.
+    var waits: Int { state.withLockedValue { $0.waits } }
 
     private func checkIn(_ connection: SQLiteConnection) {
         let (waiter, closeIt) = state.withLockedValue { state -> (CheckedContinuation<SQLiteConnection, any Error>?, Bool) in

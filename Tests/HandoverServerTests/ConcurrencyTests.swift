@@ -121,6 +121,11 @@ extension APIFixture {
 }
 
 extension HTTPClient {
+    func text(_ url: String) async throws -> String {
+        let response = try await execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
+    }
+
     func send(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil, ifMatch: String? = nil) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method

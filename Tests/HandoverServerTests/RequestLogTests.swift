@@ -94,3 +94,47 @@ final class CapturedLogs: Sendable {
         #expect(line.last == UInt8(ascii: "\n"))
     }
 }
+
+@Suite struct MetricsTests {
+    /// A scrape over loopback reads in the Prometheus text format: requests by route template and
+    /// status, their latency, and the storage gauges.
+    @Test func metricsScrapeInThePrometheusTextFormat() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        _ = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
+        let token = try #require(f.tokens[f.org.alice.id])
+        try await f.testLive { http, base in
+            for _ in 0..<3 { _ = try await http.send(.GET, base + "/api/v1/accounts/\(account.id)", token: token) }
+            _ = try await http.send(.GET, base + "/api/v1/accounts/nope", token: token)
+            let response = try await http.send(.GET, base + "/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = try await http.text(base + "/metrics")
+            let lines = text.split(separator: "\n").map(String.init)
+            func value(_ prefix: String) -> Double? { lines.first { $0.hasPrefix(prefix + " ") }.flatMap { Double($0.split(separator: " ").last!) } }
+            #expect(value(#"handover_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="200"}"#) == 3, "\(text)")
+            #expect(value(#"handover_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="404"}"#) == 1)
+            #expect(value(#"handover_http_request_duration_seconds_count{method="GET",route="/api/v1/accounts/{id}"}"#) == 4)
+            #expect(lines.contains("# TYPE handover_http_request_duration_seconds histogram"))
+            #expect(value(#"handover_handovers{state="draft"}"#).map { $0 >= 1 } == true)
+            #expect(value("handover_db_writer_queue_depth") == 0)
+            #expect(value("handover_audit_appender_pending") == 0)
+            // No organization, member or account id is a label.
+            #expect(!text.contains(account.id) && !text.contains(f.org.organization.id))
+        }
+    }
+
+    @Test func onlyLoopbackOrTheTokenMayScrape() async throws {
+        #expect(ServerMetrics.mayScrape(sourceAddress: "127.0.0.1", authorization: nil, token: nil))
+        #expect(ServerMetrics.mayScrape(sourceAddress: "::1", authorization: nil, token: nil))
+        #expect(!ServerMetrics.mayScrape(sourceAddress: "10.1.2.3", authorization: nil, token: nil))
+        #expect(!ServerMetrics.mayScrape(sourceAddress: "10.1.2.3", authorization: "Bearer anything", token: nil))
+        #expect(!ServerMetrics.mayScrape(sourceAddress: "10.1.2.3", authorization: "Bearer not-the-token-at-all", token: "the-metrics-token-1"))
+        #expect(ServerMetrics.mayScrape(sourceAddress: "10.1.2.3", authorization: "Bearer the-metrics-token-1", token: "the-metrics-token-1"))
+        // In process there is no peer address: refused.
+        let f = try await APIFixture.make()
+        try await f.test { client in
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .forbidden) }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import HandoverStore
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// What an operator scrapes from `/metrics`: requests by route template and status with their
+/// latency, the SQLite writer's queue, waits for a reading connection, the audit appender's lag,
+/// and handovers by state. Written with swift-metrics through one Prometheus registry per
+/// application (no process-wide bootstrap, so tests and replicas in one process stay apart).
+/// Background jobs do not exist yet; their queue depth and failures come with them.
+public final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10)]
+        self.factory = factory
+    }
+
+    func recordRequest(method: String, route: String, status: Int, duration: Duration) {
+        Counter(label: "handover_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
+                factory: factory).increment()
+        Metrics.Timer(label: "handover_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
+    }
+
+    /// The text exposition, with the gauges read now.
+    func scrape(store: any HandoverStore, appender: AuditAppender) async throws -> String {
+        let figures = try await store.operationalFigures()
+        Gauge(label: "handover_db_writer_queue_depth", factory: factory).record(figures.writeQueueDepth)
+        Gauge(label: "handover_db_read_waits", factory: factory).record(figures.readWaits)
+        Gauge(label: "handover_audit_appender_pending", factory: factory).record(appender.pendingCount)
+        for state in ["draft", "submitted", "returned", "acknowledged", "completed", "verified", "closed", "cancelled"] {
+            Gauge(label: "handover_handovers", dimensions: [("state", state)], factory: factory).record(figures.handoversByState[state] ?? 0)
+        }
+        return registry.emitToString()
+    }
+
+    /// Who may scrape: anyone on this machine (loopback) and, when `token` is set, whoever sends
+    /// it as a bearer token. Compared in constant time.
+    static func mayScrape(sourceAddress: String?, authorization: String?, token: String?) -> Bool {
+        if let sourceAddress, sourceAddress == "127.0.0.1" || sourceAddress == "::1" || sourceAddress.hasPrefix("127.") { return true }
+        guard let token, !token.isEmpty, let authorization, authorization.hasPrefix("Bearer ") else { return false }
+        let sent = Array(authorization.dropFirst("Bearer ".count).utf8), expected = Array(token.utf8)
+        guard sent.count == expected.count else { return false }
+        return zip(sent, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
