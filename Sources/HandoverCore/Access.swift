@@ -4,11 +4,17 @@ import Foundation
 public enum Access {
     /// A handover is visible to its parties, their managers, admins and auditors of its organization.
     public static func canView(_ handover: Handover, parties: Parties, viewer: Member) -> Bool {
+        canViewWithoutParties(handover, viewer: viewer) ?? parties.isManaged(by: viewer)
+    }
+
+    /// `canView` where the parties do not matter: nil when the answer is whether the viewer
+    /// manages one of them (so a caller reads the parties only then).
+    public static func canViewWithoutParties(_ handover: Handover, viewer: Member) -> Bool? {
         guard viewer.organizationID == handover.organizationID else { return false }
         switch viewer.role {
         case .admin, .auditor: return true
         case .manager, .member:
-            return viewer.id == handover.transferorID || viewer.id == handover.recipientID || parties.isManaged(by: viewer)
+            return viewer.id == handover.transferorID || viewer.id == handover.recipientID ? true : nil
         }
     }
 

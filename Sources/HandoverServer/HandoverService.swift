@@ -155,14 +155,15 @@ public struct HandoverService: Sendable {
             cached = hit
         } else {
             let generation = reads.generation
-            guard let (handover, content, parties) = try await store.handoverForReading(id: id, organizationID: actor.organizationID) else {
+            guard let (handover, content) = try await store.handoverForReading(id: id, organizationID: actor.organizationID) else {
                 throw StoreError.notFound("handover \(id)")
             }
-            cached = CachedHandover(handover: handover, parties: parties, json: try Self.json(handover, content: content))
+            cached = CachedHandover(handover: handover, json: try Self.json(handover, content: content))
             reads.store(cached, for: key, readAt: generation)
         }
-        // Visibility is decided per caller on every read, cached or not.
-        guard Access.canView(cached.handover, parties: cached.parties, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
+        // Visibility is decided per caller on every read, cached or not; the parties are read
+        // only when it depends on them (a manager of one of them).
+        guard try await canView(cached.handover, viewer: actor) else { throw StoreError.notFound("handover \(id)") }
         try await recordRead(cached.handover, shown: cached.json, by: actor)
         return cached
     }
@@ -241,10 +242,18 @@ extension HandoverService {
     }
 }
 
-/// A handover read for a GET: the row (its content left empty: `json` has it), its parties
-/// (for the visibility check) and its JSON.
+/// A handover read for a GET: the row (its content left empty: `json` has it) and its JSON.
 struct CachedHandover: Sendable {
     var handover: Handover
-    var parties: Parties
     var json: Data
+}
+
+extension HandoverService {
+    /// `Access.canView`, reading the parties only when the answer depends on them.
+    func canView(_ handover: Handover, viewer: Member) async throws -> Bool {
+        if let answer = Access.canViewWithoutParties(handover, viewer: viewer) { return answer }
+        guard let transferor = try await store.member(id: handover.transferorID, organizationID: handover.organizationID),
+              let recipient = try await store.member(id: handover.recipientID, organizationID: handover.organizationID) else { return false }
+        return Access.canView(handover, parties: Parties(transferor: transferor, recipient: recipient), viewer: viewer)
+    }
 }

@@ -126,9 +126,9 @@ public protocol HandoverStore: Sendable {
     func handover(id: String, organizationID: String) async throws -> Handover?
     /// The handover with its transferor and recipient, in one read.
     func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)?
-    /// The same, with the content as its stored JSON text (a JSON object) instead of decoded:
-    /// what a GET sends on unchanged.
-    func handoverForReading(id: String, organizationID: String) async throws -> (handover: Handover, contentJSON: String, parties: Parties)?
+    /// The handover without its parties, its content as the stored JSON text (a JSON object)
+    /// instead of decoded: what a GET sends on unchanged.
+    func handoverForReading(id: String, organizationID: String) async throws -> (handover: Handover, contentJSON: String)?
     /// Handovers visible to `viewer` (see `Access.canView`), newest first.
     func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover]
     /// Saves edited content if the stored version is still `expectedVersion`.

@@ -71,23 +71,24 @@ extension SQLHandoverStore {
     }
 
     public func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)? {
-        guard var (handover, content, parties) = try await handoverForReading(id: id, organizationID: organizationID) else { return nil }
-        handover.content = try JSONCoding.decode(HandoverContent.self, from: content)
-        return (handover, parties)
-    }
-
-    /// One round trip, the read path of every handover request: the row with its content left
-    /// as the stored JSON text (empty in `handover`), and both parties.
-    public func handoverForReading(id: String, organizationID: String) async throws -> (handover: Handover, contentJSON: String, parties: Parties)? {
         try await database.withSession { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: Self.handoverColumns), \(unsafeRaw: Self.memberColumns("t", prefix: "t_")), \(unsafeRaw: Self.memberColumns("r", prefix: "r_"))
                 FROM handovers h JOIN members t ON t.id = h.transferor_id JOIN members r ON r.id = h.recipient_id
                 WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)
                 """).first().map { row in
-                (try Self.decodeHandover(row, content: HandoverContent()), try row.decode(column: "content", as: String.self),
-                 Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
+                (try Self.decodeHandover(row), Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
             }
+        }
+    }
+
+    /// The read path of every GET of a handover: the row alone, its content left as the stored
+    /// JSON text (empty in `handover`). No join: SQLite prepares this statement on every
+    /// request, and the parties are needed only when a manager reads (`Access.canView`).
+    public func handoverForReading(id: String, organizationID: String) async throws -> (handover: Handover, contentJSON: String)? {
+        try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)")
+                .first().map { row in (try Self.decodeHandover(row, content: HandoverContent()), try row.decode(column: "content", as: String.self)) }
         }
     }
 

@@ -110,6 +110,8 @@ import Testing
             }
             // Inside the organization: a member who is not a party gets 404 too; the auditor reads but cannot act.
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.carol)) { #expect($0.status == .notFound) }
+            // The manager of a party reads it (the one case that needs the parties read).
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.manager)) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.auditor)) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.alice)) { r in
