@@ -23,11 +23,11 @@ extension Problem {
             return fits ? nil : path
         case .object(let object):
             for key in object.keys.sorted() {
-                if let found = firstNonInteger(object[key]!, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+                if let found = firstNonInteger(object[key]!, path: JSONPath.member(path, key)) { return found }
             }
         case .array(let array):
             for (index, element) in array.enumerated() {
-                if let found = firstNonInteger(element, path: "\(path)[\(index)]") { return found }
+                if let found = firstNonInteger(element, path: JSONPath.element(path, index)) { return found }
             }
         case .null, .bool, .string:
             break

@@ -62,14 +62,14 @@ public enum TextRule {
             return firstForbidden(in: text).map { (path.isEmpty ? "body" : path, $0) }
         case let object as [String: Any]:
             for key in object.keys.sorted() {
-                let child = path.isEmpty ? key : "\(path).\(key)"
+                let child = JSONPath.member(path, key)
                 if let scalar = firstForbidden(in: key) { return (child, scalar) }
                 if let found = find(in: object[key]!, path: child) { return found }
             }
             return nil
         case let array as [Any]:
             for (index, element) in array.enumerated() {
-                if let found = find(in: element, path: "\(path)[\(index)]") { return found }
+                if let found = find(in: element, path: JSONPath.element(path, index)) { return found }
             }
             return nil
         default:

@@ -134,4 +134,10 @@ public struct LoginThrottle: Sendable {
     public var address: LoginLimit?
 
     var limits: [LoginLimit] { [email] + (address.map { [$0] } ?? []) }
+
+    /// What a refused sign-in is told, the API and the web alike: "… Wait 3 minutes …".
+    static func waitMessage(_ retryAfter: Int) -> String {
+        let minutes = max(1, (retryAfter + 59) / 60)
+        return "Too many failed sign-ins. Wait \(minutes == 1 ? "1 minute" : "\(minutes) minutes") and try again."
+    }
 }

@@ -24,16 +24,8 @@ public enum HandoverApplication {
         let admin = AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost))
         let handovers = HandoverService(store: store, readCacheTTL: configuration.readCacheTTL)
         let audit = AuditService(store: store, keys: configuration.logKeys, appender: handovers.auditAppender)
-        APIRoutes(admin: admin, handovers: handovers, credentials: credentials, configuration: configuration).register(on: router)
+        APIRoutes(admin: admin, handovers: handovers, credentials: credentials, metrics: metrics, configuration: configuration).register(on: router)
         AuditRoutes(audit: audit).register(on: router)
-        router.get("/metrics") { request, context in
-            guard ServerMetrics.mayScrape(sourceAddress: context.sourceAddress, authorization: request.headers[.authorization],
-                                          token: configuration.metricsToken) else {
-                throw APIError.forbidden("Metrics are for this machine, or for whoever holds HANDOVER_METRICS_TOKEN.")
-            }
-            let text = try await metrics.scrape(store: store, appender: handovers.auditAppender)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
         SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
         WebRoutes(admin: admin, handovers: handovers, audit: audit, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.

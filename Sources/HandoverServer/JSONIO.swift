@@ -12,12 +12,10 @@ enum JSONIO {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(iso8601(date))
+            try container.encode(Timestamp.format(date))
         }
         return encoder
     }()
-
-    static func iso8601(_ date: Date) -> String { Timestamp.format(date) }
 
     /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
@@ -42,10 +40,7 @@ enum JSONIO {
         }
         if buffer.readableBytes == 0 { throw APIError.badRequest("The request needs a JSON body.") }
         let data = Data(buffer.readableBytesView)
-        if let (path, scalar) = TextRule.firstForbidden(inJSON: data) {
-            let problem = Problem(path: path, message: TextRule.complaint(scalar))
-            throw APIError.badRequest("\(path) \(problem.message).", errors: [problem])
-        }
+        if let (path, scalar) = TextRule.firstForbidden(inJSON: data) { throw APIError.controlCharacter(in: path, scalar) }
         return data
     }
 

@@ -64,6 +64,11 @@ public struct APIError: Error, Sendable {
     public static func unprocessable(_ detail: String, errors: [Problem]? = nil) -> APIError {
         APIError(status: .unprocessableContent, type: "validation", title: "Invalid input", detail: detail, errors: errors)
     }
+    /// The text rule (`TextRule`), for JSON bodies and forms alike.
+    static func controlCharacter(in path: String, _ scalar: Unicode.Scalar) -> APIError {
+        let problem = Problem(path: path, message: TextRule.complaint(scalar))
+        return .badRequest("\(path) \(problem.message).", errors: [problem])
+    }
     public static func tooManyRequests(_ detail: String, retryAfter: Int) -> APIError {
         APIError(status: .tooManyRequests, type: "throttled", title: "Too many attempts", detail: detail,
                  headers: [.retryAfter: String(retryAfter)])

@@ -27,11 +27,11 @@ enum RequestShape {
         if value is NSNull { return path }
         if let object = value as? [String: Any] {
             for key in object.keys.sorted() where !(depth == 0 && freeForm.contains(key)) {
-                if let found = firstNull(object[key]!, path: join(path, key), depth: depth + 1) { return found }
+                if let found = firstNull(object[key]!, path: JSONPath.member(path, key), depth: depth + 1) { return found }
             }
         } else if let array = value as? [Any] {
             for (index, element) in array.enumerated() {
-                if let found = firstNull(element, path: "\(path)[\(index)]", depth: depth + 1) { return found }
+                if let found = firstNull(element, path: JSONPath.element(path, index), depth: depth + 1) { return found }
             }
         }
         return nil
@@ -42,16 +42,15 @@ enum RequestShape {
     static func firstUnknownKey(_ input: Any, _ known: Any, path: String, depth: Int) -> String? {
         if let object = input as? [String: Any], let knownObject = known as? [String: Any] {
             for key in object.keys.sorted() where !(depth == 0 && freeForm.contains(key)) {
-                guard let knownValue = knownObject[key] else { return join(path, key) }
-                if let found = firstUnknownKey(object[key]!, knownValue, path: join(path, key), depth: depth + 1) { return found }
+                guard let knownValue = knownObject[key] else { return JSONPath.member(path, key) }
+                if let found = firstUnknownKey(object[key]!, knownValue, path: JSONPath.member(path, key), depth: depth + 1) { return found }
             }
         } else if let array = input as? [Any], let knownArray = known as? [Any] {
             for (index, element) in array.enumerated() where index < knownArray.count {
-                if let found = firstUnknownKey(element, knownArray[index], path: "\(path)[\(index)]", depth: depth + 1) { return found }
+                if let found = firstUnknownKey(element, knownArray[index], path: JSONPath.element(path, index), depth: depth + 1) { return found }
             }
         }
         return nil
     }
 
-    private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 }

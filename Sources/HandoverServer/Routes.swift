@@ -8,6 +8,7 @@ struct APIRoutes: Sendable {
     let admin: AdminService
     let handovers: HandoverService
     let credentials: CredentialCache
+    let metrics: ServerMetrics
     let configuration: ServerConfiguration
 
     func register(on router: Router<AppContext>) {
@@ -20,6 +21,14 @@ struct APIRoutes: Sendable {
                 throw APIError(status: .serviceUnavailable, type: "unavailable", title: "Not ready", detail: "The database cannot be reached.")
             }
             return try JSONIO.response(Health(status: "ready"))
+        }
+        router.get("/metrics") { request, context in
+            guard ServerMetrics.mayScrape(sourceAddress: context.sourceAddress, authorization: request.headers[.authorization],
+                                          token: configuration.metricsToken) else {
+                throw APIError.forbidden("Metrics are for this machine, or for whoever holds HANDOVER_METRICS_TOKEN.")
+            }
+            let text = try await metrics.scrape(store: handovers.store, appender: handovers.auditAppender)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
 
@@ -50,7 +59,7 @@ struct APIRoutes: Sendable {
                                                throttle: configuration.loginLimits(email: body.email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
-                throw APIError.tooManyRequests("Too many failed sign-ins; wait \(Self.minutes(retryAfter)) and try again.", retryAfter: retryAfter)
+                throw APIError.tooManyRequests(LoginThrottle.waitMessage(retryAfter), retryAfter: retryAfter)
             case .invalid:
                 throw APIError.unauthorized("Email or password is wrong.")
             case .chooseOrganization(let organizations):
@@ -295,11 +304,5 @@ struct APIRoutes: Sendable {
         if let length = request.headers[.contentLength], length == "0" { return nil }
         if request.headers[.contentLength] == nil && request.headers[.transferEncoding] == nil { return nil }
         return try await JSONIO.decode(type, from: request, context: context)
-    }
-
-    /// "3 minutes", "1 minute": a Retry-After in words.
-    static func minutes(_ seconds: Int) -> String {
-        let minutes = max(1, (seconds + 59) / 60)
-        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 }

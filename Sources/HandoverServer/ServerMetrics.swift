@@ -3,6 +3,7 @@ import HandoverStore
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// What an operator scrapes from `/metrics`: requests by route template and status with their
 /// latency, the SQLite writer's queue, waits for a reading connection, the audit appender's lag,
@@ -12,6 +13,8 @@ import Prometheus
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
+    /// The store counts reading-connection waits since it opened; the counter moves by the difference.
+    private let readWaitsSeen = Mutex(0)
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -31,7 +34,8 @@ public final class ServerMetrics: Sendable {
     func scrape(store: any HandoverStore, appender: AuditAppender) async throws -> String {
         let figures = try await store.operationalFigures()
         Gauge(label: "handover_db_writer_queue_depth", factory: factory).record(figures.writeQueueDepth)
-        Gauge(label: "handover_db_read_waits", factory: factory).record(figures.readWaits)
+        let newWaits = readWaitsSeen.withLock { seen in defer { seen = max(seen, figures.readWaits) }; return max(0, figures.readWaits - seen) }
+        Counter(label: "handover_db_read_waits_total", factory: factory).increment(by: newWaits)
         Gauge(label: "handover_audit_appender_pending", factory: factory).record(appender.pendingCount)
         for state in ["draft", "submitted", "returned", "acknowledged", "completed", "verified", "closed", "cancelled"] {
             Gauge(label: "handover_handovers", dimensions: [("state", state)], factory: factory).record(figures.handoversByState[state] ?? 0)

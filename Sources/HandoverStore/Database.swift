@@ -6,7 +6,6 @@ import NIOCore
 import NIOPosix
 import PostgresKit
 import SQLKit
-import SQLiteKit
 
 /// Where the data lives: an SQLite file (the embedded default) or a PostgreSQL server.
 public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {

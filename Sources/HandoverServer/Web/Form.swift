@@ -49,8 +49,7 @@ struct Form: Sendable {
         // The API's text rule, field by field (sorted, so the same form names the same field).
         for name in form.values.keys.sorted() {
             if let scalar = TextRule.firstForbidden(in: name) ?? TextRule.firstForbidden(in: form.values[name]!) {
-                let problem = Problem(path: name, message: TextRule.complaint(scalar))
-                throw APIError.badRequest("\(name) \(problem.message).", errors: [problem])
+                throw APIError.controlCharacter(in: name, scalar)
             }
         }
         return form

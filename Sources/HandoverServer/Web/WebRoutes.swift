@@ -45,7 +45,7 @@ struct WebRoutes: Sendable {
                                                throttle: configuration.loginLimits(email: email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
-                return signInPage(email: email, error: "Too many failed sign-ins. Wait \(APIRoutes.minutes(retryAfter)) and try again.", flash: nil, status: .tooManyRequests)
+                return signInPage(email: email, error: LoginThrottle.waitMessage(retryAfter), flash: nil, status: .tooManyRequests)
             case .invalid:
                 return signInPage(email: email, error: "Email or password is wrong.", flash: nil, status: .unauthorized)
             case .chooseOrganization(let organizations):
