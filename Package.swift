@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HandoverCore", targets: ["HandoverCore"]),
         .library(name: "HandoverTrust", targets: ["HandoverTrust"]),
         .library(name: "HandoverStore", targets: ["HandoverStore"]),
+        .library(name: "HandoverServices", targets: ["HandoverServices"]),
         .library(name: "HandoverServer", targets: ["HandoverServer"]),
         .library(name: "HandoverClient", targets: ["HandoverClient"]),
     ],
@@ -53,15 +54,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // HTTP: JSON API, auth, wiring.
+        // The application layer: every business and permission rule, one service per area, each
+        // method taking the acting member. No HTTP: routes, pages, the CLI and jobs all call these.
+        .target(
+            name: "HandoverServices",
+            dependencies: [
+                "HandoverCore",
+                "HandoverTrust",
+                "HandoverStore",
+                // bcrypt alone (its target depends on no HTTP code).
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP: JSON API, web pages, auth, wiring. Calls the services, never the store.
         .target(
             name: "HandoverServer",
             dependencies: [
                 "HandoverCore",
                 "HandoverTrust",
                 "HandoverStore",
+                "HandoverServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -84,6 +99,7 @@ let package = Package(
                 "HandoverCore",
                 "HandoverTrust",
                 "HandoverStore",
+                "HandoverServices",
                 "HandoverServer",
                 "HandoverClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -105,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
+                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

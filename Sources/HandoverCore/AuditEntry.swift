@@ -7,7 +7,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var seq: Int
     /// Milliseconds since 1970, UTC.
     public var time: Int64
-    /// The member who acted, or "system" for the server itself.
+    /// Who acted: a member id, or a named actor (`operator` for the operator's CLI, `job:<kind>` for background work).
     public var actor: String
     /// What happened, "noun.verb": "handover.submit", "member.create", "handover.read".
     public var action: String

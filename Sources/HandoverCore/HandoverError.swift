@@ -14,6 +14,8 @@ public enum HandoverError: Error, Sendable, Hashable {
     case accountOwnerChanged
     /// Completion waits for these signed sign-offs over the current content.
     case signoffsMissing([SignoffRole])
+    /// The request contradicts what is stored (a sign-off over an older version, an altered log).
+    case conflict(String)
 
     public var message: String {
         switch self {
@@ -29,6 +31,8 @@ public enum HandoverError: Error, Sendable, Hashable {
             "The account's owner changed since this handover began; cancel it and start a new one."
         case .signoffsMissing(let roles):
             "The handover needs signed sign-offs from the \(roles.map(\.rawValue).joined(separator: " and ")) over its current content before it completes."
+        case .conflict(let detail):
+            detail
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 
 // Request and response bodies of the JSON API. Domain types encode themselves; these add
 // what only the API needs. Documented in openapi.json.

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import HTTPTypes
 
@@ -19,7 +20,7 @@ extension ServerConfiguration {
 /// but not valid is refused outright, so a client never mistakes an expired login for anonymous access.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let store: any HandoverStore
+    let members: AdminService
     let bodyLimit: Int
     /// Recently checked credentials; logout and revocation in this process evict them.
     let credentials: CredentialCache
@@ -29,7 +30,6 @@ struct AuthMiddleware: RouterMiddleware {
         context.bodyLimit = bodyLimit
         // A scraper's bearer token is the metrics token, not an API token: the route checks it.
         if request.uri.path == "/metrics" { return try await next(request, context) }
-        let now = currentTime()
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -37,7 +37,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             let digest = Secrets.digest(String(parts[1]))
             guard let caller = try await credentials.caller(for: Self.tokenKey(digest), lookup: {
-                try await store.authenticate(tokenDigest: digest, at: now).map { Caller(member: $0.member, authentication: .token(id: $0.token.id)) }
+                try await members.authenticate(tokenDigest: digest).map { Caller(member: $0.member, authentication: .token(id: $0.token.id)) }
             }) else {
                 throw APIError.unauthorized("That API token is not valid or has been revoked; create a new one with 'handover login'.")
             }
@@ -46,7 +46,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else if let session = request.cookies[sessionCookieName]?.value {
             let digest = Secrets.digest(session)
             if let member = try await credentials.caller(for: Self.sessionKey(digest), lookup: {
-                try await store.authenticate(sessionDigest: digest, at: now).map { Caller(member: $0, authentication: .session(digest: digest)) }
+                try await members.authenticate(sessionDigest: digest).map { Caller(member: $0, authentication: .session(digest: digest)) }
             })?.member {
                 // Cookies ride along on cross-site requests; a JSON body cannot be sent cross-site
                 // without a CORS preflight, which this server never grants. Forms get CSRF tokens.
@@ -59,10 +59,10 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("Your session has expired; sign in again.")
             }
         }
-        // Every audit entry this request appends names its actor and the request's id.
+        // Every audit entry this request appends carries the request's id (who acted, the
+        // services say explicitly).
         context.notes.memberID = context.member?.id
-        let audit = AuditContext(actor: context.member?.id ?? "anonymous", request: context.requestID)
-        return try await AuditContext.$current.withValue(audit) { try await next(request, context) }
+        return try await AuditContext.$requestID.withValue(context.requestID) { try await next(request, context) }
     }
 
     static func tokenKey(_ digest: String) -> String { "token:" + digest }

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import HTTPTypes
 import Logging
@@ -9,6 +10,12 @@ import Logging
 public enum HandoverApplication {
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
+        router(services: Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys,
+                                  readCacheTTL: configuration.readCacheTTL),
+               configuration: configuration)
+    }
+
+    public static func router(services: Services, configuration: ServerConfiguration) -> Router<AppContext> {
         // HEAD wherever GET (RFC 9110 9.1: general-purpose servers support both).
         let router = Router(context: AppContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: the request log sees every answer; security headers go on every
@@ -18,16 +25,13 @@ public enum HandoverApplication {
         router.add(middleware: ServerTimingMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: ReadThreadsMiddleware(executor: store.readExecutor))
+        router.add(middleware: ReadThreadsMiddleware(executor: services.operations.readExecutor))
         let credentials = CredentialCache(ttl: configuration.readCacheTTL)
-        router.add(middleware: AuthMiddleware(store: store, bodyLimit: configuration.maxBodySize, credentials: credentials))
-        let admin = AdminService(store: store, passwords: Passwords(cost: configuration.bcryptCost))
-        let handovers = HandoverService(store: store, readCacheTTL: configuration.readCacheTTL)
-        let audit = AuditService(store: store, keys: configuration.logKeys, appender: handovers.auditAppender)
-        APIRoutes(admin: admin, handovers: handovers, credentials: credentials, metrics: metrics, configuration: configuration).register(on: router)
-        AuditRoutes(audit: audit).register(on: router)
-        SignoffRoutes(handovers: handovers, audit: audit).register(on: router)
-        WebRoutes(admin: admin, handovers: handovers, audit: audit, credentials: credentials, configuration: configuration).register(on: router)
+        router.add(middleware: AuthMiddleware(members: services.members, bodyLimit: configuration.maxBodySize, credentials: credentials))
+        APIRoutes(services: services, credentials: credentials, metrics: metrics, configuration: configuration).register(on: router)
+        AuditRoutes(audit: services.audit).register(on: router)
+        SignoffRoutes(handovers: services.handovers, audit: services.audit).register(on: router)
+        WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
         return router

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import NIOCore
 import Logging
@@ -99,7 +100,7 @@ extension APIError {
                 api.score = report.score
                 return api
             case .invalid(let problems): return .unprocessable(error.message, errors: problems)
-            case .accountOwnerChanged, .signoffsMissing: return .conflict(error.message)
+            case .accountOwnerChanged, .signoffsMissing, .conflict: return .conflict(error.message)
             }
         case let error as StoreError:
             switch error {

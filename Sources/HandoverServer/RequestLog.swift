@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverServices
 import Hummingbird
 import HTTPTypes
 import Logging

@@ -1,22 +1,25 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 
 /// The JSON API under /api/v1. Every route that names an id scopes it to the caller's organization.
 struct APIRoutes: Sendable {
-    let admin: AdminService
-    let handovers: HandoverService
+    let services: Services
     let credentials: CredentialCache
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
+
+    var admin: AdminService { services.members }
+    var handovers: HandoverService { services.handovers }
 
     func register(on router: Router<AppContext>) {
         // Liveness: the process answers. Readiness: it can also reach its database.
         router.get("/healthz") { _, _ in try JSONIO.response(Health(status: "ok")) }
         router.get("/readyz") { _, _ in
             do {
-                try await handovers.store.ping()
+                try await services.operations.ping()
             } catch {
                 throw APIError(status: .serviceUnavailable, type: "unavailable", title: "Not ready", detail: "The database cannot be reached.")
             }
@@ -27,7 +30,7 @@ struct APIRoutes: Sendable {
                                           token: configuration.metricsToken) else {
                 throw APIError.forbidden("Metrics are for this machine, or for whoever holds HANDOVER_METRICS_TOKEN.")
             }
-            let text = try await metrics.scrape(store: handovers.store, appender: handovers.auditAppender)
+            let text = try await metrics.scrape(operations: services.operations)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/api/v1/openapi.json") { _, _ in try OpenAPIDocument.response() }
@@ -69,7 +72,7 @@ struct APIRoutes: Sendable {
                 let (session, expiresAt) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var issued: (token: APIToken, secret: String)?
                 if let name = body.tokenName {
-                    issued = try await admin.createToken(for: member, name: name)
+                    issued = try await admin.createToken(for: member, name: name, by: AuditActor(member: member.id))
                 }
                 var response = try JSONIO.response(LoginResponse(member: member, expiresAt: expiresAt, token: issued?.secret, tokenID: issued?.token.id))
                 response.setCookie(configuration.sessionCookie(session))
@@ -80,7 +83,7 @@ struct APIRoutes: Sendable {
         api.post("auth/logout") { request, context in
             if case .session(let digest) = context.authentication {
                 defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
-                try await admin.store.deleteSession(digest: digest)
+                try await admin.endSession(digest: digest)
             }
             var response = Response(status: .noContent)
             response.setCookie(configuration.sessionCookie(""))
@@ -95,31 +98,28 @@ struct APIRoutes: Sendable {
     func registerMembers(_ api: RouterGroup<AppContext>) {
         api.get("members") { _, context in
             let actor = try context.requireMember()
-            return try JSONIO.response(ListResponse(items: try await admin.store.members(organizationID: actor.organizationID)))
+            return try JSONIO.response(ListResponse(items: try await admin.members(by: actor)))
         }
         api.post("members") { request, context in
             let actor = try context.requireMember()
-            guard actor.role == .admin else { throw APIError.forbidden("Only admins add members.") }
             let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
-            let member = try await admin.createMember(organizationID: actor.organizationID, email: body.email, name: body.name,
-                                                      role: body.role, managerID: body.managerID, password: body.password)
+            let member = try await admin.createMember(email: body.email, name: body.name, role: body.role, managerID: body.managerID,
+                                                      password: body.password, by: actor)
             return try JSONIO.response(member, status: .created)
         }
         api.get("members/:id") { _, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")
-            guard let member = try await admin.store.member(id: id, organizationID: actor.organizationID) else { throw APIError.notFound("member") }
-            return try JSONIO.response(member)
+            return try JSONIO.response(try await admin.member(id: id, by: actor))
         }
         api.get("tokens") { _, context in
             let actor = try context.requireMember()
-            let tokens = try await admin.store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
-            return try JSONIO.response(ListResponse(items: tokens))
+            return try JSONIO.response(ListResponse(items: try await admin.tokens(by: actor)))
         }
         api.post("tokens") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateTokenRequest.self, from: request, context: context)
-            let (token, secret) = try await admin.createToken(for: actor, name: body.name)
+            let (token, secret) = try await admin.createToken(for: actor, name: body.name, by: AuditActor(member: actor.id))
             return try JSONIO.response(CreatedToken(token: token, secret: secret), status: .created)
         }
         api.delete("tokens/:id") { _, context in
@@ -152,31 +152,30 @@ struct APIRoutes: Sendable {
                 }
                 filter.limit = value
             }
-            return try JSONIO.response(ListResponse(items: try await handovers.store.accounts(organizationID: actor.organizationID, filter: filter)))
+            return try JSONIO.response(ListResponse(items: try await services.accounts.accounts(filter: filter, by: actor)))
         }
         api.post("accounts") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateAccountRequest.self, from: request, context: context)
-            let account = try await handovers.createAccount(name: body.name, kind: body.kind, ownerID: body.ownerID,
+            let account = try await services.accounts.createAccount(name: body.name, kind: body.kind, ownerID: body.ownerID,
                                                             profile: body.profile ?? AccountProfile(), by: actor)
             return try JSONIO.response(account, status: .created, headers: [.eTag: ETag.make(account.version)])
         }
         api.get("accounts/:id") { _, context in
             let actor = try context.requireMember()
-            let account = try await handovers.account(id: try context.parameters.require("id"), by: actor)
+            let account = try await services.accounts.account(id: try context.parameters.require("id"), by: actor)
             return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
         }
         api.patch("accounts/:id") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(UpdateAccountRequest.self, from: request, context: context)
-            let account = try await handovers.updateAccount(id: try context.parameters.require("id"), name: body.name, profile: body.profile,
+            let account = try await services.accounts.updateAccount(id: try context.parameters.require("id"), name: body.name, profile: body.profile,
                                                             expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
         }
         api.get("accounts/:id/owners") { _, context in
             let actor = try context.requireMember()
-            let account = try await handovers.account(id: try context.parameters.require("id"), by: actor)
-            return try JSONIO.response(ListResponse(items: try await handovers.store.ownershipChain(accountID: account.id, organizationID: actor.organizationID)))
+            return try JSONIO.response(ListResponse(items: try await services.accounts.owners(accountID: try context.parameters.require("id"), by: actor)))
         }
     }
 
@@ -185,7 +184,7 @@ struct APIRoutes: Sendable {
     func registerTemplates(_ api: RouterGroup<AppContext>) {
         api.get("templates") { _, context in
             let actor = try context.requireMember()
-            return try JSONIO.response(ListResponse(items: try await handovers.templates(organizationID: actor.organizationID)))
+            return try JSONIO.response(ListResponse(items: try await services.templates.templates(organizationID: actor.organizationID)))
         }
         api.get("templates/:key") { request, context in
             let actor = try context.requireMember()
@@ -196,14 +195,14 @@ struct APIRoutes: Sendable {
                 }
                 version = value
             }
-            return try JSONIO.response(try await handovers.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
+            return try JSONIO.response(try await services.templates.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
         }
         api.post("templates") { request, context in
             let actor = try context.requireMember()
             let data = try await JSONIO.body(of: request, context: context)
             // Template.parse reports what is wrong with a definition; nulls and unknown keys are checked here, as for every body.
             if let decoded = try? JSONDecoder().decode(Template.self, from: data) { try RequestShape.check(data, decoded: decoded) }
-            let template = try await handovers.addTemplate(data, by: actor)
+            let template = try await services.templates.addTemplate(data, by: actor)
             return try JSONIO.response(template, status: .created)
         }
     }
@@ -228,7 +227,7 @@ struct APIRoutes: Sendable {
                 filter.states = parsed
             }
             filter.accountID = query["account"].map(String.init)
-            return try JSONIO.response(ListResponse(items: try await handovers.store.handovers(visibleTo: actor, filter: filter)))
+            return try JSONIO.response(ListResponse(items: try await handovers.handovers(filter: filter, by: actor)))
         }
         api.post("handovers") { request, context in
             let actor = try context.requireMember()

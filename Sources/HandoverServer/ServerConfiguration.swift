@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import HandoverTrust
 
 /// Everything the server can be told, layered: defaults → `HANDOVER_*` environment → flags.

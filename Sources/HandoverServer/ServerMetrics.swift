@@ -1,5 +1,6 @@
 import Foundation
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import Metrics
 import Prometheus
@@ -31,12 +32,12 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The text exposition, with the gauges read now.
-    func scrape(store: any HandoverStore, appender: AuditAppender) async throws -> String {
-        let figures = try await store.operationalFigures()
+    func scrape(operations: OperationsService) async throws -> String {
+        let (figures, auditPending) = try await operations.figures()
         Gauge(label: "handover_db_writer_queue_depth", factory: factory).record(figures.writeQueueDepth)
         let newWaits = readWaitsSeen.withLock { seen in defer { seen = max(seen, figures.readWaits) }; return max(0, figures.readWaits - seen) }
         Counter(label: "handover_db_read_waits_total", factory: factory).increment(by: newWaits)
-        Gauge(label: "handover_audit_appender_pending", factory: factory).record(appender.pendingCount)
+        Gauge(label: "handover_audit_appender_pending", factory: factory).record(auditPending)
         for state in ["draft", "submitted", "returned", "acknowledged", "completed", "verified", "closed", "cancelled"] {
             Gauge(label: "handover_handovers", dimensions: [("state", state)], factory: factory).record(figures.handoversByState[state] ?? 0)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HandoverStore
+import HandoverServices
 import HandoverTrust
 
 /// The server secret: 32 random bytes, hex in a file readable only by the server's user.

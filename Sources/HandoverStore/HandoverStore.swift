@@ -71,7 +71,9 @@ public struct AccountFilter: Sendable, Hashable {
 }
 
 /// Storage for everything Handover keeps. Every read takes the caller's organization and never
-/// returns another organization's rows; every multi-row change is one transaction.
+/// returns another organization's rows; every multi-row change is one transaction. Every write
+/// appends its audit entry in its own transaction, naming the actor it was given (`AuditActor`,
+/// explicit in the signature or in the row: the member who signs, asks, enrols) and never a default.
 public protocol HandoverStore: Sendable {
     /// Throws unless the database answers a trivial query (readiness).
     func ping() async throws
@@ -83,7 +85,7 @@ public protocol HandoverStore: Sendable {
     // Organizations and members
     func createOrganization(_ organization: Organization, firstAdmin: Member, passwordHash: String?) async throws
     func organization(id: String) async throws -> Organization?
-    func createMember(_ member: Member, passwordHash: String?) async throws
+    func createMember(_ member: Member, passwordHash: String?, by actor: AuditActor) async throws
     func member(id: String, organizationID: String) async throws -> Member?
     func members(organizationID: String) async throws -> [Member]
     /// Every member with this email (an email is unique within one organization only) and their
@@ -91,10 +93,10 @@ public protocol HandoverStore: Sendable {
     func loginCandidates(email: String) async throws -> [(member: Member, passwordHash: String?)]
 
     // API tokens and sessions
-    func createToken(_ token: APIToken, digest: String) async throws
+    func createToken(_ token: APIToken, digest: String, by actor: AuditActor) async throws
     func authenticate(tokenDigest: String, at now: Date) async throws -> (member: Member, token: APIToken)?
     func tokens(organizationID: String, memberID: String?) async throws -> [APIToken]
-    func revokeToken(id: String, organizationID: String, at now: Date) async throws
+    func revokeToken(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
     func createSession(digest: String, memberID: String, at now: Date, expiresAt: Date) async throws
     func authenticate(sessionDigest: String, at now: Date) async throws -> Member?
     func deleteSession(digest: String) async throws
@@ -106,7 +108,7 @@ public protocol HandoverStore: Sendable {
     func settleLoginGuess(succeeded: Bool, resetting: [String], refunding: [String]) async throws
 
     // Accounts
-    func createAccount(_ account: Account) async throws
+    func createAccount(_ account: Account, by actor: AuditActor) async throws
     func account(id: String, organizationID: String) async throws -> Account?
     func accounts(organizationID: String, filter: AccountFilter) async throws -> [Account]
     /// The owner's accounts with an open item due before `day`, earliest first, and how many there are.
@@ -114,7 +116,7 @@ public protocol HandoverStore: Sendable {
     /// Names of the accounts with these ids (those in the organization): for lists, without reading profiles.
     func accountNames(ids: [String], organizationID: String) async throws -> [String: String]
     /// Saves `account` if its stored version is still `expectedVersion`; throws `.stale` otherwise.
-    func updateAccount(_ account: Account, expectedVersion: Int) async throws
+    func updateAccount(_ account: Account, expectedVersion: Int, by actor: AuditActor) async throws
     func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership]
 
     // Templates added by an organization (built-ins live in HandoverCore).
@@ -132,7 +134,7 @@ public protocol HandoverStore: Sendable {
     /// Handovers visible to `viewer` (see `Access.canView`), newest first.
     func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover]
     /// Saves edited content if the stored version is still `expectedVersion`.
-    func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws
+    func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?, by actor: AuditActor) async throws
     /// Saves a lifecycle transition, its event record and any change of the account's owner in one transaction.
     func apply(_ transition: Transition, expectedVersion: Int) async throws
     func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord]
@@ -144,14 +146,14 @@ public protocol HandoverStore: Sendable {
     func enrolKey(_ key: SigningKey) async throws
     func signingKeys(organizationID: String, memberID: String?) async throws -> [SigningKey]
     func signingKey(id: String, organizationID: String) async throws -> SigningKey?
-    func revokeKey(id: String, organizationID: String, at now: Date) async throws
+    func revokeKey(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
     /// Records a sign-off if the handover is still at `signoff.handoverVersion` and the key is not revoked.
     func addSignoff(_ signoff: Signoff) async throws
     func signoffs(handoverID: String, organizationID: String) async throws -> [Signoff]
 
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.
-    func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)]) async throws
+    func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)], at now: Date) async throws
     func auditSize(organizationID: String) async throws -> Int
     func auditEntries(organizationID: String, range: Range<Int>) async throws -> [(entry: AuditEntry, leafHash: String)]
     /// Every entry about these targets ("handover:…", "key:…"), in log order.

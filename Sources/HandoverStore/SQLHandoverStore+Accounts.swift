@@ -18,7 +18,7 @@ extension SQLHandoverStore {
                 updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
     }
 
-    public func createAccount(_ account: Account) async throws {
+    public func createAccount(_ account: Account, by actor: AuditActor) async throws {
         try await write("account \(account.id) already exists") { db in
             let owner = try await db.raw("SELECT id FROM members WHERE id = \(bind: account.ownerID) AND organization_id = \(bind: account.organizationID)").first()
             if owner == nil { throw StoreError.notFound("member \(account.ownerID)") }
@@ -29,7 +29,7 @@ extension SQLHandoverStore {
                         \(bind: account.version), \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
                 """).run()
             try await Self.appendAudit([AuditRecord(action: "account.create", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
-                                       organizationID: account.organizationID, at: account.updatedAt, db)
+                                       organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
             try await db.raw("""
                 INSERT INTO account_owners (account_id, owner_id, owned_from)
                 VALUES (\(bind: account.id), \(bind: account.ownerID), \(bind: account.createdAt.millis))
@@ -119,7 +119,7 @@ extension SQLHandoverStore {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
-    public func updateAccount(_ account: Account, expectedVersion: Int) async throws {
+    public func updateAccount(_ account: Account, expectedVersion: Int, by actor: AuditActor) async throws {
         try await write { db in
             let rows = try await db.raw("""
                 UPDATE accounts SET name = \(bind: account.name), profile = \(bind: try JSONCoding.encode(account.profile)),
@@ -130,7 +130,7 @@ extension SQLHandoverStore {
                 """).all()
             if rows.isEmpty { throw StoreError.stale("account \(account.id) changed since version \(expectedVersion)") }
             try await Self.appendAudit([AuditRecord(action: "account.edit", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
-                                       organizationID: account.organizationID, at: account.updatedAt, db)
+                                       organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
         }
     }
 
@@ -161,7 +161,7 @@ extension SQLHandoverStore {
                         \(bind: try JSONCoding.encode(template)), \(bind: createdBy), \(bind: now.millis))
                 """).run()
             try await Self.appendAudit([AuditRecord(action: "template.add", target: "template:\(template.key)@\(template.version)", digest: try CanonicalJSON.digest(template))],
-                                       organizationID: organizationID, actor: createdBy, at: now, db)
+                                       organizationID: organizationID, actor: AuditActor(member: createdBy), at: now, db)
         }
     }
 

@@ -3,18 +3,34 @@ import HandoverCore
 import HandoverTrust
 import SQLKit
 
-/// Who is acting and in which request: set once by the server around each request, read by
-/// every write that appends to the audit log, so the store's signatures need not carry it.
+/// Who an audit entry says acted: a member's id, or a named actor for work no member did (the
+/// operator's CLI, a background job). Every audited write takes one explicitly: the store never
+/// guesses who acted.
+public struct AuditActor: Sendable, Hashable {
+    public let id: String
+
+    public init(member id: String) { self.id = id }
+    private init(named id: String) { self.id = id }
+
+    /// `handover admin …` and other operator commands run on the server's machine.
+    public static let `operator` = AuditActor(named: "operator")
+    /// A background job of this kind.
+    public static func job(_ kind: String) -> AuditActor { AuditActor(named: "job:" + kind) }
+}
+
+/// An entry's actor and the request it came in; what the group-commit appender queues.
 public struct AuditContext: Sendable {
-    public var actor: String
+    public var actor: AuditActor
     public var request: String
 
-    public init(actor: String, request: String) {
+    public init(actor: AuditActor, request: String = AuditContext.requestID) {
         self.actor = actor
         self.request = request
     }
 
-    @TaskLocal public static var current: AuditContext?
+    /// The id of the HTTP request being served, set by the server around each request: it
+    /// correlates entries with request logs and says nothing about who acted ("" outside requests).
+    @TaskLocal public static var requestID = ""
 }
 
 /// A signed checkpoint as stored.
@@ -33,11 +49,10 @@ extension SQLHandoverStore {
     /// row hands out the numbers and, on PostgreSQL, locks that row until commit, so numbers
     /// are gapless and in commit order across replicas.
     @discardableResult
-    static func appendAudit(_ records: [AuditRecord], organizationID: String, actor: String? = nil, at time: Date = Date(), _ db: any SQLDatabase) async throws -> [AuditEntry] {
+    static func appendAudit(_ records: [AuditRecord], organizationID: String, actor: AuditActor, request: String = AuditContext.requestID,
+                            at time: Date, _ db: any SQLDatabase) async throws -> [AuditEntry] {
         guard !records.isEmpty else { return [] }
-        let context = AuditContext.current
-        let actor = actor ?? context?.actor ?? "system"
-        let request = context?.request ?? ""
+        let actor = actor.id
         let head = try await db.raw("""
             UPDATE audit_heads SET size = size + \(bind: records.count) WHERE organization_id = \(bind: organizationID) RETURNING size
             """).first()
@@ -71,7 +86,7 @@ extension SQLHandoverStore {
 
     /// Appends entries that are not part of another change (sensitive reads), one transaction
     /// for all of them: what the group-commit `AuditAppender` calls with a batch.
-    public func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)]) async throws {
+    public func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)], at now: Date) async throws {
         try await write { db in
             // One head update per organization and context run keeps the batch to a few statements.
             var index = batch.startIndex
@@ -80,9 +95,8 @@ extension SQLHandoverStore {
                 var end = index + 1
                 while end < batch.endIndex, batch[end].organizationID == first.organizationID,
                       batch[end].context.actor == first.context.actor, batch[end].context.request == first.context.request { end += 1 }
-                try await AuditContext.$current.withValue(first.context) {
-                    try await Self.appendAudit(batch[index..<end].map(\.record), organizationID: first.organizationID, db)
-                }
+                try await Self.appendAudit(batch[index..<end].map(\.record), organizationID: first.organizationID,
+                                           actor: first.context.actor, request: first.context.request, at: now, db)
                 index = end
             }
         }

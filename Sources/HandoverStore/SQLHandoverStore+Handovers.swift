@@ -40,7 +40,7 @@ extension SQLHandoverStore {
     /// with the digest of the content as it stands after the event.
     static func insertEvent(_ record: HandoverEventRecord, content: HandoverContent, _ db: any SQLDatabase) async throws {
         try await appendAudit([AuditRecord(action: "handover.\(record.event)", target: "handover:\(record.handoverID)", digest: try CanonicalJSON.digest(content))],
-                              organizationID: record.organizationID, actor: record.actorID, at: record.at, db)
+                              organizationID: record.organizationID, actor: AuditActor(member: record.actorID), at: record.at, db)
         try await db.raw("""
             INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at)
             VALUES (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID),
@@ -119,14 +119,14 @@ extension SQLHandoverStore {
         }
     }
 
-    public func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?) async throws {
+    public func updateHandover(_ handover: Handover, expectedVersion: Int, record: HandoverEventRecord?, by actor: AuditActor) async throws {
         try await write { db in
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
             if let record {
                 try await Self.insertEvent(record, content: handover.content, db)
             } else {
                 try await Self.appendAudit([AuditRecord(action: "handover.edit", target: "handover:\(handover.id)", digest: try CanonicalJSON.digest(handover.content))],
-                                           organizationID: handover.organizationID, at: handover.updatedAt, db)
+                                           organizationID: handover.organizationID, actor: actor, at: handover.updatedAt, db)
             }
         }
     }
@@ -167,7 +167,7 @@ extension SQLHandoverStore {
                     """).run()
                 let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
                 try await Self.appendAudit([AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],
-                                           organizationID: handover.organizationID, actor: transition.record.actorID, at: handover.updatedAt, db)
+                                           organizationID: handover.organizationID, actor: AuditActor(member: transition.record.actorID), at: handover.updatedAt, db)
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
         }

@@ -12,7 +12,7 @@ extension SQLHandoverStore {
                         \(bind: question.body), \(bind: question.createdAt.millis))
                 """).run()
             try await Self.appendAudit([AuditRecord(action: "question.ask", target: "handover:\(question.handoverID)", digest: Hex.sha256(Array(question.body.utf8)))],
-                                       organizationID: question.organizationID, actor: question.authorID, at: question.createdAt, db)
+                                       organizationID: question.organizationID, actor: AuditActor(member: question.authorID), at: question.createdAt, db)
         }
     }
 

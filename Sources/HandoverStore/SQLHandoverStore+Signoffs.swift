@@ -13,7 +13,7 @@ extension SQLHandoverStore {
                 VALUES (\(bind: key.id), \(bind: key.organizationID), \(bind: key.memberID), \(bind: key.publicKey), \(bind: key.origin), \(bind: key.enrolledAt.millis))
                 """).run()
             try await Self.appendAudit([AuditRecord(action: "key.enrol", target: "key:\(key.id)", digest: try key.auditDigest)],
-                                       organizationID: key.organizationID, actor: key.memberID, at: key.enrolledAt, db)
+                                       organizationID: key.organizationID, actor: AuditActor(member: key.memberID), at: key.enrolledAt, db)
         }
     }
 
@@ -39,14 +39,14 @@ extension SQLHandoverStore {
         }
     }
 
-    public func revokeKey(id: String, organizationID: String, at now: Date) async throws {
+    public func revokeKey(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws {
         try await write { db in
             guard try await db.raw("SELECT id FROM signing_keys WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first() != nil else {
                 throw StoreError.notFound("key \(id)")
             }
             let revoked = try await db.raw("UPDATE signing_keys SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all()
             if !revoked.isEmpty {
-                try await Self.appendAudit([AuditRecord(action: "key.revoke", target: "key:\(id)")], organizationID: organizationID, at: now, db)
+                try await Self.appendAudit([AuditRecord(action: "key.revoke", target: "key:\(id)")], organizationID: organizationID, actor: actor, at: now, db)
             }
         }
     }
@@ -75,7 +75,7 @@ extension SQLHandoverStore {
                 """).run()
             // The entry commits to the exact envelope: the certificate's verifier recomputes this digest.
             try await Self.appendAudit([AuditRecord(action: "handover.signoff", target: "handover:\(signoff.handoverID)", digest: Hex.sha256(Array(envelope.utf8)))],
-                                       organizationID: signoff.organizationID, actor: signoff.memberID, at: signoff.recordedAt, db)
+                                       organizationID: signoff.organizationID, actor: AuditActor(member: signoff.memberID), at: signoff.recordedAt, db)
         }
     }
 

@@ -58,12 +58,10 @@ extension SQLHandoverStore {
                 """).run()
             try await db.raw("INSERT INTO audit_heads (organization_id, size, integrated) VALUES (\(bind: organization.id), 0, 0)").run()
             // Whoever creates an organization (sign-up, or the operator's CLI) acts as its first admin.
-            let context = AuditContext(actor: firstAdmin.id, request: AuditContext.current?.request ?? "")
-            try await AuditContext.$current.withValue(context) {
-                try await Self.appendAudit([AuditRecord(action: "organization.create", target: "organization:\(organization.id)", digest: try CanonicalJSON.digest(["name": organization.name]))],
-                                           organizationID: organization.id, at: organization.createdAt, db)
-                try await Self.insert(firstAdmin, passwordHash: passwordHash, db)
-            }
+            let actor = AuditActor(member: firstAdmin.id)
+            try await Self.appendAudit([AuditRecord(action: "organization.create", target: "organization:\(organization.id)", digest: try CanonicalJSON.digest(["name": organization.name]))],
+                                       organizationID: organization.id, actor: actor, at: organization.createdAt, db)
+            try await Self.insert(firstAdmin, passwordHash: passwordHash, by: actor, db)
         }
     }
 
@@ -76,17 +74,17 @@ extension SQLHandoverStore {
         }
     }
 
-    public func createMember(_ member: Member, passwordHash: String?) async throws {
+    public func createMember(_ member: Member, passwordHash: String?, by actor: AuditActor) async throws {
         try await write("a member with email \(member.email) already exists in this organization") { db in
             if let managerID = member.managerID {
                 let manager = try await db.raw("SELECT id FROM members WHERE id = \(bind: managerID) AND organization_id = \(bind: member.organizationID)").first()
                 if manager == nil { throw StoreError.notFound("manager \(managerID)") }
             }
-            try await Self.insert(member, passwordHash: passwordHash, db)
+            try await Self.insert(member, passwordHash: passwordHash, by: actor, db)
         }
     }
 
-    static func insert(_ member: Member, passwordHash: String?, _ db: any SQLDatabase) async throws {
+    static func insert(_ member: Member, passwordHash: String?, by actor: AuditActor, _ db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO members (id, organization_id, email, name, role, manager_id, password_hash, created_at)
             VALUES (\(bind: member.id), \(bind: member.organizationID), \(bind: Member.normalizedEmail(member.email)), \(bind: member.name),
@@ -95,7 +93,7 @@ extension SQLHandoverStore {
         // The digest covers who the member is and their role, never their password hash.
         let identity = ["id": member.id, "email": Member.normalizedEmail(member.email), "name": member.name, "role": member.role.rawValue, "manager": member.managerID ?? ""]
         try await appendAudit([AuditRecord(action: "member.create", target: "member:\(member.id)", digest: try CanonicalJSON.digest(identity))],
-                              organizationID: member.organizationID, at: member.createdAt, db)
+                              organizationID: member.organizationID, actor: actor, at: member.createdAt, db)
     }
 
     static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
@@ -148,15 +146,13 @@ extension SQLHandoverStore {
 // MARK: - Tokens, sessions, login attempts
 
 extension SQLHandoverStore {
-    public func createToken(_ token: APIToken, digest: String) async throws {
+    public func createToken(_ token: APIToken, digest: String, by actor: AuditActor) async throws {
         try await write("token digest collision") { db in
             try await db.raw("""
                 INSERT INTO api_tokens (id, organization_id, member_id, name, token_digest, created_at)
                 VALUES (\(bind: token.id), \(bind: token.organizationID), \(bind: token.memberID), \(bind: token.name), \(bind: digest), \(bind: token.createdAt.millis))
                 """).run()
             // The token itself (or its digest) never goes into the log: only what it is and whose.
-            // At sign-in nobody is authenticated yet: the token's owner is the one acting.
-            let actor = AuditContext.current.flatMap { $0.actor == "anonymous" ? nil : $0.actor } ?? token.memberID
             try await Self.appendAudit([AuditRecord(action: "token.create", target: "token:\(token.id)", digest: try CanonicalJSON.digest(["member": token.memberID, "name": token.name]))],
                                        organizationID: token.organizationID, actor: actor, at: token.createdAt, db)
         }
@@ -200,13 +196,13 @@ extension SQLHandoverStore {
         }
     }
 
-    public func revokeToken(id: String, organizationID: String, at now: Date) async throws {
+    public func revokeToken(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws {
         try await write { db in
             let row = try await db.raw("SELECT id FROM api_tokens WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first()
             if row == nil { throw StoreError.notFound("token \(id)") }
             let revoked = try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all()
             if !revoked.isEmpty {
-                try await Self.appendAudit([AuditRecord(action: "token.revoke", target: "token:\(id)")], organizationID: organizationID, at: now, db)
+                try await Self.appendAudit([AuditRecord(action: "token.revoke", target: "token:\(id)")], organizationID: organizationID, actor: actor, at: now, db)
             }
         }
     }
@@ -220,7 +216,7 @@ extension SQLHandoverStore {
                 VALUES (\(bind: digest), \(bind: memberID), \(bind: now.millis), \(bind: expiresAt.millis))
                 """).run()
             if let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
-                try await Self.appendAudit([AuditRecord(action: "session.start", target: "member:\(memberID)")], organizationID: organizationID, actor: memberID, at: now, db)
+                try await Self.appendAudit([AuditRecord(action: "session.start", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: now, db)
             }
         }
     }
@@ -241,7 +237,7 @@ extension SQLHandoverStore {
                 """).first()?.decode(column: "member_id", as: String.self)
             if let memberID = ended,
                let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
-                try await Self.appendAudit([AuditRecord(action: "session.end", target: "member:\(memberID)")], organizationID: organizationID, actor: memberID, at: Date(), db)
+                try await Self.appendAudit([AuditRecord(action: "session.end", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: Date(), db)
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 
 /// Bootstrapping a real deployment, directly against its database (no server needed).
@@ -89,7 +90,7 @@ struct CreateMember: AsyncParsableCommand {
         }
         let (password, generated) = try passwordOptions.password()
         let member = try await CLIErrors.run {
-            try await AdminService(store: store).createMember(organizationID: org, email: email, name: name, role: role, managerID: managerID, password: password)
+            try await AdminService(store: store).createMember(organizationID: org, email: email, name: name, role: role, managerID: managerID, password: password, by: .operator)
         }
         try output.emit(["member": .object(["id": .string(member.id), "email": .string(member.email), "role": .string(member.role.rawValue)]),
                          "password": generated ? .string(password) : .null]) {
@@ -115,7 +116,7 @@ struct CreateToken: AsyncParsableCommand {
         guard candidates.count == 1 else {
             throw CLIError("\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
         }
-        let (token, secret) = try await CLIErrors.run { try await AdminService(store: store).createToken(for: found, name: name) }
+        let (token, secret) = try await CLIErrors.run { try await AdminService(store: store).createToken(for: found, name: name, by: .operator) }
         try output.emit(["id": .string(token.id), "token": .string(secret)]) {
             print("Token \(token.name) for \(found.email) (\(token.id)). Shown once; store it now:")
             print(secret)

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import Hummingbird
 import Logging
@@ -90,12 +91,12 @@ struct StorageBench {
     func run(_ location: DatabaseLocation) async throws -> Figures {
         let store = try await SQLHandoverStore.open(location)
         defer { Task { try? await store.database.close() } }
-        let now = currentTime()
+        let now = WallClock.system.now()
         let org = Organization(id: Secrets.newID(), name: "Bench", createdAt: now)
         let a = Member(id: Secrets.newID(), organizationID: org.id, email: "a-\(org.id)@bench.example", name: "A", role: .member, createdAt: now)
         let b = Member(id: Secrets.newID(), organizationID: org.id, email: "b-\(org.id)@bench.example", name: "B", role: .member, createdAt: now)
         try await store.createOrganization(org, firstAdmin: a, passwordHash: nil)
-        try await store.createMember(b, passwordHash: nil)
+        try await store.createMember(b, passwordHash: nil, by: .operator)
         let content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31")
 
         // 2N accounts through the store: N for store-made handovers, N for raw rows.
@@ -103,7 +104,7 @@ struct StorageBench {
         let accountsStart = ContinuousClock.now
         for id in accountIDs {
             try await store.createAccount(Account(id: id, organizationID: org.id, name: "Account \(id)", kind: .customer, ownerID: a.id,
-                                                  profile: AccountProfile(overview: "Bench"), createdAt: now, updatedAt: now))
+                                                  profile: AccountProfile(overview: "Bench"), createdAt: now, updatedAt: now), by: .operator)
         }
         let accountsElapsed = ContinuousClock.now - accountsStart
 
@@ -168,16 +169,16 @@ struct HTTPBench {
         let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("http.sqlite").path))
         let admin = AdminService(store: store)
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
-        let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil)
+        let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil, by: .operator)
         let service = HandoverService(store: store)
         var paths: [String] = []
         for index in 0..<Self.handoverCount {
-            let account = try await service.createAccount(name: "Bench account \(index)", kind: .customer, ownerID: ada.id, profile: AccountProfile(), by: ada)
+            let account = try await service.accounts.createAccount(name: "Bench account \(index)", kind: .customer, ownerID: ada.id, profile: AccountProfile(), by: ada)
             let handover = try await service.begin(accountID: account.id, recipientID: bob.id, templateKey: "customer-account", templateVersion: nil,
                                                    content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: ada)
             paths.append("/api/v1/handovers/\(handover.id)")
         }
-        let (_, token) = try await admin.createToken(for: ada, name: "bench")
+        let (_, token) = try await admin.createToken(for: ada, name: "bench", by: .operator)
 
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)

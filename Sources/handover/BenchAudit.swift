@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTrust
 import SQLKit
@@ -84,8 +85,9 @@ struct BenchAudit: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
                 group.addTask {
-                    try await AuditContext.$current.withValue(AuditContext(actor: "bench-\(writer)", request: "")) {
-                        for i in 0..<perWriter { try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(writer)-\(i)"), organizationID: org) }
+                    for i in 0..<perWriter {
+                        try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(writer)-\(i)"), organizationID: org,
+                                                  actor: AuditActor(member: "bench-\(writer)"))
                     }
                 }
             }
@@ -187,7 +189,7 @@ struct BenchAudit: AsyncParsableCommand {
     }
 
     static func organization(_ store: SQLHandoverStore) async throws -> String {
-        let now = currentTime()
+        let now = WallClock.system.now()
         let organization = Organization(id: Secrets.newID(at: now), name: "Bench", createdAt: now)
         try await store.createOrganization(organization, firstAdmin: Member(id: Secrets.newID(at: now), organizationID: organization.id, email: "bench-\(Secrets.newID())@example.com",
                                                                              name: "Bench", role: .admin, createdAt: now), passwordHash: nil)

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import Hummingbird
 import Logging
@@ -114,14 +115,14 @@ struct BenchPages: AsyncParsableCommand {
     /// every list on the home page has rows.
     func seed(_ store: SQLHandoverStore) async throws -> Seeded {
         let start = ContinuousClock.now
-        let now = currentTime()
+        let now = WallClock.system.now()
         let admin = AdminService(store: store)
         let (_, boss) = try await admin.createOrganization(name: "Bench", adminEmail: "admin@bench.example", adminName: "Admin", password: nil)
-        let manager = try await admin.createMember(organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil)
+        let manager = try await admin.createMember(organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil, by: .operator)
         var members: [Member] = []
         for index in 0..<20 {
             members.append(try await admin.createMember(organizationID: boss.organizationID, email: "m\(index)@bench.example", name: "Member \(index)",
-                                                        role: .member, managerID: manager.id, password: nil))
+                                                        role: .member, managerID: manager.id, password: nil, by: .operator))
         }
         let content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-01-15")
         let states: [HandoverState] = [.draft, .submitted, .acknowledged, .completed, .completed, .verified, .closed, .cancelled, .returned, .completed]
@@ -134,7 +135,7 @@ struct BenchPages: AsyncParsableCommand {
                                   profile: AccountProfile(overview: "Bench account", openItems: [OpenItem(title: "Follow-up \(index)", owner: transferor.name, due: CalendarDate("2026-01-15"))],
                                                           renewalDate: CalendarDate("2027-01-31"), tags: ["bench"]),
                                   createdAt: now, updatedAt: now)
-            try await store.createAccount(account)
+            try await store.createAccount(account, by: .operator)
             let handover = Handover(id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, templateKey: "customer-account", templateVersion: 1,
                                     transferorID: transferor.id, recipientID: recipient.id, state: state, content: content,
                                     synthesis: state == .draft || state == .submitted || state == .returned ? nil : "Restated in the recipient's words for the benchmark.",

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import NIOCore
 
@@ -113,16 +114,16 @@ struct BenchWrites: AsyncParsableCommand {
         let tag = Secrets.newID()
         let (_, owner) = try await admin.createOrganization(name: "Bench writes", adminEmail: "owner-\(tag)@bench.example", adminName: "Owner", password: nil)
         let recipient = try await admin.createMember(organizationID: owner.organizationID, email: "recipient-\(tag)@bench.example", name: "Recipient",
-                                                     role: .member, managerID: nil, password: nil)
+                                                     role: .member, managerID: nil, password: nil, by: .operator)
         let service = HandoverService(store: store)
         var rows: [Rows] = []
         for index in 0..<(clients + 1) {  // one more for the raw loop
-            let account = try await service.createAccount(name: "Write bench \(index)", kind: .customer, ownerID: owner.id, profile: AccountProfile(), by: owner)
+            let account = try await service.accounts.createAccount(name: "Write bench \(index)", kind: .customer, ownerID: owner.id, profile: AccountProfile(), by: owner)
             let handover = try await service.begin(accountID: account.id, recipientID: recipient.id, templateKey: "customer-account", templateVersion: nil,
                                                    content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: owner)
             rows.append(Rows(account: account.id, handover: handover.id))
         }
-        let (_, token) = try await admin.createToken(for: owner, name: "bench")
+        let (_, token) = try await admin.createToken(for: owner, name: "bench", by: .operator)
 
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
@@ -168,11 +169,11 @@ struct BenchWrites: AsyncParsableCommand {
             if rawCount % 2 == 0 {
                 account.name = "Raw \(rawCount)"
                 account.version += 1
-                try await store.updateAccount(account, expectedVersion: account.version - 1)
+                try await store.updateAccount(account, expectedVersion: account.version - 1, by: .operator)
             } else {
                 handover.content = handover.content.merging(HandoverContent(["usage": ["products": .string("Raw \(rawCount)")]]))
                 handover.version += 1
-                try await store.updateHandover(handover, expectedVersion: handover.version - 1, record: nil)
+                try await store.updateHandover(handover, expectedVersion: handover.version - 1, record: nil, by: .operator)
             }
             rawCount += 1
         }

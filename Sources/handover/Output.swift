@@ -3,6 +3,7 @@ import Foundation
 import HandoverClient
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

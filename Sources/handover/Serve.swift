@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import Hummingbird
 import Logging

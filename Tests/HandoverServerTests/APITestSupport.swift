@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird
@@ -25,7 +26,7 @@ struct APIFixture {
         let admin = AdminService(store: store)
         var tokens: [String: String] = [:]
         for member in [org.admin, org.manager, org.alice, org.bob, org.carol, org.auditor, other.admin, other.alice] {
-            tokens[member.id] = try await admin.createToken(for: member, name: "test").secret
+            tokens[member.id] = try await admin.createToken(for: member, name: "test", by: .operator).secret
         }
         var configuration = ServerConfiguration()
         configuration.secretKey = (0..<32).map { _ in UInt8.random(in: 0...255) }

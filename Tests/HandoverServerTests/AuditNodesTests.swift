@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverTestSupport
 import HandoverTrust
 import Hummingbird

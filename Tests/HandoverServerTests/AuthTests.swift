@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird
@@ -12,7 +13,7 @@ import Testing
         let f = try await APIFixture.make { $0.maxFailedLogins = 3 }
         let admin = AdminService(store: f.store)
         let member = try await admin.createMember(organizationID: f.org.organization.id, email: "dana-\(UUID().uuidString.prefix(6))@example.com",
-                                                  name: "Dana", role: .member, managerID: nil, password: "correct horse battery")
+                                                  name: "Dana", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         // The stored hash is bcrypt at cost 12, never the password.
         let stored = try #require(try await f.store.loginCandidates(email: member.email).first?.passwordHash)
         #expect(stored.hasPrefix("$2b$12$") && !stored.contains("correct horse"))
@@ -88,7 +89,7 @@ import Testing
         let admin = AdminService(store: f.store)
         let email = "shared-\(UUID().uuidString.prefix(8))@example.com"
         let theirs = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Theirs", role: .member, managerID: nil,
-                                                  password: "their own secret 1")
+                                                  password: "their own secret 1", by: .operator)
         try await f.test { client in
             // Adding the same email in our organization works as if the other did not exist.
             let ours = try await client.execute(uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
@@ -119,8 +120,8 @@ import Testing
         let admin = AdminService(store: f.store)
         let email = "twice-\(UUID().uuidString.prefix(8))@example.com"
         let password = "the same secret 333"
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password)
-        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Two", role: .member, managerID: nil, password: password)
+        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password, by: .operator)
+        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Two", role: .member, managerID: nil, password: password, by: .operator)
         try await f.test { client in
             try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
                                      body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in

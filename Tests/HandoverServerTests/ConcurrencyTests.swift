@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird
@@ -62,7 +63,7 @@ import Testing
     @Test(arguments: TestDatabases.engines) func parallelWrongPasswordsCheckAtMostTheLimit(engine: String) async throws {
         let f = try await APIFixture.make(engine) { $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 1000 }
         let member = try await AdminService(store: f.store).createMember(organizationID: f.org.organization.id, email: "burst-\(UUID().uuidString.prefix(8))@example.com",
-                                                                         name: "Burst", role: .member, managerID: nil, password: "correct horse battery")
+                                                                         name: "Burst", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.testLive { http, base in
             var statuses: [UInt] = []
             for _ in 0..<4 {

@@ -1,5 +1,6 @@
 import Foundation
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import Testing
 #if canImport(Glibc)

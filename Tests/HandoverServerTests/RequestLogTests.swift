@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 @testable import HandoverServer
+@testable import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import HandoverTrust

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird

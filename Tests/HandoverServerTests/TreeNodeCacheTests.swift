@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 @testable import HandoverServer
+@testable import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import HandoverTrust
@@ -11,8 +12,8 @@ import Testing
 /// past what was loaded; and it reads the database only for what it does not hold.
 @Suite struct TreeNodeCacheTests {
     static func append(_ count: Int, _ appender: AuditAppender, organizationID: String) async throws {
-        try await AuditContext.$current.withValue(AuditContext(actor: "cache-test", request: "")) {
-            for i in 0..<count { try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(i)"), organizationID: organizationID) }
+        for i in 0..<count {
+            try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(i)"), organizationID: organizationID, actor: AuditActor(member: "cache-test"))
         }
     }
 

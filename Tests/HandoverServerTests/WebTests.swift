@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 @testable import HandoverServer
+@testable import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Hummingbird
@@ -56,16 +57,16 @@ import Testing
         let service = HandoverService(store: f.store)
         let admin = AdminService(store: f.store)
         let org = f.org
-        let hostile = try await admin.createMember(organizationID: org.organization.id, email: "x@example.com", name: Self.payload, role: .member, managerID: org.manager.id, password: nil)
-        _ = try await admin.createToken(for: org.alice, name: Self.payload)
-        let account = try await service.createAccount(name: Self.payload, kind: .customer, ownerID: org.alice.id, profile: AccountProfile(
+        let hostile = try await admin.createMember(organizationID: org.organization.id, email: "x@example.com", name: Self.payload, role: .member, managerID: org.manager.id, password: nil, by: .operator)
+        _ = try await admin.createToken(for: org.alice, name: Self.payload, by: .operator)
+        let account = try await service.accounts.createAccount(name: Self.payload, kind: .customer, ownerID: org.alice.id, profile: AccountProfile(
             overview: Self.payload, contacts: [Contact(name: Self.payload, role: Self.payload, preference: Self.payload, notes: Self.payload)],
             openItems: [OpenItem(title: Self.payload, owner: Self.payload, due: CalendarDate("2020-01-01"))],
             historyNotes: [HistoryNote(date: CalendarDate("2026-01-01")!, text: Self.payload)], renewalDate: CalendarDate("2027-01-31"), tags: [Self.payload]), by: org.alice)
         let draft = try await service.begin(accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account", templateVersion: nil,
                                             content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
         let submittedID = try await {
-            let other = try await service.createAccount(name: "Second " + Self.payload, kind: .customer, ownerID: org.alice.id,
+            let other = try await service.accounts.createAccount(name: "Second " + Self.payload, kind: .customer, ownerID: org.alice.id,
                                                         profile: AccountProfile(renewalDate: CalendarDate("2027-01-31")), by: org.alice)
             let h = try await service.begin(accountID: other.id, recipientID: hostile.id, templateKey: "customer-account", templateVersion: nil,
                                             content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
@@ -128,7 +129,7 @@ import Testing
     @Test func signingInSetsAnHttpOnlySessionAndPagesNeedIt() async throws {
         let f = try await APIFixture.make()
         let admin = AdminService(store: f.store, passwords: Passwords(cost: 12))
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: "pat@example.com", name: "Pat", role: .member, managerID: nil, password: "correct horse battery")
+        _ = try await admin.createMember(organizationID: f.org.organization.id, email: "pat@example.com", name: "Pat", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.test { client in
             try await client.execute(uri: "/", method: .get) { r in
                 #expect(r.status == .seeOther)
@@ -160,9 +161,9 @@ import Testing
         let f = try await APIFixture.make()
         let admin = AdminService(store: f.store)
         let email = "both-\(UUID().uuidString.prefix(6))@example.com"
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery")
+        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Both", role: .member, managerID: nil,
-                                                  password: "correct horse battery")
+                                                  password: "correct horse battery", by: .operator)
         try await f.test { client in
             let (cookie, token) = try await client.execute(uri: "/login", method: .get) { r in
                 let cookie = try #require(r.headers[.setCookie]?.split(separator: ";").first.map(String.init))

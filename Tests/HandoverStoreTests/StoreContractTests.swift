@@ -25,11 +25,11 @@ import Testing
         var twin = org.alice
         twin.id = UUID().uuidString
         twin.email = org.alice.email.uppercased()
-        await #expect(throws: StoreError.self) { try await store.createMember(twin, passwordHash: nil) }
+        await #expect(throws: StoreError.self) { try await store.createMember(twin, passwordHash: nil, by: .operator) }
         #expect(try await store.members(organizationID: org.organization.id).count == 6)
         twin.organizationID = other.organization.id
         twin.managerID = nil
-        try await store.createMember(twin, passwordHash: nil)
+        try await store.createMember(twin, passwordHash: nil, by: .operator)
         let candidates = try await store.loginCandidates(email: " " + org.alice.email.uppercased()).map(\.member)
         #expect(Set(candidates.map(\.id)) == [org.alice.id, twin.id])
         try await store.database.close()
@@ -97,10 +97,10 @@ import Testing
         var account = try await org.account(org.alice, in: store)
         account.profile.overview = "Updated"
         account.version = 2
-        try await store.updateAccount(account, expectedVersion: 1)
+        try await store.updateAccount(account, expectedVersion: 1, by: AuditActor(member: account.ownerID))
         account.profile.overview = "Lost update"
         account.version = 2
-        await #expect(throws: StoreError.self) { try await store.updateAccount(account, expectedVersion: 1) }
+        await #expect(throws: StoreError.self) { try await store.updateAccount(account, expectedVersion: 1, by: AuditActor(member: account.ownerID)) }
         #expect(try await store.account(id: account.id, organizationID: org.organization.id)?.profile.overview == "Updated")
         try await store.database.close()
     }
@@ -115,7 +115,7 @@ import Testing
         #expect(try await store.handovers(visibleTo: org.admin, filter: HandoverFilter(accountID: account.id)).count == 1)
         first.state = .cancelled
         first.version = 2
-        try await store.updateHandover(first, expectedVersion: 1, record: nil)
+        try await store.updateHandover(first, expectedVersion: 1, record: nil, by: AuditActor(member: first.transferorID))
         _ = try await org.handover(of: account, to: org.carol, in: store)
         try await store.database.close()
     }
@@ -127,7 +127,7 @@ import Testing
         var handover = try await org.handover(of: account, to: org.bob, in: store)
         handover.state = .acknowledged
         handover.version = 2
-        try await store.updateHandover(handover, expectedVersion: 1, record: nil)
+        try await store.updateHandover(handover, expectedVersion: 1, record: nil, by: AuditActor(member: handover.transferorID))
 
         let transition = try Lifecycle.apply(.complete, to: handover, by: org.bob, parties: Parties(transferor: org.alice, recipient: org.bob),
                                              template: ContentFixtures.customerTemplate, account: account, signedRoles: [.transferor, .recipient],
@@ -206,11 +206,11 @@ import Testing
         let org = try await OrgFixture.make(in: store)
         let token = APIToken(id: UUID().uuidString, organizationID: org.organization.id, memberID: org.alice.id, name: "cli", createdAt: now)
         let digest = "digest-\(UUID().uuidString)"
-        try await store.createToken(token, digest: digest)
+        try await store.createToken(token, digest: digest, by: AuditActor(member: token.memberID))
         #expect(try await store.authenticate(tokenDigest: digest, at: now)?.member.id == org.alice.id)
-        try await store.revokeToken(id: token.id, organizationID: org.organization.id, at: now)
+        try await store.revokeToken(id: token.id, organizationID: org.organization.id, at: now, by: AuditActor(member: token.memberID))
         #expect(try await store.authenticate(tokenDigest: digest, at: now) == nil)
-        await #expect(throws: StoreError.self) { try await store.revokeToken(id: token.id, organizationID: UUID().uuidString, at: now) }
+        await #expect(throws: StoreError.self) { try await store.revokeToken(id: token.id, organizationID: UUID().uuidString, at: now, by: .operator) }
 
         let session = "session-\(UUID().uuidString)"
         try await store.createSession(digest: session, memberID: org.bob.id, at: now, expiresAt: now.addingTimeInterval(60))

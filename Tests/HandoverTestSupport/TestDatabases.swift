@@ -64,7 +64,7 @@ public struct OrgFixture: Sendable {
         let carol = member("carol", .member)
         let auditor = member("auditor", .auditor)
         try await store.createOrganization(organization, firstAdmin: admin, passwordHash: nil)
-        for m in [manager, alice, bob, carol, auditor] { try await store.createMember(m, passwordHash: nil) }
+        for m in [manager, alice, bob, carol, auditor] { try await store.createMember(m, passwordHash: nil, by: AuditActor(member: admin.id)) }
         return OrgFixture(organization: organization, admin: admin, manager: manager, alice: alice, bob: bob, carol: carol, auditor: auditor)
     }
 
@@ -73,7 +73,7 @@ public struct OrgFixture: Sendable {
         let now = Date(millis: Date().millis)
         let account = Account(id: UUID().uuidString.lowercased(), organizationID: organization.id, name: name, kind: .customer, ownerID: owner.id,
                               profile: AccountProfile(overview: "A customer", renewalDate: CalendarDate("2027-03-31")), createdAt: now, updatedAt: now)
-        try await store.createAccount(account)
+        try await store.createAccount(account, by: AuditActor(member: owner.id))
         return account
     }
 

@@ -1,12 +1,13 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 
 extension WebPages {
     func accounts(_ viewer: Viewer, filter: AccountFilter) async throws -> HTML {
         let me = viewer.member
-        async let listRead = store.accounts(organizationID: me.organizationID, filter: filter)
-        let members = try await store.members(organizationID: me.organizationID)
+        async let listRead = services.accounts.accounts(filter: filter, by: me)
+        let members = try await admin.members(by: me)
         let list = try await listRead
         let names = Self.names(members)
         let kinds: [HTML] = AccountKind.allCases.map { kind in
@@ -42,10 +43,10 @@ extension WebPages {
 
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
         let me = viewer.member
-        let account = try await handovers.account(id: id, by: me)
-        async let chainRead = store.ownershipChain(accountID: account.id, organizationID: me.organizationID)
-        async let historyRead = store.handovers(visibleTo: me, filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false))
-        let members = try await store.members(organizationID: me.organizationID)
+        let account = try await services.accounts.account(id: id, by: me)
+        async let chainRead = services.accounts.owners(accountID: account.id, by: me)
+        async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
+        let members = try await admin.members(by: me)
         let names = Self.names(members)
         let chain = try await chainRead
         let history = try await historyRead

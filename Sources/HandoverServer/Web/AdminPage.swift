@@ -1,16 +1,17 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 
 extension WebPages {
     /// Members and roles, API tokens and templates. Members and templates are for admins; every
-    /// member (but auditors) manages their own API tokens here.
+    /// member, auditors included, manages their own API tokens here.
     func admin(_ viewer: Viewer, flash: String? = nil, problems: [Problem] = [], typed: [String: String] = [:], newToken: String? = nil) async throws -> HTML {
         let me = viewer.member
         let isAdmin = me.role == .admin
-        async let membersRead = store.members(organizationID: me.organizationID)
-        async let tokensRead = store.tokens(organizationID: me.organizationID, memberID: isAdmin ? nil : me.id)
-        async let templatesRead = handovers.templates(organizationID: me.organizationID)
+        async let membersRead = admin.members(by: me)
+        async let tokensRead = admin.tokens(by: me)
+        async let templatesRead = services.templates.templates(organizationID: me.organizationID)
         let members = try await membersRead
         let names = Self.names(members)
         let tokens = try await tokensRead
@@ -71,11 +72,9 @@ extension WebPages {
             \(tokenSecret)
             <div class="table-wrap"><table id="tokens"><thead><tr><th scope="col">Name</th><th scope="col">Member</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>\(tokenRows)</tbody></table></div>
-            \(me.role == .auditor ? HTML.empty : """
-                <form id="new-token" method="post" action="/admin/tokens" class="card">\(CSRF.field(viewer.csrf))
-                <div class="field"><label for="token-name">New token for you, named after where it will be used</label><input type="text" id="token-name" name="name" required></div>
-                <button type="submit" id="new-token-button">Create token</button></form>
-                """ as HTML)
+            <form id="new-token" method="post" action="/admin/tokens" class="card">\(CSRF.field(viewer.csrf))
+            <div class="field"><label for="token-name">New token for you, named after where it will be used</label><input type="text" id="token-name" name="name" required></div>
+            <button type="submit" id="new-token-button">Create token</button></form>
             </section>
             \(templateSection)
             """)

@@ -1,4 +1,5 @@
 import Foundation
+import HandoverServices
 import Hummingbird
 
 /// Cross-site request forgery protection for the web forms.

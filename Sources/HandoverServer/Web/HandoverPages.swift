@@ -1,18 +1,19 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 
 extension WebPages {
     // MARK: New handover
 
     func newHandover(_ viewer: Viewer, accountID: String?, problems: [Problem] = []) async throws -> HTML {
         let me = viewer.member
-        async let membersRead = store.members(organizationID: me.organizationID)
-        async let templatesRead = handovers.templates(organizationID: me.organizationID)
+        async let membersRead = admin.members(by: me)
+        async let templatesRead = services.templates.templates(organizationID: me.organizationID)
         let members = try await membersRead
         let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // Only the accounts this member may hand over: their own, their team's (managers), all (admins).
-        let candidates = try await store.accounts(organizationID: me.organizationID, filter: AccountFilter(ownerID: me.role == .member ? me.id : nil, limit: 1000))
+        let candidates = try await services.accounts.accounts(filter: AccountFilter(ownerID: me.role == .member ? me.id : nil, limit: 1000), by: me)
         let accounts = candidates.filter { account in byID[account.ownerID].map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false }
         let templates = try await templatesRead
         let selected = accounts.first { $0.id == accountID }
@@ -56,7 +57,7 @@ extension WebPages {
     func handover(_ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
                   typed: [String: String] = [:]) async throws -> HTML {
         let me = viewer.member
-        let (handover, parties, template, account, events, questions, names) = try await read(id, by: me).all
+        let (handover, parties, template, account, events, questions, names) = try await handovers.reading(id: id, by: me).all
         let isEditor = Access.canEditContent(handover, editor: me)
         let signing = try await signingView(handover, template: template, me: me)
         let completed = [.completed, .verified, .closed].contains(handover.state)
@@ -71,7 +72,7 @@ extension WebPages {
         let body: HTML
         if isEditor {
             let content = editing ?? handover.content
-            let report = Lint.report(content: content, template: template, account: account, now: currentTime())
+            let report = Lint.report(content: content, template: template, account: account, now: handovers.clock.now())
             body = editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
         } else {
             let forms = actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
@@ -276,31 +277,11 @@ extension WebPages {
     }
 
     /// Everything the handover page and the report show, read once the viewer is known to see it.
-    struct HandoverReading {
-        var handover: Handover, parties: Parties, template: Template, account: Account
-        var events: [HandoverEventRecord], questions: [HandoverQuestion], names: [String: String]
-        var all: (Handover, Parties, Template, Account, [HandoverEventRecord], [HandoverQuestion], [String: String]) {
-            (handover, parties, template, account, events, questions, names)
-        }
-    }
-
-    func read(_ id: String, by me: Member) async throws -> HandoverReading {
-        let (handover, parties) = try await handovers.handover(id: id, by: me)
-        async let template = handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: me.organizationID)
-        async let account = handovers.account(id: handover.accountID, by: me)
-        async let events = store.events(handoverID: handover.id, organizationID: me.organizationID)
-        async let questions = store.questions(handoverID: handover.id, organizationID: me.organizationID)
-        async let names = memberNames(me.organizationID)
-        try await handovers.recordRead(handover, shown: try JSONIO.encoder.encode(handover), by: me)
-        return HandoverReading(handover: handover, parties: parties, template: try await template, account: try await account,
-                               events: try await events, questions: try await questions, names: try await names)
-    }
-
     // MARK: Printable report
 
     func report(_ viewer: Viewer, id: String) async throws -> HTML {
         let me = viewer.member
-        let (handover, parties, template, account, events, thread, names) = try await read(id, by: me).all
+        let (handover, parties, template, account, events, thread, names) = try await handovers.reading(id: id, by: me).all
         let questions: [HTML] = thread.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
         func time(_ label: String, _ date: Date?) -> HTML { date.map { "<dt>\(label)</dt><dd>\(Web.date($0))</dd>" } ?? .empty }
         return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render("""

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import HandoverTrust
 
 extension WebPages {
@@ -14,7 +15,7 @@ extension WebPages {
     }
 
     func signingView(_ handover: Handover, template: Template, me: Member) async throws -> SigningView {
-        async let keys = store.signingKeys(organizationID: me.organizationID, memberID: me.id)
+        async let keys = handovers.signingKeys(memberID: me.id, by: me)
         let status = try await handovers.signoffStatus(handover, template: template)
         return SigningView(all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
                            myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
@@ -44,7 +45,7 @@ extension WebPages {
         var form: HTML = .empty
         let role = SignoffRules.role(of: me, in: handover)
         if (try? SignoffRules.check(role: role, by: me, handover: handover, parties: parties, template: template)) != nil, !view.valid.contains(where: { $0.role == role }) {
-            let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: currentTime())
+            let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: handovers.clock.now())
             let keys = view.myKeys.map(\.id).joined(separator: " ")
             form = """
                 <form id="signoff" method="post" action="/handovers/\(handover.id)/signoff" data-member="\(me.id)" data-organization="\(me.organizationID)"

@@ -1,14 +1,15 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import NIOCore
 
 /// Page builders: read through the services (which apply the access rules), then render.
 struct WebPages: Sendable {
-    let handovers: HandoverService
-    let admin: AdminService
-    var store: any HandoverStore { handovers.store }
+    let services: Services
+    var handovers: HandoverService { services.handovers }
+    var admin: AdminService { services.members }
 
     // MARK: Sign in
 
@@ -44,17 +45,17 @@ struct WebPages: Sendable {
         let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
         // Lists without content, one state and party per query: each reads a range of an index.
         func list(_ state: HandoverState, transferor: String? = nil, recipient: String? = nil, limit: Int = 50) async throws -> [Handover] {
-            try await store.handovers(visibleTo: me, filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
-                                                                            limit: limit, includeContent: false))
+            try await handovers.handovers(filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
+                                                                  limit: limit, includeContent: false), by: me)
         }
         async let waitingRead = list(.submitted, recipient: me.id)
         async let readyAsTransferor = list(.acknowledged, transferor: me.id, limit: 25)
         async let readyAsRecipient = list(.acknowledged, recipient: me.id, limit: 25)
         async let draftsRead = list(.draft, transferor: me.id)
         async let returnedRead = list(.returned, transferor: me.id)
-        let today = CalendarDate(currentTime())
-        async let lateRead = store.overdueAccounts(ownerID: me.id, organizationID: me.organizationID, before: today, limit: 10)
-        async let namesRead = memberNames(me.organizationID)
+        let today = CalendarDate(handovers.clock.now())
+        async let lateRead = services.accounts.overdue(before: today, limit: 10, by: me)
+        async let namesRead = memberNames(me)
         let waiting = try await waitingRead
         let ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
         let drafts = try await returnedRead + draftsRead
@@ -66,7 +67,7 @@ struct WebPages: Sendable {
             team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
         }
         let names = try await namesRead
-        let accounts = try await accountNames(waiting + ready + drafts + team, organizationID: me.organizationID)
+        let accounts = try await accountNames(waiting + ready + drafts + team, by: me)
 
         // The ten accounts with the oldest overdue items: a home page is a to-do list, not a report.
         let late = lateAccounts.flatMap { account in account.profile.openItems.compactMap { item in item.due.flatMap { $0 < today ? (account, item, $0) : nil } } }
@@ -110,8 +111,8 @@ struct WebPages: Sendable {
     }
 
     /// Member names by id, for showing who did what.
-    func memberNames(_ organizationID: String) async throws -> [String: String] {
-        Self.names(try await store.members(organizationID: organizationID))
+    func memberNames(_ viewer: Member) async throws -> [String: String] {
+        Self.names(try await admin.members(by: viewer))
     }
 
     static func names(_ members: [Member]) -> [String: String] {
@@ -119,8 +120,8 @@ struct WebPages: Sendable {
     }
 
     /// Account names for a set of handovers, in one query.
-    func accountNames(_ list: [Handover], organizationID: String) async throws -> [String: String] {
-        try await store.accountNames(ids: list.map(\.accountID), organizationID: organizationID)
+    func accountNames(_ list: [Handover], by viewer: Member) async throws -> [String: String] {
+        try await services.accounts.names(ids: list.map(\.accountID), by: viewer)
     }
 
     // MARK: Shared

@@ -1,6 +1,7 @@
 import Foundation
 import HandoverCore
 import HandoverStore
+import HandoverServices
 import Hummingbird
 import HTTPTypes
 
@@ -8,13 +9,14 @@ import HTTPTypes
 /// organization and role through those services; every form is CSRF-checked; every POST
 /// answers with a redirect (or the form again, with its errors and the user's input kept).
 struct WebRoutes: Sendable {
-    let admin: AdminService
-    let handovers: HandoverService
-    let audit: AuditService
+    let services: Services
     let credentials: CredentialCache
     let configuration: ServerConfiguration
 
-    var pages: WebPages { WebPages(handovers: handovers, admin: admin) }
+    var admin: AdminService { services.members }
+    var handovers: HandoverService { services.handovers }
+    var audit: AuditService { services.audit }
+    var pages: WebPages { WebPages(services: services) }
 
     func register(on router: Router<AppContext>) {
         router.get("/assets/app.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
@@ -64,7 +66,7 @@ struct WebRoutes: Sendable {
             try CSRF.check(form, request: request)
             if case .session(let digest) = context.authentication {
                 defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
-                try await admin.store.deleteSession(digest: digest)
+                try await admin.endSession(digest: digest)
             }
             var response = Web.redirect("/login", done: "signed-out")
             response.setCookie(configuration.sessionCookie(""))
@@ -214,7 +216,7 @@ struct WebRoutes: Sendable {
         let id = try context.parameters.require("id")
         let autosave = request.headers[HTTPField.Name("X-Autosave")!] != nil
         let (current, _) = try await handovers.handover(id: id, by: viewer.member)
-        let template = try await handovers.template(key: current.templateKey, version: current.templateVersion, organizationID: viewer.member.organizationID)
+        let template = try await services.templates.template(key: current.templateKey, version: current.templateVersion, organizationID: viewer.member.organizationID)
         var typed = current.content
         do {
             let patch = try EditorForm.patch(from: form, template: template).get()
@@ -252,32 +254,28 @@ struct WebRoutes: Sendable {
         }
         router.post("/admin/members") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
-            try viewer.requireAdmin()
             let chosen = form.text("password")
             do {
                 guard let role = form.text("role").flatMap(Role.init(rawValue:)) else {
                     throw HandoverError.invalid([Problem(path: "role", message: "choose a role")])
                 }
-                let managerID = form.text("manager")
-                if let managerID { _ = try await handovers.member(managerID, organizationID: viewer.member.organizationID) }
                 let password = chosen ?? Secrets.newPassword()
-                let member = try await admin.createMember(organizationID: viewer.member.organizationID, email: form.text("email") ?? "", name: form.text("name") ?? "",
-                                                          role: role, managerID: managerID, password: password)
+                let member = try await admin.createMember(email: form.text("email") ?? "", name: form.text("name") ?? "", role: role,
+                                                          managerID: form.text("manager"), password: password, by: viewer.member)
                 let notice = chosen == nil ? "\(member.name) added. Their first password, shown only now: \(password)" : "\(member.name) added."
                 return Web.page(try await pages.admin(viewer, flash: notice))
             } catch let error as HandoverError {
-                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: .unprocessableContent)
+                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
             } catch StoreError.conflict(let message) {
                 return Web.page(try await pages.admin(viewer, problems: [Problem(path: "email", message: message)], typed: form.values), status: .conflict)
             }
         }
         router.post("/admin/tokens") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
-            guard viewer.member.role != .auditor else { throw APIError.forbidden("Auditors do not create API tokens.") }
             guard let name = form.text("name") else {
                 return Web.page(try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent)
             }
-            let (_, secret) = try await admin.createToken(for: viewer.member, name: name)
+            let (_, secret) = try await admin.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
             return Web.page(try await pages.admin(viewer, newToken: secret))
         }
         router.post("/admin/tokens/:id/revoke") { request, context in
@@ -289,12 +287,11 @@ struct WebRoutes: Sendable {
         }
         router.post("/admin/templates") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
-            try viewer.requireAdmin()
             do {
-                _ = try await handovers.addTemplate(Data((form["template"] ?? "").utf8), by: viewer.member)
+                _ = try await services.templates.addTemplate(Data((form["template"] ?? "").utf8), by: viewer.member)
                 return Web.redirect("/admin", done: "template")
             } catch let error as HandoverError {
-                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: .unprocessableContent)
+                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
             } catch StoreError.conflict(let message) {
                 return Web.page(try await pages.admin(viewer, problems: [Problem(path: "template", message: message)], typed: form.values), status: .conflict)
             }
@@ -322,9 +319,5 @@ struct Viewer: Sendable {
         let form = try await Form.read(request, context: context)
         try CSRF.check(form, request: request)
         return (viewer, form)
-    }
-
-    func requireAdmin() throws {
-        guard member.role == .admin else { throw APIError.forbidden("Only admins manage members and templates.") }
     }
 }

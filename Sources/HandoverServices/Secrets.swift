@@ -47,8 +47,3 @@ public enum Secrets {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
-
-/// The current time, truncated to the millisecond the database keeps.
-public func currentTime() -> Date {
-    Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-}

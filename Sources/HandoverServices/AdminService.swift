@@ -2,54 +2,103 @@ import Foundation
 import HandoverCore
 import HandoverStore
 
-/// Organizations, members, tokens and logins: used by the API, `handover admin` and the demo.
+/// Organizations, members, tokens, sessions and sign-in: used by the API, the web app,
+/// `handover admin` and the demo. The rules for who may add members and manage tokens live here.
 public struct AdminService: Sendable {
-    public let store: any HandoverStore
+    let store: any HandoverStore
     public let passwords: Passwords
+    let clock: WallClock
+    let ids: IDMaker
 
-    public init(store: any HandoverStore, passwords: Passwords = Passwords()) {
+    public init(store: any HandoverStore, passwords: Passwords = Passwords(), clock: WallClock = .system, ids: IDMaker = .random) {
         self.store = store
         self.passwords = passwords
+        self.clock = clock
+        self.ids = ids
     }
 
-    /// Creates an organization and its first admin.
+    /// Creates an organization and its first admin, who is the one acting (sign-up, or the
+    /// operator's CLI on their behalf).
     public func createOrganization(name: String, adminEmail: String, adminName: String, password: String?) async throws -> (Organization, Member) {
         var problems: [Problem] = []
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty { problems.append(Problem(path: "name", message: "must not be empty")) }
         problems += Self.memberProblems(email: adminEmail, name: adminName, password: password, prefix: "admin")
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
-        let now = currentTime()
-        let organization = Organization(id: Secrets.newID(at: now), name: name, createdAt: now)
-        let admin = Member(id: Secrets.newID(at: now), organizationID: organization.id, email: Member.normalizedEmail(adminEmail),
+        let now = clock.now()
+        let organization = Organization(id: ids.next(at: now), name: name, createdAt: now)
+        let admin = Member(id: ids.next(at: now), organizationID: organization.id, email: Member.normalizedEmail(adminEmail),
                            name: adminName.trimmingCharacters(in: .whitespacesAndNewlines), role: .admin, createdAt: now)
         let hash = try await password.asyncMap(passwords.hash)
         try await store.createOrganization(organization, firstAdmin: admin, passwordHash: hash)
         return (organization, admin)
     }
 
-    /// Adds a member to an organization. `password` nil makes a member who signs in with tokens only.
-    public func createMember(organizationID: String, email: String, name: String, role: Role, managerID: String?, password: String?) async throws -> Member {
-        let problems = Self.memberProblems(email: email, name: name, password: password, prefix: nil)
+    public func organization(id: String) async throws -> Organization? {
+        try await store.organization(id: id)
+    }
+
+    /// An admin adds a member to their organization. `password` nil makes a member who signs in
+    /// with tokens only.
+    public func createMember(email: String, name: String, role: Role, managerID: String?, password: String?, by actor: Member) async throws -> Member {
+        guard actor.role == .admin else { throw HandoverError.notPermitted(action: "add members", reason: "only admins add members") }
+        return try await createMember(organizationID: actor.organizationID, email: email, name: name, role: role, managerID: managerID,
+                                      password: password, by: AuditActor(member: actor.id))
+    }
+
+    /// Adds a member on behalf of `actor` with no role check: for the operator's CLI and the demo.
+    public func createMember(organizationID: String, email: String, name: String, role: Role, managerID: String?, password: String?,
+                             by actor: AuditActor) async throws -> Member {
+        var problems = Self.memberProblems(email: email, name: name, password: password, prefix: nil)
+        if let managerID, try await store.member(id: managerID, organizationID: organizationID) == nil {
+            problems.append(Problem(path: "managerID", message: "no member \(managerID) in this organization"))
+        }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
-        let now = currentTime()
-        let member = Member(id: Secrets.newID(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
+        let now = clock.now()
+        let member = Member(id: ids.next(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
                             name: name.trimmingCharacters(in: .whitespacesAndNewlines), role: role, managerID: managerID, createdAt: now)
         let hash = try await password.asyncMap(passwords.hash)
-        try await store.createMember(member, passwordHash: hash)
+        try await store.createMember(member, passwordHash: hash, by: actor)
         return member
     }
 
-    /// Creates an API token for a member; the returned secret is never stored and cannot be shown again.
-    public func createToken(for member: Member, name: String) async throws -> (token: APIToken, secret: String) {
+    /// Everyone in the actor's organization (every role sees the directory: handovers name people).
+    public func members(by actor: Member) async throws -> [Member] {
+        try await store.members(organizationID: actor.organizationID)
+    }
+
+    public func member(id: String, by actor: Member) async throws -> Member {
+        guard let member = try await store.member(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("member") }
+        return member
+    }
+
+    /// Members of an organization, for the operator's CLI.
+    public func members(organizationID: String) async throws -> [Member] {
+        try await store.members(organizationID: organizationID)
+    }
+
+    /// Members with this email (in any organization), for the operator's CLI.
+    public func members(email: String) async throws -> [Member] {
+        try await store.loginCandidates(email: email).map(\.member)
+    }
+
+    /// Creates an API token for `member`; the returned secret is never stored and cannot be
+    /// shown again. Every role may hold tokens, auditors included: their work is `handover audit`
+    /// from a terminal. `actor` is the member themself, or the operator's CLI.
+    public func createToken(for member: Member, name: String, by actor: AuditActor) async throws -> (token: APIToken, secret: String) {
         let tooLong = name.unicodeScalars.count > 100  // as the spec's maxLength counts: scalars, before trimming
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty || tooLong { throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")]) }
-        let now = currentTime()
+        let now = clock.now()
         let secret = Secrets.newToken()
-        let token = APIToken(id: Secrets.newID(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)
-        try await store.createToken(token, digest: Secrets.digest(secret))
+        let token = APIToken(id: ids.next(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)
+        try await store.createToken(token, digest: Secrets.digest(secret), by: actor)
         return (token, secret)
+    }
+
+    /// The actor's own tokens; an admin sees the organization's.
+    public func tokens(by actor: Member) async throws -> [APIToken] {
+        try await store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
     }
 
     public enum LoginResult: Sendable {
@@ -66,7 +115,7 @@ public struct AdminService: Sendable {
     /// many guesses arrive at once, on however many replicas, at most the limit are checked.
     /// An email may belong to members of several organizations; `organizationID` picks one.
     public func login(email: String, password: String, organizationID: String? = nil, throttle: LoginThrottle) async throws -> LoginResult {
-        let now = currentTime()
+        let now = clock.now()
         if case .refused(let retryAfter) = try await store.reserveLoginGuess(throttle.limits, at: now) {
             return .throttled(retryAfter: retryAfter)
         }
@@ -96,19 +145,33 @@ public struct AdminService: Sendable {
     /// Revokes one of `actor`'s tokens (any token of the organization for an admin); 404 otherwise,
     /// so token ids of others reveal nothing.
     public func revokeToken(id: String, by actor: Member) async throws {
-        let tokens = try await store.tokens(organizationID: actor.organizationID, memberID: actor.role == .admin ? nil : actor.id)
-        guard tokens.contains(where: { $0.id == id }) else { throw StoreError.notFound("token") }
-        try await store.revokeToken(id: id, organizationID: actor.organizationID, at: currentTime())
+        guard try await tokens(by: actor).contains(where: { $0.id == id }) else { throw StoreError.notFound("token") }
+        try await store.revokeToken(id: id, organizationID: actor.organizationID, at: clock.now(), by: AuditActor(member: actor.id))
     }
 
     /// Starts a browser session for `member`: the cookie's value (shown to nobody else; only its
     /// digest is stored) and when it expires.
     public func startSession(for member: Member, lifetime: TimeInterval) async throws -> (value: String, expiresAt: Date) {
-        let now = currentTime()
+        let now = clock.now()
         let value = Secrets.newSessionValue()
         let expiresAt = now.addingTimeInterval(lifetime)
         try await store.createSession(digest: Secrets.digest(value), memberID: member.id, at: now, expiresAt: expiresAt)
         return (value, expiresAt)
+    }
+
+    /// Ends the session with this cookie digest (signing out).
+    public func endSession(digest: String) async throws {
+        try await store.deleteSession(digest: digest)
+    }
+
+    /// The member and token behind a bearer token, if it is valid now.
+    public func authenticate(tokenDigest: String) async throws -> (member: Member, token: APIToken)? {
+        try await store.authenticate(tokenDigest: tokenDigest, at: clock.now())
+    }
+
+    /// The member behind a session cookie, if the session is valid now.
+    public func authenticate(sessionDigest: String) async throws -> Member? {
+        try await store.authenticate(sessionDigest: sessionDigest, at: clock.now())
     }
 
     static func memberProblems(email: String, name: String, password: String?, prefix: String?) -> [Problem] {
@@ -133,10 +196,15 @@ public struct LoginThrottle: Sendable {
     public var email: LoginLimit
     public var address: LoginLimit?
 
+    public init(email: LoginLimit, address: LoginLimit?) {
+        self.email = email
+        self.address = address
+    }
+
     var limits: [LoginLimit] { [email] + (address.map { [$0] } ?? []) }
 
     /// What a refused sign-in is told, the API and the web alike: "… Wait 3 minutes …".
-    static func waitMessage(_ retryAfter: Int) -> String {
+    public static func waitMessage(_ retryAfter: Int) -> String {
         let minutes = max(1, (retryAfter + 59) / 60)
         return "Too many failed sign-ins. Wait \(minutes == 1 ? "1 minute" : "\(minutes) minutes") and try again."
     }

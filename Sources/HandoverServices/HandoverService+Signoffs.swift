@@ -27,7 +27,7 @@ extension HandoverService {
         var problems: [Problem] = []
         if payload.member != actor.id { problems.append(Problem(path: "envelope.member", message: "must be your member id \(actor.id)")) }
         if payload.organization != actor.organizationID { problems.append(Problem(path: "envelope.organization", message: "must be your organization \(actor.organizationID)")) }
-        let now = currentTime()
+        let now = clock.now()
         if let problem = Self.clockProblem(payload.time, path: "envelope.time", now: now) { problems.append(problem) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let id = SigningKeyID.make(raw)
@@ -55,7 +55,7 @@ extension HandoverService {
         guard key.memberID == actor.id || actor.role == .admin else {
             throw HandoverError.notPermitted(action: "revoke this key", reason: "only its holder or an admin revokes a key")
         }
-        try await store.revokeKey(id: id, organizationID: actor.organizationID, at: currentTime())
+        try await store.revokeKey(id: id, organizationID: actor.organizationID, at: clock.now(), by: AuditActor(member: actor.id))
     }
 
     // MARK: Sign-offs
@@ -63,10 +63,10 @@ extension HandoverService {
     /// The exact payload the caller would sign now (for clients that do not build it themselves).
     public func signoffPayload(id: String, role: SignoffRole?, by actor: Member) async throws -> SignoffPayload {
         let (handover, parties) = try await handover(id: id, by: actor)
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let role = role ?? SignoffRules.role(of: actor, in: handover)
         try SignoffRules.check(role: role, by: actor, handover: handover, parties: parties, template: template)
-        return try SignoffPayload(signing: handover, signer: actor.id, role: role, at: currentTime())
+        return try SignoffPayload(signing: handover, signer: actor.id, role: role, at: clock.now())
     }
 
     /// Records a sign-off after checking, in order: the key is the caller's and not revoked, the
@@ -93,18 +93,18 @@ extension HandoverService {
         }
         guard payload.handover == handover.id else { throw invalid("signs handover \(payload.handover), not \(handover.id)", "payload.handover") }
         guard payload.signer == actor.id else { throw invalid("names signer \(payload.signer), not you (\(actor.id))", "payload.signer") }
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         try SignoffRules.check(role: payload.role, by: actor, handover: handover, parties: parties, template: template)
         guard payload.statement == SignoffRules.statement(for: payload.role) else {
             throw invalid("must be exactly: \(SignoffRules.statement(for: payload.role))", "payload.statement")
         }
         let digest = try CanonicalJSON.digest(handover.content)
         guard payload.version == handover.version, payload.contentDigest == digest else {
-            throw APIError.conflict("The sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"). Review it and sign again.")
+            throw HandoverError.conflict("The sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"). Review it and sign again.")
         }
-        let now = currentTime()
+        let now = clock.now()
         if let problem = Self.clockProblem(payload.time, path: "payload.time", now: now) { throw HandoverError.invalid([problem]) }
-        let signoff = Signoff(id: Secrets.newID(at: now), handoverID: handover.id, organizationID: actor.organizationID, memberID: actor.id,
+        let signoff = Signoff(id: ids.next(at: now), handoverID: handover.id, organizationID: actor.organizationID, memberID: actor.id,
                               role: payload.role, keyID: key.id, handoverVersion: payload.version, contentDigest: digest,
                               signedAt: payload.date ?? now, recordedAt: now, authentication: authentication, envelope: envelope)
         try await store.addSignoff(signoff)
@@ -131,11 +131,12 @@ extension HandoverService {
     /// Every sign-off recorded on a handover the caller may see, and what completion still needs.
     public func signoffStatus(id: String, by actor: Member) async throws -> SignoffStatus {
         let (handover, _) = try await handover(id: id, by: actor)
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         return try await signoffStatus(handover, template: template)
     }
 
-    func signoffStatus(_ handover: Handover, template: Template) async throws -> SignoffStatus {
+    /// For a handover already read with `handover(id:by:)` (or `reading(id:by:)`), which checked visibility.
+    public func signoffStatus(_ handover: Handover, template: Template) async throws -> SignoffStatus {
         let all = try await store.signoffs(handoverID: handover.id, organizationID: handover.organizationID)
         let counting = try await countingSignoffs(handover, among: all)
         return SignoffStatus(required: template.requiredSignoffs, contentDigest: try CanonicalJSON.digest(handover.content), version: handover.version,

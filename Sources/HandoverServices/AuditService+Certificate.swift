@@ -13,8 +13,8 @@ extension AuditService {
             throw HandoverError.invalidTransition(from: handover.state, event: "have a certificate of completion yet")
         }
         let organizationID = actor.organizationID
-        let template = try await handovers.template(key: handover.templateKey, version: handover.templateVersion, organizationID: organizationID)
-        let account = try await handovers.account(id: handover.accountID, by: actor)
+        let template = try await handovers.templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: organizationID)
+        let account = try await handovers.accounts.account(id: handover.accountID, by: actor)
         let digest = try CanonicalJSON.digest(handover.content)
         // The sign-offs completion counted, as they counted then.
         let signoffs = try await handovers.countingSignoffs(handover, at: handover.completedAt ?? .distantFuture)
@@ -76,7 +76,7 @@ extension AuditService {
         }
         let signer = try self.keys.signer(organizationID: organizationID)
         return CompletionCertificate(
-            issuedAt: RFC3339.format(currentTime()),
+            issuedAt: RFC3339.format(clock.now()),
             handover: .init(id: handover.id, organization: organizationID, accountID: account.id, accountName: account.name,
                             templateKey: template.key, templateVersion: template.version, templateName: template.name,
                             requiredSignoffs: template.requiredSignoffs, contentDigest: digest, state: handover.state),

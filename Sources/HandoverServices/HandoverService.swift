@@ -5,18 +5,28 @@ import HandoverTrust
 
 /// The handover use cases: load what the pure core needs, ask it, save what it answers.
 /// Every method takes the acting member and refuses anything outside their organization.
+/// Questions and sign-offs, which hang off a handover and share its visibility, are in
+/// `HandoverService+Questions.swift` and `HandoverService+Signoffs.swift`.
 public struct HandoverService: Sendable {
-    public let store: any HandoverStore
+    let store: any HandoverStore
+    public let clock: WallClock
+    let ids: IDMaker
+    public let accounts: AccountService
+    public let templates: TemplateService
     /// Recent reads of handovers for GET requests; every write here evicts what it changed.
     let reads: ReadCache<CachedHandover>
 
     /// Group commit for reads that go in the audit log.
     public let auditAppender: AuditAppender
 
-    public init(store: any HandoverStore, readCacheTTL: Duration = .zero) {
+    public init(store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random) {
         self.store = store
-        self.reads = ReadCache(ttl: readCacheTTL)
-        auditAppender = AuditAppender(store: store)
+        self.clock = clock
+        self.ids = ids
+        accounts = AccountService(store: store, clock: clock, ids: ids)
+        templates = TemplateService(store: store, clock: clock)
+        reads = ReadCache(ttl: readCacheTTL)
+        auditAppender = AuditAppender(store: store, clock: clock)
     }
 
     /// A read of a handover's content by anyone but its author (the recipient viewing the
@@ -25,88 +35,12 @@ public struct HandoverService: Sendable {
     func recordRead(_ handover: Handover, shown: some DataProtocol, by actor: Member) async throws {
         guard actor.id != handover.transferorID else { return }
         try await auditAppender.append(AuditRecord(action: "handover.read", target: "handover:\(handover.id)", digest: Hex.sha256(shown)),
-                                       organizationID: actor.organizationID)
-    }
-
-    // MARK: Templates
-
-    /// Built-ins and the organization's own templates.
-    public func templates(organizationID: String) async throws -> [Template] {
-        TemplateLibrary.builtIns + (try await store.templates(organizationID: organizationID))
-    }
-
-    /// A template by key; the latest version unless one is named.
-    public func template(key: String, version: Int?, organizationID: String) async throws -> Template {
-        let candidates = try await templates(organizationID: organizationID).filter { $0.key == key }
-        let found = version.map { v in candidates.first { $0.version == v } } ?? candidates.max { $0.version < $1.version }
-        guard let found else { throw StoreError.notFound("template \(key)\(version.map { " version \($0)" } ?? "")") }
-        return found
-    }
-
-    public func addTemplate(_ data: Data, by actor: Member) async throws -> Template {
-        guard actor.role == .admin else { throw HandoverError.notPermitted(action: "add templates", reason: "only admins add templates") }
-        switch Template.parse(data) {
-        case .failure(let error): throw HandoverError.invalid(error.problems)
-        case .success(let template):
-            try await store.addTemplate(template, organizationID: actor.organizationID, createdBy: actor.id, at: currentTime())
-            return template
-        }
-    }
-
-    // MARK: Accounts
-
-    public func createAccount(name: String, kind: AccountKind, ownerID: String?, profile: AccountProfile, by actor: Member) async throws -> Account {
-        let ownerID = ownerID ?? actor.id
-        guard Access.canCreateAccount(ownerID: ownerID, actor: actor) else {
-            throw HandoverError.notPermitted(action: "create this account", reason: actor.role == .auditor ? "auditors have read-only access" : "members create accounts they own themselves")
-        }
-        // Length as JSON Schema's maxLength counts it (Unicode scalars, before trimming): the spec's limit exactly.
-        let tooLong = name.unicodeScalars.count > 200
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        var problems: [Problem] = []
-        if name.isEmpty || tooLong { problems.append(Problem(path: "name", message: "give the account a name of 1 to 200 characters")) }
-        guard let owner = try await store.member(id: ownerID, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(ownerID)") }
-        if owner.role == .auditor { problems.append(Problem(path: "ownerID", message: "an auditor cannot own an account")) }
-        if !problems.isEmpty { throw HandoverError.invalid(problems) }
-        let now = currentTime()
-        let account = Account(id: Secrets.newID(at: now), organizationID: actor.organizationID, name: name, kind: kind,
-                              ownerID: owner.id, profile: profile, createdAt: now, updatedAt: now)
-        try await store.createAccount(account)
-        return account
-    }
-
-    public func account(id: String, by actor: Member) async throws -> Account {
-        guard let account = try await store.account(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("account \(id)") }
-        return account
-    }
-
-    /// Replaces the name and/or profile if the account is still at `expectedVersion`.
-    public func updateAccount(id: String, name: String?, profile: AccountProfile?, expectedVersion: Int?, by actor: Member) async throws -> Account {
-        var account = try await account(id: id, by: actor)
-        let owner = try await member(account.ownerID, organizationID: actor.organizationID)
-        guard Access.canEditAccount(account, owner: owner, actor: actor) else {
-            throw HandoverError.notPermitted(action: "edit this account", reason: "only its owner, the owner's manager or an admin edit an account")
-        }
-        if let expectedVersion, expectedVersion != account.version {
-            throw StoreError.stale("account \(id) is at version \(account.version), not \(expectedVersion)")
-        }
-        if let name {
-            let tooLong = name.unicodeScalars.count > 200  // as the spec's maxLength counts
-            let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            if name.isEmpty || tooLong { throw HandoverError.invalid([Problem(path: "name", message: "give the account a name of 1 to 200 characters")]) }
-            account.name = name
-        }
-        if let profile { account.profile = profile }
-        let read = account.version
-        account.version += 1
-        account.updatedAt = currentTime()
-        try await store.updateAccount(account, expectedVersion: read)
-        return account
+                                       organizationID: actor.organizationID, actor: AuditActor(member: actor.id))
     }
 
     // MARK: Handovers
 
-    public func member(_ id: String, organizationID: String) async throws -> Member {
+    func member(_ id: String, organizationID: String) async throws -> Member {
         guard let member = try await store.member(id: id, organizationID: organizationID) else { throw StoreError.notFound("member \(id)") }
         return member
     }
@@ -114,7 +48,7 @@ public struct HandoverService: Sendable {
     /// Begins a handover of `accountID` from its current owner to `recipientID`.
     public func begin(accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
                       content: HandoverContent?, by actor: Member) async throws -> Handover {
-        let account = try await account(id: accountID, by: actor)
+        let account = try await accounts.account(id: accountID, by: actor)
         let owner = try await member(account.ownerID, organizationID: actor.organizationID)
         guard Access.canBeginHandover(of: account, owner: owner, actor: actor) else {
             throw HandoverError.notPermitted(action: "hand over this account", reason: "only its owner, the owner's manager or an admin begin a handover")
@@ -123,15 +57,15 @@ public struct HandoverService: Sendable {
         var problems: [Problem] = []
         if recipient.id == owner.id { problems.append(Problem(path: "recipientID", message: "the recipient already owns this account")) }
         if recipient.role == .auditor { problems.append(Problem(path: "recipientID", message: "an auditor cannot receive an account")) }
-        let template = try await template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
+        let template = try await templates.template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
         let content = content ?? HandoverContent()
         problems += template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
-        let now = currentTime()
-        let handover = Handover(id: Secrets.newID(at: now), organizationID: actor.organizationID, accountID: account.id,
+        let now = clock.now()
+        let handover = Handover(id: ids.next(at: now), organizationID: actor.organizationID, accountID: account.id,
                                 templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
                                 recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
-        let record = HandoverEventRecord(id: Secrets.newID(at: now), handoverID: handover.id, organizationID: handover.organizationID,
+        let record = HandoverEventRecord(id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
                                          actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
         try await store.createHandover(handover, record: record)
         return handover
@@ -148,7 +82,7 @@ public struct HandoverService: Sendable {
 
     /// The handover as a GET answers it, its JSON encoded once and served from `reads` while fresh.
     /// Writes never use this: they read the row again and check its version.
-    func handoverForReading(id: String, by actor: Member) async throws -> CachedHandover {
+    public func handoverForReading(id: String, by actor: Member) async throws -> CachedHandover {
         let key = actor.organizationID + "/" + id
         let cached: CachedHandover
         if let hit = reads.value(for: key) {
@@ -170,9 +104,9 @@ public struct HandoverService: Sendable {
 
     public func lint(id: String, by actor: Member) async throws -> LintReport {
         let (handover, _) = try await handover(id: id, by: actor)
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
-        let account = try await account(id: handover.accountID, by: actor)
-        return Lint.report(content: handover.content, template: template, account: account, now: currentTime())
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let account = try await accounts.account(id: handover.accountID, by: actor)
+        return Lint.report(content: handover.content, template: template, account: account, now: clock.now())
     }
 
     /// Overlays `patch` on the draft's content (a `null` value clears a field).
@@ -187,16 +121,16 @@ public struct HandoverService: Sendable {
         if let expectedVersion, expectedVersion != handover.version {
             throw StoreError.stale("handover \(id) is at version \(handover.version), not \(expectedVersion)")
         }
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let content = handover.content.merging(patch)
         let problems = template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let read = handover.version
         handover.content = content
         handover.version += 1
-        handover.updatedAt = currentTime()
+        handover.updatedAt = clock.now()
         defer { reads.evict(actor.organizationID + "/" + id) }
-        try await store.updateHandover(handover, expectedVersion: read, record: nil)
+        try await store.updateHandover(handover, expectedVersion: read, record: nil, by: AuditActor(member: actor.id))
         return handover
     }
 
@@ -211,16 +145,21 @@ public struct HandoverService: Sendable {
         if let expectedVersion, expectedVersion != handover.version {
             throw StoreError.stale("handover \(handover.id) is at version \(handover.version), not \(expectedVersion)")
         }
-        let template = try await template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
-        let account = try await account(id: handover.accountID, by: actor)
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let account = try await accounts.account(id: handover.accountID, by: actor)
         var signedRoles: Set<SignoffRole> = []
         if case .complete = event { signedRoles = Set(try await countingSignoffs(handover).map(\.role)) }
-        let now = currentTime()
+        let now = clock.now()
         let transition = try Lifecycle.apply(event, to: handover, by: actor, parties: parties, template: template, account: account,
-                                             signedRoles: signedRoles, eventID: Secrets.newID(at: now), at: now)
+                                             signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
         try await store.apply(transition, expectedVersion: handover.version)
         return transition.handover
+    }
+
+    /// Handovers the actor may see (`Access.canView`), newest first.
+    public func handovers(filter: HandoverFilter, by actor: Member) async throws -> [Handover] {
+        try await store.handovers(visibleTo: actor, filter: filter)
     }
 
     public func events(id: String, by actor: Member) async throws -> [HandoverEventRecord] {
@@ -243,9 +182,9 @@ extension HandoverService {
 }
 
 /// A handover read for a GET: the row (its content left empty: `json` has it) and its JSON.
-struct CachedHandover: Sendable {
-    var handover: Handover
-    var json: Data
+public struct CachedHandover: Sendable {
+    public var handover: Handover
+    public var json: Data
 }
 
 extension HandoverService {
@@ -255,5 +194,41 @@ extension HandoverService {
         guard let transferor = try await store.member(id: handover.transferorID, organizationID: handover.organizationID),
               let recipient = try await store.member(id: handover.recipientID, organizationID: handover.organizationID) else { return false }
         return Access.canView(handover, parties: Parties(transferor: transferor, recipient: recipient), viewer: viewer)
+    }
+}
+
+/// Everything a page about one handover shows, read for one viewer.
+public struct HandoverReading: Sendable {
+    public var handover: Handover, parties: Parties, template: Template, account: Account
+    public var events: [HandoverEventRecord], questions: [HandoverQuestion]
+    /// Member names by id, for showing who did what.
+    public var names: [String: String]
+
+    public var all: (Handover, Parties, Template, Account, [HandoverEventRecord], [HandoverQuestion], [String: String]) {
+        (handover, parties, template, account, events, questions, names)
+    }
+}
+
+extension HandoverService {
+    /// A handover with all a page shows about it, its read logged as the API's would be (with
+    /// the digest of the handover as the API would send it).
+    public func reading(id: String, by actor: Member) async throws -> HandoverReading {
+        let (handover, parties) = try await handover(id: id, by: actor)
+        async let template = templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        async let account = accounts.account(id: handover.accountID, by: actor)
+        async let events = store.events(handoverID: handover.id, organizationID: actor.organizationID)
+        async let questions = store.questions(handoverID: handover.id, organizationID: actor.organizationID)
+        async let members = store.members(organizationID: actor.organizationID)
+        try await recordRead(handover, shown: HandoverJSON.encode(handover, content: try Self.contentJSON(handover.content)), by: actor)
+        return HandoverReading(handover: handover, parties: parties, template: try await template, account: try await account,
+                               events: try await events, questions: try await questions,
+                               names: Dictionary(try await members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Content as the store and the API write it (sorted keys, slashes unescaped; content holds no dates).
+    static func contentJSON(_ content: HandoverContent) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(content), as: UTF8.self)
     }
 }

@@ -18,8 +18,8 @@ extension HandoverService {
         if let match = CredentialDetector.firstMatch(in: text) {
             throw HandoverError.invalid([Problem(path: "body", message: "looks like it contains a \(match.kind); never paste credentials into a message")])
         }
-        let now = currentTime()
-        let question = HandoverQuestion(id: Secrets.newID(at: now), organizationID: actor.organizationID, handoverID: handover.id,
+        let now = clock.now()
+        let question = HandoverQuestion(id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,
                                         authorID: actor.id, body: text, createdAt: now)
         try await store.addQuestion(question)
         return question

@@ -8,15 +8,17 @@ import Synchronization
 /// entries and proofs, builds offline bundles. Only admins and auditors read the log: it shows
 /// everything everyone in the organization did.
 public struct AuditService: Sendable {
-    public let store: any HandoverStore
+    let store: any HandoverStore
     public let keys: LogKeys
     public let appender: AuditAppender
+    let clock: WallClock
     let nodeCache = TreeNodeCache()
 
-    public init(store: any HandoverStore, keys: LogKeys, appender: AuditAppender) {
+    public init(store: any HandoverStore, keys: LogKeys, appender: AuditAppender, clock: WallClock = .system) {
         self.store = store
         self.keys = keys
         self.appender = appender
+        self.clock = clock
     }
 
     /// Largest page of entries per request.
@@ -24,7 +26,7 @@ public struct AuditService: Sendable {
 
     func requireReader(_ member: Member) throws {
         guard member.role == .admin || member.role == .auditor else {
-            throw APIError.forbidden("Only admins and auditors read the audit log.")
+            throw HandoverError.notPermitted(action: "read the audit log", reason: "only admins and auditors read it")
         }
     }
 
@@ -42,7 +44,7 @@ public struct AuditService: Sendable {
         let latest = try await store.latestCheckpoint(organizationID: organizationID)
         if let latest, latest.size == size {
             guard latest.rootHash == root else {
-                throw APIError.conflict("the audit log's stored tree no longer matches its signed checkpoint at size \(size): it was altered outside Handover")
+                throw HandoverError.conflict("the audit log's stored tree no longer matches its signed checkpoint at size \(size): it was altered outside Handover")
             }
             return latest
         }
@@ -52,9 +54,9 @@ public struct AuditService: Sendable {
         do {
             note = try signer.sign(size: size, root: root, after: previous, consistencyProof: proof)
         } catch let error as TrustError {
-            throw APIError.conflict("refused to sign the audit log: \(error.description)")
+            throw HandoverError.conflict("refused to sign the audit log: \(error.description)")
         }
-        return try await store.saveCheckpoint(organizationID: organizationID, size: size, root: root, note: note, at: currentTime())
+        return try await store.saveCheckpoint(organizationID: organizationID, size: size, root: root, note: note, at: clock.now())
     }
 
     public func entries(for member: Member, start: Int, end: Int?) async throws -> [(entry: AuditEntry, leafHash: String)] {
@@ -138,7 +140,8 @@ public struct AuditService: Sendable {
     public func export(for member: Member, includeEntries: Bool = true) async throws -> AuditBundle {
         try requireReader(member)
         let organizationID = member.organizationID
-        try await appender.append(AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID)
+        try await appender.append(AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID,
+                                  actor: AuditActor(member: member.id))
         let latest = try await checkpoint(organizationID: organizationID)
         let signed = try await store.checkpoints(organizationID: organizationID, latestOnly: false)
         var proofs: [AuditBundle.Consistency] = []
@@ -160,7 +163,7 @@ public struct AuditService: Sendable {
             treeNodes = Self.levels(of: stored, size: latest.size)
         }
         let signer = try keys.signer(organizationID: organizationID)
-        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: currentTime().millis,
+        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: clock.now().millis,
                            checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes, treeNodes: treeNodes)
     }
 
@@ -178,63 +181,5 @@ public struct AuditService: Sendable {
 
     public func verifierKey(organizationID: String) throws -> String {
         try keys.signer(organizationID: organizationID).verifier.keyString
-    }
-}
-
-/// Group commit for entries that are not part of another write (sensitive reads): callers
-/// queue, one transaction writes everything queued while the previous one committed, and every
-/// caller returns once its entry is durable.
-public final class AuditAppender: Sendable {
-    struct Pending {
-        var items: [(organizationID: String, record: AuditRecord, context: AuditContext)] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
-        var writing = false
-    }
-
-    let store: any HandoverStore
-    let pending = Mutex(Pending())
-    /// Largest batch per transaction: bounds statement size and the wait of the last caller.
-    static let maxBatch = 2000
-
-    public init(store: any HandoverStore) {
-        self.store = store
-    }
-
-    /// Entries waiting to be written: the appender's lag.
-    public var pendingCount: Int { pending.withLock { $0.items.count } }
-
-    public func append(_ record: AuditRecord, organizationID: String) async throws {
-        let context = AuditContext.current ?? AuditContext(actor: "system", request: "")
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startWriter = pending.withLock { state in
-                state.items.append((organizationID, record, context))
-                state.waiters.append(continuation)
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter { Task { await self.drain() } }
-        }
-    }
-
-    /// Writes batches until the queue is empty.
-    func drain() async {
-        while true {
-            let (items, waiters) = pending.withLock { state -> ([(organizationID: String, record: AuditRecord, context: AuditContext)], [CheckedContinuation<Void, any Error>]) in
-                let count = min(state.items.count, Self.maxBatch)
-                let items = Array(state.items.prefix(count)), waiters = Array(state.waiters.prefix(count))
-                state.items.removeFirst(count)
-                state.waiters.removeFirst(count)
-                if count == 0 { state.writing = false }
-                return (items, waiters)
-            }
-            if items.isEmpty { return }
-            do {
-                try await store.appendAudit(items)
-                waiters.forEach { $0.resume() }
-            } catch {
-                waiters.forEach { $0.resume(throwing: error) }
-            }
-        }
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import HandoverTrust
+
+/// Every service over one store, clock and id maker: what the HTTP edge, the CLI and background
+/// jobs are given. Nothing outside this target reaches the store.
+public struct Services: Sendable {
+    public let members: AdminService
+    public let accounts: AccountService
+    public let templates: TemplateService
+    /// Handovers with their questions and sign-offs.
+    public let handovers: HandoverService
+    public let audit: AuditService
+    public let operations: OperationsService
+
+    public init(store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
+                clock: WallClock = .system, ids: IDMaker = .random) {
+        members = AdminService(store: store, passwords: passwords, clock: clock, ids: ids)
+        handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids)
+        accounts = handovers.accounts
+        templates = handovers.templates
+        audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
+        operations = OperationsService(store: store, appender: handovers.auditAppender)
+    }
+}
+
+/// What an operator and the probes ask of the running system.
+public struct OperationsService: Sendable {
+    let store: any HandoverStore
+    let appender: AuditAppender
+
+    /// Throws unless the database answers (readiness).
+    public func ping() async throws {
+        try await store.ping()
+    }
+
+    /// The store's figures and the audit appender's lag, for `/metrics`.
+    public func figures() async throws -> (storage: OperationalFigures, auditPending: Int) {
+        (try await store.operationalFigures(), appender.pendingCount)
+    }
+
+    /// Where the store's reads run best (SQLite's read threads), for the HTTP edge to run GETs on.
+    public var readExecutor: (any TaskExecutor)? { store.readExecutor }
+}
