@@ -204,6 +204,17 @@ public struct HandoverReading: Sendable {
     /// Member names by id, for showing who did what.
     public var names: [String: String]
 
+    public init(handover: Handover, parties: Parties, template: Template, account: Account, events: [HandoverEventRecord] = [],
+                questions: [HandoverQuestion] = [], names: [String: String] = [:]) {
+        self.handover = handover
+        self.parties = parties
+        self.template = template
+        self.account = account
+        self.events = events
+        self.questions = questions
+        self.names = names
+    }
+
     public var all: (Handover, Parties, Template, Account, [HandoverEventRecord], [HandoverQuestion], [String: String]) {
         (handover, parties, template, account, events, questions, names)
     }

@@ -13,6 +13,8 @@ public struct Services: Sendable {
     public let handovers: HandoverService
     public let audit: AuditService
     public let operations: OperationsService
+    /// What each web page shows.
+    public let pages: PageModels
 
     public init(store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
                 clock: WallClock = .system, ids: IDMaker = .random) {
@@ -22,6 +24,7 @@ public struct Services: Sendable {
         templates = handovers.templates
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
+        pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit)
     }
 }
 

@@ -29,6 +29,13 @@ public struct Ownership: Sendable, Hashable, Codable {
     public var from: Date
     public var until: Date?
     public var handoverID: String?
+
+    public init(ownerID: String, from: Date, until: Date? = nil, handoverID: String? = nil) {
+        self.ownerID = ownerID
+        self.from = from
+        self.until = until
+        self.handoverID = handoverID
+    }
 }
 
 /// Which handovers to list.

@@ -5,10 +5,12 @@ import HandoverServices
 
 extension WebPages {
     func accounts(_ viewer: Viewer, filter: AccountFilter) async throws -> HTML {
+        Self.accounts(try await services.pages.accounts(filter: filter, for: viewer.member), viewer: viewer)
+    }
+
+    static func accounts(_ model: AccountsModel, viewer: Viewer) -> HTML {
         let me = viewer.member
-        async let listRead = services.accounts.accounts(filter: filter, by: me)
-        let members = try await admin.members(by: me)
-        let list = try await listRead
+        let (filter, list, members) = (model.filter, model.accounts, model.members)
         let names = Self.names(members)
         let kinds: [HTML] = AccountKind.allCases.map { kind in
             "<option value=\"\(kind.rawValue)\"\(HTML.attribute("selected", filter.kind == kind))>\(kind.rawValue)</option>"
@@ -42,14 +44,12 @@ extension WebPages {
     }
 
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
+        Self.account(try await services.pages.account(id: id, for: viewer.member), viewer: viewer)
+    }
+
+    static func account(_ model: AccountModel, viewer: Viewer) -> HTML {
         let me = viewer.member
-        let account = try await services.accounts.account(id: id, by: me)
-        async let chainRead = services.accounts.owners(accountID: account.id, by: me)
-        async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
-        let members = try await admin.members(by: me)
-        let names = Self.names(members)
-        let chain = try await chainRead
-        let history = try await historyRead
+        let (account, chain, history, names) = (model.account, model.owners, model.handovers, model.memberNames)
         let profile = account.profile
 
         let owners: [HTML] = chain.map { link in
@@ -71,7 +71,7 @@ extension WebPages {
             "<li>\(item.title) <span class=\"meta\">\(item.owner ?? "no owner") · \(item.due?.description ?? "no due date")\(item.status.map { " · \($0)" })</span></li>"
         }
         let notes: [HTML] = profile.historyNotes.map { "<li><span class=\"meta\">\($0.date.description)</span> \($0.text)</li>" }
-        let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
+        let canBegin = model.canBegin
         return Layout(title: account.name, member: me, csrf: viewer.csrf, current: "accounts").render("""
             <p class="breadcrumb"><a href="/accounts">Accounts</a></p>
             <h1>\(account.name)</h1>

@@ -7,15 +7,15 @@ extension WebPages {
     /// Members and roles, API tokens and templates. Members and templates are for admins; every
     /// member, auditors included, manages their own API tokens here.
     func admin(_ viewer: Viewer, flash: String? = nil, problems: [Problem] = [], typed: [String: String] = [:], newToken: String? = nil) async throws -> HTML {
+        Self.admin(try await services.pages.admin(for: viewer.member), viewer: viewer, flash: flash, problems: problems, typed: typed, newToken: newToken)
+    }
+
+    static func admin(_ model: AdminModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], typed: [String: String] = [:],
+                      newToken: String? = nil) -> HTML {
         let me = viewer.member
         let isAdmin = me.role == .admin
-        async let membersRead = admin.members(by: me)
-        async let tokensRead = admin.tokens(by: me)
-        async let templatesRead = services.templates.templates(organizationID: me.organizationID)
-        let members = try await membersRead
+        let (members, tokens, templates) = (model.members, model.tokens, model.templates)
         let names = Self.names(members)
-        let tokens = try await tokensRead
-        let templates = try await templatesRead
 
         let memberRows: [HTML] = members.map { m in
             "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td></tr>"

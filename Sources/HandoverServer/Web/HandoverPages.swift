@@ -7,26 +7,20 @@ extension WebPages {
     // MARK: New handover
 
     func newHandover(_ viewer: Viewer, accountID: String?, problems: [Problem] = []) async throws -> HTML {
+        Self.newHandover(try await services.pages.newHandover(for: viewer.member), viewer: viewer, accountID: accountID, problems: problems)
+    }
+
+    static func newHandover(_ model: NewHandoverModel, viewer: Viewer, accountID: String?, problems: [Problem] = []) -> HTML {
         let me = viewer.member
-        async let membersRead = admin.members(by: me)
-        async let templatesRead = services.templates.templates(organizationID: me.organizationID)
-        let members = try await membersRead
-        let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        // Only the accounts this member may hand over: their own, their team's (managers), all (admins).
-        let candidates = try await services.accounts.accounts(filter: AccountFilter(ownerID: me.role == .member ? me.id : nil, limit: 1000), by: me)
-        let accounts = candidates.filter { account in byID[account.ownerID].map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false }
-        let templates = try await templatesRead
+        let (accounts, ordered) = (model.accounts, model.templates)
         let selected = accounts.first { $0.id == accountID }
         let accountOptions: [HTML] = accounts.map { account in
             "<option value=\"\(account.id)\"\(HTML.attribute("selected", account.id == selected?.id))>\(account.name)</option>"
         }
-        let recipients: [HTML] = members.filter { $0.role != .auditor && $0.id != me.id }.map { member in
+        let recipients: [HTML] = model.recipients.map { member in
             "<option value=\"\(member.id)\">\(member.name)</option>"
         }
-        // Latest version of each template; the account's kind picks the default.
-        var latest: [String: Template] = [:]
-        for template in templates where (latest[template.key]?.version ?? 0) < template.version { latest[template.key] = template }
-        let ordered = latest.values.sorted { $0.name < $1.name }
+        // The account's kind picks the default template.
         let preferred = ordered.first { template in selected.map { template.accountKinds.contains($0.kind) } ?? false }?.key ?? "customer-account"
         let templateOptions: [HTML] = ordered.map { template in
             "<option value=\"\(template.key)\"\(HTML.attribute("selected", template.key == preferred))>\(template.name)</option>"
@@ -56,10 +50,16 @@ extension WebPages {
     ///   - typed: form values to put back (a refused acknowledgment, return or question).
     func handover(_ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
                   typed: [String: String] = [:]) async throws -> HTML {
+        try Self.handover(try await services.pages.handover(id: id, for: viewer.member), viewer: viewer, flash: flash, problems: problems,
+                          editing: editing, typed: typed)
+    }
+
+    static func handover(_ model: HandoverPageModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
+                         typed: [String: String] = [:]) throws -> HTML {
         let me = viewer.member
-        let (handover, parties, template, account, events, questions, names) = try await handovers.reading(id: id, by: me).all
+        let (handover, parties, template, account, events, questions, names) = model.reading.all
         let isEditor = Access.canEditContent(handover, editor: me)
-        let signing = try await signingView(handover, template: template, me: me)
+        let signing = model.signing
         let completed = [.completed, .verified, .closed].contains(handover.state)
 
         let header: HTML = """
@@ -72,10 +72,10 @@ extension WebPages {
         let body: HTML
         if isEditor {
             let content = editing ?? handover.content
-            let report = Lint.report(content: content, template: template, account: account, now: handovers.clock.now())
-            body = editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
+            let report = Lint.report(content: content, template: template, account: account, now: model.now)
+            body = Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
         } else {
-            let forms = actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
+            let forms = Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
             let packet: HTML = """
                 <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
                 \(Self.packet(template: template, content: handover.content))</section>
@@ -84,10 +84,10 @@ extension WebPages {
             // status note links down to them). Everyone else's actions are a button or two: first.
             let readFirst = handover.state == .submitted && me.id == handover.recipientID
             body = """
-                \(statusNote(handover, parties: parties, me: me))
+                \(Self.statusNote(handover, parties: parties, me: me))
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
-                \(try signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names))
+                \(try Self.signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names, now: model.now))
                 \(readFirst ? packet : forms)
                 \(readFirst ? forms : packet)
                 """
@@ -95,13 +95,13 @@ extension WebPages {
         return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render("""
             \(header)
             \(body)
-            \(thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
-            \(isEditor ? actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
+            \(Self.thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
+            \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
             """)
     }
 
-    func statusNote(_ handover: Handover, parties: Parties, me: Member) -> HTML {
+    static func statusNote(_ handover: Handover, parties: Parties, me: Member) -> HTML {
         let text: String
         switch handover.state {
         case .draft: text = "\(parties.transferor.name) is still writing this handover."
@@ -122,7 +122,7 @@ extension WebPages {
     }
 
     /// The forms for what the viewer may do in this state; the service checks again on submit.
-    func actions(_ handover: Handover, parties: Parties, template: Template, missing: [SignoffRole], me: Member, csrf: String, typed: [String: String]) -> HTML {
+    static func actions(_ handover: Handover, parties: Parties, template: Template, missing: [SignoffRole], me: Member, csrf: String, typed: [String: String]) -> HTML {
         guard me.role != .auditor else { return .empty }
         let base = "/handovers/\(handover.id)"
         let version: HTML = "<input type=\"hidden\" name=\"version\" value=\"\(handover.version)\">"
@@ -184,7 +184,7 @@ extension WebPages {
         return forms.isEmpty ? .empty : "<div class=\"actions\">\(forms)</div>"
     }
 
-    func thread(_ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
+    static func thread(_ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
                 typed: [String: String]) -> HTML {
         let items: [HTML] = questions.map { q in
             "<li class=\"question\"><p class=\"meta\"><strong>\(names[q.authorID] ?? "?")</strong> · \(Web.date(q.createdAt))</p><p class=\"prose\">\(q.body)</p></li>"
@@ -204,7 +204,7 @@ extension WebPages {
             """
     }
 
-    func editor(_ handover: Handover, template: Template, content: HandoverContent, report: LintReport, csrf: String) -> HTML {
+    static func editor(_ handover: Handover, template: Template, content: HandoverContent, report: LintReport, csrf: String) -> HTML {
         let sections: [HTML] = template.sections.map { section in
             let fields: [HTML] = section.fields.map { field in EditorForm.inputs(section: section, field: field, value: content[section.id, field.id]) }
             return """
@@ -280,8 +280,12 @@ extension WebPages {
     // MARK: Printable report
 
     func report(_ viewer: Viewer, id: String) async throws -> HTML {
+        Self.report(try await services.pages.report(id: id, for: viewer.member), viewer: viewer)
+    }
+
+    static func report(_ reading: HandoverReading, viewer: Viewer) -> HTML {
         let me = viewer.member
-        let (handover, parties, template, account, events, thread, names) = try await handovers.reading(id: id, by: me).all
+        let (handover, parties, template, account, events, thread, names) = reading.all
         let questions: [HTML] = thread.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
         func time(_ label: String, _ date: Date?) -> HTML { date.map { "<dt>\(label)</dt><dd>\(Web.date($0))</dd>" } ?? .empty }
         return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render("""

@@ -5,26 +5,11 @@ import HandoverServices
 import HandoverTrust
 
 extension WebPages {
-    /// What the handover page needs to show its sign-offs.
-    struct SigningView {
-        var all: [Signoff]
-        var valid: [Signoff]
-        var missing: [SignoffRole]
-        /// The viewer's active browser keys: the script reuses its stored key only if it is one of these.
-        var myKeys: [SigningKey]
-    }
-
-    func signingView(_ handover: Handover, template: Template, me: Member) async throws -> SigningView {
-        async let keys = handovers.signingKeys(memberID: me.id, by: me)
-        let status = try await handovers.signoffStatus(handover, template: template)
-        return SigningView(all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
-                           myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
-    }
-
     /// The sign-offs the template asks for, who gave them, and the signing form when the viewer
     /// may sign now. The form carries the exact payload this page shows (version and content
     /// digest); the script signs those bytes with the browser's key.
-    func signoffSection(_ handover: Handover, parties: Parties, template: Template, view: SigningView, me: Member, csrf: String, names: [String: String]) throws -> HTML {
+    static func signoffSection(_ handover: Handover, parties: Parties, template: Template, view: SigningModel, me: Member, csrf: String,
+                               names: [String: String], now: Date) throws -> HTML {
         guard handover.state != .draft && handover.state != .cancelled else { return .empty }
         let items: [HTML] = template.requiredSignoffs.map { role in
             let who: String = switch role {
@@ -45,7 +30,7 @@ extension WebPages {
         var form: HTML = .empty
         let role = SignoffRules.role(of: me, in: handover)
         if (try? SignoffRules.check(role: role, by: me, handover: handover, parties: parties, template: template)) != nil, !view.valid.contains(where: { $0.role == role }) {
-            let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: handovers.clock.now())
+            let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: now)
             let keys = view.myKeys.map(\.id).joined(separator: " ")
             form = """
                 <form id="signoff" method="post" action="/handovers/\(handover.id)/signoff" data-member="\(me.id)" data-organization="\(me.organizationID)"
@@ -74,10 +59,13 @@ extension WebPages {
 
     // MARK: Certificate of completion
 
-    func certificate(_ viewer: Viewer, id: String, audit: AuditService) async throws -> HTML {
+    func certificate(_ viewer: Viewer, id: String) async throws -> HTML {
+        let (certificate, check) = try await services.pages.certificate(id: id, for: viewer.member)
+        return Self.certificate(certificate, check: check, viewer: viewer)
+    }
+
+    static func certificate(_ certificate: CompletionCertificate, check: CertificateVerification, viewer: Viewer) -> HTML {
         let me = viewer.member
-        let certificate = try await audit.certificate(handoverID: id, by: me, handovers: handovers)
-        let check = certificate.verify(pinnedKey: try? NoteVerifier(keyString: audit.verifierKey(organizationID: me.organizationID)))
         let h = certificate.handover
         let names = Dictionary(certificate.parties.map { ($0.member, $0.name) }, uniquingKeysWith: { a, _ in a })
         let parties: [HTML] = certificate.parties.map { party in

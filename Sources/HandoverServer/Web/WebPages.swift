@@ -5,11 +5,10 @@ import HandoverServices
 import Hummingbird
 import NIOCore
 
-/// Page builders: read through the services (which apply the access rules), then render.
+/// The web's views. Each page is a model built by the services (`PageModels`, which apply the
+/// access rules) and a static view of it here: the instance methods only fetch the model.
 struct WebPages: Sendable {
     let services: Services
-    var handovers: HandoverService { services.handovers }
-    var admin: AdminService { services.members }
 
     // MARK: Sign in
 
@@ -41,34 +40,14 @@ struct WebPages: Sendable {
     // MARK: Home
 
     func home(_ viewer: Viewer, flash: String?) async throws -> HTML {
-        let me = viewer.member
-        let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
-        // Lists without content, one state and party per query: each reads a range of an index.
-        func list(_ state: HandoverState, transferor: String? = nil, recipient: String? = nil, limit: Int = 50) async throws -> [Handover] {
-            try await handovers.handovers(filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
-                                                                  limit: limit, includeContent: false), by: me)
-        }
-        async let waitingRead = list(.submitted, recipient: me.id)
-        async let readyAsTransferor = list(.acknowledged, transferor: me.id, limit: 25)
-        async let readyAsRecipient = list(.acknowledged, recipient: me.id, limit: 25)
-        async let draftsRead = list(.draft, transferor: me.id)
-        async let returnedRead = list(.returned, transferor: me.id)
-        let today = CalendarDate(handovers.clock.now())
-        async let lateRead = services.accounts.overdue(before: today, limit: 10, by: me)
-        async let namesRead = memberNames(me)
-        let waiting = try await waitingRead
-        let ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
-        let drafts = try await returnedRead + draftsRead
-        let (lateAccounts, lateTotal) = try await lateRead
-        var team: [Handover] = []
-        if me.role == .manager || me.role == .admin {
-            var perState: [Handover] = []
-            for state in open { perState += try await list(state) }
-            team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
-        }
-        let names = try await namesRead
-        let accounts = try await accountNames(waiting + ready + drafts + team, by: me)
+        Self.home(try await services.pages.home(for: viewer.member), viewer: viewer, flash: flash)
+    }
 
+    static func home(_ model: HomeModel, viewer: Viewer, flash: String?) -> HTML {
+        let me = viewer.member
+        let (waiting, ready, drafts, team, today) = (model.waiting, model.ready, model.drafts, model.team, model.today)
+        let (names, accounts) = (model.memberNames, model.accountNames)
+        let (lateAccounts, lateTotal) = (model.late, model.lateTotal)
         // The ten accounts with the oldest overdue items: a home page is a to-do list, not a report.
         let late = lateAccounts.flatMap { account in account.profile.openItems.compactMap { item in item.due.flatMap { $0 < today ? (account, item, $0) : nil } } }
             .sorted { $0.2 < $1.2 }
@@ -90,7 +69,7 @@ struct WebPages: Sendable {
         }
         let from = { (h: Handover) in "from \(names[h.transferorID] ?? "?")" }
         let between = { (h: Handover) in "\(names[h.transferorID] ?? "?") → \(names[h.recipientID] ?? "?")" }
-        let teamSection: HTML = me.role == .manager || me.role == .admin ? """
+        let teamSection: HTML = model.showsTeam ? """
             <section id="team" aria-labelledby="team-title"><h2 id="team-title">\(me.role == .admin ? "Open handovers in the organization" : "Your team's open handovers")</h2>
             \(list(team, empty: "No open handovers.", role: between))</section>
             """ : .empty
@@ -110,18 +89,8 @@ struct WebPages: Sendable {
             """)
     }
 
-    /// Member names by id, for showing who did what.
-    func memberNames(_ viewer: Member) async throws -> [String: String] {
-        Self.names(try await admin.members(by: viewer))
-    }
-
     static func names(_ members: [Member]) -> [String: String] {
         Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// Account names for a set of handovers, in one query.
-    func accountNames(_ list: [Handover], by viewer: Member) async throws -> [String: String] {
-        try await services.accounts.names(ids: list.map(\.accountID), by: viewer)
     }
 
     // MARK: Shared

@@ -15,7 +15,6 @@ struct WebRoutes: Sendable {
 
     var admin: AdminService { services.members }
     var handovers: HandoverService { services.handovers }
-    var audit: AuditService { services.audit }
     var pages: WebPages { WebPages(services: services) }
 
     func register(on router: Router<AppContext>) {
@@ -149,7 +148,7 @@ struct WebRoutes: Sendable {
         }
         router.get("/handovers/:id/certificate") { request, context in
             let viewer = try Viewer(request, context)
-            return Web.page(try await pages.certificate(viewer, id: try context.parameters.require("id"), audit: audit))
+            return Web.page(try await pages.certificate(viewer, id: try context.parameters.require("id")))
         }
         router.post("/handovers/:id/signoff") { request, context in
             try await signoff(request, context)
@@ -304,6 +303,11 @@ struct WebRoutes: Sendable {
 struct Viewer: Sendable {
     let member: Member
     let csrf: String
+
+    init(member: Member, csrf: String) {
+        self.member = member
+        self.csrf = csrf
+    }
 
     init(_ request: Request, _ context: AppContext) throws {
         guard let member = context.member, case .session = context.authentication, let csrf = CSRF.token(for: request) else {

@@ -1,0 +1,246 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import HandoverTrust
+
+/// What each web page shows, read through the services for one viewer. The web's views render
+/// these and read nothing themselves, so a view is tested with a model built by hand.
+public struct PageModels: Sendable {
+    let members: AdminService
+    let accounts: AccountService
+    let templates: TemplateService
+    let handovers: HandoverService
+    let audit: AuditService
+
+    public init(members: AdminService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService) {
+        self.members = members
+        self.accounts = accounts
+        self.templates = templates
+        self.handovers = handovers
+        self.audit = audit
+    }
+
+    /// Member names by id, for showing who did what.
+    static func names(_ members: [Member]) -> [String: String] {
+        Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// The home page: what needs the viewer now.
+public struct HomeModel: Sendable {
+    public var today: CalendarDate
+    /// Submitted to the viewer, waiting for their acknowledgment.
+    public var waiting: [Handover]
+    /// Acknowledged, with the viewer as either party: ready to complete.
+    public var ready: [Handover]
+    /// The viewer's returned handovers and drafts.
+    public var drafts: [Handover]
+    /// A manager's team's (an admin's organization's) open handovers the viewer is no party to.
+    public var team: [Handover]
+    public var showsTeam: Bool
+    /// The viewer's accounts with the earliest overdue items, and how many accounts have any.
+    public var late: [Account], lateTotal: Int
+    public var memberNames: [String: String], accountNames: [String: String]
+
+    public init(today: CalendarDate, waiting: [Handover] = [], ready: [Handover] = [], drafts: [Handover] = [], team: [Handover] = [],
+                showsTeam: Bool = false, late: [Account] = [], lateTotal: Int = 0, memberNames: [String: String] = [:], accountNames: [String: String] = [:]) {
+        self.today = today
+        self.waiting = waiting
+        self.ready = ready
+        self.drafts = drafts
+        self.team = team
+        self.showsTeam = showsTeam
+        self.late = late
+        self.lateTotal = lateTotal
+        self.memberNames = memberNames
+        self.accountNames = accountNames
+    }
+}
+
+extension PageModels {
+    public func home(for me: Member) async throws -> HomeModel {
+        let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
+        // Lists without content, one state and party per query: each reads a range of an index.
+        func list(_ state: HandoverState, transferor: String? = nil, recipient: String? = nil, limit: Int = 50) async throws -> [Handover] {
+            try await handovers.handovers(filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
+                                                                  limit: limit, includeContent: false), by: me)
+        }
+        async let waitingRead = list(.submitted, recipient: me.id)
+        async let readyAsTransferor = list(.acknowledged, transferor: me.id, limit: 25)
+        async let readyAsRecipient = list(.acknowledged, recipient: me.id, limit: 25)
+        async let draftsRead = list(.draft, transferor: me.id)
+        async let returnedRead = list(.returned, transferor: me.id)
+        let today = CalendarDate(handovers.clock.now())
+        async let lateRead = accounts.overdue(before: today, limit: 10, by: me)
+        async let membersRead = members.members(by: me)
+        var model = HomeModel(today: today)
+        model.waiting = try await waitingRead
+        model.ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
+        model.drafts = try await returnedRead + draftsRead
+        (model.late, model.lateTotal) = try await lateRead
+        model.showsTeam = me.role == .manager || me.role == .admin
+        if model.showsTeam {
+            var perState: [Handover] = []
+            for state in open { perState += try await list(state) }
+            model.team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
+        }
+        model.memberNames = Self.names(try await membersRead)
+        let shown = model.waiting + model.ready + model.drafts + model.team
+        model.accountNames = try await accounts.names(ids: shown.map(\.accountID), by: me)
+        return model
+    }
+}
+
+/// The accounts list with its filters.
+public struct AccountsModel: Sendable {
+    public var filter: AccountFilter
+    public var accounts: [Account]
+    public var members: [Member]
+
+    public init(filter: AccountFilter, accounts: [Account], members: [Member]) {
+        self.filter = filter
+        self.accounts = accounts
+        self.members = members
+    }
+}
+
+/// One account: its profile, owners over time and handovers.
+public struct AccountModel: Sendable {
+    public var account: Account
+    public var owners: [Ownership]
+    public var handovers: [Handover]
+    public var memberNames: [String: String]
+    /// Whether the viewer may begin a handover of it.
+    public var canBegin: Bool
+
+    public init(account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool) {
+        self.account = account
+        self.owners = owners
+        self.handovers = handovers
+        self.memberNames = memberNames
+        self.canBegin = canBegin
+    }
+}
+
+extension PageModels {
+    public func accounts(filter: AccountFilter, for me: Member) async throws -> AccountsModel {
+        async let listRead = accounts.accounts(filter: filter, by: me)
+        let members = try await members.members(by: me)
+        return AccountsModel(filter: filter, accounts: try await listRead, members: members)
+    }
+
+    public func account(id: String, for me: Member) async throws -> AccountModel {
+        let account = try await accounts.account(id: id, by: me)
+        async let chainRead = accounts.owners(accountID: account.id, by: me)
+        async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
+        let members = try await members.members(by: me)
+        let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
+        return AccountModel(account: account, owners: try await chainRead, handovers: try await historyRead, memberNames: Self.names(members), canBegin: canBegin)
+    }
+}
+
+/// The form that starts a handover: what the viewer may hand over, to whom, with which template.
+public struct NewHandoverModel: Sendable {
+    /// Accounts the viewer may begin a handover of.
+    public var accounts: [Account]
+    /// Members who may receive one (not auditors, not the viewer).
+    public var recipients: [Member]
+    /// The latest version of each template, by name.
+    public var templates: [Template]
+
+    public init(accounts: [Account], recipients: [Member], templates: [Template]) {
+        self.accounts = accounts
+        self.recipients = recipients
+        self.templates = templates
+    }
+}
+
+extension PageModels {
+    public func newHandover(for me: Member) async throws -> NewHandoverModel {
+        async let membersRead = members.members(by: me)
+        async let templatesRead = templates.templates(organizationID: me.organizationID)
+        let members = try await membersRead
+        let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // Only the accounts this member may hand over: their own, their team's (managers), all (admins).
+        let candidates = try await accounts.accounts(filter: AccountFilter(ownerID: me.role == .member ? me.id : nil, limit: 1000), by: me)
+        let accounts = candidates.filter { account in byID[account.ownerID].map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false }
+        var latest: [String: Template] = [:]
+        for template in try await templatesRead where (latest[template.key]?.version ?? 0) < template.version { latest[template.key] = template }
+        return NewHandoverModel(accounts: accounts, recipients: members.filter { $0.role != .auditor && $0.id != me.id },
+                                templates: latest.values.sorted { $0.name < $1.name })
+    }
+}
+
+/// Members, API tokens and templates.
+public struct AdminModel: Sendable {
+    public var members: [Member]
+    public var tokens: [APIToken]
+    public var templates: [Template]
+
+    public init(members: [Member], tokens: [APIToken], templates: [Template]) {
+        self.members = members
+        self.tokens = tokens
+        self.templates = templates
+    }
+}
+
+extension PageModels {
+    public func admin(for me: Member) async throws -> AdminModel {
+        async let membersRead = members.members(by: me)
+        async let tokensRead = members.tokens(by: me)
+        async let templatesRead = templates.templates(organizationID: me.organizationID)
+        return AdminModel(members: try await membersRead, tokens: try await tokensRead, templates: try await templatesRead)
+    }
+}
+
+/// A handover's page: everything read for the viewer, and its sign-offs.
+public struct HandoverPageModel: Sendable {
+    public var reading: HandoverReading
+    public var signing: SigningModel
+    public var now: Date
+
+    public init(reading: HandoverReading, signing: SigningModel, now: Date) {
+        self.reading = reading
+        self.signing = signing
+        self.now = now
+    }
+}
+
+/// What the handover page needs to show its sign-offs.
+public struct SigningModel: Sendable {
+    public var all: [Signoff]
+    public var valid: [Signoff]
+    public var missing: [SignoffRole]
+    /// The viewer's active browser keys: the script reuses its stored key only if it is one of these.
+    public var myKeys: [SigningKey]
+
+    public init(all: [Signoff] = [], valid: [Signoff] = [], missing: [SignoffRole] = [], myKeys: [SigningKey] = []) {
+        self.all = all
+        self.valid = valid
+        self.missing = missing
+        self.myKeys = myKeys
+    }
+}
+
+extension PageModels {
+    public func handover(id: String, for me: Member) async throws -> HandoverPageModel {
+        let reading = try await handovers.reading(id: id, by: me)
+        async let keys = handovers.signingKeys(memberID: me.id, by: me)
+        let status = try await handovers.signoffStatus(reading.handover, template: reading.template)
+        let signing = SigningModel(all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
+                                   myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
+        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now())
+    }
+
+    /// The printable report: the reading alone.
+    public func report(id: String, for me: Member) async throws -> HandoverReading {
+        try await handovers.reading(id: id, by: me)
+    }
+
+    /// A completed handover's certificate, and this server's check of it against its own log key.
+    public func certificate(id: String, for me: Member) async throws -> (certificate: CompletionCertificate, check: CertificateVerification) {
+        let certificate = try await audit.certificate(handoverID: id, by: me, handovers: handovers)
+        let check = certificate.verify(pinnedKey: try? NoteVerifier(keyString: audit.verifierKey(organizationID: me.organizationID)))
+        return (certificate, check)
+    }
+}
