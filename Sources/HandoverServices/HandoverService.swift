@@ -19,13 +19,15 @@ public struct HandoverService: Sendable {
     /// Group commit for reads that go in the audit log.
     public let auditAppender: AuditAppender
 
-    public init(store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random) {
+    /// `readCacheClock`: the monotonic time the read cache expires entries by (tests move it).
+    public init(store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random,
+                readCacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.store = store
         self.clock = clock
         self.ids = ids
         accounts = AccountService(store: store, clock: clock, ids: ids)
         templates = TemplateService(store: store, clock: clock)
-        reads = ReadCache(ttl: readCacheTTL)
+        reads = ReadCache(ttl: readCacheTTL, now: readCacheClock)
         auditAppender = AuditAppender(store: store, clock: clock)
     }
 

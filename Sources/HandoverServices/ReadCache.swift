@@ -27,10 +27,13 @@ public final class ReadCache<Value: Sendable>: Sendable {
     public let ttl: Duration
     private let capacity: Int
     private let state = Mutex(State())
+    /// Monotonic time, injected so tests move it instead of sleeping.
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(ttl: Duration, capacity: Int = 10_000) {
+    public init(ttl: Duration, capacity: Int = 10_000, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.ttl = ttl
         self.capacity = max(1, capacity)
+        self.now = now
     }
 
     public var isEnabled: Bool { ttl > .zero }
@@ -38,7 +41,7 @@ public final class ReadCache<Value: Sendable>: Sendable {
     /// The value stored for `key` if it has not expired.
     public func value(for key: String) -> Value? {
         guard isEnabled else { return nil }
-        let now = ContinuousClock.now
+        let now = now()
         return state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
             return entry.expires > now ? entry.value : nil
@@ -51,11 +54,11 @@ public final class ReadCache<Value: Sendable>: Sendable {
     /// Remembers `value` unless something was evicted since `generation` was taken.
     public func store(_ value: Value, for key: String, readAt generation: UInt64) {
         guard isEnabled else { return }
-        let expires = ContinuousClock.now + ttl
+        let expires = now() + ttl
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.entries.count >= capacity {
-                let now = ContinuousClock.now
+                let now = now()
                 state.entries = state.entries.filter { $0.value.expires > now }
                 // Still full of live entries: start over rather than track recency; the next reads refill it.
                 if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }

@@ -1,10 +1,18 @@
 import Foundation
+import Synchronization
 import HandoverCore
 @testable import HandoverServer
 @testable import HandoverServices
 import HandoverStore
 import HandoverTestSupport
 import Testing
+
+/// Monotonic time that moves only when a test moves it.
+final class ManualTime: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var now: ContinuousClock.Instant { instant.withLock { $0 } }
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
+}
 
 @Suite struct ReadCacheTests {
     @Test func aReadThatRacedAnEvictionIsNotStored() {
@@ -20,10 +28,12 @@ import Testing
     }
 
     @Test func entriesExpireAndZeroDisables() async throws {
-        let cache = ReadCache<Int>(ttl: .milliseconds(50))
+        let time = ManualTime()
+        let cache = ReadCache<Int>(ttl: .milliseconds(50), now: { time.now })
         cache.store(1, for: "a", readAt: cache.generation)
+        time.advance(by: .milliseconds(49))
         #expect(cache.value(for: "a") == 1)
-        try await Task.sleep(for: .milliseconds(150))
+        time.advance(by: .milliseconds(1))
         #expect(cache.value(for: "a") == nil)
 
         let off = ReadCache<Int>(ttl: .zero)
@@ -69,8 +79,9 @@ import Testing
         let account = try await org.account(org.alice, in: store)
         let draft = try await org.handover(of: account, to: org.bob, in: store)
         let ttl = Duration.milliseconds(200)
-        let a = HandoverService(store: store, readCacheTTL: ttl)
-        let b = HandoverService(store: store, readCacheTTL: ttl)
+        let time = ManualTime()
+        let a = HandoverService(store: store, readCacheTTL: ttl, readCacheClock: { time.now })
+        let b = HandoverService(store: store, readCacheTTL: ttl, readCacheClock: { time.now })
 
         #expect(try await a.handoverForReading(id: draft.id, by: org.alice).handover.version == 1)
         #expect(try await b.handoverForReading(id: draft.id, by: org.alice).handover.version == 1)
@@ -81,7 +92,8 @@ import Testing
 
         // Replica B may still answer version 1, but a write from it based on version 1 is refused.
         await #expect(throws: StoreError.self) { try await b.edit(id: draft.id, patch: patch, expectedVersion: 1, by: org.alice) }
-        try await Task.sleep(for: ttl * 2)
+        #expect(try await b.handoverForReading(id: draft.id, by: org.alice).handover.version == 1)  // within the TTL: B's cached read
+        time.advance(by: ttl)
         let fresh = try await b.handoverForReading(id: draft.id, by: org.alice)
         #expect(fresh.handover.version == 2)
         #expect(String(decoding: fresh.json, as: UTF8.self).contains("Edited on replica A"))

@@ -12,9 +12,10 @@ import Testing
     static let noon = Date(timeIntervalSince1970: 1_790_000_000.123)
 
     static func services(_ store: any HandoverStore, at date: Date = noon) -> Services {
-        let counter = Counter()
+        // Counted ids, unique per run (a PostgreSQL test database outlives a run).
+        let counter = Counter(), run = UUID().uuidString.prefix(8).lowercased()
         return Services(store: store, logKeys: try! LogKeys(secret: Array(repeating: 9, count: 32)),
-                        clock: .fixed(date), ids: IDMaker { _ in String(format: "id-%06d", counter.next()) })
+                        clock: .fixed(date), ids: IDMaker { _ in "id-\(run)-" + String(format: "%06d", counter.next()) })
     }
 
     final class Counter: @unchecked Sendable {
@@ -29,7 +30,7 @@ import Testing
         let org = try await OrgFixture.make(in: store)
         let services = Self.services(store)
         let account = try await services.accounts.createAccount(name: "Acme", kind: .customer, ownerID: nil, profile: AccountProfile(), by: org.alice)
-        #expect(account.id.hasPrefix("id-") && account.createdAt == Date(millis: Self.noon.millis))
+        #expect(account.id.hasPrefix("id-") && account.id.hasSuffix("-000001") && account.createdAt == Date(millis: Self.noon.millis))
         let handover = try await services.handovers.begin(accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account",
                                                           templateVersion: nil, content: nil, by: org.alice)
         #expect(handover.createdAt == account.createdAt && handover.id != account.id)
