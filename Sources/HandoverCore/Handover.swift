@@ -79,6 +79,26 @@ public enum HandoverEvent: Sendable, Hashable {
     case close
     case cancel(reason: String?)
 
+    /// The event an action's name stands for (`POST /api/v1/handovers/:id/<name>`, the web's
+    /// forms), with the words that came with it: the reason, synthesis or note, whichever the
+    /// event takes. Nil for a name that is no event. The one mapping, for the API and the web.
+    public init?(name: String, text: String?) {
+        switch name {
+        case "submit": self = .submit
+        case "return": self = .returnToTransferor(reason: text ?? "")
+        case "revise": self = .revise
+        case "acknowledge": self = .acknowledge(synthesis: text ?? "")
+        case "complete": self = .complete
+        case "verify": self = .verify(note: text)
+        case "close": self = .close
+        case "cancel": self = .cancel(reason: text)
+        default: return nil
+        }
+    }
+
+    /// Every event's name, as `name` gives it.
+    public static let names = ["submit", "return", "revise", "acknowledge", "complete", "verify", "close", "cancel"]
+
     public var name: String {
         switch self {
         case .submit: "submit"

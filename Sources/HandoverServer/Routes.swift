@@ -266,34 +266,26 @@ struct APIRoutes: Sendable {
             let body = try await JSONIO.decode(QuestionRequest.self, from: request, context: context)
             return try JSONIO.response(try await handovers.ask(id: try context.parameters.require("id"), body: body.body, by: actor), status: .created)
         }
-        registerTransition(api, "submit") { _, _ in .submit }
-        registerTransition(api, "return") { request, context in
-            .returnToTransferor(reason: try await JSONIO.decode(ReasonRequest.self, from: request, context: context).reason ?? "")
-        }
-        registerTransition(api, "revise") { _, _ in .revise }
-        registerTransition(api, "acknowledge") { request, context in
-            .acknowledge(synthesis: try await JSONIO.decode(AcknowledgeRequest.self, from: request, context: context).synthesis)
-        }
-        registerTransition(api, "complete") { _, _ in .complete }
-        registerTransition(api, "verify") { request, context in
-            .verify(note: try await Self.optionalBody(NoteRequest.self, request, context)?.note)
-        }
-        registerTransition(api, "close") { _, _ in .close }
-        registerTransition(api, "cancel") { request, context in
-            .cancel(reason: try await Self.optionalBody(ReasonRequest.self, request, context)?.reason)
-        }
+        for name in HandoverEvent.names { registerTransition(api, name) }
     }
 
-    /// `POST /handovers/:id/<action>`: one lifecycle event, with optional If-Match.
-    func registerTransition(_ api: RouterGroup<AppContext>, _ action: String,
-                            event: @escaping @Sendable (Request, AppContext) async throws -> HandoverEvent) {
-        api.post("handovers/:id/\(action)") { request, context in
+    /// `POST /handovers/:id/<name>`: one lifecycle event, with optional If-Match. The body
+    /// carries the event's words: a synthesis (required), a reason (required to return) or a note.
+    func registerTransition(_ api: RouterGroup<AppContext>, _ name: String) {
+        api.post("handovers/:id/\(name)") { request, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")
             // Check visibility before reading the body, so a stranger learns nothing from validation errors.
             let read = try await handovers.handover(id: id, by: actor)
-            let handover = try await handovers.transition(read, event: try await event(request, context),
-                                                          expectedVersion: try ETag.expectedVersion(request), by: actor)
+            let text: String? = switch name {
+            case "acknowledge": try await JSONIO.decode(AcknowledgeRequest.self, from: request, context: context).synthesis
+            case "return": try await JSONIO.decode(ReasonRequest.self, from: request, context: context).reason ?? ""
+            case "verify": try await Self.optionalBody(NoteRequest.self, request, context)?.note
+            case "cancel": try await Self.optionalBody(ReasonRequest.self, request, context)?.reason
+            default: nil
+            }
+            guard let event = HandoverEvent(name: name, text: text) else { throw APIError.notFound("action \(name)") }
+            let handover = try await handovers.transition(read, event: event, expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
         }
     }

@@ -157,17 +157,9 @@ struct WebRoutes: Sendable {
             let (viewer, form) = try await Viewer.posting(request, context)
             let id = try context.parameters.require("id")
             let action = try context.parameters.require("action")
-            let event: HandoverEvent
-            switch action {
-            case "acknowledge": event = .acknowledge(synthesis: form["synthesis"] ?? "")
-            case "return": event = .returnToTransferor(reason: form["reason"] ?? "")
-            case "revise": event = .revise
-            case "complete": event = .complete
-            case "verify": event = .verify(note: form.text("note"))
-            case "close": event = .close
-            case "cancel": event = .cancel(reason: form.text("reason"))
-            default: throw APIError.notFound("action \(action)")
-            }
+            // The forms name their words after what the event takes; submit has its own route (it saves first).
+            let text = action == "acknowledge" ? form["synthesis"] : action == "return" ? form["reason"] : form.text(action == "verify" ? "note" : "reason")
+            guard action != "submit", let event = HandoverEvent(name: action, text: text) else { throw APIError.notFound("action \(action)") }
             do {
                 let done = try await handovers.transition(id: id, event: event, expectedVersion: form.text("version").flatMap(Int.init), by: viewer.member)
                 return Web.redirect("/handovers/\(id)", done: ["returned": "returned"][done.state.rawValue] ?? (action == "revise" ? "revised" : done.state.rawValue))
