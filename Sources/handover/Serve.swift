@@ -10,7 +10,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Handover server (JSON API at /api/v1).",
         discussion: """
             Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
-            a postgres:// URL. Several servers may share one PostgreSQL database.
+            a postgres:// URL. Several servers may share one PostgreSQL database; each opens at most
+            HANDOVER_DATABASE_CONNECTIONS (default 4) connections to it (SQLite: reading connections, plus one writer).
             Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
             HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY.
             Logs: one line per request on standard error (method, route, status, duration, request id, member id;
