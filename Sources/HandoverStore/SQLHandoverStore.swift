@@ -31,7 +31,6 @@ public struct SQLHandoverStore: HandoverStore {
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)
         try await Migrations.apply(to: database)
-        try await backfillNextDue(database)
         return SQLHandoverStore(database: database)
     }
 
