@@ -88,8 +88,10 @@ struct StorageBench {
     }
 
     func run(_ location: DatabaseLocation) async throws -> Figures {
-        let store = try await SQLHandoverStore.open(location)
-        defer { Task { try? await store.database.close() } }
+        try await SQLHandoverStore.withStore(location, measure)
+    }
+
+    func measure(_ store: SQLHandoverStore) async throws -> Figures {
         let now = currentTime()
         let org = Organization(id: Secrets.newID(), name: "Bench", createdAt: now)
         let a = Member(id: Secrets.newID(), organizationID: org.id, email: "a-\(org.id)@bench.example", name: "A", role: .member, createdAt: now)
@@ -165,7 +167,10 @@ struct HTTPBench {
     static let handoverCount = 100
 
     func run() async throws -> Figures {
-        let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("http.sqlite").path))
+        try await SQLHandoverStore.withStore(.sqlite(path: folder.appendingPathComponent("http.sqlite").path), measure)
+    }
+
+    func measure(_ store: SQLHandoverStore) async throws -> Figures {
         let admin = AdminService(store: store)
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
         let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil)

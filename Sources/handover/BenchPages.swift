@@ -32,9 +32,10 @@ struct BenchPages: AsyncParsableCommand {
         guard handovers >= 100, requests > 0 else { throw ValidationError("--handovers must be at least 100 and --requests positive") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-pages-\(Secrets.newID())")
         defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
-        let store = try await SQLHandoverStore.open(.sqlite(path: keep ?? folder.appendingPathComponent("pages.sqlite").path))
-        defer { Task { try? await store.database.close() } }
+        try await SQLHandoverStore.withStore(.sqlite(path: keep ?? folder.appendingPathComponent("pages.sqlite").path), measure)
+    }
 
+    func measure(_ store: SQLHandoverStore) async throws {
         log("seeding \(handovers) handovers…")
         let seeded = try await seed(store)
         log("  done in \(String(format: "%.1f", seeded.seconds)) s")

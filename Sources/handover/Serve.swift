@@ -52,6 +52,11 @@ struct Serve: AsyncParsableCommand {
         say("Handover server")
         configuration.summary.forEach { say("  " + $0) }
         let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
+        // Closed when the server stops, and also when seeding, binding the port or a service throws.
+        try await store.closing { try await serve($0, configuration: configuration, logs: logs) }
+    }
+
+    private func serve(_ store: SQLHandoverStore, configuration: ServerConfiguration, logs: LogSettings) async throws {
         var logins: [DemoData.Login] = []
         if demo {
             say("Seeding demo data…")
@@ -70,7 +75,6 @@ struct Serve: AsyncParsableCommand {
             }
         }
         try await app.runService()
-        try await store.database.close()
     }
 }
 
