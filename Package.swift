@@ -67,7 +67,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("openapi.json")]
+            // The web pages' stylesheet and scripts are in Resources/, served under hashed URLs.
+            resources: [.copy("openapi.json"), .copy("Resources")]
         ),
         // The HTTP client the CLI (and the benchmark) talk to the server with.
         .target(
