@@ -171,7 +171,7 @@ public enum Migrations {
             "CREATE INDEX handover_questions_by_handover ON handover_questions (handover_id, created_at)",
         ]),
         // The web app's lists (home page, an owner's accounts) filter by state and party; measured
-        // with `handover bench pages` on 10,000 handovers, these cut the home page's queries from
+        // with `handover-bench pages` on 10,000 handovers, these cut the home page's queries from
         // ~10 ms (a scan of the organization) to well under 1 ms each.
         Migration(version: 3, name: "indexes for lists by state, party and owner", statements: [
             "CREATE INDEX handovers_by_state ON handovers (organization_id, state, updated_at)",

@@ -9,8 +9,12 @@ import Logging
 import NIOCore
 import SQLKit
 
+/// The benchmarks, in an executable of their own: their raw-SQL baselines stay out of the
+/// user-facing `handover` binary. Run with `swift run -c release handover-bench …`.
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "handover-bench",
         abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
         subcommands: [BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self],
         defaultSubcommand: BenchAPI.self
@@ -213,7 +217,7 @@ struct HTTPBench {
         let server = Task { try await app.runService() }
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CLIError("the server did not start") }
+        guard let port = await iterator.next() else { throw BenchError("the server did not start") }
         return try await body("http://127.0.0.1:\(port)")
     }
 
@@ -235,7 +239,7 @@ struct HTTPBench {
                         let began = ContinuousClock.now
                         let response = try await http.execute(request, timeout: .seconds(10))
                         _ = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .ok else { throw CLIError("\(url) answered \(response.status.code)") }
+                        guard response.status == .ok else { throw BenchError("\(url) answered \(response.status.code)") }
                         mine.append((ContinuousClock.now - began).seconds * 1000)
                     }
                     return mine

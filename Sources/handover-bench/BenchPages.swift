@@ -49,7 +49,7 @@ struct BenchPages: AsyncParsableCommand {
         let server = Task { try await app.runService() }
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CLIError("the server did not start") }
+        guard let port = await iterator.next() else { throw BenchError("the server did not start") }
         let base = "http://127.0.0.1:\(port)"
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await http.shutdown() } }
@@ -78,7 +78,7 @@ struct BenchPages: AsyncParsableCommand {
                 let response = try await http.execute(request, timeout: .seconds(10))
                 let body = try await response.body.collect(upTo: 8 << 20)
                 let took = (ContinuousClock.now - began).seconds * 1000
-                guard response.status == .ok else { throw CLIError("\(page.path) answered \(response.status.code)") }
+                guard response.status == .ok else { throw BenchError("\(page.path) answered \(response.status.code)") }
                 guard index >= 20 else { continue }  // warm-up
                 bytes = body.readableBytes
                 client.append(took)
@@ -96,7 +96,7 @@ struct BenchPages: AsyncParsableCommand {
         // The stylesheet and script every page loads, at the (content-hashed) URLs the pages name.
         let login = String(buffer: try await http.execute(HTTPClientRequest(url: base + "/login"), timeout: .seconds(10)).body.collect(upTo: 1 << 20))
         func asset(_ pattern: String) async throws -> Int {
-            guard let match = login.firstMatch(of: try Regex(pattern)), let path = match.output[1].substring else { throw CLIError("the sign-in page names no \(pattern)") }
+            guard let match = login.firstMatch(of: try Regex(pattern)), let path = match.output[1].substring else { throw BenchError("the sign-in page names no \(pattern)") }
             return try await http.execute(HTTPClientRequest(url: base + path), timeout: .seconds(10)).body.collect(upTo: 1 << 20).readableBytes
         }
         let css = try await asset(#"href="(/assets/[^"]+\.css)""#)
