@@ -51,7 +51,7 @@ public enum HandoverApplication {
 
 /// `Server-Timing: app;dur=…` on every answer: the time from the request reaching the router to
 /// the response being ready (bodies are built in full before they are returned). Browsers show it
-/// in their developer tools; `handover bench pages` reads it.
+/// in their developer tools; `handover-bench pages` reads it.
 struct ServerTimingMiddleware: RouterMiddleware {
     typealias Context = AppContext
 

@@ -37,7 +37,9 @@ public struct ServerConfiguration: Sendable {
     /// this process evict at once; with several replicas, another replica's write shows here
     /// within this time. Zero turns the caches off.
     public var readCacheTTL: Duration = .milliseconds(500)
-    /// Largest number of database connections per pool.
+    /// Most database connections the server opens at once (HANDOVER_DATABASE_CONNECTIONS): the
+    /// PostgreSQL pool's total across its threads, or SQLite's reading connections (its one
+    /// writing connection comes on top). With replicas, each opens up to this many.
     public var databaseConnections = 4
     /// The server secret (≥ 32 bytes) the audit log's signing keys are derived from. Replicas
     /// sharing a database must share it. `handover serve` keeps one in `secret.key` beside the
@@ -94,6 +96,10 @@ public struct ServerConfiguration: Sendable {
             guard text.count >= 16 else { throw ConfigurationError("HANDOVER_METRICS_TOKEN must be at least 16 characters") }
             configuration.metricsToken = text
         }
+        if let text = environment["HANDOVER_DATABASE_CONNECTIONS"], !text.isEmpty {
+            guard let count = Int(text), (1...1000).contains(count) else { throw ConfigurationError("HANDOVER_DATABASE_CONNECTIONS must be 1 to 1000, got \"\(text)\"") }
+            configuration.databaseConnections = count
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -105,7 +111,7 @@ public struct ServerConfiguration: Sendable {
     public var summary: [String] {
         [
             "listening:       http://\(host):\(port)",
-            "database:        \(database)",
+            "database:        \(database), at most \(databaseConnections) connections",
             "secure cookies:  \(secureCookies)",
             "audit log:       \(logOrigin)/audit/<organization>",
             "open signup:     \(allowSignup)",

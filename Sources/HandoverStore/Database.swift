@@ -80,6 +80,8 @@ public final class Database: Sendable {
     public var readWaits: Int { (leaser as? SQLiteReaders)?.waits ?? 0 }
 
     /// Opens (creating the file and folder for SQLite) and checks a connection.
+    /// `maxConnections` bounds the connections open at once: SQLite's readers (its one writer
+    /// comes on top), or the PostgreSQL pool across all its event loops.
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4, logger: Logger = Logger(label: "handover.db")) async throws -> Database {
         let database: Database
         switch location {
@@ -96,9 +98,15 @@ public final class Database: Sendable {
             } catch {
                 throw StoreError.configuration("cannot read PostgreSQL URL \(DatabaseLocation.masked(url)): expected postgres://user:password@host:port/database")
             }
+            // The pool keeps up to `maxConnectionsPerEventLoop` on each loop of the group it is given,
+            // so on all of the shared group's loops (one per core) it would open cores × the limit.
+            // It gets a subset of the loops instead, sized so that loops × per loop is the limit.
+            let allLoops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+            let shape = PoolShape(total: maxConnections, availableLoops: allLoops.count)
+            let loops = EventLoopSubset(Array(allLoops.prefix(shape.loops)))
             let pool = EventLoopGroupConnectionPool(source: PostgresConnectionSource(sqlConfiguration: configuration),
-                                                    maxConnectionsPerEventLoop: maxConnections, requestTimeout: .seconds(30),
-                                                    pruneInterval: nil, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+                                                    maxConnectionsPerEventLoop: shape.perLoop, requestTimeout: .seconds(30),
+                                                    pruneInterval: nil, logger: logger, on: loops)
             database = Database(engine: .postgres, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
         }
         do {

@@ -10,6 +10,9 @@ public struct Migration: Sendable {
     /// SQLite's own statements where its ALTER TABLE cannot say the change (it rebuilds the
     /// table instead); nil when `statements` serve both engines.
     public var sqliteStatements: [String]? = nil
+    /// Work SQL alone cannot say (reading JSON, say), run after the statements in the same
+    /// transaction: a data migration. Nil for a schema change.
+    public var data: (@Sendable (any SQLDatabase) async throws -> Void)? = nil
 
     /// A SQLite rebuild drops a table that others reference, so it runs with foreign keys off
     /// (SQLite's documented procedure) and checks them all before it commits.
@@ -168,7 +171,7 @@ public enum Migrations {
             "CREATE INDEX handover_questions_by_handover ON handover_questions (handover_id, created_at)",
         ]),
         // The web app's lists (home page, an owner's accounts) filter by state and party; measured
-        // with `handover bench pages` on 10,000 handovers, these cut the home page's queries from
+        // with `handover-bench pages` on 10,000 handovers, these cut the home page's queries from
         // ~10 ms (a scan of the organization) to well under 1 ms each.
         Migration(version: 3, name: "indexes for lists by state, party and owner", statements: [
             "CREATE INDEX handovers_by_state ON handovers (organization_id, state, updated_at)",
@@ -300,7 +303,13 @@ public enum Migrations {
             "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
             "CREATE INDEX members_by_email ON members (email)",
         ]),
+        // Accounts written before version 3 have no next_due; this fills it from their profiles,
+        // once (it ran at every start before it was a migration; later writes keep it).
+        Migration(version: 8, name: Migrations.nextDueBackfillName, statements: [], data: SQLHandoverStore.backfillNextDue),
     ]
+
+    /// The next-due backfill's name, by which tests find it whatever its number.
+    public static let nextDueBackfillName = "fill next_due of older accounts"
 
     /// Applies every migration not yet recorded, each in one transaction. Safe to call from
     /// several replicas at once: on PostgreSQL an advisory lock makes them take turns, and on
@@ -327,6 +336,7 @@ public enum Migrations {
                 for statement in migration.statements(for: database.engine) {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
+                try await migration.data?(db)
                 if database.engine == .sqlite && migration.rebuildsTables {
                     let broken = try await db.raw("PRAGMA foreign_key_check").all()
                     if !broken.isEmpty { throw StoreError.damaged("migration \(migration.version) would leave \(broken.count) broken references") }

@@ -102,15 +102,14 @@ extension SQLHandoverStore {
         }
     }
 
-    /// Fills `next_due` for accounts written before it existed (once: later writes keep it).
-    static func backfillNextDue(_ database: Database) async throws {
-        try await database.transaction { db in
-            let rows = try await db.raw("SELECT id, profile FROM accounts WHERE next_due IS NULL AND profile LIKE '%\"due\"%'").all()
-            for row in rows {
-                let profile = try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self))
-                guard let due = profile.nextDue else { continue }
-                try await db.raw("UPDATE accounts SET next_due = \(bind: due.description) WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
-            }
+    /// Fills `next_due` for accounts written before it existed: a migration, run once inside its
+    /// transaction (later writes keep the column).
+    @Sendable static func backfillNextDue(_ db: any SQLDatabase) async throws {
+        let rows = try await db.raw("SELECT id, profile FROM accounts WHERE next_due IS NULL AND profile LIKE '%\"due\"%'").all()
+        for row in rows {
+            let profile = try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self))
+            guard let due = profile.nextDue else { continue }
+            try await db.raw("UPDATE accounts SET next_due = \(bind: due.description) WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
         }
     }
 

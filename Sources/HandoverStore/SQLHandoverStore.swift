@@ -31,8 +31,28 @@ public struct SQLHandoverStore: HandoverStore {
     public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)
         try await Migrations.apply(to: database)
-        try await backfillNextDue(database)
         return SQLHandoverStore(database: database)
+    }
+
+    /// Opens the store, runs `body` with it and closes it, whether `body` returns or throws: for
+    /// commands that use a store for their length. The close is awaited, so no connection (nor
+    /// SQLite's writer) outlives the command.
+    public static func withStore<R>(_ location: DatabaseLocation, maxConnections: Int = 4, _ body: (SQLHandoverStore) async throws -> R) async throws -> R {
+        try await open(location, maxConnections: maxConnections).closing(after: body)
+    }
+
+    /// Runs `body` with this store, then closes its database, whether `body` returned or threw.
+    /// A failure to close is reported only when `body` succeeded (otherwise its error wins).
+    public func closing<R>(after body: (SQLHandoverStore) async throws -> R) async throws -> R {
+        let result: R
+        do {
+            result = try await body(self)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        try await database.close()
+        return result
     }
 
     /// Runs a write in one transaction and turns a UNIQUE violation into `.conflict(conflict)`.

@@ -18,10 +18,11 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "postgres://… or an SQLite file path (default: HANDOVER_DATABASE_URL, else handover-data/handover.sqlite).")
     var database: String?
 
-    func open() async throws -> SQLHandoverStore {
+    /// Runs `body` with the store, closed afterwards whether `body` succeeds or throws.
+    func withStore<R>(_ body: (SQLHandoverStore) async throws -> R) async throws -> R {
         var location = try ServerConfiguration.fromEnvironment().database
         if let database { location = try DatabaseLocation(parsing: database) }
-        return try await SQLHandoverStore.open(location, maxConnections: 1)
+        return try await SQLHandoverStore.withStore(location, maxConnections: 1, body)
     }
 }
 
@@ -49,18 +50,18 @@ struct CreateOrg: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let store = try await db.open()
-        defer { Task { try? await store.database.close() } }
-        let (password, generated) = try passwordOptions.password()
-        let (organization, admin) = try await CLIErrors.run {
-            try await AdminService(store: store).createOrganization(name: name, adminEmail: adminEmail, adminName: adminName, password: password)
-        }
-        try output.emit(["organization": .object(["id": .string(organization.id), "name": .string(organization.name)]),
-                         "admin": .object(["id": .string(admin.id), "email": .string(admin.email)]),
-                         "password": generated ? .string(password) : .null]) {
-            print("Created organization \(organization.name) (\(organization.id))")
-            print("Admin: \(admin.name) <\(admin.email)> (\(admin.id))")
-            if generated { print("Admin password (shown once): \(password)") }
+        try await db.withStore { store in
+            let (password, generated) = try passwordOptions.password()
+            let (organization, admin) = try await CLIErrors.run {
+                try await AdminService(store: store).createOrganization(name: name, adminEmail: adminEmail, adminName: adminName, password: password)
+            }
+            try output.emit(["organization": .object(["id": .string(organization.id), "name": .string(organization.name)]),
+                             "admin": .object(["id": .string(admin.id), "email": .string(admin.email)]),
+                             "password": generated ? .string(password) : .null]) {
+                print("Created organization \(organization.name) (\(organization.id))")
+                print("Admin: \(admin.name) <\(admin.email)> (\(admin.id))")
+                if generated { print("Admin password (shown once): \(password)") }
+            }
         }
     }
 }
@@ -77,25 +78,26 @@ struct CreateMember: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let store = try await db.open()
-        defer { Task { try? await store.database.close() } }
-        guard try await store.organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
-        var managerID: String?
-        if let manager {
-            let members = try await store.members(organizationID: org)
-            guard let found = members.first(where: { $0.id == manager || $0.email == Member.normalizedEmail(manager) }) else {
-                throw CLIError("No member \(manager) in organization \(org).")
+        try await db.withStore { store in
+            let admin = AdminService(store: store)
+            guard try await admin.organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
+            var managerID: String?
+            if let manager {
+                let members = try await admin.members(organizationID: org)
+                guard let found = members.first(where: { $0.id == manager || $0.email == Member.normalizedEmail(manager) }) else {
+                    throw CLIError("No member \(manager) in organization \(org).")
+                }
+                managerID = found.id
             }
-            managerID = found.id
-        }
-        let (password, generated) = try passwordOptions.password()
-        let member = try await CLIErrors.run {
-            try await AdminService(store: store).createMember(organizationID: org, email: email, name: name, role: role, managerID: managerID, password: password, by: .operator)
-        }
-        try output.emit(["member": .object(["id": .string(member.id), "email": .string(member.email), "role": .string(member.role.rawValue)]),
-                         "password": generated ? .string(password) : .null]) {
-            print("Added \(member.name) <\(member.email)> as \(member.role.rawValue) (\(member.id))")
-            if generated { print("Password (shown once): \(password)") }
+            let (password, generated) = try passwordOptions.password()
+            let member = try await CLIErrors.run {
+                try await admin.createMember(organizationID: org, email: email, name: name, role: role, managerID: managerID, password: password, by: .operator)
+            }
+            try output.emit(["member": .object(["id": .string(member.id), "email": .string(member.email), "role": .string(member.role.rawValue)]),
+                             "password": generated ? .string(password) : .null]) {
+                print("Added \(member.name) <\(member.email)> as \(member.role.rawValue) (\(member.id))")
+                if generated { print("Password (shown once): \(password)") }
+            }
         }
     }
 }
@@ -109,17 +111,18 @@ struct CreateToken: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let store = try await db.open()
-        defer { Task { try? await store.database.close() } }
-        let candidates = try await store.loginCandidates(email: member).map(\.member).filter { org == nil || $0.organizationID == org }
-        guard let found = candidates.first else { throw CLIError("No member with email \(member)\(org.map { " in organization \($0)" } ?? "").") }
-        guard candidates.count == 1 else {
-            throw CLIError("\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
-        }
-        let (token, secret) = try await CLIErrors.run { try await AdminService(store: store).createToken(for: found, name: name, by: .operator) }
-        try output.emit(["id": .string(token.id), "token": .string(secret)]) {
-            print("Token \(token.name) for \(found.email) (\(token.id)). Shown once; store it now:")
-            print(secret)
+        try await db.withStore { store in
+            let admin = AdminService(store: store)
+            let candidates = try await admin.members(email: member).filter { org == nil || $0.organizationID == org }
+            guard let found = candidates.first else { throw CLIError("No member with email \(member)\(org.map { " in organization \($0)" } ?? "").") }
+            guard candidates.count == 1 else {
+                throw CLIError("\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
+            }
+            let (token, secret) = try await CLIErrors.run { try await admin.createToken(for: found, name: name, by: .operator) }
+            try output.emit(["id": .string(token.id), "token": .string(secret)]) {
+                print("Token \(token.name) for \(found.email) (\(token.id)). Shown once; store it now:")
+                print(secret)
+            }
         }
     }
 }

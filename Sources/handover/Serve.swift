@@ -11,7 +11,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Handover server (JSON API at /api/v1).",
         discussion: """
             Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
-            a postgres:// URL. Several servers may share one PostgreSQL database.
+            a postgres:// URL. Several servers may share one PostgreSQL database; each opens at most
+            HANDOVER_DATABASE_CONNECTIONS (default 4) connections to it (SQLite: reading connections, plus one writer).
             Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
             HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY.
             Logs: one line per request on standard error (method, route, status, duration, request id, member id;
@@ -52,6 +53,11 @@ struct Serve: AsyncParsableCommand {
         say("Handover server")
         configuration.summary.forEach { say("  " + $0) }
         let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
+        // Closed when the server stops, and also when seeding, binding the port or a service throws.
+        try await store.closing { try await serve($0, configuration: configuration, logs: logs) }
+    }
+
+    private func serve(_ store: SQLHandoverStore, configuration: ServerConfiguration, logs: LogSettings) async throws {
         var logins: [DemoData.Login] = []
         if demo {
             say("Seeding demo data…")
@@ -70,7 +76,6 @@ struct Serve: AsyncParsableCommand {
             }
         }
         try await app.runService()
-        try await store.database.close()
     }
 }
 

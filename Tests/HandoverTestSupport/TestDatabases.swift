@@ -34,6 +34,38 @@ public enum TestDatabases {
     }
 }
 
+extension TestDatabases {
+    /// Runs `body` with the URL of a PostgreSQL database of its own, created beside the test
+    /// database and dropped afterwards: for a test that needs an empty schema, or must count
+    /// every connection to its database without other tests' connections in the way.
+    public static func withScratchPostgresDatabase<R: Sendable>(_ body: (String) async throws -> R) async throws -> R {
+        let url = try postgresURL()
+        guard var components = URLComponents(string: url) else { throw TestSetupError("HANDOVER_TEST_POSTGRES_URL is not a URL") }
+        let base = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard !base.isEmpty else { throw TestSetupError("HANDOVER_TEST_POSTGRES_URL names no database") }
+        let name = "\(base)_scratch_\(UUID().uuidString.prefix(8).lowercased())"
+        components.path = "/" + name
+        guard let scratchURL = components.string else { throw TestSetupError("cannot build a URL for database \(name)") }
+        let admin = try await Database.open(.postgres(url: url), maxConnections: 1)
+        do {
+            try await admin.withSession { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            let result: R
+            do {
+                result = try await body(scratchURL)
+            } catch {
+                try? await admin.withSession { try await $0.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run() }
+                throw error
+            }
+            try await admin.withSession { try await $0.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run() }
+            try await admin.close()
+            return result
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+    }
+}
+
 public struct TestSetupError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

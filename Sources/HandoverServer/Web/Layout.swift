@@ -20,8 +20,8 @@ struct Layout {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(title) · Handover</title>
-        <link rel="stylesheet" href="/assets/app.css">
-        <script src="/assets/app.js" defer></script>
+        <link rel="stylesheet" href="\(Assets.css.path)">
+        <script src="\(Assets.javascript.path)" defer></script>
         </head>
         <body>
         <a class="skip" href="#main">Skip to content</a>

@@ -45,7 +45,7 @@ extension WebPages {
                 The page you are reading supplies the bytes you sign: see the README on what that means. To sign with a key
                 only you hold, use the CLI: <code>handover sign \(handover.id)</code>.</p>
                 </form>
-                <script src="/assets/signoff.js" defer></script>
+                <script src="\(Assets.signoffScript.path)" defer></script>
                 """
         }
         let summary: HTML = view.missing.isEmpty

@@ -18,9 +18,9 @@ struct WebRoutes: Sendable {
     var pages: WebPages { WebPages(services: services) }
 
     func register(on router: Router<AppContext>) {
-        router.get("/assets/app.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
-        router.get("/assets/app.js") { _, _ in Assets.response(Assets.javascript, type: "text/javascript; charset=utf-8") }
-        router.get("/assets/signoff.js") { _, _ in Assets.response(SignoffScript.javascript, type: "text/javascript; charset=utf-8") }
+        for asset in Assets.all {
+            router.get(RouterPath(asset.path)) { _, _ in asset.response }
+        }
         registerSignIn(router)
         router.get("/") { request, context in
             let viewer = try Viewer(request, context)

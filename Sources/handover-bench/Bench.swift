@@ -10,8 +10,12 @@ import Logging
 import NIOCore
 import SQLKit
 
+/// The benchmarks, in an executable of their own: their raw-SQL baselines stay out of the
+/// user-facing `handover` binary. Run with `swift run -c release handover-bench …`.
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "handover-bench",
         abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
         subcommands: [BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self],
         defaultSubcommand: BenchAPI.self
@@ -89,8 +93,10 @@ struct StorageBench {
     }
 
     func run(_ location: DatabaseLocation) async throws -> Figures {
-        let store = try await SQLHandoverStore.open(location)
-        defer { Task { try? await store.database.close() } }
+        try await SQLHandoverStore.withStore(location, measure)
+    }
+
+    func measure(_ store: SQLHandoverStore) async throws -> Figures {
         let now = WallClock.system.now()
         let org = Organization(id: Secrets.newID(), name: "Bench", createdAt: now)
         let a = Member(id: Secrets.newID(), organizationID: org.id, email: "a-\(org.id)@bench.example", name: "A", role: .member, createdAt: now)
@@ -166,7 +172,10 @@ struct HTTPBench {
     static let handoverCount = 100
 
     func run() async throws -> Figures {
-        let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("http.sqlite").path))
+        try await SQLHandoverStore.withStore(.sqlite(path: folder.appendingPathComponent("http.sqlite").path), measure)
+    }
+
+    func measure(_ store: SQLHandoverStore) async throws -> Figures {
         let admin = AdminService(store: store)
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
         let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil, by: .operator)
@@ -209,7 +218,7 @@ struct HTTPBench {
         let server = Task { try await app.runService() }
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CLIError("the server did not start") }
+        guard let port = await iterator.next() else { throw BenchError("the server did not start") }
         return try await body("http://127.0.0.1:\(port)")
     }
 
@@ -231,7 +240,7 @@ struct HTTPBench {
                         let began = ContinuousClock.now
                         let response = try await http.execute(request, timeout: .seconds(10))
                         _ = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .ok else { throw CLIError("\(url) answered \(response.status.code)") }
+                        guard response.status == .ok else { throw BenchError("\(url) answered \(response.status.code)") }
                         mine.append((ContinuousClock.now - began).seconds * 1000)
                     }
                     return mine

@@ -77,7 +77,10 @@ struct BenchAudit: AsyncParsableCommand {
     /// 1. Durable appends through the group-commit appender, against single-row INSERT transactions.
     func measureAppends(folder: URL) async throws -> (Double, JSONValue) {
         log("appends: \(appends) entries from \(writers) tasks through the group-commit appender (SQLite)…")
-        let store = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("appends.sqlite").path))
+        return try await SQLHandoverStore.withStore(.sqlite(path: folder.appendingPathComponent("appends.sqlite").path)) { try await measureAppends(in: $0) }
+    }
+
+    func measureAppends(in store: SQLHandoverStore) async throws -> (Double, JSONValue) {
         let org = try await Self.organization(store)
         let appender = AuditAppender(store: store)
         let perWriter = (appends + writers - 1) / writers
@@ -108,7 +111,6 @@ struct BenchAudit: AsyncParsableCommand {
         let rawSeconds = Self.seconds(since: clock)
         let appendRate = Double(appended) / appendSeconds, rawRate = Double(rawCount) / rawSeconds
         log(String(format: "  %.0f appends/s (target >= 3,000) — raw single-row INSERT transactions %.0f/s; %.1fx raw", appendRate, rawRate, appendRate / rawRate))
-        try await store.database.close()
         return (appendRate, .object(["entries": .number(Double(appended)), "perSecond": .number(appendRate.rounded()), "rawInsertsPerSecond": .number(rawRate.rounded()), "target": .number(3000)]))
     }
 
@@ -154,7 +156,12 @@ struct BenchAudit: AsyncParsableCommand {
     /// 3. Inclusion proofs from storage through the server's code path, against one-row reads.
     func measureProofs(_ generated: [AuditEntry], leafHashes: [String], folder: URL) async throws -> (Double, JSONValue) {
         log("inclusion proofs: storing \(entries) entries in SQLite and integrating…")
-        let proofStore = try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("proofs.sqlite").path))
+        return try await SQLHandoverStore.withStore(.sqlite(path: folder.appendingPathComponent("proofs.sqlite").path)) {
+            try await measureProofs(generated, leafHashes: leafHashes, in: $0)
+        }
+    }
+
+    func measureProofs(_ generated: [AuditEntry], leafHashes: [String], in proofStore: SQLHandoverStore) async throws -> (Double, JSONValue) {
         let proofOrg = try await Self.organization(proofStore)
         var clock = ContinuousClock.now
         try await Self.seed(generated, leafHashes: leafHashes, organizationID: proofOrg, store: proofStore, log: log)
@@ -178,7 +185,6 @@ struct BenchAudit: AsyncParsableCommand {
             }
             rawLatencies.append(Self.seconds(since: rawStart) * 1000)
         }
-        try await proofStore.database.close()
         let p50 = Self.percentile(latencies, 0.5), p99 = Self.percentile(latencies, 0.99)
         let rawP50 = Self.percentile(rawLatencies, 0.5)
         log(String(format: "  inclusion proof (%d hashes, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms), max %.3f ms — raw one-row read p50 %.3f ms",

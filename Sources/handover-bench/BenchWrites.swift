@@ -98,15 +98,7 @@ struct BenchWrites: AsyncParsableCommand {
     }
 
     func run(_ location: DatabaseLocation, folder: URL) async throws -> Figures {
-        let store = try await SQLHandoverStore.open(location)
-        do {
-            let figures = try await measure(store, folder: folder)
-            try await store.database.close()
-            return figures
-        } catch {
-            try? await store.database.close()
-            throw error
-        }
+        try await SQLHandoverStore.withStore(location) { try await measure($0, folder: folder) }
     }
 
     func measure(_ store: SQLHandoverStore, folder: URL) async throws -> Figures {

@@ -1,0 +1,59 @@
+// Autosave for the handover editor: saves a draft a moment after typing stops and refreshes
+// the completeness panel. Without this script the Save button does the same with a page load.
+(function () {
+  var form = document.getElementById("editor");
+  if (!form || !window.fetch) return;
+  var status = document.getElementById("autosave-status");
+  var lint = document.getElementById("lint");
+  var timer = null, busy = false, again = false, leaving = false;
+  function say(text) { if (status) status.textContent = text; }
+  function save() {
+    if (leaving) return;
+    if (busy) { again = true; return; }
+    busy = true;
+    say("Saving…");
+    fetch(form.getAttribute("data-autosave"), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Autosave": "1" },
+      body: new URLSearchParams(new FormData(form)).toString(),
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        if (response.ok) {
+          var version = response.headers.get("X-Handover-Version");
+          if (version) form.elements["version"].value = version;
+          if (lint) lint.innerHTML = text;
+          say("Saved at " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+        } else {
+          var box = document.createElement("div"); box.innerHTML = text;
+          say("Not saved: " + box.textContent.trim());
+        }
+      });
+    }).catch(function () {
+      say("Not saved: the server cannot be reached. Your text is still here.");
+    }).then(function () {
+      busy = false;
+      if (again) { again = false; save(); }
+    });
+  }
+  form.addEventListener("input", function () {
+    clearTimeout(timer);
+    say("Unsaved changes");
+    timer = setTimeout(save, 1200);
+  });
+  var held = null;
+  form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
+    if (busy) {
+      // An autosave is on its way: submit once it has answered, with the version it got back.
+      event.preventDefault();
+      held = { button: event.submitter || undefined };
+      return;
+    }
+    leaving = true;
+  });
+  var settle = function () {
+    if (held !== null && !busy) { var button = held.button; held = null; leaving = true; form.requestSubmit(button); }
+  };
+  setInterval(settle, 100);
+})();
