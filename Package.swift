@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HandoverCore", targets: ["HandoverCore"]),
         .library(name: "HandoverTrust", targets: ["HandoverTrust"]),
         .library(name: "HandoverStore", targets: ["HandoverStore"]),
+        .library(name: "HandoverWire", targets: ["HandoverWire"]),
         .library(name: "HandoverServer", targets: ["HandoverServer"]),
         .library(name: "HandoverClient", targets: ["HandoverClient"]),
     ],
@@ -53,6 +54,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The wire contract of /api/v1: every request and response body, the problem document, the
+        // one JSON configuration. Shared by server, client and CLI; openapi.json documents it.
+        .target(
+            name: "HandoverWire",
+            dependencies: ["HandoverCore"]
+        ),
         // HTTP: JSON API, auth, wiring.
         .target(
             name: "HandoverServer",
@@ -60,6 +67,7 @@ let package = Package(
                 "HandoverCore",
                 "HandoverTrust",
                 "HandoverStore",
+                "HandoverWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -74,6 +82,7 @@ let package = Package(
             name: "HandoverClient",
             dependencies: [
                 "HandoverCore",
+                "HandoverWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -86,6 +95,7 @@ let package = Package(
                 "HandoverStore",
                 "HandoverServer",
                 "HandoverClient",
+                "HandoverWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
+                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,7 @@ import HandoverCore
 import HandoverServer
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -38,7 +39,7 @@ import Testing
                 #expect(r.problem?.errors?.first?.path == "kind")
             }
             try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
-                let decoded = try r.decode(Items<Account>.self); #expect(decoded.items.isEmpty)
+                let decoded = try r.decode(ListResponse<Account>.self); #expect(decoded.items.isEmpty)
             }
         }
     }
@@ -103,10 +104,10 @@ import Testing
             try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(outsider),
                                      body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(outsider.id)", "templateKey": "customer-account"}"#)) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/v1/handovers", method: .get, headers: f.headers(outsider)) { r in
-                let decoded = try r.decode(Items<Handover>.self); #expect(decoded.items.isEmpty)
+                let decoded = try r.decode(ListResponse<Handover>.self); #expect(decoded.items.isEmpty)
             }
             try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(outsider)) { r in
-                let decoded = try r.decode(Items<Account>.self); #expect(decoded.items.isEmpty)
+                let decoded = try r.decode(ListResponse<Account>.self); #expect(decoded.items.isEmpty)
             }
             // Inside the organization: a member who is not a party gets 404 too; the auditor reads but cannot act.
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.carol)) { #expect($0.status == .notFound) }
@@ -302,7 +303,7 @@ import Testing
             }
             // Nothing was created by the refusals above.
             try await client.execute(uri: "/api/v1/accounts", method: .get, headers: f.headers(f.org.alice)) { r in
-                let accounts = try r.decode(Items<Account>.self); #expect(accounts.items.count == 1)
+                let accounts = try r.decode(ListResponse<Account>.self); #expect(accounts.items.count == 1)
             }
             // In handover content null keeps its meaning: it clears a field.
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
