@@ -40,7 +40,7 @@ struct APIFixture {
     /// and up) unless a test asks to read them.
     func test(logger: Logger = APIFixture.quietLogger, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: router, logger: logger)
-        try await app.test(.router, body)
+        try await app.test(.router) { client in try await body(WireRecordingClient.wrap(client)) }
         try await store.database.close()
     }
 
