@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "HandoverTrust", targets: ["HandoverTrust"]),
         .library(name: "HandoverStore", targets: ["HandoverStore"]),
         .library(name: "HandoverServices", targets: ["HandoverServices"]),
+        .library(name: "HandoverWire", targets: ["HandoverWire"]),
         .library(name: "HandoverServer", targets: ["HandoverServer"]),
         .library(name: "HandoverClient", targets: ["HandoverClient"]),
     ],
@@ -63,11 +64,19 @@ let package = Package(
                 "HandoverCore",
                 "HandoverTrust",
                 "HandoverStore",
+                // The handover's JSON for cached reads, exactly as the API sends it.
+                "HandoverWire",
                 // bcrypt alone (its target depends on no HTTP code).
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The wire contract of /api/v1: every request and response body, the problem document, the
+        // one JSON configuration. Shared by server, client and CLI; openapi.json documents it.
+        .target(
+            name: "HandoverWire",
+            dependencies: ["HandoverCore"]
         ),
         // HTTP: JSON API, web pages, auth, wiring. Calls the services, never the store.
         .target(
@@ -77,6 +86,7 @@ let package = Package(
                 "HandoverTrust",
                 "HandoverStore",
                 "HandoverServices",
+                "HandoverWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +101,7 @@ let package = Package(
             name: "HandoverClient",
             dependencies: [
                 "HandoverCore",
+                "HandoverWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -104,6 +115,7 @@ let package = Package(
                 "HandoverServices",
                 "HandoverServer",
                 "HandoverClient",
+                "HandoverWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +154,7 @@ let package = Package(
             name: "HandoverServerTests",
             dependencies: [
                 "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
+                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

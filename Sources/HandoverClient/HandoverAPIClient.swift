@@ -1,10 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import HandoverCore
+import HandoverWire
 import NIOCore
 import NIOHTTP1
 
-/// A client of the Handover JSON API over HTTP, for the CLI and the benchmark.
+/// A client of the Handover JSON API over HTTP, for the CLI and the benchmark. Bodies are
+/// HandoverWire's types (or the domain types the API sends as they are), written and read with
+/// `WireJSON`, the configuration the server uses.
 public struct HandoverAPIClient: Sendable {
     public var server: URL
     public var token: String?
@@ -29,7 +32,7 @@ public struct HandoverAPIClient: Sendable {
 
     public func send<T: Decodable & Sendable>(_ method: HTTPMethod, _ path: String, json body: some Encodable,
                                               ifMatch: String? = nil, as type: T.Type = T.self) async throws -> Reply<T> {
-        let data = try JSONEncoder().encode(body)
+        let data = try WireJSON.encoder.encode(body)
         return try await send(method, path, body: data, ifMatch: ifMatch, as: type)
     }
 
@@ -55,36 +58,27 @@ public struct HandoverAPIClient: Sendable {
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(response.status.code) else {
-            let problem = try? JSONDecoder().decode(ClientProblem.self, from: data)
-            if response.status.code == 401 {
+            let status = Int(response.status.code)
+            let problem = try? WireJSON.decoder.decode(ProblemDetails.self, from: data)
+            if status == 401 {
                 throw ClientError.unauthorized(problem?.detail ?? "not signed in")
             }
-            throw ClientError.problem(status: Int(response.status.code), problem: problem ?? ClientProblem(title: response.status.reasonPhrase, status: Int(response.status.code), detail: String(decoding: data.prefix(500), as: UTF8.self)))
+            // Not a problem document (a proxy's error page, say): show the start of what came.
+            throw ClientError.problem(status: status, problem: problem ?? ProblemDetails(type: "about:blank", title: response.status.reasonPhrase, status: status,
+                                                                                         detail: String(decoding: data.prefix(500), as: UTF8.self)))
         }
         let value: T
         if T.self == EmptyReply.self {
             value = EmptyReply() as! T
         } else {
             do {
-                value = try Self.decoder.decode(T.self, from: data)
+                value = try WireJSON.decoder.decode(T.self, from: data)
             } catch {
                 throw ClientError.unexpected("the server's answer to \(method) \(path) could not be read: \(error)")
             }
         }
         return Reply(value: value, json: data, etag: response.headers.first(name: "ETag"))
     }
-
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) { return date }
-            if let date = try? Date(text, strategy: .iso8601) { return date }
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date: \(text)")
-        }
-        return decoder
-    }()
 }
 
 /// A reply without a body (204).
@@ -92,35 +86,11 @@ public struct EmptyReply: Decodable, Sendable {
     public init() {}
 }
 
-/// A list reply: `{"items": […]}`.
-public struct ItemList<Item: Decodable & Sendable>: Decodable, Sendable {
-    public var items: [Item]
-}
-
-/// The problem details the server answers errors with.
-public struct ClientProblem: Decodable, Sendable, Hashable {
-    public var title: String
-    public var status: Int
-    public var detail: String
-    public var errors: [Problem]?
-    public var findings: [Finding]?
-    public var score: Int?
-
-    public init(title: String, status: Int, detail: String, errors: [Problem]? = nil, findings: [Finding]? = nil, score: Int? = nil) {
-        self.title = title
-        self.status = status
-        self.detail = detail
-        self.errors = errors
-        self.findings = findings
-        self.score = score
-    }
-}
-
 /// What went wrong talking to the server, phrased as advice.
 public enum ClientError: Error, Sendable, CustomStringConvertible {
     case unreachable(server: String, reason: String)
     case unauthorized(String)
-    case problem(status: Int, problem: ClientProblem)
+    case problem(status: Int, problem: ProblemDetails)
     case unexpected(String)
 
     public var description: String {
@@ -132,9 +102,11 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case .problem(_, let problem):
             var lines = ["\(problem.title): \(problem.detail)"]
             for error in problem.errors ?? [] { lines.append("  - \(error)") }
+            if let errors = problem.errors, let count = problem.errorCount, count > errors.count { lines.append("  … and \(count - errors.count) more") }
             if let findings = problem.findings {
                 if let score = problem.score { lines.append("Lint score \(score)/100. Findings:") }
                 for finding in findings { lines.append("  - \(finding.severity.rawValue.uppercased()) \(finding.path): \(finding.message)") }
+                if let count = problem.findingCount, count > findings.count { lines.append("  … and \(count - findings.count) more") }
             }
             return lines.joined(separator: "\n")
         case .unexpected(let text):

@@ -24,6 +24,53 @@ public enum Timestamp {
         return text
     }
 
+    /// Reads a time as `format` writes it, to the millisecond exactly (a Foundation parse of
+    /// ".123" can land a hair below and read back as .122). Also takes the other ISO 8601 spellings
+    /// Foundation reads (no fraction, say), as another writer of the API's JSON might send them; signed
+    /// payloads, which need one spelling, check theirs strictly (`RFC3339.parse` in HandoverTrust).
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        // The format's shape is judged by the format's rules alone: Foundation would read Feb 30 as Mar 2.
+        if bytes.count == 24 && bytes[19] == UInt8(ascii: ".") && bytes[23] == UInt8(ascii: "Z") { return millis(exactly: bytes).map(Date.init(millis:)) }
+        if let date = try? Date(text, strategy: withFraction) { return date }
+        return try? Date(text, strategy: .iso8601)
+    }
+
+    private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// `format`'s own spelling, "YYYY-MM-DDTHH:MM:SS.mmmZ", or nil.
+    private static func millis(exactly bytes: [UInt8]) -> Int64? {
+        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        // A day past the month's end (Feb 30) would roll over: not the format's spelling.
+        guard civil(days: days) == (Int(year), Int(month), Int(day)) else { return nil }
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+    }
+
+    /// (year, month, day) to days since 1970-01-01: the inverse of `civil(days:)`.
+    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let (q, r) = value.quotientAndRemainder(dividingBy: divisor)
         return r < 0 ? (q - 1, r + divisor) : (q, r)

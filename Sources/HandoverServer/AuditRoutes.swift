@@ -3,6 +3,7 @@ import HandoverCore
 import HandoverStore
 import HandoverServices
 import HandoverTrust
+import HandoverWire
 import Hummingbird
 
 /// The audit log API under /api/v1/audit (admins and auditors of the caller's organization).
@@ -63,40 +64,4 @@ struct AuditRoutes: Sendable {
         guard let value = Int(text), value >= 0 else { throw APIError.badRequest("\(name) must be a whole number, 0 or more.", errors: [Problem(path: name, message: "not a whole number")]) }
         return value
     }
-}
-
-struct CheckpointResponse: Codable {
-    var size: Int
-    var rootHash: String
-    /// The C2SP signed note.
-    var checkpoint: String
-    var verifierKey: String
-}
-
-struct AuditEntryBody: Codable {
-    var entry: AuditEntry
-    var leafHash: String
-}
-
-struct AuditEntriesResponse: Codable {
-    var entries: [AuditEntryBody]
-}
-
-/// Stored tree nodes of one level from `start`, base64, null where one is not stored.
-struct AuditNodesResponse: Codable {
-    var level: Int
-    var start: Int
-    var hashes: [String?]
-}
-
-struct InclusionProofResponse: Codable {
-    var index: Int
-    var size: Int
-    var hashes: [String]
-}
-
-struct ConsistencyProofResponse: Codable {
-    var from: Int
-    var to: Int
-    var hashes: [String]
 }

@@ -1,28 +1,20 @@
 import Foundation
 import HandoverCore
+import HandoverWire
 import Hummingbird
 import NIOCore
 
 /// Reading request bodies and writing responses, with the API's error conventions.
 enum JSONIO {
-    static let contentType = "application/json; charset=utf-8"
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return encoder
-    }()
+    static var contentType: String { WireJSON.contentType }
+    /// `WireJSON`'s: the one configuration the client reads back with.
+    static var encoder: JSONEncoder { WireJSON.encoder }
 
     /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
         let data = try await body(of: request, context: context)
         do {
-            let decoder = JSONDecoder()
-            let value = try decoder.decode(T.self, from: data)
+            let value = try WireJSON.decoder.decode(T.self, from: data)
             if let value = value as? any Encodable { try RequestShape.check(data, decoded: value) }
             return value
         } catch let error as DecodingError {

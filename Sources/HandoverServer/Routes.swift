@@ -2,6 +2,7 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import HandoverServices
+import HandoverWire
 import Hummingbird
 
 /// The JSON API under /api/v1. Every route that names an id scopes it to the caller's organization.

@@ -3,6 +3,7 @@ import HandoverCore
 import HandoverStore
 import HandoverServices
 import HandoverTrust
+import HandoverWire
 import Hummingbird
 
 /// Signing keys, sign-offs and certificates of completion under /api/v1.
@@ -68,23 +69,4 @@ extension AppContext {
         case nil: "not signed in"
         }
     }
-}
-
-struct EnrolKeyRequest: Codable {
-    /// A DSSE envelope of application/vnd.handover.key-enrolment+json signed by the key being enrolled.
-    var envelope: DSSEEnvelope
-    /// "cli" (default) or "browser".
-    var origin: String?
-}
-
-struct SignoffRequest: Codable {
-    var envelope: DSSEEnvelope
-}
-
-struct SignoffPayloadResponse: Encodable {
-    var payloadType: String
-    /// Base64 of the exact RFC 8785 bytes to sign.
-    var payload: String
-    /// The same payload, readable.
-    var fields: SignoffPayload
 }

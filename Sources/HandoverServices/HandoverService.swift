@@ -2,6 +2,7 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import HandoverTrust
+import HandoverWire
 
 /// The handover use cases: load what the pure core needs, ask it, save what it answers.
 /// Every method takes the acting member and refuses anything outside their organization.
@@ -238,10 +239,8 @@ extension HandoverService {
                                names: Dictionary(try await members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
     }
 
-    /// Content as the store and the API write it (sorted keys, slashes unescaped; content holds no dates).
+    /// Content as the API writes it.
     static func contentJSON(_ content: HandoverContent) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(content), as: UTF8.self)
+        String(decoding: try WireJSON.encoder.encode(content), as: UTF8.self)
     }
 }

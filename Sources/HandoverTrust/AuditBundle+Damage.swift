@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HandoverCore
 
 /// A consistency proof that verified, with its hashes decoded.
 struct VerifiedConsistency {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverWire
 import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct Accounts: AsyncParsableCommand {
             if let owner { query.append("owner=\(try await MemberLookup.id(of: owner, client: client))") }
             if let search { query.append("q=\(search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? "")") }
             let path = "/api/v1/accounts" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-            let reply = try await CLIErrors.run { try await client.get(path, as: ItemList<Account>.self) }
+            let reply = try await CLIErrors.run { try await client.get(path, as: ListResponse<Account>.self) }
             let names = try await MemberLookup.names(client: client)
             options.output.emit(raw: reply.json) {
                 if reply.value.items.isEmpty { print("No accounts."); return }
@@ -38,7 +39,7 @@ struct Accounts: AsyncParsableCommand {
         func run() async throws {
             let client = try options.client()
             let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)", as: Account.self) }
-            let owners = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/owners", as: ItemList<Ownership>.self) }
+            let owners = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/owners", as: ListResponse<Ownership>.self) }
             let names = try await MemberLookup.names(client: client)
             options.output.emit(raw: reply.json) {
                 let a = reply.value
@@ -73,8 +74,7 @@ struct Accounts: AsyncParsableCommand {
                 renewalDate = date
             }
             let ownerID = try await owner.asyncMap { try await MemberLookup.id(of: $0, client: client) }
-            struct Body: Encodable { var name: String; var kind: AccountKind; var ownerID: String?; var profile: AccountProfile }
-            let body = Body(name: name, kind: kind, ownerID: ownerID, profile: AccountProfile(overview: overview ?? "", renewalDate: renewalDate, tags: tag))
+            let body = CreateAccountRequest(name: name, kind: kind, ownerID: ownerID, profile: AccountProfile(overview: overview ?? "", renewalDate: renewalDate, tags: tag))
             let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/accounts", json: body, as: Account.self) }
             options.output.emit(raw: reply.json) { print("Created account \(reply.value.name) (\(reply.value.id))") }
         }
@@ -87,7 +87,7 @@ struct Members: AsyncParsableCommand {
 
     func run() async throws {
         let client = try options.client()
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/members", as: ItemList<Member>.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/members", as: ListResponse<Member>.self) }
         options.output.emit(raw: reply.json) {
             Table.print(["ID", "ROLE", "NAME", "EMAIL"], reply.value.items.map { [$0.id, $0.role.rawValue, $0.name, $0.email] })
         }
@@ -102,7 +102,7 @@ struct Templates: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         func run() async throws {
             let client = try options.client()
-            let reply = try await CLIErrors.run { try await client.get("/api/v1/templates", as: ItemList<Template>.self) }
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/templates", as: ListResponse<Template>.self) }
             options.output.emit(raw: reply.json) {
                 Table.print(["KEY", "VERSION", "NAME", "FOR"], reply.value.items.map { [$0.key, String($0.version), $0.name, $0.accountKinds.map(\.rawValue).joined(separator: ",")] })
             }
@@ -147,13 +147,13 @@ struct Templates: AsyncParsableCommand {
 enum MemberLookup {
     static func id(of text: String, client: HandoverAPIClient) async throws -> String {
         guard text.contains("@") else { return text }
-        let members = try await CLIErrors.run { try await client.get("/api/v1/members", as: ItemList<Member>.self).value.items }
+        let members = try await CLIErrors.run { try await client.get("/api/v1/members", as: ListResponse<Member>.self).value.items }
         guard let found = members.first(where: { $0.email == Member.normalizedEmail(text) }) else { throw CLIError("No member with email \(text) in your organization.") }
         return found.id
     }
 
     static func names(client: HandoverAPIClient) async throws -> [String: String] {
-        let members = (try? await client.get("/api/v1/members", as: ItemList<Member>.self).value.items) ?? []
+        let members = (try? await client.get("/api/v1/members", as: ListResponse<Member>.self).value.items) ?? []
         return Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverWire
 import HandoverTrust
 
 struct Audit: AsyncParsableCommand {
@@ -21,20 +22,13 @@ struct Audit: AsyncParsableCommand {
     )
 }
 
-struct CheckpointReply: Decodable, Sendable {
-    var size: Int
-    var rootHash: String
-    var checkpoint: String
-    var verifierKey: String
-}
-
 struct AuditCheckpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Show the latest signed checkpoint and the log's public key.")
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let client = try options.client()
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/audit/checkpoint", as: CheckpointReply.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/audit/checkpoint", as: CheckpointResponse.self) }
         options.output.emit(raw: reply.json) {
             print("Entries signed: \(reply.value.size)")
             print("Log key (pin this; give it to 'audit verify --key'):\n  \(reply.value.verifierKey)\n")
@@ -61,19 +55,6 @@ struct AuditExport: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "File to write (it is replaced).") var output: String
     @OptionGroup var options: ClientOptions
 
-    struct EntriesPage: Decodable, Sendable {
-        struct Item: Decodable, Sendable {
-            var entry: AuditEntry
-            var leafHash: String
-        }
-
-        var entries: [Item]
-    }
-
-    struct NodesPage: Decodable, Sendable {
-        var hashes: [String?]
-    }
-
     func run() async throws {
         let client = try options.client()
         var bundle = try await CLIErrors.run { try await client.get("/api/v1/audit/export?entries=false", as: AuditBundle.self) }.value
@@ -84,7 +65,7 @@ struct AuditExport: AsyncParsableCommand {
         var finished = false
         while !finished {
             let path = "/api/v1/audit/entries?start=\(start)&end=\(start + Self.page)"
-            let items = try await CLIErrors.run { try await client.get(path, as: EntriesPage.self) }.value.entries
+            let items = try await CLIErrors.run { try await client.get(path, as: AuditEntriesResponse.self) }.value.entries
             for item in items {
                 bundle.entries.append(item.entry)
                 bundle.leafHashes.append(item.leafHash)
@@ -120,7 +101,7 @@ struct AuditExport: AsyncParsableCommand {
             hashes.reserveCapacity(count)
             for start in stride(from: 0, to: count, by: Self.nodePage) {
                 let end = min(start + Self.nodePage, count)
-                let page = try await CLIErrors.run { try await client.get("/api/v1/audit/nodes?level=\(level)&start=\(start)&end=\(end)", as: NodesPage.self) }.value
+                let page = try await CLIErrors.run { try await client.get("/api/v1/audit/nodes?level=\(level)&start=\(start)&end=\(end)", as: AuditNodesResponse.self) }.value
                 hashes += page.hashes.prefix(end - start).map { $0 ?? "" }
                 hashes += Array(repeating: "", count: end - start - min(page.hashes.count, end - start))
             }

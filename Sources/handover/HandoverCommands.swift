@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverWire
 
 struct ListHandovers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the handovers you can see.")
@@ -14,7 +15,7 @@ struct ListHandovers: AsyncParsableCommand {
         var query: [String] = []
         if let state { query.append("state=\(state)") }
         if let account { query.append("account=\(account)") }
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ItemList<Handover>.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ListResponse<Handover>.self) }
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No handovers."); return }
@@ -35,9 +36,9 @@ struct New: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let recipientID = try await MemberLookup.id(of: to, client: client)
-        struct Body: Encodable { var accountID: String; var recipientID: String; var templateKey: String }
         let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/handovers", json: Body(accountID: account, recipientID: recipientID, templateKey: template), as: Handover.self)
+            try await client.send(.POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
+                                  as: Handover.self)
         }
         options.output.emit(raw: reply.json) {
             print("Draft handover \(reply.value.id) created. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
@@ -128,9 +129,8 @@ struct Edit: AsyncParsableCommand {
 
         let client = try options.client()
         let current = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
-        struct Body: Encodable { var content: HandoverContent }
         let reply = try await CLIErrors.run {
-            try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: Body(content: patch), ifMatch: current.etag, as: Handover.self)
+            try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch), ifMatch: current.etag, as: Handover.self)
         }
         let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
         options.output.emit(raw: reply.json) {
@@ -186,8 +186,8 @@ extension TransitionCommand {
 
     func body() throws -> Data? { nil }
 
-    func json(_ fields: [String: String?]) throws -> Data {
-        try JSONEncoder().encode(fields.compactMapValues { $0 })
+    func json(_ body: some Encodable) throws -> Data {
+        try WireJSON.encoder.encode(body)
     }
 }
 
@@ -205,7 +205,7 @@ struct Acknowledge: TransitionCommand {
     @Argument(help: "Handover id.") var id: String
     @Option(help: "Your synthesis: what you now own, what comes next, what worries you.") var synthesis: String
     @OptionGroup var options: ClientOptions
-    func body() throws -> Data? { try json(["synthesis": synthesis]) }
+    func body() throws -> Data? { try json(AcknowledgeRequest(synthesis: synthesis)) }
     func done(_ h: Handover) -> String { "Acknowledged. Next: 'handover complete \(h.id)' moves the account to you." }
 }
 
@@ -223,7 +223,7 @@ struct Return: TransitionCommand {
     @Argument(help: "Handover id.") var id: String
     @Option(help: "What is missing or unclear.") var reason: String
     @OptionGroup var options: ClientOptions
-    func body() throws -> Data? { try json(["reason": reason]) }
+    func body() throws -> Data? { try json(ReasonRequest(reason: reason)) }
     func done(_ h: Handover) -> String { "Returned to the transferor." }
 }
 
@@ -241,7 +241,7 @@ struct Cancel: TransitionCommand {
     @Argument(help: "Handover id.") var id: String
     @Option(help: "Why.") var reason: String?
     @OptionGroup var options: ClientOptions
-    func body() throws -> Data? { try json(["reason": reason]) }
+    func body() throws -> Data? { try json(ReasonRequest(reason: reason)) }
     func done(_ h: Handover) -> String { "Cancelled." }
 }
 
@@ -251,7 +251,7 @@ struct Verify: TransitionCommand {
     @Argument(help: "Handover id.") var id: String
     @Option(help: "What you checked.") var note: String?
     @OptionGroup var options: ClientOptions
-    func body() throws -> Data? { try json(["note": note]) }
+    func body() throws -> Data? { try json(NoteRequest(note: note)) }
     func done(_ h: Handover) -> String { "Verified." }
 }
 
@@ -270,7 +270,7 @@ struct History: AsyncParsableCommand {
 
     func run() async throws {
         let client = try options.client()
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/events", as: ItemList<HandoverEventRecord>.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/events", as: ListResponse<HandoverEventRecord>.self) }
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             Table.print(["WHEN", "WHO", "EVENT", "STATE", "NOTE"], reply.value.items.map {

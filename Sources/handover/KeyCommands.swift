@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverWire
 import HandoverTrust
 
 struct Key: AsyncParsableCommand {
@@ -41,10 +42,9 @@ struct KeyNew: AsyncParsableCommand {
         let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: EnrolmentPayload.type, key: key)
         // Save first: a key enrolled but lost would be useless; a key saved but not enrolled is retried.
         try file.save(to: url)
-        struct Body: Encodable { var envelope: DSSEEnvelope; var origin: String }
         let reply: HandoverAPIClient.Reply<SigningKey>
         do {
-            reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/keys", json: Body(envelope: envelope, origin: "cli"), as: SigningKey.self) }
+            reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/keys", json: EnrolKeyRequest(envelope: envelope, origin: "cli"), as: SigningKey.self) }
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw error
@@ -65,7 +65,7 @@ struct KeyList: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let query = member.map { "?member=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/keys\(query)", as: ItemList<SigningKey>.self) }
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/keys\(query)", as: ListResponse<SigningKey>.self) }
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No keys enrolled. Create one with 'handover key new'.") }
             for key in reply.value.items {
@@ -114,8 +114,7 @@ struct Sign: AsyncParsableCommand {
         let role = role ?? SignoffRules.role(of: me, in: handover)
         let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: Date())
         let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key)
-        struct Body: Encodable { var envelope: DSSEEnvelope }
-        let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: Body(envelope: envelope), as: Signoff.self) }
+        let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: SignoffRequest(envelope: envelope), as: Signoff.self) }
         options.output.emit(raw: reply.json) {
             print("Signed as \(role.rawValue) with key \(file.keyID):")
             print("  \"\(payload.statement)\"")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HandoverClient
 import HandoverCore
+import HandoverWire
 
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sign in and save an API token for the other commands.",
@@ -22,10 +23,9 @@ struct Login: AsyncParsableCommand {
         }
         let client = try options.anonymousClient()
         let host = ProcessInfo.processInfo.hostName
-        struct Body: Encodable { var email: String; var password: String; var tokenName: String; var organization: String? }
-        struct Reply: Decodable, Sendable { var member: Member; var token: String?; var tokenID: String? }
         let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/auth/login", json: Body(email: email, password: password, tokenName: "cli on \(host)", organization: org), as: Reply.self)
+            try await client.send(.POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
+                                  as: LoginResponse.self)
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
         try ClientConfigFile(server: client.server.absoluteString, token: token, tokenID: reply.value.tokenID).save()

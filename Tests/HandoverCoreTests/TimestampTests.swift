@@ -22,4 +22,18 @@ import Testing
         }
         #expect(Timestamp.format(millis: 1_709_164_800_123) == "2024-02-29T00:00:00.123Z")
     }
+
+    /// What `format` writes, `parse` reads back to the same millisecond, across the same range;
+    /// a time without milliseconds is read too, and near misses of the format are not misread.
+    @Test func parseReadsBackWhatFormatWrites() {
+        var random = SystemRandomNumberGenerator()
+        let fixed: [Int64] = [0, 1, 123, 999, 86_399_999, 951_782_400_000, 1_709_164_800_123, 253_402_300_799_999, -1, -2_208_988_800_000]
+        for millis in fixed + (0..<5_000).map({ _ in Int64.random(in: -2_208_988_800_000...253_402_300_799_999, using: &random) }) {
+            #expect(Timestamp.parse(Timestamp.format(millis: millis))?.millis == millis, "\(millis)")
+        }
+        #expect(Timestamp.parse("2024-02-29T00:00:00Z")?.millis == 1_709_164_800_000)
+        for wrong in ["2023-02-29T00:00:00.000Z", "2024-13-01T00:00:00.000Z", "2024-02-29 00:00:00.000Z", "yesterday", ""] {
+            #expect(Timestamp.parse(wrong) == nil, "\(wrong)")
+        }
+    }
 }

@@ -4,6 +4,7 @@ import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import Hummingbird
 import HummingbirdTesting
 import HandoverTrust
@@ -40,7 +41,7 @@ struct APIFixture {
     /// and up) unless a test asks to read them.
     func test(logger: Logger = APIFixture.quietLogger, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: router, logger: logger)
-        try await app.test(.router, body)
+        try await app.test(.router) { client in try await body(WireRecordingClient.wrap(client)) }
         try await store.database.close()
     }
 
@@ -61,28 +62,15 @@ struct APIFixture {
 
 extension TestResponse {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try JSONDecoder.api.decode(T.self, from: Data(body.readableBytesView))
+        try WireJSON.decoder.decode(T.self, from: Data(body.readableBytesView))
     }
 
     var problem: ProblemDetails? { try? decode(ProblemDetails.self) }
 }
 
-extension JSONDecoder {
-    static let api: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-        }
-        return decoder
-    }()
-}
-
 func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 
-func body(_ value: some Encodable) throws -> ByteBuffer { ByteBuffer(bytes: try JSONEncoder().encode(value)) }
-
-struct Items<T: Decodable>: Decodable { var items: [T] }
+func body(_ value: some Encodable) throws -> ByteBuffer { ByteBuffer(bytes: try WireJSON.encoder.encode(value)) }
 
 /// A member's signing key in tests, used the way the CLI uses one: enrol over the API, then
 /// sign payloads built from the handover as the API returned it.

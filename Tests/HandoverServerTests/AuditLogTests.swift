@@ -4,6 +4,7 @@ import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import HandoverTrust
 import HTTPTypes
 import Hummingbird
@@ -11,10 +12,6 @@ import HummingbirdTesting
 import SQLKit
 import Testing
 
-struct CheckpointBody: Decodable { var size: Int; var rootHash: String; var checkpoint: String; var verifierKey: String }
-struct EntryBody: Decodable { var entry: AuditEntry; var leafHash: String }
-struct EntriesBody: Decodable { var entries: [EntryBody] }
-struct ProofBody: Decodable { var hashes: [String] }
 
 /// The audit log over the API, on each engine: what goes in, who may read it, proofs that verify,
 /// and tampering with the database named by the offline verifier.
@@ -49,7 +46,7 @@ struct ProofBody: Decodable { var hashes: [String] }
                 try await client.execute(uri: "/api/v1/audit/export", method: .get, headers: f.headers(member)) { #expect($0.status == .forbidden) }
             }
             try await client.execute(uri: "/api/v1/audit/entries", method: .get, headers: f.headers(nil)) { #expect($0.status == .unauthorized) }
-            let checkpoint = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(CheckpointBody.self) }
+            let checkpoint = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(CheckpointResponse.self) }
             let key = try NoteVerifier(keyString: checkpoint.verifierKey)
             #expect(try Checkpoint(signedNote: checkpoint.checkpoint, verifier: key).size == checkpoint.size)
 
@@ -82,22 +79,22 @@ struct ProofBody: Decodable { var hashes: [String] }
         let f = try await APIFixture.make(engine)
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
-            let first = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
+            let first = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
             let root = Array(Data(base64Encoded: first.rootHash)!)
-            let entries = try await client.execute(uri: "/api/v1/audit/entries?start=0&end=\(first.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(EntriesBody.self) }.entries
+            let entries = try await client.execute(uri: "/api/v1/audit/entries?start=0&end=\(first.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(AuditEntriesResponse.self) }.entries
             #expect(entries.count == first.size && entries.map(\.entry.seq) == Array(0..<first.size))
             for item in entries {
                 #expect(Hex.encode(item.entry.leafHash) == item.leafHash)
-                let proof = try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(item.entry.seq)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(ProofBody.self) }
+                let proof = try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(item.entry.seq)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(InclusionProofResponse.self) }
                 let hashes = proof.hashes.map { Array(Data(base64Encoded: $0)!) }
                 #expect(hashes.count <= (first.size <= 1 ? 0 : Int.bitWidth - (first.size - 1).leadingZeroBitCount))
                 try MerkleProof.verifyInclusion(index: item.entry.seq, size: first.size, leafHash: item.entry.leafHash, proof: hashes, root: root)
             }
             // More activity, a newer checkpoint, and a proof that it extends the first.
             _ = try await Self.someActivity(f, client)
-            let second = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
+            let second = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
             #expect(second.size > first.size)
-            let proof = try await client.execute(uri: "/api/v1/audit/proofs/consistency?from=\(first.size)&to=\(second.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(ProofBody.self) }
+            let proof = try await client.execute(uri: "/api/v1/audit/proofs/consistency?from=\(first.size)&to=\(second.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(ConsistencyProofResponse.self) }
             try MerkleProof.verifyConsistency(oldSize: first.size, newSize: second.size, oldRoot: root, newRoot: Array(Data(base64Encoded: second.rootHash)!),
                                               proof: proof.hashes.map { Array(Data(base64Encoded: $0)!) })
             // Bad input is refused with a reason, never a crash.
@@ -115,7 +112,7 @@ struct ProofBody: Decodable { var hashes: [String] }
         let org = f.org.organization.id
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
-            _ = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
+            _ = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
             #expect(try await Self.bundle(f, client).verify().ok)
 
             try await f.store.database.transaction { db in
@@ -140,7 +137,7 @@ struct ProofBody: Decodable { var hashes: [String] }
         let org = f.org.organization.id
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
-            let signed = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointBody.self) }
+            let signed = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
             try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_nodes SET hash = \(bind: String(repeating: "0", count: 64)) WHERE organization_id = \(bind: org)").run()
             }

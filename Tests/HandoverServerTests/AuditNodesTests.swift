@@ -3,13 +3,13 @@ import HandoverCore
 import HandoverServer
 import HandoverServices
 import HandoverTestSupport
+import HandoverWire
 import HandoverTrust
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
 import Testing
 
-struct NodesBody: Decodable { var level: Int; var start: Int; var hashes: [String?] }
 
 /// The stored tree nodes an export carries, and what they buy: a row rewritten together with its
 /// leaf hash is narrowed to its pair of entries, not just to a failed checkpoint.
@@ -24,7 +24,7 @@ struct NodesBody: Decodable { var level: Int; var start: Int; var hashes: [Strin
             // Level 1 in pages of two, as the CLI pages it (in larger pages).
             var paged: [String] = []
             for start in stride(from: 0, to: nodes[0].count, by: 2) {
-                let page = try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=\(start)&end=\(start + 2)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(NodesBody.self) }
+                let page = try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=\(start)&end=\(start + 2)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(AuditNodesResponse.self) }
                 #expect(page.level == 1 && page.start == start)
                 paged += page.hashes.map { $0 ?? "" }
             }

@@ -4,6 +4,7 @@ import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -49,7 +50,7 @@ import Testing
         try await f.test { client in
             let created = try await client.execute(uri: "/api/v1/tokens", method: .post, headers: f.headers(f.org.alice), body: body(#"{"name": "laptop"}"#)) { r in
                 #expect(r.status == .created)
-                return try r.decode(CreatedTokenBody.self)
+                return try r.decode(CreatedToken.self)
             }
             #expect(created.secret.hasPrefix("hov_") && created.secret.count >= 40)
             try await client.execute(uri: "/api/v1/tokens", method: .get, headers: f.headers(f.org.alice)) { r in
@@ -108,7 +109,7 @@ import Testing
                 try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
                                          body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in
                     #expect(r.status == .ok)
-                    let signedIn = try r.decode(LoginBody.self)
+                    let signedIn = try r.decode(LoginResponse.self)
                     #expect(signedIn.member.id == expected)
                 }
             }
@@ -138,19 +139,9 @@ import Testing
             try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
                                      body: body(#"{"email": "\#(email)", "password": "\#(password)", "organization": "\#(f.other.organization.id)"}"#)) { r in
                 #expect(r.status == .ok)
-                let signedIn = try r.decode(LoginBody.self)
+                let signedIn = try r.decode(LoginResponse.self)
                 #expect(signedIn.member.id == second.id)
             }
         }
     }
-}
-
-struct LoginBody: Decodable {
-    var member: Member
-}
-
-struct CreatedTokenBody: Decodable {
-    struct Token: Decodable { var id: String }
-    var token: Token
-    var secret: String
 }

@@ -4,6 +4,7 @@ import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -37,7 +38,7 @@ import Testing
             }
 
             // Fixed, then submitted.
-            let patch = EditBody(content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+            let patch = EditHandoverRequest(content: ContentFixtures.complete(ContentFixtures.customerTemplate))
             let edited = try await client.execute(uri: "/api/v1/handovers/\(draft.id)", method: .patch, headers: f.headers(alice, ifMatch: "\"v1\""), body: body(patch)) { r in
                 #expect(r.status == .ok)
                 return try r.decode(Handover.self)
@@ -77,10 +78,21 @@ import Testing
                 let decoded = try r.decode(Account.self); #expect(decoded.ownerID == bob.id)
             }
             try await client.execute(uri: "/api/v1/handovers/\(draft.id)/events", method: .get, headers: f.headers(f.org.auditor)) { r in
-                let decoded = try r.decode(Items<HandoverEventRecord>.self); #expect(decoded.items.map(\.event) == ["create", "submit", "acknowledge", "complete"])
+                let decoded = try r.decode(ListResponse<HandoverEventRecord>.self); #expect(decoded.items.map(\.event) == ["create", "submit", "acknowledge", "complete"])
             }
             try await client.execute(uri: "/api/v1/accounts/\(account.id)/owners", method: .get, headers: f.headers(bob)) { r in
-                let decoded = try r.decode(Items<Ownership>.self); #expect(decoded.items.map(\.ownerID) == [alice.id, bob.id])
+                let decoded = try r.decode(ListResponse<Ownership>.self); #expect(decoded.items.map(\.ownerID) == [alice.id, bob.id])
+            }
+
+            // Their manager records that it took, then closes it.
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/verify", method: .post, headers: f.headers(f.org.manager),
+                                     body: try body(NoteRequest(note: "Called Acme's CFO: all well."))) { r in
+                #expect(r.status == .ok)
+                let decoded = try r.decode(Handover.self); #expect(decoded.state == .verified)
+            }
+            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/close", method: .post, headers: f.headers(f.org.manager)) { r in
+                #expect(r.status == .ok)
+                let decoded = try r.decode(Handover.self); #expect(decoded.state == .closed)
             }
         }
     }
@@ -107,10 +119,6 @@ import Testing
     }
 }
 
-struct EditBody: Encodable {
-    var content: HandoverContent
-}
-
 /// The question thread over the API, on each engine.
 @Suite struct QuestionThreadTests {
     @Test(arguments: TestDatabases.engines) func partiesTalkAuditorsReadOthersSeeNothing(engine: String) async throws {
@@ -125,7 +133,7 @@ struct EditBody: Encodable {
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.alice), body: body(#"{"body": "Jon, the CFO."}"#)) { #expect($0.status == .created) }
             try await client.execute(uri: uri, method: .get, headers: f.headers(f.org.auditor)) { r in
                 #expect(r.status == .ok)
-                let thread = try r.decode(Items<HandoverQuestion>.self)
+                let thread = try r.decode(ListResponse<HandoverQuestion>.self)
                 #expect(thread.items.map(\.body) == ["Who signs off the renewal?", "Jon, the CFO."])
             }
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.auditor), body: body(#"{"body": "Noted."}"#)) { #expect($0.status == .forbidden) }

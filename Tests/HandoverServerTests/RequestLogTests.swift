@@ -70,7 +70,8 @@ final class CapturedLogs: Sendable {
     @Test func readinessChecksTheDatabase() async throws {
         let f = try await APIFixture.make()
         let app = Application(router: f.router)
-        try await app.test(.router) { client in
+        try await app.test(.router) { plain in
+            let client = WireRecordingClient.wrap(plain)
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await f.store.database.close()

@@ -5,13 +5,13 @@ import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import HandoverTrust
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 
-struct StatusBody: Decodable { var required: [SignoffRole]; var missing: [SignoffRole]; var valid: [String]; var signoffs: [Signoff] }
 
 /// Signed sign-offs over the API: keys, the checks on every envelope, completion waiting for the
 /// template's signatures, and the certificate of completion verified offline and tampered with.
@@ -28,8 +28,8 @@ struct StatusBody: Decodable { var required: [SignoffRole]; var missing: [Signof
         return try await service.transition(id: handover.id, event: .submit, expectedVersion: nil, by: f.org.alice)
     }
 
-    static func status(_ id: String, _ f: APIFixture, _ client: any TestClientProtocol) async throws -> StatusBody {
-        try await client.execute(uri: "/api/v1/handovers/\(id)/signoffs", method: .get, headers: f.headers(f.org.alice)) { try $0.decode(StatusBody.self) }
+    static func status(_ id: String, _ f: APIFixture, _ client: any TestClientProtocol) async throws -> SignoffStatus {
+        try await client.execute(uri: "/api/v1/handovers/\(id)/signoffs", method: .get, headers: f.headers(f.org.alice)) { try $0.decode(SignoffStatus.self) }
     }
 
     @Test(arguments: TestDatabases.engines) func bothSignaturesCompleteItAndTheCertificateVerifiesOffline(engine: String) async throws {
@@ -57,7 +57,7 @@ struct StatusBody: Decodable { var required: [SignoffRole]; var missing: [Signof
                 return Data(r.body.readableBytesView)
             }
             let key = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.auditor)) {
-                try NoteVerifier(keyString: try $0.decode(CheckpointBody.self).verifierKey)
+                try NoteVerifier(keyString: try $0.decode(CheckpointResponse.self).verifierKey)
             }
             let certificate = try JSONDecoder().decode(CompletionCertificate.self, from: data)
             let result = certificate.verify(pinnedKey: key)
@@ -172,10 +172,10 @@ struct StatusBody: Decodable { var required: [SignoffRole]; var missing: [Signof
             #expect(try await enrol(f.org.alice, try alice.enrolment()) == .created)
             #expect(try await enrol(f.org.alice, try alice.enrolment()) == .ok, "enrolling the same key again returns it")
 
-            let keys = try await client.execute(uri: "/api/v1/keys", method: .get, headers: f.headers(f.org.alice)) { try $0.decode(Items<SigningKey>.self).items }
+            let keys = try await client.execute(uri: "/api/v1/keys", method: .get, headers: f.headers(f.org.alice)) { try $0.decode(ListResponse<SigningKey>.self).items }
             #expect(keys.map(\.id) == [alice.keyID] && keys[0].origin == "cli")
             try await client.execute(uri: "/api/v1/keys?member=\(f.org.alice.id)", method: .get, headers: f.headers(f.org.bob)) { #expect($0.status == .forbidden) }
-            let foreign = try await client.execute(uri: "/api/v1/keys", method: .get, headers: f.headers(f.other.admin)) { try $0.decode(Items<SigningKey>.self).items }
+            let foreign = try await client.execute(uri: "/api/v1/keys", method: .get, headers: f.headers(f.other.admin)) { try $0.decode(ListResponse<SigningKey>.self).items }
             #expect(foreign.isEmpty, "another organization sees none of ours")
             let bundle = try await AuditLogTests.bundle(f, client)
             let enrolled = try #require(bundle.entries.first { $0.action == "key.enrol" })

@@ -1,13 +1,13 @@
 import Foundation
 import HandoverCore
 
-/// A handover as the API sends it, written by hand: the same bytes `JSONIO.encoder` writes
+/// A handover as the API sends it, written by hand: the same bytes `WireJSON.encoder` writes
 /// (sorted keys, slashes unescaped, absent optionals left out, times as `Timestamp`), with the
 /// content spliced in as stored. A read of a handover is the API's hottest path, and the
 /// general encoder was most of its cost; a test checks the two agree byte for byte.
-enum HandoverJSON {
+public enum HandoverJSON {
     /// `content` must be the stored JSON object text of the handover's content.
-    static func encode(_ handover: Handover, content: String) -> Data {
+    public static func encode(_ handover: Handover, content: String) -> Data {
         var out = [UInt8]()
         out.reserveCapacity(content.utf8.count + 640)
         var first = true

@@ -2,32 +2,10 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import HandoverServices
+import HandoverWire
 import Hummingbird
 import NIOCore
 import Logging
-
-/// An RFC 9457 problem details document.
-public struct ProblemDetails: Codable, Sendable, Equatable {
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String
-    /// Field-level problems (400, 422): the first `listLimit`.
-    public var errors: [Problem]?
-    /// How many field-level problems there were in all, when `errors` is present.
-    public var errorCount: Int?
-    /// Lint findings that block the request (422 on submit): the first `listLimit`.
-    public var findings: [Finding]?
-    /// How many findings there were in all, when `findings` is present.
-    public var findingCount: Int?
-    public var score: Int?
-    /// This occurrence: the request's id (as in `X-Request-Id`), to quote when asking for help.
-    public var instance: String?
-
-    /// Lists are cut to this many entries: a 0.9 MB template with a mistake in every field would
-    /// otherwise get a 3 MB answer; the first hundred say what is wrong and the count says how much.
-    public static let listLimit = 100
-}
 
 /// An error the API answers with a specific status.
 public struct APIError: Error, Sendable {
@@ -153,13 +131,11 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func response(for api: APIError, requestID: String? = nil) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var problem = api.problem
         problem.instance = requestID.flatMap { $0.isEmpty ? nil : $0 }
-        let body = (try? encoder.encode(problem)) ?? Data("{}".utf8)
+        let body = (try? WireJSON.encoder.encode(problem)) ?? Data("{}".utf8)
         var headers = api.headers
-        headers[.contentType] = "application/problem+json"
+        headers[.contentType] = WireJSON.problemContentType
         return Response(status: api.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
