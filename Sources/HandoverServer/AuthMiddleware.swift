@@ -20,7 +20,7 @@ extension ServerConfiguration {
 /// but not valid is refused outright, so a client never mistakes an expired login for anonymous access.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let members: AdminService
+    let members: MemberService
     let bodyLimit: Int
     /// Recently checked credentials; logout and revocation in this process evict them.
     let credentials: CredentialCache

@@ -12,7 +12,7 @@ struct APIRoutes: Sendable {
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
 
-    var admin: AdminService { services.members }
+    var members: MemberService { services.members }
     var handovers: HandoverService { services.handovers }
 
     func register(on router: Router<AppContext>) {
@@ -52,14 +52,14 @@ struct APIRoutes: Sendable {
             if !configuration.allowSignup {
                 throw APIError.forbidden("This server does not allow sign-up; ask its operator to run 'handover admin create-org'.")
             }
-            let (organization, member) = try await admin.createOrganization(name: body.name, adminEmail: body.adminEmail,
+            let (organization, member) = try await members.createOrganization(name: body.name, adminEmail: body.adminEmail,
                                                                              adminName: body.adminName, password: body.adminPassword)
             return try JSONIO.response(CreateOrganizationResponse(organization: organization, admin: member), status: .created)
         }
 
         api.post("auth/login") { request, context in
             let body = try await JSONIO.decode(LoginRequest.self, from: request, context: context)
-            let result = try await admin.login(email: body.email, password: body.password, organizationID: body.organization,
+            let result = try await members.login(email: body.email, password: body.password, organizationID: body.organization,
                                                throttle: configuration.loginLimits(email: body.email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
@@ -70,10 +70,10 @@ struct APIRoutes: Sendable {
                 let names = organizations.map { "\($0.id) (\($0.name))" }.joined(separator: ", ")
                 throw APIError.conflict("This email and password sign in to several organizations: \(names). Send \"organization\" with the id of the one you mean.")
             case .success(let member):
-                let (session, expiresAt) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
+                let (session, expiresAt) = try await members.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var issued: (token: APIToken, secret: String)?
                 if let name = body.tokenName {
-                    issued = try await admin.createToken(for: member, name: name, by: AuditActor(member: member.id))
+                    issued = try await members.createToken(for: member, name: name, by: AuditActor(member: member.id))
                 }
                 var response = try JSONIO.response(LoginResponse(member: member, expiresAt: expiresAt, token: issued?.secret, tokenID: issued?.token.id))
                 response.setCookie(configuration.sessionCookie(session))
@@ -84,7 +84,7 @@ struct APIRoutes: Sendable {
         api.post("auth/logout") { request, context in
             if case .session(let digest) = context.authentication {
                 defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
-                try await admin.endSession(digest: digest)
+                try await members.endSession(digest: digest)
             }
             var response = Response(status: .noContent)
             response.setCookie(configuration.sessionCookie(""))
@@ -99,28 +99,28 @@ struct APIRoutes: Sendable {
     func registerMembers(_ api: RouterGroup<AppContext>) {
         api.get("members") { _, context in
             let actor = try context.requireMember()
-            return try JSONIO.response(ListResponse(items: try await admin.members(by: actor)))
+            return try JSONIO.response(ListResponse(items: try await members.members(by: actor)))
         }
         api.post("members") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
-            let member = try await admin.createMember(email: body.email, name: body.name, role: body.role, managerID: body.managerID,
+            let member = try await members.createMember(email: body.email, name: body.name, role: body.role, managerID: body.managerID,
                                                       password: body.password, by: actor)
             return try JSONIO.response(member, status: .created)
         }
         api.get("members/:id") { _, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")
-            return try JSONIO.response(try await admin.member(id: id, by: actor))
+            return try JSONIO.response(try await members.member(id: id, by: actor))
         }
         api.get("tokens") { _, context in
             let actor = try context.requireMember()
-            return try JSONIO.response(ListResponse(items: try await admin.tokens(by: actor)))
+            return try JSONIO.response(ListResponse(items: try await members.tokens(by: actor)))
         }
         api.post("tokens") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateTokenRequest.self, from: request, context: context)
-            let (token, secret) = try await admin.createToken(for: actor, name: body.name, by: AuditActor(member: actor.id))
+            let (token, secret) = try await members.createToken(for: actor, name: body.name, by: AuditActor(member: actor.id))
             return try JSONIO.response(CreatedToken(token: token, secret: secret), status: .created)
         }
         api.delete("tokens/:id") { _, context in
@@ -128,7 +128,7 @@ struct APIRoutes: Sendable {
             let id = try context.parameters.require("id")
             // The cache is keyed by digest, which a token id does not give back: forget every credential.
             defer { credentials.evictAll() }
-            try await admin.revokeToken(id: id, by: actor)
+            try await members.revokeToken(id: id, by: actor)
             return Response(status: .noContent)
         }
     }

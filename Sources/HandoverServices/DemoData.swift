@@ -32,7 +32,7 @@ public enum DemoData {
         let logins = people.map { Login(email: $0.email, name: $0.name, role: $0.role, password: password) }
         if try await !store.loginCandidates(email: people[0].email).isEmpty { return logins }
 
-        let admin = AdminService(store: store, passwords: passwords, clock: clock)
+        let admin = MemberService(store: store, passwords: passwords, clock: clock)
         let service = HandoverService(store: store, clock: clock)
         let (_, ada) = try await admin.createOrganization(name: "Northwind (demo)", adminEmail: people[0].email, adminName: people[0].name, password: password)
         let maya = try await admin.createMember(organizationID: ada.organizationID, email: people[1].email, name: people[1].name, role: .manager, managerID: nil, password: password, by: .operator)

@@ -6,7 +6,7 @@ import HandoverTrust
 /// Every service over one store, clock and id maker: what the HTTP edge, the CLI and background
 /// jobs are given. Nothing outside this target reaches the store.
 public struct Services: Sendable {
-    public let members: AdminService
+    public let members: MemberService
     public let accounts: AccountService
     public let templates: TemplateService
     /// Handovers with their questions and sign-offs.
@@ -18,7 +18,7 @@ public struct Services: Sendable {
 
     public init(store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
                 clock: WallClock = .system, ids: IDMaker = .random) {
-        members = AdminService(store: store, passwords: passwords, clock: clock, ids: ids)
+        members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids)
         accounts = handovers.accounts
         templates = handovers.templates

@@ -176,7 +176,7 @@ struct HTTPBench {
     }
 
     func measure(_ store: SQLHandoverStore) async throws -> Figures {
-        let admin = AdminService(store: store)
+        let admin = MemberService(store: store)
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
         let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil, by: .operator)
         let service = HandoverService(store: store)

@@ -55,7 +55,7 @@ struct BenchPages: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await http.shutdown() } }
 
-        let admin = AdminService(store: store)
+        let admin = MemberService(store: store)
         func cookie(_ member: Member) async throws -> String {
             "handover_session=" + (try await admin.startSession(for: member, lifetime: 3600)).value
         }
@@ -123,7 +123,7 @@ struct BenchPages: AsyncParsableCommand {
     func seed(_ store: SQLHandoverStore) async throws -> Seeded {
         let start = ContinuousClock.now
         let now = WallClock.system.now()
-        let admin = AdminService(store: store)
+        let admin = MemberService(store: store)
         let (_, boss) = try await admin.createOrganization(name: "Bench", adminEmail: "admin@bench.example", adminName: "Admin", password: nil)
         let manager = try await admin.createMember(organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil, by: .operator)
         var members: [Member] = []

@@ -102,7 +102,7 @@ struct BenchWrites: AsyncParsableCommand {
     }
 
     func measure(_ store: SQLHandoverStore, folder: URL) async throws -> Figures {
-        let admin = AdminService(store: store)
+        let admin = MemberService(store: store)
         let tag = Secrets.newID()
         let (_, owner) = try await admin.createOrganization(name: "Bench writes", adminEmail: "owner-\(tag)@bench.example", adminName: "Owner", password: nil)
         let recipient = try await admin.createMember(organizationID: owner.organizationID, email: "recipient-\(tag)@bench.example", name: "Recipient",

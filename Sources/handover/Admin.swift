@@ -53,7 +53,7 @@ struct CreateOrg: AsyncParsableCommand {
         try await db.withStore { store in
             let (password, generated) = try passwordOptions.password()
             let (organization, admin) = try await CLIErrors.run {
-                try await AdminService(store: store).createOrganization(name: name, adminEmail: adminEmail, adminName: adminName, password: password)
+                try await MemberService(store: store).createOrganization(name: name, adminEmail: adminEmail, adminName: adminName, password: password)
             }
             try output.emit(["organization": .object(["id": .string(organization.id), "name": .string(organization.name)]),
                              "admin": .object(["id": .string(admin.id), "email": .string(admin.email)]),
@@ -79,7 +79,7 @@ struct CreateMember: AsyncParsableCommand {
 
     func run() async throws {
         try await db.withStore { store in
-            let admin = AdminService(store: store)
+            let admin = MemberService(store: store)
             guard try await admin.organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
             var managerID: String?
             if let manager {
@@ -112,7 +112,7 @@ struct CreateToken: AsyncParsableCommand {
 
     func run() async throws {
         try await db.withStore { store in
-            let admin = AdminService(store: store)
+            let admin = MemberService(store: store)
             let candidates = try await admin.members(email: member).filter { org == nil || $0.organizationID == org }
             guard let found = candidates.first else { throw CLIError("No member with email \(member)\(org.map { " in organization \($0)" } ?? "").") }
             guard candidates.count == 1 else {

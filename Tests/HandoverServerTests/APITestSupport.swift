@@ -24,7 +24,7 @@ struct APIFixture {
         let store = try await TestDatabases.store(engine)
         let org = try await OrgFixture.make(in: store)
         let other = try await OrgFixture.make(in: store, name: "Other")
-        let admin = AdminService(store: store)
+        let admin = MemberService(store: store)
         var tokens: [String: String] = [:]
         for member in [org.admin, org.manager, org.alice, org.bob, org.carol, org.auditor, other.admin, other.alice] {
             tokens[member.id] = try await admin.createToken(for: member, name: "test", by: .operator).secret

@@ -12,7 +12,7 @@ import Testing
 @Suite struct AuthTests {
     @Test func passwordLoginGivesAnHttpOnlySessionAndThrottlesFailures() async throws {
         let f = try await APIFixture.make { $0.maxFailedLogins = 3 }
-        let admin = AdminService(store: f.store)
+        let admin = MemberService(store: f.store)
         let member = try await admin.createMember(organizationID: f.org.organization.id, email: "dana-\(UUID().uuidString.prefix(6))@example.com",
                                                   name: "Dana", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         // The stored hash is bcrypt at cost 12, never the password.
@@ -87,7 +87,7 @@ import Testing
 @Suite struct MemberPrivacyTests {
     @Test(arguments: TestDatabases.engines) func anEmailTakenInAnotherOrganizationRevealsNothing(engine: String) async throws {
         let f = try await APIFixture.make(engine)
-        let admin = AdminService(store: f.store)
+        let admin = MemberService(store: f.store)
         let email = "shared-\(UUID().uuidString.prefix(8))@example.com"
         let theirs = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Theirs", role: .member, managerID: nil,
                                                   password: "their own secret 1", by: .operator)
@@ -118,7 +118,7 @@ import Testing
 
     @Test func theSamePasswordInTwoOrganizationsAsksWhichOne() async throws {
         let f = try await APIFixture.make { $0.maxFailedLogins = 50 }
-        let admin = AdminService(store: f.store)
+        let admin = MemberService(store: f.store)
         let email = "twice-\(UUID().uuidString.prefix(8))@example.com"
         let password = "the same secret 333"
         _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password, by: .operator)

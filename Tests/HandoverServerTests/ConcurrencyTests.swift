@@ -62,7 +62,7 @@ import Testing
     /// Bursts of wrong passwords at once check at most the configured number; the rest wait.
     @Test(arguments: TestDatabases.engines) func parallelWrongPasswordsCheckAtMostTheLimit(engine: String) async throws {
         let f = try await APIFixture.make(engine) { $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 1000 }
-        let member = try await AdminService(store: f.store).createMember(organizationID: f.org.organization.id, email: "burst-\(UUID().uuidString.prefix(8))@example.com",
+        let member = try await MemberService(store: f.store).createMember(organizationID: f.org.organization.id, email: "burst-\(UUID().uuidString.prefix(8))@example.com",
                                                                          name: "Burst", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.testLive { http, base in
             var statuses: [UInt] = []

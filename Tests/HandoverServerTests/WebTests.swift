@@ -16,7 +16,7 @@ import Testing
 
     /// A browser session for `member`: the cookie header and the form token.
     func session(_ f: APIFixture, _ member: Member) async throws -> (headers: HTTPFields, csrf: String) {
-        let (value, _) = try await AdminService(store: f.store).startSession(for: member, lifetime: 3600)
+        let (value, _) = try await MemberService(store: f.store).startSession(for: member, lifetime: 3600)
         return ([.cookie: "\(sessionCookieName)=\(value)"], CSRF.token(session: value))
     }
 
@@ -55,7 +55,7 @@ import Testing
     @Test func userTextComesBackInertOnEveryPage() async throws {
         let f = try await APIFixture.make()
         let service = HandoverService(store: f.store)
-        let admin = AdminService(store: f.store)
+        let admin = MemberService(store: f.store)
         let org = f.org
         let hostile = try await admin.createMember(organizationID: org.organization.id, email: "x@example.com", name: Self.payload, role: .member, managerID: org.manager.id, password: nil, by: .operator)
         _ = try await admin.createToken(for: org.alice, name: Self.payload, by: .operator)
@@ -128,7 +128,7 @@ import Testing
 
     @Test func signingInSetsAnHttpOnlySessionAndPagesNeedIt() async throws {
         let f = try await APIFixture.make()
-        let admin = AdminService(store: f.store, passwords: Passwords(cost: 12))
+        let admin = MemberService(store: f.store, passwords: Passwords(cost: 12))
         _ = try await admin.createMember(organizationID: f.org.organization.id, email: "pat@example.com", name: "Pat", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.test { client in
             try await client.execute(uri: "/", method: .get) { r in
@@ -159,7 +159,7 @@ import Testing
     /// One email and password in two organizations: the form asks which, then signs in there.
     @Test func signInAsksWhichOrganizationWhenThePasswordFitsTwo() async throws {
         let f = try await APIFixture.make()
-        let admin = AdminService(store: f.store)
+        let admin = MemberService(store: f.store)
         let email = "both-\(UUID().uuidString.prefix(6))@example.com"
         _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Both", role: .member, managerID: nil,

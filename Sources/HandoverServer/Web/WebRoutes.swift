@@ -13,7 +13,7 @@ struct WebRoutes: Sendable {
     let credentials: CredentialCache
     let configuration: ServerConfiguration
 
-    var admin: AdminService { services.members }
+    var members: MemberService { services.members }
     var handovers: HandoverService { services.handovers }
     var pages: WebPages { WebPages(services: services) }
 
@@ -42,7 +42,7 @@ struct WebRoutes: Sendable {
             let form = try await Form.read(request, context: context)
             try CSRF.checkPreSession(form, request: request)
             let email = form.text("email") ?? ""
-            let result = try await admin.login(email: email, password: form["password"] ?? "", organizationID: form.text("organization"),
+            let result = try await members.login(email: email, password: form["password"] ?? "", organizationID: form.text("organization"),
                                                throttle: configuration.loginLimits(email: email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
@@ -53,7 +53,7 @@ struct WebRoutes: Sendable {
                 return signInPage(email: email, error: "This email and password sign in to several organizations. Choose one and sign in again.",
                                   flash: nil, status: .conflict, organizations: organizations)
             case .success(let member):
-                let (session, _) = try await admin.startSession(for: member, lifetime: configuration.sessionLifetime)
+                let (session, _) = try await members.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var response = Web.redirect("/")
                 response.setCookie(configuration.sessionCookie(session))
                 response.setCookie(Cookie(name: CSRF.preSessionCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
@@ -65,7 +65,7 @@ struct WebRoutes: Sendable {
             try CSRF.check(form, request: request)
             if case .session(let digest) = context.authentication {
                 defer { credentials.evict(AuthMiddleware.sessionKey(digest)) }
-                try await admin.endSession(digest: digest)
+                try await members.endSession(digest: digest)
             }
             var response = Web.redirect("/login", done: "signed-out")
             response.setCookie(configuration.sessionCookie(""))
@@ -251,7 +251,7 @@ struct WebRoutes: Sendable {
                     throw HandoverError.invalid([Problem(path: "role", message: "choose a role")])
                 }
                 let password = chosen ?? Secrets.newPassword()
-                let member = try await admin.createMember(email: form.text("email") ?? "", name: form.text("name") ?? "", role: role,
+                let member = try await members.createMember(email: form.text("email") ?? "", name: form.text("name") ?? "", role: role,
                                                           managerID: form.text("manager"), password: password, by: viewer.member)
                 let notice = chosen == nil ? "\(member.name) added. Their first password, shown only now: \(password)" : "\(member.name) added."
                 return Web.page(try await pages.admin(viewer, flash: notice))
@@ -266,14 +266,14 @@ struct WebRoutes: Sendable {
             guard let name = form.text("name") else {
                 return Web.page(try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent)
             }
-            let (_, secret) = try await admin.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
+            let (_, secret) = try await members.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
             return Web.page(try await pages.admin(viewer, newToken: secret))
         }
         router.post("/admin/tokens/:id/revoke") { request, context in
             let (viewer, _) = try await Viewer.posting(request, context)
             let id = try context.parameters.require("id")
             defer { credentials.evictAll() }
-            try await admin.revokeToken(id: id, by: viewer.member)
+            try await members.revokeToken(id: id, by: viewer.member)
             return Web.redirect("/admin", done: "revoked")
         }
         router.post("/admin/templates") { request, context in

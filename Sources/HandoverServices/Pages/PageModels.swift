@@ -6,13 +6,13 @@ import HandoverTrust
 /// What each web page shows, read through the services for one viewer. The web's views render
 /// these and read nothing themselves, so a view is tested with a model built by hand.
 public struct PageModels: Sendable {
-    let members: AdminService
+    let members: MemberService
     let accounts: AccountService
     let templates: TemplateService
     let handovers: HandoverService
     let audit: AuditService
 
-    public init(members: AdminService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService) {
+    public init(members: MemberService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService) {
         self.members = members
         self.accounts = accounts
         self.templates = templates

@@ -4,7 +4,7 @@ import HandoverStore
 
 /// Organizations, members, tokens, sessions and sign-in: used by the API, the web app,
 /// `handover admin` and the demo. The rules for who may add members and manage tokens live here.
-public struct AdminService: Sendable {
+public struct MemberService: Sendable {
     let store: any HandoverStore
     public let passwords: Passwords
     let clock: WallClock
