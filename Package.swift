@@ -25,6 +25,7 @@ let package = Package(
         // /metrics: swift-metrics' API, written out by swift-prometheus in the Prometheus text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -69,6 +70,18 @@ let package = Package(
             ],
             resources: [.copy("openapi.json")]
         ),
+        // The application layer: background jobs (Sources/HandoverServices/Jobs).
+        .target(
+            name: "HandoverServices",
+            dependencies: [
+                "HandoverCore",
+                "HandoverTrust",
+                "HandoverStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The HTTP client the CLI (and the benchmark) talk to the server with.
         .target(
             name: "HandoverClient",
@@ -85,6 +98,7 @@ let package = Package(
                 "HandoverTrust",
                 "HandoverStore",
                 "HandoverServer",
+                "HandoverServices",
                 "HandoverClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -92,6 +106,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Scrypt, for passphrase-protected signing key files.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -103,9 +118,16 @@ let package = Package(
         .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
         .testTarget(
+            name: "HandoverServicesTests",
+            dependencies: [
+                "HandoverServices", "HandoverStore", "HandoverTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
+                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
