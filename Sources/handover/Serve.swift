@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import HandoverServer
+import HandoverServices
 import HandoverStore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +14,9 @@ struct Serve: AsyncParsableCommand {
             Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
             a postgres:// URL. Several servers may share one PostgreSQL database.
             Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
-            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY.
+            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY,
+            HANDOVER_CHECKPOINT_SECONDS (how soon after the audit log grows a checkpoint is signed; default 60).
+            Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
             Logs: one line per request on standard error (method, route, status, duration, request id, member id;
             never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error,
             critical; default info), HANDOVER_LOG_FORMAT (text or json).
@@ -50,7 +54,20 @@ struct Serve: AsyncParsableCommand {
         }
         say("Handover server")
         configuration.summary.forEach { say("  " + $0) }
-        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
+        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections,
+                                                    checkpointInterval: configuration.checkpointInterval)
+        do {
+            try await serve(store: store, configuration: configuration, logLevel: logs.level)
+        } catch {
+            try? await store.database.close()
+            throw error
+        }
+        try await store.database.close()
+    }
+
+    /// The HTTP application and the job runner in one service group: SIGTERM or SIGINT stops the
+    /// runner claiming (its running jobs finish) and the server accepting, then both return.
+    private func serve(store: SQLHandoverStore, configuration: ServerConfiguration, logLevel: Logger.Level) async throws {
         var logins: [DemoData.Login] = []
         if demo {
             say("Seeding demo data…")
@@ -59,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         let host = configuration.host
         let demoLogins = logins
         var logger = Logger(label: "handover")
-        logger.logLevel = logs.level
+        logger.logLevel = logLevel
         let app = HandoverApplication.make(store: store, configuration: configuration, logger: logger) { port in
             say("Ready: open http://\(host):\(port) in a browser and sign in  (API: /api/v1, spec: /api/v1/openapi.json, health: /healthz)")
             if !demoLogins.isEmpty {
@@ -68,8 +85,16 @@ struct Serve: AsyncParsableCommand {
                 say("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
             }
         }
-        try await app.runService()
-        try await store.database.close()
+        let audit = AuditService(store: store, keys: configuration.logKeys, appender: AuditAppender(store: store))
+        var jobLogger = Logger(label: "handover.jobs")
+        jobLogger.logLevel = logLevel
+        let runner = JobRunner(store: store, handlers: [
+            AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await audit.checkpoint(organizationID: organizationID) },
+        ], logger: jobLogger)
+        // Shut down last first: the runner stops before the server does.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app), .init(service: runner)],
+                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 
