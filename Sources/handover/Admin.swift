@@ -18,9 +18,11 @@ struct DatabaseOptions: ParsableArguments {
     var database: String?
 
     func open() async throws -> SQLHandoverStore {
-        var location = try ServerConfiguration.fromEnvironment().database
+        let configuration = try ServerConfiguration.fromEnvironment()
+        var location = configuration.database
         if let database { location = try DatabaseLocation(parsing: database) }
-        return try await SQLHandoverStore.open(location, maxConnections: 1)
+        // The interval dates the checkpoint jobs that this command's writes enqueue.
+        return try await SQLHandoverStore.open(location, maxConnections: 1, checkpointInterval: configuration.checkpointInterval)
     }
 }
 
