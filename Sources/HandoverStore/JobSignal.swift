@@ -88,3 +88,26 @@ public final class JobSignal: Sendable {
         waiter?.resume()
     }
 }
+
+/// What one write transaction enqueues, gathered while it runs (a task-local set by
+/// `SQLHandoverStore.write`): the runner is told only after the transaction commits, so a
+/// rolled-back write wakes nobody, and the audit append learns the checkpoint interval.
+final class JobOutbox: Sendable {
+    let checkpointInterval: TimeInterval
+    private let earliest = NIOLockedValueBox<Date?>(nil)
+
+    init(checkpointInterval: TimeInterval) {
+        self.checkpointInterval = checkpointInterval
+    }
+
+    @TaskLocal static var current: JobOutbox?
+
+    func enqueued(runAfter: Date) {
+        earliest.withLockedValue { $0 = min($0 ?? runAfter, runAfter) }
+    }
+
+    /// After commit: tells the runner, if anything was enqueued.
+    func committed(_ signal: JobSignal) {
+        if let due = earliest.withLockedValue({ $0 }) { signal.notify(runAfter: due) }
+    }
+}

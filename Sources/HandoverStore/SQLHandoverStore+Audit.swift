@@ -53,12 +53,9 @@ extension SQLHandoverStore {
         try await insertAuditEntries(entries, organizationID: organizationID, db)
         // The log grew: a checkpoint is signed within the interval without a reader asking. One
         // pending job per organization however many writes; rolled back with this transaction.
-        let now = Date(), outbox = JobOutbox.current
-        if outbox?.pendingCheckpoints.covers(organizationID, at: now) == true { return entries }
-        let due = now.addingTimeInterval(outbox?.checkpointInterval ?? 60)
-        let inserted = try await enqueue([NewJob(organizationID: organizationID, kind: JobKind.auditCheckpoint, runAfter: due,
-                                                 dedupeKey: "\(JobKind.auditCheckpoint):\(organizationID)")], at: now, db)
-        if !inserted.isEmpty { outbox?.insertedCheckpoint(organizationID: organizationID, due: due) }
+        let now = Date(), interval = JobOutbox.current?.checkpointInterval ?? 60
+        try await enqueue([NewJob(organizationID: organizationID, kind: JobKind.auditCheckpoint, runAfter: now.addingTimeInterval(interval),
+                                  dedupeKey: "\(JobKind.auditCheckpoint):\(organizationID)")], at: now, db)
         return entries
     }
 

@@ -9,10 +9,7 @@ extension SQLHandoverStore {
 
     /// Inserts jobs in the caller's transaction, so they exist if and only if the change that
     /// caused them commits. A job whose dedupe key is already pending is skipped.
-    /// - Returns: the ids inserted (the others met a pending job with their dedupe key).
-    @discardableResult
-    static func enqueue(_ jobs: [NewJob], at now: Date, _ db: any SQLDatabase) async throws -> [String] {
-        var inserted: [String] = []
+    static func enqueue(_ jobs: [NewJob], at now: Date, _ db: any SQLDatabase) async throws {
         // 11 values a row: 200 rows stay well inside both engines' parameter limits.
         for start in stride(from: 0, to: jobs.count, by: 200) {
             var query = SQLQueryString("""
@@ -26,16 +23,15 @@ extension SQLHandoverStore {
                     """
             }
             // The conflict target names the partial index (both engines require its WHERE).
-            query += " ON CONFLICT (dedupe_key) WHERE state = 'pending' DO NOTHING RETURNING id"
-            inserted += try await db.raw(query).all().map { try $0.decode(column: "id", as: String.self) }
+            query += " ON CONFLICT (dedupe_key) WHERE state = 'pending' DO NOTHING"
+            try await db.raw(query).run()
         }
         if let earliest = jobs.map(\.runAfter).min() { JobOutbox.current?.enqueued(runAfter: earliest) }
-        return inserted
     }
 
     public func enqueueJobs(_ jobs: [NewJob]) async throws {
         guard !jobs.isEmpty else { return }
-        _ = try await write("a job with one of these ids already exists") { db in try await Self.enqueue(jobs, at: Date(), db) }
+        try await write("a job with one of these ids already exists") { db in try await Self.enqueue(jobs, at: Date(), db) }
     }
 
     // MARK: Running
@@ -139,17 +135,19 @@ extension SQLHandoverStore {
                 return true
             }
             // A newer job with the same key is pending (the change that caused this one happened
-            // again meanwhile): it does the same work, so it takes over, at its own time (at most
-            // one interval away; never earlier, since writers rely on a pending job's due time,
-            // see `PendingCheckpoints`).
+            // again meanwhile): it does the same work, so it takes over, no later than our retry.
             if let key = try row.decode(column: "dedupe_key", as: String?.self),
                let twin = try await db.raw("SELECT id FROM jobs WHERE dedupe_key = \(bind: key) AND state = 'pending'\(unsafeRaw: forUpdate)").first() {
                 let twinID = try twin.decode(column: "id", as: String.self)
+                try await db.raw("""
+                    UPDATE jobs SET run_after = \(bind: retryAt.millis), updated_at = \(bind: now.millis) WHERE id = \(bind: twinID) AND run_after > \(bind: retryAt.millis)
+                    """).run()
                 try await db.raw("""
                     UPDATE jobs SET state = 'cancelled', locked_until = NULL, updated_at = \(bind: now.millis),
                         last_error = \(bind: message + " (retry handed to pending job \(twinID), which has the same dedupe key)")
                     WHERE id = \(bind: id)
                     """).run()
+                JobOutbox.current?.enqueued(runAfter: retryAt)
                 return true
             }
             try await db.raw("""

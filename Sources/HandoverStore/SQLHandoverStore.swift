@@ -11,8 +11,6 @@ public struct SQLHandoverStore: HandoverStore {
     public var checkpointInterval: TimeInterval
     /// Wakes this process's job runner when a write here enqueues (see `JobSignal`).
     public let jobSignal = JobSignal()
-    /// Checkpoint jobs this process inserted and knows to be pending (see `PendingCheckpoints`).
-    let pendingCheckpoints = PendingCheckpoints()
 
     public init(database: Database, checkpointInterval: TimeInterval = 60) {
         self.database = database
@@ -50,7 +48,7 @@ public struct SQLHandoverStore: HandoverStore {
         do {
             // Jobs enqueued inside (the audit append's checkpoint, an outbox job) are announced
             // to this process's runner only once the transaction has committed.
-            let outbox = JobOutbox(checkpointInterval: checkpointInterval, pendingCheckpoints: pendingCheckpoints)
+            let outbox = JobOutbox(checkpointInterval: checkpointInterval)
             let result = try await JobOutbox.$current.withValue(outbox) { try await database.transaction(body) }
             outbox.committed(jobSignal)
             return result
