@@ -31,7 +31,7 @@ extension SQLHandoverStore {
 
     public func enqueueJobs(_ jobs: [NewJob]) async throws {
         guard !jobs.isEmpty else { return }
-        try await write("a job with one of these ids already exists") { db in try await Self.enqueue(jobs, at: Date(), db) }
+        _ = try await write("a job with one of these ids already exists") { db in try await Self.enqueue(jobs, at: Date(), db) }
     }
 
     // MARK: Running
