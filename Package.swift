@@ -28,6 +28,7 @@ let package = Package(
         // /metrics: swift-metrics' API, written out by swift-prometheus in the Prometheus text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -70,6 +71,9 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                // The job runner is a Service (Hummingbird already depends on swift-service-lifecycle).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The wire contract of /api/v1: every request and response body, the problem document, the
@@ -122,6 +126,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Scrypt, for passphrase-protected signing key files.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The benchmarks (api, writes, pages, audit), each beside a raw-SQL or raw-hash baseline:
@@ -151,10 +156,16 @@ let package = Package(
         .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
         .testTarget(
+            name: "HandoverServicesTests",
+            dependencies: [
+                "HandoverServices", "HandoverStore", "HandoverTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust",
-                "HandoverServer", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
+                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

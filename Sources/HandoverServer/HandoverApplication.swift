@@ -10,9 +10,7 @@ import Logging
 public enum HandoverApplication {
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(store: any HandoverStore, configuration: ServerConfiguration) -> Router<AppContext> {
-        router(services: Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys,
-                                  readCacheTTL: configuration.readCacheTTL),
-               configuration: configuration)
+        router(services: services(store: store, configuration: configuration), configuration: configuration)
     }
 
     public static func router(services: Services, configuration: ServerConfiguration) -> Router<AppContext> {
@@ -39,9 +37,19 @@ public enum HandoverApplication {
 
     public static func make(store: any HandoverStore, configuration: ServerConfiguration, logger: Logger? = nil,
                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        make(services: services(store: store, configuration: configuration), configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    }
+
+    /// The services as the server configures them (bcrypt cost, log keys, read cache).
+    public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
+        Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL)
+    }
+
+    public static func make(services: Services, configuration: ServerConfiguration, logger: Logger? = nil,
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = logger ?? Logger(label: "handover")
         return Application(
-            router: router(store: store, configuration: configuration),
+            router: router(services: services, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "handover"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

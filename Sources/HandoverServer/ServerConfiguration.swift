@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var metricsToken: String?
     /// The audit log's origin prefix: checkpoints are for "<prefix>/audit/<organization>".
     public var logOrigin = "handover.local"
+    /// Seconds after the audit log grows by which a checkpoint is signed (a background job).
+    public var checkpointInterval: TimeInterval = 60
 
     public init() {}
 
@@ -100,6 +102,12 @@ public struct ServerConfiguration: Sendable {
             guard let count = Int(text), (1...1000).contains(count) else { throw ConfigurationError("HANDOVER_DATABASE_CONNECTIONS must be 1 to 1000, got \"\(text)\"") }
             configuration.databaseConnections = count
         }
+        if let text = environment["HANDOVER_CHECKPOINT_SECONDS"], !text.isEmpty {
+            guard let seconds = Double(text), (0.05...86_400).contains(seconds) else {
+                throw ConfigurationError("HANDOVER_CHECKPOINT_SECONDS must be 0.05 to 86400 seconds, got \"\(text)\"")
+            }
+            configuration.checkpointInterval = seconds
+        }
         if let text = environment["HANDOVER_BCRYPT_COST"], !text.isEmpty {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
@@ -113,7 +121,7 @@ public struct ServerConfiguration: Sendable {
             "listening:       http://\(host):\(port)",
             "database:        \(database), at most \(databaseConnections) connections",
             "secure cookies:  \(secureCookies)",
-            "audit log:       \(logOrigin)/audit/<organization>",
+            "audit log:       \(logOrigin)/audit/<organization>, checkpoint signed \(String(format: "%g", checkpointInterval)) s after it grows",
             "open signup:     \(allowSignup)",
             "max body:        \(maxBodySize) bytes",
             "metrics:         /metrics from loopback\(metricsToken == nil ? " only" : ", or with HANDOVER_METRICS_TOKEN")",

@@ -8,14 +8,17 @@ import Synchronization
 
 /// What an operator scrapes from `/metrics`: requests by route template and status with their
 /// latency, the SQLite writer's queue, waits for a reading connection, the audit appender's lag,
-/// and handovers by state. Written with swift-metrics through one Prometheus registry per
-/// application (no process-wide bootstrap, so tests and replicas in one process stay apart).
-/// Background jobs do not exist yet; their queue depth and failures come with them.
+/// handovers by state, background jobs by state and their failures. Written with swift-metrics
+/// through one Prometheus registry per application (no process-wide bootstrap, so tests and
+/// replicas in one process stay apart).
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     /// The store counts reading-connection waits since it opened; the counter moves by the difference.
     private let readWaitsSeen = Mutex(0)
+    /// Failed job attempts by kind as last read: the database keeps the totals (all replicas
+    /// together), and each counter moves by the difference.
+    private let jobFailuresSeen = Mutex([String: Int]())
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -40,6 +43,17 @@ public final class ServerMetrics: Sendable {
         Gauge(label: "handover_audit_appender_pending", factory: factory).record(auditPending)
         for state in ["draft", "submitted", "returned", "acknowledged", "completed", "verified", "closed", "cancelled"] {
             Gauge(label: "handover_handovers", dimensions: [("state", state)], factory: factory).record(figures.handoversByState[state] ?? 0)
+        }
+        // The queue: pending, running and dead (done and cancelled ones are history).
+        for state in ["pending", "running", "dead"] {
+            Gauge(label: "handover_jobs", dimensions: [("state", state)], factory: factory).record(figures.jobsByState[state] ?? 0)
+        }
+        let newFailures = jobFailuresSeen.withLock { seen in
+            defer { seen.merge(figures.jobFailuresByKind, uniquingKeysWith: max) }
+            return figures.jobFailuresByKind.map { kind, total in (kind, max(0, total - (seen[kind] ?? 0))) }
+        }
+        for (kind, count) in newFailures {
+            Counter(label: "handover_job_failures_total", dimensions: [("kind", kind)], factory: factory).increment(by: count)
         }
         return registry.emitToString()
     }

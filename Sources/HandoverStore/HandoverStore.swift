@@ -140,6 +140,31 @@ public protocol HandoverStore: Sendable {
     func latestCheckpoint(organizationID: String) async throws -> StoredCheckpoint?
     func checkpoints(organizationID: String, latestOnly: Bool) async throws -> [StoredCheckpoint]
     func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint
+
+    // Jobs (Docs/Jobs.md). Writes above enqueue theirs in their own transaction (the outbox).
+    /// Wakes this process's runner when a write here enqueues.
+    var jobSignal: JobSignal { get }
+    /// Enqueues in a write of its own; a deduped job whose key is already pending is skipped.
+    func enqueueJobs(_ jobs: [NewJob]) async throws
+    /// Claims up to `limit` due jobs of `kinds` for `runner` until `now + lease`: pending ones
+    /// due by `now` and running ones whose lease ran out. Each claim counts an attempt. On
+    /// PostgreSQL, concurrent runners skip each other's rows, so no job is claimed twice.
+    func claimJobs(runner: String, kinds: [String], limit: Int, lease: TimeInterval, at now: Date) async throws -> [Job]
+    /// Marks the job done if `runner` still holds it; false if its lease went to another runner.
+    func completeJob(id: String, runner: String, at now: Date) async throws -> Bool
+    /// Records a failed attempt if `runner` still holds the job: pending again at `retryAt`, or
+    /// dead when `retryAt` is nil. False if its lease went to another runner.
+    func failJob(id: String, runner: String, error: String, retryAt: Date?, at now: Date) async throws -> Bool
+    func job(id: String) async throws -> Job?
+    /// Jobs of every organization (an operator's view), newest first.
+    func jobs(filter: JobFilter) async throws -> [Job]
+    /// A dead or cancelled job pending again at `now`, its attempts reset.
+    func retryJob(id: String, at now: Date) async throws -> Job
+    /// A pending job cancelled; a running one is refused (it may be half done).
+    func cancelJob(id: String, at now: Date) async throws -> Job
+    /// Deletes done and cancelled jobs last updated before `date` (dead ones stay for an operator).
+    @discardableResult
+    func purgeJobs(finishedBefore date: Date) async throws -> Int
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`
@@ -169,4 +194,8 @@ public struct OperationalFigures: Sendable, Equatable {
     public var readWaits: Int
     /// Handovers in each state, all organizations together.
     public var handoversByState: [String: Int]
+    /// Background jobs in each state (`JobState` raw values), all organizations together.
+    public var jobsByState: [String: Int] = [:]
+    /// Failed job attempts since the database was created, by job kind (never decreases).
+    public var jobFailuresByKind: [String: Int] = [:]
 }

@@ -306,6 +306,37 @@ public enum Migrations {
         // Accounts written before version 3 have no next_due; this fills it from their profiles,
         // once (it ran at every start before it was a migration; later writes keep it).
         Migration(version: 8, name: Migrations.nextDueBackfillName, statements: [], data: SQLHandoverStore.backfillNextDue),
+        // Durable background jobs (Docs/Jobs.md): enqueued in the transaction of the change that
+        // causes them, claimed with a lease, retried with backoff. At most one pending job per
+        // dedupe key; failures counted per kind for /metrics (a counter that survives purges).
+        Migration(version: 9, name: "jobs", statements: [
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT REFERENCES organizations(id),
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead', 'cancelled')),
+                attempts INTEGER NOT NULL,
+                max_attempts INTEGER NOT NULL,
+                run_after BIGINT NOT NULL,
+                locked_by TEXT,
+                locked_until BIGINT,
+                last_error TEXT,
+                dedupe_key TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX jobs_claimable ON jobs (state, run_after)",
+            "CREATE UNIQUE INDEX jobs_pending_dedupe ON jobs (dedupe_key) WHERE state = 'pending'",
+            """
+            CREATE TABLE job_failures (
+                kind TEXT PRIMARY KEY,
+                failures BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -66,6 +66,11 @@ extension SQLHandoverStore {
             AuditEntry(seq: end - records.count + offset, time: millis, actor: actor, action: record.action, target: record.target, request: request, digest: record.digest)
         }
         try await insertAuditEntries(entries, organizationID: organizationID, db)
+        // The log grew: a checkpoint is signed within the interval without a reader asking. One
+        // pending job per organization however many writes; rolled back with this transaction.
+        let now = Date(), interval = JobOutbox.current?.checkpointInterval ?? 60
+        try await enqueue([NewJob(organizationID: organizationID, kind: JobKind.auditCheckpoint, runAfter: now.addingTimeInterval(interval),
+                                  dedupeKey: "\(JobKind.auditCheckpoint):\(organizationID)")], at: now, db)
         return entries
     }
 

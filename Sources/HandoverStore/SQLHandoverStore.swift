@@ -6,9 +6,15 @@ import SQLKit
 /// The one SQL implementation of `HandoverStore`, for SQLite and PostgreSQL alike.
 public struct SQLHandoverStore: HandoverStore {
     public let database: Database
+    /// How soon after the audit log grows a checkpoint is signed: each write that appends to it
+    /// enqueues an `audit.checkpoint` job due this many seconds later (one pending per organization).
+    public var checkpointInterval: TimeInterval
+    /// Wakes this process's job runner when a write here enqueues (see `JobSignal`).
+    public let jobSignal = JobSignal()
 
-    public init(database: Database) {
+    public init(database: Database, checkpointInterval: TimeInterval = 60) {
         self.database = database
+        self.checkpointInterval = checkpointInterval
     }
 
     public var readExecutor: (any TaskExecutor)? { database.readExecutor }
@@ -23,22 +29,25 @@ public struct SQLHandoverStore: HandoverStore {
                 (try $0.decode(column: "state", as: String.self), try $0.decode(column: "n", as: Int.self))
             }
         }
+        let jobs = try await jobFigures()
         return OperationalFigures(writeQueueDepth: database.writeQueueDepth, readWaits: database.readWaits,
-                                  handoversByState: Dictionary(states, uniquingKeysWith: +))
+                                  handoversByState: Dictionary(states, uniquingKeysWith: +),
+                                  jobsByState: jobs.byState, jobFailuresByKind: jobs.failuresByKind)
     }
 
     /// Opens the database and applies pending migrations.
-    public static func open(_ location: DatabaseLocation, maxConnections: Int = 4) async throws -> SQLHandoverStore {
+    public static func open(_ location: DatabaseLocation, maxConnections: Int = 4, checkpointInterval: TimeInterval = 60) async throws -> SQLHandoverStore {
         let database = try await Database.open(location, maxConnections: maxConnections)
         try await Migrations.apply(to: database)
-        return SQLHandoverStore(database: database)
+        return SQLHandoverStore(database: database, checkpointInterval: checkpointInterval)
     }
 
     /// Opens the store, runs `body` with it and closes it, whether `body` returns or throws: for
     /// commands that use a store for their length. The close is awaited, so no connection (nor
     /// SQLite's writer) outlives the command.
-    public static func withStore<R>(_ location: DatabaseLocation, maxConnections: Int = 4, _ body: (SQLHandoverStore) async throws -> R) async throws -> R {
-        try await open(location, maxConnections: maxConnections).closing(after: body)
+    public static func withStore<R>(_ location: DatabaseLocation, maxConnections: Int = 4, checkpointInterval: TimeInterval = 60,
+                                    _ body: (SQLHandoverStore) async throws -> R) async throws -> R {
+        try await open(location, maxConnections: maxConnections, checkpointInterval: checkpointInterval).closing(after: body)
     }
 
     /// Runs `body` with this store, then closes its database, whether `body` returned or threw.
@@ -58,7 +67,12 @@ public struct SQLHandoverStore: HandoverStore {
     /// Runs a write in one transaction and turns a UNIQUE violation into `.conflict(conflict)`.
     func write<R: Sendable>(_ conflict: String = "the change conflicts with another one; reload and try again", _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         do {
-            return try await database.transaction(body)
+            // Jobs enqueued inside (the audit append's checkpoint, an outbox job) are announced
+            // to this process's runner only once the transaction has committed.
+            let outbox = JobOutbox(checkpointInterval: checkpointInterval)
+            let result = try await JobOutbox.$current.withValue(outbox) { try await database.transaction(body) }
+            outbox.committed(jobSignal)
+            return result
         } catch let error as StoreError {
             throw error
         } catch where StoreError.isUniqueViolation(error) {

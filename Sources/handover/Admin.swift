@@ -20,9 +20,11 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Runs `body` with the store, closed afterwards whether `body` succeeds or throws.
     func withStore<R>(_ body: (SQLHandoverStore) async throws -> R) async throws -> R {
-        var location = try ServerConfiguration.fromEnvironment().database
+        let configuration = try ServerConfiguration.fromEnvironment()
+        var location = configuration.database
         if let database { location = try DatabaseLocation(parsing: database) }
-        return try await SQLHandoverStore.withStore(location, maxConnections: 1, body)
+        // The interval dates the checkpoint jobs that this command's writes enqueue.
+        return try await SQLHandoverStore.withStore(location, maxConnections: 1, checkpointInterval: configuration.checkpointInterval, body)
     }
 }
 

@@ -5,6 +5,7 @@ import HandoverServices
 import HandoverStore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,9 @@ struct Serve: AsyncParsableCommand {
             a postgres:// URL. Several servers may share one PostgreSQL database; each opens at most
             HANDOVER_DATABASE_CONNECTIONS (default 4) connections to it (SQLite: reading connections, plus one writer).
             Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
-            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY.
+            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY,
+            HANDOVER_CHECKPOINT_SECONDS (how soon after the audit log grows a checkpoint is signed; default 60).
+            Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
             Logs: one line per request on standard error (method, route, status, duration, request id, member id;
             never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error,
             critical; default info), HANDOVER_LOG_FORMAT (text or json).
@@ -52,12 +55,15 @@ struct Serve: AsyncParsableCommand {
         }
         say("Handover server")
         configuration.summary.forEach { say("  " + $0) }
-        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections)
+        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections,
+                                                    checkpointInterval: configuration.checkpointInterval)
         // Closed when the server stops, and also when seeding, binding the port or a service throws.
-        try await store.closing { try await serve($0, configuration: configuration, logs: logs) }
+        try await store.closing { try await serve($0, configuration: configuration, logLevel: logs.level) }
     }
 
-    private func serve(_ store: SQLHandoverStore, configuration: ServerConfiguration, logs: LogSettings) async throws {
+    /// The HTTP application and the job runner in one service group: SIGTERM or SIGINT stops the
+    /// runner claiming (its running jobs finish) and the server accepting, then both return.
+    private func serve(_ store: SQLHandoverStore, configuration: ServerConfiguration, logLevel: Logger.Level) async throws {
         var logins: [DemoData.Login] = []
         if demo {
             say("Seeding demo data…")
@@ -66,8 +72,10 @@ struct Serve: AsyncParsableCommand {
         let host = configuration.host
         let demoLogins = logins
         var logger = Logger(label: "handover")
-        logger.logLevel = logs.level
-        let app = HandoverApplication.make(store: store, configuration: configuration, logger: logger) { port in
+        logger.logLevel = logLevel
+        // One set of services for the HTTP application and the jobs.
+        let services = HandoverApplication.services(store: store, configuration: configuration)
+        let app = HandoverApplication.make(services: services, configuration: configuration, logger: logger) { port in
             say("Ready: open http://\(host):\(port) in a browser and sign in  (API: /api/v1, spec: /api/v1/openapi.json, health: /healthz)")
             if !demoLogins.isEmpty {
                 say("Demo logins (password for all: \(DemoData.password)):")
@@ -75,7 +83,15 @@ struct Serve: AsyncParsableCommand {
                 say("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
             }
         }
-        try await app.runService()
+        var jobLogger = Logger(label: "handover.jobs")
+        jobLogger.logLevel = logLevel
+        let runner = JobRunner(store: store, handlers: [
+            AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) },
+        ], logger: jobLogger)
+        // Shut down last first: the runner stops before the server does.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app), .init(service: runner)],
+                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 

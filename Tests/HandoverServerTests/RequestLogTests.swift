@@ -105,6 +105,15 @@ final class CapturedLogs: Sendable {
         let account = try await f.org.account(f.org.alice, in: f.store)
         _ = try await f.org.handover(of: account, to: f.org.bob, in: f.store)
         let token = try #require(f.tokens[f.org.alice.id])
+        // A job that failed twice: the failures counter moves, and the queue shows it.
+        let kind = "test.metrics.\(UUID().uuidString.prefix(8).lowercased())", start = Date(millis: Date().millis)
+        let job = NewJob(kind: kind, runAfter: start)
+        try await f.store.enqueueJobs([job])
+        for attempt in 0..<2 {
+            let at = start.addingTimeInterval(Double(attempt) * 10)
+            #expect(try await f.store.claimJobs(runner: "metrics-test", kinds: [kind], limit: 1, lease: 5, at: at).count == 1)
+            #expect(try await f.store.failJob(id: job.id, runner: "metrics-test", error: "no", retryAt: at.addingTimeInterval(1), at: at))
+        }
         try await f.testLive { http, base in
             for _ in 0..<3 { _ = try await http.send(.GET, base + "/api/v1/accounts/\(account.id)", token: token) }
             _ = try await http.send(.GET, base + "/api/v1/accounts/nope", token: token)
@@ -121,6 +130,9 @@ final class CapturedLogs: Sendable {
             #expect(value(#"handover_handovers{state="draft"}"#).map { $0 >= 1 } == true)
             #expect(value("handover_db_writer_queue_depth") == 0)
             #expect(value("handover_audit_appender_pending") == 0)
+            #expect(value(#"handover_job_failures_total{kind="\#(kind)"}"#) == 2, "\(text)")
+            #expect(value(#"handover_jobs{state="pending"}"#).map { $0 >= 1 } == true)
+            #expect(value(#"handover_jobs{state="dead"}"#) != nil && value(#"handover_jobs{state="running"}"#) != nil)
             // No organization, member or account id is a label.
             #expect(!text.contains(account.id) && !text.contains(f.org.organization.id))
         }
