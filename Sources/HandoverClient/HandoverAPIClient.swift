@@ -30,14 +30,18 @@ public struct HandoverAPIClient: Sendable {
         try await send(.GET, path, body: Optional<Data>.none, as: type)
     }
 
-    public func send<T: Decodable & Sendable>(_ method: HTTPMethod, _ path: String, json body: some Encodable,
-                                              ifMatch: String? = nil, as type: T.Type = T.self) async throws -> Reply<T> {
+    public func send<T: Decodable & Sendable>(
+        _ method: HTTPMethod, _ path: String, json body: some Encodable,
+        ifMatch: String? = nil, as type: T.Type = T.self
+    ) async throws -> Reply<T> {
         let data = try WireJSON.encoder.encode(body)
         return try await send(method, path, body: data, ifMatch: ifMatch, as: type)
     }
 
-    public func send<T: Decodable & Sendable>(_ method: HTTPMethod, _ path: String, body: Data?,
-                                              ifMatch: String? = nil, as type: T.Type = T.self) async throws -> Reply<T> {
+    public func send<T: Decodable & Sendable>(
+        _ method: HTTPMethod, _ path: String, body: Data?,
+        ifMatch: String? = nil, as type: T.Type = T.self
+    ) async throws -> Reply<T> {
         let url = server.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -64,8 +68,12 @@ public struct HandoverAPIClient: Sendable {
                 throw ClientError.unauthorized(problem?.detail ?? "not signed in")
             }
             // Not a problem document (a proxy's error page, say): show the start of what came.
-            throw ClientError.problem(status: status, problem: problem ?? ProblemDetails(type: "about:blank", title: response.status.reasonPhrase, status: status,
-                                                                                         detail: String(decoding: data.prefix(500), as: UTF8.self)))
+            throw ClientError.problem(
+                status: status,
+                problem: problem
+                    ?? ProblemDetails(
+                        type: "about:blank", title: response.status.reasonPhrase, status: status,
+                        detail: String(decoding: data.prefix(500), as: UTF8.self)))
         }
         let value: T
         if T.self == EmptyReply.self {

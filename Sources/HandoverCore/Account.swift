@@ -18,8 +18,10 @@ public struct Account: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String, organizationID: String, name: String, kind: AccountKind, ownerID: String,
-                profile: AccountProfile = AccountProfile(), version: Int = 1, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: String, organizationID: String, name: String, kind: AccountKind, ownerID: String,
+        profile: AccountProfile = AccountProfile(), version: Int = 1, createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.name = name
@@ -42,8 +44,10 @@ public struct AccountProfile: Sendable, Hashable, Codable {
     public var renewalDate: CalendarDate?
     public var tags: [String]
 
-    public init(overview: String = "", contacts: [Contact] = [], openItems: [OpenItem] = [],
-                historyNotes: [HistoryNote] = [], renewalDate: CalendarDate? = nil, tags: [String] = []) {
+    public init(
+        overview: String = "", contacts: [Contact] = [], openItems: [OpenItem] = [],
+        historyNotes: [HistoryNote] = [], renewalDate: CalendarDate? = nil, tags: [String] = []
+    ) {
         self.overview = overview
         self.contacts = contacts
         self.openItems = openItems

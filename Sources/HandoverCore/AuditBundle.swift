@@ -38,8 +38,10 @@ public struct AuditBundle: Codable, Sendable {
     /// the changed entries instead of stopping at the checkpoint. Absent in older bundles.
     public var treeNodes: [[String]]?
 
-    public init(origin: String, verifierKey: String, exportedAt: Int64, checkpoints: [String], consistencyProofs: [Consistency],
-                entries: [AuditEntry], leafHashes: [String], treeNodes: [[String]]? = nil) {
+    public init(
+        origin: String, verifierKey: String, exportedAt: Int64, checkpoints: [String], consistencyProofs: [Consistency],
+        entries: [AuditEntry], leafHashes: [String], treeNodes: [[String]]? = nil
+    ) {
         format = Self.formatName
         self.origin = origin
         self.verifierKey = verifierKey

@@ -19,8 +19,10 @@ public struct CompletionCertificate: Codable, Sendable {
         public var contentDigest: String
         public var state: HandoverState
 
-        public init(id: String, organization: String, accountID: String, accountName: String, templateKey: String, templateVersion: Int,
-                    templateName: String, requiredSignoffs: [SignoffRole], contentDigest: String, state: HandoverState) {
+        public init(
+            id: String, organization: String, accountID: String, accountName: String, templateKey: String, templateVersion: Int,
+            templateName: String, requiredSignoffs: [SignoffRole], contentDigest: String, state: HandoverState
+        ) {
             self.id = id
             self.organization = organization
             self.accountID = accountID

@@ -38,11 +38,13 @@ public struct Handover: Sendable, Hashable, Codable {
     public var acknowledgedAt: Date?
     public var completedAt: Date?
 
-    public init(id: String, organizationID: String, accountID: String, templateKey: String, templateVersion: Int,
-                transferorID: String, recipientID: String, state: HandoverState = .draft,
-                content: HandoverContent = HandoverContent(), synthesis: String? = nil, returnReason: String? = nil,
-                version: Int = 1, createdAt: Date, updatedAt: Date,
-                submittedAt: Date? = nil, acknowledgedAt: Date? = nil, completedAt: Date? = nil) {
+    public init(
+        id: String, organizationID: String, accountID: String, templateKey: String, templateVersion: Int,
+        transferorID: String, recipientID: String, state: HandoverState = .draft,
+        content: HandoverContent = HandoverContent(), synthesis: String? = nil, returnReason: String? = nil,
+        version: Int = 1, createdAt: Date, updatedAt: Date,
+        submittedAt: Date? = nil, acknowledgedAt: Date? = nil, completedAt: Date? = nil
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.accountID = accountID
@@ -127,8 +129,10 @@ public struct HandoverEventRecord: Sendable, Hashable, Codable {
     public var note: String?
     public var at: Date
 
-    public init(id: String, handoverID: String, organizationID: String, actorID: String, event: String, handoverVersion: Int,
-                fromState: HandoverState?, toState: HandoverState, note: String?, at: Date) {
+    public init(
+        id: String, handoverID: String, organizationID: String, actorID: String, event: String, handoverVersion: Int,
+        fromState: HandoverState?, toState: HandoverState, note: String?, at: Date
+    ) {
         self.id = id
         self.handoverID = handoverID
         self.organizationID = organizationID

@@ -96,7 +96,10 @@ public enum Lifecycle {
             try require(isRecipient, "acknowledge", "only the recipient acknowledges a handover")
             let synthesis = synthesis.trimmingCharacters(in: .whitespacesAndNewlines)
             if synthesis.count < minimumSynthesisLength {
-                throw .invalid([Problem(path: "synthesis", message: "restate the handover in your own words (at least \(minimumSynthesisLength) characters): \(template.synthesisPrompt)")])
+                throw .invalid([
+                    Problem(
+                        path: "synthesis", message: "restate the handover in your own words (at least \(minimumSynthesisLength) characters): \(template.synthesisPrompt)")
+                ])
             }
             if CredentialDetector.firstMatch(in: synthesis) != nil {
                 throw .invalid([Problem(path: "synthesis", message: "looks like it contains a credential; never write credentials in plain text")])
@@ -135,9 +138,10 @@ public enum Lifecycle {
 
         next.version = handover.version + 1
         next.updatedAt = now
-        let record = HandoverEventRecord(id: eventID, handoverID: handover.id, organizationID: handover.organizationID,
-                                         actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
-                                         note: note, at: now)
+        let record = HandoverEventRecord(
+            id: eventID, handoverID: handover.id, organizationID: handover.organizationID,
+            actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
+            note: note, at: now)
         return Transition(handover: next, record: record, newOwnerID: newOwnerID)
     }
 }

@@ -90,7 +90,8 @@ public enum Lint {
         case .items(let items):
             for (i, item) in items.enumerated() {
                 if item.owner.isBlank {
-                    findings.append(Finding(severity: .warning, rule: "item-owner", path: "\(path)[\(i)]", message: "\"\(item.title)\" has no owner: name who will do it."))
+                    findings.append(
+                        Finding(severity: .warning, rule: "item-owner", path: "\(path)[\(i)]", message: "\"\(item.title)\" has no owner: name who will do it."))
                 }
                 if item.due == nil {
                     findings.append(Finding(severity: .warning, rule: "item-due", path: "\(path)[\(i)]", message: "\"\(item.title)\" has no due date."))
@@ -98,11 +99,17 @@ public enum Lint {
             }
         case .contacts(let contacts):
             for (i, contact) in contacts.enumerated() where contact.preference.isBlank {
-                findings.append(Finding(severity: .warning, rule: "contact-preference", path: "\(path)[\(i)]", message: "\(contact.name) has no communication preference: say how they like to be reached."))
+                findings.append(
+                    Finding(
+                        severity: .warning, rule: "contact-preference", path: "\(path)[\(i)]",
+                        message: "\(contact.name) has no communication preference: say how they like to be reached."))
             }
         case .decisions(let decisions):
             for (i, decision) in decisions.enumerated() where decision.rationale.isBlank {
-                findings.append(Finding(severity: .warning, rule: "decision-rationale", path: "\(path)[\(i)]", message: "\"\(decision.decision)\" has no rationale: the next owner needs the why."))
+                findings.append(
+                    Finding(
+                        severity: .warning, rule: "decision-rationale", path: "\(path)[\(i)]",
+                        message: "\"\(decision.decision)\" has no rationale: the next owner needs the why."))
             }
         case .checklist(let entries) where field.required:
             let done = Set(entries.filter(\.done).map(\.item))
@@ -114,8 +121,12 @@ public enum Lint {
         }
         for (textPath, text) in value.texts(at: path) {
             if let match = CredentialDetector.firstMatch(in: text) {
-                findings.append(Finding(severity: .error, rule: "plaintext-credential", path: textPath,
-                                        message: "This looks like a \(match.kind). Never put credentials in a handover's text: name the credential and where it lives, and transfer it sealed."))
+                findings.append(
+                    Finding(
+                        severity: .error, rule: "plaintext-credential", path: textPath,
+                        message:
+                            "This looks like a \(match.kind). Never put credentials in a handover's text: name the credential and where it lives, and transfer it sealed."
+                    ))
             }
         }
         return findings
@@ -130,20 +141,26 @@ public enum Lint {
                 return content[parts[0], parts[1]]?.stringValue.flatMap(CalendarDate.init) != nil
             }
             if account.profile.renewalDate == nil && !inContent {
-                findings.append(Finding(severity: .warning, rule: "renewal-date", path: "account.profile.renewalDate",
-                                        message: "This customer account has no renewal date: renewals are where handovers lose customers."))
+                findings.append(
+                    Finding(
+                        severity: .warning, rule: "renewal-date", path: "account.profile.renewalDate",
+                        message: "This customer account has no renewal date: renewals are where handovers lose customers."))
             }
         }
         if let days = template.rules.profileStaleDays {
             let age = CalendarDate(account.updatedAt).days(until: CalendarDate(now))
             if age > days {
-                findings.append(Finding(severity: .warning, rule: "profile-stale", path: "account.profile",
-                                        message: "The account's profile was last updated \(age) days ago (this template expects every \(days)): check it is still true."))
+                findings.append(
+                    Finding(
+                        severity: .warning, rule: "profile-stale", path: "account.profile",
+                        message: "The account's profile was last updated \(age) days ago (this template expects every \(days)): check it is still true."))
             }
         }
         if let match = CredentialDetector.firstMatch(in: account.profile.overview) {
-            findings.append(Finding(severity: .error, rule: "plaintext-credential", path: "account.profile.overview",
-                                    message: "This looks like a \(match.kind). Remove it from the profile and transfer it sealed."))
+            findings.append(
+                Finding(
+                    severity: .error, rule: "plaintext-credential", path: "account.profile.overview",
+                    message: "This looks like a \(match.kind). Remove it from the profile and transfer it sealed."))
         }
         return findings
     }

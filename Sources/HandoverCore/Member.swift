@@ -57,8 +57,9 @@ extension Member {
     public static func isPlausibleEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.contains(where: \.isWhitespace), email.count <= 254 else { return false }
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.contains(where: \.isWhitespace), email.count <= 254
+        else { return false }
         return true
     }
 }

@@ -7,8 +7,9 @@ extension Problem {
     /// Int's range is the one.
     public init(decoding error: DecodingError, in data: Data) {
         if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
-           let root = try? JSONDecoder().decode(JSONValue.self, from: data),
-           let path = Self.firstNonInteger(root, path: "") {
+            let root = try? JSONDecoder().decode(JSONValue.self, from: data),
+            let path = Self.firstNonInteger(root, path: "")
+        {
             self.init(path: path, message: "expected a whole number from \(Int.min) to \(Int.max)")
         } else {
             self.init(decoding: error)

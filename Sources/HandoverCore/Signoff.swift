@@ -72,8 +72,10 @@ public struct Signoff: Sendable, Hashable, Codable {
     public var authentication: String
     public var envelope: DSSEEnvelope
 
-    public init(id: String, handoverID: String, organizationID: String, memberID: String, role: SignoffRole, keyID: String,
-                handoverVersion: Int, contentDigest: String, signedAt: Date, recordedAt: Date, authentication: String, envelope: DSSEEnvelope) {
+    public init(
+        id: String, handoverID: String, organizationID: String, memberID: String, role: SignoffRole, keyID: String,
+        handoverVersion: Int, contentDigest: String, signedAt: Date, recordedAt: Date, authentication: String, envelope: DSSEEnvelope
+    ) {
         self.id = id
         self.handoverID = handoverID
         self.organizationID = organizationID
@@ -142,7 +144,9 @@ public enum SignoffRules {
         switch role {
         case .transferor:
             guard actor.id == handover.transferorID else { throw .notPermitted(action: action, reason: "only the transferor signs as transferor") }
-            guard handover.state == .submitted || handover.state == .acknowledged else { throw .invalidTransition(from: handover.state, event: "be signed by the transferor") }
+            guard handover.state == .submitted || handover.state == .acknowledged else {
+                throw .invalidTransition(from: handover.state, event: "be signed by the transferor")
+            }
         case .recipient:
             guard actor.id == handover.recipientID else { throw .notPermitted(action: action, reason: "only the recipient signs as recipient") }
             guard handover.state == .acknowledged else { throw .invalidTransition(from: handover.state, event: "be signed by the recipient before they acknowledge it") }
@@ -150,7 +154,9 @@ public enum SignoffRules {
             guard actor.role == .admin || parties.isManaged(by: actor) else {
                 throw .notPermitted(action: action, reason: "only a manager of the transferor or recipient, or an admin, signs as manager")
             }
-            guard handover.state == .acknowledged else { throw .invalidTransition(from: handover.state, event: "be signed by a manager before the recipient acknowledges it") }
+            guard handover.state == .acknowledged else {
+                throw .invalidTransition(from: handover.state, event: "be signed by a manager before the recipient acknowledges it")
+            }
         }
     }
 

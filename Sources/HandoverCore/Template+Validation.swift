@@ -107,7 +107,8 @@ extension Problem {
         case .valueNotFound(let type, let context):
             self.init(path: path(context.codingPath), message: "expected \(FieldShape.name(of: type)), got null")
         case .dataCorrupted(let context):
-            let message = context.debugDescription.contains("JSON") || context.codingPath.isEmpty
+            let message =
+                context.debugDescription.contains("JSON") || context.codingPath.isEmpty
                 ? "not valid JSON" : context.debugDescription
             self.init(path: path(context.codingPath), message: message)
         @unknown default:

@@ -15,9 +15,11 @@ public struct Template: Sendable, Hashable, Codable {
     public var rules: TemplateRules
     public var sections: [TemplateSection]
 
-    public init(key: String, version: Int, name: String, summary: String, accountKinds: [AccountKind],
-                requiredSignoffs: [SignoffRole] = [.transferor, .recipient], synthesisPrompt: String,
-                rules: TemplateRules = TemplateRules(), sections: [TemplateSection]) {
+    public init(
+        key: String, version: Int, name: String, summary: String, accountKinds: [AccountKind],
+        requiredSignoffs: [SignoffRole] = [.transferor, .recipient], synthesisPrompt: String,
+        rules: TemplateRules = TemplateRules(), sections: [TemplateSection]
+    ) {
         self.key = key
         self.version = version
         self.name = name

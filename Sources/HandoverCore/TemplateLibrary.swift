@@ -27,7 +27,8 @@ public enum TemplateLibrary {
 
     private static func resourceFiles() -> [URL] {
         guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path)
+        else { return [] }
         return names.filter { $0.hasSuffix(".json") }.sorted().map { folder.appendingPathComponent($0) }
     }
 }

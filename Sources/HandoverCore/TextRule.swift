@@ -46,8 +46,10 @@ public enum TextRule {
                 case 0x00...0x1F, 0x7F: return true
                 case 0xC2 where index + 1 < count && (0x80...0x9F).contains(bytes[index + 1]): return true
                 // `\u` followed by "00": possibly an escaped control; the parse decides.
-                case UInt8(ascii: "\\") where index + 3 < count && bytes[index + 1] == UInt8(ascii: "u")
-                    && bytes[index + 2] == UInt8(ascii: "0") && bytes[index + 3] == UInt8(ascii: "0"): return true
+                case UInt8(ascii: "\\")
+                where index + 3 < count && bytes[index + 1] == UInt8(ascii: "u")
+                    && bytes[index + 2] == UInt8(ascii: "0") && bytes[index + 3] == UInt8(ascii: "0"):
+                    return true
                 default: break
                 }
                 index += 1

@@ -22,8 +22,9 @@ public struct APIError: Error, Sendable {
         APIError(status: .badRequest, type: "bad-request", title: "Bad request", detail: detail, errors: errors)
     }
     public static func unauthorized(_ detail: String) -> APIError {
-        APIError(status: .unauthorized, type: "unauthorized", title: "Not signed in", detail: detail,
-                 headers: [.wwwAuthenticate: "Bearer realm=\"handover\""])
+        APIError(
+            status: .unauthorized, type: "unauthorized", title: "Not signed in", detail: detail,
+            headers: [.wwwAuthenticate: "Bearer realm=\"handover\""])
     }
     public static func forbidden(_ detail: String) -> APIError {
         APIError(status: .forbidden, type: "forbidden", title: "Not allowed", detail: detail)
@@ -49,14 +50,16 @@ public struct APIError: Error, Sendable {
         return .badRequest("\(path) \(problem.message).", errors: [problem])
     }
     public static func tooManyRequests(_ detail: String, retryAfter: Int) -> APIError {
-        APIError(status: .tooManyRequests, type: "throttled", title: "Too many attempts", detail: detail,
-                 headers: [.retryAfter: String(retryAfter)])
+        APIError(
+            status: .tooManyRequests, type: "throttled", title: "Too many attempts", detail: detail,
+            headers: [.retryAfter: String(retryAfter)])
     }
 
     var problem: ProblemDetails {
-        ProblemDetails(type: "https://handover.dev/problems/\(type)", title: title, status: Int(status.code), detail: detail,
-                       errors: errors.map { Array($0.prefix(ProblemDetails.listLimit)) }, errorCount: errors?.count,
-                       findings: findings.map { Array($0.prefix(ProblemDetails.listLimit)) }, findingCount: findings?.count, score: score)
+        ProblemDetails(
+            type: "https://handover.dev/problems/\(type)", title: title, status: Int(status.code), detail: detail,
+            errors: errors.map { Array($0.prefix(ProblemDetails.listLimit)) }, errorCount: errors?.count,
+            findings: findings.map { Array($0.prefix(ProblemDetails.listLimit)) }, findingCount: findings?.count, score: score)
     }
 }
 
@@ -89,13 +92,15 @@ extension APIError {
             case .damaged(let detail):
                 return APIError(status: .internalServerError, type: "damaged", title: "Stored data is damaged", detail: detail)
             case .unavailable, .configuration:
-                return APIError(status: .serviceUnavailable, type: "unavailable", title: "Storage unavailable", detail: "The database is not reachable right now; try again shortly.")
+                return APIError(
+                    status: .serviceUnavailable, type: "unavailable", title: "Storage unavailable", detail: "The database is not reachable right now; try again shortly.")
             }
         case let error as HTTPError:
             switch error.status {
             case .notFound: return APIError(status: .notFound, type: "not-found", title: "Not found", detail: "No such route.")
             case .contentTooLarge: return .tooLarge
-            case .methodNotAllowed: return APIError(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed", detail: "This route does not take that method.")
+            case .methodNotAllowed:
+                return APIError(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed", detail: "This route does not take that method.")
             default: return APIError(status: error.status, type: "http", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
             }
         case is NIOTooManyBytesError:
@@ -120,8 +125,12 @@ struct ProblemMiddleware: RouterMiddleware {
             if api.status == .preconditionFailed, let reason = ETag.whyNoMatch(request) { api.detail = reason }
             if api.status == .internalServerError {
                 // The type only: error descriptions can carry bound values, which may be secrets.
-                context.logger.error("internal error", metadata: ["error.type": "\(type(of: error))", "route": "\(context.endpointPath ?? "unmatched")",
-                                                                  "request_id": "\(context.requestID)"])
+                context.logger.error(
+                    "internal error",
+                    metadata: [
+                        "error.type": "\(type(of: error))", "route": "\(context.endpointPath ?? "unmatched")",
+                        "request_id": "\(context.requestID)",
+                    ])
             }
             if !AuthMiddleware.isAPI(request) && !["/healthz", "/readyz"].contains(request.uri.path) {
                 return ErrorPage.response(for: api, requestID: context.requestID)

@@ -15,8 +15,10 @@ struct AuditRoutes: Sendable {
         api.get("checkpoint") { _, context in
             let member = try context.requireMember()
             let checkpoint = try await audit.checkpoint(for: member)
-            return try JSONIO.response(CheckpointResponse(size: checkpoint.size, rootHash: Data(checkpoint.rootHash).base64EncodedString(),
-                                                          checkpoint: checkpoint.note, verifierKey: try audit.verifierKey(organizationID: member.organizationID)))
+            return try JSONIO.response(
+                CheckpointResponse(
+                    size: checkpoint.size, rootHash: Data(checkpoint.rootHash).base64EncodedString(),
+                    checkpoint: checkpoint.note, verifierKey: try audit.verifierKey(organizationID: member.organizationID)))
         }
         api.get("entries") { request, context in
             let member = try context.requireMember()
@@ -61,7 +63,9 @@ struct AuditRoutes: Sendable {
 
     static func integer(_ text: Substring?, _ name: String) throws -> Int? {
         guard let text else { return nil }
-        guard let value = Int(text), value >= 0 else { throw APIError.badRequest("\(name) must be a whole number, 0 or more.", errors: [Problem(path: name, message: "not a whole number")]) }
+        guard let value = Int(text), value >= 0 else {
+            throw APIError.badRequest("\(name) must be a whole number, 0 or more.", errors: [Problem(path: name, message: "not a whole number")])
+        }
         return value
     }
 }

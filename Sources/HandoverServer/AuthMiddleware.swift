@@ -11,8 +11,9 @@ let sessionCookieName = "handover_session"
 extension ServerConfiguration {
     /// The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. An empty value signs out.
     func sessionCookie(_ value: String) -> Cookie {
-        Cookie(name: sessionCookieName, value: value, maxAge: value.isEmpty ? 0 : Int(sessionLifetime), path: "/",
-               secure: secureCookies, httpOnly: true, sameSite: .lax)
+        Cookie(
+            name: sessionCookieName, value: value, maxAge: value.isEmpty ? 0 : Int(sessionLifetime), path: "/",
+            secure: secureCookies, httpOnly: true, sameSite: .lax)
     }
 }
 
@@ -36,18 +37,25 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("Send the API token as 'Authorization: Bearer …'.")
             }
             let digest = Secrets.digest(String(parts[1]))
-            guard let caller = try await credentials.caller(for: Self.tokenKey(digest), lookup: {
-                try await members.authenticate(tokenDigest: digest).map { Caller(member: $0.member, authentication: .token(id: $0.token.id)) }
-            }) else {
+            guard
+                let caller = try await credentials.caller(
+                    for: Self.tokenKey(digest),
+                    lookup: {
+                        try await members.authenticate(tokenDigest: digest).map { Caller(member: $0.member, authentication: .token(id: $0.token.id)) }
+                    })
+            else {
                 throw APIError.unauthorized("That API token is not valid or has been revoked; create a new one with 'handover login'.")
             }
             context.member = caller.member
             context.authentication = caller.authentication
         } else if let session = request.cookies[sessionCookieName]?.value {
             let digest = Secrets.digest(session)
-            if let member = try await credentials.caller(for: Self.sessionKey(digest), lookup: {
-                try await members.authenticate(sessionDigest: digest).map { Caller(member: $0, authentication: .session(digest: digest)) }
-            })?.member {
+            if let member = try await credentials.caller(
+                for: Self.sessionKey(digest),
+                lookup: {
+                    try await members.authenticate(sessionDigest: digest).map { Caller(member: $0, authentication: .session(digest: digest)) }
+                })?.member
+            {
                 // Cookies ride along on cross-site requests; a JSON body cannot be sent cross-site
                 // without a CORS preflight, which this server never grants. Forms get CSRF tokens.
                 if Self.isAPI(request) && request.method != .get && request.method != .head && !Self.isJSON(request) {

@@ -21,8 +21,9 @@ enum ETag {
         case .version(let version): return version
         case .weak, .foreign: return neverMatches
         case .malformed:
-            throw APIError.badRequest("If-Match must be * or one ETag in double quotes, e.g. \"v3\"; got \(shown(value)).",
-                                      errors: [Problem(path: "If-Match", message: "not * or one entity-tag")])
+            throw APIError.badRequest(
+                "If-Match must be * or one ETag in double quotes, e.g. \"v3\"; got \(shown(value)).",
+                errors: [Problem(path: "If-Match", message: "not * or one entity-tag")])
         }
     }
 
@@ -65,7 +66,8 @@ enum ETag {
         if weak { return .weak }
         let digits = opaque.dropFirst()
         guard opaque.first == "v", !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let version = Int(digits) else { return .foreign }
+            let version = Int(digits)
+        else { return .foreign }
         return .version(version)
     }
 }

@@ -35,8 +35,10 @@ public enum HandoverApplication {
         return router
     }
 
-    public static func make(store: any HandoverStore, configuration: ServerConfiguration, logger: Logger? = nil,
-                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func make(
+        store: any HandoverStore, configuration: ServerConfiguration, logger: Logger? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         make(services: services(store: store, configuration: configuration), configuration: configuration, logger: logger, onServerRunning: onServerRunning)
     }
 
@@ -45,8 +47,10 @@ public enum HandoverApplication {
         Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL)
     }
 
-    public static func make(services: Services, configuration: ServerConfiguration, logger: Logger? = nil,
-                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func make(
+        services: Services, configuration: ServerConfiguration, logger: Logger? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let logger = logger ?? Logger(label: "handover")
         return Application(
             router: router(services: services, configuration: configuration),
@@ -103,7 +107,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 enum OpenAPIDocument {
     static let data: Data = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-              let data = try? Data(contentsOf: url) else { return Data("{}".utf8) }
+            let data = try? Data(contentsOf: url)
+        else { return Data("{}".utf8) }
         return data
     }()
 

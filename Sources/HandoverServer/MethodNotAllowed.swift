@@ -62,7 +62,8 @@ struct RouteMethods: Sendable {
 extension APIError {
     static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> APIError {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
-        return APIError(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
-                        detail: "This route takes \(list).", headers: [.allow: list])
+        return APIError(
+            status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
+            detail: "This route takes \(list).", headers: [.allow: list])
     }
 }

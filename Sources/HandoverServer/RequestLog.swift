@@ -17,7 +17,8 @@ struct RequestLogMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
         // A caller's own id is kept if it is tidy, so a client can follow its request through.
-        context.requestID = request.headers[Self.header].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } ? $0 : nil }
+        context.requestID =
+            request.headers[Self.header].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } ? $0 : nil }
             ?? Secrets.newID()
         let start = ContinuousClock.now
         do {
@@ -97,8 +98,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        FileHandle.standardError.write(Self.line(level: event.level, message: event.message, label: label,
-                                                 metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+        FileHandle.standardError.write(
+            Self.line(
+                level: event.level, message: event.message, label: label,
+                metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
     }
 
     static func line(level: Logger.Level, message: Logger.Message, label: String, metadata: Logger.Metadata, at time: Date = Date()) -> Data {

@@ -17,7 +17,8 @@ enum RequestShape {
             throw APIError.badRequest("\(path): must not be null; leave the key out instead.", errors: [Problem(path: path, message: "must not be null")])
         }
         guard let encoded = try? JSONEncoder().encode(value),
-              let known = try? JSONSerialization.jsonObject(with: encoded, options: [.fragmentsAllowed]) else { return }
+            let known = try? JSONSerialization.jsonObject(with: encoded, options: [.fragmentsAllowed])
+        else { return }
         if let path = firstUnknownKey(input, known, path: "", depth: 0) {
             throw APIError.badRequest("\(path): not a key this request takes.", errors: [Problem(path: path, message: "unknown key")])
         }

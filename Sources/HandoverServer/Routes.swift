@@ -27,8 +27,11 @@ struct APIRoutes: Sendable {
             return try JSONIO.response(Health(status: "ready"))
         }
         router.get("/metrics") { request, context in
-            guard ServerMetrics.mayScrape(sourceAddress: context.sourceAddress, authorization: request.headers[.authorization],
-                                          token: configuration.metricsToken) else {
+            guard
+                ServerMetrics.mayScrape(
+                    sourceAddress: context.sourceAddress, authorization: request.headers[.authorization],
+                    token: configuration.metricsToken)
+            else {
                 throw APIError.forbidden("Metrics are for this machine, or for whoever holds HANDOVER_METRICS_TOKEN.")
             }
             let text = try await metrics.scrape(operations: services.operations)
@@ -52,15 +55,17 @@ struct APIRoutes: Sendable {
             if !configuration.allowSignup {
                 throw APIError.forbidden("This server does not allow sign-up; ask its operator to run 'handover admin create-org'.")
             }
-            let (organization, member) = try await members.createOrganization(name: body.name, adminEmail: body.adminEmail,
-                                                                             adminName: body.adminName, password: body.adminPassword)
+            let (organization, member) = try await members.createOrganization(
+                name: body.name, adminEmail: body.adminEmail,
+                adminName: body.adminName, password: body.adminPassword)
             return try JSONIO.response(CreateOrganizationResponse(organization: organization, admin: member), status: .created)
         }
 
         api.post("auth/login") { request, context in
             let body = try await JSONIO.decode(LoginRequest.self, from: request, context: context)
-            let result = try await members.login(email: body.email, password: body.password, organizationID: body.organization,
-                                               throttle: configuration.loginLimits(email: body.email, address: context.sourceAddress))
+            let result = try await members.login(
+                email: body.email, password: body.password, organizationID: body.organization,
+                throttle: configuration.loginLimits(email: body.email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
                 throw APIError.tooManyRequests(LoginThrottle.waitMessage(retryAfter), retryAfter: retryAfter)
@@ -104,8 +109,9 @@ struct APIRoutes: Sendable {
         api.post("members") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateMemberRequest.self, from: request, context: context)
-            let member = try await members.createMember(email: body.email, name: body.name, role: body.role, managerID: body.managerID,
-                                                      password: body.password, by: actor)
+            let member = try await members.createMember(
+                email: body.email, name: body.name, role: body.role, managerID: body.managerID,
+                password: body.password, by: actor)
             return try JSONIO.response(member, status: .created)
         }
         api.get("members/:id") { _, context in
@@ -141,7 +147,9 @@ struct APIRoutes: Sendable {
             let query = request.uri.queryParameters
             var filter = AccountFilter()
             if let kind = query["kind"].map(String.init) {
-                guard let value = AccountKind(rawValue: kind) else { throw APIError.badRequest("kind must be one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).") }
+                guard let value = AccountKind(rawValue: kind) else {
+                    throw APIError.badRequest("kind must be one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
                 filter.kind = value
             }
             filter.ownerID = query["owner"].map(String.init)
@@ -158,8 +166,9 @@ struct APIRoutes: Sendable {
         api.post("accounts") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateAccountRequest.self, from: request, context: context)
-            let account = try await services.accounts.createAccount(name: body.name, kind: body.kind, ownerID: body.ownerID,
-                                                            profile: body.profile ?? AccountProfile(), by: actor)
+            let account = try await services.accounts.createAccount(
+                name: body.name, kind: body.kind, ownerID: body.ownerID,
+                profile: body.profile ?? AccountProfile(), by: actor)
             return try JSONIO.response(account, status: .created, headers: [.eTag: ETag.make(account.version)])
         }
         api.get("accounts/:id") { _, context in
@@ -170,8 +179,9 @@ struct APIRoutes: Sendable {
         api.patch("accounts/:id") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(UpdateAccountRequest.self, from: request, context: context)
-            let account = try await services.accounts.updateAccount(id: try context.parameters.require("id"), name: body.name, profile: body.profile,
-                                                            expectedVersion: try ETag.expectedVersion(request), by: actor)
+            let account = try await services.accounts.updateAccount(
+                id: try context.parameters.require("id"), name: body.name, profile: body.profile,
+                expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
         }
         api.get("accounts/:id/owners") { _, context in
@@ -196,7 +206,8 @@ struct APIRoutes: Sendable {
                 }
                 version = value
             }
-            return try JSONIO.response(try await services.templates.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
+            return try JSONIO.response(
+                try await services.templates.template(key: try context.parameters.require("key"), version: version, organizationID: actor.organizationID))
         }
         api.post("templates") { request, context in
             let actor = try context.requireMember()
@@ -220,8 +231,9 @@ struct APIRoutes: Sendable {
                 // Every comma-separated name must be a state: an empty `state=` or `draft,,closed` is a mistake, not "any".
                 for text in states.split(separator: ",", omittingEmptySubsequences: false) {
                     guard let state = HandoverState(rawValue: String(text)) else {
-                        throw APIError.badRequest("state must be one or more of \(HandoverState.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated.",
-                                                  errors: [Problem(path: "state", message: "not a list of states")])
+                        throw APIError.badRequest(
+                            "state must be one or more of \(HandoverState.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated.",
+                            errors: [Problem(path: "state", message: "not a list of states")])
                     }
                     parsed.append(state)
                 }
@@ -233,21 +245,24 @@ struct APIRoutes: Sendable {
         api.post("handovers") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(CreateHandoverRequest.self, from: request, context: context)
-            let handover = try await handovers.begin(accountID: body.accountID, recipientID: body.recipientID, templateKey: body.templateKey,
-                                                     templateVersion: body.templateVersion, content: body.content, by: actor)
+            let handover = try await handovers.begin(
+                accountID: body.accountID, recipientID: body.recipientID, templateKey: body.templateKey,
+                templateVersion: body.templateVersion, content: body.content, by: actor)
             return try JSONIO.response(handover, status: .created, headers: [.eTag: ETag.make(handover.version)])
         }
         api.get("handovers/:id") { _, context in
             let actor = try context.requireMember()
             let read = try await handovers.handoverForReading(id: try context.parameters.require("id"), by: actor)
-            return Response(status: .ok, headers: [.contentType: JSONIO.contentType, .eTag: ETag.make(read.handover.version)],
-                            body: .init(byteBuffer: ByteBuffer(bytes: read.json)))
+            return Response(
+                status: .ok, headers: [.contentType: JSONIO.contentType, .eTag: ETag.make(read.handover.version)],
+                body: .init(byteBuffer: ByteBuffer(bytes: read.json)))
         }
         api.patch("handovers/:id") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(EditHandoverRequest.self, from: request, context: context)
-            let handover = try await handovers.edit(id: try context.parameters.require("id"), patch: body.content,
-                                                    expectedVersion: try ETag.expectedVersion(request), by: actor)
+            let handover = try await handovers.edit(
+                id: try context.parameters.require("id"), patch: body.content,
+                expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
         }
         api.get("handovers/:id/lint") { _, context in
@@ -278,13 +293,14 @@ struct APIRoutes: Sendable {
             let id = try context.parameters.require("id")
             // Check visibility before reading the body, so a stranger learns nothing from validation errors.
             let read = try await handovers.handover(id: id, by: actor)
-            let text: String? = switch name {
-            case "acknowledge": try await JSONIO.decode(AcknowledgeRequest.self, from: request, context: context).synthesis
-            case "return": try await JSONIO.decode(ReasonRequest.self, from: request, context: context).reason ?? ""
-            case "verify": try await Self.optionalBody(NoteRequest.self, request, context)?.note
-            case "cancel": try await Self.optionalBody(ReasonRequest.self, request, context)?.reason
-            default: nil
-            }
+            let text: String? =
+                switch name {
+                case "acknowledge": try await JSONIO.decode(AcknowledgeRequest.self, from: request, context: context).synthesis
+                case "return": try await JSONIO.decode(ReasonRequest.self, from: request, context: context).reason ?? ""
+                case "verify": try await Self.optionalBody(NoteRequest.self, request, context)?.note
+                case "cancel": try await Self.optionalBody(ReasonRequest.self, request, context)?.reason
+                default: nil
+                }
             guard let event = HandoverEvent(name: name, text: text) else { throw APIError.notFound("action \(name)") }
             let handover = try await handovers.transition(read, event: event, expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])

@@ -23,8 +23,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The limits one sign-in from `address` for `email` is counted against.
     public func loginLimits(email: String, address: String?) -> LoginThrottle {
-        LoginThrottle(email: LoginLimit(key: "email:" + Member.normalizedEmail(email), maxGuesses: maxFailedLogins, window: loginThrottleWindow),
-                      address: address.map { LoginLimit(key: "address:" + $0, maxGuesses: maxFailedLoginsPerAddress, window: loginThrottleWindow) })
+        LoginThrottle(
+            email: LoginLimit(key: "email:" + Member.normalizedEmail(email), maxGuesses: maxFailedLogins, window: loginThrottleWindow),
+            address: address.map { LoginLimit(key: "address:" + $0, maxGuesses: maxFailedLoginsPerAddress, window: loginThrottleWindow) })
     }
     /// Largest request body accepted, in bytes.
     public var maxBodySize = 1 << 20
@@ -74,14 +75,18 @@ public struct ServerConfiguration: Sendable {
         if let text = environment["HANDOVER_SECURE_COOKIES"] { configuration.secureCookies = ["1", "true", "yes"].contains(text.lowercased()) }
         if let text = environment["HANDOVER_ALLOW_SIGNUP"] { configuration.allowSignup = ["1", "true", "yes"].contains(text.lowercased()) }
         if let text = environment["HANDOVER_READ_CACHE_MS"], !text.isEmpty {
-            guard let ms = Int(text), (0...60_000).contains(ms) else { throw ConfigurationError("HANDOVER_READ_CACHE_MS must be 0 to 60000 milliseconds, got \"\(text)\"") }
+            guard let ms = Int(text), (0...60_000).contains(ms) else {
+                throw ConfigurationError("HANDOVER_READ_CACHE_MS must be 0 to 60000 milliseconds, got \"\(text)\"")
+            }
             configuration.readCacheTTL = .milliseconds(ms)
         }
         if let text = environment["HANDOVER_SECRET_KEY"], !text.isEmpty {
             configuration.secretKey = try ServerSecret.parse(text, source: "HANDOVER_SECRET_KEY")
         }
         if let text = environment["HANDOVER_LOG_ORIGIN"], !text.isEmpty {
-            guard !text.contains(where: { $0.isWhitespace || $0 == "+" }) else { throw ConfigurationError("HANDOVER_LOG_ORIGIN must be one word without \"+\", got \"\(text)\"") }
+            guard !text.contains(where: { $0.isWhitespace || $0 == "+" }) else {
+                throw ConfigurationError("HANDOVER_LOG_ORIGIN must be one word without \"+\", got \"\(text)\"")
+            }
             configuration.logOrigin = text
         }
         if let text = environment["HANDOVER_MAX_FAILED_LOGINS"], !text.isEmpty {

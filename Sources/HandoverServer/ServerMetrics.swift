@@ -22,14 +22,18 @@ public final class ServerMetrics: Sendable {
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10),
+        ]
         self.factory = factory
     }
 
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        Counter(label: "handover_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
-                factory: factory).increment()
+        Counter(
+            label: "handover_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
+            factory: factory
+        ).increment()
         Metrics.Timer(label: "handover_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }
@@ -38,7 +42,9 @@ public final class ServerMetrics: Sendable {
     func scrape(operations: OperationsService) async throws -> String {
         let (figures, auditPending) = try await operations.figures()
         Gauge(label: "handover_db_writer_queue_depth", factory: factory).record(figures.writeQueueDepth)
-        let newWaits = readWaitsSeen.withLock { seen in defer { seen = max(seen, figures.readWaits) }; return max(0, figures.readWaits - seen) }
+        let newWaits = readWaitsSeen.withLock { seen in
+            defer { seen = max(seen, figures.readWaits) }; return max(0, figures.readWaits - seen)
+        }
         Counter(label: "handover_db_read_waits_total", factory: factory).increment(by: newWaits)
         Gauge(label: "handover_audit_appender_pending", factory: factory).record(auditPending)
         for state in ["draft", "submitted", "returned", "acknowledged", "completed", "verified", "closed", "cancelled"] {

@@ -18,7 +18,8 @@ public struct AccountService: Sendable {
     public func createAccount(name: String, kind: AccountKind, ownerID: String?, profile: AccountProfile, by actor: Member) async throws -> Account {
         let ownerID = ownerID ?? actor.id
         guard Access.canCreateAccount(ownerID: ownerID, actor: actor) else {
-            throw HandoverError.notPermitted(action: "create this account", reason: actor.role == .auditor ? "auditors have read-only access" : "members create accounts they own themselves")
+            throw HandoverError.notPermitted(
+                action: "create this account", reason: actor.role == .auditor ? "auditors have read-only access" : "members create accounts they own themselves")
         }
         // Length as JSON Schema's maxLength counts it (Unicode scalars, before trimming): the spec's limit exactly.
         let tooLong = name.unicodeScalars.count > 200
@@ -29,8 +30,9 @@ public struct AccountService: Sendable {
         if owner.role == .auditor { problems.append(Problem(path: "ownerID", message: "an auditor cannot own an account")) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
-        let account = Account(id: ids.next(at: now), organizationID: actor.organizationID, name: name, kind: kind,
-                              ownerID: owner.id, profile: profile, createdAt: now, updatedAt: now)
+        let account = Account(
+            id: ids.next(at: now), organizationID: actor.organizationID, name: name, kind: kind,
+            ownerID: owner.id, profile: profile, createdAt: now, updatedAt: now)
         try await store.createAccount(account, by: AuditActor(member: actor.id))
         return account
     }
@@ -43,7 +45,9 @@ public struct AccountService: Sendable {
     /// Replaces the name and/or profile if the account is still at `expectedVersion`.
     public func updateAccount(id: String, name: String?, profile: AccountProfile?, expectedVersion: Int?, by actor: Member) async throws -> Account {
         var account = try await account(id: id, by: actor)
-        guard let owner = try await store.member(id: account.ownerID, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(account.ownerID)") }
+        guard let owner = try await store.member(id: account.ownerID, organizationID: actor.organizationID) else {
+            throw StoreError.notFound("member \(account.ownerID)")
+        }
         guard Access.canEditAccount(account, owner: owner, actor: actor) else {
             throw HandoverError.notPermitted(action: "edit this account", reason: "only its owner, the owner's manager or an admin edit an account")
         }

@@ -44,7 +44,8 @@ public final class AuditAppender: Sendable {
     /// Writes batches until the queue is empty.
     func drain() async {
         while true {
-            let (items, waiters) = pending.withLock { state -> ([(organizationID: String, record: AuditRecord, context: AuditContext)], [CheckedContinuation<Void, any Error>]) in
+            let (items, waiters) = pending.withLock {
+                state -> ([(organizationID: String, record: AuditRecord, context: AuditContext)], [CheckedContinuation<Void, any Error>]) in
                 let count = min(state.items.count, Self.maxBatch)
                 let items = Array(state.items.prefix(count)), waiters = Array(state.waiters.prefix(count))
                 state.items.removeFirst(count)
@@ -55,9 +56,9 @@ public final class AuditAppender: Sendable {
             if items.isEmpty { return }
             do {
                 try await store.appendAudit(items, at: clock.now())
-                waiters.forEach { $0.resume() }
+                for waiter in waiters { waiter.resume() }
             } catch {
-                waiters.forEach { $0.resume(throwing: error) }
+                for waiter in waiters { waiter.resume(throwing: error) }
             }
         }
     }

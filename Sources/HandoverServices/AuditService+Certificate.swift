@@ -48,8 +48,10 @@ extension AuditService {
             }
             evidence.append(entry)
             timeline.append(.init(event: "signed", actor: entry.actor, at: RFC3339.format(millis: entry.time), entry: entry.seq))
-            signatures.append(.init(role: signoff.role, signer: signoff.memberID, keyID: signoff.keyID, authentication: signoff.authentication,
-                                    envelope: signoff.envelope, entry: entry.seq))
+            signatures.append(
+                .init(
+                    role: signoff.role, signer: signoff.memberID, keyID: signoff.keyID, authentication: signoff.authentication,
+                    envelope: signoff.envelope, entry: entry.seq))
         }
         var certificateKeys: [CompletionCertificate.Key] = []
         for key in keys {
@@ -57,8 +59,10 @@ extension AuditService {
                 throw StoreError.damaged("the audit log has no enrolment entry for key \(key.id)")
             }
             evidence.append(entry)
-            certificateKeys.append(.init(id: key.id, member: key.memberID, publicKey: key.publicKey, origin: key.origin,
-                                         enrolledAt: RFC3339.format(key.enrolledAt), revokedAt: key.revokedAt.map(RFC3339.format), entry: entry.seq))
+            certificateKeys.append(
+                .init(
+                    id: key.id, member: key.memberID, publicKey: key.publicKey, origin: key.origin,
+                    enrolledAt: RFC3339.format(key.enrolledAt), revokedAt: key.revokedAt.map(RFC3339.format), entry: entry.seq))
         }
         evidence.sort { $0.seq < $1.seq }
         timeline.sort { $0.entry < $1.entry }
@@ -68,8 +72,10 @@ extension AuditService {
         for entry in evidence {
             proofs.append(try await inclusionProof(organizationID: organizationID, index: entry.seq, size: checkpoint.size).map { Data($0).base64EncodedString() })
         }
-        var members = [CompletionCertificate.Party(role: .transferor, member: parties.transferor.id, name: parties.transferor.name, email: parties.transferor.email),
-                       CompletionCertificate.Party(role: .recipient, member: parties.recipient.id, name: parties.recipient.name, email: parties.recipient.email)]
+        var members = [
+            CompletionCertificate.Party(role: .transferor, member: parties.transferor.id, name: parties.transferor.name, email: parties.transferor.email),
+            CompletionCertificate.Party(role: .recipient, member: parties.recipient.id, name: parties.recipient.name, email: parties.recipient.email),
+        ]
         for signoff in signoffs where signoff.role == .manager {
             let manager = try await handovers.member(signoff.memberID, organizationID: organizationID)
             members.append(.init(role: .manager, member: manager.id, name: manager.name, email: manager.email))
@@ -77,9 +83,10 @@ extension AuditService {
         let signer = try self.keys.signer(organizationID: organizationID)
         return CompletionCertificate(
             issuedAt: RFC3339.format(clock.now()),
-            handover: .init(id: handover.id, organization: organizationID, accountID: account.id, accountName: account.name,
-                            templateKey: template.key, templateVersion: template.version, templateName: template.name,
-                            requiredSignoffs: template.requiredSignoffs, contentDigest: digest, state: handover.state),
+            handover: .init(
+                id: handover.id, organization: organizationID, accountID: account.id, accountName: account.name,
+                templateKey: template.key, templateVersion: template.version, templateName: template.name,
+                requiredSignoffs: template.requiredSignoffs, contentDigest: digest, state: handover.state),
             parties: members, keys: certificateKeys, signoffs: signatures, timeline: timeline,
             audit: .init(origin: signer.origin, verifierKey: signer.verifier.keyString, checkpoint: checkpoint.note, entries: evidence, proofs: proofs))
     }

@@ -117,9 +117,10 @@ public struct AuditService: Sendable {
 
     /// One read for every perfect subtree the ranges need, then a fold per range.
     func hashes(organizationID: String, _ ranges: [Range<Int>]) async throws -> [TreeHash] {
-        let nodes = try await nodeCache.hashes(organizationID: organizationID, size: ranges.map(\.upperBound).max() ?? 0, MerkleProof.subtrees(for: ranges),
-                                               loadTop: { try await store.auditSubtrees(organizationID: organizationID, minimumLevel: $0) },
-                                               load: { try await store.auditSubtrees(organizationID: organizationID, $0) })
+        let nodes = try await nodeCache.hashes(
+            organizationID: organizationID, size: ranges.map(\.upperBound).max() ?? 0, MerkleProof.subtrees(for: ranges),
+            loadTop: { try await store.auditSubtrees(organizationID: organizationID, minimumLevel: $0) },
+            load: { try await store.auditSubtrees(organizationID: organizationID, $0) })
         return ranges.map { PerfectSubtree.hash(of: $0) { nodes[$0]! } }
     }
 
@@ -140,8 +141,9 @@ public struct AuditService: Sendable {
     public func export(for member: Member, includeEntries: Bool = true) async throws -> AuditBundle {
         try requireReader(member)
         let organizationID = member.organizationID
-        try await appender.append(AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID,
-                                  actor: AuditActor(member: member.id))
+        try await appender.append(
+            AuditRecord(action: "audit.export", target: "organization:\(organizationID)"), organizationID: organizationID,
+            actor: AuditActor(member: member.id))
         let latest = try await checkpoint(organizationID: organizationID)
         let signed = try await store.checkpoints(organizationID: organizationID, latestOnly: false)
         var proofs: [AuditBundle.Consistency] = []
@@ -163,8 +165,9 @@ public struct AuditService: Sendable {
             treeNodes = Self.levels(of: stored, size: latest.size)
         }
         let signer = try keys.signer(organizationID: organizationID)
-        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: clock.now().millis,
-                           checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes, treeNodes: treeNodes)
+        return AuditBundle(
+            origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: clock.now().millis,
+            checkpoints: signed.map(\.note), consistencyProofs: proofs, entries: entries, leafHashes: hashes, treeNodes: treeNodes)
     }
 
     /// The bundle's `treeNodes`: every complete node of the tree of `size`, level 1 up, base64,

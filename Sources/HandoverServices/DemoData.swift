@@ -35,54 +35,75 @@ public enum DemoData {
         let admin = MemberService(store: store, passwords: passwords, clock: clock)
         let service = HandoverService(store: store, clock: clock)
         let (_, ada) = try await admin.createOrganization(name: "Northwind (demo)", adminEmail: people[0].email, adminName: people[0].name, password: password)
-        let maya = try await admin.createMember(organizationID: ada.organizationID, email: people[1].email, name: people[1].name, role: .manager, managerID: nil, password: password, by: .operator)
-        let tom = try await admin.createMember(organizationID: ada.organizationID, email: people[2].email, name: people[2].name, role: .member, managerID: maya.id, password: password, by: .operator)
-        let rita = try await admin.createMember(organizationID: ada.organizationID, email: people[3].email, name: people[3].name, role: .member, managerID: maya.id, password: password, by: .operator)
-        _ = try await admin.createMember(organizationID: ada.organizationID, email: people[4].email, name: people[4].name, role: .auditor, managerID: nil, password: password, by: .operator)
+        let maya = try await admin.createMember(
+            organizationID: ada.organizationID, email: people[1].email, name: people[1].name, role: .manager, managerID: nil, password: password, by: .operator)
+        let tom = try await admin.createMember(
+            organizationID: ada.organizationID, email: people[2].email, name: people[2].name, role: .member, managerID: maya.id, password: password, by: .operator)
+        let rita = try await admin.createMember(
+            organizationID: ada.organizationID, email: people[3].email, name: people[3].name, role: .member, managerID: maya.id, password: password, by: .operator)
+        _ = try await admin.createMember(
+            organizationID: ada.organizationID, email: people[4].email, name: people[4].name, role: .auditor, managerID: nil, password: password, by: .operator)
 
         func date(_ days: Int) -> String { CalendarDate(clock.now().addingTimeInterval(Double(days) * 86_400)).description }
 
         // A customer account mid-handover, with lint findings left to fix.
-        let acme = try await service.accounts.createAccount(name: "Acme Logistics", kind: .customer, ownerID: tom.id, profile: AccountProfile(
-            overview: "Regional freight forwarder, 40 seats on our platform since 2022.",
-            contacts: [Contact(name: "Priya Shah", role: "Head of Operations", email: "priya@acme.example", preference: "Email; calls only for outages")],
-            openItems: [OpenItem(title: "Quarterly business review", owner: "Tom", due: CalendarDate(date(21)))],
-            renewalDate: CalendarDate(date(75)), tags: ["enterprise", "emea"]), by: tom)
-        _ = try await service.begin(accountID: acme.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
-                                            content: HandoverContent(["overview": ["summary": .string("Acme moves freight across the Benelux; we run their dispatch planning.")],
-                                                                      "renewal": ["renewalDate": .string(date(75))]]), by: tom)
+        let acme = try await service.accounts.createAccount(
+            name: "Acme Logistics", kind: .customer, ownerID: tom.id,
+            profile: AccountProfile(
+                overview: "Regional freight forwarder, 40 seats on our platform since 2022.",
+                contacts: [Contact(name: "Priya Shah", role: "Head of Operations", email: "priya@acme.example", preference: "Email; calls only for outages")],
+                openItems: [OpenItem(title: "Quarterly business review", owner: "Tom", due: CalendarDate(date(21)))],
+                renewalDate: CalendarDate(date(75)), tags: ["enterprise", "emea"]), by: tom)
+        _ = try await service.begin(
+            accountID: acme.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
+            content: HandoverContent([
+                "overview": ["summary": .string("Acme moves freight across the Benelux; we run their dispatch planning.")],
+                "renewal": ["renewalDate": .string(date(75))],
+            ]), by: tom)
 
         // A customer handover that is complete and waiting for the recipient.
-        let globex = try await service.accounts.createAccount(name: "Globex Retail", kind: .customer, ownerID: tom.id, profile: AccountProfile(
-            overview: "Chain of 120 stores; uses our scheduling and payroll modules.", renewalDate: CalendarDate(date(120)), tags: ["retail"]), by: tom)
-        let submitted = try await service.begin(accountID: globex.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
-                                                content: completeCustomerContent(renewal: date(120), due: date(14)), by: tom)
+        let globex = try await service.accounts.createAccount(
+            name: "Globex Retail", kind: .customer, ownerID: tom.id,
+            profile: AccountProfile(
+                overview: "Chain of 120 stores; uses our scheduling and payroll modules.", renewalDate: CalendarDate(date(120)), tags: ["retail"]), by: tom)
+        let submitted = try await service.begin(
+            accountID: globex.id, recipientID: rita.id, templateKey: "customer-account", templateVersion: nil,
+            content: completeCustomerContent(renewal: date(120), due: date(14)), by: tom)
         _ = try await service.transition(id: submitted.id, event: .submit, expectedVersion: nil, by: tom)
 
         // A project handed over and completed: its owner has changed.
-        let relaunch = try await service.accounts.createAccount(name: "Website relaunch", kind: .project, ownerID: tom.id,
-                                                       profile: AccountProfile(overview: "New public website, launch planned next quarter."), by: tom)
-        let done = try await service.begin(accountID: relaunch.id, recipientID: rita.id, templateKey: "project", templateVersion: nil,
-                                           content: try filledContent(templateKey: "project", due: date(30)), by: tom)
+        let relaunch = try await service.accounts.createAccount(
+            name: "Website relaunch", kind: .project, ownerID: tom.id,
+            profile: AccountProfile(overview: "New public website, launch planned next quarter."), by: tom)
+        let done = try await service.begin(
+            accountID: relaunch.id, recipientID: rita.id, templateKey: "project", templateVersion: nil,
+            content: try filledContent(templateKey: "project", due: date(30)), by: tom)
         _ = try await service.transition(id: done.id, event: .submit, expectedVersion: nil, by: tom)
-        _ = try await service.transition(id: done.id, event: .acknowledge(synthesis: "I own the relaunch now: two deliverables left, launch date fixed, the client wants weekly written updates."), expectedVersion: nil, by: rita)
+        _ = try await service.transition(
+            id: done.id, event: .acknowledge(synthesis: "I own the relaunch now: two deliverables left, launch date fixed, the client wants weekly written updates."),
+            expectedVersion: nil, by: rita)
         try await signOff(done.id, by: tom, service: service)
         try await signOff(done.id, by: rita, service: service)
         _ = try await service.transition(id: done.id, event: .complete, expectedVersion: nil, by: rita)
 
         // A customer ready to be handed over: try the editor on this one.
-        _ = try await service.accounts.createAccount(name: "Initech Software", kind: .customer, ownerID: tom.id, profile: AccountProfile(
-            overview: "Software vendor, 15 seats; renewed last year after a pricing discussion.",
-            contacts: [Contact(name: "Bill Lumbergh", role: "VP Operations", email: "bill@initech.example", preference: "Email, weekly digest")],
-            renewalDate: CalendarDate(date(200)), tags: ["smb", "emea"]), by: tom)
+        _ = try await service.accounts.createAccount(
+            name: "Initech Software", kind: .customer, ownerID: tom.id,
+            profile: AccountProfile(
+                overview: "Software vendor, 15 seats; renewed last year after a pricing discussion.",
+                contacts: [Contact(name: "Bill Lumbergh", role: "VP Operations", email: "bill@initech.example", preference: "Email, weekly digest")],
+                renewalDate: CalendarDate(date(200)), tags: ["smb", "emea"]), by: tom)
 
         // Accounts of other kinds, not yet handed over.
-        _ = try await service.accounts.createAccount(name: "Payroll system admin account", kind: .system, ownerID: rita.id,
-                                            profile: AccountProfile(overview: "Administrator access to the payroll system; quarterly access review."), by: rita)
-        _ = try await service.accounts.createAccount(name: "On-call: payments API", kind: .service, ownerID: rita.id,
-                                            profile: AccountProfile(overview: "Primary on-call for the payments API, Mon-Fri."), by: rita)
-        _ = try await service.accounts.createAccount(name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
-                                            profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
+        _ = try await service.accounts.createAccount(
+            name: "Payroll system admin account", kind: .system, ownerID: rita.id,
+            profile: AccountProfile(overview: "Administrator access to the payroll system; quarterly access review."), by: rita)
+        _ = try await service.accounts.createAccount(
+            name: "On-call: payments API", kind: .service, ownerID: rita.id,
+            profile: AccountProfile(overview: "Primary on-call for the payments API, Mon-Fri."), by: rita)
+        _ = try await service.accounts.createAccount(
+            name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
+            profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
         return logins
     }
 
@@ -90,13 +111,15 @@ public enum DemoData {
     /// and its private half dropped. Demo data only: real members keep their keys ('handover key new').
     public static func signOff(_ handoverID: String, by member: Member, service: HandoverService) async throws {
         let key = Curve25519.Signing.PrivateKey()
-        let enrolment = EnrolmentPayload(member: member.id, organization: member.organizationID,
-                                         publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(service.clock.now()))
+        let enrolment = EnrolmentPayload(
+            member: member.id, organization: member.organizationID,
+            publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(service.clock.now()))
         _ = try await service.enrolKey(try DSSEEnvelope.sign(payload: try enrolment.canonicalBytes(), type: EnrolmentPayload.type, key: key), origin: "cli", by: member)
         let (handover, _) = try await service.handover(id: handoverID, by: member)
         let payload = try SignoffPayload(signing: handover, signer: member.id, role: SignoffRules.role(of: member, in: handover), at: service.clock.now())
-        _ = try await service.signoff(id: handoverID, envelope: try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key),
-                                      authentication: "demo data, signed at seeding", by: member)
+        _ = try await service.signoff(
+            id: handoverID, envelope: try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key),
+            authentication: "demo data, signed at seeding", by: member)
     }
 
     /// A customer-account handover with every required field filled and no findings.

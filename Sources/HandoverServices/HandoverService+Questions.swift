@@ -19,8 +19,9 @@ extension HandoverService {
             throw HandoverError.invalid([Problem(path: "body", message: "looks like it contains a \(match.kind); never paste credentials into a message")])
         }
         let now = clock.now()
-        let question = HandoverQuestion(id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,
-                                        authorID: actor.id, body: text, createdAt: now)
+        let question = HandoverQuestion(
+            id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,
+            authorID: actor.id, body: text, createdAt: now)
         try await store.addQuestion(question)
         return question
     }

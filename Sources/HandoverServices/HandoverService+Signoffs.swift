@@ -26,7 +26,9 @@ extension HandoverService {
         }
         var problems: [Problem] = []
         if payload.member != actor.id { problems.append(Problem(path: "envelope.member", message: "must be your member id \(actor.id)")) }
-        if payload.organization != actor.organizationID { problems.append(Problem(path: "envelope.organization", message: "must be your organization \(actor.organizationID)")) }
+        if payload.organization != actor.organizationID {
+            problems.append(Problem(path: "envelope.organization", message: "must be your organization \(actor.organizationID)"))
+        }
         let now = clock.now()
         if let problem = Self.clockProblem(payload.time, path: "envelope.time", now: now) { problems.append(problem) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
@@ -100,13 +102,16 @@ extension HandoverService {
         }
         let digest = try CanonicalJSON.digest(handover.content)
         guard payload.version == handover.version, payload.contentDigest == digest else {
-            throw HandoverError.conflict("The sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"). Review it and sign again.")
+            throw HandoverError.conflict(
+                "The sign-off is over version \(payload.version) of handover \(handover.id), which is now at version \(handover.version)\(payload.contentDigest == digest ? "" : " with different content"). Review it and sign again."
+            )
         }
         let now = clock.now()
         if let problem = Self.clockProblem(payload.time, path: "payload.time", now: now) { throw HandoverError.invalid([problem]) }
-        let signoff = Signoff(id: ids.next(at: now), handoverID: handover.id, organizationID: actor.organizationID, memberID: actor.id,
-                              role: payload.role, keyID: key.id, handoverVersion: payload.version, contentDigest: digest,
-                              signedAt: payload.date ?? now, recordedAt: now, authentication: authentication, envelope: envelope)
+        let signoff = Signoff(
+            id: ids.next(at: now), handoverID: handover.id, organizationID: actor.organizationID, memberID: actor.id,
+            role: payload.role, keyID: key.id, handoverVersion: payload.version, contentDigest: digest,
+            signedAt: payload.date ?? now, recordedAt: now, authentication: authentication, envelope: envelope)
         try await store.addSignoff(signoff)
         return signoff
     }
@@ -139,9 +144,10 @@ extension HandoverService {
     public func signoffStatus(_ handover: Handover, template: Template) async throws -> SignoffStatus {
         let all = try await store.signoffs(handoverID: handover.id, organizationID: handover.organizationID)
         let counting = try await countingSignoffs(handover, among: all)
-        return SignoffStatus(required: template.requiredSignoffs, contentDigest: try CanonicalJSON.digest(handover.content), version: handover.version,
-                             missing: SignoffRules.missing(required: template.requiredSignoffs, signed: Set(counting.map(\.role))),
-                             valid: counting.map(\.id), signoffs: all)
+        return SignoffStatus(
+            required: template.requiredSignoffs, contentDigest: try CanonicalJSON.digest(handover.content), version: handover.version,
+            missing: SignoffRules.missing(required: template.requiredSignoffs, signed: Set(counting.map(\.role))),
+            valid: counting.map(\.id), signoffs: all)
     }
 
     /// A signed time too far from the server's clock: a stale page, a wrong clock, or a replay.

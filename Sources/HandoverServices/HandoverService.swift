@@ -21,8 +21,10 @@ public struct HandoverService: Sendable {
     public let auditAppender: AuditAppender
 
     /// `readCacheClock`: the monotonic time the read cache expires entries by (tests move it).
-    public init(store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random,
-                readCacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    public init(
+        store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random,
+        readCacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -37,8 +39,9 @@ public struct HandoverService: Sendable {
     /// with the digest of exactly what was shown, before the content is returned.
     func recordRead(_ handover: Handover, shown: some DataProtocol, by actor: Member) async throws {
         guard actor.id != handover.transferorID else { return }
-        try await auditAppender.append(AuditRecord(action: "handover.read", target: "handover:\(handover.id)", digest: Hex.sha256(shown)),
-                                       organizationID: actor.organizationID, actor: AuditActor(member: actor.id))
+        try await auditAppender.append(
+            AuditRecord(action: "handover.read", target: "handover:\(handover.id)", digest: Hex.sha256(shown)),
+            organizationID: actor.organizationID, actor: AuditActor(member: actor.id))
     }
 
     // MARK: Handovers
@@ -49,8 +52,10 @@ public struct HandoverService: Sendable {
     }
 
     /// Begins a handover of `accountID` from its current owner to `recipientID`.
-    public func begin(accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
-                      content: HandoverContent?, by actor: Member) async throws -> Handover {
+    public func begin(
+        accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
+        content: HandoverContent?, by actor: Member
+    ) async throws -> Handover {
         let account = try await accounts.account(id: accountID, by: actor)
         let owner = try await member(account.ownerID, organizationID: actor.organizationID)
         guard Access.canBeginHandover(of: account, owner: owner, actor: actor) else {
@@ -65,11 +70,13 @@ public struct HandoverService: Sendable {
         problems += template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
-        let handover = Handover(id: ids.next(at: now), organizationID: actor.organizationID, accountID: account.id,
-                                templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
-                                recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
-        let record = HandoverEventRecord(id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
-                                         actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
+        let handover = Handover(
+            id: ids.next(at: now), organizationID: actor.organizationID, accountID: account.id,
+            templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
+            recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
+        let record = HandoverEventRecord(
+            id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
+            actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
         try await store.createHandover(handover, record: record)
         return handover
     }
@@ -153,8 +160,9 @@ public struct HandoverService: Sendable {
         var signedRoles: Set<SignoffRole> = []
         if case .complete = event { signedRoles = Set(try await countingSignoffs(handover).map(\.role)) }
         let now = clock.now()
-        let transition = try Lifecycle.apply(event, to: handover, by: actor, parties: parties, template: template, account: account,
-                                             signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
+        let transition = try Lifecycle.apply(
+            event, to: handover, by: actor, parties: parties, template: template, account: account,
+            signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
         try await store.apply(transition, expectedVersion: handover.version)
         return transition.handover
@@ -195,7 +203,8 @@ extension HandoverService {
     func canView(_ handover: Handover, viewer: Member) async throws -> Bool {
         if let answer = Access.canViewWithoutParties(handover, viewer: viewer) { return answer }
         guard let transferor = try await store.member(id: handover.transferorID, organizationID: handover.organizationID),
-              let recipient = try await store.member(id: handover.recipientID, organizationID: handover.organizationID) else { return false }
+            let recipient = try await store.member(id: handover.recipientID, organizationID: handover.organizationID)
+        else { return false }
         return Access.canView(handover, parties: Parties(transferor: transferor, recipient: recipient), viewer: viewer)
     }
 }
@@ -207,8 +216,10 @@ public struct HandoverReading: Sendable {
     /// Member names by id, for showing who did what.
     public var names: [String: String]
 
-    public init(handover: Handover, parties: Parties, template: Template, account: Account, events: [HandoverEventRecord] = [],
-                questions: [HandoverQuestion] = [], names: [String: String] = [:]) {
+    public init(
+        handover: Handover, parties: Parties, template: Template, account: Account, events: [HandoverEventRecord] = [],
+        questions: [HandoverQuestion] = [], names: [String: String] = [:]
+    ) {
         self.handover = handover
         self.parties = parties
         self.template = template
@@ -234,9 +245,10 @@ extension HandoverService {
         async let questions = store.questions(handoverID: handover.id, organizationID: actor.organizationID)
         async let members = store.members(organizationID: actor.organizationID)
         try await recordRead(handover, shown: HandoverJSON.encode(handover, content: try Self.contentJSON(handover.content)), by: actor)
-        return HandoverReading(handover: handover, parties: parties, template: try await template, account: try await account,
-                               events: try await events, questions: try await questions,
-                               names: Dictionary(try await members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        return HandoverReading(
+            handover: handover, parties: parties, template: try await template, account: try await account,
+            events: try await events, questions: try await questions,
+            names: Dictionary(try await members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Content as the API writes it.

@@ -27,8 +27,9 @@ public struct MemberService: Sendable {
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
         let organization = Organization(id: ids.next(at: now), name: name, createdAt: now)
-        let admin = Member(id: ids.next(at: now), organizationID: organization.id, email: Member.normalizedEmail(adminEmail),
-                           name: adminName.trimmingCharacters(in: .whitespacesAndNewlines), role: .admin, createdAt: now)
+        let admin = Member(
+            id: ids.next(at: now), organizationID: organization.id, email: Member.normalizedEmail(adminEmail),
+            name: adminName.trimmingCharacters(in: .whitespacesAndNewlines), role: .admin, createdAt: now)
         let hash = try await password.asyncMap(passwords.hash)
         try await store.createOrganization(organization, firstAdmin: admin, passwordHash: hash)
         return (organization, admin)
@@ -42,21 +43,25 @@ public struct MemberService: Sendable {
     /// with tokens only.
     public func createMember(email: String, name: String, role: Role, managerID: String?, password: String?, by actor: Member) async throws -> Member {
         guard actor.role == .admin else { throw HandoverError.notPermitted(action: "add members", reason: "only admins add members") }
-        return try await createMember(organizationID: actor.organizationID, email: email, name: name, role: role, managerID: managerID,
-                                      password: password, by: AuditActor(member: actor.id))
+        return try await createMember(
+            organizationID: actor.organizationID, email: email, name: name, role: role, managerID: managerID,
+            password: password, by: AuditActor(member: actor.id))
     }
 
     /// Adds a member on behalf of `actor` with no role check: for the operator's CLI and the demo.
-    public func createMember(organizationID: String, email: String, name: String, role: Role, managerID: String?, password: String?,
-                             by actor: AuditActor) async throws -> Member {
+    public func createMember(
+        organizationID: String, email: String, name: String, role: Role, managerID: String?, password: String?,
+        by actor: AuditActor
+    ) async throws -> Member {
         var problems = Self.memberProblems(email: email, name: name, password: password, prefix: nil)
         if let managerID, try await store.member(id: managerID, organizationID: organizationID) == nil {
             problems.append(Problem(path: "managerID", message: "no member \(managerID) in this organization"))
         }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
-        let member = Member(id: ids.next(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
-                            name: name.trimmingCharacters(in: .whitespacesAndNewlines), role: role, managerID: managerID, createdAt: now)
+        let member = Member(
+            id: ids.next(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
+            name: name.trimmingCharacters(in: .whitespacesAndNewlines), role: role, managerID: managerID, createdAt: now)
         let hash = try await password.asyncMap(passwords.hash)
         try await store.createMember(member, passwordHash: hash, by: actor)
         return member
@@ -88,7 +93,9 @@ public struct MemberService: Sendable {
     public func createToken(for member: Member, name: String, by actor: AuditActor) async throws -> (token: APIToken, secret: String) {
         let tooLong = name.unicodeScalars.count > 100  // as the spec's maxLength counts: scalars, before trimming
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || tooLong { throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")]) }
+        if name.isEmpty || tooLong {
+            throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")])
+        }
         let now = clock.now()
         let secret = Secrets.newToken()
         let token = APIToken(id: ids.next(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)

@@ -16,8 +16,10 @@ public struct Services: Sendable {
     /// What each web page shows.
     public let pages: PageModels
 
-    public init(store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
-                clock: WallClock = .system, ids: IDMaker = .random) {
+    public init(
+        store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
+        clock: WallClock = .system, ids: IDMaker = .random
+    ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids)
         accounts = handovers.accounts

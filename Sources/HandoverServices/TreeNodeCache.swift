@@ -36,9 +36,11 @@ final class TreeNodeCache: Sendable {
 
     /// The hashes of `subtrees` in a tree of `size` entries: cached ones from memory, the rest
     /// from `load`. `loadTop(level)` reads every stored node at `level` and above.
-    func hashes(organizationID: String, size: Int, _ subtrees: Set<PerfectSubtree>,
-                loadTop: (_ minimumLevel: Int) async throws -> [PerfectSubtree: TreeHash],
-                load: (Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]) async throws -> [PerfectSubtree: TreeHash] {
+    func hashes(
+        organizationID: String, size: Int, _ subtrees: Set<PerfectSubtree>,
+        loadTop: (_ minimumLevel: Int) async throws -> [PerfectSubtree: TreeHash],
+        load: (Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash]
+    ) async throws -> [PerfectSubtree: TreeHash] {
         if state.withLock({ $0.primed.insert(organizationID).inserted }) {
             // Start high enough that the load fits in half the cache (about size / 2^(level-1) nodes).
             var level = Self.minimumLevel

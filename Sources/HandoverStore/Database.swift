@@ -104,9 +104,10 @@ public final class Database: Sendable {
             let allLoops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             let shape = PoolShape(total: maxConnections, availableLoops: allLoops.count)
             let loops = EventLoopSubset(Array(allLoops.prefix(shape.loops)))
-            let pool = EventLoopGroupConnectionPool(source: PostgresConnectionSource(sqlConfiguration: configuration),
-                                                    maxConnectionsPerEventLoop: shape.perLoop, requestTimeout: .seconds(30),
-                                                    pruneInterval: nil, logger: logger, on: loops)
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: shape.perLoop, requestTimeout: .seconds(30),
+                pruneInterval: nil, logger: logger, on: loops)
             database = Database(engine: .postgres, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
         }
         do {
@@ -137,8 +138,10 @@ public final class Database: Sendable {
     /// `begin`, then `body`, then COMMIT; ROLLBACK if any of it threw. After a failed COMMIT
     /// the engine may already have rolled back, and ROLLBACK then fails harmlessly: either way
     /// nothing of the transaction stays.
-    static func commitOrRollBack<R: Sendable>(_ db: any SQLDatabase, begin: (any SQLDatabase) async throws -> Void,
-                                              _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    static func commitOrRollBack<R: Sendable>(
+        _ db: any SQLDatabase, begin: (any SQLDatabase) async throws -> Void,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         try await begin(db)
         do {
             let result = try await body(db)
@@ -152,7 +155,11 @@ public final class Database: Sendable {
 
     /// Closes every connection; later calls do nothing.
     public func close() async throws {
-        if closed.withLockedValue({ let was = $0; $0 = true; return was }) { return }
+        if closed.withLockedValue({
+            let was = $0; $0 = true; return was
+        }) {
+            return
+        }
         try await leaser.close()
         try await writer?.close()
     }

@@ -12,8 +12,10 @@ public struct HandoverFilter: Sendable, Hashable {
     /// False leaves `content` empty: lists that show no content skip reading and decoding it.
     public var includeContent: Bool
 
-    public init(states: [HandoverState]? = nil, accountID: String? = nil, transferorID: String? = nil, recipientID: String? = nil,
-                limit: Int = 100, includeContent: Bool = true) {
+    public init(
+        states: [HandoverState]? = nil, accountID: String? = nil, transferorID: String? = nil, recipientID: String? = nil,
+        limit: Int = 100, includeContent: Bool = true
+    ) {
         self.states = states
         self.accountID = accountID
         self.transferorID = transferorID

@@ -53,8 +53,10 @@ public struct NewJob: Sendable, Equatable {
 
     public static let defaultMaxAttempts = 8
 
-    public init(id: String = NewJob.newID(), organizationID: String? = nil, kind: String, payload: String = "{}", runAfter: Date,
-                maxAttempts: Int = NewJob.defaultMaxAttempts, dedupeKey: String? = nil) {
+    public init(
+        id: String = NewJob.newID(), organizationID: String? = nil, kind: String, payload: String = "{}", runAfter: Date,
+        maxAttempts: Int = NewJob.defaultMaxAttempts, dedupeKey: String? = nil
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.kind = kind

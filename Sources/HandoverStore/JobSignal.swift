@@ -27,7 +27,7 @@ public final class JobSignal: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Wakes every waiter without news (a runner stopping).
@@ -37,7 +37,7 @@ public final class JobSignal: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// The generation and the earliest known due time, for a runner about to look for work.

@@ -26,317 +26,334 @@ public struct Migration: Sendable {
 /// The schema, in order. Never edit a migration that has shipped: add the next one.
 public enum Migrations {
     public static let all: [Migration] = [
-        Migration(version: 1, name: "initial schema", statements: [
-            """
-            CREATE TABLE organizations (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE members (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                email TEXT NOT NULL UNIQUE,
-                name TEXT NOT NULL,
-                role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
-                manager_id TEXT REFERENCES members(id),
-                password_hash TEXT,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX members_by_organization ON members (organization_id)",
-            """
-            CREATE TABLE api_tokens (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                member_id TEXT NOT NULL REFERENCES members(id),
-                name TEXT NOT NULL,
-                token_digest TEXT NOT NULL UNIQUE,
-                created_at BIGINT NOT NULL,
-                last_used_at BIGINT,
-                revoked_at BIGINT
-            )
-            """,
-            """
-            CREATE TABLE sessions (
-                token_digest TEXT PRIMARY KEY,
-                member_id TEXT NOT NULL REFERENCES members(id),
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE login_attempts (
-                email TEXT NOT NULL,
-                at BIGINT NOT NULL,
-                succeeded BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX login_attempts_by_email ON login_attempts (email, at)",
-            """
-            CREATE TABLE accounts (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                name TEXT NOT NULL,
-                kind TEXT NOT NULL CHECK (kind IN ('customer', 'system', 'patient', 'project', 'asset', 'service')),
-                owner_id TEXT NOT NULL REFERENCES members(id),
-                profile TEXT NOT NULL,
-                version BIGINT NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX accounts_by_organization ON accounts (organization_id, name)",
-            """
-            CREATE TABLE account_owners (
-                account_id TEXT NOT NULL REFERENCES accounts(id),
-                owner_id TEXT NOT NULL REFERENCES members(id),
-                owned_from BIGINT NOT NULL,
-                owned_until BIGINT,
-                handover_id TEXT
-            )
-            """,
-            // One current owner per account, in the history as on the account row.
-            "CREATE UNIQUE INDEX account_owners_one_current ON account_owners (account_id) WHERE owned_until IS NULL",
-            """
-            CREATE TABLE templates (
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                template_key TEXT NOT NULL,
-                version BIGINT NOT NULL,
-                definition TEXT NOT NULL,
-                created_by TEXT NOT NULL REFERENCES members(id),
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (organization_id, template_key, version)
-            )
-            """,
-            """
-            CREATE TABLE handovers (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                account_id TEXT NOT NULL REFERENCES accounts(id),
-                template_key TEXT NOT NULL,
-                template_version BIGINT NOT NULL,
-                transferor_id TEXT NOT NULL REFERENCES members(id),
-                recipient_id TEXT NOT NULL REFERENCES members(id),
-                state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'returned', 'acknowledged', 'completed', 'verified', 'closed', 'cancelled')),
-                content TEXT NOT NULL,
-                synthesis TEXT,
-                return_reason TEXT,
-                version BIGINT NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                submitted_at BIGINT,
-                acknowledged_at BIGINT,
-                completed_at BIGINT,
-                CHECK (transferor_id <> recipient_id)
-            )
-            """,
-            // At most one open handover per account.
-            """
-            CREATE UNIQUE INDEX handovers_one_open_per_account ON handovers (account_id)
-            WHERE state IN ('draft', 'submitted', 'returned', 'acknowledged')
-            """,
-            "CREATE INDEX handovers_by_organization ON handovers (organization_id, updated_at)",
-            "CREATE INDEX handovers_by_transferor ON handovers (transferor_id)",
-            "CREATE INDEX handovers_by_recipient ON handovers (recipient_id)",
-            """
-            CREATE TABLE handover_events (
-                id TEXT PRIMARY KEY,
-                handover_id TEXT NOT NULL REFERENCES handovers(id),
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                actor_id TEXT NOT NULL REFERENCES members(id),
-                event TEXT NOT NULL,
-                handover_version BIGINT NOT NULL,
-                from_state TEXT,
-                to_state TEXT NOT NULL,
-                note TEXT,
-                at BIGINT NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX handover_events_by_handover ON handover_events (handover_id, handover_version)",
-        ]),
-        Migration(version: 2, name: "handover questions", statements: [
-            """
-            CREATE TABLE handover_questions (
-                id TEXT PRIMARY KEY,
-                handover_id TEXT NOT NULL REFERENCES handovers(id),
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                author_id TEXT NOT NULL REFERENCES members(id),
-                body TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX handover_questions_by_handover ON handover_questions (handover_id, created_at)",
-        ]),
+        Migration(
+            version: 1, name: "initial schema",
+            statements: [
+                """
+                CREATE TABLE organizations (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE members (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    email TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
+                    manager_id TEXT REFERENCES members(id),
+                    password_hash TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX members_by_organization ON members (organization_id)",
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    name TEXT NOT NULL,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_digest TEXT PRIMARY KEY,
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE login_attempts (
+                    email TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    succeeded BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX login_attempts_by_email ON login_attempts (email, at)",
+                """
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('customer', 'system', 'patient', 'project', 'asset', 'service')),
+                    owner_id TEXT NOT NULL REFERENCES members(id),
+                    profile TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX accounts_by_organization ON accounts (organization_id, name)",
+                """
+                CREATE TABLE account_owners (
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    owner_id TEXT NOT NULL REFERENCES members(id),
+                    owned_from BIGINT NOT NULL,
+                    owned_until BIGINT,
+                    handover_id TEXT
+                )
+                """,
+                // One current owner per account, in the history as on the account row.
+                "CREATE UNIQUE INDEX account_owners_one_current ON account_owners (account_id) WHERE owned_until IS NULL",
+                """
+                CREATE TABLE templates (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    template_key TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    definition TEXT NOT NULL,
+                    created_by TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization_id, template_key, version)
+                )
+                """,
+                """
+                CREATE TABLE handovers (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    template_key TEXT NOT NULL,
+                    template_version BIGINT NOT NULL,
+                    transferor_id TEXT NOT NULL REFERENCES members(id),
+                    recipient_id TEXT NOT NULL REFERENCES members(id),
+                    state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'returned', 'acknowledged', 'completed', 'verified', 'closed', 'cancelled')),
+                    content TEXT NOT NULL,
+                    synthesis TEXT,
+                    return_reason TEXT,
+                    version BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    submitted_at BIGINT,
+                    acknowledged_at BIGINT,
+                    completed_at BIGINT,
+                    CHECK (transferor_id <> recipient_id)
+                )
+                """,
+                // At most one open handover per account.
+                """
+                CREATE UNIQUE INDEX handovers_one_open_per_account ON handovers (account_id)
+                WHERE state IN ('draft', 'submitted', 'returned', 'acknowledged')
+                """,
+                "CREATE INDEX handovers_by_organization ON handovers (organization_id, updated_at)",
+                "CREATE INDEX handovers_by_transferor ON handovers (transferor_id)",
+                "CREATE INDEX handovers_by_recipient ON handovers (recipient_id)",
+                """
+                CREATE TABLE handover_events (
+                    id TEXT PRIMARY KEY,
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    actor_id TEXT NOT NULL REFERENCES members(id),
+                    event TEXT NOT NULL,
+                    handover_version BIGINT NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT NOT NULL,
+                    note TEXT,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX handover_events_by_handover ON handover_events (handover_id, handover_version)",
+            ]),
+        Migration(
+            version: 2, name: "handover questions",
+            statements: [
+                """
+                CREATE TABLE handover_questions (
+                    id TEXT PRIMARY KEY,
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    author_id TEXT NOT NULL REFERENCES members(id),
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX handover_questions_by_handover ON handover_questions (handover_id, created_at)",
+            ]),
         // The web app's lists (home page, an owner's accounts) filter by state and party; measured
         // with `handover-bench pages` on 10,000 handovers, these cut the home page's queries from
         // ~10 ms (a scan of the organization) to well under 1 ms each.
-        Migration(version: 3, name: "indexes for lists by state, party and owner", statements: [
-            "CREATE INDEX handovers_by_state ON handovers (organization_id, state, updated_at)",
-            "CREATE INDEX handovers_by_transferor_state ON handovers (transferor_id, state, updated_at)",
-            "CREATE INDEX handovers_by_recipient_state ON handovers (recipient_id, state, updated_at)",
-            "CREATE INDEX accounts_by_owner ON accounts (organization_id, owner_id, name)",
-            // The earliest open item's due date (YYYY-MM-DD), kept with every profile write, so that
-            // "overdue on my accounts" is an index range rather than a read of every profile.
-            "ALTER TABLE accounts ADD COLUMN next_due TEXT",
-            "CREATE INDEX accounts_by_owner_due ON accounts (organization_id, owner_id, next_due)",
-        ]),
+        Migration(
+            version: 3, name: "indexes for lists by state, party and owner",
+            statements: [
+                "CREATE INDEX handovers_by_state ON handovers (organization_id, state, updated_at)",
+                "CREATE INDEX handovers_by_transferor_state ON handovers (transferor_id, state, updated_at)",
+                "CREATE INDEX handovers_by_recipient_state ON handovers (recipient_id, state, updated_at)",
+                "CREATE INDEX accounts_by_owner ON accounts (organization_id, owner_id, name)",
+                // The earliest open item's due date (YYYY-MM-DD), kept with every profile write, so that
+                // "overdue on my accounts" is an index range rather than a read of every profile.
+                "ALTER TABLE accounts ADD COLUMN next_due TEXT",
+                "CREATE INDEX accounts_by_owner_due ON accounts (organization_id, owner_id, next_due)",
+            ]),
         // The audit log: one Merkle tree per organization (see HandoverTrust). Hashes are hex text
         // so both engines store and compare them the same way.
-        Migration(version: 4, name: "audit log", statements: [
-            """
-            CREATE TABLE audit_heads (
-                organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
-                size BIGINT NOT NULL,
-                integrated BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE audit_entries (
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                seq BIGINT NOT NULL,
-                at BIGINT NOT NULL,
-                actor TEXT NOT NULL,
-                action TEXT NOT NULL,
-                target TEXT NOT NULL,
-                request TEXT NOT NULL,
-                digest TEXT NOT NULL,
-                leaf_hash TEXT NOT NULL,
-                PRIMARY KEY (organization_id, seq)
-            )
-            """,
-            """
-            CREATE TABLE audit_nodes (
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                level INTEGER NOT NULL,
-                idx BIGINT NOT NULL,
-                hash TEXT NOT NULL,
-                PRIMARY KEY (organization_id, level, idx)
-            )
-            """,
-            """
-            CREATE TABLE audit_checkpoints (
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                size BIGINT NOT NULL,
-                root_hash TEXT NOT NULL,
-                note TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (organization_id, size)
-            )
-            """,
-            "INSERT INTO audit_heads (organization_id, size, integrated) SELECT id, 0, 0 FROM organizations",
-        ]),
+        Migration(
+            version: 4, name: "audit log",
+            statements: [
+                """
+                CREATE TABLE audit_heads (
+                    organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                    size BIGINT NOT NULL,
+                    integrated BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE audit_entries (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    seq BIGINT NOT NULL,
+                    at BIGINT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    leaf_hash TEXT NOT NULL,
+                    PRIMARY KEY (organization_id, seq)
+                )
+                """,
+                """
+                CREATE TABLE audit_nodes (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    level INTEGER NOT NULL,
+                    idx BIGINT NOT NULL,
+                    hash TEXT NOT NULL,
+                    PRIMARY KEY (organization_id, level, idx)
+                )
+                """,
+                """
+                CREATE TABLE audit_checkpoints (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    size BIGINT NOT NULL,
+                    root_hash TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization_id, size)
+                )
+                """,
+                "INSERT INTO audit_heads (organization_id, size, integrated) SELECT id, 0, 0 FROM organizations",
+            ]),
         // Signed sign-offs: members' public keys (never a private key) and the envelopes they signed.
-        Migration(version: 5, name: "signing keys and sign-offs", statements: [
-            """
-            CREATE TABLE signing_keys (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                member_id TEXT NOT NULL REFERENCES members(id),
-                public_key TEXT NOT NULL,
-                origin TEXT NOT NULL,
-                enrolled_at BIGINT NOT NULL,
-                revoked_at BIGINT
-            )
-            """,
-            "CREATE INDEX signing_keys_by_member ON signing_keys (member_id)",
-            """
-            CREATE TABLE signoffs (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                handover_id TEXT NOT NULL REFERENCES handovers(id),
-                member_id TEXT NOT NULL REFERENCES members(id),
-                role TEXT NOT NULL CHECK (role IN ('transferor', 'recipient', 'manager')),
-                key_id TEXT NOT NULL REFERENCES signing_keys(id),
-                handover_version BIGINT NOT NULL,
-                content_digest TEXT NOT NULL,
-                signed_at BIGINT NOT NULL,
-                recorded_at BIGINT NOT NULL,
-                authentication TEXT NOT NULL,
-                envelope TEXT NOT NULL
-            )
-            """,
-            // One sign-off per role, content and key: signing again after an edit, or with a new
-            // key after revoking the old one, is a new row.
-            "CREATE UNIQUE INDEX signoffs_once ON signoffs (handover_id, role, content_digest, key_id)",
-            // The certificate gathers a handover's (and a key's) entries by target.
-            "CREATE INDEX audit_entries_by_target ON audit_entries (organization_id, target)",
-        ]),
+        Migration(
+            version: 5, name: "signing keys and sign-offs",
+            statements: [
+                """
+                CREATE TABLE signing_keys (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    public_key TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    enrolled_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX signing_keys_by_member ON signing_keys (member_id)",
+                """
+                CREATE TABLE signoffs (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    role TEXT NOT NULL CHECK (role IN ('transferor', 'recipient', 'manager')),
+                    key_id TEXT NOT NULL REFERENCES signing_keys(id),
+                    handover_version BIGINT NOT NULL,
+                    content_digest TEXT NOT NULL,
+                    signed_at BIGINT NOT NULL,
+                    recorded_at BIGINT NOT NULL,
+                    authentication TEXT NOT NULL,
+                    envelope TEXT NOT NULL
+                )
+                """,
+                // One sign-off per role, content and key: signing again after an edit, or with a new
+                // key after revoking the old one, is a new row.
+                "CREATE UNIQUE INDEX signoffs_once ON signoffs (handover_id, role, content_digest, key_id)",
+                // The certificate gathers a handover's (and a key's) entries by target.
+                "CREATE INDEX audit_entries_by_target ON audit_entries (organization_id, target)",
+            ]),
         // Sign-in guesses counted atomically per email and per source address (one row per key,
         // a fixed window from its first guess), replacing the per-attempt rows that raced.
-        Migration(version: 6, name: "login guards", statements: [
-            "DROP TABLE login_attempts",
-            """
-            CREATE TABLE login_guards (
-                key TEXT PRIMARY KEY,
-                window_start BIGINT NOT NULL,
-                guesses BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX login_guards_by_start ON login_guards (window_start)",
-        ]),
+        Migration(
+            version: 6, name: "login guards",
+            statements: [
+                "DROP TABLE login_attempts",
+                """
+                CREATE TABLE login_guards (
+                    key TEXT PRIMARY KEY,
+                    window_start BIGINT NOT NULL,
+                    guesses BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX login_guards_by_start ON login_guards (window_start)",
+            ]),
         // An email is unique within its organization only, so that adding a member never tells
         // one organization whether an address is taken in another (see Docs/Sign-in.md).
-        Migration(version: 7, name: "member emails unique per organization", statements: [
-            "ALTER TABLE members DROP CONSTRAINT members_email_key",
-            "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
-            "CREATE INDEX members_by_email ON members (email)",
-        ], sqliteStatements: [
-            """
-            CREATE TABLE members_rebuilt (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT NOT NULL REFERENCES organizations(id),
-                email TEXT NOT NULL,
-                name TEXT NOT NULL,
-                role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
-                manager_id TEXT REFERENCES members(id),
-                password_hash TEXT,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "INSERT INTO members_rebuilt SELECT id, organization_id, email, name, role, manager_id, password_hash, created_at FROM members",
-            "DROP TABLE members",
-            "ALTER TABLE members_rebuilt RENAME TO members",
-            "CREATE INDEX members_by_organization ON members (organization_id)",
-            "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
-            "CREATE INDEX members_by_email ON members (email)",
-        ]),
+        Migration(
+            version: 7, name: "member emails unique per organization",
+            statements: [
+                "ALTER TABLE members DROP CONSTRAINT members_email_key",
+                "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
+                "CREATE INDEX members_by_email ON members (email)",
+            ],
+            sqliteStatements: [
+                """
+                CREATE TABLE members_rebuilt (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    email TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'member', 'auditor')),
+                    manager_id TEXT REFERENCES members(id),
+                    password_hash TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO members_rebuilt SELECT id, organization_id, email, name, role, manager_id, password_hash, created_at FROM members",
+                "DROP TABLE members",
+                "ALTER TABLE members_rebuilt RENAME TO members",
+                "CREATE INDEX members_by_organization ON members (organization_id)",
+                "CREATE UNIQUE INDEX members_email_per_organization ON members (organization_id, email)",
+                "CREATE INDEX members_by_email ON members (email)",
+            ]),
         // Accounts written before version 3 have no next_due; this fills it from their profiles,
         // once (it ran at every start before it was a migration; later writes keep it).
         Migration(version: 8, name: Migrations.nextDueBackfillName, statements: [], data: SQLHandoverStore.backfillNextDue),
         // Durable background jobs (Docs/Jobs.md): enqueued in the transaction of the change that
         // causes them, claimed with a lease, retried with backoff. At most one pending job per
         // dedupe key; failures counted per kind for /metrics (a counter that survives purges).
-        Migration(version: 9, name: "jobs", statements: [
-            """
-            CREATE TABLE jobs (
-                id TEXT PRIMARY KEY,
-                organization_id TEXT REFERENCES organizations(id),
-                kind TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead', 'cancelled')),
-                attempts INTEGER NOT NULL,
-                max_attempts INTEGER NOT NULL,
-                run_after BIGINT NOT NULL,
-                locked_by TEXT,
-                locked_until BIGINT,
-                last_error TEXT,
-                dedupe_key TEXT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX jobs_claimable ON jobs (state, run_after)",
-            "CREATE UNIQUE INDEX jobs_pending_dedupe ON jobs (dedupe_key) WHERE state = 'pending'",
-            """
-            CREATE TABLE job_failures (
-                kind TEXT PRIMARY KEY,
-                failures BIGINT NOT NULL
-            )
-            """,
-        ]),
+        Migration(
+            version: 9, name: "jobs",
+            statements: [
+                """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT REFERENCES organizations(id),
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead', 'cancelled')),
+                    attempts INTEGER NOT NULL,
+                    max_attempts INTEGER NOT NULL,
+                    run_after BIGINT NOT NULL,
+                    locked_by TEXT,
+                    locked_until BIGINT,
+                    last_error TEXT,
+                    dedupe_key TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX jobs_claimable ON jobs (state, run_after)",
+                "CREATE UNIQUE INDEX jobs_pending_dedupe ON jobs (dedupe_key) WHERE state = 'pending'",
+                """
+                CREATE TABLE job_failures (
+                    kind TEXT PRIMARY KEY,
+                    failures BIGINT NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.
@@ -355,13 +372,15 @@ public enum Migrations {
                     // Serialize concurrent start-ups of several replicas (even CREATE TABLE IF NOT EXISTS races).
                     try await db.raw("SELECT pg_advisory_xact_lock(4242001)").run()
                 }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         version BIGINT PRIMARY KEY,
                         name TEXT NOT NULL,
                         applied_at BIGINT NOT NULL
                     )
-                    """).run()
+                    """
+                ).run()
                 let existing = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 if existing != nil { return false }
                 for statement in migration.statements(for: database.engine) {
@@ -372,10 +391,12 @@ public enum Migrations {
                     let broken = try await db.raw("PRAGMA foreign_key_check").all()
                     if !broken.isEmpty { throw StoreError.damaged("migration \(migration.version) would leave \(broken.count) broken references") }
                 }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().millis))
-                    """).run()
+                    """
+                ).run()
                 return true
             }
             if didApply { applied.append(migration.version) }

@@ -36,10 +36,11 @@ final class EventLoopSubset: EventLoopGroup, Sendable {
     }
 
     func next() -> any EventLoop {
-        loops[turn.withLockedValue { turn in
-            defer { turn = (turn + 1) % loops.count }
-            return turn
-        }]
+        loops[
+            turn.withLockedValue { turn in
+                defer { turn = (turn + 1) % loops.count }
+                return turn
+            }]
     }
 
     func makeIterator() -> EventLoopIterator {

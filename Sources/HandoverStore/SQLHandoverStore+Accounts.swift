@@ -7,33 +7,39 @@ extension SQLHandoverStore {
     static let accountColumns = "a.id, a.organization_id, a.name, a.kind, a.owner_id, a.profile, a.version, a.created_at, a.updated_at"
 
     static func decodeAccount(_ row: any SQLRow) throws -> Account {
-        Account(id: try row.decode(column: "id", as: String.self),
-                organizationID: try row.decode(column: "organization_id", as: String.self),
-                name: try row.decode(column: "name", as: String.self),
-                kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
-                ownerID: try row.decode(column: "owner_id", as: String.self),
-                profile: try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self)),
-                version: try row.decode(column: "version", as: Int.self),
-                createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
-                updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
+        Account(
+            id: try row.decode(column: "id", as: String.self),
+            organizationID: try row.decode(column: "organization_id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
+            ownerID: try row.decode(column: "owner_id", as: String.self),
+            profile: try JSONCoding.decode(AccountProfile.self, from: try row.decode(column: "profile", as: String.self)),
+            version: try row.decode(column: "version", as: Int.self),
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
     }
 
     public func createAccount(_ account: Account, by actor: AuditActor) async throws {
         try await write("account \(account.id) already exists") { db in
             let owner = try await db.raw("SELECT id FROM members WHERE id = \(bind: account.ownerID) AND organization_id = \(bind: account.organizationID)").first()
             if owner == nil { throw StoreError.notFound("member \(account.ownerID)") }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO accounts (id, organization_id, name, kind, owner_id, profile, next_due, version, created_at, updated_at)
                 VALUES (\(bind: account.id), \(bind: account.organizationID), \(bind: account.name), \(bind: account.kind.rawValue),
                         \(bind: account.ownerID), \(bind: try JSONCoding.encode(account.profile)), \(bind: account.profile.nextDue?.description),
                         \(bind: account.version), \(bind: account.createdAt.millis), \(bind: account.updatedAt.millis))
-                """).run()
-            try await Self.appendAudit([AuditRecord(action: "account.create", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
-                                       organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
-            try await db.raw("""
+                """
+            ).run()
+            try await Self.appendAudit(
+                [AuditRecord(action: "account.create", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
+                organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
+            try await db.raw(
+                """
                 INSERT INTO account_owners (account_id, owner_id, owned_from)
                 VALUES (\(bind: account.id), \(bind: account.ownerID), \(bind: account.createdAt.millis))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -89,15 +95,20 @@ extension SQLHandoverStore {
 
     public func overdueAccounts(ownerID: String, organizationID: String, before day: CalendarDate, limit: Int) async throws -> (accounts: [Account], total: Int) {
         try await database.withSession { db in
-            let accounts = try await db.raw("""
+            let accounts = try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a
                 WHERE a.organization_id = \(bind: organizationID) AND a.owner_id = \(bind: ownerID) AND a.next_due < \(bind: day.description)
                 ORDER BY a.next_due, a.id LIMIT \(bind: max(1, min(limit, 1000)))
-                """).all().map(Self.decodeAccount)
-            let total = try await db.raw("""
-                SELECT COUNT(*) AS n FROM accounts
-                WHERE organization_id = \(bind: organizationID) AND owner_id = \(bind: ownerID) AND next_due < \(bind: day.description)
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
+                """
+            ).all().map(Self.decodeAccount)
+            let total =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM accounts
+                    WHERE organization_id = \(bind: organizationID) AND owner_id = \(bind: ownerID) AND next_due < \(bind: day.description)
+                    """
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
             return (accounts, total)
         }
     }
@@ -120,31 +131,37 @@ extension SQLHandoverStore {
 
     public func updateAccount(_ account: Account, expectedVersion: Int, by actor: AuditActor) async throws {
         try await write { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 UPDATE accounts SET name = \(bind: account.name), profile = \(bind: try JSONCoding.encode(account.profile)),
                     next_due = \(bind: account.profile.nextDue?.description),
                     version = \(bind: account.version), updated_at = \(bind: account.updatedAt.millis)
                 WHERE id = \(bind: account.id) AND organization_id = \(bind: account.organizationID) AND version = \(bind: expectedVersion)
                 RETURNING id
-                """).all()
+                """
+            ).all()
             if rows.isEmpty { throw StoreError.stale("account \(account.id) changed since version \(expectedVersion)") }
-            try await Self.appendAudit([AuditRecord(action: "account.edit", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
-                                       organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
+            try await Self.appendAudit(
+                [AuditRecord(action: "account.edit", target: "account:\(account.id)", digest: try CanonicalJSON.digest(account.profile))],
+                organizationID: account.organizationID, actor: actor, at: account.updatedAt, db)
         }
     }
 
     public func ownershipChain(accountID: String, organizationID: String) async throws -> [Ownership] {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT o.owner_id, o.owned_from, o.owned_until, o.handover_id FROM account_owners o
                 JOIN accounts a ON a.id = o.account_id
                 WHERE o.account_id = \(bind: accountID) AND a.organization_id = \(bind: organizationID)
                 ORDER BY o.owned_until IS NULL, o.owned_from
-                """).all().map { row in
-                Ownership(ownerID: try row.decode(column: "owner_id", as: String.self),
-                          from: Date(millis: try row.decode(column: "owned_from", as: Int64.self)),
-                          until: try row.decode(column: "owned_until", as: Int64?.self).map(Date.init(millis:)),
-                          handoverID: try row.decode(column: "handover_id", as: String?.self))
+                """
+            ).all().map { row in
+                Ownership(
+                    ownerID: try row.decode(column: "owner_id", as: String.self),
+                    from: Date(millis: try row.decode(column: "owned_from", as: Int64.self)),
+                    until: try row.decode(column: "owned_until", as: Int64?.self).map(Date.init(millis:)),
+                    handoverID: try row.decode(column: "handover_id", as: String?.self))
             }
         }
     }
@@ -154,13 +171,16 @@ extension SQLHandoverStore {
             if TemplateLibrary.builtIn(key: template.key) != nil {
                 throw StoreError.conflict("\(template.key) is a built-in template: choose another key")
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO templates (organization_id, template_key, version, definition, created_by, created_at)
                 VALUES (\(bind: organizationID), \(bind: template.key), \(bind: template.version),
                         \(bind: try JSONCoding.encode(template)), \(bind: createdBy), \(bind: now.millis))
-                """).run()
-            try await Self.appendAudit([AuditRecord(action: "template.add", target: "template:\(template.key)@\(template.version)", digest: try CanonicalJSON.digest(template))],
-                                       organizationID: organizationID, actor: AuditActor(member: createdBy), at: now, db)
+                """
+            ).run()
+            try await Self.appendAudit(
+                [AuditRecord(action: "template.add", target: "template:\(template.key)@\(template.version)", digest: try CanonicalJSON.digest(template))],
+                organizationID: organizationID, actor: AuditActor(member: createdBy), at: now, db)
         }
     }
 

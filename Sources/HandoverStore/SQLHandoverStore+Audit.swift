@@ -49,13 +49,17 @@ extension SQLHandoverStore {
     /// row hands out the numbers and, on PostgreSQL, locks that row until commit, so numbers
     /// are gapless and in commit order across replicas.
     @discardableResult
-    static func appendAudit(_ records: [AuditRecord], organizationID: String, actor: AuditActor, request: String = AuditContext.requestID,
-                            at time: Date, _ db: any SQLDatabase) async throws -> [AuditEntry] {
+    static func appendAudit(
+        _ records: [AuditRecord], organizationID: String, actor: AuditActor, request: String = AuditContext.requestID,
+        at time: Date, _ db: any SQLDatabase
+    ) async throws -> [AuditEntry] {
         guard !records.isEmpty else { return [] }
         let actor = actor.id
-        let head = try await db.raw("""
+        let head = try await db.raw(
+            """
             UPDATE audit_heads SET size = size + \(bind: records.count) WHERE organization_id = \(bind: organizationID) RETURNING size
-            """).first()
+            """
+        ).first()
         if head == nil {
             // An organization created before the audit log existed, or a first entry.
             try await db.raw("INSERT INTO audit_heads (organization_id, size, integrated) VALUES (\(bind: organizationID), \(bind: records.count), 0)").run()
@@ -63,14 +67,19 @@ extension SQLHandoverStore {
         let end = try head?.decode(column: "size", as: Int.self) ?? records.count
         let millis = Int64(time.millis)
         let entries = records.enumerated().map { offset, record in
-            AuditEntry(seq: end - records.count + offset, time: millis, actor: actor, action: record.action, target: record.target, request: request, digest: record.digest)
+            AuditEntry(
+                seq: end - records.count + offset, time: millis, actor: actor, action: record.action, target: record.target, request: request, digest: record.digest)
         }
         try await insertAuditEntries(entries, organizationID: organizationID, db)
         // The log grew: a checkpoint is signed within the interval without a reader asking. One
         // pending job per organization however many writes; rolled back with this transaction.
         let now = Date(), interval = JobOutbox.current?.checkpointInterval ?? 60
-        try await enqueue([NewJob(organizationID: organizationID, kind: JobKind.auditCheckpoint, runAfter: now.addingTimeInterval(interval),
-                                  dedupeKey: "\(JobKind.auditCheckpoint):\(organizationID)")], at: now, db)
+        try await enqueue(
+            [
+                NewJob(
+                    organizationID: organizationID, kind: JobKind.auditCheckpoint, runAfter: now.addingTimeInterval(interval),
+                    dedupeKey: "\(JobKind.auditCheckpoint):\(organizationID)")
+            ], at: now, db)
         return entries
     }
 
@@ -99,9 +108,11 @@ extension SQLHandoverStore {
                 let first = batch[index]
                 var end = index + 1
                 while end < batch.endIndex, batch[end].organizationID == first.organizationID,
-                      batch[end].context.actor == first.context.actor, batch[end].context.request == first.context.request { end += 1 }
-                try await Self.appendAudit(batch[index..<end].map(\.record), organizationID: first.organizationID,
-                                           actor: first.context.actor, request: first.context.request, at: now, db)
+                    batch[end].context.actor == first.context.actor, batch[end].context.request == first.context.request
+                { end += 1 }
+                try await Self.appendAudit(
+                    batch[index..<end].map(\.record), organizationID: first.organizationID,
+                    actor: first.context.actor, request: first.context.request, at: now, db)
                 index = end
             }
         }
@@ -112,31 +123,38 @@ extension SQLHandoverStore {
     /// Entries `range` (clamped to what exists), with the leaf hash recorded at append.
     public func auditEntries(organizationID: String, range: Range<Int>) async throws -> [(entry: AuditEntry, leafHash: String)] {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT seq, at, actor, action, target, request, digest, leaf_hash FROM audit_entries
                 WHERE organization_id = \(bind: organizationID) AND seq >= \(bind: range.lowerBound) AND seq < \(bind: range.upperBound)
                 ORDER BY seq
-                """).all().map(Self.decodeEntry)
+                """
+            ).all().map(Self.decodeEntry)
         }
     }
 
     public func auditEntries(organizationID: String, targets: [String]) async throws -> [(entry: AuditEntry, leafHash: String)] {
         guard !targets.isEmpty else { return [] }
         return try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT seq, at, actor, action, target, request, digest, leaf_hash FROM audit_entries
                 WHERE organization_id = \(bind: organizationID) AND target IN (\(binds: targets))
                 ORDER BY seq
-                """).all().map(Self.decodeEntry)
+                """
+            ).all().map(Self.decodeEntry)
         }
     }
 
     static func decodeEntry(_ row: any SQLRow) throws -> (entry: AuditEntry, leafHash: String) {
-        (AuditEntry(seq: try row.decode(column: "seq", as: Int.self), time: try row.decode(column: "at", as: Int64.self),
-                    actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
-                    target: try row.decode(column: "target", as: String.self), request: try row.decode(column: "request", as: String.self),
-                    digest: try row.decode(column: "digest", as: String.self)),
-         try row.decode(column: "leaf_hash", as: String.self))
+        (
+            AuditEntry(
+                seq: try row.decode(column: "seq", as: Int.self), time: try row.decode(column: "at", as: Int64.self),
+                actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+                target: try row.decode(column: "target", as: String.self), request: try row.decode(column: "request", as: String.self),
+                digest: try row.decode(column: "digest", as: String.self)),
+            try row.decode(column: "leaf_hash", as: String.self)
+        )
     }
 
     /// Entries appended so far (integrated into the tree or not).
@@ -171,10 +189,12 @@ extension SQLHandoverStore {
     public func auditNodes(organizationID: String, level: Int, range: Range<Int>) async throws -> [Int: String] {
         // One range of the primary key (organization, level, idx).
         let rows = try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT idx, hash FROM audit_nodes WHERE organization_id = \(bind: organizationID) AND level = \(bind: max(1, level))
                 AND idx >= \(bind: range.lowerBound) AND idx < \(bind: range.upperBound)
-                """).all()
+                """
+            ).all()
         }
         var found: [Int: String] = [:]
         for row in rows { found[try row.decode(column: "idx", as: Int.self)] = try row.decode(column: "hash", as: String.self) }
@@ -192,7 +212,8 @@ extension SQLHandoverStore {
         let leaves = subtrees.filter { $0.level == 0 }
         let nodes = subtrees.filter { $0.level > 0 }
         if !leaves.isEmpty {
-            query += "SELECT 0 AS level, seq AS idx, leaf_hash AS hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq IN (\(binds: leaves.map(\.index)))"
+            query +=
+                "SELECT 0 AS level, seq AS idx, leaf_hash AS hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq IN (\(binds: leaves.map(\.index)))"
         }
         if !nodes.isEmpty {
             if !leaves.isEmpty { query += " UNION ALL " }
@@ -220,9 +241,13 @@ extension SQLHandoverStore {
     public func integrateAudit(organizationID: String) async throws -> (size: Int, root: TreeHash) {
         try await write { db in
             // Locks the head row (PostgreSQL) so replicas integrate one at a time.
-            guard let head = try await db.raw("""
-                UPDATE audit_heads SET integrated = integrated WHERE organization_id = \(bind: organizationID) RETURNING size, integrated
-                """).first() else { return (0, MerkleTree.emptyRoot) }
+            guard
+                let head = try await db.raw(
+                    """
+                    UPDATE audit_heads SET integrated = integrated WHERE organization_id = \(bind: organizationID) RETURNING size, integrated
+                    """
+                ).first()
+            else { return (0, MerkleTree.emptyRoot) }
             let size = try head.decode(column: "size", as: Int.self)
             let integrated = try head.decode(column: "integrated", as: Int.self)
             let edge = Set(PerfectSubtree.covering(0..<integrated))
@@ -230,16 +255,19 @@ extension SQLHandoverStore {
             var frontier = MerkleFrontier(size: integrated) { stored[$0]! }
             guard size > integrated else { return (size, frontier.root) }
             var newNodes: [(PerfectSubtree, TreeHash)] = []
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT seq, leaf_hash FROM audit_entries WHERE organization_id = \(bind: organizationID) AND seq >= \(bind: integrated) AND seq < \(bind: size)
                 ORDER BY seq
-                """).all()
+                """
+            ).all()
             guard rows.count == size - integrated else {
                 throw StoreError.damaged("audit entries \(integrated)..<\(size) should all exist; \(rows.count) found")
             }
             for (offset, row) in rows.enumerated() {
                 guard try row.decode(column: "seq", as: Int.self) == integrated + offset,
-                      let leaf = Hex.decode(try row.decode(column: "leaf_hash", as: String.self)), leaf.count == 32 else {
+                    let leaf = Hex.decode(try row.decode(column: "leaf_hash", as: String.self)), leaf.count == 32
+                else {
                     throw StoreError.damaged("audit entry \(integrated + offset) is missing or its hash is unreadable")
                 }
                 newNodes += frontier.append(leafHash: leaf).filter { $0.0.level > 0 }
@@ -266,13 +294,16 @@ extension SQLHandoverStore {
     /// Signed checkpoints, oldest first.
     public func checkpoints(organizationID: String, latestOnly: Bool = false) async throws -> [StoredCheckpoint] {
         try await database.withSession { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT size, root_hash, note, created_at FROM audit_checkpoints WHERE organization_id = \(bind: organizationID)
                 ORDER BY size \(unsafeRaw: latestOnly ? "DESC LIMIT 1" : "")
-                """).all()
+                """
+            ).all()
             return try rows.map { row in
-                StoredCheckpoint(size: try row.decode(column: "size", as: Int.self), rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
-                                 note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+                StoredCheckpoint(
+                    size: try row.decode(column: "size", as: Int.self), rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
+                    note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
             }.sorted { $0.size < $1.size }
         }
     }
@@ -281,17 +312,22 @@ extension SQLHandoverStore {
     /// theirs (Ed25519 is deterministic: same key, same text, same note) and returns it.
     public func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO audit_checkpoints (organization_id, size, root_hash, note, created_at)
                 VALUES (\(bind: organizationID), \(bind: size), \(bind: Hex.encode(root)), \(bind: note), \(bind: now.millis))
                 ON CONFLICT (organization_id, size) DO NOTHING
-                """).run()
-            let row = try await db.raw("""
+                """
+            ).run()
+            let row = try await db.raw(
+                """
                 SELECT size, root_hash, note, created_at FROM audit_checkpoints WHERE organization_id = \(bind: organizationID) AND size = \(bind: size)
-                """).first()
+                """
+            ).first()
             guard let row else { throw StoreError.damaged("checkpoint \(size) vanished after it was stored") }
-            return StoredCheckpoint(size: size, rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
-                                    note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+            return StoredCheckpoint(
+                size: size, rootHash: Hex.decode(try row.decode(column: "root_hash", as: String.self)) ?? [],
+                note: try row.decode(column: "note", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
         }
     }
 }

@@ -39,26 +39,31 @@ extension SQLHandoverStore {
     /// Records a lifecycle event in the handover's history and in the organization's audit log,
     /// with the digest of the content as it stands after the event.
     static func insertEvent(_ record: HandoverEventRecord, content: HandoverContent, _ db: any SQLDatabase) async throws {
-        try await appendAudit([AuditRecord(action: "handover.\(record.event)", target: "handover:\(record.handoverID)", digest: try CanonicalJSON.digest(content))],
-                              organizationID: record.organizationID, actor: AuditActor(member: record.actorID), at: record.at, db)
-        try await db.raw("""
+        try await appendAudit(
+            [AuditRecord(action: "handover.\(record.event)", target: "handover:\(record.handoverID)", digest: try CanonicalJSON.digest(content))],
+            organizationID: record.organizationID, actor: AuditActor(member: record.actorID), at: record.at, db)
+        try await db.raw(
+            """
             INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at)
             VALUES (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID),
                     \(bind: record.event), \(bind: record.handoverVersion), \(bind: record.fromState?.rawValue), \(bind: record.toState.rawValue),
                     \(bind: record.note), \(bind: record.at.millis))
-            """).run()
+            """
+        ).run()
     }
 
     public func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws {
         try await write("account \(handover.accountID) already has an open handover: finish or cancel it first") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
                     state, content, synthesis, return_reason, version, created_at, updated_at)
                 VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
                         \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
                         \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
                         \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
-                """).run()
+                """
+            ).run()
             try await Self.insertEvent(record, content: handover.content, db)
         }
     }
@@ -72,11 +77,13 @@ extension SQLHandoverStore {
 
     public func handoverWithParties(id: String, organizationID: String) async throws -> (handover: Handover, parties: Parties)? {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.handoverColumns), \(unsafeRaw: Self.memberColumns("t", prefix: "t_")), \(unsafeRaw: Self.memberColumns("r", prefix: "r_"))
                 FROM handovers h JOIN members t ON t.id = h.transferor_id JOIN members r ON r.id = h.recipient_id
                 WHERE h.id = \(bind: id) AND h.organization_id = \(bind: organizationID)
-                """).first().map { row in
+                """
+            ).first().map { row in
                 (try Self.decodeHandover(row), Parties(transferor: try Self.decodeMember(row, prefix: "t_"), recipient: try Self.decodeMember(row, prefix: "r_")))
             }
         }
@@ -125,21 +132,24 @@ extension SQLHandoverStore {
             if let record {
                 try await Self.insertEvent(record, content: handover.content, db)
             } else {
-                try await Self.appendAudit([AuditRecord(action: "handover.edit", target: "handover:\(handover.id)", digest: try CanonicalJSON.digest(handover.content))],
-                                           organizationID: handover.organizationID, actor: actor, at: handover.updatedAt, db)
+                try await Self.appendAudit(
+                    [AuditRecord(action: "handover.edit", target: "handover:\(handover.id)", digest: try CanonicalJSON.digest(handover.content))],
+                    organizationID: handover.organizationID, actor: actor, at: handover.updatedAt, db)
             }
         }
     }
 
     static func saveHandover(_ handover: Handover, expectedVersion: Int, _ db: any SQLDatabase) async throws {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             UPDATE handovers SET state = \(bind: handover.state.rawValue), content = \(bind: try JSONCoding.encode(handover.content)),
                 synthesis = \(bind: handover.synthesis), return_reason = \(bind: handover.returnReason), version = \(bind: handover.version),
                 updated_at = \(bind: handover.updatedAt.millis), submitted_at = \(bind: handover.submittedAt?.millis),
                 acknowledged_at = \(bind: handover.acknowledgedAt?.millis), completed_at = \(bind: handover.completedAt?.millis)
             WHERE id = \(bind: handover.id) AND organization_id = \(bind: handover.organizationID) AND version = \(bind: expectedVersion)
             RETURNING id
-            """).all()
+            """
+        ).all()
         if rows.isEmpty { throw StoreError.stale("handover \(handover.id) changed since version \(expectedVersion)") }
     }
 
@@ -150,24 +160,31 @@ extension SQLHandoverStore {
             if let newOwnerID = transition.newOwnerID {
                 // Moves the owner only if it is still the transferor: the same check the lifecycle made
                 // on what it read, repeated under the write lock.
-                let moved = try await db.raw("""
+                let moved = try await db.raw(
+                    """
                     UPDATE accounts SET owner_id = \(bind: newOwnerID), version = version + 1, updated_at = \(bind: handover.updatedAt.millis)
                     WHERE id = \(bind: handover.accountID) AND organization_id = \(bind: handover.organizationID)
                       AND owner_id = \(bind: handover.transferorID)
                     RETURNING id
-                    """).all()
+                    """
+                ).all()
                 if moved.isEmpty { throw StoreError.stale("the account's owner changed since this handover began") }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE account_owners SET owned_until = \(bind: handover.updatedAt.millis)
                     WHERE account_id = \(bind: handover.accountID) AND owned_until IS NULL
-                    """).run()
-                try await db.raw("""
+                    """
+                ).run()
+                try await db.raw(
+                    """
                     INSERT INTO account_owners (account_id, owner_id, owned_from, handover_id)
                     VALUES (\(bind: handover.accountID), \(bind: newOwnerID), \(bind: handover.updatedAt.millis), \(bind: handover.id))
-                    """).run()
+                    """
+                ).run()
                 let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
-                try await Self.appendAudit([AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],
-                                           organizationID: handover.organizationID, actor: AuditActor(member: transition.record.actorID), at: handover.updatedAt, db)
+                try await Self.appendAudit(
+                    [AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],
+                    organizationID: handover.organizationID, actor: AuditActor(member: transition.record.actorID), at: handover.updatedAt, db)
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
         }
@@ -175,10 +192,12 @@ extension SQLHandoverStore {
 
     public func events(handoverID: String, organizationID: String) async throws -> [HandoverEventRecord] {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at FROM handover_events
                 WHERE handover_id = \(bind: handoverID) AND organization_id = \(bind: organizationID) ORDER BY handover_version
-                """).all().map { row in
+                """
+            ).all().map { row in
                 HandoverEventRecord(
                     id: try row.decode(column: "id", as: String.self),
                     handoverID: try row.decode(column: "handover_id", as: String.self),

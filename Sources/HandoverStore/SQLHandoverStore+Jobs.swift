@@ -12,7 +12,8 @@ extension SQLHandoverStore {
     static func enqueue(_ jobs: [NewJob], at now: Date, _ db: any SQLDatabase) async throws {
         // 11 values a row: 200 rows stay well inside both engines' parameter limits.
         for start in stride(from: 0, to: jobs.count, by: 200) {
-            var query = SQLQueryString("""
+            var query = SQLQueryString(
+                """
                 INSERT INTO jobs (id, organization_id, kind, payload, state, attempts, max_attempts, run_after, dedupe_key, created_at, updated_at) VALUES
                 """)
             for (index, job) in jobs[start..<min(start + 200, jobs.count)].enumerated() {
@@ -36,25 +37,27 @@ extension SQLHandoverStore {
 
     // MARK: Running
 
-    static let jobColumns = "id, organization_id, kind, payload, state, attempts, max_attempts, run_after, locked_by, locked_until, last_error, dedupe_key, created_at, updated_at"
+    static let jobColumns =
+        "id, organization_id, kind, payload, state, attempts, max_attempts, run_after, locked_by, locked_until, last_error, dedupe_key, created_at, updated_at"
 
     static func decodeJob(_ row: any SQLRow) throws -> Job {
         let state = try row.decode(column: "state", as: String.self)
         guard let jobState = JobState(rawValue: state) else { throw StoreError.damaged("job state \"\(state)\" is not one Handover writes") }
-        return Job(id: try row.decode(column: "id", as: String.self),
-                   organizationID: try row.decode(column: "organization_id", as: String?.self),
-                   kind: try row.decode(column: "kind", as: String.self),
-                   payload: try row.decode(column: "payload", as: String.self),
-                   state: jobState,
-                   attempts: try row.decode(column: "attempts", as: Int.self),
-                   maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
-                   runAfter: Date(millis: try row.decode(column: "run_after", as: Int64.self)),
-                   lockedBy: try row.decode(column: "locked_by", as: String?.self),
-                   lockedUntil: try row.decode(column: "locked_until", as: Int64?.self).map(Date.init(millis:)),
-                   lastError: try row.decode(column: "last_error", as: String?.self),
-                   dedupeKey: try row.decode(column: "dedupe_key", as: String?.self),
-                   createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
-                   updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
+        return Job(
+            id: try row.decode(column: "id", as: String.self),
+            organizationID: try row.decode(column: "organization_id", as: String?.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            state: jobState,
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
+            runAfter: Date(millis: try row.decode(column: "run_after", as: Int64.self)),
+            lockedBy: try row.decode(column: "locked_by", as: String?.self),
+            lockedUntil: try row.decode(column: "locked_until", as: Int64?.self).map(Date.init(millis:)),
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            dedupeKey: try row.decode(column: "dedupe_key", as: String?.self),
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
     }
 
     /// PostgreSQL row locks for a read-then-write inside a transaction; SQLite has one writer
@@ -71,41 +74,49 @@ extension SQLHandoverStore {
         let nowMillis = now.millis, until = now.addingTimeInterval(lease).millis
         // A read first, so an idle runner's poll takes neither SQLite's write lock nor row locks.
         let due = try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT 1 AS due FROM jobs
                 WHERE ((state = 'pending' AND run_after <= \(bind: nowMillis)) OR (state = 'running' AND locked_until < \(bind: nowMillis)))
                   AND kind IN (\(binds: kinds))
                 LIMIT 1
-                """).first() != nil
+                """
+            ).first() != nil
         }
         guard due else { return [] }
         let engine = database.engine, skipLocked = skipLocked
         let jobs = try await write { db in
             // A lease that ran out on the last attempt: the runner died (or hung) every time.
             // Claiming it again could take down another replica; it goes dead for an operator.
-            let lost = try await db.raw("""
+            let lost = try await db.raw(
+                """
                 UPDATE jobs SET state = 'dead', locked_until = NULL, updated_at = \(bind: nowMillis),
                     last_error = 'the lease ran out on the last attempt: its runner stopped or was killed while running it'
                 WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND locked_until < \(bind: nowMillis) AND attempts >= max_attempts
                              AND kind IN (\(binds: kinds))\(unsafeRaw: skipLocked))
                 RETURNING kind
-                """).all()
+                """
+            ).all()
             for row in lost { try await Self.countFailure(kind: try row.decode(column: "kind", as: String.self), db) }
-            let claimable = SQLQueryString("""
+            let claimable = SQLQueryString(
+                """
                 SELECT id FROM jobs
                 WHERE ((state = 'pending' AND run_after <= \(bind: nowMillis))
                    OR (state = 'running' AND locked_until < \(bind: nowMillis) AND attempts < max_attempts))
                   AND kind IN (\(binds: kinds))
                 ORDER BY run_after, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
                 """)
-            let set = SQLQueryString("""
+            let set = SQLQueryString(
+                """
                 SET state = 'running', locked_by = \(bind: runner), locked_until = \(bind: until), attempts = jobs.attempts + 1, updated_at = \(bind: nowMillis)
                 """)
             let returning = Self.jobColumns.split(separator: ", ").map { "jobs.\($0)" }.joined(separator: ", ")
             if engine == .postgres {
                 // The locked rows come from a CTE, evaluated once (an IN subquery might not be).
-                return try await db.raw("WITH claimable AS (" + claimable + ") UPDATE jobs " + set
-                                        + " FROM claimable WHERE jobs.id = claimable.id RETURNING \(unsafeRaw: returning)").all().map(Self.decodeJob)
+                return try await db.raw(
+                    "WITH claimable AS (" + claimable + ") UPDATE jobs " + set
+                        + " FROM claimable WHERE jobs.id = claimable.id RETURNING \(unsafeRaw: returning)"
+                ).all().map(Self.decodeJob)
             }
             return try await db.raw("UPDATE jobs " + set + " WHERE id IN (" + claimable + ") RETURNING \(unsafeRaw: returning)").all().map(Self.decodeJob)
         }
@@ -114,47 +125,62 @@ extension SQLHandoverStore {
 
     public func completeJob(id: String, runner: String, at now: Date) async throws -> Bool {
         try await write { db in
-            !(try await db.raw("""
+            !(try await db.raw(
+                """
                 UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = \(bind: now.millis)
                 WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running' RETURNING id
-                """).all().isEmpty)
+                """
+            ).all().isEmpty)
         }
     }
 
     public func failJob(id: String, runner: String, error: String, retryAt: Date?, at now: Date) async throws -> Bool {
         let message = String(error.prefix(2000)), forUpdate = forUpdate
         return try await write { db in
-            guard let row = try await db.raw("""
-                SELECT kind, dedupe_key FROM jobs WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running'\(unsafeRaw: forUpdate)
-                """).first() else { return false }
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT kind, dedupe_key FROM jobs WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running'\(unsafeRaw: forUpdate)
+                    """
+                ).first()
+            else { return false }
             try await Self.countFailure(kind: try row.decode(column: "kind", as: String.self), db)
             guard let retryAt else {
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE jobs SET state = 'dead', locked_until = NULL, last_error = \(bind: message), updated_at = \(bind: now.millis) WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
                 return true
             }
             // A newer job with the same key is pending (the change that caused this one happened
             // again meanwhile): it does the same work, so it takes over, no later than our retry.
             if let key = try row.decode(column: "dedupe_key", as: String?.self),
-               let twin = try await db.raw("SELECT id FROM jobs WHERE dedupe_key = \(bind: key) AND state = 'pending'\(unsafeRaw: forUpdate)").first() {
+                let twin = try await db.raw("SELECT id FROM jobs WHERE dedupe_key = \(bind: key) AND state = 'pending'\(unsafeRaw: forUpdate)").first()
+            {
                 let twinID = try twin.decode(column: "id", as: String.self)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE jobs SET run_after = \(bind: retryAt.millis), updated_at = \(bind: now.millis) WHERE id = \(bind: twinID) AND run_after > \(bind: retryAt.millis)
-                    """).run()
-                try await db.raw("""
+                    """
+                ).run()
+                try await db.raw(
+                    """
                     UPDATE jobs SET state = 'cancelled', locked_until = NULL, updated_at = \(bind: now.millis),
                         last_error = \(bind: message + " (retry handed to pending job \(twinID), which has the same dedupe key)")
                     WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
                 JobOutbox.current?.enqueued(runAfter: retryAt)
                 return true
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET state = 'pending', locked_until = NULL, run_after = \(bind: retryAt.millis), last_error = \(bind: message),
                     updated_at = \(bind: now.millis)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             JobOutbox.current?.enqueued(runAfter: retryAt)
             return true
         }
@@ -162,10 +188,12 @@ extension SQLHandoverStore {
 
     /// One more failure of `kind`, for /metrics.
     static func countFailure(kind: String, _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO job_failures (kind, failures) VALUES (\(bind: kind), 1)
             ON CONFLICT (kind) DO UPDATE SET failures = job_failures.failures + 1
-            """).run()
+            """
+        ).run()
     }
 
     // MARK: Operators
@@ -189,7 +217,8 @@ extension SQLHandoverStore {
     public func retryJob(id: String, at now: Date) async throws -> Job {
         let forUpdate = forUpdate
         return try await write { db in
-            guard let job = try await db.raw("SELECT \(unsafeRaw: Self.jobColumns) FROM jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate)").first().map(Self.decodeJob) else {
+            guard let job = try await db.raw("SELECT \(unsafeRaw: Self.jobColumns) FROM jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate)").first().map(Self.decodeJob)
+            else {
                 throw StoreError.notFound("job \(id)")
             }
             switch job.state {
@@ -199,15 +228,18 @@ extension SQLHandoverStore {
             case .done: throw StoreError.conflict("job \(id) is done: only dead or cancelled jobs can be retried")
             }
             if let key = job.dedupeKey,
-               let twin = try await db.raw("SELECT id FROM jobs WHERE dedupe_key = \(bind: key) AND state = 'pending'").first() {
+                let twin = try await db.raw("SELECT id FROM jobs WHERE dedupe_key = \(bind: key) AND state = 'pending'").first()
+            {
                 throw StoreError.conflict("job \(try twin.decode(column: "id", as: String.self)) with the same dedupe key is already pending and will do this work")
             }
             // Attempts start again; the last error stays until the next attempt replaces it.
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET state = 'pending', attempts = 0, run_after = \(bind: now.millis), locked_by = NULL, locked_until = NULL,
                     updated_at = \(bind: now.millis)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             JobOutbox.current?.enqueued(runAfter: now)
             var retried = job
             retried.state = .pending
@@ -223,13 +255,15 @@ extension SQLHandoverStore {
     public func cancelJob(id: String, at now: Date) async throws -> Job {
         let forUpdate = forUpdate
         return try await write { db in
-            guard var job = try await db.raw("SELECT \(unsafeRaw: Self.jobColumns) FROM jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate)").first().map(Self.decodeJob) else {
+            guard var job = try await db.raw("SELECT \(unsafeRaw: Self.jobColumns) FROM jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate)").first().map(Self.decodeJob)
+            else {
                 throw StoreError.notFound("job \(id)")
             }
             switch job.state {
             case .pending: break
             case .running:
-                throw StoreError.conflict("""
+                throw StoreError.conflict(
+                    """
                     job \(id) is running on \(job.lockedBy ?? "a runner") and may be half done, so it cannot be cancelled; \
                     wait until it finishes (or, if that runner is gone, until its lease runs out at \(job.lockedUntil.map(Timestamp.format) ?? "?"))
                     """)
@@ -245,9 +279,11 @@ extension SQLHandoverStore {
     @discardableResult
     public func purgeJobs(finishedBefore date: Date) async throws -> Int {
         try await write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 DELETE FROM jobs WHERE state IN ('done', 'cancelled') AND updated_at < \(bind: date.millis) RETURNING id
-                """).all().count
+                """
+            ).all().count
         }
     }
 

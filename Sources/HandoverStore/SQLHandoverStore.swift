@@ -30,9 +30,10 @@ public struct SQLHandoverStore: HandoverStore {
             }
         }
         let jobs = try await jobFigures()
-        return OperationalFigures(writeQueueDepth: database.writeQueueDepth, readWaits: database.readWaits,
-                                  handoversByState: Dictionary(states, uniquingKeysWith: +),
-                                  jobsByState: jobs.byState, jobFailuresByKind: jobs.failuresByKind)
+        return OperationalFigures(
+            writeQueueDepth: database.writeQueueDepth, readWaits: database.readWaits,
+            handoversByState: Dictionary(states, uniquingKeysWith: +),
+            jobsByState: jobs.byState, jobFailuresByKind: jobs.failuresByKind)
     }
 
     /// Opens the database and applies pending migrations.
@@ -45,8 +46,10 @@ public struct SQLHandoverStore: HandoverStore {
     /// Opens the store, runs `body` with it and closes it, whether `body` returns or throws: for
     /// commands that use a store for their length. The close is awaited, so no connection (nor
     /// SQLite's writer) outlives the command.
-    public static func withStore<R>(_ location: DatabaseLocation, maxConnections: Int = 4, checkpointInterval: TimeInterval = 60,
-                                    _ body: (SQLHandoverStore) async throws -> R) async throws -> R {
+    public static func withStore<R>(
+        _ location: DatabaseLocation, maxConnections: Int = 4, checkpointInterval: TimeInterval = 60,
+        _ body: (SQLHandoverStore) async throws -> R
+    ) async throws -> R {
         try await open(location, maxConnections: maxConnections, checkpointInterval: checkpointInterval).closing(after: body)
     }
 
@@ -65,7 +68,9 @@ public struct SQLHandoverStore: HandoverStore {
     }
 
     /// Runs a write in one transaction and turns a UNIQUE violation into `.conflict(conflict)`.
-    func write<R: Sendable>(_ conflict: String = "the change conflicts with another one; reload and try again", _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    func write<R: Sendable>(
+        _ conflict: String = "the change conflicts with another one; reload and try again", _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         do {
             // Jobs enqueued inside (the audit append's checkpoint, an outbox job) are announced
             // to this process's runner only once the transaction has committed.
@@ -75,7 +80,7 @@ public struct SQLHandoverStore: HandoverStore {
             return result
         } catch let error as StoreError {
             throw error
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             throw StoreError.conflict(conflict)
         }
     }
@@ -86,15 +91,18 @@ public struct SQLHandoverStore: HandoverStore {
 extension SQLHandoverStore {
     public func createOrganization(_ organization: Organization, firstAdmin: Member, passwordHash: String?) async throws {
         try await write("a member with email \(firstAdmin.email) already exists") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO organizations (id, name, created_at)
                 VALUES (\(bind: organization.id), \(bind: organization.name), \(bind: organization.createdAt.millis))
-                """).run()
+                """
+            ).run()
             try await db.raw("INSERT INTO audit_heads (organization_id, size, integrated) VALUES (\(bind: organization.id), 0, 0)").run()
             // Whoever creates an organization (sign-up, or the operator's CLI) acts as its first admin.
             let actor = AuditActor(member: firstAdmin.id)
-            try await Self.appendAudit([AuditRecord(action: "organization.create", target: "organization:\(organization.id)", digest: try CanonicalJSON.digest(["name": organization.name]))],
-                                       organizationID: organization.id, actor: actor, at: organization.createdAt, db)
+            try await Self.appendAudit(
+                [AuditRecord(action: "organization.create", target: "organization:\(organization.id)", digest: try CanonicalJSON.digest(["name": organization.name]))],
+                organizationID: organization.id, actor: actor, at: organization.createdAt, db)
             try await Self.insert(firstAdmin, passwordHash: passwordHash, by: actor, db)
         }
     }
@@ -102,8 +110,9 @@ extension SQLHandoverStore {
     public func organization(id: String) async throws -> Organization? {
         try await database.withSession { db in
             try await db.raw("SELECT id, name, created_at FROM organizations WHERE id = \(bind: id)").first().map { row in
-                Organization(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
-                             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+                Organization(
+                    id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
             }
         }
     }
@@ -119,15 +128,20 @@ extension SQLHandoverStore {
     }
 
     static func insert(_ member: Member, passwordHash: String?, by actor: AuditActor, _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO members (id, organization_id, email, name, role, manager_id, password_hash, created_at)
             VALUES (\(bind: member.id), \(bind: member.organizationID), \(bind: Member.normalizedEmail(member.email)), \(bind: member.name),
                     \(bind: member.role.rawValue), \(bind: member.managerID), \(bind: passwordHash), \(bind: member.createdAt.millis))
-            """).run()
+            """
+        ).run()
         // The digest covers who the member is and their role, never their password hash.
-        let identity = ["id": member.id, "email": Member.normalizedEmail(member.email), "name": member.name, "role": member.role.rawValue, "manager": member.managerID ?? ""]
-        try await appendAudit([AuditRecord(action: "member.create", target: "member:\(member.id)", digest: try CanonicalJSON.digest(identity))],
-                              organizationID: member.organizationID, actor: actor, at: member.createdAt, db)
+        let identity = [
+            "id": member.id, "email": Member.normalizedEmail(member.email), "name": member.name, "role": member.role.rawValue, "manager": member.managerID ?? "",
+        ]
+        try await appendAudit(
+            [AuditRecord(action: "member.create", target: "member:\(member.id)", digest: try CanonicalJSON.digest(identity))],
+            organizationID: member.organizationID, actor: actor, at: member.createdAt, db)
     }
 
     static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
@@ -138,13 +152,14 @@ extension SQLHandoverStore {
 
     /// Decodes a member from columns named `<prefix>id`, `<prefix>email`, … (for joins).
     static func decodeMember(_ row: any SQLRow, prefix: String) throws -> Member {
-        Member(id: try row.decode(column: prefix + "id", as: String.self),
-               organizationID: try row.decode(column: prefix + "organization_id", as: String.self),
-               email: try row.decode(column: prefix + "email", as: String.self),
-               name: try row.decode(column: prefix + "name", as: String.self),
-               role: Role(rawValue: try row.decode(column: prefix + "role", as: String.self)) ?? .member,
-               managerID: try row.decode(column: prefix + "manager_id", as: String?.self),
-               createdAt: Date(millis: try row.decode(column: prefix + "created_at", as: Int64.self)))
+        Member(
+            id: try row.decode(column: prefix + "id", as: String.self),
+            organizationID: try row.decode(column: prefix + "organization_id", as: String.self),
+            email: try row.decode(column: prefix + "email", as: String.self),
+            name: try row.decode(column: prefix + "name", as: String.self),
+            role: Role(rawValue: try row.decode(column: prefix + "role", as: String.self)) ?? .member,
+            managerID: try row.decode(column: prefix + "manager_id", as: String?.self),
+            createdAt: Date(millis: try row.decode(column: prefix + "created_at", as: Int64.self)))
     }
 
     /// The member columns of table alias `alias`, renamed with `prefix`.
@@ -169,10 +184,12 @@ extension SQLHandoverStore {
 
     public func loginCandidates(email: String) async throws -> [(member: Member, passwordHash: String?)] {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.memberColumns), m.password_hash FROM members m JOIN organizations o ON o.id = m.organization_id
                 WHERE m.email = \(bind: Member.normalizedEmail(email)) ORDER BY o.created_at, o.id
-                """).all().map { row in (try Self.decodeMember(row), try row.decode(column: "password_hash", as: String?.self)) }
+                """
+            ).all().map { row in (try Self.decodeMember(row), try row.decode(column: "password_hash", as: String?.self)) }
         }
     }
 }
@@ -182,35 +199,42 @@ extension SQLHandoverStore {
 extension SQLHandoverStore {
     public func createToken(_ token: APIToken, digest: String, by actor: AuditActor) async throws {
         try await write("token digest collision") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO api_tokens (id, organization_id, member_id, name, token_digest, created_at)
                 VALUES (\(bind: token.id), \(bind: token.organizationID), \(bind: token.memberID), \(bind: token.name), \(bind: digest), \(bind: token.createdAt.millis))
-                """).run()
+                """
+            ).run()
             // The token itself (or its digest) never goes into the log: only what it is and whose.
-            try await Self.appendAudit([AuditRecord(action: "token.create", target: "token:\(token.id)", digest: try CanonicalJSON.digest(["member": token.memberID, "name": token.name]))],
-                                       organizationID: token.organizationID, actor: actor, at: token.createdAt, db)
+            try await Self.appendAudit(
+                [AuditRecord(action: "token.create", target: "token:\(token.id)", digest: try CanonicalJSON.digest(["member": token.memberID, "name": token.name]))],
+                organizationID: token.organizationID, actor: actor, at: token.createdAt, db)
         }
     }
 
     static func decodeToken(_ row: any SQLRow) throws -> APIToken {
-        APIToken(id: try row.decode(column: "token_id", as: String.self),
-                 organizationID: try row.decode(column: "token_organization_id", as: String.self),
-                 memberID: try row.decode(column: "member_id", as: String.self),
-                 name: try row.decode(column: "token_name", as: String.self),
-                 createdAt: Date(millis: try row.decode(column: "token_created_at", as: Int64.self)),
-                 lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millis:)),
-                 revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(millis:)))
+        APIToken(
+            id: try row.decode(column: "token_id", as: String.self),
+            organizationID: try row.decode(column: "token_organization_id", as: String.self),
+            memberID: try row.decode(column: "member_id", as: String.self),
+            name: try row.decode(column: "token_name", as: String.self),
+            createdAt: Date(millis: try row.decode(column: "token_created_at", as: Int64.self)),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millis:)),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(millis:)))
     }
 
-    static let tokenColumns = "t.id AS token_id, t.organization_id AS token_organization_id, t.member_id, t.name AS token_name, t.created_at AS token_created_at, t.last_used_at, t.revoked_at"
+    static let tokenColumns =
+        "t.id AS token_id, t.organization_id AS token_organization_id, t.member_id, t.name AS token_name, t.created_at AS token_created_at, t.last_used_at, t.revoked_at"
 
     public func authenticate(tokenDigest: String, at now: Date) async throws -> (member: Member, token: APIToken)? {
         let found = try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.memberColumns), \(unsafeRaw: Self.tokenColumns)
                 FROM api_tokens t JOIN members m ON m.id = t.member_id
                 WHERE t.token_digest = \(bind: tokenDigest) AND t.revoked_at IS NULL
-                """).first().map { row in (member: try Self.decodeMember(row), token: try Self.decodeToken(row)) }
+                """
+            ).first().map { row in (member: try Self.decodeMember(row), token: try Self.decodeToken(row)) }
         }
         guard let found else { return nil }
         // Record use at most once a minute, so that reads stay reads.
@@ -245,33 +269,47 @@ extension SQLHandoverStore {
         try await write("session digest collision") { db in
             // Sweep expired sessions while we are here: they are never needed again.
             try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO sessions (token_digest, member_id, created_at, expires_at)
                 VALUES (\(bind: digest), \(bind: memberID), \(bind: now.millis), \(bind: expiresAt.millis))
-                """).run()
-            if let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
-                try await Self.appendAudit([AuditRecord(action: "session.start", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: now, db)
+                """
+            ).run()
+            if let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(
+                column: "organization_id", as: String.self)
+            {
+                try await Self.appendAudit(
+                    [AuditRecord(action: "session.start", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: now, db
+                )
             }
         }
     }
 
     public func authenticate(sessionDigest: String, at now: Date) async throws -> Member? {
         try await database.withSession { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT \(unsafeRaw: Self.memberColumns) FROM sessions s JOIN members m ON m.id = s.member_id
                 WHERE s.token_digest = \(bind: sessionDigest) AND s.expires_at > \(bind: now.millis)
-                """).first().map(Self.decodeMember)
+                """
+            ).first().map(Self.decodeMember)
         }
     }
 
     public func deleteSession(digest: String) async throws {
         try await write { db in
-            let ended = try await db.raw("""
+            let ended = try await db.raw(
+                """
                 DELETE FROM sessions WHERE token_digest = \(bind: digest) RETURNING member_id
-                """).first()?.decode(column: "member_id", as: String.self)
+                """
+            ).first()?.decode(column: "member_id", as: String.self)
             if let memberID = ended,
-               let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(column: "organization_id", as: String.self) {
-                try await Self.appendAudit([AuditRecord(action: "session.end", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: Date(), db)
+                let organizationID = try await db.raw("SELECT organization_id FROM members WHERE id = \(bind: memberID)").first()?.decode(
+                    column: "organization_id", as: String.self)
+            {
+                try await Self.appendAudit(
+                    [AuditRecord(action: "session.end", target: "member:\(memberID)")], organizationID: organizationID, actor: AuditActor(member: memberID), at: Date(),
+                    db)
             }
         }
     }
@@ -286,16 +324,19 @@ extension SQLHandoverStore {
                     // One statement per limit: the row lock (PostgreSQL) or the single writer
                     // (SQLite) makes the check and the count one step, so concurrent guesses
                     // can never all see room.
-                    let granted = try await db.raw("""
+                    let granted = try await db.raw(
+                        """
                         INSERT INTO login_guards (key, window_start, guesses) VALUES (\(bind: limit.key), \(bind: now.millis), 1)
                         ON CONFLICT (key) DO UPDATE SET
                             window_start = CASE WHEN login_guards.window_start <= \(bind: expired) THEN \(bind: now.millis) ELSE login_guards.window_start END,
                             guesses = CASE WHEN login_guards.window_start <= \(bind: expired) THEN 1 ELSE login_guards.guesses + 1 END
                         WHERE login_guards.window_start <= \(bind: expired) OR login_guards.guesses < \(bind: limit.maxGuesses)
                         RETURNING guesses
-                        """).first()
+                        """
+                    ).first()
                     if granted == nil {
-                        let start = try await db.raw("SELECT window_start FROM login_guards WHERE key = \(bind: limit.key)").first()?
+                        let start =
+                            try await db.raw("SELECT window_start FROM login_guards WHERE key = \(bind: limit.key)").first()?
                             .decode(column: "window_start", as: Int64.self) ?? now.millis
                         let seconds = Double(start - now.millis) / 1000 + limit.window
                         // Thrown to roll back the guesses already counted against other limits.

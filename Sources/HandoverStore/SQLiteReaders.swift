@@ -107,8 +107,9 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     }
 
     private func open() async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: executor.threads, logger: logger,
-                                                         on: MultiThreadedEventLoopGroup.singleton.next())
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: executor.threads, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.next())
         do {
             for pragma in ["PRAGMA busy_timeout = 1000", "PRAGMA query_only = ON", "PRAGMA foreign_keys = ON"] {
                 _ = try await connection.query(pragma) as [SQLiteRow]
@@ -131,14 +132,14 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
 
     func close() async throws {
         let (idle, waiters) = shut()
-        waiters.forEach { $0.resume(throwing: StoreError.unavailable("the database is closed")) }
+        for waiter in waiters { waiter.resume(throwing: StoreError.unavailable("the database is closed")) }
         for connection in idle { try await connection.close() }
         try await executor.threads.shutdownGracefully()
     }
 
     func closeEventually() {
         let (idle, waiters) = shut()
-        waiters.forEach { $0.resume(throwing: StoreError.unavailable("the database is closed")) }
+        for waiter in waiters { waiter.resume(throwing: StoreError.unavailable("the database is closed")) }
         // The threads close the connections, so they stop only after.
         let threads = executor.threads
         let closings: [EventLoopFuture<Void>] = idle.map { $0.close() }

@@ -30,8 +30,9 @@ final class SQLiteWriter: Sendable {
         threads.start()
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
-                                                         on: MultiThreadedEventLoopGroup.singleton.next())
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threads, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.next())
         } catch {
             try? await threads.shutdownGracefully()
             throw error

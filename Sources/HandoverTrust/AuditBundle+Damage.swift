@@ -38,17 +38,19 @@ extension AuditBundle {
         var buffer = ByteWriter()
         // Over every entry, not just the walked tree: later proofs also sign ranges past it.
         let own = SubtreeHashes(leaves: entries.map { InlineHash($0.leafDigest(buffer: &buffer)) })
-        let claimed = SubtreeHashes(leaves: leafHashes.map { Hex.decode($0).flatMap(Self.inline) },
-                                    stored: (treeNodes ?? []).map { $0.map { Data(base64Encoded: $0).flatMap { Self.inline(Array($0)) } } })
+        let claimed = SubtreeHashes(
+            leaves: leafHashes.map { Hex.decode($0).flatMap(Self.inline) },
+            stored: (treeNodes ?? []).map { $0.map { Data(base64Encoded: $0).flatMap { Self.inline(Array($0)) } } })
         var search = DamageSearch(own: own, claimed: claimed, trusted: trusted)
         // Trusted ranges outside the walked tree's nodes (earlier roots, later proofs' nodes)
         // are judged directly.
         for (range, hash) in trusted { search.judge(range, truth: hash) }
         search.walk(0..<size, truth: trusted[0..<size])
         let sizes = signed.map(\.size)
-        return AuditDamage(places: search.places().map { entries, subtree in
-            AuditDamage.Place(entries: entries, subtree: subtree, signedSize: sizes.first { $0 >= entries.upperBound } ?? size)
-        })
+        return AuditDamage(
+            places: search.places().map { entries, subtree in
+                AuditDamage.Place(entries: entries, subtree: subtree, signedSize: sizes.first { $0 >= entries.upperBound } ?? size)
+            })
     }
 
     static func inline(_ bytes: [UInt8]) -> InlineHash? {

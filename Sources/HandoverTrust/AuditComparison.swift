@@ -48,12 +48,15 @@ extension AuditBundle {
             let new = newBySeq[old.seq]
             if let new, content(new) == content(old) { continue }
             let movedTo = newByContent[content(old)]
-            differences.append(.init(index: old.seq, old: old, new: new, fields: new.map { Self.changedFields(old, $0) } ?? [],
-                                     movedTo: movedTo, holdsOld: new.flatMap { oldByContent[content($0)] }))
+            differences.append(
+                .init(
+                    index: old.seq, old: old, new: new, fields: new.map { Self.changedFields(old, $0) } ?? [],
+                    movedTo: movedTo, holdsOld: new.flatMap { oldByContent[content($0)] }))
         }
         let oldEnd = (older.entries.map(\.seq).max() ?? -1) + 1
-        return AuditComparison(inconsistency: extensionProblem(of: older), differences: differences.sorted { $0.index < $1.index },
-                               added: entries.filter { $0.seq >= oldEnd }.count, compared: older.entries.count)
+        return AuditComparison(
+            inconsistency: extensionProblem(of: older), differences: differences.sorted { $0.index < $1.index },
+            added: entries.filter { $0.seq >= oldEnd }.count, compared: older.entries.count)
     }
 
     static func changedFields(_ a: AuditEntry, _ b: AuditEntry) -> [String] {
@@ -150,7 +153,8 @@ extension AuditComparison {
             if first.new != nil, first.movedTo != nil, let holds = first.holdsOld {
                 let shift = holds - first.index
                 while end + 1 < differences.count, differences[end + 1].index == differences[end].index + 1, differences[end + 1].new != nil,
-                      let next = differences[end + 1].holdsOld, next - differences[end + 1].index == shift { end += 1 }
+                    let next = differences[end + 1].holdsOld, next - differences[end + 1].index == shift
+                { end += 1 }
                 if end - index >= 2 {
                     let direction = shift > 0 ? "after" : "before"
                     lines.append("entries \(first.index)–\(differences[end].index): each now holds what was the entry \(abs(shift)) \(direction) it (renumbered)")

@@ -37,7 +37,8 @@ extension AuditDamage {
         var text = places.count == 1 ? shown[0] : "the entries differ from the signed log in \(places.count) places: " + shown.joined(separator: "; ")
         if places.count > limit { text += "; and \(places.count - limit) more" }
         if places.count > limit, let first = places.first, let last = places.last, last.entries.upperBound == last.signedSize {
-            text += " (every part from entry \(first.entries.lowerBound) to the end of the signed log differs: as when an entry is removed or inserted and the rest renumbered)"
+            text +=
+                " (every part from entry \(first.entries.lowerBound) to the end of the signed log differs: as when an entry is removed or inserted and the rest renumbered)"
         }
         return text
     }

@@ -49,10 +49,11 @@ extension AuditEntry {
     /// The same bytes through the generic encoder: the reference the fast path is tested against.
     public var canonicalJSON: [UInt8] {
         get throws {
-            try CanonicalJSON.encode(.object([
-                "seq": .number(Double(seq)), "time": .number(Double(time)), "actor": .string(actor), "action": .string(action),
-                "target": .string(target), "request": .string(request), "digest": .string(digest),
-            ]))
+            try CanonicalJSON.encode(
+                .object([
+                    "seq": .number(Double(seq)), "time": .number(Double(time)), "actor": .string(actor), "action": .string(action),
+                    "target": .string(target), "request": .string(request), "digest": .string(digest),
+                ]))
         }
     }
 

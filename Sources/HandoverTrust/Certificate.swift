@@ -75,7 +75,9 @@ extension CompletionCertificate {
                     throw TrustError.invalid("key \(key.id) does not match its public key")
                 }
                 let enrolment = try entry(key.entry, "key.enrol", target: "key:\(key.id)", actor: key.member)
-                guard enrolment.digest == (try? record.auditDigest) else { throw TrustError.invalid("key \(key.id) differs from what its enrolment (entry \(key.entry)) recorded") }
+                guard enrolment.digest == (try? record.auditDigest) else {
+                    throw TrustError.invalid("key \(key.id) differs from what its enrolment (entry \(key.entry)) recorded")
+                }
                 keysByID[key.id] = key
             }
 
@@ -86,14 +88,22 @@ extension CompletionCertificate {
             var signedRoles: Set<SignoffRole> = []
             for signoff in signoffs {
                 let who = "the \(signoff.role.rawValue)'s sign-off"
-                guard let key = keysByID[signoff.keyID], let raw = Data(base64Encoded: key.publicKey) else { throw TrustError.invalid("\(who) uses key \(signoff.keyID), which the certificate does not include") }
+                guard let key = keysByID[signoff.keyID], let raw = Data(base64Encoded: key.publicKey) else {
+                    throw TrustError.invalid("\(who) uses key \(signoff.keyID), which the certificate does not include")
+                }
                 guard key.member == signoff.signer else { throw TrustError.invalid("\(who) uses a key enrolled by \(key.member), not by the signer \(signoff.signer)") }
                 let payload = try SignoffPayload.parse(try signoff.envelope.verifiedPayload(type: SignoffPayload.type, publicKey: raw))
                 guard payload.handover == handover.id else { throw TrustError.invalid("\(who) is for handover \(payload.handover)") }
-                guard payload.contentDigest == handover.contentDigest else { throw TrustError.invalid("\(who) signed content \(payload.contentDigest), not the completed content \(handover.contentDigest)") }
-                guard payload.role == signoff.role, payload.signer == signoff.signer else { throw TrustError.invalid("\(who) signed as \(payload.role.rawValue) by \(payload.signer)") }
+                guard payload.contentDigest == handover.contentDigest else {
+                    throw TrustError.invalid("\(who) signed content \(payload.contentDigest), not the completed content \(handover.contentDigest)")
+                }
+                guard payload.role == signoff.role, payload.signer == signoff.signer else {
+                    throw TrustError.invalid("\(who) signed as \(payload.role.rawValue) by \(payload.signer)")
+                }
                 guard payload.statement == SignoffRules.statement(for: payload.role) else { throw TrustError.invalid("\(who) signed a different statement") }
-                if signoff.role != .manager, partyByRole[signoff.role] != signoff.signer { throw TrustError.invalid("\(who) was signed by \(signoff.signer), who is not the \(signoff.role.rawValue)") }
+                if signoff.role != .manager, partyByRole[signoff.role] != signoff.signer {
+                    throw TrustError.invalid("\(who) was signed by \(signoff.signer), who is not the \(signoff.role.rawValue)")
+                }
                 let recorded = try entry(signoff.entry, "handover.signoff", target: target, actor: signoff.signer)
                 guard recorded.digest == Hex.sha256(try CanonicalJSON.encode(signoff.envelope)) else {
                     throw TrustError.invalid("\(who) differs from the envelope its audit entry \(signoff.entry) recorded")
@@ -112,7 +122,8 @@ extension CompletionCertificate {
                 guard let action = Self.milestoneActions[milestone.event] else { throw TrustError.invalid("unknown milestone \"\(milestone.event)\"") }
                 let recorded = try entry(milestone.entry, action, target: target, actor: milestone.actor)
                 guard RFC3339.format(Date(millis: recorded.time)) == milestone.at else {
-                    throw TrustError.invalid("\"\(milestone.event)\" is dated \(milestone.at) but its audit entry \(milestone.entry) says \(RFC3339.format(Date(millis: recorded.time)))")
+                    throw TrustError.invalid(
+                        "\"\(milestone.event)\" is dated \(milestone.at) but its audit entry \(milestone.entry) says \(RFC3339.format(Date(millis: recorded.time)))")
                 }
             }
             guard let completed = timeline.first(where: { $0.event == "completed" }) else { throw TrustError.invalid("the timeline has no completion") }

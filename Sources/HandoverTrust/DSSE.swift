@@ -15,8 +15,9 @@ extension DSSEEnvelope {
     /// An envelope of `payload` signed by `key`.
     public static func sign(payload: [UInt8], type: String, key: Curve25519.Signing.PrivateKey) throws -> DSSEEnvelope {
         let signature = try key.signature(for: pae(type: type, body: payload))
-        return DSSEEnvelope(payloadType: type, payload: Data(payload).base64EncodedString(),
-                            signatures: [Signature(keyid: SigningKeyID.make(key.publicKey.rawRepresentation), sig: signature.base64EncodedString())])
+        return DSSEEnvelope(
+            payloadType: type, payload: Data(payload).base64EncodedString(),
+            signatures: [Signature(keyid: SigningKeyID.make(key.publicKey.rawRepresentation), sig: signature.base64EncodedString())])
     }
 
     /// The payload bytes, if a signature by `publicKey` over this type and payload is valid.

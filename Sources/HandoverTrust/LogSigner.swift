@@ -46,8 +46,9 @@ public struct LogKeys: Sendable {
     public func origin(organizationID: String) -> String { "\(originPrefix)/audit/\(organizationID)" }
 
     public func signer(organizationID: String) throws -> LogSigner {
-        let seed = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, salt: Array("handover audit log key v1".utf8),
-                                          info: Array(organizationID.utf8), outputByteCount: 32)
+        let seed = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: secret, salt: Array("handover audit log key v1".utf8),
+            info: Array(organizationID.utf8), outputByteCount: 32)
         let key = try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
         return try LogSigner(origin: origin(organizationID: organizationID), key: key)
     }

@@ -69,9 +69,10 @@ public struct NoteVerifier: Sendable, Equatable {
     }
 
     public init(keyString: String) throws {
-        let parts = keyString.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false) // base64 may contain "+"
+        let parts = keyString.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)  // base64 may contain "+"
         guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == SignedNote.signatureType,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst()) else {
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
+        else {
             throw TrustError.invalid("not an Ed25519 note verifier key: expected name+keyid+base64")
         }
         let name = String(parts[0])
@@ -97,7 +98,8 @@ public struct NoteVerifier: Sendable, Equatable {
         for line in signatures {
             let fields = line.dropFirst(SignedNote.dash.count).split(separator: " ")
             guard fields.count == 2, fields[0] == name, let blob = Data(base64Encoded: String(fields[1])), blob.count == 68,
-                  Array(blob.prefix(4)) == keyID else { continue }
+                Array(blob.prefix(4)) == keyID
+            else { continue }
             guard publicKey.isValidSignature(blob.dropFirst(4), for: Data(text.utf8)) else {
                 throw TrustError.invalid("the signature by \(name) does not verify: the note was altered")
             }
@@ -124,7 +126,8 @@ public struct Checkpoint: Sendable, Equatable {
     public init(text: String) throws {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 4, lines.last == "", let size = Int(lines[1]), size >= 0, String(size) == lines[1],
-              let root = Data(base64Encoded: String(lines[2])), root.count == 32, !lines[0].isEmpty else {
+            let root = Data(base64Encoded: String(lines[2])), root.count == 32, !lines[0].isEmpty
+        else {
             throw TrustError.invalid("not a checkpoint: expected origin, tree size and base64 root hash lines")
         }
         self.init(origin: String(lines[0]), size: size, rootHash: Array(root))

@@ -4,8 +4,9 @@ import HandoverCore
 extension SignoffPayload {
     /// The payload for signing `handover` as it is now.
     public init(signing handover: Handover, signer: String, role: SignoffRole, at time: Date) throws {
-        self.init(handover: handover.id, version: handover.version, contentDigest: try CanonicalJSON.digest(handover.content),
-                  signer: signer, role: role, statement: SignoffRules.statement(for: role), time: RFC3339.format(time))
+        self.init(
+            handover: handover.id, version: handover.version, contentDigest: try CanonicalJSON.digest(handover.content),
+            signer: signer, role: role, statement: SignoffRules.statement(for: role), time: RFC3339.format(time))
     }
 
     public func canonicalBytes() throws -> [UInt8] { try CanonicalJSON.encode(self) }

@@ -25,8 +25,10 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     /// otherwise get a 3 MB answer; the first hundred say what is wrong and the count says how much.
     public static let listLimit = 100
 
-    public init(type: String, title: String, status: Int, detail: String, errors: [Problem]? = nil, errorCount: Int? = nil,
-                findings: [Finding]? = nil, findingCount: Int? = nil, score: Int? = nil, instance: String? = nil) {
+    public init(
+        type: String, title: String, status: Int, detail: String, errors: [Problem]? = nil, errorCount: Int? = nil,
+        findings: [Finding]? = nil, findingCount: Int? = nil, score: Int? = nil, instance: String? = nil
+    ) {
         self.type = type
         self.title = title
         self.status = status

@@ -58,17 +58,23 @@ struct BenchAPI: AsyncParsableCommand {
             log("storage on \(name): \(count) accounts, \(count) handovers, \(count) raw inserts…")
             let figures = try await StorageBench(count: count).run(location)
             results["storage.\(name)"] = figures.json
-            log(String(format: "  %@: handovers %.0f/s, raw inserts %.0f/s, ratio %.0f%% (target >= 25%%); accounts %.0f/s",
-                       name, figures.handoversPerSecond, figures.rawPerSecond, figures.ratio * 100, figures.accountsPerSecond))
+            log(
+                String(
+                    format: "  %@: handovers %.0f/s, raw inserts %.0f/s, ratio %.0f%% (target >= 25%%); accounts %.0f/s",
+                    name, figures.handoversPerSecond, figures.rawPerSecond, figures.ratio * 100, figures.accountsPerSecond))
         }
         if !skipHTTP {
             log("HTTP on loopback: \(connections) connections, \(seconds) s each…")
             let figures = try await HTTPBench(seconds: seconds, connections: connections, folder: folder).run()
             results["http"] = figures.json
-            log(String(format: "  healthz %.0f req/s (p99 %.2f ms); handover read %.0f req/s (p99 %.2f ms); ratio %.0f%% (target >= 50%%)",
-                       figures.healthz.rate, figures.healthz.p99, figures.read.rate, figures.read.p99, figures.read.rate / figures.healthz.rate * 100))
-            log(String(format: "  with the read cache off (HANDOVER_READ_CACHE_MS=0): handover read %.0f req/s (p99 %.2f ms); ratio %.0f%%",
-                       figures.uncachedRead.rate, figures.uncachedRead.p99, figures.uncachedRead.rate / figures.healthz.rate * 100))
+            log(
+                String(
+                    format: "  healthz %.0f req/s (p99 %.2f ms); handover read %.0f req/s (p99 %.2f ms); ratio %.0f%% (target >= 50%%)",
+                    figures.healthz.rate, figures.healthz.p99, figures.read.rate, figures.read.p99, figures.read.rate / figures.healthz.rate * 100))
+            log(
+                String(
+                    format: "  with the read cache off (HANDOVER_READ_CACHE_MS=0): handover read %.0f req/s (p99 %.2f ms); ratio %.0f%%",
+                    figures.uncachedRead.rate, figures.uncachedRead.p99, figures.uncachedRead.rate / figures.healthz.rate * 100))
         }
         if output.format == .json { try output.printJSON(JSONValue.object(results)) }
     }
@@ -87,8 +93,10 @@ struct StorageBench {
         var rawPerSecond: Double
         var ratio: Double { handoversPerSecond / rawPerSecond }
         var json: JSONValue {
-            .object(["accountsPerSecond": .number(accountsPerSecond.rounded()), "handoversPerSecond": .number(handoversPerSecond.rounded()),
-                     "rawInsertsPerSecond": .number(rawPerSecond.rounded()), "ratio": .number((ratio * 1000).rounded() / 1000)])
+            .object([
+                "accountsPerSecond": .number(accountsPerSecond.rounded()), "handoversPerSecond": .number(handoversPerSecond.rounded()),
+                "rawInsertsPerSecond": .number(rawPerSecond.rounded()), "ratio": .number((ratio * 1000).rounded() / 1000),
+            ])
         }
     }
 
@@ -109,17 +117,21 @@ struct StorageBench {
         let accountIDs = (0..<(2 * count)).map { _ in Secrets.newID() }
         let accountsStart = ContinuousClock.now
         for id in accountIDs {
-            try await store.createAccount(Account(id: id, organizationID: org.id, name: "Account \(id)", kind: .customer, ownerID: a.id,
-                                                  profile: AccountProfile(overview: "Bench"), createdAt: now, updatedAt: now), by: .operator)
+            try await store.createAccount(
+                Account(
+                    id: id, organizationID: org.id, name: "Account \(id)", kind: .customer, ownerID: a.id,
+                    profile: AccountProfile(overview: "Bench"), createdAt: now, updatedAt: now), by: .operator)
         }
         let accountsElapsed = ContinuousClock.now - accountsStart
 
         let handoversStart = ContinuousClock.now
         for id in accountIDs.prefix(count) {
-            let handover = Handover(id: Secrets.newID(), organizationID: org.id, accountID: id, templateKey: "customer-account", templateVersion: 1,
-                                    transferorID: a.id, recipientID: b.id, content: content, createdAt: now, updatedAt: now)
-            let record = HandoverEventRecord(id: Secrets.newID(), handoverID: handover.id, organizationID: org.id, actorID: a.id,
-                                             event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
+            let handover = Handover(
+                id: Secrets.newID(), organizationID: org.id, accountID: id, templateKey: "customer-account", templateVersion: 1,
+                transferorID: a.id, recipientID: b.id, content: content, createdAt: now, updatedAt: now)
+            let record = HandoverEventRecord(
+                id: Secrets.newID(), handoverID: handover.id, organizationID: org.id, actorID: a.id,
+                event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
             try await store.createHandover(handover, record: record)
         }
         let handoversElapsed = ContinuousClock.now - handoversStart
@@ -129,18 +141,21 @@ struct StorageBench {
         let rawStart = ContinuousClock.now
         for id in accountIDs.suffix(count) {
             try await store.database.transaction { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
                         state, content, version, created_at, updated_at)
                     VALUES (\(bind: Secrets.newID()), \(bind: org.id), \(bind: id), 'customer-account', 1, \(bind: a.id), \(bind: b.id),
                         'draft', \(bind: contentText), 1, \(bind: now.millis), \(bind: now.millis))
-                    """).run()
+                    """
+                ).run()
             }
         }
         let rawElapsed = ContinuousClock.now - rawStart
-        return Figures(accountsPerSecond: Double(2 * count) / accountsElapsed.seconds,
-                       handoversPerSecond: Double(count) / handoversElapsed.seconds,
-                       rawPerSecond: Double(count) / rawElapsed.seconds)
+        return Figures(
+            accountsPerSecond: Double(2 * count) / accountsElapsed.seconds,
+            handoversPerSecond: Double(count) / handoversElapsed.seconds,
+            rawPerSecond: Double(count) / rawElapsed.seconds)
     }
 }
 
@@ -154,7 +169,9 @@ struct HTTPBench {
         var rate: Double
         var p50: Double
         var p99: Double
-        var json: JSONValue { .object(["requests": .number(Double(requests)), "requestsPerSecond": .number(rate.rounded()), "p50ms": .number(p50), "p99ms": .number(p99)]) }
+        var json: JSONValue {
+            .object(["requests": .number(Double(requests)), "requestsPerSecond": .number(rate.rounded()), "p50ms": .number(p50), "p99ms": .number(p99)])
+        }
     }
 
     struct Figures {
@@ -162,9 +179,11 @@ struct HTTPBench {
         var read: Load
         var uncachedRead: Load
         var json: JSONValue {
-            .object(["healthz": healthz.json, "handoverRead": read.json, "handoverReadUncached": uncachedRead.json,
-                     "ratio": .number((read.rate / healthz.rate * 1000).rounded() / 1000),
-                     "ratioUncached": .number((uncachedRead.rate / healthz.rate * 1000).rounded() / 1000)])
+            .object([
+                "healthz": healthz.json, "handoverRead": read.json, "handoverReadUncached": uncachedRead.json,
+                "ratio": .number((read.rate / healthz.rate * 1000).rounded() / 1000),
+                "ratioUncached": .number((uncachedRead.rate / healthz.rate * 1000).rounded() / 1000),
+            ])
         }
     }
 
@@ -178,13 +197,15 @@ struct HTTPBench {
     func measure(_ store: SQLHandoverStore) async throws -> Figures {
         let admin = MemberService(store: store)
         let (_, ada) = try await admin.createOrganization(name: "Bench", adminEmail: "ada@bench.example", adminName: "Ada", password: nil)
-        let bob = try await admin.createMember(organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil, by: .operator)
+        let bob = try await admin.createMember(
+            organizationID: ada.organizationID, email: "bob@bench.example", name: "Bob", role: .member, managerID: nil, password: nil, by: .operator)
         let service = HandoverService(store: store)
         var paths: [String] = []
         for index in 0..<Self.handoverCount {
             let account = try await service.accounts.createAccount(name: "Bench account \(index)", kind: .customer, ownerID: ada.id, profile: AccountProfile(), by: ada)
-            let handover = try await service.begin(accountID: account.id, recipientID: bob.id, templateKey: "customer-account", templateVersion: nil,
-                                                   content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: ada)
+            let handover = try await service.begin(
+                accountID: account.id, recipientID: bob.id, templateKey: "customer-account", templateVersion: nil,
+                content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: ada)
             paths.append("/api/v1/handovers/\(handover.id)")
         }
         let (_, token) = try await admin.createToken(for: ada, name: "bench", by: .operator)
@@ -199,8 +220,10 @@ struct HTTPBench {
         configuration.port = 0
         let (healthz, read) = try await serve(store, configuration) { base in
             _ = try await load(http, base: base, paths: ["/healthz"], token: nil, seconds: min(1, seconds))  // warm-up
-            return (try await load(http, base: base, paths: ["/healthz"], token: nil, seconds: seconds),
-                    try await load(http, base: base, paths: paths, token: token, seconds: seconds))
+            return (
+                try await load(http, base: base, paths: ["/healthz"], token: nil, seconds: seconds),
+                try await load(http, base: base, paths: paths, token: token, seconds: seconds)
+            )
         }
         configuration.readCacheTTL = .zero
         let uncached = try await serve(store, configuration) { base in

@@ -53,8 +53,11 @@ struct BenchAudit: AsyncParsableCommand {
             met = met && rate >= 3000
         }
         guard parts.contains(.verification) || parts.contains(.proofs) else { return try finish(met: met, results) }
-        let generated = (0..<entries).map { AuditEntry(seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "member-\($0 % 50)", action: $0 % 3 == 0 ? "handover.read" : "handover.edit",
-                                                       target: "handover:\($0 / 7)", request: "req-\($0)", digest: Hex.sha256(Array("content \($0)".utf8))) }
+        let generated = (0..<entries).map {
+            AuditEntry(
+                seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "member-\($0 % 50)", action: $0 % 3 == 0 ? "handover.read" : "handover.edit",
+                target: "handover:\($0 / 7)", request: "req-\($0)", digest: Hex.sha256(Array("content \($0)".utf8)))
+        }
         let leafHashes = generated.map { Hex.encode($0.leafHash) }
         if parts.contains(.verification) {
             let (ratio, result) = try measureVerification(generated, leafHashes: leafHashes)
@@ -89,8 +92,9 @@ struct BenchAudit: AsyncParsableCommand {
             for writer in 0..<writers {
                 group.addTask {
                     for i in 0..<perWriter {
-                        try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(writer)-\(i)"), organizationID: org,
-                                                  actor: AuditActor(member: "bench-\(writer)"))
+                        try await appender.append(
+                            AuditRecord(action: "handover.read", target: "handover:\(writer)-\(i)"), organizationID: org,
+                            actor: AuditActor(member: "bench-\(writer)"))
                     }
                 }
             }
@@ -102,16 +106,24 @@ struct BenchAudit: AsyncParsableCommand {
         clock = ContinuousClock.now
         for i in 0..<rawCount {
             try await store.database.transaction { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO audit_entries (organization_id, seq, at, actor, action, target, request, digest, leaf_hash)
                     VALUES (\(bind: org), \(bind: 10_000_000 + i), 0, 'raw', 'raw', 'raw', '', '', '')
-                    """).run()
+                    """
+                ).run()
             }
         }
         let rawSeconds = Self.seconds(since: clock)
         let appendRate = Double(appended) / appendSeconds, rawRate = Double(rawCount) / rawSeconds
         log(String(format: "  %.0f appends/s (target >= 3,000) — raw single-row INSERT transactions %.0f/s; %.1fx raw", appendRate, rawRate, appendRate / rawRate))
-        return (appendRate, .object(["entries": .number(Double(appended)), "perSecond": .number(appendRate.rounded()), "rawInsertsPerSecond": .number(rawRate.rounded()), "target": .number(3000)]))
+        return (
+            appendRate,
+            .object([
+                "entries": .number(Double(appended)), "perSecond": .number(appendRate.rounded()), "rawInsertsPerSecond": .number(rawRate.rounded()),
+                "target": .number(3000),
+            ])
+        )
     }
 
     /// 2. Full verification of a signed bundle, against raw SHA-256 of the same bytes.
@@ -122,7 +134,9 @@ struct BenchAudit: AsyncParsableCommand {
         var frontier = MerkleFrontier()
         for hash in leafHashes { frontier.append(leafHash: Hex.decode(hash)!) }
         let note = try signer.sign(size: entries, root: frontier.root, after: nil, consistencyProof: [])
-        let bundle = AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: [note], consistencyProofs: [], entries: generated, leafHashes: leafHashes)
+        let bundle = AuditBundle(
+            origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: [note], consistencyProofs: [], entries: generated,
+            leafHashes: leafHashes)
         let bytes = generated.map(\.leafData)
         let totalBytes = bytes.reduce(0) { $0 + $1.count }
         // Best of three rounds each, alternating, so a noisy neighbour on a shared machine does
@@ -145,12 +159,21 @@ struct BenchAudit: AsyncParsableCommand {
         }
         guard let verification, verification.ok else { throw ValidationError("the generated bundle did not verify: \(verification?.failure ?? "")") }
         let ratio = rawHashSeconds / verifySeconds
-        log(String(format: "  verify %.0f entries/s (%.2f s) — raw SHA-256 of each entry's bytes (%.0f MB) %.0f entries/s (%.2f s); %.0f%% of raw (target >= 30%%)",
-                   Double(entries) / verifySeconds, verifySeconds, Double(totalBytes) / 1e6, Double(entries) / rawHashSeconds, rawHashSeconds, ratio * 100))
-        log(String(format: "  (for scale: the same bytes hashed as one stream take %.2f s, %.0f MB/s; verification is %.0f%% of that)",
-                   streamSeconds, Double(totalBytes) / 1e6 / streamSeconds, streamSeconds / verifySeconds * 100))
-        return (ratio, .object(["entries": .number(Double(entries)), "seconds": .number(verifySeconds), "rawSHA256Seconds": .number(rawHashSeconds),
-                                "streamSHA256Seconds": .number(streamSeconds), "ratio": .number((ratio * 1000).rounded() / 1000), "target": .number(0.3)]))
+        log(
+            String(
+                format: "  verify %.0f entries/s (%.2f s) — raw SHA-256 of each entry's bytes (%.0f MB) %.0f entries/s (%.2f s); %.0f%% of raw (target >= 30%%)",
+                Double(entries) / verifySeconds, verifySeconds, Double(totalBytes) / 1e6, Double(entries) / rawHashSeconds, rawHashSeconds, ratio * 100))
+        log(
+            String(
+                format: "  (for scale: the same bytes hashed as one stream take %.2f s, %.0f MB/s; verification is %.0f%% of that)",
+                streamSeconds, Double(totalBytes) / 1e6 / streamSeconds, streamSeconds / verifySeconds * 100))
+        return (
+            ratio,
+            .object([
+                "entries": .number(Double(entries)), "seconds": .number(verifySeconds), "rawSHA256Seconds": .number(rawHashSeconds),
+                "streamSHA256Seconds": .number(streamSeconds), "ratio": .number((ratio * 1000).rounded() / 1000), "target": .number(0.3),
+            ])
+        )
     }
 
     /// 3. Inclusion proofs from storage through the server's code path, against one-row reads.
@@ -187,18 +210,28 @@ struct BenchAudit: AsyncParsableCommand {
         }
         let p50 = Self.percentile(latencies, 0.5), p99 = Self.percentile(latencies, 0.99)
         let rawP50 = Self.percentile(rawLatencies, 0.5)
-        log(String(format: "  inclusion proof (%d hashes, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms), max %.3f ms — raw one-row read p50 %.3f ms",
-                   MerkleProof.inclusionRanges(index: size / 3, size: size).count, p50, p99, latencies.max() ?? 0, rawP50))
+        log(
+            String(
+                format: "  inclusion proof (%d hashes, verified): p50 %.3f ms, p99 %.3f ms (target < 1 ms), max %.3f ms — raw one-row read p50 %.3f ms",
+                MerkleProof.inclusionRanges(index: size / 3, size: size).count, p50, p99, latencies.max() ?? 0, rawP50))
         log(String(format: "  (the first proof, %.1f ms, also loaded the top of the tree into memory for the rest)", latencies.first ?? 0))
-        return (p99, .object(["entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "firstMs": .number(latencies.first ?? 0),
-                              "rawReadP50ms": .number(rawP50), "target": .number(1)]))
+        return (
+            p99,
+            .object([
+                "entries": .number(Double(size)), "p50ms": .number(p50), "p99ms": .number(p99), "firstMs": .number(latencies.first ?? 0),
+                "rawReadP50ms": .number(rawP50), "target": .number(1),
+            ])
+        )
     }
 
     static func organization(_ store: SQLHandoverStore) async throws -> String {
         let now = WallClock.system.now()
         let organization = Organization(id: Secrets.newID(at: now), name: "Bench", createdAt: now)
-        try await store.createOrganization(organization, firstAdmin: Member(id: Secrets.newID(at: now), organizationID: organization.id, email: "bench-\(Secrets.newID())@example.com",
-                                                                             name: "Bench", role: .admin, createdAt: now), passwordHash: nil)
+        try await store.createOrganization(
+            organization,
+            firstAdmin: Member(
+                id: Secrets.newID(at: now), organizationID: organization.id, email: "bench-\(Secrets.newID())@example.com",
+                name: "Bench", role: .admin, createdAt: now), passwordHash: nil)
         return organization.id
     }
 
@@ -216,7 +249,8 @@ struct BenchAudit: AsyncParsableCommand {
                     var query = SQLQueryString("INSERT INTO audit_entries (organization_id, seq, at, actor, action, target, request, digest, leaf_hash) VALUES ")
                     for (i, e) in chunk[rows..<min(rows + 500, chunk.count)].enumerated() {
                         if i > 0 { query += ", " }
-                        query += "(\(bind: organizationID), \(bind: e.seq), \(bind: e.time), \(bind: e.actor), \(bind: e.action), \(bind: e.target), \(bind: e.request), \(bind: e.digest), \(bind: leafHashes[e.seq]))"
+                        query +=
+                            "(\(bind: organizationID), \(bind: e.seq), \(bind: e.time), \(bind: e.actor), \(bind: e.action), \(bind: e.target), \(bind: e.request), \(bind: e.digest), \(bind: leafHashes[e.seq]))"
                     }
                     try await db.raw(query).run()
                 }

@@ -90,22 +90,28 @@ struct BenchPages: AsyncParsableCommand {
             server.sort(); client.sort()
             let s50 = percentile(server, 0.5), s99 = percentile(server, 0.99), c99 = percentile(client, 0.99)
             worstP99 = max(worstP99, s99)
-            log(String(format: "  %@: server p50 %.2f ms, p99 %.2f ms (target < 20); client p99 %.2f ms; HTML %.1f KB",
-                       page.name, s50, s99, c99, Double(bytes) / 1024))
+            log(
+                String(
+                    format: "  %@: server p50 %.2f ms, p99 %.2f ms (target < 20); client p99 %.2f ms; HTML %.1f KB",
+                    page.name, s50, s99, c99, Double(bytes) / 1024))
             results[page.name] = .object(["serverP50ms": .number(s50), "serverP99ms": .number(s99), "clientP99ms": .number(c99), "htmlBytes": .number(Double(bytes))])
         }
         // The stylesheet and script every page loads, at the (content-hashed) URLs the pages name.
         let login = String(buffer: try await http.execute(HTTPClientRequest(url: base + "/login"), timeout: .seconds(10)).body.collect(upTo: 1 << 20))
         func asset(_ pattern: String) async throws -> Int {
-            guard let match = login.firstMatch(of: try Regex(pattern)), let path = match.output[1].substring else { throw BenchError("the sign-in page names no \(pattern)") }
+            guard let match = login.firstMatch(of: try Regex(pattern)), let path = match.output[1].substring else {
+                throw BenchError("the sign-in page names no \(pattern)")
+            }
             return try await http.execute(HTTPClientRequest(url: base + path), timeout: .seconds(10)).body.collect(upTo: 1 << 20).readableBytes
         }
         let css = try await asset(#"href="(/assets/[^"]+\.css)""#)
         let js = try await asset(#"src="(/assets/[^"]+\.js)""#)
         let heaviest = results.values.compactMap { $0.objectValue?["htmlBytes"].flatMap { if case .number(let n) = $0 { n } else { nil } } }.max() ?? 0
         let weight = (heaviest + Double(css + js)) / 1024
-        log(String(format: "page weight: heaviest HTML %.1f KB + CSS %.1f KB + JS %.1f KB = %.1f KB (target < 100 KB)",
-                   heaviest / 1024, Double(css) / 1024, Double(js) / 1024, weight))
+        log(
+            String(
+                format: "page weight: heaviest HTML %.1f KB + CSS %.1f KB + JS %.1f KB = %.1f KB (target < 100 KB)",
+                heaviest / 1024, Double(css) / 1024, Double(js) / 1024, weight))
         log(String(format: "worst p99 server time %.2f ms: %@", worstP99, worstP99 < 20 ? "target met" : "TARGET MISSED"))
         results["pageWeightKB"] = .number((weight * 10).rounded() / 10)
         results["handovers"] = .number(Double(handovers))
@@ -125,11 +131,14 @@ struct BenchPages: AsyncParsableCommand {
         let now = WallClock.system.now()
         let admin = MemberService(store: store)
         let (_, boss) = try await admin.createOrganization(name: "Bench", adminEmail: "admin@bench.example", adminName: "Admin", password: nil)
-        let manager = try await admin.createMember(organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil, by: .operator)
+        let manager = try await admin.createMember(
+            organizationID: boss.organizationID, email: "manager@bench.example", name: "Manager", role: .manager, managerID: nil, password: nil, by: .operator)
         var members: [Member] = []
         for index in 0..<20 {
-            members.append(try await admin.createMember(organizationID: boss.organizationID, email: "m\(index)@bench.example", name: "Member \(index)",
-                                                        role: .member, managerID: manager.id, password: nil, by: .operator))
+            members.append(
+                try await admin.createMember(
+                    organizationID: boss.organizationID, email: "m\(index)@bench.example", name: "Member \(index)",
+                    role: .member, managerID: manager.id, password: nil, by: .operator))
         }
         let content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-01-15")
         let states: [HandoverState] = [.draft, .submitted, .acknowledged, .completed, .completed, .verified, .closed, .cancelled, .returned, .completed]
@@ -138,23 +147,30 @@ struct BenchPages: AsyncParsableCommand {
         for index in 0..<handovers {
             let transferor = members[index % members.count], recipient = members[(index + 1) % members.count]
             let state = states[(index / members.count) % states.count]  // every member has handovers in every state
-            let account = Account(id: Secrets.newID(), organizationID: boss.organizationID, name: "Account \(index)", kind: .customer, ownerID: transferor.id,
-                                  profile: AccountProfile(overview: "Bench account", openItems: [OpenItem(title: "Follow-up \(index)", owner: transferor.name, due: CalendarDate("2026-01-15"))],
-                                                          renewalDate: CalendarDate("2027-01-31"), tags: ["bench"]),
-                                  createdAt: now, updatedAt: now)
+            let account = Account(
+                id: Secrets.newID(), organizationID: boss.organizationID, name: "Account \(index)", kind: .customer, ownerID: transferor.id,
+                profile: AccountProfile(
+                    overview: "Bench account", openItems: [OpenItem(title: "Follow-up \(index)", owner: transferor.name, due: CalendarDate("2026-01-15"))],
+                    renewalDate: CalendarDate("2027-01-31"), tags: ["bench"]),
+                createdAt: now, updatedAt: now)
             try await store.createAccount(account, by: .operator)
-            let handover = Handover(id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, templateKey: "customer-account", templateVersion: 1,
-                                    transferorID: transferor.id, recipientID: recipient.id, state: state, content: content,
-                                    synthesis: state == .draft || state == .submitted || state == .returned ? nil : "Restated in the recipient's words for the benchmark.",
-                                    createdAt: now, updatedAt: now.addingTimeInterval(Double(index)))
-            try await store.createHandover(handover, record: HandoverEventRecord(id: Secrets.newID(), handoverID: handover.id, organizationID: boss.organizationID,
-                                                                                 actorID: transferor.id, event: "create", handoverVersion: 1, fromState: nil, toState: state, note: nil, at: now))
+            let handover = Handover(
+                id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, templateKey: "customer-account", templateVersion: 1,
+                transferorID: transferor.id, recipientID: recipient.id, state: state, content: content,
+                synthesis: state == .draft || state == .submitted || state == .returned ? nil : "Restated in the recipient's words for the benchmark.",
+                createdAt: now, updatedAt: now.addingTimeInterval(Double(index)))
+            try await store.createHandover(
+                handover,
+                record: HandoverEventRecord(
+                    id: Secrets.newID(), handoverID: handover.id, organizationID: boss.organizationID,
+                    actorID: transferor.id, event: "create", handoverVersion: 1, fromState: nil, toState: state, note: nil, at: now))
             if transferor.id == members[0].id && state == .draft { draftID = handover.id }
             if submittedID.isEmpty && state == .submitted { (submittedID, submittedRecipient) = (handover.id, recipient) }
             if index % 1000 == 999 { log("  \(index + 1) handovers") }
         }
-        return Seeded(admin: boss, manager: manager, member: members[0], recipient: submittedRecipient, submittedID: submittedID, draftID: draftID,
-                      seconds: (ContinuousClock.now - start).seconds)
+        return Seeded(
+            admin: boss, manager: manager, member: members[0], recipient: submittedRecipient, submittedID: submittedID, draftID: draftID,
+            seconds: (ContinuousClock.now - start).seconds)
     }
 
     func percentile(_ sorted: [Double], _ p: Double) -> Double {

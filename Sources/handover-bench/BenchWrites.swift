@@ -45,14 +45,22 @@ struct BenchWrites: AsyncParsableCommand {
             log("\(name): \(clients) clients writing for \(seconds) s, then the same transactions on one connection…")
             let figures = try await run(location, folder: folder)
             results[name] = figures.json
-            log(String(format: "  %@: %.0f writes/s over HTTP (%d writes, %d errors), p50 %.1f ms, p99 %.1f ms (target < 250 ms)",
-                       name, figures.http.rate, figures.http.writes, figures.http.errors, figures.http.p50, figures.http.p99))
-            log(String(format: "  %@: writer queue depth %.1f on average; CPU %.1f s in %.0f s on %d cores",
-                       name, figures.http.queueDepth, figures.http.cpuSeconds, seconds, ProcessInfo.processInfo.activeProcessorCount))
-            log(String(format: "  %@: meanwhile %d readers: %d account reads, p50 %.1f ms, p99 %.1f ms",
-                       name, Self.readers, figures.http.reads, figures.http.readP50, figures.http.readP99))
-            log(String(format: "  %@: raw, the same transactions on one connection: %.0f/s; ratio %.0f%% (target >= 50%%)",
-                       name, figures.rawRate, figures.http.rate / figures.rawRate * 100))
+            log(
+                String(
+                    format: "  %@: %.0f writes/s over HTTP (%d writes, %d errors), p50 %.1f ms, p99 %.1f ms (target < 250 ms)",
+                    name, figures.http.rate, figures.http.writes, figures.http.errors, figures.http.p50, figures.http.p99))
+            log(
+                String(
+                    format: "  %@: writer queue depth %.1f on average; CPU %.1f s in %.0f s on %d cores",
+                    name, figures.http.queueDepth, figures.http.cpuSeconds, seconds, ProcessInfo.processInfo.activeProcessorCount))
+            log(
+                String(
+                    format: "  %@: meanwhile %d readers: %d account reads, p50 %.1f ms, p99 %.1f ms",
+                    name, Self.readers, figures.http.reads, figures.http.readP50, figures.http.readP99))
+            log(
+                String(
+                    format: "  %@: raw, the same transactions on one connection: %.0f/s; ratio %.0f%% (target >= 50%%)",
+                    name, figures.rawRate, figures.http.rate / figures.rawRate * 100))
             log(String(format: "  %@: for scale, a bare one-statement UPDATE transaction loop: %.0f/s", name, figures.bareRate))
         }
         if output.format == .json { try output.printJSON(JSONValue.object(results)) }
@@ -63,8 +71,10 @@ struct BenchWrites: AsyncParsableCommand {
         var rawRate: Double
         var bareRate: Double
         var json: JSONValue {
-            .object(["http": http.json, "rawTransactionsPerSecond": .number(rawRate.rounded()), "bareUpdatesPerSecond": .number(bareRate.rounded()),
-                     "ratio": .number((http.rate / rawRate * 1000).rounded() / 1000)])
+            .object([
+                "http": http.json, "rawTransactionsPerSecond": .number(rawRate.rounded()), "bareUpdatesPerSecond": .number(bareRate.rounded()),
+                "ratio": .number((http.rate / rawRate * 1000).rounded() / 1000),
+            ])
         }
     }
 
@@ -82,9 +92,11 @@ struct BenchWrites: AsyncParsableCommand {
         var readP50: Double
         var readP99: Double
         var json: JSONValue {
-            .object(["queueDepth": .number((queueDepth * 10).rounded() / 10), "cpuSeconds": .number((cpuSeconds * 10).rounded() / 10),
-                     "writes": .number(Double(writes)), "errors": .number(Double(errors)), "writesPerSecond": .number(rate.rounded()),
-                     "p50ms": .number(p50), "p99ms": .number(p99), "reads": .number(Double(reads)), "readP50ms": .number(readP50), "readP99ms": .number(readP99)])
+            .object([
+                "queueDepth": .number((queueDepth * 10).rounded() / 10), "cpuSeconds": .number((cpuSeconds * 10).rounded() / 10),
+                "writes": .number(Double(writes)), "errors": .number(Double(errors)), "writesPerSecond": .number(rate.rounded()),
+                "p50ms": .number(p50), "p99ms": .number(p99), "reads": .number(Double(reads)), "readP50ms": .number(readP50), "readP99ms": .number(readP99),
+            ])
         }
     }
 
@@ -105,14 +117,16 @@ struct BenchWrites: AsyncParsableCommand {
         let admin = MemberService(store: store)
         let tag = Secrets.newID()
         let (_, owner) = try await admin.createOrganization(name: "Bench writes", adminEmail: "owner-\(tag)@bench.example", adminName: "Owner", password: nil)
-        let recipient = try await admin.createMember(organizationID: owner.organizationID, email: "recipient-\(tag)@bench.example", name: "Recipient",
-                                                     role: .member, managerID: nil, password: nil, by: .operator)
+        let recipient = try await admin.createMember(
+            organizationID: owner.organizationID, email: "recipient-\(tag)@bench.example", name: "Recipient",
+            role: .member, managerID: nil, password: nil, by: .operator)
         let service = HandoverService(store: store)
         var rows: [Rows] = []
         for index in 0..<(clients + 1) {  // one more for the raw loop
             let account = try await service.accounts.createAccount(name: "Write bench \(index)", kind: .customer, ownerID: owner.id, profile: AccountProfile(), by: owner)
-            let handover = try await service.begin(accountID: account.id, recipientID: recipient.id, templateKey: "customer-account", templateVersion: nil,
-                                                   content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: owner)
+            let handover = try await service.begin(
+                accountID: account.id, recipientID: recipient.id, templateKey: "customer-account", templateVersion: nil,
+                content: DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31"), by: owner)
             rows.append(Rows(account: account.id, handover: handover.id))
         }
         let (_, token) = try await admin.createToken(for: owner, name: "bench", by: .operator)
@@ -237,9 +251,10 @@ struct BenchWrites: AsyncParsableCommand {
             guard !values.isEmpty else { return 0 }
             return (values[min(values.count - 1, Int(Double(values.count) * p))] * 100).rounded() / 100
         }
-        return WriteLoad(writes: latencies.count, errors: errors, rate: Double(latencies.count) / elapsed, p50: percentile(latencies, 0.5),
-                         p99: percentile(latencies, 0.99), reads: readLatencies.count, readP50: percentile(readLatencies, 0.5),
-                         readP99: percentile(readLatencies, 0.99))
+        return WriteLoad(
+            writes: latencies.count, errors: errors, rate: Double(latencies.count) / elapsed, p50: percentile(latencies, 0.5),
+            p99: percentile(latencies, 0.99), reads: readLatencies.count, readP50: percentile(readLatencies, 0.5),
+            readP99: percentile(readLatencies, 0.99))
     }
 
     /// How long `request` took to answer 200 and send its body, in milliseconds; nil for any
@@ -247,7 +262,8 @@ struct BenchWrites: AsyncParsableCommand {
     static func timed(_ http: HTTPClient, _ request: HTTPClientRequest) async -> Double? {
         let began = ContinuousClock.now
         guard let response = try? await http.execute(request, timeout: .seconds(30)),
-              (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .ok else { return nil }
+            (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .ok
+        else { return nil }
         return (ContinuousClock.now - began).seconds * 1000
     }
 

@@ -20,7 +20,9 @@ struct Accounts: AsyncParsableCommand {
             var query: [String] = []
             if let kind { query.append("kind=\(kind.rawValue)") }
             if let owner { query.append("owner=\(try await MemberLookup.id(of: owner, client: client))") }
-            if let search { query.append("q=\(search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? "")") }
+            if let search {
+                query.append("q=\(search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? "")")
+            }
             let path = "/api/v1/accounts" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
             let reply = try await CLIErrors.run { try await client.get(path, as: ListResponse<Account>.self) }
             let names = try await MemberLookup.names(client: client)
@@ -48,10 +50,14 @@ struct Accounts: AsyncParsableCommand {
                 if let renewal = a.profile.renewalDate { print("Renewal: \(renewal)") }
                 if !a.profile.tags.isEmpty { print("Tags: \(a.profile.tags.joined(separator: ", "))") }
                 if !a.profile.overview.isEmpty { print("\n\(a.profile.overview)") }
-                for contact in a.profile.contacts { print("Contact: \(contact.name)\(contact.role.map { ", \($0)" } ?? "")\(contact.preference.map { " (\($0))" } ?? "")") }
+                for contact in a.profile.contacts {
+                    print("Contact: \(contact.name)\(contact.role.map { ", \($0)" } ?? "")\(contact.preference.map { " (\($0))" } ?? "")")
+                }
                 for item in a.profile.openItems { print("Open: \(item.title)\(item.owner.map { ", \($0)" } ?? "")\(item.due.map { ", due \($0)" } ?? "")") }
                 print("\nOwners over time:")
-                for o in owners.value.items { print("  \(names[o.ownerID] ?? o.ownerID)  from \(Table.day(o.from))\(o.until.map { " until \(Table.day($0))" } ?? " (current)")") }
+                for o in owners.value.items {
+                    print("  \(names[o.ownerID] ?? o.ownerID)  from \(Table.day(o.from))\(o.until.map { " until \(Table.day($0))" } ?? " (current)")")
+                }
             }
         }
     }
@@ -74,7 +80,8 @@ struct Accounts: AsyncParsableCommand {
                 renewalDate = date
             }
             let ownerID = try await owner.asyncMap { try await MemberLookup.id(of: $0, client: client) }
-            let body = CreateAccountRequest(name: name, kind: kind, ownerID: ownerID, profile: AccountProfile(overview: overview ?? "", renewalDate: renewalDate, tags: tag))
+            let body = CreateAccountRequest(
+                name: name, kind: kind, ownerID: ownerID, profile: AccountProfile(overview: overview ?? "", renewalDate: renewalDate, tags: tag))
             let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/accounts", json: body, as: Account.self) }
             options.output.emit(raw: reply.json) { print("Created account \(reply.value.name) (\(reply.value.id))") }
         }
@@ -104,7 +111,9 @@ struct Templates: AsyncParsableCommand {
             let client = try options.client()
             let reply = try await CLIErrors.run { try await client.get("/api/v1/templates", as: ListResponse<Template>.self) }
             options.output.emit(raw: reply.json) {
-                Table.print(["KEY", "VERSION", "NAME", "FOR"], reply.value.items.map { [$0.key, String($0.version), $0.name, $0.accountKinds.map(\.rawValue).joined(separator: ",")] })
+                Table.print(
+                    ["KEY", "VERSION", "NAME", "FOR"],
+                    reply.value.items.map { [$0.key, String($0.version), $0.name, $0.accountKinds.map(\.rawValue).joined(separator: ",")] })
             }
         }
     }
@@ -163,7 +172,8 @@ enum Table {
         let all = [header] + rows
         let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
         for row in all {
-            Swift.print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            Swift.print(
+                row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
     }
 

@@ -57,9 +57,11 @@ struct CreateOrg: AsyncParsableCommand {
             let (organization, admin) = try await CLIErrors.run {
                 try await MemberService(store: store).createOrganization(name: name, adminEmail: adminEmail, adminName: adminName, password: password)
             }
-            try output.emit(["organization": .object(["id": .string(organization.id), "name": .string(organization.name)]),
-                             "admin": .object(["id": .string(admin.id), "email": .string(admin.email)]),
-                             "password": generated ? .string(password) : .null]) {
+            try output.emit([
+                "organization": .object(["id": .string(organization.id), "name": .string(organization.name)]),
+                "admin": .object(["id": .string(admin.id), "email": .string(admin.email)]),
+                "password": generated ? .string(password) : .null,
+            ]) {
                 print("Created organization \(organization.name) (\(organization.id))")
                 print("Admin: \(admin.name) <\(admin.email)> (\(admin.id))")
                 if generated { print("Admin password (shown once): \(password)") }
@@ -95,8 +97,10 @@ struct CreateMember: AsyncParsableCommand {
             let member = try await CLIErrors.run {
                 try await admin.createMember(organizationID: org, email: email, name: name, role: role, managerID: managerID, password: password, by: .operator)
             }
-            try output.emit(["member": .object(["id": .string(member.id), "email": .string(member.email), "role": .string(member.role.rawValue)]),
-                             "password": generated ? .string(password) : .null]) {
+            try output.emit([
+                "member": .object(["id": .string(member.id), "email": .string(member.email), "role": .string(member.role.rawValue)]),
+                "password": generated ? .string(password) : .null,
+            ]) {
                 print("Added \(member.name) <\(member.email)> as \(member.role.rawValue) (\(member.id))")
                 if generated { print("Password (shown once): \(password)") }
             }
@@ -118,7 +122,8 @@ struct CreateToken: AsyncParsableCommand {
             let candidates = try await admin.members(email: member).filter { org == nil || $0.organizationID == org }
             guard let found = candidates.first else { throw CLIError("No member with email \(member)\(org.map { " in organization \($0)" } ?? "").") }
             guard candidates.count == 1 else {
-                throw CLIError("\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
+                throw CLIError(
+                    "\(member) belongs to members of \(candidates.count) organizations (\(candidates.map(\.organizationID).joined(separator: ", "))); pass --org ID.")
             }
             let (token, secret) = try await CLIErrors.run { try await admin.createToken(for: found, name: name, by: .operator) }
             try output.emit(["id": .string(token.id), "token": .string(secret)]) {

@@ -82,8 +82,10 @@ struct AuditExport: AsyncParsableCommand {
         } catch {
             throw ValidationError("could not write \(output): \(error.localizedDescription)")
         }
-        try options.output.emit(["file": .string(output), "entries": .number(Double(bundle.entries.count)), "checkpoints": .number(Double(bundle.checkpoints.count)),
-                                 "verifierKey": .string(bundle.verifierKey)]) {
+        try options.output.emit([
+            "file": .string(output), "entries": .number(Double(bundle.entries.count)), "checkpoints": .number(Double(bundle.checkpoints.count)),
+            "verifierKey": .string(bundle.verifierKey),
+        ]) {
             print("Wrote \(output): \(bundle.entries.count) entries, \(bundle.checkpoints.count) signed checkpoints.")
             print("Check it anywhere with: handover audit verify \(output) --key \(bundle.verifierKey)")
         }
@@ -101,7 +103,8 @@ struct AuditExport: AsyncParsableCommand {
             hashes.reserveCapacity(count)
             for start in stride(from: 0, to: count, by: Self.nodePage) {
                 let end = min(start + Self.nodePage, count)
-                let page = try await CLIErrors.run { try await client.get("/api/v1/audit/nodes?level=\(level)&start=\(start)&end=\(end)", as: AuditNodesResponse.self) }.value
+                let page = try await CLIErrors.run { try await client.get("/api/v1/audit/nodes?level=\(level)&start=\(start)&end=\(end)", as: AuditNodesResponse.self) }
+                    .value
                 hashes += page.hashes.prefix(end - start).map { $0 ?? "" }
                 hashes += Array(repeating: "", count: end - start - min(page.hashes.count, end - start))
             }

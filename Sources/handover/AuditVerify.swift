@@ -46,19 +46,22 @@ struct AuditVerify: AsyncParsableCommand {
             let comparison = decoded.compare(against: old)
             older = (old, oldResult, comparison)
             ok = ok && oldResult.ok && comparison.ok
-            json["against"] = .object(Self.json(oldResult).merging([
-                "file": .string(against), "consistent": .bool(comparison.inconsistency == nil),
-                "inconsistency": comparison.inconsistency.map(JSONValue.string) ?? .null,
-                "compared": .number(Double(comparison.compared)), "added": .number(Double(comparison.added)),
-                "differences": .array(comparison.differences.map { .object(["index": .number(Double($0.index)), "description": .string($0.description)]) }),
-            ]) { _, new in new })
+            json["against"] = .object(
+                Self.json(oldResult).merging([
+                    "file": .string(against), "consistent": .bool(comparison.inconsistency == nil),
+                    "inconsistency": comparison.inconsistency.map(JSONValue.string) ?? .null,
+                    "compared": .number(Double(comparison.compared)), "added": .number(Double(comparison.added)),
+                    "differences": .array(comparison.differences.map { .object(["index": .number(Double($0.index)), "description": .string($0.description)]) }),
+                ]) { _, new in new })
         }
         try output.emit(json) {
             if let failure = result.failure {
                 print("FAILED: \(failure)")
                 printExported(result, decoded)
             } else {
-                print("OK: \(result.entriesChecked) entries, \(result.checkpointsChecked) signed checkpoints, \(result.proofsChecked) consistency proofs verified in \(elapsed.formatted(.units(allowed: [.milliseconds])))")
+                print(
+                    "OK: \(result.entriesChecked) entries, \(result.checkpointsChecked) signed checkpoints, \(result.proofsChecked) consistency proofs verified in \(elapsed.formatted(.units(allowed: [.milliseconds])))"
+                )
                 print("  signed tree: \(result.latestSize) entries, root \(result.latestRoot)")
                 if result.uncovered > 0 { print("  \(result.uncovered) newer entries are not yet covered by a signed checkpoint") }
                 print(result.keyPinned ? "  signed by the key you pinned" : "  key not pinned: the bundle vouches for its own key; pass --key to check who signed it")
@@ -123,7 +126,9 @@ struct AuditVerify: AsyncParsableCommand {
     /// signature over the completed content by a key whose enrolment the log recorded.
     func verifyCertificate(_ data: Data, pinned: NoteVerifier?) throws {
         let certificate: CompletionCertificate
-        do { certificate = try JSONDecoder().decode(CompletionCertificate.self, from: data) } catch { throw ValidationError("\(bundle) is not a readable certificate: \(error)") }
+        do { certificate = try JSONDecoder().decode(CompletionCertificate.self, from: data) } catch {
+            throw ValidationError("\(bundle) is not a readable certificate: \(error)")
+        }
         let result = certificate.verify(pinnedKey: pinned)
         try output.emit([
             "ok": .bool(result.ok), "kind": .string("certificate"), "handover": .string(certificate.handover.id),
@@ -143,7 +148,9 @@ struct AuditVerify: AsyncParsableCommand {
             for milestone in certificate.timeline { print("  \(milestone.at)  \(milestone.event) by \(milestone.actor)  (entry \(milestone.entry))") }
             print("  content SHA-256 \(h.contentDigest)")
             print("  \(result.signoffsVerified) signatures and \(result.entriesProved) audit entries proved against the signed log of \(result.checkpointSize) entries")
-            print(result.keyPinned ? "  log signed by the key you pinned" : "  key not pinned: the certificate vouches for its own log key; pass --key to check who signed it")
+            print(
+                result.keyPinned
+                    ? "  log signed by the key you pinned" : "  key not pinned: the certificate vouches for its own log key; pass --key to check who signed it")
         }
         if !result.ok { throw ExitCode(1) }
     }

@@ -11,7 +11,8 @@ struct ClientConfigFile: Codable {
     static var path: URL {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["HANDOVER_CONFIG"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }.map { $0.appendingPathComponent(".config") }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         return base.appendingPathComponent("handover/config.json")
@@ -25,8 +26,9 @@ struct ClientConfigFile: Codable {
     /// Written with 0600 permissions: the token is a credential.
     func save() throws {
         let url = Self.path
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let data = try JSONEncoder().encode(self)
         FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
         let handle = try FileHandle(forWritingTo: url)
@@ -45,7 +47,8 @@ struct ClientOptions: ParsableArguments {
     var format: OutputFormat { output.format }
 
     func serverURL() throws -> URL {
-        let text = server ?? ProcessInfo.processInfo.environment["HANDOVER_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        let text =
+            server ?? ProcessInfo.processInfo.environment["HANDOVER_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ClientConfigFile.load()?.server ?? "http://127.0.0.1:8080"
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw CLIError("\"\(text)\" is not a server URL; use something like http://127.0.0.1:8080")

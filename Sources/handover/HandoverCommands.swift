@@ -15,13 +15,17 @@ struct ListHandovers: AsyncParsableCommand {
         var query: [String] = []
         if let state { query.append("state=\(state)") }
         if let account { query.append("account=\(account)") }
-        let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ListResponse<Handover>.self) }
+        let reply = try await CLIErrors.run {
+            try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ListResponse<Handover>.self)
+        }
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No handovers."); return }
-            Table.print(["ID", "STATE", "TEMPLATE", "FROM", "TO"], reply.value.items.map {
-                [$0.id, $0.state.rawValue, $0.templateKey, names[$0.transferorID] ?? $0.transferorID, names[$0.recipientID] ?? $0.recipientID]
-            })
+            Table.print(
+                ["ID", "STATE", "TEMPLATE", "FROM", "TO"],
+                reply.value.items.map {
+                    [$0.id, $0.state.rawValue, $0.templateKey, names[$0.transferorID] ?? $0.transferorID, names[$0.recipientID] ?? $0.recipientID]
+                })
         }
     }
 }
@@ -37,8 +41,9 @@ struct New: AsyncParsableCommand {
         let client = try options.client()
         let recipientID = try await MemberLookup.id(of: to, client: client)
         let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
-                                  as: Handover.self)
+            try await client.send(
+                .POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
+                as: Handover.self)
         }
         options.output.emit(raw: reply.json) {
             print("Draft handover \(reply.value.id) created. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
@@ -54,7 +59,9 @@ struct Show: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
-        let template = try await CLIErrors.run { try await client.get("/api/v1/templates/\(reply.value.templateKey)?version=\(reply.value.templateVersion)", as: Template.self) }
+        let template = try await CLIErrors.run {
+            try await client.get("/api/v1/templates/\(reply.value.templateKey)?version=\(reply.value.templateVersion)", as: Template.self)
+        }
         let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
@@ -273,9 +280,11 @@ struct History: AsyncParsableCommand {
         let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/events", as: ListResponse<HandoverEventRecord>.self) }
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
-            Table.print(["WHEN", "WHO", "EVENT", "STATE", "NOTE"], reply.value.items.map {
-                [JSONDateText.format($0.at), names[$0.actorID] ?? $0.actorID, $0.event, "\($0.fromState?.rawValue ?? "—") → \($0.toState.rawValue)", $0.note ?? ""]
-            })
+            Table.print(
+                ["WHEN", "WHO", "EVENT", "STATE", "NOTE"],
+                reply.value.items.map {
+                    [JSONDateText.format($0.at), names[$0.actorID] ?? $0.actorID, $0.event, "\($0.fromState?.rawValue ?? "—") → \($0.toState.rawValue)", $0.note ?? ""]
+                })
         }
     }
 }

@@ -30,8 +30,9 @@ struct Jobs: AsyncParsableCommand {
 }
 
 struct ListJobs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.",
-                                                    discussion: "Example: handover jobs list --state dead")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List jobs, newest first.",
+        discussion: "Example: handover jobs list --state dead")
     @Option(help: "Only jobs in this state: pending, running, done, dead or cancelled.") var state: JobState?
     @Option(help: "Only jobs of this kind (e.g. audit.checkpoint).") var kind: String?
     @Option(help: "At most this many (default 50).") var limit = 50

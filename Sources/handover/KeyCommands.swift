@@ -44,7 +44,9 @@ struct KeyNew: AsyncParsableCommand {
         try file.save(to: url)
         let reply: HandoverAPIClient.Reply<SigningKey>
         do {
-            reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/keys", json: EnrolKeyRequest(envelope: envelope, origin: "cli"), as: SigningKey.self) }
+            reply = try await CLIErrors.run {
+                try await client.send(.POST, "/api/v1/keys", json: EnrolKeyRequest(envelope: envelope, origin: "cli"), as: SigningKey.self)
+            }
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw error
@@ -77,7 +79,8 @@ struct KeyList: AsyncParsableCommand {
 }
 
 struct KeyRevoke: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key: it signs nothing more, and its sign-offs on open handovers stop counting.")
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a key: it signs nothing more, and its sign-offs on open handovers stop counting.")
     @Argument(help: "Key id.") var id: String
     @OptionGroup var options: ClientOptions
 
@@ -114,7 +117,9 @@ struct Sign: AsyncParsableCommand {
         let role = role ?? SignoffRules.role(of: me, in: handover)
         let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: Date())
         let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key)
-        let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: SignoffRequest(envelope: envelope), as: Signoff.self) }
+        let reply = try await CLIErrors.run {
+            try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: SignoffRequest(envelope: envelope), as: Signoff.self)
+        }
         options.output.emit(raw: reply.json) {
             print("Signed as \(role.rawValue) with key \(file.keyID):")
             print("  \"\(payload.statement)\"")
@@ -158,8 +163,11 @@ struct Certificate: AsyncParsableCommand {
             throw ValidationError("could not write \(output): \(error.localizedDescription)")
         }
         let certificate = reply.value
-        try options.output.emit(["file": .string(output), "signoffs": .number(Double(certificate.signoffs.count)), "verifierKey": .string(certificate.audit.verifierKey)]) {
-            print("Wrote \(output): \(certificate.handover.accountName), \(certificate.signoffs.count) sign-offs, \(certificate.audit.entries.count) audit entries with proofs.")
+        try options.output.emit(["file": .string(output), "signoffs": .number(Double(certificate.signoffs.count)), "verifierKey": .string(certificate.audit.verifierKey)])
+        {
+            print(
+                "Wrote \(output): \(certificate.handover.accountName), \(certificate.signoffs.count) sign-offs, \(certificate.audit.entries.count) audit entries with proofs."
+            )
             print("Check it anywhere with: handover audit verify \(output) --key \(certificate.audit.verifierKey)")
         }
     }

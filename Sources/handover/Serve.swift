@@ -54,9 +54,10 @@ struct Serve: AsyncParsableCommand {
             if created { say("Created the server secret in \(path) (mode 0600): the audit log's signing keys derive from it; back it up.") }
         }
         say("Handover server")
-        configuration.summary.forEach { say("  " + $0) }
-        let store = try await SQLHandoverStore.open(configuration.database, maxConnections: configuration.databaseConnections,
-                                                    checkpointInterval: configuration.checkpointInterval)
+        for line in configuration.summary { say("  " + line) }
+        let store = try await SQLHandoverStore.open(
+            configuration.database, maxConnections: configuration.databaseConnections,
+            checkpointInterval: configuration.checkpointInterval)
         // Closed when the server stops, and also when seeding, binding the port or a service throws.
         try await store.closing { try await serve($0, configuration: configuration, logLevel: logs.level) }
     }
@@ -79,18 +80,26 @@ struct Serve: AsyncParsableCommand {
             say("Ready: open http://\(host):\(port) in a browser and sign in  (API: /api/v1, spec: /api/v1/openapi.json, health: /healthz)")
             if !demoLogins.isEmpty {
                 say("Demo logins (password for all: \(DemoData.password)):")
-                for login in demoLogins { say("  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)") }
+                for login in demoLogins {
+                    say(
+                        "  \(login.email.padding(toLength: 26, withPad: " ", startingAt: 0)) \(login.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(login.name)"
+                    )
+                }
                 say("Try: handover login --server http://\(host):\(port) --email tom@demo.handover.dev")
             }
         }
         var jobLogger = Logger(label: "handover.jobs")
         jobLogger.logLevel = logLevel
-        let runner = JobRunner(store: store, handlers: [
-            AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) },
-        ], logger: jobLogger)
+        let runner = JobRunner(
+            store: store,
+            handlers: [
+                AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) }
+            ], logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app), .init(service: runner)],
-                                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: app), .init(service: runner)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -5,8 +5,9 @@ import HandoverCore
 import HandoverWire
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sign in and save an API token for the other commands.",
-                                                    discussion: "The token is saved to ~/.config/handover/config.json (mode 0600; HANDOVER_CONFIG overrides the path).")
+    static let configuration = CommandConfiguration(
+        abstract: "Sign in and save an API token for the other commands.",
+        discussion: "The token is saved to ~/.config/handover/config.json (mode 0600; HANDOVER_CONFIG overrides the path).")
     @Option(help: "Your email.") var email: String
     @Option(help: "The organization's id, when your email belongs to members of several (the server lists them).") var org: String?
     @Flag(help: "Read the password from the first line of standard input instead of prompting.") var passwordStdin = false
@@ -24,14 +25,19 @@ struct Login: AsyncParsableCommand {
         let client = try options.anonymousClient()
         let host = ProcessInfo.processInfo.hostName
         let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
-                                  as: LoginResponse.self)
+            try await client.send(
+                .POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
+                as: LoginResponse.self)
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
         try ClientConfigFile(server: client.server.absoluteString, token: token, tokenID: reply.value.tokenID).save()
-        try options.output.emit(["member": .object(["id": .string(reply.value.member.id), "email": .string(reply.value.member.email)]),
-                                 "config": .string(ClientConfigFile.path.path)]) {
-            print("Signed in as \(reply.value.member.name) <\(reply.value.member.email)>, \(reply.value.member.role.rawValue). Token saved to \(ClientConfigFile.path.path).")
+        try options.output.emit([
+            "member": .object(["id": .string(reply.value.member.id), "email": .string(reply.value.member.email)]),
+            "config": .string(ClientConfigFile.path.path),
+        ]) {
+            print(
+                "Signed in as \(reply.value.member.name) <\(reply.value.member.email)>, \(reply.value.member.role.rawValue). Token saved to \(ClientConfigFile.path.path)."
+            )
         }
     }
 }
@@ -51,7 +57,6 @@ struct Logout: AsyncParsableCommand {
         print(revoked ? "Signed out; the token is revoked." : "Signed out locally; the server could not be told, so revoke the token from another session if it matters.")
     }
 }
-
 
 struct WhoAmI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the saved token belongs to.")

@@ -47,8 +47,9 @@ struct SigningKeyFile: Codable {
             var salt = [UInt8](repeating: 0, count: 16)
             for i in salt.indices { salt[i] = UInt8.random(in: 0...255) }
             let (n, r, p) = (1 << 15, 8, 1)
-            let box = try ChaChaPoly.seal(key.rawRepresentation, using: try Self.derive(passphrase, salt: salt, n: n, r: r, p: p),
-                                          authenticating: Data(keyID.utf8))
+            let box = try ChaChaPoly.seal(
+                key.rawRepresentation, using: try Self.derive(passphrase, salt: salt, n: n, r: r, p: p),
+                authenticating: Data(keyID.utf8))
             sealed = Sealed(salt: Data(salt).base64EncodedString(), n: n, r: r, p: p, box: box.combined.base64EncodedString())
         } else {
             privateKey = key.rawRepresentation.base64EncodedString()
@@ -62,13 +63,16 @@ struct SigningKeyFile: Codable {
         let raw: Data
         if let sealed {
             guard let passphrase else { throw CLIError("This key file is protected by a passphrase: set HANDOVER_KEY_PASSPHRASE or run from a terminal.") }
-            guard let salt = Data(base64Encoded: sealed.salt), let combined = Data(base64Encoded: sealed.box), sealed.kdf == "scrypt", sealed.cipher == "chacha20-poly1305",
-                  sealed.n > 1, sealed.n <= 1 << 20, sealed.r > 0, sealed.r <= 32, sealed.p > 0, sealed.p <= 16 else {
+            guard let salt = Data(base64Encoded: sealed.salt), let combined = Data(base64Encoded: sealed.box), sealed.kdf == "scrypt",
+                sealed.cipher == "chacha20-poly1305",
+                sealed.n > 1, sealed.n <= 1 << 20, sealed.r > 0, sealed.r <= 32, sealed.p > 0, sealed.p <= 16
+            else {
                 throw CLIError("The key file's sealed key is damaged or in an unknown format.")
             }
             do {
-                raw = try ChaChaPoly.open(try ChaChaPoly.SealedBox(combined: combined), using: try Self.derive(passphrase, salt: Array(salt), n: sealed.n, r: sealed.r, p: sealed.p),
-                                          authenticating: Data(keyID.utf8))
+                raw = try ChaChaPoly.open(
+                    try ChaChaPoly.SealedBox(combined: combined), using: try Self.derive(passphrase, salt: Array(salt), n: sealed.n, r: sealed.r, p: sealed.p),
+                    authenticating: Data(keyID.utf8))
             } catch {
                 throw CLIError("Wrong passphrase for this key file (or the file was altered).")
             }
@@ -83,8 +87,9 @@ struct SigningKeyFile: Codable {
     }
 
     static func derive(_ passphrase: String, salt: [UInt8], n: Int, r: Int, p: Int) throws -> SymmetricKey {
-        try KDF.Scrypt.deriveKey(from: Array(passphrase.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p,
-                                 maxMemory: 256 * r * n * p + (1 << 20))
+        try KDF.Scrypt.deriveKey(
+            from: Array(passphrase.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p,
+            maxMemory: 256 * r * n * p + (1 << 20))
     }
 
     static func load(_ url: URL) throws -> SigningKeyFile {
@@ -105,7 +110,10 @@ struct SigningKeyFile: Codable {
         let data = try encoder.encode(self)
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            throw CLIError(errno == EEXIST ? "\(url.path) already exists; revoke that key and delete the file first, or pass --key-file." : "Could not create \(url.path): \(String(cString: strerror(errno)))")
+            throw CLIError(
+                errno == EEXIST
+                    ? "\(url.path) already exists; revoke that key and delete the file first, or pass --key-file."
+                    : "Could not create \(url.path): \(String(cString: strerror(errno)))")
         }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         try handle.write(contentsOf: data)

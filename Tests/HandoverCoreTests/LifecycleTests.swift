@@ -13,17 +13,25 @@ import Testing
     let auditor = Member(id: "au", organizationID: "o", email: "a@x.io", name: "A", role: .auditor, createdAt: .distantPast)
     let admin = Member(id: "ad", organizationID: "o", email: "ad@x.io", name: "Ad", role: .admin, createdAt: .distantPast)
     var parties: Parties { Parties(transferor: transferor, recipient: recipient) }
-    var account: Account { Account(id: "a", organizationID: "o", name: "Acme", kind: .customer, ownerID: "t", profile: AccountProfile(renewalDate: CalendarDate("2027-01-01")), createdAt: now, updatedAt: now) }
-
-    func handover(_ state: HandoverState, complete: Bool = true) -> Handover {
-        Handover(id: "h", organizationID: "o", accountID: "a", templateKey: template.key, templateVersion: 1, transferorID: "t", recipientID: "r",
-                 state: state, content: complete ? ContentFixtures.complete(template) : HandoverContent(), version: 3, createdAt: now, updatedAt: now)
+    var account: Account {
+        Account(
+            id: "a", organizationID: "o", name: "Acme", kind: .customer, ownerID: "t", profile: AccountProfile(renewalDate: CalendarDate("2027-01-01")), createdAt: now,
+            updatedAt: now)
     }
 
-    func apply(_ event: HandoverEvent, _ h: Handover, by actor: Member, account: Account? = nil,
-               signed: Set<SignoffRole> = [.transferor, .recipient]) throws(HandoverError) -> Transition {
-        try Lifecycle.apply(event, to: h, by: actor, parties: parties, template: template, account: account ?? self.account,
-                            signedRoles: signed, eventID: "e", at: now)
+    func handover(_ state: HandoverState, complete: Bool = true) -> Handover {
+        Handover(
+            id: "h", organizationID: "o", accountID: "a", templateKey: template.key, templateVersion: 1, transferorID: "t", recipientID: "r",
+            state: state, content: complete ? ContentFixtures.complete(template) : HandoverContent(), version: 3, createdAt: now, updatedAt: now)
+    }
+
+    func apply(
+        _ event: HandoverEvent, _ h: Handover, by actor: Member, account: Account? = nil,
+        signed: Set<SignoffRole> = [.transferor, .recipient]
+    ) throws(HandoverError) -> Transition {
+        try Lifecycle.apply(
+            event, to: h, by: actor, parties: parties, template: template, account: account ?? self.account,
+            signedRoles: signed, eventID: "e", at: now)
     }
 
     static let synthesis = "I now own Acme: renewal in January, the CFO wants email only, two open items."
@@ -72,7 +80,9 @@ import Testing
     }
 
     @Test func onlyTheRightPeopleMoveIt() {
-        #expect(throws: HandoverError.notPermitted(action: "submit", reason: "only the transferor submits a handover")) { try apply(.submit, handover(.draft), by: recipient) }
+        #expect(throws: HandoverError.notPermitted(action: "submit", reason: "only the transferor submits a handover")) {
+            try apply(.submit, handover(.draft), by: recipient)
+        }
         #expect(throws: HandoverError.self) { try apply(.acknowledge(synthesis: Self.synthesis), handover(.submitted), by: transferor) }
         #expect(throws: HandoverError.self) { try apply(.complete, handover(.acknowledged), by: stranger) }
         #expect(throws: HandoverError.self) { try apply(.cancel(reason: nil), handover(.draft), by: auditor) }
@@ -95,11 +105,15 @@ import Testing
         strict.requiredSignoffs = [.transferor, .recipient, .manager]
         let h = handover(.acknowledged)
         #expect(throws: HandoverError.signoffsMissing([.manager])) {
-            try Lifecycle.apply(.complete, to: h, by: recipient, parties: parties, template: strict, account: account,
-                                signedRoles: [.transferor, .recipient], eventID: "e", at: now)
+            try Lifecycle.apply(
+                .complete, to: h, by: recipient, parties: parties, template: strict, account: account,
+                signedRoles: [.transferor, .recipient], eventID: "e", at: now)
         }
-        #expect(try Lifecycle.apply(.complete, to: h, by: recipient, parties: parties, template: strict, account: account,
-                                    signedRoles: [.transferor, .recipient, .manager], eventID: "e", at: now).handover.state == .completed)
+        #expect(
+            try Lifecycle.apply(
+                .complete, to: h, by: recipient, parties: parties, template: strict, account: account,
+                signedRoles: [.transferor, .recipient, .manager], eventID: "e", at: now
+            ).handover.state == .completed)
     }
 
     @Test func whoMaySignInWhichRoleAndWhen() {
@@ -123,8 +137,10 @@ import Testing
     /// Every (state, event) pair: exactly the lifecycle's arrows succeed, everything else is
     /// `invalidTransition`, and a refused event never yields a handover.
     @Test func onlyTheLifecycleArrowsExist() {
-        let events: [HandoverEvent] = [.submit, .returnToTransferor(reason: "why"), .revise, .acknowledge(synthesis: Self.synthesis),
-                                       .complete, .verify(note: nil), .close, .cancel(reason: nil)]
+        let events: [HandoverEvent] = [
+            .submit, .returnToTransferor(reason: "why"), .revise, .acknowledge(synthesis: Self.synthesis),
+            .complete, .verify(note: nil), .close, .cancel(reason: nil),
+        ]
         let arrows: Set<String> = [
             "draft submit", "submitted return", "returned revise", "submitted acknowledge", "acknowledged complete",
             "completed verify", "verified close", "draft cancel", "submitted cancel", "returned cancel", "acknowledged cancel",
@@ -132,11 +148,12 @@ import Testing
         for state in HandoverState.allCases {
             for event in events {
                 // The one actor allowed to try this event, so that only the state decides.
-                let actor: Member = switch event {
-                case .submit, .revise: transferor
-                case .returnToTransferor, .acknowledge: recipient
-                case .complete, .verify, .close, .cancel: admin
-                }
+                let actor: Member =
+                    switch event {
+                    case .submit, .revise: transferor
+                    case .returnToTransferor, .acknowledge: recipient
+                    case .complete, .verify, .close, .cancel: admin
+                    }
                 let key = "\(state.rawValue) \(event.name)"
                 do {
                     let t = try apply(event, handover(state), by: actor)

@@ -8,8 +8,9 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func account(updated days: Double = 1, renewal: CalendarDate? = CalendarDate("2027-06-30"), kind: AccountKind = .customer) -> Account {
-        Account(id: "a", organizationID: "o", name: "Acme", kind: kind, ownerID: "m",
-                profile: AccountProfile(renewalDate: renewal), createdAt: now, updatedAt: now.addingTimeInterval(-days * 86_400))
+        Account(
+            id: "a", organizationID: "o", name: "Acme", kind: kind, ownerID: "m",
+            profile: AccountProfile(renewalDate: renewal), createdAt: now, updatedAt: now.addingTimeInterval(-days * 86_400))
     }
 
     @Test func aCompleteHandoverScores100WithNoFindings() {

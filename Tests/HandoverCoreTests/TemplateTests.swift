@@ -40,9 +40,12 @@ import Testing
             return
         }
         let paths = Set(error.problems.map(\.path))
-        #expect(paths.isSuperset(of: ["key", "version", "name", "accountKinds", "sections[0].fields[0].options",
-                                      "sections[0].fields[1].id", "sections[0].fields[1].label", "sections[0].fields[1].options",
-                                      "sections[1].id", "sections[1].guidance", "sections[1].fields"]))
+        #expect(
+            paths.isSuperset(of: [
+                "key", "version", "name", "accountKinds", "sections[0].fields[0].options",
+                "sections[0].fields[1].id", "sections[0].fields[1].label", "sections[0].fields[1].options",
+                "sections[1].id", "sections[1].guidance", "sections[1].fields",
+            ]))
     }
 
     @Test func aTemplateWithAWrongTypeNamesTheField() {

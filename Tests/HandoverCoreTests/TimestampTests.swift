@@ -10,8 +10,10 @@ import Testing
     @Test func agreesWithFoundationsCalendarAndKeepsTheMilliseconds() {
         let style = Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false)
         var random = SystemRandomNumberGenerator()
-        let fixed: [Int64] = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 1_709_164_800_123,
-                              4_102_444_799_999, 253_402_300_799_999, -1, -86_400_000, -2_208_988_800_000]
+        let fixed: [Int64] = [
+            0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 1_709_164_800_123,
+            4_102_444_799_999, 253_402_300_799_999, -1, -86_400_000, -2_208_988_800_000,
+        ]
         for millis in fixed + (0..<20_000).map({ _ in Int64.random(in: -2_208_988_800_000...253_402_300_799_999, using: &random) }) {
             let text = Timestamp.format(millis: millis)
             let seconds = millis >= 0 || millis % 1000 == 0 ? millis / 1000 : millis / 1000 - 1

@@ -49,8 +49,10 @@ import Testing
         let f = try await APIFixture.make()
         let handover = try await f.org.handover(of: try await f.org.account(f.org.alice, in: f.store), to: f.org.bob, in: f.store)
         try await f.test { client in
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
-                                     body: body(#"{"content": {"renewal": {"renewalDate": "next spring"}, "contacts": {"keyContacts": "Jo"}}}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                body: body(#"{"content": {"renewal": {"renewalDate": "next spring"}, "contacts": {"keyContacts": "Jo"}}}"#)
+            ) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(Set(r.problem?.errors?.map(\.path) ?? []) == ["renewal.renewalDate", "contacts.keyContacts"])
             }
@@ -78,8 +80,10 @@ import Testing
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)/complete", method: .post, headers: f.headers(f.org.alice)) { r in
                 #expect(r.status == .conflict)
             }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: "\"v7\""),
-                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice, ifMatch: "\"v7\""),
+                body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)
+            ) { r in
                 #expect(r.status == .preconditionFailed)
             }
             try await client.execute(uri: "/api/v1/handovers/nope", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .notFound) }
@@ -93,17 +97,25 @@ import Testing
         let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
         let outsider = f.other.admin
         try await f.test { client in
-            for uri in ["/api/v1/handovers/\(handover.id)", "/api/v1/handovers/\(handover.id)/lint", "/api/v1/handovers/\(handover.id)/events",
-                        "/api/v1/accounts/\(account.id)", "/api/v1/accounts/\(account.id)/owners", "/api/v1/members/\(f.org.alice.id)"] {
+            for uri in [
+                "/api/v1/handovers/\(handover.id)", "/api/v1/handovers/\(handover.id)/lint", "/api/v1/handovers/\(handover.id)/events",
+                "/api/v1/accounts/\(account.id)", "/api/v1/accounts/\(account.id)/owners", "/api/v1/members/\(f.org.alice.id)",
+            ] {
                 try await client.execute(uri: uri, method: .get, headers: f.headers(outsider)) { #expect($0.status == .notFound, "\(uri)") }
             }
             for action in ["submit", "cancel", "complete"] {
-                try await client.execute(uri: "/api/v1/handovers/\(handover.id)/\(action)", method: .post, headers: f.headers(outsider)) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/api/v1/handovers/\(handover.id)/\(action)", method: .post, headers: f.headers(outsider)) {
+                    #expect($0.status == .notFound)
+                }
             }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(outsider),
-                                     body: body(#"{"content": {"risks": {"sentiment": "Hijacked"}}}"#)) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(outsider),
-                                     body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(outsider.id)", "templateKey": "customer-account"}"#)) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(outsider),
+                body: body(#"{"content": {"risks": {"sentiment": "Hijacked"}}}"#)
+            ) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/api/v1/handovers", method: .post, headers: f.headers(outsider),
+                body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(outsider.id)", "templateKey": "customer-account"}"#)
+            ) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/v1/handovers", method: .get, headers: f.headers(outsider)) { r in
                 let decoded = try r.decode(ListResponse<Handover>.self); #expect(decoded.items.isEmpty)
             }
@@ -115,7 +127,9 @@ import Testing
             // The manager of a party reads it (the one case that needs the parties read).
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.manager)) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.auditor)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/cancel", method: .post, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .forbidden)
+            }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.alice)) { r in
                 let stored = try r.decode(Handover.self)
                 #expect(stored.state == .draft && stored.version == 1)
@@ -129,7 +143,8 @@ import Testing
         let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
         let service = HandoverService(store: f.store)
         _ = try await service.transition(id: handover.id, event: .submit, expectedVersion: nil, by: f.org.alice)
-        _ = try await service.transition(id: handover.id, event: .acknowledge(synthesis: "I own Acme now, renewal in March, CFO prefers email."), expectedVersion: nil, by: f.org.bob)
+        _ = try await service.transition(
+            id: handover.id, event: .acknowledge(synthesis: "I own Acme now, renewal in March, CFO prefers email."), expectedVersion: nil, by: f.org.bob)
         try await DemoData.signOff(handover.id, by: f.org.alice, service: service)
         try await DemoData.signOff(handover.id, by: f.org.bob, service: service)
         try await f.test { client in
@@ -281,13 +296,29 @@ import Testing
             let bad: [(uri: String, json: String, path: String)] = [
                 ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerID": null}"#, "ownerID"),
                 ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "email": null}]}}"#, "profile.contacts[0].email"),
-                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1.5}"#, "templateVersion"),
-                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1e30}"#, "templateVersion"),
-                ("/api/v1/handovers", #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": null}"#, "templateVersion"),
+                (
+                    "/api/v1/handovers",
+                    #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1.5}"#, "templateVersion"
+                ),
+                (
+                    "/api/v1/handovers",
+                    #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": 1e30}"#, "templateVersion"
+                ),
+                (
+                    "/api/v1/handovers",
+                    #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account", "templateVersion": null}"#, "templateVersion"
+                ),
                 // A typo would otherwise quietly mean "the default owner".
                 ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "ownerId": "\#(f.org.bob.id)"}"#, "ownerId"),
-                ("/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "mail": "jo@example.com"}]}}"#, "profile.contacts[0].mail"),
-                ("/api/v1/templates", #"{"key": "k", "version": 1, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {"staleDays": 3}, "sections": [{"id": "main", "title": "T", "guidance": "G", "fields": [{"id": "a", "label": "A", "type": "text", "required": false, "guidance": "G"}]}]}"#, "rules.staleDays"),
+                (
+                    "/api/v1/accounts", #"{"name": "X", "kind": "customer", "profile": {"contacts": [{"name": "Jo", "mail": "jo@example.com"}]}}"#,
+                    "profile.contacts[0].mail"
+                ),
+                (
+                    "/api/v1/templates",
+                    #"{"key": "k", "version": 1, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {"staleDays": 3}, "sections": [{"id": "main", "title": "T", "guidance": "G", "fields": [{"id": "a", "label": "A", "type": "text", "required": false, "guidance": "G"}]}]}"#,
+                    "rules.staleDays"
+                ),
             ]
             for (uri, json, path) in bad {
                 try await client.execute(uri: uri, method: .post, headers: f.headers(uri.hasSuffix("templates") ? f.org.admin : f.org.alice), body: body(json)) { r in
@@ -297,7 +328,8 @@ import Testing
                 }
             }
             // Template definitions are read by Template.parse, which names the field the same way (422 there).
-            let template = #"{"key": "k", "version": 1.5, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {}, "sections": []}"#
+            let template =
+                #"{"key": "k", "version": 1.5, "name": "N", "summary": "S", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "P", "rules": {}, "sections": []}"#
             try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problem?.errors?.map(\.path) == ["version"])
@@ -307,8 +339,10 @@ import Testing
                 let accounts = try r.decode(ListResponse<Account>.self); #expect(accounts.items.count == 1)
             }
             // In handover content null keeps its meaning: it clears a field.
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
-                                     body: body(#"{"content": {"risks": {"sentiment": null}}}"#)) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                body: body(#"{"content": {"risks": {"sentiment": null}}}"#)
+            ) { #expect($0.status == .ok) }
         }
     }
 
@@ -316,7 +350,8 @@ import Testing
         let f = try await APIFixture.make()
         // One bad id and one empty label in each of 300 fields: 600 problems.
         let fields = (0..<300).map { #"{"id": "Field \#($0)", "label": " ", "type": "text", "required": false, "guidance": "Say it."}"# }
-        let template = #"{"key": "big", "version": 1, "name": "Big", "summary": "Too many mistakes.", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "Say it back.", "rules": {}, "sections": [{"id": "main", "title": "Main", "guidance": "All of it.", "fields": [\#(fields.joined(separator: ","))]}]}"#
+        let template =
+            #"{"key": "big", "version": 1, "name": "Big", "summary": "Too many mistakes.", "accountKinds": ["customer"], "requiredSignoffs": [], "synthesisPrompt": "Say it back.", "rules": {}, "sections": [{"id": "main", "title": "Main", "guidance": "All of it.", "fields": [\#(fields.joined(separator: ","))]}]}"#
         try await f.test { client in
             try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin), body: body(template)) { r in
                 #expect(r.status == .unprocessableContent)
@@ -326,9 +361,12 @@ import Testing
                 #expect(r.body.readableBytes < 20_000)
             }
             // A short list comes whole, with its count.
-            try await client.execute(uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin),
-                                     body: body(template.replacingOccurrences(of: "Field ", with: "field").replacingOccurrences(of: #""label": " ""#, with: #""label": "L""#)
-                                        .replacingOccurrences(of: #""version": 1"#, with: #""version": 0"#))) { r in
+            try await client.execute(
+                uri: "/api/v1/templates", method: .post, headers: f.headers(f.org.admin),
+                body: body(
+                    template.replacingOccurrences(of: "Field ", with: "field").replacingOccurrences(of: #""label": " ""#, with: #""label": "L""#)
+                        .replacingOccurrences(of: #""version": 1"#, with: #""version": 0"#))
+            ) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problem?.errors?.map(\.path) == ["version"])
                 #expect(r.problem?.errorCount == 1)
@@ -346,12 +384,16 @@ import Testing
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problem?.errors?.first?.path == "name")
             }
-            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
-                                     body: try body(["name": String(repeating: "a", count: 200) + " ", "kind": "customer"])) { r in
+            try await client.execute(
+                uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                body: try body(["name": String(repeating: "a", count: 200) + " ", "kind": "customer"])
+            ) { r in
                 #expect(r.status == .unprocessableContent)
             }
-            try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
-                                     body: try body(["name": String(repeating: "a", count: 200), "kind": "customer"])) { #expect($0.status == .created) }
+            try await client.execute(
+                uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+                body: try body(["name": String(repeating: "a", count: 200), "kind": "customer"])
+            ) { #expect($0.status == .created) }
         }
     }
 
@@ -360,18 +402,21 @@ import Testing
     /// checked against their schemas by scripts/wire-check, from what these tests receive.)
     @Test func theRoutesAndTheOpenAPIOperationsAreTheSame() async throws {
         let f = try await APIFixture.make()
-        let routes = Set(f.router.routes.map { route in
-            "\(route.method.rawValue.uppercased()) /" + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-        }.filter { $0.contains(" /api/") || ["/healthz", "/readyz", "/metrics"].contains($0.split(separator: " ")[1]) })  // web pages are HTML, not API
+        let routes = Set(
+            f.router.routes.map { route in
+                "\(route.method.rawValue.uppercased()) /"
+                    + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            }.filter { $0.contains(" /api/") || ["/healthz", "/readyz", "/metrics"].contains($0.split(separator: " ")[1]) })  // web pages are HTML, not API
         #expect(routes.count > 40)
         try await f.test { client in
             let spec = try await client.execute(uri: "/api/v1/openapi.json", method: .get) { r in
                 try JSONDecoder().decode(JSONValue.self, from: Data(r.body.readableBytesView))
             }
             let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
-            let operations = Set((spec["paths"]?.objectValue ?? [:]).flatMap { path, item in
-                (item.objectValue ?? [:]).keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
-            })
+            let operations = Set(
+                (spec["paths"]?.objectValue ?? [:]).flatMap { path, item in
+                    (item.objectValue ?? [:]).keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
+                })
             #expect(operations.count > 40)
             for route in routes.subtracting(operations).sorted() { Issue.record("\(route) is a route but not in openapi.json") }
             for operation in operations.subtracting(routes).sorted() { Issue.record("\(operation) is in openapi.json but not a route") }

@@ -17,7 +17,7 @@ struct APIFixture {
     let store: SQLHandoverStore
     let org: OrgFixture
     let other: OrgFixture
-    let tokens: [String: String]   // member id → bearer token
+    let tokens: [String: String]  // member id → bearer token
     var configuration: ServerConfiguration
 
     static func make(_ engine: String = "sqlite", configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> APIFixture {
@@ -81,8 +81,9 @@ struct TestSigner {
     var keyID: String { SigningKeyID.make(key.publicKey.rawRepresentation) }
 
     func enrolment(time: Date = Date(), member override: String? = nil, signedBy signer: Curve25519.Signing.PrivateKey? = nil) throws -> ByteBuffer {
-        let payload = EnrolmentPayload(member: override ?? member.id, organization: member.organizationID,
-                                       publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(time))
+        let payload = EnrolmentPayload(
+            member: override ?? member.id, organization: member.organizationID,
+            publicKey: key.publicKey.rawRepresentation.base64EncodedString(), time: RFC3339.format(time))
         var envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: EnrolmentPayload.type, key: signer ?? key)
         envelope.signatures[0].keyid = keyID
         return try body(["envelope": envelope])
@@ -100,16 +101,20 @@ struct TestSigner {
 
     /// Signs the handover as the API shows it now; `adjust` lets a test forge or age the payload.
     @discardableResult
-    func sign(_ handoverID: String, role: SignoffRole? = nil, _ client: any TestClientProtocol, _ f: APIFixture,
-              adjust: (inout SignoffPayload) -> Void = { _ in }) async throws -> TestResponse {
+    func sign(
+        _ handoverID: String, role: SignoffRole? = nil, _ client: any TestClientProtocol, _ f: APIFixture,
+        adjust: (inout SignoffPayload) -> Void = { _ in }
+    ) async throws -> TestResponse {
         let handover = try await client.execute(uri: "/api/v1/handovers/\(handoverID)", method: .get, headers: f.headers(member)) { r in
             guard r.status == .ok else { throw TestFailure("GET handover as \(member.name): \(r.status) \(String(buffer: r.body))") }
             return try r.decode(Handover.self)
         }
         var payload = try SignoffPayload(signing: handover, signer: member.id, role: role ?? SignoffRules.role(of: member, in: handover), at: Date())
         adjust(&payload)
-        return try await client.execute(uri: "/api/v1/handovers/\(handoverID)/signoffs", method: .post, headers: f.headers(member),
-                                        body: try body(["envelope": try envelope(payload)])) { $0 }
+        return try await client.execute(
+            uri: "/api/v1/handovers/\(handoverID)/signoffs", method: .post, headers: f.headers(member),
+            body: try body(["envelope": try envelope(payload)])
+        ) { $0 }
     }
 }
 

@@ -12,16 +12,19 @@ import HummingbirdTesting
 import SQLKit
 import Testing
 
-
 /// The audit log over the API, on each engine: what goes in, who may read it, proofs that verify,
 /// and tampering with the database named by the offline verifier.
 @Suite struct AuditLogTests {
     /// Alice makes an account and a handover for Bob; Bob reads it.
     static func someActivity(_ f: APIFixture, _ client: any TestClientProtocol) async throws -> (handoverID: String, readRequest: String?) {
-        let account = try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
-                                               body: body(#"{"name": "Acme", "kind": "customer"}"#)) { try $0.decode(Account.self) }
-        let handover = try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(f.org.alice),
-                                                body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account"}"#)) { try $0.decode(Handover.self) }
+        let account = try await client.execute(
+            uri: "/api/v1/accounts", method: .post, headers: f.headers(f.org.alice),
+            body: body(#"{"name": "Acme", "kind": "customer"}"#)
+        ) { try $0.decode(Account.self) }
+        let handover = try await client.execute(
+            uri: "/api/v1/handovers", method: .post, headers: f.headers(f.org.alice),
+            body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer-account"}"#)
+        ) { try $0.decode(Handover.self) }
         let request = try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.bob)) { r in
             #expect(r.status == .ok)
             return r.headers[HTTPField.Name("X-Request-Id")!]
@@ -46,7 +49,9 @@ import Testing
                 try await client.execute(uri: "/api/v1/audit/export", method: .get, headers: f.headers(member)) { #expect($0.status == .forbidden) }
             }
             try await client.execute(uri: "/api/v1/audit/entries", method: .get, headers: f.headers(nil)) { #expect($0.status == .unauthorized) }
-            let checkpoint = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(CheckpointResponse.self) }
+            let checkpoint = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.auditor)) {
+                try $0.decode(CheckpointResponse.self)
+            }
             let key = try NoteVerifier(keyString: checkpoint.verifierKey)
             #expect(try Checkpoint(signedNote: checkpoint.checkpoint, verifier: key).size == checkpoint.size)
 
@@ -63,12 +68,16 @@ import Testing
             #expect(!entries.contains { $0.action == "handover.read" && $0.actor == f.org.alice.id })
             #expect(entries.last?.action == "audit.export")
             // The other organization's log is its own: none of our entries, a different key.
-            let theirs = try await client.execute(uri: "/api/v1/audit/export", method: .get, headers: f.headers(f.other.admin)) { try JSONDecoder().decode(AuditBundle.self, from: Data($0.body.readableBytesView)) }
+            let theirs = try await client.execute(uri: "/api/v1/audit/export", method: .get, headers: f.headers(f.other.admin)) {
+                try JSONDecoder().decode(AuditBundle.self, from: Data($0.body.readableBytesView))
+            }
             #expect(!theirs.entries.contains { $0.target.contains(handoverID) || $0.actor == f.org.alice.id })
             #expect(theirs.verifierKey != bundle.verifierKey && theirs.verify().ok)
             #expect(theirs.verify(pinnedKey: key).ok == false)
             // Without entries (the CLI pages them in): the same checkpoints and key, no entries.
-            let head = try await client.execute(uri: "/api/v1/audit/export?entries=false", method: .get, headers: f.headers(f.org.auditor)) { try JSONDecoder().decode(AuditBundle.self, from: Data($0.body.readableBytesView)) }
+            let head = try await client.execute(uri: "/api/v1/audit/export?entries=false", method: .get, headers: f.headers(f.org.auditor)) {
+                try JSONDecoder().decode(AuditBundle.self, from: Data($0.body.readableBytesView))
+            }
             #expect(head.entries.isEmpty && head.leafHashes.isEmpty && head.verifierKey == bundle.verifierKey)
             #expect(head.checkpoints.count >= bundle.checkpoints.count && head.checkpoints.starts(with: bundle.checkpoints))
             try await client.execute(uri: "/api/v1/audit/export?entries=some", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .badRequest) }
@@ -79,30 +88,49 @@ import Testing
         let f = try await APIFixture.make(engine)
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
-            let first = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
+            let first = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) {
+                try $0.decode(CheckpointResponse.self)
+            }
             let root = Array(Data(base64Encoded: first.rootHash)!)
-            let entries = try await client.execute(uri: "/api/v1/audit/entries?start=0&end=\(first.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(AuditEntriesResponse.self) }.entries
+            let entries = try await client.execute(uri: "/api/v1/audit/entries?start=0&end=\(first.size)", method: .get, headers: f.headers(f.org.auditor)) {
+                try $0.decode(AuditEntriesResponse.self)
+            }.entries
             #expect(entries.count == first.size && entries.map(\.entry.seq) == Array(0..<first.size))
             for item in entries {
                 #expect(Hex.encode(item.entry.leafHash) == item.leafHash)
-                let proof = try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(item.entry.seq)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(InclusionProofResponse.self) }
+                let proof = try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(item.entry.seq)", method: .get, headers: f.headers(f.org.auditor)) {
+                    try $0.decode(InclusionProofResponse.self)
+                }
                 let hashes = proof.hashes.map { Array(Data(base64Encoded: $0)!) }
                 #expect(hashes.count <= (first.size <= 1 ? 0 : Int.bitWidth - (first.size - 1).leadingZeroBitCount))
                 try MerkleProof.verifyInclusion(index: item.entry.seq, size: first.size, leafHash: item.entry.leafHash, proof: hashes, root: root)
             }
             // More activity, a newer checkpoint, and a proof that it extends the first.
             _ = try await Self.someActivity(f, client)
-            let second = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
+            let second = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) {
+                try $0.decode(CheckpointResponse.self)
+            }
             #expect(second.size > first.size)
-            let proof = try await client.execute(uri: "/api/v1/audit/proofs/consistency?from=\(first.size)&to=\(second.size)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(ConsistencyProofResponse.self) }
-            try MerkleProof.verifyConsistency(oldSize: first.size, newSize: second.size, oldRoot: root, newRoot: Array(Data(base64Encoded: second.rootHash)!),
-                                              proof: proof.hashes.map { Array(Data(base64Encoded: $0)!) })
+            let proof = try await client.execute(
+                uri: "/api/v1/audit/proofs/consistency?from=\(first.size)&to=\(second.size)", method: .get, headers: f.headers(f.org.auditor)
+            ) { try $0.decode(ConsistencyProofResponse.self) }
+            try MerkleProof.verifyConsistency(
+                oldSize: first.size, newSize: second.size, oldRoot: root, newRoot: Array(Data(base64Encoded: second.rootHash)!),
+                proof: proof.hashes.map { Array(Data(base64Encoded: $0)!) })
             // Bad input is refused with a reason, never a crash.
-            try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(second.size + 5)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .unprocessableContent) }
-            try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=-1", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=\(second.size + 5)", method: .get, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/v1/audit/proofs/inclusion?index=-1", method: .get, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .badRequest)
+            }
             try await client.execute(uri: "/api/v1/audit/proofs/inclusion", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/api/v1/audit/proofs/consistency?from=\(second.size + 1)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .unprocessableContent) }
-            try await client.execute(uri: "/api/v1/audit/entries?start=0&end=5000", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(uri: "/api/v1/audit/proofs/consistency?from=\(second.size + 1)", method: .get, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/v1/audit/entries?start=0&end=5000", method: .get, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .unprocessableContent)
+            }
         }
     }
 
@@ -122,7 +150,9 @@ import Testing
             #expect(!edited.ok && edited.failedEntry == 3, "\(edited.failure ?? "")")
 
             try await f.store.database.transaction { db in
-                try await db.raw("UPDATE audit_entries SET actor = (SELECT actor FROM audit_entries WHERE organization_id = \(bind: org) AND seq = 4) WHERE organization_id = \(bind: org) AND seq = 3").run()
+                try await db.raw(
+                    "UPDATE audit_entries SET actor = (SELECT actor FROM audit_entries WHERE organization_id = \(bind: org) AND seq = 4) WHERE organization_id = \(bind: org) AND seq = 3"
+                ).run()
                 try await db.raw("DELETE FROM audit_entries WHERE organization_id = \(bind: org) AND seq = 5").run()
             }
             let deleted = try await Self.bundle(f, client).verify()
@@ -137,7 +167,9 @@ import Testing
         let org = f.org.organization.id
         try await f.test { client in
             _ = try await Self.someActivity(f, client)
-            let signed = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) { try $0.decode(CheckpointResponse.self) }
+            let signed = try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: f.headers(f.org.admin)) {
+                try $0.decode(CheckpointResponse.self)
+            }
             try await f.store.database.transaction { db in
                 try await db.raw("UPDATE audit_nodes SET hash = \(bind: String(repeating: "0", count: 64)) WHERE organization_id = \(bind: org)").run()
             }

@@ -10,7 +10,6 @@ import HummingbirdTesting
 import SQLKit
 import Testing
 
-
 /// The stored tree nodes an export carries, and what they buy: a row rewritten together with its
 /// leaf hash is narrowed to its pair of entries, not just to a failed checkpoint.
 @Suite struct AuditNodesTests {
@@ -24,7 +23,9 @@ import Testing
             // Level 1 in pages of two, as the CLI pages it (in larger pages).
             var paged: [String] = []
             for start in stride(from: 0, to: nodes[0].count, by: 2) {
-                let page = try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=\(start)&end=\(start + 2)", method: .get, headers: f.headers(f.org.auditor)) { try $0.decode(AuditNodesResponse.self) }
+                let page = try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=\(start)&end=\(start + 2)", method: .get, headers: f.headers(f.org.auditor)) {
+                    try $0.decode(AuditNodesResponse.self)
+                }
                 #expect(page.level == 1 && page.start == start)
                 paged += page.hashes.map { $0 ?? "" }
             }
@@ -32,7 +33,9 @@ import Testing
             try await client.execute(uri: "/api/v1/audit/nodes?level=1", method: .get, headers: f.headers(f.org.alice)) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/api/v1/audit/nodes", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/api/v1/audit/nodes?level=0", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .unprocessableContent) }
-            try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=0&end=9000", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(uri: "/api/v1/audit/nodes?level=1&start=0&end=9000", method: .get, headers: f.headers(f.org.auditor)) {
+                #expect($0.status == .unprocessableContent)
+            }
         }
     }
 

@@ -13,14 +13,17 @@ import Testing
     @Test func passwordLoginGivesAnHttpOnlySessionAndThrottlesFailures() async throws {
         let f = try await APIFixture.make { $0.maxFailedLogins = 3 }
         let admin = MemberService(store: f.store)
-        let member = try await admin.createMember(organizationID: f.org.organization.id, email: "dana-\(UUID().uuidString.prefix(6))@example.com",
-                                                  name: "Dana", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
+        let member = try await admin.createMember(
+            organizationID: f.org.organization.id, email: "dana-\(UUID().uuidString.prefix(6))@example.com",
+            name: "Dana", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         // The stored hash is bcrypt at cost 12, never the password.
         let stored = try #require(try await f.store.loginCandidates(email: member.email).first?.passwordHash)
         #expect(stored.hasPrefix("$2b$12$") && !stored.contains("correct horse"))
         try await f.test { client in
-            let cookie = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                                  body: body(#"{"email": "\#(member.email)", "password": "correct horse battery"}"#)) { r in
+            let cookie = try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(#"{"email": "\#(member.email)", "password": "correct horse battery"}"#)
+            ) { r in
                 #expect(r.status == .ok)
                 let setCookie = try #require(r.headers[.setCookie])
                 #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
@@ -30,15 +33,21 @@ import Testing
                 let decoded = try r.decode(Member.self); #expect(decoded.id == member.id)
             }
             // A cookie-authenticated write must be JSON (no cross-site form posts).
-            try await client.execute(uri: "/api/v1/tokens", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: body("name=x")) { r in
+            try await client.execute(
+                uri: "/api/v1/tokens", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: body("name=x")
+            ) { r in
                 #expect(r.status == .forbidden)
             }
             for _ in 0..<3 {
-                try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                         body: body(#"{"email": "\#(member.email)", "password": "wrong password!"}"#)) { #expect($0.status == .unauthorized) }
+                try await client.execute(
+                    uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                    body: body(#"{"email": "\#(member.email)", "password": "wrong password!"}"#)
+                ) { #expect($0.status == .unauthorized) }
             }
-            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                     body: body(#"{"email": "\#(member.email)", "password": "correct horse battery"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(#"{"email": "\#(member.email)", "password": "correct horse battery"}"#)
+            ) { r in
                 #expect(r.status == .tooManyRequests)
                 #expect(r.headers[.retryAfter] != nil)
             }
@@ -89,25 +98,32 @@ import Testing
         let f = try await APIFixture.make(engine)
         let admin = MemberService(store: f.store)
         let email = "shared-\(UUID().uuidString.prefix(8))@example.com"
-        let theirs = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Theirs", role: .member, managerID: nil,
-                                                  password: "their own secret 1", by: .operator)
+        let theirs = try await admin.createMember(
+            organizationID: f.other.organization.id, email: email, name: "Theirs", role: .member, managerID: nil,
+            password: "their own secret 1", by: .operator)
         try await f.test { client in
             // Adding the same email in our organization works as if the other did not exist.
-            let ours = try await client.execute(uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
-                                                body: body(#"{"email": "\#(email.uppercased())", "name": "Ours", "role": "member", "password": "our own secret 22"}"#)) { r in
+            let ours = try await client.execute(
+                uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
+                body: body(#"{"email": "\#(email.uppercased())", "name": "Ours", "role": "member", "password": "our own secret 22"}"#)
+            ) { r in
                 #expect(r.status == .created, "\(String(buffer: r.body))")
                 return try r.decode(Member.self)
             }
             // Only a duplicate within our organization is refused, and the message is about ours.
-            try await client.execute(uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
-                                     body: body(#"{"email": "\#(email)", "name": "Again", "role": "member"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/members", method: .post, headers: f.headers(f.org.admin),
+                body: body(#"{"email": "\#(email)", "name": "Again", "role": "member"}"#)
+            ) { r in
                 #expect(r.status == .conflict)
                 #expect(String(buffer: r.body).contains("this organization"))
             }
             // Each password signs in to its own organization.
             for (password, expected) in [("our own secret 22", ours.id), ("their own secret 1", theirs.id)] {
-                try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                         body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in
+                try await client.execute(
+                    uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                    body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)
+                ) { r in
                     #expect(r.status == .ok)
                     let signedIn = try r.decode(LoginResponse.self)
                     #expect(signedIn.member.id == expected)
@@ -121,23 +137,31 @@ import Testing
         let admin = MemberService(store: f.store)
         let email = "twice-\(UUID().uuidString.prefix(8))@example.com"
         let password = "the same secret 333"
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password, by: .operator)
-        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Two", role: .member, managerID: nil, password: password, by: .operator)
+        _ = try await admin.createMember(
+            organizationID: f.org.organization.id, email: email, name: "One", role: .member, managerID: nil, password: password, by: .operator)
+        let second = try await admin.createMember(
+            organizationID: f.other.organization.id, email: email, name: "Two", role: .member, managerID: nil, password: password, by: .operator)
         try await f.test { client in
-            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                     body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(#"{"email": "\#(email)", "password": "\#(password)"}"#)
+            ) { r in
                 #expect(r.status == .conflict)
                 let detail = r.problem?.detail ?? ""
                 #expect(detail.contains(f.org.organization.id) && detail.contains(f.other.organization.id))
             }
             // A wrong password learns nothing of the sort.
-            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                     body: body(#"{"email": "\#(email)", "password": "not the secret"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(#"{"email": "\#(email)", "password": "not the secret"}"#)
+            ) { r in
                 #expect(r.status == .unauthorized)
                 #expect(!String(buffer: r.body).contains(f.other.organization.id))
             }
-            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
-                                     body: body(#"{"email": "\#(email)", "password": "\#(password)", "organization": "\#(f.other.organization.id)"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(#"{"email": "\#(email)", "password": "\#(password)", "organization": "\#(f.other.organization.id)"}"#)
+            ) { r in
                 #expect(r.status == .ok)
                 let signedIn = try r.decode(LoginResponse.self)
                 #expect(signedIn.member.id == second.id)

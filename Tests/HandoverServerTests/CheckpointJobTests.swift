@@ -15,9 +15,11 @@ import Testing
         defer { Task { try? await store.database.close() } }
         let keys = try LogKeys(secret: [UInt8](repeating: 7, count: 32), originPrefix: "test.local")
         let audit = AuditService(store: store, keys: keys, appender: AuditAppender(store: store))
-        let runner = JobRunner(store: store, handlers: [
-            AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await audit.checkpoint(organizationID: organizationID) },
-        ], options: .init(pollInterval: .seconds(30)))
+        let runner = JobRunner(
+            store: store,
+            handlers: [
+                AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await audit.checkpoint(organizationID: organizationID) }
+            ], options: .init(pollInterval: .seconds(30)))
         let running = Task { try await runner.run() }
         defer { running.cancel() }
 

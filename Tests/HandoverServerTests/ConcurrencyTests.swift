@@ -61,9 +61,12 @@ import Testing
 
     /// Bursts of wrong passwords at once check at most the configured number; the rest wait.
     @Test(arguments: TestDatabases.engines) func parallelWrongPasswordsCheckAtMostTheLimit(engine: String) async throws {
-        let f = try await APIFixture.make(engine) { $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 1000 }
-        let member = try await MemberService(store: f.store).createMember(organizationID: f.org.organization.id, email: "burst-\(UUID().uuidString.prefix(8))@example.com",
-                                                                         name: "Burst", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
+        let f = try await APIFixture.make(engine) {
+            $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 1000
+        }
+        let member = try await MemberService(store: f.store).createMember(
+            organizationID: f.org.organization.id, email: "burst-\(UUID().uuidString.prefix(8))@example.com",
+            name: "Burst", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.testLive { http, base in
             var statuses: [UInt] = []
             for _ in 0..<4 {
@@ -86,12 +89,17 @@ import Testing
 
     /// One address trying a password on many emails is stopped by the per-address limit.
     @Test func oneAddressCannotSprayManyEmails() async throws {
-        let f = try await APIFixture.make { $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 6 }
+        let f = try await APIFixture.make {
+            $0.maxFailedLogins = 5; $0.maxFailedLoginsPerAddress = 6
+        }
         try await f.testLive { http, base in
             var statuses: [UInt] = []
             for index in 0..<10 {
-                statuses.append(try await http.send(.POST, base + "/api/v1/auth/login",
-                                                    json: #"{"email": "spray-\#(index)-\#(UUID().uuidString.prefix(6))@example.com", "password": "guess one"}"#).status.code)
+                statuses.append(
+                    try await http.send(
+                        .POST, base + "/api/v1/auth/login",
+                        json: #"{"email": "spray-\#(index)-\#(UUID().uuidString.prefix(6))@example.com", "password": "guess one"}"#
+                    ).status.code)
             }
             #expect(statuses == Array(repeating: 401, count: 6) + Array(repeating: 429, count: 4), "statuses: \(statuses)")
         }

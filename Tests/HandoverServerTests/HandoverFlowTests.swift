@@ -16,16 +16,20 @@ import Testing
         let (alice, bob) = (f.org.alice, f.org.bob)
         try await f.test { client in
             // Setup: Alice's customer account.
-            let account = try await client.execute(uri: "/api/v1/accounts", method: .post, headers: f.headers(alice),
-                                                   body: body(#"{"name": "Acme", "kind": "customer", "profile": {"overview": "Freight", "renewalDate": "2027-03-31"}}"#)) { r in
+            let account = try await client.execute(
+                uri: "/api/v1/accounts", method: .post, headers: f.headers(alice),
+                body: body(#"{"name": "Acme", "kind": "customer", "profile": {"overview": "Freight", "renewalDate": "2027-03-31"}}"#)
+            ) { r in
                 #expect(r.status == .created)
                 return try r.decode(Account.self)
             }
             #expect(account.ownerID == alice.id)
 
             // A draft to Bob, linted, refused at submit with its findings.
-            let draft = try await client.execute(uri: "/api/v1/handovers", method: .post, headers: f.headers(alice),
-                                                 body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(bob.id)", "templateKey": "customer-account"}"#)) { r in
+            let draft = try await client.execute(
+                uri: "/api/v1/handovers", method: .post, headers: f.headers(alice),
+                body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(bob.id)", "templateKey": "customer-account"}"#)
+            ) { r in
                 #expect(r.status == .created)
                 #expect(r.headers[.eTag] == "\"v1\"")
                 return try r.decode(Handover.self)
@@ -39,7 +43,8 @@ import Testing
 
             // Fixed, then submitted.
             let patch = EditHandoverRequest(content: ContentFixtures.complete(ContentFixtures.customerTemplate))
-            let edited = try await client.execute(uri: "/api/v1/handovers/\(draft.id)", method: .patch, headers: f.headers(alice, ifMatch: "\"v1\""), body: body(patch)) { r in
+            let edited = try await client.execute(uri: "/api/v1/handovers/\(draft.id)", method: .patch, headers: f.headers(alice, ifMatch: "\"v1\""), body: body(patch)) {
+                r in
                 #expect(r.status == .ok)
                 return try r.decode(Handover.self)
             }
@@ -55,8 +60,10 @@ import Testing
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problem?.errors?.first?.path == "synthesis")
             }
-            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/acknowledge", method: .post, headers: f.headers(bob),
-                                     body: body(#"{"synthesis": "Acme renews in March; the CFO wants email only; two open items are mine now."}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(draft.id)/acknowledge", method: .post, headers: f.headers(bob),
+                body: body(#"{"synthesis": "Acme renews in March; the CFO wants email only; two open items are mine now."}"#)
+            ) { r in
                 #expect(r.status == .ok)
                 let decoded = try r.decode(Handover.self); #expect(decoded.state == .acknowledged)
             }
@@ -78,15 +85,18 @@ import Testing
                 let decoded = try r.decode(Account.self); #expect(decoded.ownerID == bob.id)
             }
             try await client.execute(uri: "/api/v1/handovers/\(draft.id)/events", method: .get, headers: f.headers(f.org.auditor)) { r in
-                let decoded = try r.decode(ListResponse<HandoverEventRecord>.self); #expect(decoded.items.map(\.event) == ["create", "submit", "acknowledge", "complete"])
+                let decoded = try r.decode(ListResponse<HandoverEventRecord>.self);
+                #expect(decoded.items.map(\.event) == ["create", "submit", "acknowledge", "complete"])
             }
             try await client.execute(uri: "/api/v1/accounts/\(account.id)/owners", method: .get, headers: f.headers(bob)) { r in
                 let decoded = try r.decode(ListResponse<Ownership>.self); #expect(decoded.items.map(\.ownerID) == [alice.id, bob.id])
             }
 
             // Their manager records that it took, then closes it.
-            try await client.execute(uri: "/api/v1/handovers/\(draft.id)/verify", method: .post, headers: f.headers(f.org.manager),
-                                     body: try body(NoteRequest(note: "Called Acme's CFO: all well."))) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(draft.id)/verify", method: .post, headers: f.headers(f.org.manager),
+                body: try body(NoteRequest(note: "Called Acme's CFO: all well."))
+            ) { r in
                 #expect(r.status == .ok)
                 let decoded = try r.decode(Handover.self); #expect(decoded.state == .verified)
             }
@@ -103,15 +113,21 @@ import Testing
         let handover = try await f.org.handover(of: account, to: f.org.bob, in: f.store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
         try await f.test { client in
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)/submit", method: .post, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/return", method: .post, headers: f.headers(f.org.bob),
-                                     body: body(#"{"reason": "Which contact approves spend?"}"#)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
-                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)/return", method: .post, headers: f.headers(f.org.bob),
+                body: body(#"{"reason": "Which contact approves spend?"}"#)
+            ) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)
+            ) { r in
                 #expect(r.status == .conflict)
             }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)/revise", method: .post, headers: f.headers(f.org.alice)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
-                                     body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/handovers/\(handover.id)", method: .patch, headers: f.headers(f.org.alice),
+                body: body(#"{"content": {"risks": {"sentiment": "Calm"}}}"#)
+            ) { r in
                 #expect(r.status == .ok)
                 let decoded = try r.decode(Handover.self); #expect(decoded.content["risks", "sentiment"] == .string("Calm"))
             }
@@ -130,7 +146,9 @@ import Testing
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "Who signs off the renewal?"}"#)) { r in
                 #expect(r.status == .created)
             }
-            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.alice), body: body(#"{"body": "Jon, the CFO."}"#)) { #expect($0.status == .created) }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.alice), body: body(#"{"body": "Jon, the CFO."}"#)) {
+                #expect($0.status == .created)
+            }
             try await client.execute(uri: uri, method: .get, headers: f.headers(f.org.auditor)) { r in
                 #expect(r.status == .ok)
                 let thread = try r.decode(ListResponse<HandoverQuestion>.self)
@@ -139,7 +157,9 @@ import Testing
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.auditor), body: body(#"{"body": "Noted."}"#)) { #expect($0.status == .forbidden) }
             try await client.execute(uri: uri, method: .get, headers: f.headers(f.other.admin)) { #expect($0.status == .notFound) }
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.carol), body: body(#"{"body": "Hello?"}"#)) { #expect($0.status == .notFound) }
-            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "   "}"#)) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "   "}"#)) {
+                #expect($0.status == .unprocessableContent)
+            }
             try await client.execute(uri: uri, method: .post, headers: f.headers(f.org.bob), body: body(#"{"body": "password: hunter2hunter2"}"#)) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(!String(buffer: r.body).contains("hunter2"))

@@ -14,8 +14,9 @@ import Testing
         Member(id: name.lowercased(), organizationID: "org", email: "\(name.lowercased())@example.com", name: name, role: role, createdAt: day)
     }
     static func handover(_ id: String, from: Member, to: Member, state: HandoverState) -> Handover {
-        var handover = Handover(id: id, organizationID: "org", accountID: "acct-\(id)", templateKey: "customer-account", templateVersion: 1,
-                                transferorID: from.id, recipientID: to.id, content: HandoverContent(), createdAt: day, updatedAt: day)
+        var handover = Handover(
+            id: id, organizationID: "org", accountID: "acct-\(id)", templateKey: "customer-account", templateVersion: 1,
+            transferorID: from.id, recipientID: to.id, content: HandoverContent(), createdAt: day, updatedAt: day)
         handover.state = state
         return handover
     }
@@ -23,8 +24,9 @@ import Testing
     @Test func homeShowsWhatWaitsAndEscapesNames() {
         let (tom, rita) = (Self.member("Tom", .member), Self.member("Rita", .member))
         let waiting = Self.handover("h1", from: tom, to: rita, state: .submitted)
-        let model = HomeModel(today: CalendarDate(Self.day), waiting: [waiting], memberNames: [tom.id: "Tom <b>", rita.id: "Rita"],
-                              accountNames: [waiting.accountID: "<script>alert(1)</script> Corp"])
+        let model = HomeModel(
+            today: CalendarDate(Self.day), waiting: [waiting], memberNames: [tom.id: "Tom <b>", rita.id: "Rita"],
+            accountNames: [waiting.accountID: "<script>alert(1)</script> Corp"])
         let html = WebPages.home(model, viewer: Viewer(member: rita, csrf: "token"), flash: nil).description
         #expect(html.contains("href=\"/handovers/h1\""))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; Corp"))
@@ -40,8 +42,9 @@ import Testing
 
     @Test func accountOffersAHandoverOnlyWhenTheModelAllowsIt() {
         let tom = Self.member("Tom", .member)
-        let account = Account(id: "a1", organizationID: "org", name: "Acme", kind: .customer, ownerID: tom.id, profile: AccountProfile(overview: "Freight"),
-                              createdAt: Self.day, updatedAt: Self.day)
+        let account = Account(
+            id: "a1", organizationID: "org", name: "Acme", kind: .customer, ownerID: tom.id, profile: AccountProfile(overview: "Freight"),
+            createdAt: Self.day, updatedAt: Self.day)
         let model = AccountModel(account: account, owners: [Ownership(ownerID: tom.id, from: Self.day)], handovers: [], memberNames: [tom.id: "Tom"], canBegin: false)
         let viewer = Viewer(member: tom, csrf: "token")
         #expect(!WebPages.account(model, viewer: viewer).description.contains("id=\"begin-handover\""))

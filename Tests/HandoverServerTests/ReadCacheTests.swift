@@ -47,8 +47,9 @@ final class ManualTime: Sendable {
         var content = DemoData.completeCustomerContent(renewal: "2027-01-31", due: "2026-12-31")
         content.sections["risks", default: [:]]["sentiment"] = .string(#"quotes " and "content":{} and \ and / and é"#)
         let now = Date(millis: 1_780_000_000_123)
-        var handover = Handover(id: "h1", organizationID: "o1", accountID: "a1", templateKey: "customer-account", templateVersion: 1,
-                                transferorID: "t1", recipientID: "r1", content: content, createdAt: now, updatedAt: now)
+        var handover = Handover(
+            id: "h1", organizationID: "o1", accountID: "a1", templateKey: "customer-account", templateVersion: 1,
+            transferorID: "t1", recipientID: "r1", content: content, createdAt: now, updatedAt: now)
         let stored = String(decoding: try JSONIO.encoder.encode(content), as: UTF8.self)
         #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
         // Every optional field present, and text with everything the encoder escapes or does not.

@@ -45,13 +45,17 @@ final class CapturedLogs: Sendable {
         let logs = CapturedLogs()
         let token = try #require(f.tokens[f.org.alice.id])
         try await f.test(logger: logs.logger) { client in
-            try await client.execute(uri: "/api/v1/accounts/\(account.id)", method: .patch, headers: f.headers(f.org.alice),
-                                     body: body(#"{"name": "Renamed, secret-word-42"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/accounts/\(account.id)", method: .patch, headers: f.headers(f.org.alice),
+                body: body(#"{"name": "Renamed, secret-word-42"}"#)
+            ) { r in
                 #expect(r.status == .ok)
                 #expect(r.headers[RequestLogMiddleware.header]?.count == 32)
             }
-            try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json", RequestLogMiddleware.header: "my-trace-1"],
-                                     body: body(#"{"email": "nobody@example.com", "password": "hunter2-hunter2"}"#)) { r in
+            try await client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json", RequestLogMiddleware.header: "my-trace-1"],
+                body: body(#"{"email": "nobody@example.com", "password": "hunter2-hunter2"}"#)
+            ) { r in
                 #expect(r.status == .unauthorized)
                 #expect(r.headers[RequestLogMiddleware.header] == "my-trace-1")
                 #expect(r.problem?.instance == "my-trace-1")
@@ -89,8 +93,9 @@ final class CapturedLogs: Sendable {
         #expect(json.level == .warning && json.json)
         #expect(throws: ConfigurationError.self) { try LogSettings.fromEnvironment(["HANDOVER_LOG_LEVEL": "loud"]) }
         #expect(throws: ConfigurationError.self) { try LogSettings.fromEnvironment(["HANDOVER_LOG_FORMAT": "xml"]) }
-        let line = JSONLogHandler.line(level: .info, message: "request", label: "handover", metadata: ["status": "200", "route": "/a/\"b\""],
-                                       at: Date(millis: 1_780_000_000_123))
+        let line = JSONLogHandler.line(
+            level: .info, message: "request", label: "handover", metadata: ["status": "200", "route": "/a/\"b\""],
+            at: Date(millis: 1_780_000_000_123))
         let object = try JSONSerialization.jsonObject(with: line) as? [String: String]
         #expect(object == ["time": "2026-05-28T20:26:40.123Z", "level": "info", "label": "handover", "message": "request", "status": "200", "route": "/a/\"b\""])
         #expect(line.last == UInt8(ascii: "\n"))

@@ -14,8 +14,9 @@ import Testing
     static func services(_ store: any HandoverStore, at date: Date = noon) -> Services {
         // Counted ids, unique per run (a PostgreSQL test database outlives a run).
         let counter = Counter(), run = UUID().uuidString.prefix(8).lowercased()
-        return Services(store: store, logKeys: try! LogKeys(secret: Array(repeating: 9, count: 32)),
-                        clock: .fixed(date), ids: IDMaker { _ in "id-\(run)-" + String(format: "%06d", counter.next()) })
+        return Services(
+            store: store, logKeys: try! LogKeys(secret: Array(repeating: 9, count: 32)),
+            clock: .fixed(date), ids: IDMaker { _ in "id-\(run)-" + String(format: "%06d", counter.next()) })
     }
 
     final class Counter: @unchecked Sendable {
@@ -31,8 +32,9 @@ import Testing
         let services = Self.services(store)
         let account = try await services.accounts.createAccount(name: "Acme", kind: .customer, ownerID: nil, profile: AccountProfile(), by: org.alice)
         #expect(account.id.hasPrefix("id-") && account.id.hasSuffix("-000001") && account.createdAt == Date(millis: Self.noon.millis))
-        let handover = try await services.handovers.begin(accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account",
-                                                          templateVersion: nil, content: nil, by: org.alice)
+        let handover = try await services.handovers.begin(
+            accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account",
+            templateVersion: nil, content: nil, by: org.alice)
         #expect(handover.createdAt == account.createdAt && handover.id != account.id)
         let entries = try await store.auditEntries(organizationID: org.organization.id, targets: ["account:\(account.id)", "handover:\(handover.id)"])
         #expect(entries.count == 2)
@@ -45,11 +47,13 @@ import Testing
         let org = try await OrgFixture.make(in: store)
         let services = Self.services(store)
         // The operator's CLI adds a member: the log says "operator", never a silent default.
-        let byOperator = try await services.members.createMember(organizationID: org.organization.id, email: "op-\(UUID().uuidString.prefix(6))@example.com",
-                                                                 name: "Op", role: .member, managerID: nil, password: nil, by: .operator)
+        let byOperator = try await services.members.createMember(
+            organizationID: org.organization.id, email: "op-\(UUID().uuidString.prefix(6))@example.com",
+            name: "Op", role: .member, managerID: nil, password: nil, by: .operator)
         // An admin adds one through the API's rule.
-        let byAdmin = try await services.members.createMember(email: "ad-\(UUID().uuidString.prefix(6))@example.com", name: "Ad", role: .member,
-                                                              managerID: org.manager.id, password: nil, by: org.admin)
+        let byAdmin = try await services.members.createMember(
+            email: "ad-\(UUID().uuidString.prefix(6))@example.com", name: "Ad", role: .member,
+            managerID: org.manager.id, password: nil, by: org.admin)
         // A member may not, and an unknown manager is refused field by field.
         await #expect(throws: HandoverError.self) {
             _ = try await services.members.createMember(email: "x@example.com", name: "X", role: .admin, managerID: nil, password: nil, by: org.alice)
@@ -74,10 +78,13 @@ import Testing
         let org = try await OrgFixture.make(in: store)
         let services = Self.services(store)
         let account = try await services.accounts.createAccount(name: "Acme", kind: .customer, ownerID: nil, profile: AccountProfile(), by: org.alice)
-        let handover = try await services.handovers.begin(accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account",
-                                                          templateVersion: nil, content: nil, by: org.alice)
+        let handover = try await services.handovers.begin(
+            accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account",
+            templateVersion: nil, content: nil, by: org.alice)
         _ = try await AuditContext.$requestID.withValue("req-42") { try await services.handovers.reading(id: handover.id, by: org.manager) }
-        let reads = try await store.auditEntries(organizationID: org.organization.id, targets: ["handover:\(handover.id)"]).map(\.entry).filter { $0.action == "handover.read" }
+        let reads = try await store.auditEntries(organizationID: org.organization.id, targets: ["handover:\(handover.id)"]).map(\.entry).filter {
+            $0.action == "handover.read"
+        }
         #expect(reads.map(\.actor) == [org.manager.id] && reads.map(\.request) == ["req-42"])
     }
 }

@@ -38,7 +38,10 @@ import Testing
             (.post, "/api/v1/tokens", f.org.alice, #"{"name": "lap\u007ftop"}"#, "name"),
             (.patch, "/api/v1/handovers/\(handover.id)", f.org.alice, #"{"content": {"usage": {"products": "next\u0085line"}}}"#, "content.usage.products"),
             (.post, "/api/v1/handovers/\(handover.id)/questions", f.org.bob, #"{"body": "why\u0000?"}"#, "body"),
-            (.post, "/api/v1/handovers", f.org.alice, #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer\u0000"}"#, "templateKey"),
+            (
+                .post, "/api/v1/handovers", f.org.alice, #"{"accountID": "\#(account.id)", "recipientID": "\#(f.org.bob.id)", "templateKey": "customer\u0000"}"#,
+                "templateKey"
+            ),
             (.post, "/api/v1/auth/login", f.org.alice, #"{"email": "a\u0000@example.com", "password": "x"}"#, "email"),
         ]
     }
@@ -77,8 +80,10 @@ import Testing
     @Test func webFormsFollowTheSameRule() async throws {
         let f = try await APIFixture.make()
         try await f.test { client in
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: body("email=a%00b%40example.com&password=x&csrf=x")) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: body("email=a%00b%40example.com&password=x&csrf=x")
+            ) { r in
                 #expect(r.status == .badRequest)
                 #expect(String(buffer: r.body).contains("email"))
             }

@@ -13,7 +13,8 @@ import Testing
 @Suite struct TreeNodeCacheTests {
     static func append(_ count: Int, _ appender: AuditAppender, organizationID: String) async throws {
         for i in 0..<count {
-            try await appender.append(AuditRecord(action: "handover.read", target: "handover:\(i)"), organizationID: organizationID, actor: AuditActor(member: "cache-test"))
+            try await appender.append(
+                AuditRecord(action: "handover.read", target: "handover:\(i)"), organizationID: organizationID, actor: AuditActor(member: "cache-test"))
         }
     }
 
@@ -43,16 +44,17 @@ import Testing
         let high = PerfectSubtree(level: 7, index: 1), low = PerfectSubtree(level: 2, index: 5), fresh = PerfectSubtree(level: 6, index: 9)
         func hash(_ subtree: PerfectSubtree) -> TreeHash { MerkleTree.leafHash(Array("\(subtree.level)/\(subtree.index)".utf8)) }
         func ask(_ subtrees: Set<PerfectSubtree>) async throws -> [PerfectSubtree: TreeHash] {
-            try await cache.hashes(organizationID: "org", size: 1 << 10, subtrees,
-                                   loadTop: { level in
-                                       topLoads.withLock { $0 += 1 }
-                                       #expect(level == TreeNodeCache.minimumLevel)
-                                       return [high: hash(high)]
-                                   },
-                                   load: { asked in
-                                       loads.withLock { $0.append(asked) }
-                                       return Dictionary(uniqueKeysWithValues: asked.map { ($0, hash($0)) })
-                                   })
+            try await cache.hashes(
+                organizationID: "org", size: 1 << 10, subtrees,
+                loadTop: { level in
+                    topLoads.withLock { $0 += 1 }
+                    #expect(level == TreeNodeCache.minimumLevel)
+                    return [high: hash(high)]
+                },
+                load: { asked in
+                    loads.withLock { $0.append(asked) }
+                    return Dictionary(uniqueKeysWithValues: asked.map { ($0, hash($0)) })
+                })
         }
         #expect(try await ask([high, low]) == [high: hash(high), low: hash(low)])
         #expect(loads.withLock { $0 } == [[low]])

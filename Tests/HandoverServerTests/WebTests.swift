@@ -29,8 +29,9 @@ import Testing
     func encoded(_ pairs: [String: String]) -> ByteBuffer {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        return ByteBuffer(string: pairs.map { "\($0.key.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-            .joined(separator: "&"))
+        return ByteBuffer(
+            string: pairs.map { "\($0.key.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+                .joined(separator: "&"))
     }
 
     /// Every field of the template holding the payload wherever free text goes.
@@ -57,19 +58,26 @@ import Testing
         let service = HandoverService(store: f.store)
         let admin = MemberService(store: f.store)
         let org = f.org
-        let hostile = try await admin.createMember(organizationID: org.organization.id, email: "x@example.com", name: Self.payload, role: .member, managerID: org.manager.id, password: nil, by: .operator)
+        let hostile = try await admin.createMember(
+            organizationID: org.organization.id, email: "x@example.com", name: Self.payload, role: .member, managerID: org.manager.id, password: nil, by: .operator)
         _ = try await admin.createToken(for: org.alice, name: Self.payload, by: .operator)
-        let account = try await service.accounts.createAccount(name: Self.payload, kind: .customer, ownerID: org.alice.id, profile: AccountProfile(
-            overview: Self.payload, contacts: [Contact(name: Self.payload, role: Self.payload, preference: Self.payload, notes: Self.payload)],
-            openItems: [OpenItem(title: Self.payload, owner: Self.payload, due: CalendarDate("2020-01-01"))],
-            historyNotes: [HistoryNote(date: CalendarDate("2026-01-01")!, text: Self.payload)], renewalDate: CalendarDate("2027-01-31"), tags: [Self.payload]), by: org.alice)
-        let draft = try await service.begin(accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account", templateVersion: nil,
-                                            content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
+        let account = try await service.accounts.createAccount(
+            name: Self.payload, kind: .customer, ownerID: org.alice.id,
+            profile: AccountProfile(
+                overview: Self.payload, contacts: [Contact(name: Self.payload, role: Self.payload, preference: Self.payload, notes: Self.payload)],
+                openItems: [OpenItem(title: Self.payload, owner: Self.payload, due: CalendarDate("2020-01-01"))],
+                historyNotes: [HistoryNote(date: CalendarDate("2026-01-01")!, text: Self.payload)], renewalDate: CalendarDate("2027-01-31"), tags: [Self.payload]),
+            by: org.alice)
+        let draft = try await service.begin(
+            accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account", templateVersion: nil,
+            content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
         let submittedID = try await {
-            let other = try await service.accounts.createAccount(name: "Second " + Self.payload, kind: .customer, ownerID: org.alice.id,
-                                                        profile: AccountProfile(renewalDate: CalendarDate("2027-01-31")), by: org.alice)
-            let h = try await service.begin(accountID: other.id, recipientID: hostile.id, templateKey: "customer-account", templateVersion: nil,
-                                            content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
+            let other = try await service.accounts.createAccount(
+                name: "Second " + Self.payload, kind: .customer, ownerID: org.alice.id,
+                profile: AccountProfile(renewalDate: CalendarDate("2027-01-31")), by: org.alice)
+            let h = try await service.begin(
+                accountID: other.id, recipientID: hostile.id, templateKey: "customer-account", templateVersion: nil,
+                content: hostileContent(ContentFixtures.customerTemplate), by: org.alice)
             _ = try await service.transition(id: h.id, event: .submit, expectedVersion: nil, by: org.alice)
             _ = try await service.ask(id: h.id, body: Self.payload, by: hostile)
             return h.id
@@ -111,10 +119,14 @@ import Testing
                 #expect($0.status == .forbidden)
             }
             // Another member's token does not fit this session.
-            try await client.execute(uri: save, method: .post, headers: form(alice.headers), body: encoded(["csrf": bob.csrf, "version": "1", "f.risks.sentiment": "Good"])) {
+            try await client.execute(
+                uri: save, method: .post, headers: form(alice.headers), body: encoded(["csrf": bob.csrf, "version": "1", "f.risks.sentiment": "Good"])
+            ) {
                 #expect($0.status == .forbidden)
             }
-            try await client.execute(uri: save, method: .post, headers: form(alice.headers), body: encoded(["csrf": alice.csrf, "version": "1", "f.risks.sentiment": "Good"])) { r in
+            try await client.execute(
+                uri: save, method: .post, headers: form(alice.headers), body: encoded(["csrf": alice.csrf, "version": "1", "f.risks.sentiment": "Good"])
+            ) { r in
                 #expect(r.status == .seeOther)
                 #expect(r.headers[.location] == "/handovers/\(draft.id)?done=saved#lint")
             }
@@ -129,7 +141,8 @@ import Testing
     @Test func signingInSetsAnHttpOnlySessionAndPagesNeedIt() async throws {
         let f = try await APIFixture.make()
         let admin = MemberService(store: f.store, passwords: Passwords(cost: 12))
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: "pat@example.com", name: "Pat", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
+        _ = try await admin.createMember(
+            organizationID: f.org.organization.id, email: "pat@example.com", name: "Pat", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
         try await f.test { client in
             try await client.execute(uri: "/", method: .get) { r in
                 #expect(r.status == .seeOther)
@@ -142,13 +155,17 @@ import Testing
                 return (cookie, String(token))
             }
             #expect(cookie.hasPrefix("\(CSRF.preSessionCookie)="))
-            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
-                                     body: encoded(["csrf": token, "email": "pat@example.com", "password": "wrong password"])) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                body: encoded(["csrf": token, "email": "pat@example.com", "password": "wrong password"])
+            ) { r in
                 #expect(r.status == .unauthorized)
                 #expect(String(buffer: r.body).contains("Email or password is wrong"))
             }
-            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
-                                     body: encoded(["csrf": token, "email": "pat@example.com", "password": "correct horse battery"])) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                body: encoded(["csrf": token, "email": "pat@example.com", "password": "correct horse battery"])
+            ) { r in
                 #expect(r.status == .seeOther)
                 let session = r.headers[values: .setCookie].first { $0.hasPrefix(sessionCookieName) } ?? ""
                 #expect(session.contains("HttpOnly") && session.contains("SameSite=Lax"))
@@ -161,9 +178,11 @@ import Testing
         let f = try await APIFixture.make()
         let admin = MemberService(store: f.store)
         let email = "both-\(UUID().uuidString.prefix(6))@example.com"
-        _ = try await admin.createMember(organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
-        let second = try await admin.createMember(organizationID: f.other.organization.id, email: email, name: "Both", role: .member, managerID: nil,
-                                                  password: "correct horse battery", by: .operator)
+        _ = try await admin.createMember(
+            organizationID: f.org.organization.id, email: email, name: "Both", role: .member, managerID: nil, password: "correct horse battery", by: .operator)
+        let second = try await admin.createMember(
+            organizationID: f.other.organization.id, email: email, name: "Both", role: .member, managerID: nil,
+            password: "correct horse battery", by: .operator)
         try await f.test { client in
             let (cookie, token) = try await client.execute(uri: "/login", method: .get) { r in
                 let cookie = try #require(r.headers[.setCookie]?.split(separator: ";").first.map(String.init))
@@ -171,15 +190,19 @@ import Testing
                 let token = try #require(html.range(of: #"name="csrf" value=""#).map { html[$0.upperBound...].prefix { $0 != "\"" } })
                 return (cookie, String(token))
             }
-            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
-                                     body: encoded(["csrf": token, "email": email, "password": "correct horse battery"])) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                body: encoded(["csrf": token, "email": email, "password": "correct horse battery"])
+            ) { r in
                 #expect(r.status == .conflict)
                 let html = String(buffer: r.body)
                 #expect(html.contains(#"<select id="organization" name="organization" required>"#))
                 #expect(html.contains(#"value="\#(f.org.organization.id)""#) && html.contains(#"value="\#(f.other.organization.id)""#))
             }
-            try await client.execute(uri: "/login", method: .post, headers: form([.cookie: cookie]),
-                                     body: encoded(["csrf": token, "email": email, "password": "correct horse battery", "organization": f.other.organization.id])) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form([.cookie: cookie]),
+                body: encoded(["csrf": token, "email": email, "password": "correct horse battery", "organization": f.other.organization.id])
+            ) { r in
                 #expect(r.status == .seeOther)
                 let session = try #require(r.headers[values: .setCookie].first { $0.hasPrefix(sessionCookieName) })
                 let value = String(session.dropFirst(sessionCookieName.count + 1).prefix { $0 != ";" })
@@ -192,8 +215,9 @@ import Testing
         let f = try await APIFixture.make()
         let service = HandoverService(store: f.store)
         let account = try await f.org.account(f.org.alice, in: f.store)
-        let submitted = try await service.begin(accountID: account.id, recipientID: f.org.bob.id, templateKey: "customer-account", templateVersion: nil,
-                                                content: ContentFixtures.complete(ContentFixtures.customerTemplate), by: f.org.alice)
+        let submitted = try await service.begin(
+            accountID: account.id, recipientID: f.org.bob.id, templateKey: "customer-account", templateVersion: nil,
+            content: ContentFixtures.complete(ContentFixtures.customerTemplate), by: f.org.alice)
         _ = try await service.transition(id: submitted.id, event: .submit, expectedVersion: nil, by: f.org.alice)
         let outsider = try await session(f, f.other.admin)
         let carol = try await session(f, f.org.carol)
@@ -214,18 +238,24 @@ import Testing
                 #expect(r.status == .ok && html.contains("id=\"packet\""))
                 #expect(!html.contains("id=\"acknowledge\"") && !html.contains("id=\"ask\""))
             }
-            try await client.execute(uri: "/handovers/\(submitted.id)/acknowledge", method: .post, headers: form(auditor.headers),
-                                     body: encoded(["csrf": auditor.csrf, "synthesis": "An auditor pretending to accept this account."])) {
+            try await client.execute(
+                uri: "/handovers/\(submitted.id)/acknowledge", method: .post, headers: form(auditor.headers),
+                body: encoded(["csrf": auditor.csrf, "synthesis": "An auditor pretending to accept this account."])
+            ) {
                 #expect($0.status == .forbidden)
             }
             // Only admins manage members.
-            try await client.execute(uri: "/admin/members", method: .post, headers: form(bob.headers),
-                                     body: encoded(["csrf": bob.csrf, "name": "Eve", "email": "eve@example.com", "role": "admin"])) {
+            try await client.execute(
+                uri: "/admin/members", method: .post, headers: form(bob.headers),
+                body: encoded(["csrf": bob.csrf, "name": "Eve", "email": "eve@example.com", "role": "admin"])
+            ) {
                 #expect($0.status == .forbidden)
             }
             // A too-short synthesis comes back with the reason and the text kept.
-            try await client.execute(uri: "/handovers/\(submitted.id)/acknowledge", method: .post, headers: form(bob.headers),
-                                     body: encoded(["csrf": bob.csrf, "synthesis": "Too short"])) { r in
+            try await client.execute(
+                uri: "/handovers/\(submitted.id)/acknowledge", method: .post, headers: form(bob.headers),
+                body: encoded(["csrf": bob.csrf, "synthesis": "Too short"])
+            ) { r in
                 #expect(r.status == .unprocessableContent)
                 let html = String(buffer: r.body)
                 #expect(html.contains("id=\"errors\"") && html.contains(">Too short</textarea>"))
@@ -248,15 +278,18 @@ import Testing
         let patch = try EditorForm.patch(from: form, template: template).get()
         #expect(patch["overview", "summary"] == .string("Line one\nline two"))
         #expect(patch["usage", "products"] == .null)  // emptied fields are cleared
-        #expect(patch["openWork", "openItems"] == .array([
-            .object(["title": .string("QBR"), "owner": .string("Rita"), "due": .string("2027-01-15")]),
-            .object(["title": .string("Renewal call")]),
-        ]))
+        #expect(
+            patch["openWork", "openItems"]
+                == .array([
+                    .object(["title": .string("QBR"), "owner": .string("Rita"), "due": .string("2027-01-15")]),
+                    .object(["title": .string("Renewal call")]),
+                ]))
         let checklist = patch["contacts", "warmIntroduction"]?.arrayValue?.compactMap { $0.objectValue?["done"] }
         #expect(checklist == [.bool(true), .bool(false), .bool(true), .bool(false), .bool(false), .bool(false)])
         #expect(template.problems(in: HandoverContent().merging(patch)).isEmpty)
 
-        let bad = EditorForm.patch(from: Form(["f.renewal.renewalDate": "31/03/2027", "f.openWork.openItems.0.title": "X", "f.openWork.openItems.0.due": "soon"]), template: template)
+        let bad = EditorForm.patch(
+            from: Form(["f.renewal.renewalDate": "31/03/2027", "f.openWork.openItems.0.title": "X", "f.openWork.openItems.0.due": "soon"]), template: template)
         guard case .failure(.invalid(let problems)) = bad else { Issue.record("expected problems"); return }
         #expect(problems.map(\.path).sorted() == ["openWork.openItems[0].due", "renewal.renewalDate"])
     }

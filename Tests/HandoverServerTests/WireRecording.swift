@@ -21,8 +21,10 @@ struct WireRecordingClient: TestClientProtocol {
         let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
         let contentType = response.headers[.contentType] ?? ""
         if method != .head, WireRecordFile.isJSON(contentType), let file = WireRecordFile.shared {
-            file.append(WireRecord(method: method.rawValue, uri: uri, status: Int(response.status.code), contentType: contentType,
-                                   body: String(decoding: response.body.readableBytesView, as: UTF8.self)))
+            file.append(
+                WireRecord(
+                    method: method.rawValue, uri: uri, status: Int(response.status.code), contentType: contentType,
+                    body: String(decoding: response.body.readableBytesView, as: UTF8.self)))
         }
         return response
     }

@@ -46,10 +46,14 @@ struct HandlerFailure: Error, CustomStringConvertible {
         defer { Task { try? await store.database.close() } }
         let kind = kind("backoff"), clock = TestClock(now)
         let runs = Mutex(0)
-        let runner = JobRunner(store: store, handlers: [kind: { _ in
-            runs.withLock { $0 += 1 }
-            throw HandlerFailure(description: "the far end said 503")
-        }], options: .init(retry: RetryPolicy(base: 2, cap: 600)), now: { clock.now }, jitter: { 0.5 })
+        let runner = JobRunner(
+            store: store,
+            handlers: [
+                kind: { _ in
+                    runs.withLock { $0 += 1 }
+                    throw HandlerFailure(description: "the far end said 503")
+                }
+            ], options: .init(retry: RetryPolicy(base: 2, cap: 600)), now: { clock.now }, jitter: { 0.5 })
         let job = NewJob(kind: kind, payload: #"{"secret":"never logged"}"#, runAfter: now, maxAttempts: 3)
         try await store.enqueueJobs([job])
 
@@ -93,10 +97,14 @@ struct HandlerFailure: Error, CustomStringConvertible {
         let kind = kind("shutdown")
         let (started, startedContinuation) = AsyncStream<String>.makeStream()
         let (gate, gateContinuation) = AsyncStream<Void>.makeStream()
-        let runner = JobRunner(store: store, handlers: [kind: { job in
-            startedContinuation.yield(job.id)
-            for await _ in gate { break }
-        }], options: .init(pollInterval: .milliseconds(20)))
+        let runner = JobRunner(
+            store: store,
+            handlers: [
+                kind: { job in
+                    startedContinuation.yield(job.id)
+                    for await _ in gate { break }
+                }
+            ], options: .init(pollInterval: .milliseconds(20)))
         let group = ServiceGroup(services: [runner], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         let first = NewJob(kind: kind, runAfter: now)
@@ -152,11 +160,12 @@ struct HandlerFailure: Error, CustomStringConvertible {
         let kind = kind("burst"), log = RunLog()
         let runners = stores.enumerated().map { index, store in
             let name = "replica-\(index)"
-            return JobRunner(store: store, handlers: [kind: { job in await log.record(job.id, runner: name) }], id: name,
-                             options: .init(concurrency: 8, pollInterval: .milliseconds(50)))
+            return JobRunner(
+                store: store, handlers: [kind: { job in await log.record(job.id, runner: name) }], id: name,
+                options: .init(concurrency: 8, pollInterval: .milliseconds(50)))
         }
         let tasks = runners.map { runner in Task { try await runner.run() } }
-        defer { tasks.forEach { $0.cancel() } }
+        defer { for task in tasks { task.cancel() } }
         // A burst: ten transactions of a hundred, enqueued at once through every store.
         let jobs = (0..<count).map { _ in NewJob(kind: kind, runAfter: Date()) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -188,7 +197,11 @@ struct HandlerFailure: Error, CustomStringConvertible {
         // Two replicas: two stores, each with its own connection pool and its own runner.
         let first = try await SQLHandoverStore.open(.postgres(url: url))
         let second = try await SQLHandoverStore.open(.postgres(url: url))
-        defer { Task { try? await first.database.close(); try? await second.database.close() } }
+        defer {
+            Task {
+                try? await first.database.close(); try? await second.database.close()
+            }
+        }
         let byRunner = try await burst(1000, stores: [first, second])
         #expect(byRunner.count == 2 && byRunner.values.allSatisfy { $0 > 0 }, "work per replica: \(byRunner)")
     }

@@ -26,13 +26,18 @@ import Testing
         let org = try await OrgFixture.make(in: store)
         let now = Date(millis: Date().millis)
         func account(_ name: String, _ items: [OpenItem]) async throws -> Account {
-            let account = Account(id: UUID().uuidString.lowercased(), organizationID: org.organization.id, name: name, kind: .customer,
-                                  ownerID: org.alice.id, profile: AccountProfile(openItems: items), createdAt: now, updatedAt: now)
+            let account = Account(
+                id: UUID().uuidString.lowercased(), organizationID: org.organization.id, name: name, kind: .customer,
+                ownerID: org.alice.id, profile: AccountProfile(openItems: items), createdAt: now, updatedAt: now)
             try await store.createAccount(account, by: AuditActor(member: org.alice.id))
             return account
         }
-        let due = try await account("Due", [OpenItem(title: "Renewal call", due: CalendarDate("2026-05-01")),
-                                            OpenItem(title: "Invoice", due: CalendarDate("2026-03-15")), OpenItem(title: "Someday")])
+        let due = try await account(
+            "Due",
+            [
+                OpenItem(title: "Renewal call", due: CalendarDate("2026-05-01")),
+                OpenItem(title: "Invoice", due: CalendarDate("2026-03-15")), OpenItem(title: "Someday"),
+            ])
         let undated = try await account("Undated", [OpenItem(title: "Someday")])
         // As written before the column existed.
         try await database.transaction { db in try await db.raw("UPDATE accounts SET next_due = NULL").run() }
@@ -41,7 +46,8 @@ import Testing
         #expect(try await Migrations.apply(to: database).contains(backfill.version))
         #expect(try await nextDue(due.id, database) == "2026-03-15")
         #expect(try await nextDue(undated.id, database) == nil)
-        let overdue = try await store.overdueAccounts(ownerID: org.alice.id, organizationID: org.organization.id, before: try #require(CalendarDate("2026-04-01")), limit: 10)
+        let overdue = try await store.overdueAccounts(
+            ownerID: org.alice.id, organizationID: org.organization.id, before: try #require(CalendarDate("2026-04-01")), limit: 10)
         #expect(overdue.accounts.map(\.id) == [due.id])
 
         // Opening again neither re-applies it nor backfills on its own: a row cleared now stays clear.

@@ -129,9 +129,10 @@ import Testing
         handover.version = 2
         try await store.updateHandover(handover, expectedVersion: 1, record: nil, by: AuditActor(member: handover.transferorID))
 
-        let transition = try Lifecycle.apply(.complete, to: handover, by: org.bob, parties: Parties(transferor: org.alice, recipient: org.bob),
-                                             template: ContentFixtures.customerTemplate, account: account, signedRoles: [.transferor, .recipient],
-                                             eventID: UUID().uuidString, at: now)
+        let transition = try Lifecycle.apply(
+            .complete, to: handover, by: org.bob, parties: Parties(transferor: org.alice, recipient: org.bob),
+            template: ContentFixtures.customerTemplate, account: account, signedRoles: [.transferor, .recipient],
+            eventID: UUID().uuidString, at: now)
         // Two completions race; exactly one wins.
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<2 {
@@ -160,8 +161,9 @@ import Testing
         var next = handover
         next.state = .completed
         next.version = 8
-        let record = HandoverEventRecord(id: UUID().uuidString, handoverID: handover.id, organizationID: org.organization.id, actorID: org.bob.id,
-                                         event: "complete", handoverVersion: 8, fromState: .acknowledged, toState: .completed, note: nil, at: now)
+        let record = HandoverEventRecord(
+            id: UUID().uuidString, handoverID: handover.id, organizationID: org.organization.id, actorID: org.bob.id,
+            event: "complete", handoverVersion: 8, fromState: .acknowledged, toState: .completed, note: nil, at: now)
         let transition = Transition(handover: next, record: record, newOwnerID: org.bob.id)
         await #expect(throws: StoreError.self) { try await store.apply(transition, expectedVersion: 7) }
         #expect(try await store.account(id: account.id, organizationID: org.organization.id)?.ownerID == org.alice.id)
@@ -194,7 +196,7 @@ import Testing
         #expect(try await count(org.alice) == 1)
         #expect(try await count(org.bob) == 1)
         #expect(try await count(org.carol) == 1)
-        #expect(try await count(org.manager) == 1)   // manages alice and bob, not carol
+        #expect(try await count(org.manager) == 1)  // manages alice and bob, not carol
         #expect(try await count(org.admin) == 2)
         #expect(try await count(org.auditor) == 2)
         #expect(try await store.handovers(visibleTo: org.admin, filter: HandoverFilter(states: [.submitted])).isEmpty)

@@ -76,9 +76,9 @@ public struct OrgFixture: Sendable {
     public var organization: Organization
     public var admin: Member
     public var manager: Member
-    public var alice: Member   // member, managed by `manager`
-    public var bob: Member     // member, managed by `manager`
-    public var carol: Member   // member, no manager
+    public var alice: Member  // member, managed by `manager`
+    public var bob: Member  // member, managed by `manager`
+    public var carol: Member  // member, no manager
     public var auditor: Member
 
     public static func make(in store: any HandoverStore, name: String = "Org") async throws -> OrgFixture {
@@ -103,8 +103,9 @@ public struct OrgFixture: Sendable {
     /// A customer account owned by `owner`.
     public func account(_ owner: Member, in store: any HandoverStore, name: String = "Acme") async throws -> Account {
         let now = Date(millis: Date().millis)
-        let account = Account(id: UUID().uuidString.lowercased(), organizationID: organization.id, name: name, kind: .customer, ownerID: owner.id,
-                              profile: AccountProfile(overview: "A customer", renewalDate: CalendarDate("2027-03-31")), createdAt: now, updatedAt: now)
+        let account = Account(
+            id: UUID().uuidString.lowercased(), organizationID: organization.id, name: name, kind: .customer, ownerID: owner.id,
+            profile: AccountProfile(overview: "A customer", renewalDate: CalendarDate("2027-03-31")), createdAt: now, updatedAt: now)
         try await store.createAccount(account, by: AuditActor(member: owner.id))
         return account
     }
@@ -112,12 +113,15 @@ public struct OrgFixture: Sendable {
     /// A draft customer-account handover of `account` to `recipient`.
     public func handover(of account: Account, to recipient: Member, in store: any HandoverStore, content: HandoverContent = HandoverContent()) async throws -> Handover {
         let now = Date(millis: Date().millis)
-        let handover = Handover(id: UUID().uuidString.lowercased(), organizationID: organization.id, accountID: account.id,
-                                templateKey: "customer-account", templateVersion: 1, transferorID: account.ownerID,
-                                recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
-        try await store.createHandover(handover, record: HandoverEventRecord(
-            id: UUID().uuidString.lowercased(), handoverID: handover.id, organizationID: organization.id, actorID: account.ownerID,
-            event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now))
+        let handover = Handover(
+            id: UUID().uuidString.lowercased(), organizationID: organization.id, accountID: account.id,
+            templateKey: "customer-account", templateVersion: 1, transferorID: account.ownerID,
+            recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
+        try await store.createHandover(
+            handover,
+            record: HandoverEventRecord(
+                id: UUID().uuidString.lowercased(), handoverID: handover.id, organizationID: organization.id, actorID: account.ownerID,
+                event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now))
         return handover
     }
 }

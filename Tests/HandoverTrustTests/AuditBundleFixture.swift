@@ -7,7 +7,11 @@ struct AuditBundleFixture {
     let signer = try! LogKeys(secret: Array(repeating: 9, count: 32)).signer(organizationID: "org1")
 
     func entries(_ count: Int) -> [AuditEntry] {
-        (0..<count).map { AuditEntry(seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "m\($0 % 3)", action: "handover.edit", target: "handover:h\($0 / 4)", request: "r\($0)", digest: Hex.sha256(Array("v\($0)".utf8))) }
+        (0..<count).map {
+            AuditEntry(
+                seq: $0, time: 1_800_000_000_000 + Int64($0), actor: "m\($0 % 3)", action: "handover.edit", target: "handover:h\($0 / 4)", request: "r\($0)",
+                digest: Hex.sha256(Array("v\($0)".utf8)))
+        }
     }
 
     /// Checkpoints at `sizes`, each signed after checking it extends the last, the consistency
@@ -25,9 +29,10 @@ struct AuditBundleFixture {
         let treeNodes = (1..<max(1, signedSize.bitWidth - signedSize.leadingZeroBitCount)).map { level in
             (0..<(signedSize >> level)).map { Data(tree.subtree(PerfectSubtree(level: level, index: $0))).base64EncodedString() }
         }
-        return AuditBundle(origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: notes,
-                           consistencyProofs: proofs, entries: entries, leafHashes: entries.map { Hex.encode($0.leafHash) },
-                           treeNodes: nodes ? treeNodes : nil)
+        return AuditBundle(
+            origin: signer.origin, verifierKey: signer.verifier.keyString, exportedAt: 0, checkpoints: notes,
+            consistencyProofs: proofs, entries: entries, leafHashes: entries.map { Hex.encode($0.leafHash) },
+            treeNodes: nodes ? treeNodes : nil)
     }
 }
 

@@ -11,8 +11,10 @@ import Testing
 
     /// The same log exported twice: at 300 entries, then at 430.
     func exports() throws -> (old: AuditBundle, new: AuditBundle) {
-        (try fixture.bundle(Array(all.prefix(300)), checkpointsAt: [100, 256, 300]),
-         try fixture.bundle(all, checkpointsAt: [100, 256, 300, 428]))
+        (
+            try fixture.bundle(Array(all.prefix(300)), checkpointsAt: [100, 256, 300]),
+            try fixture.bundle(all, checkpointsAt: [100, 256, 300, 428])
+        )
     }
 
     @Test func anUnchangedLogThatGrewHasNoDifferences() throws {
@@ -31,10 +33,11 @@ import Testing
         #expect(comparison.inconsistency == nil)
         #expect(comparison.differences.map(\.index) == [40, 217])
         #expect(comparison.differences.map(\.fields) == [["time"], ["actor"]])
-        #expect(comparison.lines == [
-            "entry 40: time was 2027-01-15T08:00:00.040Z, now 2027-01-15T08:01:00.040Z",
-            "entry 217: actor was \"m1\", now \"mallory\"",
-        ])
+        #expect(
+            comparison.lines == [
+                "entry 40: time was 2027-01-15T08:00:00.040Z, now 2027-01-15T08:01:00.040Z",
+                "entry 217: actor was \"m1\", now \"mallory\"",
+            ])
         // Entries past the older export's end are new, not differences.
         var grown = new
         grown.rewrite(400)
@@ -49,7 +52,9 @@ import Testing
         #expect(comparison.differences.count == 300 - 217)
         #expect(comparison.differences[1].holdsOld == 219 && comparison.differences[1].movedTo == 217)
         #expect(comparison.lines.count == 3)
-        #expect(comparison.lines[0] == "entry 217: now holds what was entry 218; what was here (handover.edit handover:h54 by m1 at 2027-01-15T08:00:00.217Z) is nowhere in the newer export")
+        #expect(
+            comparison.lines[0]
+                == "entry 217: now holds what was entry 218; what was here (handover.edit handover:h54 by m1 at 2027-01-15T08:00:00.217Z) is nowhere in the newer export")
         #expect(comparison.lines[1] == "entries 218–298: each now holds what was the entry 1 after it (renumbered)")
         // 299 now holds what was 300, which the older export did not have.
         #expect(comparison.lines[2].hasPrefix("entry 299: what was here is now entry 298; time was"))
@@ -60,10 +65,11 @@ import Testing
         new.entries.swapAt(10, 11)
         (new.entries[10].seq, new.entries[11].seq) = (10, 11)
         let comparison = new.compare(against: old)
-        #expect(comparison.lines == [
-            "entry 10: now holds what was entry 11; what was here is now entry 11",
-            "entry 11: now holds what was entry 10; what was here is now entry 10",
-        ])
+        #expect(
+            comparison.lines == [
+                "entry 10: now holds what was entry 11; what was here is now entry 11",
+                "entry 11: now holds what was entry 10; what was here is now entry 10",
+            ])
     }
 
     @Test func entriesMissingFromTheNewerExportAreNamed() throws {

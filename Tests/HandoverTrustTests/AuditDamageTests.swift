@@ -19,7 +19,10 @@ import Testing
         // is not provable.
         #expect(result.changedEntries == [216..<218])
         #expect(result.failedEntry == nil)
-        #expect(result.failure == "entries 216–217 do not match the log signed at size 256 (the signed subtree [216, 218) differs; the bundle holds no signed evidence of which of them changed)")
+        #expect(
+            result.failure
+                == "entries 216–217 do not match the log signed at size 256 (the signed subtree [216, 218) differs; the bundle holds no signed evidence of which of them changed)"
+        )
     }
 
     @Test func theLastEntryOfAnOddCheckpointIsNamedAlone() throws {
@@ -69,7 +72,10 @@ import Testing
         bundle.rewrite(217)
         let result = bundle.verify()
         #expect(result.changedEntries == [128..<256])
-        #expect(result.failure == "entries 128–255 do not match the log signed at size 256 (the signed subtree [128, 256) differs; the bundle holds no signed evidence of which of them changed)")
+        #expect(
+            result.failure
+                == "entries 128–255 do not match the log signed at size 256 (the signed subtree [128, 256) differs; the bundle holds no signed evidence of which of them changed)"
+        )
     }
 
     @Test func aStoredNodeRewrittenToMatchStopsTheSearchAboveIt() throws {
@@ -97,7 +103,7 @@ import Testing
     @Test func everyRewrittenEntryIsFoundWithinItsPair() throws {
         var seed: UInt64 = 42
         func next(_ bound: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((seed >> 33) % UInt64(bound))
         }
         let entries = fixture.entries(80)
@@ -110,8 +116,9 @@ import Testing
                 var bundle = intact
                 bundle.rewrite(index)
                 let places = bundle.verify().changedEntries
-                #expect(places.count == 1 && places[0].contains(index) && places[0].count <= 2 && places[0].lowerBound == index & ~1 || places == [index..<index + 1],
-                        "checkpoints \(sizes), entry \(index): \(places)")
+                #expect(
+                    places.count == 1 && places[0].contains(index) && places[0].count <= 2 && places[0].lowerBound == index & ~1 || places == [index..<index + 1],
+                    "checkpoints \(sizes), entry \(index): \(places)")
             }
         }
     }

@@ -81,8 +81,8 @@ import Testing
         let cases: [(Double, String)] = [
             (0, "0"), (-0.0, "0"), (1, "1"), (-1, "-1"), (1e21, "1e+21"), (1e20, "100000000000000000000"),
             (333333333.33333329, "333333333.3333333"), (1e-7, "1e-7"), (0.000001, "0.000001"), (1.5, "1.5"),
-            (9007199254740992, "9007199254740992"), (4.50, "4.5"), (2e-3, "0.002"), (1e23, "1e+23"), (5e-324, "5e-324"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"), (123456789012345680000, "123456789012345680000"),
+            (9_007_199_254_740_992, "9007199254740992"), (4.50, "4.5"), (2e-3, "0.002"), (1e23, "1e+23"), (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"), (123_456_789_012_345_680_000, "123456789012345680000"),
         ]
         for (number, expected) in cases {
             #expect(try CanonicalJSON.string(.number(number)) == expected, "\(number)")
@@ -96,13 +96,16 @@ import Testing
             "\u{1F600}": .string("emoji"), "\u{FB01}": .string("ligature"), "1": .object([:]),
         ])
         // U+1F600 is a surrogate pair (0xD83D 0xDE00): in UTF-16 it sorts before U+FB01, unlike by code point.
-        #expect(try CanonicalJSON.string(value) == "{\"1\":{},\"a\":\"é\u{2028}\\\"\\\\\\n\\u0001\",\"b\":[1,true,null],\"\u{20AC}\":\"euro\",\"\u{1F600}\":\"emoji\",\"\u{FB01}\":\"ligature\"}")
+        #expect(
+            try CanonicalJSON.string(value)
+                == "{\"1\":{},\"a\":\"é\u{2028}\\\"\\\\\\n\\u0001\",\"b\":[1,true,null],\"\u{20AC}\":\"euro\",\"\u{1F600}\":\"emoji\",\"\u{FB01}\":\"ligature\"}")
     }
 
     @Test func anEntryHasOneEncoding() throws {
         let entry = AuditEntry(seq: 3, time: 1_800_000_000_000, actor: "m1", action: "handover.submit", target: "handover:h1", request: "r1", digest: "ab")
-        #expect(String(decoding: entry.leafData, as: UTF8.self)
-            == "{\"action\":\"handover.submit\",\"actor\":\"m1\",\"digest\":\"ab\",\"request\":\"r1\",\"seq\":3,\"target\":\"handover:h1\",\"time\":1800000000000}")
+        #expect(
+            String(decoding: entry.leafData, as: UTF8.self)
+                == "{\"action\":\"handover.submit\",\"actor\":\"m1\",\"digest\":\"ab\",\"request\":\"r1\",\"seq\":3,\"target\":\"handover:h1\",\"time\":1800000000000}")
         // The fast path agrees with the generic encoder, escapes included.
         for entry in [entry, AuditEntry(seq: 0, time: 0, actor: "a\"b\\c\n\u{1}", action: "é€😀", target: "t", request: "", digest: "")] {
             #expect(try entry.leafData == entry.canonicalJSON)

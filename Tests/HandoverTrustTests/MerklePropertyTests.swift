@@ -18,7 +18,8 @@ struct SeededRandom: RandomNumberGenerator {
 /// leaf or a root makes it fail; proofs are never longer than ceil(log2 n).
 @Suite struct MerklePropertyTests {
     static func randomTree(_ size: Int, _ random: inout SeededRandom) -> InMemoryTree {
-        InMemoryTree(leafHashes: (0..<size).map { _ in MerkleTree.leafHash((0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }) })
+        InMemoryTree(
+            leafHashes: (0..<size).map { _ in MerkleTree.leafHash((0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }) })
     }
 
     static func ceilLog2(_ n: Int) -> Int { n <= 1 ? 0 : Int.bitWidth - (n - 1).leadingZeroBitCount }
@@ -45,8 +46,12 @@ struct SeededRandom: RandomNumberGenerator {
                 bad[which] = Self.flip(bad[which], &random)
                 #expect(throws: ProofError.self) { try MerkleProof.verifyInclusion(index: index, size: size, leafHash: tree.leafHashes[index], proof: bad, root: root) }
             }
-            #expect(throws: ProofError.self) { try MerkleProof.verifyInclusion(index: index, size: size, leafHash: Self.flip(tree.leafHashes[index], &random), proof: proof, root: root) }
-            #expect(throws: ProofError.self) { try MerkleProof.verifyInclusion(index: index, size: size, leafHash: tree.leafHashes[index], proof: proof, root: Self.flip(root, &random)) }
+            #expect(throws: ProofError.self) {
+                try MerkleProof.verifyInclusion(index: index, size: size, leafHash: Self.flip(tree.leafHashes[index], &random), proof: proof, root: root)
+            }
+            #expect(throws: ProofError.self) {
+                try MerkleProof.verifyInclusion(index: index, size: size, leafHash: tree.leafHashes[index], proof: proof, root: Self.flip(root, &random))
+            }
         }
     }
 
@@ -66,8 +71,12 @@ struct SeededRandom: RandomNumberGenerator {
                 let which = Int.random(in: 0..<proof.count, using: &random)
                 bad[which] = Self.flip(bad[which], &random)
                 #expect(throws: ProofError.self) { try MerkleProof.verifyConsistency(oldSize: old, newSize: new, oldRoot: oldRoot, newRoot: newRoot, proof: bad) }
-                #expect(throws: ProofError.self) { try MerkleProof.verifyConsistency(oldSize: old, newSize: new, oldRoot: Self.flip(oldRoot, &random), newRoot: newRoot, proof: proof) }
-                #expect(throws: ProofError.self) { try MerkleProof.verifyConsistency(oldSize: old, newSize: new, oldRoot: oldRoot, newRoot: Self.flip(newRoot, &random), proof: proof) }
+                #expect(throws: ProofError.self) {
+                    try MerkleProof.verifyConsistency(oldSize: old, newSize: new, oldRoot: Self.flip(oldRoot, &random), newRoot: newRoot, proof: proof)
+                }
+                #expect(throws: ProofError.self) {
+                    try MerkleProof.verifyConsistency(oldSize: old, newSize: new, oldRoot: oldRoot, newRoot: Self.flip(newRoot, &random), proof: proof)
+                }
             }
         }
     }

@@ -14,8 +14,9 @@ import Testing
     @Test func aSignatureCoversTheTypeAndThePayload() throws {
         let key = Curve25519.Signing.PrivateKey()
         let raw = key.publicKey.rawRepresentation
-        let payload = SignoffPayload(handover: "h1", version: 3, contentDigest: String(repeating: "ab", count: 32), signer: "m1",
-                                     role: .recipient, statement: SignoffRules.statement(for: .recipient), time: "2026-11-21T09:30:00.123Z")
+        let payload = SignoffPayload(
+            handover: "h1", version: 3, contentDigest: String(repeating: "ab", count: 32), signer: "m1",
+            role: .recipient, statement: SignoffRules.statement(for: .recipient), time: "2026-11-21T09:30:00.123Z")
         let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: SignoffPayload.type, key: key)
         #expect(try SignoffPayload.parse(try envelope.verifiedPayload(type: SignoffPayload.type, publicKey: raw)) == payload)
         // The same signature presented as another type, over another payload, or for another key fails.
@@ -27,15 +28,19 @@ import Testing
         changed.version = 4
         altered.payload = Data(try changed.canonicalBytes()).base64EncodedString()
         #expect(throws: TrustError.self) { try altered.verifiedPayload(type: SignoffPayload.type, publicKey: raw) }
-        #expect(throws: TrustError.self) { try envelope.verifiedPayload(type: SignoffPayload.type, publicKey: Curve25519.Signing.PrivateKey().publicKey.rawRepresentation) }
+        #expect(throws: TrustError.self) {
+            try envelope.verifiedPayload(type: SignoffPayload.type, publicKey: Curve25519.Signing.PrivateKey().publicKey.rawRepresentation)
+        }
     }
 
     @Test func onlyTheCanonicalFormIsAccepted() throws {
         let payload = SignoffPayload(handover: "h1", version: 3, contentDigest: "00", signer: "m1", role: .transferor, statement: "s", time: "2026-11-21T09:30:00.000Z")
         let canonical = try payload.canonicalBytes()
-        #expect(String(decoding: canonical, as: UTF8.self)
-            == #"{"contentDigest":"00","handover":"h1","role":"transferor","signer":"m1","statement":"s","time":"2026-11-21T09:30:00.000Z","version":3}"#)
-        let spaced = Array(#"{"handover":"h1","contentDigest":"00","role":"transferor","signer":"m1","statement":"s","time":"2026-11-21T09:30:00.000Z","version":3}"#.utf8)
+        #expect(
+            String(decoding: canonical, as: UTF8.self)
+                == #"{"contentDigest":"00","handover":"h1","role":"transferor","signer":"m1","statement":"s","time":"2026-11-21T09:30:00.000Z","version":3}"#)
+        let spaced = Array(
+            #"{"handover":"h1","contentDigest":"00","role":"transferor","signer":"m1","statement":"s","time":"2026-11-21T09:30:00.000Z","version":3}"#.utf8)
         #expect(throws: TrustError.self) { try SignoffPayload.parse(spaced) }
     }
 

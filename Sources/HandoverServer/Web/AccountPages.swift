@@ -25,7 +25,8 @@ extension WebPages {
                 <td>\(names[account.ownerID] ?? "?")</td><td>\(account.profile.renewalDate?.description ?? "—")</td><td>\(tags)</td></tr>
                 """
         }
-        return Layout(title: "Accounts", member: me, csrf: viewer.csrf, current: "accounts").render("""
+        return Layout(title: "Accounts", member: me, csrf: viewer.csrf, current: "accounts").render(
+            """
             <h1>Accounts</h1>
             <form id="account-filters" method="get" action="/accounts" class="filters" role="search">
             <div class="field"><label for="q">Search</label><input type="search" id="q" name="q" value="\(filter.search)" placeholder="Name or anything in the profile"></div>
@@ -72,7 +73,8 @@ extension WebPages {
         }
         let notes: [HTML] = profile.historyNotes.map { "<li><span class=\"meta\">\($0.date.description)</span> \($0.text)</li>" }
         let canBegin = model.canBegin
-        return Layout(title: account.name, member: me, csrf: viewer.csrf, current: "accounts").render("""
+        return Layout(title: account.name, member: me, csrf: viewer.csrf, current: "accounts").render(
+            """
             <p class="breadcrumb"><a href="/accounts">Accounts</a></p>
             <h1>\(account.name)</h1>
             <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\

@@ -10,8 +10,10 @@ extension WebPages {
         Self.admin(try await services.pages.admin(for: viewer.member), viewer: viewer, flash: flash, problems: problems, typed: typed, newToken: newToken)
     }
 
-    static func admin(_ model: AdminModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], typed: [String: String] = [:],
-                      newToken: String? = nil) -> HTML {
+    static func admin(
+        _ model: AdminModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], typed: [String: String] = [:],
+        newToken: String? = nil
+    ) -> HTML {
         let me = viewer.member
         let isAdmin = me.role == .admin
         let (members, tokens, templates) = (model.members, model.tokens, model.templates)
@@ -20,17 +22,26 @@ extension WebPages {
         let memberRows: [HTML] = members.map { m in
             "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td></tr>"
         }
-        let roles: [HTML] = Role.allCases.map { "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", typed["role"] == $0.rawValue || (typed["role"] == nil && $0 == .member)))>\($0.rawValue)</option>" }
-        let managers: [HTML] = members.filter { $0.role == .manager || $0.role == .admin }.map { "<option value=\"\($0.id)\"\(HTML.attribute("selected", typed["manager"] == $0.id))>\($0.name)</option>" }
+        let roles: [HTML] = Role.allCases.map {
+            "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", typed["role"] == $0.rawValue || (typed["role"] == nil && $0 == .member)))>\($0.rawValue)</option>"
+        }
+        let managers: [HTML] = members.filter { $0.role == .manager || $0.role == .admin }.map {
+            "<option value=\"\($0.id)\"\(HTML.attribute("selected", typed["manager"] == $0.id))>\($0.name)</option>"
+        }
         let tokenRows: [HTML] = tokens.map { t in
-            let revoke: HTML = t.revokedAt == nil ? """
+            let revoke: HTML =
+                t.revokedAt == nil
+                ? """
                 <form method="post" action="/admin/tokens/\(t.id)/revoke" class="inline">\(CSRF.field(viewer.csrf))<button type="submit" class="link danger" aria-label="Revoke token \(t.name)">Revoke</button></form>
                 """ : "revoked \(Web.day(t.revokedAt!))"
-            return "<tr><td>\(t.name)</td><td>\(names[t.memberID] ?? "?")</td><td>\(Web.day(t.createdAt))</td><td>\(t.lastUsedAt.map(Web.date) ?? "never")</td><td>\(revoke)</td></tr>"
+            return
+                "<tr><td>\(t.name)</td><td>\(names[t.memberID] ?? "?")</td><td>\(Web.day(t.createdAt))</td><td>\(t.lastUsedAt.map(Web.date) ?? "never")</td><td>\(revoke)</td></tr>"
         }
         let templateRows: [HTML] = templates.map { "<tr><td>\($0.name)</td><td><code>\($0.key)</code></td><td>\($0.version)</td><td>\($0.sections.count)</td></tr>" }
 
-        let adminSections: HTML = isAdmin ? """
+        let adminSections: HTML =
+            isAdmin
+            ? """
             <section aria-labelledby="members-title"><h2 id="members-title">Members and roles</h2>
             <div class="table-wrap"><table id="members"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Manager</th></tr></thead>
             <tbody>\(memberRows)</tbody></table></div>
@@ -46,7 +57,9 @@ extension WebPages {
             </form>
             </section>
             """ : .empty
-        let templateSection: HTML = isAdmin ? """
+        let templateSection: HTML =
+            isAdmin
+            ? """
             <section aria-labelledby="templates-title"><h2 id="templates-title">Templates</h2>
             <div class="table-wrap"><table id="templates"><thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Version</th><th scope="col">Sections</th></tr></thead>
             <tbody>\(templateRows)</tbody></table></div>
@@ -58,13 +71,15 @@ extension WebPages {
             </form>
             </section>
             """ : .empty
-        let tokenSecret: HTML = newToken.map { secret in
+        let tokenSecret: HTML =
+            newToken.map { secret in
+                """
+                <div class="card success" role="status"><p><strong>Your new API token</strong> — copy it now; it is never shown again:</p>
+                <p><code id="token-secret">\(secret)</code></p></div>
+                """
+            } ?? .empty
+        return Layout(title: "Admin", member: me, csrf: viewer.csrf, flash: flash, current: "admin").render(
             """
-            <div class="card success" role="status"><p><strong>Your new API token</strong> — copy it now; it is never shown again:</p>
-            <p><code id="token-secret">\(secret)</code></p></div>
-            """
-        } ?? .empty
-        return Layout(title: "Admin", member: me, csrf: viewer.csrf, flash: flash, current: "admin").render("""
             <h1>\(isAdmin ? "Administration" : "API tokens")</h1>
             \(Web.errors(problems))
             \(adminSections)

@@ -20,7 +20,8 @@ struct Asset: Sendable {
     init(_ name: String, contentType: String) {
         let file = name as NSString
         guard let url = Bundle.module.url(forResource: file.deletingPathExtension, withExtension: file.pathExtension, subdirectory: "Resources"),
-              let data = try? Data(contentsOf: url) else {
+            let data = try? Data(contentsOf: url)
+        else {
             preconditionFailure("the resource Resources/\(name) is missing from the HandoverServer bundle")
         }
         self.init(name, contentType: contentType, data: data)

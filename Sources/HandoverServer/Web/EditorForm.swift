@@ -12,8 +12,11 @@ enum EditorForm {
     static func properties(of type: FieldType) -> [(name: String, label: String, input: String)] {
         switch type {
         case .items: [("title", "Item", "text"), ("owner", "Owner", "text"), ("due", "Due", "date"), ("status", "Status", "text"), ("notes", "Notes", "text")]
-        case .contacts: [("name", "Name", "text"), ("role", "Role", "text"), ("email", "Email", "email"), ("phone", "Phone", "tel"),
-                         ("preference", "How they like to be reached", "text"), ("notes", "Notes", "text")]
+        case .contacts:
+            [
+                ("name", "Name", "text"), ("role", "Role", "text"), ("email", "Email", "email"), ("phone", "Phone", "tel"),
+                ("preference", "How they like to be reached", "text"), ("notes", "Notes", "text"),
+            ]
         case .decisions: [("decision", "Decision", "text"), ("rationale", "Why", "text"), ("date", "When", "date")]
         case .text, .markdown, .date, .checklist: []
         }

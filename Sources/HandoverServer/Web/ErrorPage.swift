@@ -10,7 +10,8 @@ enum ErrorPage {
         let reference: HTML = requestID.isEmpty ? HTML.empty : "<p class=\"muted\">Reference: <code>\(requestID)</code></p>"
         let problems: HTML = Web.errors(error.errors ?? [])
         let findings: [HTML] = (error.findings ?? []).map { "<li>\($0.path): \($0.message)</li>" }
-        let html = Layout(title: error.title, member: nil, csrf: nil).render("""
+        let html = Layout(title: error.title, member: nil, csrf: nil).render(
+            """
             <h1>\(error.title)</h1>
             <p class="lead">\(error.detail)</p>
             \(problems)

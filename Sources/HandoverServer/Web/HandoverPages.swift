@@ -26,7 +26,8 @@ extension WebPages {
             "<option value=\"\(template.key)\"\(HTML.attribute("selected", template.key == preferred))>\(template.name)</option>"
         }
         let descriptions: [HTML] = ordered.map { "<dt>\($0.name)</dt><dd>\($0.summary)</dd>" }
-        return Layout(title: "New handover", member: me, csrf: viewer.csrf, current: "new").render("""
+        return Layout(title: "New handover", member: me, csrf: viewer.csrf, current: "new").render(
+            """
             <h1>Start a handover</h1>
             <p class="lead">Choose what you are handing over, to whom, and the template that says what the next person needs to know.</p>
             \(Web.errors(problems))
@@ -48,14 +49,19 @@ extension WebPages {
     /// - Parameters:
     ///   - editing: content to show in the editor instead of the stored one (a refused save).
     ///   - typed: form values to put back (a refused acknowledgment, return or question).
-    func handover(_ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
-                  typed: [String: String] = [:]) async throws -> HTML {
-        try Self.handover(try await services.pages.handover(id: id, for: viewer.member), viewer: viewer, flash: flash, problems: problems,
-                          editing: editing, typed: typed)
+    func handover(
+        _ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
+        typed: [String: String] = [:]
+    ) async throws -> HTML {
+        try Self.handover(
+            try await services.pages.handover(id: id, for: viewer.member), viewer: viewer, flash: flash, problems: problems,
+            editing: editing, typed: typed)
     }
 
-    static func handover(_ model: HandoverPageModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
-                         typed: [String: String] = [:]) throws -> HTML {
+    static func handover(
+        _ model: HandoverPageModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
+        typed: [String: String] = [:]
+    ) throws -> HTML {
         let me = viewer.member
         let (handover, parties, template, account, events, questions, names) = model.reading.all
         let isEditor = Access.canEditContent(handover, editor: me)
@@ -92,7 +98,8 @@ extension WebPages {
                 \(readFirst ? forms : packet)
                 """
         }
-        return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render("""
+        return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render(
+            """
             \(header)
             \(body)
             \(Self.thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
@@ -131,7 +138,8 @@ extension WebPages {
         var forms: [HTML] = []
         switch handover.state {
         case .submitted where isRecipient:
-            forms.append("""
+            forms.append(
+                """
                 <form id="acknowledge" method="post" action="\(base)/acknowledge" class="card">\(CSRF.field(csrf))\(version)
                 <h2>Acknowledge</h2>
                 <div class="field"><label for="synthesis">Your synthesis, in your own words</label>
@@ -147,26 +155,30 @@ extension WebPages {
                 </form>
                 """)
         case .returned where isTransferor:
-            forms.append("""
+            forms.append(
+                """
                 <form id="revise" method="post" action="\(base)/revise" class="card">\(CSRF.field(csrf))\(version)
                 <p>Reopen the draft to address the reasons above.</p><button type="submit" id="revise-button">Revise the draft</button></form>
                 """)
         case .acknowledged where (isTransferor || isRecipient || isManager || isAdmin) && !missing.isEmpty:
             forms.append("<p class=\"card\" id=\"complete-waiting\">Completing waits for the sign-offs above.</p>")
         case .acknowledged where isTransferor || isRecipient || isManager || isAdmin:
-            forms.append("""
+            forms.append(
+                """
                 <form id="complete" method="post" action="\(base)/complete" class="card">\(CSRF.field(csrf))\(version)
                 <h2>Complete</h2><p>\(parties.recipient.name) becomes the owner of the account, and the chain of owners records it.</p>
                 <button type="submit" id="complete-button">Complete the handover</button></form>
                 """)
         case .completed where isManager || isAdmin:
-            forms.append("""
+            forms.append(
+                """
                 <form id="verify" method="post" action="\(base)/verify" class="card">\(CSRF.field(csrf))\(version)
                 <div class="field"><label for="note">Verification note (optional)</label><input type="text" id="note" name="note"></div>
                 <button type="submit" id="verify-button">Verify</button></form>
                 """)
         case .verified where isManager || isAdmin:
-            forms.append("""
+            forms.append(
+                """
                 <form id="close" method="post" action="\(base)/close" class="card">\(CSRF.field(csrf))\(version)
                 <button type="submit" id="close-button">Close</button></form>
                 """)
@@ -174,7 +186,8 @@ extension WebPages {
             break
         }
         if handover.state.isOpen && (isTransferor || isManager || isAdmin) {
-            forms.append("""
+            forms.append(
+                """
                 <details class="danger"><summary>Cancel this handover</summary>
                 <form id="cancel" method="post" action="\(base)/cancel">\(CSRF.field(csrf))\(version)
                 <div class="field"><label for="cancel-reason">Why (optional)</label><input type="text" id="cancel-reason" name="reason"></div>
@@ -184,8 +197,10 @@ extension WebPages {
         return forms.isEmpty ? .empty : "<div class=\"actions\">\(forms)</div>"
     }
 
-    static func thread(_ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
-                typed: [String: String]) -> HTML {
+    static func thread(
+        _ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
+        typed: [String: String]
+    ) -> HTML {
         let items: [HTML] = questions.map { q in
             "<li class=\"question\"><p class=\"meta\"><strong>\(names[q.authorID] ?? "?")</strong> · \(Web.date(q.createdAt))</p><p class=\"prose\">\(q.body)</p></li>"
         }
@@ -249,15 +264,20 @@ extension WebPages {
             case .text(let text): return "<p class=\"prose\">\(text)</p>"
             case .date(let date): return "<p>\(date.description)</p>"
             case .items(let items):
-                let rows: [HTML] = items.map { "<tr><td>\($0.title)</td><td>\($0.owner ?? "—")</td><td>\($0.due?.description ?? "—")</td><td>\($0.status ?? "")</td><td>\($0.notes ?? "")</td></tr>" }
-                return "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Notes</th></tr></thead><tbody>\(rows)</tbody></table></div>"
+                let rows: [HTML] = items.map {
+                    "<tr><td>\($0.title)</td><td>\($0.owner ?? "—")</td><td>\($0.due?.description ?? "—")</td><td>\($0.status ?? "")</td><td>\($0.notes ?? "")</td></tr>"
+                }
+                return
+                    "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Notes</th></tr></thead><tbody>\(rows)</tbody></table></div>"
             case .contacts(let contacts):
                 let rows: [HTML] = contacts.map { c in
                     Web.contact(c)
                 }
                 return "<ul class=\"list\">\(rows)</ul>"
             case .decisions(let decisions):
-                let rows: [HTML] = decisions.map { "<li><strong>\($0.decision)</strong>\($0.date.map { " (\($0.description))" })<br>Why: \($0.rationale ?? "not recorded")</li>" }
+                let rows: [HTML] = decisions.map {
+                    "<li><strong>\($0.decision)</strong>\($0.date.map { " (\($0.description))" })<br>Why: \($0.rationale ?? "not recorded")</li>"
+                }
                 return "<ul class=\"list\">\(rows)</ul>"
             case .checklist(let entries):
                 let rows: [HTML] = entries.map { "<li class=\"\($0.done ? "done" : "open")\">\($0.done ? "✓" : "✗") \($0.item)\($0.note.map { " — \($0)" })</li>" }
@@ -288,7 +308,8 @@ extension WebPages {
         let (handover, parties, template, account, events, thread, names) = reading.all
         let questions: [HTML] = thread.map { "<li><strong>\(names[$0.authorID] ?? "?")</strong> (\(Web.date($0.createdAt))): \($0.body)</li>" }
         func time(_ label: String, _ date: Date?) -> HTML { date.map { "<dt>\(label)</dt><dd>\(Web.date($0))</dd>" } ?? .empty }
-        return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render("""
+        return Layout(title: "Report: \(account.name)", member: me, csrf: viewer.csrf).render(
+            """
             <article class="report">
             <p class="no-print"><a href="/handovers/\(handover.id)">Back to the handover</a> · use your browser's Print (or Save as PDF)</p>
             <h1>\(account.name)</h1>

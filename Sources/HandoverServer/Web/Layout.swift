@@ -60,7 +60,8 @@ enum Web {
         var headers = headers
         headers[.contentType] = "text/html; charset=utf-8"
         // Pages load only our own script and style; no inline script, no framing.
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html.description)))
     }
@@ -103,7 +104,8 @@ enum Web {
     /// A contact as a list item: who, how to reach them, and how they like to be reached.
     static func contact(_ c: Contact) -> HTML {
         let notes: HTML = c.notes.map { "<br>\($0)" } ?? .empty
-        return "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(notes)</li>"
+        return
+            "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(notes)</li>"
     }
 
     static func errors(_ problems: [Problem]) -> HTML {

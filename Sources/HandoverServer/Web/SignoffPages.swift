@@ -8,18 +8,22 @@ extension WebPages {
     /// The sign-offs the template asks for, who gave them, and the signing form when the viewer
     /// may sign now. The form carries the exact payload this page shows (version and content
     /// digest); the script signs those bytes with the browser's key.
-    static func signoffSection(_ handover: Handover, parties: Parties, template: Template, view: SigningModel, me: Member, csrf: String,
-                               names: [String: String], now: Date) throws -> HTML {
+    static func signoffSection(
+        _ handover: Handover, parties: Parties, template: Template, view: SigningModel, me: Member, csrf: String,
+        names: [String: String], now: Date
+    ) throws -> HTML {
         guard handover.state != .draft && handover.state != .cancelled else { return .empty }
         let items: [HTML] = template.requiredSignoffs.map { role in
-            let who: String = switch role {
-            case .transferor: parties.transferor.name
-            case .recipient: parties.recipient.name
-            case .manager: "a manager of either party"
-            }
+            let who: String =
+                switch role {
+                case .transferor: parties.transferor.name
+                case .recipient: parties.recipient.name
+                case .manager: "a manager of either party"
+                }
             let line: HTML
             if let signoff = view.valid.first(where: { $0.role == role }) {
-                line = "<strong>signed</strong> by \(names[signoff.memberID] ?? signoff.memberID), \(Web.date(signoff.recordedAt)), key <code>\(String(signoff.keyID.prefix(12)))…</code>"
+                line =
+                    "<strong>signed</strong> by \(names[signoff.memberID] ?? signoff.memberID), \(Web.date(signoff.recordedAt)), key <code>\(String(signoff.keyID.prefix(12)))…</code>"
             } else if view.all.contains(where: { $0.role == role }) {
                 line = "<span class=\"overdue\">to sign again</span>: the earlier signature is void (the content changed, or its key was revoked)"
             } else {
@@ -29,7 +33,9 @@ extension WebPages {
         }
         var form: HTML = .empty
         let role = SignoffRules.role(of: me, in: handover)
-        if (try? SignoffRules.check(role: role, by: me, handover: handover, parties: parties, template: template)) != nil, !view.valid.contains(where: { $0.role == role }) {
+        if (try? SignoffRules.check(role: role, by: me, handover: handover, parties: parties, template: template)) != nil,
+            !view.valid.contains(where: { $0.role == role })
+        {
             let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: now)
             let keys = view.myKeys.map(\.id).joined(separator: " ")
             form = """
@@ -48,7 +54,8 @@ extension WebPages {
                 <script src="\(Assets.signoffScript.path)" defer></script>
                 """
         }
-        let summary: HTML = view.missing.isEmpty
+        let summary: HTML =
+            view.missing.isEmpty
             ? "<p>Every sign-off the \(template.name) template asks for is in.</p>"
             : "<p>Completion needs signed sign-offs from the \(view.missing.map(\.rawValue).joined(separator: " and ")).</p>"
         return """
@@ -71,18 +78,21 @@ extension WebPages {
         let parties: [HTML] = certificate.parties.map { party in
             let signed = certificate.signoffs.first { $0.signer == party.member && $0.role == party.role }
             let key = signed.flatMap { s in certificate.keys.first { $0.id == s.keyID } }
-            let how: HTML = signed.map { s in
-                "Signed with Ed25519 key <code>\(s.keyID)</code> (kept \(key?.origin == "browser" ? "in their browser" : "in a key file on their machine"), enrolled \(key?.enrolledAt ?? "")\(key?.revokedAt.map { ", revoked \($0)" } ?? "")); signed in by \(s.authentication)."
-            } ?? "No signature."
+            let how: HTML =
+                signed.map { s in
+                    "Signed with Ed25519 key <code>\(s.keyID)</code> (kept \(key?.origin == "browser" ? "in their browser" : "in a key file on their machine"), enrolled \(key?.enrolledAt ?? "")\(key?.revokedAt.map { ", revoked \($0)" } ?? "")); signed in by \(s.authentication)."
+                } ?? "No signature."
             return "<li><strong>\(party.role.rawValue.capitalized): \(party.name)</strong> <span class=\"meta\">\(party.email)</span><br>\(how)</li>"
         }
         let timeline: [HTML] = certificate.timeline.map { m in
             "<li><strong>\(m.event.capitalized)</strong> by \(names[m.actor] ?? m.actor), \(m.at) <span class=\"meta\">(audit entry \(m.entry))</span></li>"
         }
-        let verdict: HTML = check.ok
+        let verdict: HTML =
+            check.ok
             ? "<p class=\"lead\" id=\"certificate-check\">Checked by this server: \(check.signoffsVerified) signatures valid over the completed content; \(check.entriesProved) audit entries proved against the log signed at \(check.checkpointSize) entries.</p>"
             : "<p class=\"lead overdue\" id=\"certificate-check\">This certificate does not verify: \(check.failure ?? "")</p>"
-        return Layout(title: "Certificate: \(h.accountName)", member: me, csrf: viewer.csrf).render("""
+        return Layout(title: "Certificate: \(h.accountName)", member: me, csrf: viewer.csrf).render(
+            """
             <article class="report" id="certificate">
             <p class="no-print"><a href="/handovers/\(h.id)">Back to the handover</a> · <a id="certificate-json" href="/api/v1/handovers/\(h.id)/certificate" download="certificate-\(h.id).json">Download the certificate (JSON)</a></p>
             <h1>Certificate of completion</h1>

@@ -14,27 +14,31 @@ struct WebPages: Sendable {
 
     /// `organizations`: when the email and password fit members of several, a choice of them.
     static func signIn(email: String?, error: String?, flash: String?, csrf: String, organizations: [Organization] = []) -> HTML {
-        let choice: HTML = organizations.isEmpty ? "" : """
+        let choice: HTML =
+            organizations.isEmpty
+            ? ""
+            : """
             <div class="field"><label for="organization">Organization</label>
             <select id="organization" name="organization" required>\(organizations.map { (o: Organization) -> HTML in "<option value=\"\(o.id)\">\(o.name)</option>" })</select></div>
             """
         return
-        Layout(title: "Sign in", member: nil, csrf: nil, flash: flash).render("""
-            <div class="narrow">
-            <h1>Sign in to Handover</h1>
-            <p class="lead">Pass an account on with everything the next person needs, and take one over knowing what you are taking.</p>
-            \(Web.errors(error.map { [Problem(path: "", message: $0)] } ?? []))
-            <form id="login" method="post" action="/login" class="card">
-            <input type="hidden" name="csrf" value="\(csrf)">
-            <div class="field"><label for="email">Email</label>
-            <input type="email" id="email" name="email" value="\(email)" autocomplete="username" required autofocus></div>
-            <div class="field"><label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required></div>
-            \(choice)
-            <button type="submit" id="sign-in">Sign in</button>
-            </form>
-            </div>
-            """)
+            Layout(title: "Sign in", member: nil, csrf: nil, flash: flash).render(
+                """
+                <div class="narrow">
+                <h1>Sign in to Handover</h1>
+                <p class="lead">Pass an account on with everything the next person needs, and take one over knowing what you are taking.</p>
+                \(Web.errors(error.map { [Problem(path: "", message: $0)] } ?? []))
+                <form id="login" method="post" action="/login" class="card">
+                <input type="hidden" name="csrf" value="\(csrf)">
+                <div class="field"><label for="email">Email</label>
+                <input type="email" id="email" name="email" value="\(email)" autocomplete="username" required autofocus></div>
+                <div class="field"><label for="password">Password</label>
+                <input type="password" id="password" name="password" autocomplete="current-password" required></div>
+                \(choice)
+                <button type="submit" id="sign-in">Sign in</button>
+                </form>
+                </div>
+                """)
     }
 
     // MARK: Home
@@ -55,7 +59,9 @@ struct WebPages: Sendable {
             "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(due.description)</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
         }
         if lateTotal > lateAccounts.count {
-            overdue.append("<li class=\"meta\">and \(lateTotal - lateAccounts.count) more accounts with overdue items: see <a href=\"/accounts?owner=\(me.id)\">your accounts</a></li>")
+            overdue.append(
+                "<li class=\"meta\">and \(lateTotal - lateAccounts.count) more accounts with overdue items: see <a href=\"/accounts?owner=\(me.id)\">your accounts</a></li>"
+            )
         }
         func list(_ items: [Handover], empty: String, role: (Handover) -> String) -> HTML {
             guard !items.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
@@ -69,11 +75,14 @@ struct WebPages: Sendable {
         }
         let from = { (h: Handover) in "from \(names[h.transferorID] ?? "?")" }
         let between = { (h: Handover) in "\(names[h.transferorID] ?? "?") → \(names[h.recipientID] ?? "?")" }
-        let teamSection: HTML = model.showsTeam ? """
+        let teamSection: HTML =
+            model.showsTeam
+            ? """
             <section id="team" aria-labelledby="team-title"><h2 id="team-title">\(me.role == .admin ? "Open handovers in the organization" : "Your team's open handovers")</h2>
             \(list(team, empty: "No open handovers.", role: between))</section>
             """ : .empty
-        return Layout(title: "Home", member: me, csrf: viewer.csrf, flash: flash, current: "home").render("""
+        return Layout(title: "Home", member: me, csrf: viewer.csrf, flash: flash, current: "home").render(
+            """
             <h1>What needs you now</h1>
             <div class="grid">
             <section id="waiting" aria-labelledby="waiting-title"><h2 id="waiting-title">Waiting for your acknowledgment</h2>

@@ -42,21 +42,24 @@ struct WebRoutes: Sendable {
             let form = try await Form.read(request, context: context)
             try CSRF.checkPreSession(form, request: request)
             let email = form.text("email") ?? ""
-            let result = try await members.login(email: email, password: form["password"] ?? "", organizationID: form.text("organization"),
-                                               throttle: configuration.loginLimits(email: email, address: context.sourceAddress))
+            let result = try await members.login(
+                email: email, password: form["password"] ?? "", organizationID: form.text("organization"),
+                throttle: configuration.loginLimits(email: email, address: context.sourceAddress))
             switch result {
             case .throttled(let retryAfter):
                 return signInPage(email: email, error: LoginThrottle.waitMessage(retryAfter), flash: nil, status: .tooManyRequests)
             case .invalid:
                 return signInPage(email: email, error: "Email or password is wrong.", flash: nil, status: .unauthorized)
             case .chooseOrganization(let organizations):
-                return signInPage(email: email, error: "This email and password sign in to several organizations. Choose one and sign in again.",
-                                  flash: nil, status: .conflict, organizations: organizations)
+                return signInPage(
+                    email: email, error: "This email and password sign in to several organizations. Choose one and sign in again.",
+                    flash: nil, status: .conflict, organizations: organizations)
             case .success(let member):
                 let (session, _) = try await members.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var response = Web.redirect("/")
                 response.setCookie(configuration.sessionCookie(session))
-                response.setCookie(Cookie(name: CSRF.preSessionCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+                response.setCookie(
+                    Cookie(name: CSRF.preSessionCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
                 return response
             }
         }
@@ -77,7 +80,8 @@ struct WebRoutes: Sendable {
         // Double-submit token for the sign-in form: a fresh random value in a cookie and the form.
         let token = Secrets.newSessionValue()
         var response = Web.page(WebPages.signIn(email: email, error: error, flash: flash, csrf: token, organizations: organizations), status: status)
-        response.setCookie(Cookie(name: CSRF.preSessionCookie, value: token, maxAge: 3600, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(name: CSRF.preSessionCookie, value: token, maxAge: 3600, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -113,8 +117,9 @@ struct WebRoutes: Sendable {
                 guard let accountID = form.text("account"), let recipientID = form.text("recipient"), let templateKey = form.text("template") else {
                     throw HandoverError.invalid([Problem(path: "", message: "choose the account, the recipient and the template")])
                 }
-                let handover = try await handovers.begin(accountID: accountID, recipientID: recipientID, templateKey: templateKey,
-                                                         templateVersion: nil, content: HandoverContent(), by: viewer.member)
+                let handover = try await handovers.begin(
+                    accountID: accountID, recipientID: recipientID, templateKey: templateKey,
+                    templateVersion: nil, content: HandoverContent(), by: viewer.member)
                 return Web.redirect("/handovers/\(handover.id)", done: "created")
             } catch let error as HandoverError {
                 return Web.page(try await pages.newHandover(viewer, accountID: form.text("account"), problems: WebPages.problems(error)), status: .unprocessableContent)
@@ -166,7 +171,11 @@ struct WebRoutes: Sendable {
             } catch let error as HandoverError {
                 return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
             } catch StoreError.stale {
-                return Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: "Someone changed this handover while you were reading it. Check the page again, then repeat your action.")], typed: form.values), status: .conflict)
+                return Web.page(
+                    try await pages.handover(
+                        viewer, id: id,
+                        problems: [Problem(path: "", message: "Someone changed this handover while you were reading it. Check the page again, then repeat your action.")],
+                        typed: form.values), status: .conflict)
             }
         }
     }
@@ -185,7 +194,9 @@ struct WebRoutes: Sendable {
         }
         do {
             if let enrolmentText = form.text("enrolment") {
-                guard let enrolment = try? decoder.decode(DSSEEnvelope.self, from: Data(enrolmentText.utf8)) else { return try await refuse("The browser's key enrolment was unreadable.") }
+                guard let enrolment = try? decoder.decode(DSSEEnvelope.self, from: Data(enrolmentText.utf8)) else {
+                    return try await refuse("The browser's key enrolment was unreadable.")
+                }
                 _ = try await handovers.enrolKey(enrolment, origin: "browser", by: viewer.member)
             }
             let signoff = try await handovers.signoff(id: id, envelope: envelope, authentication: context.authenticationDescription, by: viewer.member)
@@ -251,8 +262,9 @@ struct WebRoutes: Sendable {
                     throw HandoverError.invalid([Problem(path: "role", message: "choose a role")])
                 }
                 let password = chosen ?? Secrets.newPassword()
-                let member = try await members.createMember(email: form.text("email") ?? "", name: form.text("name") ?? "", role: role,
-                                                          managerID: form.text("manager"), password: password, by: viewer.member)
+                let member = try await members.createMember(
+                    email: form.text("email") ?? "", name: form.text("name") ?? "", role: role,
+                    managerID: form.text("manager"), password: password, by: viewer.member)
                 let notice = chosen == nil ? "\(member.name) added. Their first password, shown only now: \(password)" : "\(member.name) added."
                 return Web.page(try await pages.admin(viewer, flash: notice))
             } catch let error as HandoverError {
@@ -264,7 +276,9 @@ struct WebRoutes: Sendable {
         router.post("/admin/tokens") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
             guard let name = form.text("name") else {
-                return Web.page(try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent)
+                return Web.page(
+                    try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent
+                )
             }
             let (_, secret) = try await members.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
             return Web.page(try await pages.admin(viewer, newToken: secret))

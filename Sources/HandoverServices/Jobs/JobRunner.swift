@@ -32,8 +32,10 @@ public final class JobRunner: Service {
         /// Done and cancelled jobs are deleted this long after they finished (dead ones stay).
         public var keepFinished: TimeInterval
 
-        public init(concurrency: Int = 4, pollInterval: Duration = .seconds(1), lease: TimeInterval = 300,
-                    retry: RetryPolicy = RetryPolicy(), keepFinished: TimeInterval = 7 * 86_400) {
+        public init(
+            concurrency: Int = 4, pollInterval: Duration = .seconds(1), lease: TimeInterval = 300,
+            retry: RetryPolicy = RetryPolicy(), keepFinished: TimeInterval = 7 * 86_400
+        ) {
             self.concurrency = max(1, concurrency)
             self.pollInterval = pollInterval
             self.lease = lease
@@ -61,9 +63,11 @@ public final class JobRunner: Service {
     ///     that knows it, visible to `handover jobs list`.
     ///   - now: the clock for claims, leases and retry times (tests inject one).
     ///   - jitter: a number in 0...1 for each retry delay (tests inject one).
-    public init(store: any HandoverStore, handlers: [String: JobHandler], id: String = JobRunner.makeID(), options: Options = Options(),
-                logger: Logger = Logger(label: "handover.jobs"), now: @escaping @Sendable () -> Date = { Date(millis: Date().millis) },
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+    public init(
+        store: any HandoverStore, handlers: [String: JobHandler], id: String = JobRunner.makeID(), options: Options = Options(),
+        logger: Logger = Logger(label: "handover.jobs"), now: @escaping @Sendable () -> Date = { Date(millis: Date().millis) },
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
         self.store = store
         self.handlers = handlers
         self.kinds = handlers.keys.sorted()
@@ -138,8 +142,9 @@ public final class JobRunner: Service {
         }
         do {
             if try await !store.completeJob(id: job.id, runner: id, at: now()) {
-                logger.warning("job finished after its lease had gone to another runner; it may run (or have run) twice",
-                               metadata: metadata(job))
+                logger.warning(
+                    "job finished after its lease had gone to another runner; it may run (or have run) twice",
+                    metadata: metadata(job))
             }
         } catch {
             var metadata = metadata(job)

@@ -42,8 +42,10 @@ public struct HomeModel: Sendable {
     public var late: [Account], lateTotal: Int
     public var memberNames: [String: String], accountNames: [String: String]
 
-    public init(today: CalendarDate, waiting: [Handover] = [], ready: [Handover] = [], drafts: [Handover] = [], team: [Handover] = [],
-                showsTeam: Bool = false, late: [Account] = [], lateTotal: Int = 0, memberNames: [String: String] = [:], accountNames: [String: String] = [:]) {
+    public init(
+        today: CalendarDate, waiting: [Handover] = [], ready: [Handover] = [], drafts: [Handover] = [], team: [Handover] = [],
+        showsTeam: Bool = false, late: [Account] = [], lateTotal: Int = 0, memberNames: [String: String] = [:], accountNames: [String: String] = [:]
+    ) {
         self.today = today
         self.waiting = waiting
         self.ready = ready
@@ -62,8 +64,10 @@ extension PageModels {
         let open: [HandoverState] = [.draft, .submitted, .returned, .acknowledged]
         // Lists without content, one state and party per query: each reads a range of an index.
         func list(_ state: HandoverState, transferor: String? = nil, recipient: String? = nil, limit: Int = 50) async throws -> [Handover] {
-            try await handovers.handovers(filter: HandoverFilter(states: [state], transferorID: transferor, recipientID: recipient,
-                                                                  limit: limit, includeContent: false), by: me)
+            try await handovers.handovers(
+                filter: HandoverFilter(
+                    states: [state], transferorID: transferor, recipientID: recipient,
+                    limit: limit, includeContent: false), by: me)
         }
         async let waitingRead = list(.submitted, recipient: me.id)
         async let readyAsTransferor = list(.acknowledged, transferor: me.id, limit: 25)
@@ -166,8 +170,9 @@ extension PageModels {
         let accounts = candidates.filter { account in byID[account.ownerID].map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false }
         var latest: [String: Template] = [:]
         for template in try await templatesRead where (latest[template.key]?.version ?? 0) < template.version { latest[template.key] = template }
-        return NewHandoverModel(accounts: accounts, recipients: members.filter { $0.role != .auditor && $0.id != me.id },
-                                templates: latest.values.sorted { $0.name < $1.name })
+        return NewHandoverModel(
+            accounts: accounts, recipients: members.filter { $0.role != .auditor && $0.id != me.id },
+            templates: latest.values.sorted { $0.name < $1.name })
     }
 }
 
@@ -227,8 +232,9 @@ extension PageModels {
         let reading = try await handovers.reading(id: id, by: me)
         async let keys = handovers.signingKeys(memberID: me.id, by: me)
         let status = try await handovers.signoffStatus(reading.handover, template: reading.template)
-        let signing = SigningModel(all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
-                                   myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
+        let signing = SigningModel(
+            all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
+            myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
         return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now())
     }
 
