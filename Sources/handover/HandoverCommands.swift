@@ -34,19 +34,32 @@ struct New: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Begin a handover of an account to a recipient (as a draft).")
     @Option(help: "The account's id.") var account: String
     @Option(help: "The recipient (email or id).") var to: String
-    @Option(help: "Template key (see 'handover templates list').") var template: String = "customer-account"
+    @Option(
+        help: """
+            Template key (see 'handover templates list'); default: the one for the account's kind (customer-account, \
+            ipass for patients, it-offboarding for systems and assets, shift for services, project).
+            """)
+    var template: String?
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let client = try options.client()
         let recipientID = try await MemberLookup.id(of: to, client: client)
+        let template: String
+        if let chosen = self.template {
+            template = chosen
+        } else {
+            // The web form's default too: one template per account kind.
+            let path = "/api/v1/accounts/" + (account.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? account)
+            template = TemplateLibrary.defaultKey(for: try await CLIErrors.run { try await client.get(path, as: Account.self) }.value.kind)
+        }
         let reply = try await CLIErrors.run {
             try await client.send(
                 .POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
                 as: Handover.self)
         }
         options.output.emit(raw: reply.json) {
-            print("Draft handover \(reply.value.id) created. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
+            print("Draft handover \(reply.value.id) created with the \(reply.value.templateKey) template. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
         }
     }
 }

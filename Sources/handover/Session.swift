@@ -30,15 +30,33 @@ struct Login: AsyncParsableCommand {
                 as: LoginResponse.self)
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
+        let replaced = ClientConfigFile.load()
         try ClientConfigFile(server: client.server.absoluteString, token: token, tokenID: reply.value.tokenID).save()
+        // The token this login replaces would otherwise stay live on the server, unused: revoke it
+        // (with itself, so it works whoever it belonged to) when it was for this same server.
+        var revoked: String?
+        if let replaced, let oldID = replaced.tokenID, oldID != reply.value.tokenID,
+            URL(string: replaced.server).map({ Self.sameServer($0, client.server) }) ?? false
+        {
+            let old = HandoverAPIClient(server: client.server, token: replaced.token)
+            let path = "/api/v1/tokens/" + (oldID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? oldID)
+            if (try? await old.send(.DELETE, path, body: nil, as: EmptyReply.self)) != nil { revoked = oldID }
+        }
         try options.output.emit([
             "member": .object(["id": .string(reply.value.member.id), "email": .string(reply.value.member.email)]),
             "config": .string(ClientConfigFile.path.path),
+            "revokedTokenId": revoked.map { .string($0) } ?? .null,
         ]) {
             print(
                 "Signed in as \(reply.value.member.name) <\(reply.value.member.email)>, \(reply.value.member.role.rawValue). Token saved to \(ClientConfigFile.path.path)."
             )
+            if let revoked { print("The token it replaces (\(revoked)) is revoked.") }
         }
+    }
+
+    /// The same server: scheme, host and port, whatever the trailing slash.
+    static func sameServer(_ a: URL, _ b: URL) -> Bool {
+        a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && a.port == b.port
     }
 }
 

@@ -66,4 +66,20 @@ import Testing
         // Auditors hold tokens too (for 'handover audit' from a terminal): the form is there.
         #expect(forAuditor.contains("id=\"new-token\"") && forAuditor.contains("laptop"))
     }
+
+    @Test func theNewHandoverFormPicksTheTemplateForTheAccountsKind() {
+        let tom = Self.member("Tom", .member)
+        let ward = Account(
+            id: "w1", organizationID: "org", name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id, profile: AccountProfile(),
+            createdAt: Self.day, updatedAt: Self.day)
+        let model = NewHandoverModel(accounts: [ward], recipients: [Self.member("Rita", .member)], templates: TemplateLibrary.builtIns)
+        let html = WebPages.newHandover(model, viewer: Viewer(member: tom, csrf: "token"), accountID: ward.id).description
+        #expect(html.contains("<option value=\"ipass\" selected>"))
+        #expect(!html.contains("<option value=\"customer-account\" selected>"))
+        // One choice per kind, each a built-in template that accepts that kind.
+        for kind in AccountKind.allCases {
+            let key = TemplateLibrary.defaultKey(for: kind)
+            #expect(TemplateLibrary.builtIns.contains { $0.key == key && $0.accountKinds.contains(kind) }, "\(kind) → \(key)")
+        }
+    }
 }

@@ -20,8 +20,8 @@ extension WebPages {
         let recipients: [HTML] = model.recipients.map { member in
             "<option value=\"\(member.id)\">\(member.name)</option>"
         }
-        // The account's kind picks the default template.
-        let preferred = ordered.first { template in selected.map { template.accountKinds.contains($0.kind) } ?? false }?.key ?? "customer-account"
+        // The account's kind picks the default template (the same one `handover new` takes).
+        let preferred = TemplateLibrary.defaultKey(for: selected?.kind ?? .customer)
         let templateOptions: [HTML] = ordered.map { template in
             "<option value=\"\(template.key)\"\(HTML.attribute("selected", template.key == preferred))>\(template.name)</option>"
         }
