@@ -108,7 +108,9 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case .unauthorized(let detail):
             return "Not signed in: \(detail)\nSign in with 'handover login --server URL --email YOU', or set HANDOVER_TOKEN."
         case .problem(_, let problem):
-            var lines = ["\(problem.title): \(problem.detail)"]
+            // The title only when the detail does not already say it ("Invalid input: Invalid input: …").
+            let repeats = problem.detail.range(of: problem.title, options: .caseInsensitive) != nil
+            var lines = [repeats ? problem.detail : "\(problem.title): \(problem.detail)"]
             for error in problem.errors ?? [] { lines.append("  - \(error)") }
             if let errors = problem.errors, let count = problem.errorCount, count > errors.count { lines.append("  … and \(count - errors.count) more") }
             if let findings = problem.findings {

@@ -25,9 +25,14 @@ struct Login: AsyncParsableCommand {
         let client = try options.anonymousClient()
         let host = ProcessInfo.processInfo.hostName
         let reply = try await CLIErrors.run {
-            try await client.send(
-                .POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
-                as: LoginResponse.self)
+            do {
+                return try await client.send(
+                    .POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
+                    as: LoginResponse.self)
+            } catch ClientError.unauthorized(let detail) {
+                // Only why: the usual hint ("sign in with 'handover login'") is what the user just did.
+                throw CLIError(detail)
+            }
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
         let replaced = ClientConfigFile.load()
