@@ -63,3 +63,10 @@ extension Member {
         return true
     }
 }
+
+extension Member {
+    /// Names by member id, for showing who did what (the first wins if an id repeats).
+    public static func namesByID(_ members: [Member]) -> [String: String] {
+        Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -7,8 +7,6 @@ import NIOCore
 /// Reading request bodies and writing responses, with the API's error conventions.
 enum JSONIO {
     static var contentType: String { WireJSON.contentType }
-    /// `WireJSON`'s: the one configuration the client reads back with.
-    static var encoder: JSONEncoder { WireJSON.encoder }
 
     /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
@@ -39,7 +37,7 @@ enum JSONIO {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
         headers[.contentType] = contentType
-        let data = try encoder.encode(value)
+        let data = try WireJSON.encoder.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

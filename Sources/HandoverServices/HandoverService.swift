@@ -248,7 +248,7 @@ extension HandoverService {
         return HandoverReading(
             handover: handover, parties: parties, template: try await template, account: try await account,
             events: try await events, questions: try await questions,
-            names: Dictionary(try await members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+            names: Member.namesByID(try await members))
     }
 
     /// Content as the API writes it.

@@ -163,7 +163,7 @@ enum MemberLookup {
 
     static func names(client: HandoverAPIClient) async throws -> [String: String] {
         let members = (try? await client.get("/api/v1/members", as: ListResponse<Member>.self).value.items) ?? []
-        return Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return Member.namesByID(members)
     }
 }
 

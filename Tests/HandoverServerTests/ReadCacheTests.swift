@@ -5,6 +5,7 @@ import HandoverCore
 @testable import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverWire
 import Testing
 
 /// Monotonic time that moves only when a test moves it.
@@ -50,8 +51,8 @@ final class ManualTime: Sendable {
         var handover = Handover(
             id: "h1", organizationID: "o1", accountID: "a1", templateKey: "customer-account", templateVersion: 1,
             transferorID: "t1", recipientID: "r1", content: content, createdAt: now, updatedAt: now)
-        let stored = String(decoding: try JSONIO.encoder.encode(content), as: UTF8.self)
-        #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
+        let stored = String(decoding: try WireJSON.encoder.encode(content), as: UTF8.self)
+        #expect(try HandoverService.json(handover, content: stored) == (try WireJSON.encoder.encode(handover)))
         // Every optional field present, and text with everything the encoder escapes or does not.
         let awkward = "\"quoted\" \\ back/slash\ttab\nline\rreturn \u{1}\u{8}\u{c}\u{1f}\u{7f} é 日本 😀 </script>"
         handover.synthesis = #"I own it: "content":{} is just text here"# + awkward
@@ -61,7 +62,7 @@ final class ManualTime: Sendable {
         handover.completedAt = Date(millis: 1_780_000_200_000)
         handover.state = .completed
         handover.version = 12
-        #expect(try HandoverService.json(handover, content: stored) == (try JSONIO.encoder.encode(handover)))
+        #expect(try HandoverService.json(handover, content: stored) == (try WireJSON.encoder.encode(handover)))
         #expect(throws: StoreError.self) { try HandoverService.json(handover, content: "not json") }
     }
 

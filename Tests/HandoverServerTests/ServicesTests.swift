@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HandoverCore
 @testable import HandoverServices
 import HandoverStore
@@ -19,10 +20,13 @@ import Testing
             clock: .fixed(date), ids: IDMaker { _ in "id-\(run)-" + String(format: "%06d", counter.next()) })
     }
 
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func next() -> Int {
+            value.withLock {
+                $0 += 1; return $0
+            }
+        }
     }
 
     @Test(arguments: TestDatabases.engines) func theInjectedClockAndIdsStampEveryRecord(engine: String) async throws {

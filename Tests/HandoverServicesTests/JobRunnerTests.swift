@@ -53,7 +53,7 @@ struct HandlerFailure: Error, CustomStringConvertible {
                     runs.withLock { $0 += 1 }
                     throw HandlerFailure(description: "the far end said 503")
                 }
-            ], options: .init(retry: RetryPolicy(base: 2, cap: 600)), now: { clock.now }, jitter: { 0.5 })
+            ], options: .init(retry: RetryPolicy(base: 2, cap: 600)), clock: WallClock { clock.now }, jitter: { 0.5 })
         let job = NewJob(kind: kind, payload: #"{"secret":"never logged"}"#, runAfter: now, maxAttempts: 3)
         try await store.enqueueJobs([job])
 
@@ -81,7 +81,7 @@ struct HandlerFailure: Error, CustomStringConvertible {
         let store = try await TestDatabases.store("sqlite")
         defer { Task { try? await store.database.close() } }
         let known = kind("known"), newer = kind("newer")
-        let runner = JobRunner(store: store, handlers: [known: { _ in }], now: { now })
+        let runner = JobRunner(store: store, handlers: [known: { _ in }], clock: .fixed(now))
         let job = NewJob(kind: newer, runAfter: now)
         try await store.enqueueJobs([job])
         #expect(try await runner.runOnce() == 0)

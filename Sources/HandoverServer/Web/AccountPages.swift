@@ -11,7 +11,7 @@ extension WebPages {
     static func accounts(_ model: AccountsModel, viewer: Viewer) -> HTML {
         let me = viewer.member
         let (filter, list, members) = (model.filter, model.accounts, model.members)
-        let names = Self.names(members)
+        let names = Member.namesByID(members)
         let kinds: [HTML] = AccountKind.allCases.map { kind in
             "<option value=\"\(kind.rawValue)\"\(HTML.attribute("selected", filter.kind == kind))>\(kind.rawValue)</option>"
         }

@@ -17,7 +17,7 @@ extension WebPages {
         let me = viewer.member
         let isAdmin = me.role == .admin
         let (members, tokens, templates) = (model.members, model.tokens, model.templates)
-        let names = Self.names(members)
+        let names = Member.namesByID(members)
 
         let memberRows: [HTML] = members.map { m in
             "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td></tr>"

@@ -98,10 +98,6 @@ struct WebPages: Sendable {
             """)
     }
 
-    static func names(_ members: [Member]) -> [String: String] {
-        Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
-
     // MARK: Shared
 
     /// Field-level problems from a refused action.

@@ -163,7 +163,13 @@ struct WebRoutes: Sendable {
             let id = try context.parameters.require("id")
             let action = try context.parameters.require("action")
             // The forms name their words after what the event takes; submit has its own route (it saves first).
-            let text = action == "acknowledge" ? form["synthesis"] : action == "return" ? form["reason"] : form.text(action == "verify" ? "note" : "reason")
+            let text: String? =
+                switch action {
+                case "acknowledge": form["synthesis"]
+                case "return": form["reason"]
+                case "verify": form.text("note")
+                default: form.text("reason")  // cancel; the others take no words
+                }
             guard action != "submit", let event = HandoverEvent(name: action, text: text) else { throw APIError.notFound("action \(action)") }
             do {
                 let done = try await handovers.transition(id: id, event: event, expectedVersion: form.text("version").flatMap(Int.init), by: viewer.member)

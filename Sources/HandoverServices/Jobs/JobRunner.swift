@@ -52,7 +52,7 @@ public final class JobRunner: Service {
     let kinds: [String]
     let options: Options
     let logger: Logger
-    let now: @Sendable () -> Date
+    let clock: WallClock
     let jitter: @Sendable () -> Double
     private let stopping = Mutex(false)
     private let lastPurge = Mutex<Date?>(nil)
@@ -61,11 +61,11 @@ public final class JobRunner: Service {
     ///   - handlers: by job kind. The runner claims only these kinds: a job of a kind it does
     ///     not know (a newer version's, during a rolling upgrade) stays pending for a runner
     ///     that knows it, visible to `handover jobs list`.
-    ///   - now: the clock for claims, leases and retry times (tests inject one).
+    ///   - clock: the time for claims, leases and retry times (tests inject one).
     ///   - jitter: a number in 0...1 for each retry delay (tests inject one).
     public init(
         store: any HandoverStore, handlers: [String: JobHandler], id: String = JobRunner.makeID(), options: Options = Options(),
-        logger: Logger = Logger(label: "handover.jobs"), now: @escaping @Sendable () -> Date = { Date(millis: Date().millis) },
+        logger: Logger = Logger(label: "handover.jobs"), clock: WallClock = .system,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.store = store
@@ -74,7 +74,7 @@ public final class JobRunner: Service {
         self.id = id
         self.options = options
         self.logger = logger
-        self.now = now
+        self.clock = clock
         self.jitter = jitter
     }
 
@@ -113,7 +113,7 @@ public final class JobRunner: Service {
             guard !isStopping else { break }
             var delay = options.pollInterval
             if let due = signal.snapshot().earliest {
-                delay = min(delay, .milliseconds(max(0, Int64((due.timeIntervalSince(now()) * 1000).rounded(.up)))))
+                delay = min(delay, .milliseconds(max(0, Int64((due.timeIntervalSince(clock.now()) * 1000).rounded(.up)))))
             }
             await signal.wait(for: delay, since: generation)
         }
@@ -123,7 +123,7 @@ public final class JobRunner: Service {
     /// outcome. Returns how many it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let started = now()
+        let started = clock.now()
         store.jobSignal.consume(upTo: started)
         let jobs = try await store.claimJobs(runner: id, kinds: kinds, limit: options.concurrency, lease: options.lease, at: started)
         await withTaskGroup(of: Void.self) { group in
@@ -141,7 +141,7 @@ public final class JobRunner: Service {
             return
         }
         do {
-            if try await !store.completeJob(id: job.id, runner: id, at: now()) {
+            if try await !store.completeJob(id: job.id, runner: id, at: clock.now()) {
                 logger.warning(
                     "job finished after its lease had gone to another runner; it may run (or have run) twice",
                     metadata: metadata(job))
@@ -155,7 +155,7 @@ public final class JobRunner: Service {
 
     private func recordFailure(_ error: any Error, of job: Job) async {
         let message = Self.describe(error)
-        let at = now()
+        let at = clock.now()
         let retryAt = options.retry.retryAt(after: (job.attempts, job.maxAttempts), now: at, jitter: jitter())
         var metadata = metadata(job)
         metadata["attempt"] = "\(job.attempts)/\(job.maxAttempts)"
@@ -174,7 +174,7 @@ public final class JobRunner: Service {
 
     /// Deletes old finished jobs about once an hour.
     private func purgeIfDue() async {
-        let at = now()
+        let at = clock.now()
         let due = lastPurge.withLock { last in
             guard last.map({ at.timeIntervalSince($0) >= 3600 }) ?? true else { return false }
             last = at

@@ -20,10 +20,6 @@ public struct PageModels: Sendable {
         self.audit = audit
     }
 
-    /// Member names by id, for showing who did what.
-    static func names(_ members: [Member]) -> [String: String] {
-        Dictionary(members.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
 }
 
 /// The home page: what needs the viewer now.
@@ -88,7 +84,7 @@ extension PageModels {
             for state in open { perState += try await list(state) }
             model.team = Array(perState.filter { $0.transferorID != me.id && $0.recipientID != me.id }.sorted { $0.updatedAt > $1.updatedAt }.prefix(50))
         }
-        model.memberNames = Self.names(try await membersRead)
+        model.memberNames = Member.namesByID(try await membersRead)
         let shown = model.waiting + model.ready + model.drafts + model.team
         model.accountNames = try await accounts.names(ids: shown.map(\.accountID), by: me)
         return model
@@ -139,7 +135,7 @@ extension PageModels {
         async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
         let members = try await members.members(by: me)
         let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
-        return AccountModel(account: account, owners: try await chainRead, handovers: try await historyRead, memberNames: Self.names(members), canBegin: canBegin)
+        return AccountModel(account: account, owners: try await chainRead, handovers: try await historyRead, memberNames: Member.namesByID(members), canBegin: canBegin)
     }
 }
 
