@@ -24,7 +24,8 @@ struct HandoverCommand: AsyncParsableCommand {
             Serve.self, Admin.self, Login.self, Logout.self, WhoAmI.self,
             Accounts.self, Members.self, Templates.self,
             ListHandovers.self, New.self, Show.self, Edit.self, LintCommand.self,
-            Submit.self, Acknowledge.self, Key.self, Sign.self, Signoffs.self, Complete.self, Certificate.self, Return.self, Revise.self, Cancel.self, Verify.self,
+            Submit.self, Ask.self, Questions.self, Acknowledge.self, Key.self, Sign.self, Signoffs.self, Complete.self, Certificate.self, Return.self, Revise.self,
+            Cancel.self, Verify.self,
             Close.self, History.self,
             Audit.self, Jobs.self,
         ]

@@ -58,8 +58,10 @@ struct New: AsyncParsableCommand {
                 .POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
                 as: Handover.self)
         }
+        let next = options.output.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
         options.output.emit(raw: reply.json) {
-            print("Draft handover \(reply.value.id) created with the \(reply.value.templateKey) template. Next: 'handover lint \(reply.value.id)' shows what to fill in.")
+            print("Draft handover \(reply.value.id) created with the \(reply.value.templateKey) template.")
+            for line in next { print(line) }
         }
     }
 }
@@ -201,7 +203,11 @@ extension TransitionCommand {
         let reply = try await CLIErrors.run {
             try await client.send(.POST, "/api/v1/handovers/\(id)/\(Self.action)", body: try body(), ifMatch: current.etag, as: Handover.self)
         }
-        options.output.emit(raw: reply.json) { print(done(reply.value)) }
+        let next = options.output.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
+        options.output.emit(raw: reply.json) {
+            print(done(reply.value))
+            for line in next { print(line) }
+        }
     }
 
     func body() throws -> Data? { nil }
@@ -216,7 +222,7 @@ struct Submit: TransitionCommand {
     static let action = "submit"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Submitted. The recipient can now review and acknowledge it." }
+    func done(_ h: Handover) -> String { "Submitted." }
 }
 
 struct Acknowledge: TransitionCommand {
@@ -226,7 +232,7 @@ struct Acknowledge: TransitionCommand {
     @Option(help: "Your synthesis: what you now own, what comes next, what worries you.") var synthesis: String
     @OptionGroup var options: ClientOptions
     func body() throws -> Data? { try json(AcknowledgeRequest(synthesis: synthesis)) }
-    func done(_ h: Handover) -> String { "Acknowledged. Next: 'handover complete \(h.id)' moves the account to you." }
+    func done(_ h: Handover) -> String { "Acknowledged: you have accepted the handover." }
 }
 
 struct Complete: TransitionCommand {
@@ -252,7 +258,7 @@ struct Revise: TransitionCommand {
     static let action = "revise"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Back in draft; edit it and submit again." }
+    func done(_ h: Handover) -> String { "Back in draft." }
 }
 
 struct Cancel: TransitionCommand {

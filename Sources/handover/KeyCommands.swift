@@ -120,10 +120,12 @@ struct Sign: AsyncParsableCommand {
         let reply = try await CLIErrors.run {
             try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: SignoffRequest(envelope: envelope), as: Signoff.self)
         }
+        let next = options.output.format == .text ? await NextHint.lines(for: handover, client: client) : []
         options.output.emit(raw: reply.json) {
             print("Signed as \(role.rawValue) with key \(file.keyID):")
             print("  \"\(payload.statement)\"")
             print("  version \(payload.version), content SHA-256 \(payload.contentDigest)")
+            for line in next { print(line) }
         }
     }
 }

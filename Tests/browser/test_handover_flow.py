@@ -164,10 +164,16 @@ def run_flow(driver):
     hb.submit_and_wait(driver, hb.find(driver, "form#acknowledge button#acknowledge-button"))
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_state(driver, "acknowledged")
-    # Completion waits for her signature; she signs, then completes.
+    # Completion waits for her signature; the flash and the status line say so (NextStep), and
+    # neither offers completion yet. She signs, then completes.
     hb.find(driver, "#complete-waiting", what="note that completion waits for sign-offs")
     assert not driver.find_elements(By.CSS_SELECTOR, "form#complete"), "the complete form shows before every sign-off is in"
+    assert "omplete" not in hb.find(driver, "#flash").text, f"the flash offers completion: {hb.find(driver, '#flash').text!r}"
+    hb.wait_text(driver, "#next-step .your-step", "sign it off as recipient")
+    assert "complete it" not in hb.find(driver, "#next-step").text, "the status line offers completion before the sign-offs"
+    assert hb.find(driver, "#next-step .your-step a").get_attribute("href").endswith("#signoff")
     sign_off(driver, handover_id, "recipient")
+    hb.wait_text(driver, "#next-step .your-step", "complete it")
     hb.submit_and_wait(driver, hb.find(driver, "form#complete button#complete-button"))
     hb.wait_path(driver, f"/handovers/{handover_id}")
     hb.wait_state(driver, "completed")

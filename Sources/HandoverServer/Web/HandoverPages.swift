@@ -79,7 +79,10 @@ extension WebPages {
         if isEditor {
             let content = editing ?? handover.content
             let report = Lint.report(content: content, template: template, account: account, now: model.now)
-            body = Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf)
+            body = """
+                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission))
+                \(Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf))
+                """
         } else {
             let forms = Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
             let packet: HTML = """
@@ -89,8 +92,10 @@ extension WebPages {
             // The recipient reads before acknowledging: the packet first, the forms after it (the
             // status note links down to them). Everyone else's actions are a button or two: first.
             let readFirst = handover.state == .submitted && me.id == handover.recipientID
+            let draftBlocked =
+                handover.state == .draft && Lint.report(content: handover.content, template: template, account: account, now: model.now).blocksSubmission
             body = """
-                \(Self.statusNote(handover, parties: parties, me: me))
+                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: draftBlocked))
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(try Self.signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names, now: model.now))
@@ -108,24 +113,69 @@ extension WebPages {
             """)
     }
 
-    static func statusNote(_ handover: Handover, parties: Parties, me: Member) -> HTML {
-        let text: String
-        switch handover.state {
-        case .draft: text = "\(parties.transferor.name) is still writing this handover."
-        case .submitted where me.id == handover.recipientID:
-            return """
-                <p class="lead">Read it through, ask anything that is unclear, then acknowledge it in your own words — or return it with reasons.
-                <a id="to-acknowledge" href="#acknowledge">Go to the acknowledgement</a></p>
-                """
-        case .submitted: text = "Waiting for \(parties.recipient.name) to review and acknowledge."
-        case .returned: text = "Returned to \(parties.transferor.name) for changes."
-        case .acknowledged: text = "\(parties.recipient.name) has acknowledged. Completing it makes them the account's owner."
-        case .completed: text = "Completed: \(parties.recipient.name) owns the account now."
-        case .verified: text = "Completed and verified by a manager."
-        case .closed: text = "Closed."
-        case .cancelled: text = "Cancelled."
+    /// Where the handover stands and what happens next, from `NextStep.steps` (the CLI's hints
+    /// come from the same function): the viewer's own steps link down to their forms.
+    static func statusNote(_ handover: Handover, parties: Parties, me: Member, missing: [SignoffRole], blocksSubmission: Bool) -> HTML {
+        let transferor = parties.transferor.name, recipient = parties.recipient.name
+        let context: String =
+            switch handover.state {
+            case .draft: me.id == handover.transferorID ? "Your draft." : "\(transferor) is still writing this handover."
+            case .submitted: "Submitted to \(recipient)."
+            case .returned: "Returned to \(transferor) for changes."
+            case .acknowledged: "\(recipient) has acknowledged it."
+            case .completed: "Completed: \(recipient) owns the account now."
+            case .verified: "Completed and verified by a manager."
+            case .closed: "Closed."
+            case .cancelled: "Cancelled."
+            }
+        let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocksSubmission)
+        let part: SignoffRole? = me.id == handover.transferorID ? .transferor : me.id == handover.recipientID ? .recipient : nil
+        let managesAParty = me.role == .admin || parties.isManaged(by: me)
+        let isMine = { (step: NextStep) in me.role != .auditor && step.isFor(part: part, managesAParty: managesAParty) }
+        let mine: [HTML] = steps.filter(isMine).map { Self.yourStep($0.action, recipient: recipient) }
+        let waits = steps.filter { !isMine($0) }.map { step in
+            let who = step.by.sorted { $0.rawValue > $1.rawValue }.map { role in
+                switch role {
+                case .transferor: transferor
+                case .recipient: recipient
+                case .manager: "a manager"
+                }
+            }
+            return "\(who.joined(separator: " or ")) to \(Self.theirStep(step.action, recipient: recipient))"
         }
-        return "<p class=\"lead\">\(text)</p>"
+        let waiting: HTML = waits.isEmpty ? .empty : " Waiting for \(waits.joined(separator: ", and for "))."
+        return "<div id=\"next-step\" class=\"lead\"><p>\(context)\(waiting)</p>\(mine)</div>"
+    }
+
+    /// The viewer's own step, linking to the form that takes it.
+    static func yourStep(_ action: NextStep.Action, recipient: String) -> HTML {
+        switch action {
+        case .fillIn: "<p class=\"your-step\">Next: fill in what the completeness check lists, then submit it to \(recipient).</p>"
+        case .submit: "<p class=\"your-step\">Next: submit it to \(recipient).</p>"
+        case .review:
+            """
+            <p class="your-step">Next: read it through, ask anything that is unclear, then acknowledge it in your own words — or return it with reasons.
+            <a id="to-acknowledge" href="#acknowledge">Go to the acknowledgement</a></p>
+            """
+        case .revise: "<p class=\"your-step\">Next: <a href=\"#revise\">reopen the draft</a> to address the reasons below.</p>"
+        case .sign(let role): "<p class=\"your-step\">Next: <a href=\"#signoff\">sign it off as \(role.rawValue)</a>.</p>"
+        case .complete: "<p class=\"your-step\">Next: every sign-off is in; <a href=\"#complete\">complete it</a> to make \(recipient) the account's owner.</p>"
+        case .verify: "<p class=\"your-step\">Next: check that it took, then <a href=\"#verify\">verify it</a>.</p>"
+        case .close: "<p class=\"your-step\">Next: <a href=\"#close\">close it</a>.</p>"
+        }
+    }
+
+    /// Someone else's step, after "Waiting for NAME to …".
+    static func theirStep(_ action: NextStep.Action, recipient: String) -> String {
+        switch action {
+        case .fillIn, .submit: "finish and submit it"
+        case .review: "review and acknowledge it"
+        case .revise: "revise it"
+        case .sign(let role): "sign it off as \(role.rawValue)"
+        case .complete: "complete it, making \(recipient) the owner"
+        case .verify: "verify that it took"
+        case .close: "close it"
+        }
     }
 
     /// The forms for what the viewer may do in this state; the service checks again on submit.

@@ -75,15 +75,16 @@ enum Web {
         return Response(status: .seeOther, headers: [.location: parts.count > 1 ? path + "#" + parts[1] : path])
     }
 
-    /// Messages after a redirect are chosen by key, so a link cannot put words in our mouth.
+    /// Messages after a redirect are chosen by key, so a link cannot put words in our mouth. They say
+    /// what was done; what comes next is the page's status line (`NextStep`).
     static func flash(_ request: Request) -> String? {
         guard let key = request.uri.queryParameters.get("done") else { return nil }
         return [
-            "saved": "Saved.", "created": "Handover created: fill it in, then submit it.", "submitted": "Submitted: the recipient has been asked to review it.",
-            "asked": "Your message is in the thread.", "acknowledged": "Acknowledged: you have accepted the handover. Complete it to take over the account.",
-            "returned": "Returned to the transferor with your reasons.", "revised": "Back in draft: edit and submit again.",
+            "saved": "Saved.", "created": "Handover created.", "submitted": "Submitted.",
+            "asked": "Your message is in the thread.", "acknowledged": "Acknowledged: you have accepted the handover.",
+            "returned": "Returned to the transferor with your reasons.", "revised": "Back in draft.",
             "completed": "Completed: the account has a new owner.",
-            "signed-transferor": "Signed as transferor.", "signed-recipient": "Signed as recipient: complete the handover when every sign-off is in.",
+            "signed-transferor": "Signed as transferor.", "signed-recipient": "Signed as recipient.",
             "signed-manager": "Signed as manager.", "verified": "Verified.", "closed": "Closed.", "cancelled": "Cancelled.",
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
         ][key]

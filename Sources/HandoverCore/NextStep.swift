@@ -1,0 +1,65 @@
+import Foundation
+
+/// One thing that moves a handover forward, and who may do it.
+///
+/// Every "next" hint — the CLI's after each command, the web's status line — comes from
+/// `NextStep.steps`, so the hints cannot drift from the lifecycle and sign-off rules they describe
+/// (the CLI once said "complete it" to a recipient whose completion waited for sign-offs).
+public struct NextStep: Sendable, Hashable {
+    public enum Action: Sendable, Hashable {
+        /// Fill in what lint says blocks submission.
+        case fillIn
+        case submit
+        /// Read it, then acknowledge in one's own words, or return it with reasons.
+        case review
+        /// Take a returned handover back into draft.
+        case revise
+        /// Sign it off in this role, over the current content.
+        case sign(SignoffRole)
+        case complete
+        case verify
+        case close
+    }
+
+    public var action: Action
+    /// Who may take the step, by their part in the handover (`.manager`: a manager of either
+    /// party, or an admin).
+    public var by: Set<SignoffRole>
+
+    public init(_ action: Action, by: Set<SignoffRole>) {
+        self.action = action
+        self.by = by
+    }
+
+    /// What moves `handover` forward now, most pressing first; empty once it is closed or cancelled.
+    /// `missingSignoffs` are the template's sign-offs without a valid signature over the current
+    /// content (`SignoffStatus.missing`); `blocksSubmission` is the draft's lint verdict.
+    public static func steps(for handover: Handover, missingSignoffs: [SignoffRole], blocksSubmission: Bool) -> [NextStep] {
+        switch handover.state {
+        case .draft:
+            return [NextStep(blocksSubmission ? .fillIn : .submit, by: [.transferor])]
+        case .returned:
+            return [NextStep(.revise, by: [.transferor])]
+        case .submitted:
+            // The transferor may sign already; the recipient and a manager only after acknowledgment.
+            let transferorSigns = missingSignoffs.contains(.transferor) ? [NextStep(.sign(.transferor), by: [.transferor])] : []
+            return [NextStep(.review, by: [.recipient])] + transferorSigns
+        case .acknowledged:
+            guard missingSignoffs.isEmpty else { return missingSignoffs.map { NextStep(.sign($0), by: [$0]) } }
+            return [NextStep(.complete, by: [.transferor, .recipient, .manager])]
+        case .completed:
+            return [NextStep(.verify, by: [.manager])]
+        case .verified:
+            return [NextStep(.close, by: [.manager])]
+        case .closed, .cancelled:
+            return []
+        }
+    }
+
+    /// Whether `member`, whose part in the handover is `part` (nil when they are neither party),
+    /// may take this step. `managesAParty`: they are an admin or manage the transferor or recipient.
+    public func isFor(part: SignoffRole?, managesAParty: Bool) -> Bool {
+        if let part, part != .manager, by.contains(part) { return true }
+        return by.contains(.manager) && managesAParty
+    }
+}
