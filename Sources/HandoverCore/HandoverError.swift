@@ -12,6 +12,9 @@ public enum HandoverError: Error, Sendable, Hashable {
     case invalid([Problem])
     /// The account changed owner since the handover began.
     case accountOwnerChanged
+    /// An account has one open handover at a time; this one is open (its id when the actor may
+    /// see it, so that the edges can link to it).
+    case openHandoverExists(accountName: String, handoverID: String?)
     /// Completion waits for these signed sign-offs over the current content.
     case signoffsMissing([SignoffRole])
     /// The request contradicts what is stored (a sign-off over an older version, an altered log).
@@ -29,6 +32,8 @@ public enum HandoverError: Error, Sendable, Hashable {
             problems.count == 1 ? "Invalid input: \(problems[0])." : "Invalid input: \(problems.count) problems."
         case .accountOwnerChanged:
             "The account's owner changed since this handover began; cancel it and start a new one."
+        case .openHandoverExists(let accountName, _):
+            "\(accountName) already has an open handover: finish or cancel it before starting another."
         case .signoffsMissing(let roles):
             "The handover needs signed sign-offs from the \(roles.map(\.rawValue).joined(separator: " and ")) over its current content before it completes."
         case .conflict(let detail):

@@ -16,6 +16,8 @@ public struct APIError: Error, Sendable {
     public var errors: [Problem]? = nil
     public var findings: [Finding]? = nil
     public var score: Int? = nil
+    /// The open handover that refused a new one (409 on create).
+    public var openHandoverID: String? = nil
     public var headers: HTTPFields = [:]
 
     public static func badRequest(_ detail: String, errors: [Problem]? = nil) -> APIError {
@@ -59,7 +61,8 @@ public struct APIError: Error, Sendable {
         ProblemDetails(
             type: "https://handover.dev/problems/\(type)", title: title, status: Int(status.code), detail: detail,
             errors: errors.map { Array($0.prefix(ProblemDetails.listLimit)) }, errorCount: errors?.count,
-            findings: findings.map { Array($0.prefix(ProblemDetails.listLimit)) }, findingCount: findings?.count, score: score)
+            findings: findings.map { Array($0.prefix(ProblemDetails.listLimit)) }, findingCount: findings?.count, score: score,
+            openHandoverID: openHandoverID)
     }
 }
 
@@ -81,6 +84,10 @@ extension APIError {
                 api.score = report.score
                 return api
             case .invalid(let problems): return .unprocessable(error.message, errors: problems)
+            case .openHandoverExists(_, let handoverID):
+                var api = APIError.conflict(error.message)
+                api.openHandoverID = handoverID
+                return api
             case .accountOwnerChanged, .signoffsMissing, .conflict: return .conflict(error.message)
             }
         case let error as StoreError:
@@ -133,7 +140,12 @@ struct ProblemMiddleware: RouterMiddleware {
                     ])
             }
             if !AuthMiddleware.isAPI(request) && !["/healthz", "/readyz"].contains(request.uri.path) {
-                return ErrorPage.response(for: api, requestID: context.requestID)
+                // A signed-in browser keeps its navigation on an error page: no dead end.
+                var viewer: Viewer? = nil
+                if let member = context.notes.sessionMember, let csrf = CSRF.token(for: request) {
+                    viewer = Viewer(member: member, csrf: csrf)
+                }
+                return ErrorPage.response(for: api, requestID: context.requestID, viewer: viewer)
             }
             return Self.response(for: api, requestID: context.requestID)
         }

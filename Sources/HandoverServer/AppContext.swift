@@ -49,4 +49,13 @@ public final class RequestNotes: Sendable {
         get { member.withLockedValue { $0 } }
         set { member.withLockedValue { $0 = newValue } }
     }
+
+    private let browser = NIOLockedValueBox<Member?>(nil)
+
+    /// The member signed in with a browser session, so that an error page (rendered outside the
+    /// auth middleware) keeps their navigation.
+    public var sessionMember: Member? {
+        get { browser.withLockedValue { $0 } }
+        set { browser.withLockedValue { $0 = newValue } }
+    }
 }

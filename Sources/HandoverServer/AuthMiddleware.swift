@@ -63,6 +63,7 @@ struct AuthMiddleware: RouterMiddleware {
                 }
                 context.member = member
                 context.authentication = .session(digest: digest)
+                context.notes.sessionMember = member
             } else if Self.isAPI(request) && !Self.isPublic(request) {
                 throw APIError.unauthorized("Your session has expired; sign in again.")
             }

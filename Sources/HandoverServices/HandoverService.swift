@@ -77,7 +77,16 @@ public struct HandoverService: Sendable {
         let record = HandoverEventRecord(
             id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
             actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
-        try await store.createHandover(handover, record: record)
+        do {
+            try await store.createHandover(handover, record: record)
+        } catch StoreError.conflict(let detail) {
+            // One open handover per account (the store's unique index decides, so two tabs cannot
+            // both win): name the account and the handover that is open, for the edges to link.
+            let open = try await store.handovers(
+                visibleTo: actor, filter: HandoverFilter(states: HandoverState.openStates, accountID: account.id, limit: 1, includeContent: false))
+            guard let open = open.first else { throw StoreError.conflict(detail) }
+            throw HandoverError.openHandoverExists(accountName: account.name, handoverID: open.id)
+        }
         return handover
     }
 

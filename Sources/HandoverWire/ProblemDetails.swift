@@ -18,6 +18,8 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     /// How many findings there were in all, when `findings` is present.
     public var findingCount: Int?
     public var score: Int?
+    /// The account's open handover, when a new one was refused because of it (409 on create).
+    public var openHandoverID: String?
     /// This occurrence: the request's id (as in `X-Request-Id`), to quote when asking for help.
     public var instance: String?
 
@@ -27,7 +29,8 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
 
     public init(
         type: String, title: String, status: Int, detail: String, errors: [Problem]? = nil, errorCount: Int? = nil,
-        findings: [Finding]? = nil, findingCount: Int? = nil, score: Int? = nil, instance: String? = nil
+        findings: [Finding]? = nil, findingCount: Int? = nil, score: Int? = nil, openHandoverID: String? = nil,
+        instance: String? = nil
     ) {
         self.type = type
         self.title = title
@@ -38,6 +41,7 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
         self.findings = findings
         self.findingCount = findingCount
         self.score = score
+        self.openHandoverID = openHandoverID
         self.instance = instance
     }
 }

@@ -177,10 +177,13 @@ struct LintCommand: AsyncParsableCommand {
         let client = try options.client()
         let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
         options.output.emit(raw: reply.json) {
-            print("Score \(reply.value.score)/100")
+            // The score says what its missing points are for; findings name the field a person
+            // knows (its label) and the path 'handover edit' takes.
+            print("Score \(reply.value.explanation)")
             if reply.value.findings.isEmpty { print("No findings: ready to submit.") }
             for finding in reply.value.findings {
-                print("  \(finding.severity == .error ? "ERROR  " : "warning") \(finding.path): \(finding.message)")
+                let place = finding.label.map { "\($0) (\(finding.path))" } ?? finding.path
+                print("  \(finding.severity == .error ? "ERROR  " : "warning") \(place): \(finding.message)")
             }
             if reply.value.blocksSubmission { print("Errors block submission; fix them with 'handover edit \(id) …'.") }
         }

@@ -28,6 +28,50 @@ import Testing
         #expect(report.score == 0)
     }
 
+    @Test func findingsNameTheFieldByLabelAndFollowTheFormsOrder() {
+        let report = Lint.report(content: HandoverContent(), template: template, account: account(), now: now)
+        let order = template.fieldsWithPaths.map(\.path)
+        let positions = report.findings.map { finding in order.firstIndex(of: String(finding.path.prefix { $0 != "[" })) ?? order.count }
+        #expect(positions == positions.sorted(), "findings out of form order: \(report.findings.map(\.path))")
+        let first = try! #require(report.findings.first)
+        let field = try! #require(template.field(at: first.path))
+        #expect(first.label == field.label)
+        // Read as "label: message": the message does not repeat the label, nor say "is is".
+        #expect(first.text.hasPrefix("\(field.label): required, still empty."))
+        #expect(!report.findings.contains { finding in finding.message.contains(" is is ") || finding.label.map { finding.message.contains($0) } ?? false })
+    }
+
+    @Test func theScoreSaysWhatItsMissingPointsAreFor() {
+        var content = ContentFixtures.complete(template)
+        let optional = template.fieldsWithPaths.filter { !$0.field.required }
+        let cleared = Array(optional.prefix(3))
+        for (path, _) in cleared {
+            let parts = path.split(separator: ".").map(String.init)
+            content[parts[0], parts[1]] = nil
+        }
+        let report = Lint.report(content: content, template: template, account: account(), now: now)
+        #expect(report.findings.isEmpty)
+        #expect(report.score < 100)
+        let loss = try! #require(report.lost.first)
+        #expect(report.lost.count == 1 && loss.reason == .recommendedEmpty && loss.points == 100 - report.score)
+        #expect(loss.fields == cleared.map(\.field.label))
+        #expect(
+            report.explanation == "\(report.score)/100: \(100 - report.score) points are for 3 recommended fields not filled in: \(loss.fields.joined(separator: ", ")).")
+        let full = Lint.report(content: ContentFixtures.complete(template), template: template, account: account(), now: now)
+        #expect(full.explanation == "100/100: every field is filled in and nothing is flagged." && full.lost.isEmpty)
+    }
+
+    @Test func theMissingPointsAddUpAcrossEmptyFieldsAndWarnings() {
+        var content = HandoverContent()
+        content["openWork", "openItems"] = .array([.object(["title": .string("Send the quote")])])
+        let report = Lint.report(content: content, template: template, account: account(), now: now)
+        let lost = report.lost.reduce(0) { $0 + $1.points }
+        #expect(report.score > 0 || lost >= 100)
+        if report.score > 0 { #expect(lost == 100 - report.score, "\(report.lost)") }
+        #expect(report.lost.contains { $0.reason == .warnings && $0.count == 2 && $0.points == 6 })
+        #expect(report.lost.contains { $0.reason == .requiredEmpty })
+    }
+
     @Test func itemsContactsAndDecisionsMissingTheirDetailsAreFlagged() {
         var content = ContentFixtures.complete(template)
         content["openWork", "openItems"] = .array([.object(["title": .string("Send the quote")])])

@@ -36,6 +36,19 @@ import Testing
             }
             let before = try await client.execute(uri: "/api/v1/handovers/\(draft.id)/lint", method: .get, headers: f.headers(alice)) { try $0.decode(LintReport.self) }
             #expect(before.blocksSubmission && before.score < 50)
+            // The score says what its points are for, and findings carry their fields' labels.
+            #expect(before.explanation.hasPrefix("\(before.score)/100") && before.lost.reduce(0) { $0 + $1.points } >= 100 - before.score)
+            #expect(before.findings.allSatisfy { $0.label != nil })
+
+            // A second handover of the account is refused naming the account, with the open one's id.
+            try await client.execute(
+                uri: "/api/v1/handovers", method: .post, headers: f.headers(alice),
+                body: body(#"{"accountID": "\#(account.id)", "recipientID": "\#(bob.id)", "templateKey": "customer-account"}"#)
+            ) { r in
+                #expect(r.status == .conflict)
+                #expect(r.problem?.openHandoverID == draft.id)
+                #expect(r.problem?.detail.hasPrefix("\(account.name) already has an open handover") == true)
+            }
             try await client.execute(uri: "/api/v1/handovers/\(draft.id)/submit", method: .post, headers: f.headers(alice)) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problem?.findings?.contains { $0.rule == "required-field" } == true)

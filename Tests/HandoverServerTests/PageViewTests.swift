@@ -73,7 +73,7 @@ import Testing
             id: "w1", organizationID: "org", name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id, profile: AccountProfile(),
             createdAt: Self.day, updatedAt: Self.day)
         let model = NewHandoverModel(accounts: [ward], recipients: [Self.member("Rita", .member)], templates: TemplateLibrary.builtIns)
-        let html = WebPages.newHandover(model, viewer: Viewer(member: tom, csrf: "token"), accountID: ward.id).description
+        let html = WebPages.newHandover(model, viewer: Viewer(member: tom, csrf: "token"), chosen: .init(accountID: ward.id)).description
         #expect(html.contains("<option value=\"ipass\" selected>"))
         #expect(!html.contains("<option value=\"customer-account\" selected>"))
         // One choice per kind, each a built-in template that accepts that kind.
@@ -81,5 +81,122 @@ import Testing
             let key = TemplateLibrary.defaultKey(for: kind)
             #expect(TemplateLibrary.builtIns.contains { $0.key == key && $0.accountKinds.contains(kind) }, "\(kind) → \(key)")
         }
+    }
+    // MARK: Issue 13: the first hour
+
+    static let customer = TemplateLibrary.builtIn(key: "customer-account")!
+    static func acme(owner: Member) -> Account {
+        Account(
+            id: "a1", organizationID: "org", name: "Acme", kind: .customer, ownerID: owner.id, profile: AccountProfile(renewalDate: CalendarDate("2026-12-03")),
+            createdAt: day, updatedAt: day)
+    }
+    static func page(
+        _ handover: Handover, tom: Member, rita: Member, events: [HandoverEventRecord] = []
+    ) -> HandoverPageModel {
+        HandoverPageModel(
+            reading: HandoverReading(
+                handover: handover, parties: Parties(transferor: tom, recipient: rita), template: customer, account: acme(owner: tom), events: events,
+                names: [tom.id: tom.name, rita.id: rita.name]),
+            signing: SigningModel(), now: day)
+    }
+
+    @Test func theAccountPageLeadsToItsOpenHandoverInsteadOfOfferingAnother() {
+        let (tom, rita) = (Self.member("Tom", .member), Self.member("Rita", .member))
+        let open = Self.handover("h9", from: tom, to: rita, state: .submitted)
+        let model = AccountModel(
+            account: Self.acme(owner: tom), owners: [], handovers: [open], memberNames: [tom.id: "Tom", rita.id: "Rita"], canBegin: true, openHandover: open)
+        let html = WebPages.account(model, viewer: Viewer(member: tom, csrf: "token")).description
+        #expect(!html.contains("id=\"begin-handover\""))
+        let box = String(html[html.range(of: "id=\"open-handover\"")!.lowerBound...].prefix(600))
+        #expect(box.contains("href=\"/handovers/h9\"") && box.contains("state-submitted") && box.contains("to Rita"))
+    }
+
+    @Test func aRefusedCreateKeepsTheChoicesAndLinksTheOpenHandover() {
+        let (tom, rita, sam) = (Self.member("Tom", .member), Self.member("Rita", .member), Self.member("Sam", .member))
+        let model = NewHandoverModel(accounts: [Self.acme(owner: tom)], recipients: [rita, sam], templates: TemplateLibrary.builtIns)
+        let html = WebPages.newHandover(
+            model, viewer: Viewer(member: tom, csrf: "token"), chosen: .init(accountID: "a1", recipientID: sam.id, templateKey: "ipass"),
+            refusal: "<div id=\"errors\"><a id=\"open-handover-link\" href=\"/handovers/h9\">Go</a></div>"
+        ).description
+        #expect(html.contains("<option value=\"sam\" selected>") && !html.contains("<option value=\"rita\" selected>"))
+        #expect(html.contains("<option value=\"ipass\" selected>") && !html.contains("<option value=\"customer-account\" selected>"))
+        #expect(html.contains("<option value=\"a1\" selected>") && html.contains("id=\"open-handover-link\""))
+    }
+
+    @Test func lintFindingsUseLabelsLinkTheirFieldsAndExplainTheScore() throws {
+        let (tom, rita) = (Self.member("Tom", .member), Self.member("Rita", .member))
+        var draft = Self.handover("h1", from: tom, to: rita, state: .draft)
+        draft.content["openWork", "openItems"] = .array([.object(["title": .string("Send the quote")])])
+        let html = try WebPages.handover(Self.page(draft, tom: tom, rita: rita), viewer: Viewer(member: tom, csrf: "token")).description
+        let panel = String(html[html.range(of: "<aside id=\"lint\"")!.lowerBound...])
+        // Labels, not paths; a link to each field's input, which the editor has.
+        let summary = try #require(Self.customer.fieldsWithPaths.first { $0.field.required })
+        let inputID = "f-" + summary.path.replacingOccurrences(of: ".", with: "-")
+        #expect(panel.contains("<a href=\"#\(inputID)\">\(summary.field.label)</a>: required, still empty."))
+        #expect(html.contains("id=\"\(inputID)\""))
+        #expect(!panel.contains("<code>") && !panel.contains(">\(summary.path)<"))
+        // The item's missing owner links to that row's owner box.
+        #expect(panel.contains("href=\"#f-openWork-openItems-0-owner\"") && html.contains("id=\"f-openWork-openItems-0-owner\""))
+        // Form order: the first section's field before the last section's.
+        let last = try #require(Self.customer.fieldsWithPaths.last { $0.field.required })
+        #expect(panel.range(of: ">\(summary.field.label)</a>")!.lowerBound < panel.range(of: ">\(last.field.label)</a>")!.lowerBound)
+        // Collapsible, and the score says what its points are for.
+        #expect(panel.contains("<details id=\"lint-details\" open>") && panel.contains("id=\"lint-explanation\""))
+        #expect(panel.contains("points for"))
+    }
+
+    @Test func aRefusedSubmitListsTheFindingsOnce() throws {
+        let (tom, rita) = (Self.member("Tom", .member), Self.member("Rita", .member))
+        let draft = Self.handover("h1", from: tom, to: rita, state: .draft)
+        let report = Lint.report(content: draft.content, template: Self.customer, account: Self.acme(owner: tom), now: Self.day)
+        let html = try WebPages.handover(
+            Self.page(draft, tom: tom, rita: rita), viewer: Viewer(member: tom, csrf: "token"), refusal: .lintBlocked(report)
+        ).description
+        let label = try #require(report.findings.first?.label)
+        #expect(html.components(separatedBy: ">\(label)</a>").count == 2, "the first finding shows more than once")
+        #expect(html.contains("Not submitted yet") && !html.contains("Please fix"))
+    }
+
+    @Test func aSaveFromAStaleTabKeepsTheTypedTextAndOffersIt() throws {
+        let (tom, rita) = (Self.member("Tom", .member), Self.member("Rita", .member))
+        let submitted = Self.handover("h1", from: tom, to: rita, state: .submitted)
+        let at = Self.day.addingTimeInterval(3600)
+        let event = HandoverEventRecord(
+            id: "e1", handoverID: "h1", organizationID: "org", actorID: tom.id, event: "submit", handoverVersion: 2, fromState: .draft, toState: .submitted,
+            note: nil, at: at)
+        var typed = submitted.content
+        typed["risks", "worries"] = .string("They fear the <import> bug\nsecond line")
+        let html = try WebPages.handover(
+            Self.page(submitted, tom: tom, rita: rita, events: [event]), viewer: Viewer(member: tom, csrf: "token"), refusal: .notEditable(typed: typed)
+        ).description
+        #expect(html.contains("You submitted this handover in another tab or window on \(Web.date(at)) while you were editing here"))
+        #expect(html.contains("<textarea id=\"unsaved-f-risks-worries\" readonly rows=\"2\">They fear the &lt;import&gt; bug\nsecond line</textarea>"))
+        #expect(html.contains("id=\"post-unsaved\" method=\"post\" action=\"/handovers/h1/questions\""))
+        #expect(!html.contains("Please fix"))
+
+        // Saved elsewhere meanwhile: still a draft; the editor holds what was typed, and says so.
+        var draft = Self.handover("h2", from: tom, to: rita, state: .draft)
+        draft.version = 5
+        let conflict = try WebPages.handover(
+            Self.page(draft, tom: tom, rita: rita), viewer: Viewer(member: tom, csrf: "token"), refusal: .versionChanged(typed: typed)
+        ).description
+        #expect(conflict.contains("saved from another tab or window") && conflict.contains("id=\"load-saved\""))
+        #expect(conflict.contains("They fear the &lt;import&gt; bug") && conflict.contains("name=\"version\" value=\"5\""))
+    }
+
+    @Test func anAuditorsEmptyHomeDoesNotOfferWhatTheyCannotDo() {
+        let aldo = Self.member("Aldo", .auditor)
+        let html = WebPages.home(HomeModel(today: CalendarDate(Self.day)), viewer: Viewer(member: aldo, csrf: "token"), flash: nil).description
+        #expect(!html.contains("New handover") && html.contains("href=\"/accounts\""))
+        let tom = WebPages.home(HomeModel(today: CalendarDate(Self.day)), viewer: Viewer(member: Self.member("Tom", .member), csrf: "token"), flash: nil)
+        #expect(tom.description.contains("<a href=\"/handovers/new\">New handover</a>"))
+    }
+
+    @Test func datesReadAsPeopleWriteThem() {
+        #expect(Web.day(CalendarDate("2026-12-03")!) == "3 Dec 2026")
+        let moment = Date(timeIntervalSince1970: 1_796_316_735.605)  // 2026-12-03T16:52:15.605Z
+        #expect(!Web.date(moment).contains("T") && Web.date(moment).contains("Dec 2026"))
+        #expect(WebPages.moment("2026-12-03T16:52:15.605Z").description.hasPrefix("<time datetime=\"2026-12-03T16:52:15.605Z\">"))
+        #expect(!WebPages.moment("2026-12-03T16:52:15.605Z").description.contains(">2026-12-03T"))
     }
 }

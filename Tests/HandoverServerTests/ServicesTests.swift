@@ -45,6 +45,23 @@ import Testing
         #expect(entries.allSatisfy { $0.entry.time == Int64(Date(millis: Self.noon.millis).millis) && $0.entry.actor == org.alice.id })
     }
 
+    @Test(arguments: TestDatabases.engines) func aSecondOpenHandoverIsRefusedByNameWithTheOpenOnesID(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let services = Self.services(store)
+        let account = try await services.accounts.createAccount(name: "Acme Freight", kind: .customer, ownerID: nil, profile: AccountProfile(), by: org.alice)
+        let open = try await services.handovers.begin(
+            accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: org.alice)
+        let refused = HandoverError.openHandoverExists(accountName: "Acme Freight", handoverID: open.id)
+        await #expect(throws: refused) {
+            try await services.handovers.begin(
+                accountID: account.id, recipientID: org.bob.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: org.alice)
+        }
+        #expect(refused.message.hasPrefix("Acme Freight already has an open handover"))
+        #expect(!refused.message.contains(account.id))
+    }
+
     @Test(arguments: TestDatabases.engines) func theActorIsWhoTheServiceNames(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

@@ -4,6 +4,7 @@ Run through scripts/browser-tests, which starts the server and sets HANDOVER_BAS
 file order: the flow first (it creates the completed Initech handover that the screenshot and
 accessibility tests show); those tests run the flow themselves when it has not run yet.
 """
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -112,10 +113,11 @@ def run_flow(driver):
     assert handover_id != "new", f"create stayed on the form{hb.errors_suffix(driver)}"
     hb.wait_state(driver, "draft")
 
-    # The empty editor shows lint findings naming field paths.
+    # The empty editor shows lint findings naming fields by their labels, not their paths.
     score, findings = lint_state(driver)
     assert score.isdigit() and int(score) < 100, f"a new empty handover should not score 100 (#lint-score {score!r})"
-    assert any("overview.summary" in f for f in findings), f"no li.finding names overview.summary: {findings}"
+    assert any("Who the customer is" in f for f in findings), f"no li.finding names 'Who the customer is': {findings}"
+    assert not any("overview.summary" in f for f in findings), f"a finding shows the internal path overview.summary: {findings}"
 
     # Fill the editor until lint is clean, save, submit.
     fill_editor(driver, customer_account_values(date.today()))
@@ -477,3 +479,218 @@ def test_sign_out_ends_the_session_on_the_server(driver):
         driver.add_cookie({k: v for k, v in cookie.items() if k in ("name", "value", "path", "secure", "httpOnly")})
     hb.go(driver, "/")
     hb.wait_path(driver, "/login")
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13, "The first hour": where a new user got stuck
+
+PATH_LIKE = re.compile(r"\b[a-z]+[A-Z]?[a-z]*\.[a-z]+[A-Za-z]*(\[\d+\])?\b")
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def active_id(driver):
+    return driver.execute_script("return document.activeElement && document.activeElement.id")
+
+
+def test_a_refused_create_names_the_account_links_the_open_handover_and_keeps_the_choices(driver):
+    hb.sign_in(driver, "tom")
+    hb.go(driver, "/handovers/new")
+    hb.choose(hb.find(driver, "form#new-handover select#account"), "Acme Logistics")
+    # Not the first recipient, not the account kind's default template: both must survive the refusal.
+    recipients = hb.find(driver, "form#new-handover select#recipient").find_elements(By.TAG_NAME, "option")
+    recipient = recipients[-1].text.strip()
+    hb.choose(hb.find(driver, "form#new-handover select#recipient"), recipient)
+    hb.choose(hb.find(driver, "form#new-handover select#template"), "I-PASS")
+    hb.submit_and_wait(driver, hb.find(driver, "form#new-handover button#create"))
+    hb.wait_text(driver, "#errors", "Acme Logistics already has an open handover")
+    assert "01" not in hb.find(driver, "#errors p").text, f"the refusal names a raw id: {hb.find(driver, '#errors p').text!r}"
+    selected = {name: driver.execute_script(
+        "var s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text", f"select#{name}")
+        for name in ("account", "recipient", "template")}
+    assert selected["account"] == "Acme Logistics" and selected["recipient"] == recipient and "I-PASS" in selected["template"], \
+        f"the refused form lost its choices: {selected}"
+    link = hb.find(driver, "a#open-handover-link", what="link to the open handover")
+    open_path = hb.path_of_link(link)
+    hb.click(driver, link)
+    hb.wait_path(driver, open_path)
+    hb.wait_text(driver, "h1", "Acme Logistics")
+
+    # The account page shows the open handover (link, state, recipient) instead of the button.
+    hb.click(driver, hb.find(driver, "p.breadcrumb a"))
+    hb.wait_path(driver, r"/accounts/[^/]+")
+    box = hb.find(driver, "#open-handover", what="the account's open handover")
+    assert not hb.exists(driver, "a#begin-handover"), "the account page still offers 'Hand over this account'"
+    assert hb.path_of_link(box.find_element(By.CSS_SELECTOR, "a.handover-link")) == open_path
+    assert box.find_elements(By.CSS_SELECTOR, ".state-draft") and hb.NAMES["rita"] in box.text, f"#open-handover says {box.text!r}"
+
+
+def test_lint_findings_use_labels_follow_the_form_link_and_focus_their_fields(driver):
+    hb.sign_in(driver, "tom")
+    hb.click(driver, hb.link_in(driver, "section#drafts", "a.handover-link", "Acme Logistics"))
+    hb.wait_path(driver, r"/handovers/[^/]+")
+    links = hb.find_all(driver, "aside#lint li.finding a")
+    assert links, "no finding links to its field"
+    texts = [f.text for f in hb.find_all(driver, "aside#lint li.finding")]
+    assert not [t for t in texts if PATH_LIKE.search(t.split(":")[0])], f"findings lead with internal paths: {texts}"
+    assert not [t for t in texts if " is is " in t], f"'is is' in findings: {texts}"
+    # Form order: each finding's field comes at or after the previous one's in the form.
+    targets = [hb.find(driver, f"form#editor [id='{a.get_attribute('href').split('#')[1]}']") for a in links]
+    out_of_order = driver.execute_script(
+        "var t = arguments[0]; for (var i = 1; i < t.length; i++) {"
+        " if (t[i] !== t[i-1] && (t[i].compareDocumentPosition(t[i-1]) & Node.DOCUMENT_POSITION_FOLLOWING)) return i; } return -1;", targets)
+    assert out_of_order == -1, f"finding {out_of_order} comes before its predecessor's field in the form: {texts}"
+    explanation = hb.find(driver, "#lint-explanation").text
+    assert re.match(r"^\d+/100", explanation) and "points" in explanation, f"the score does not explain itself: {explanation!r}"
+    # A finding's link moves the focus to its field.
+    last = links[-1]
+    wanted = last.get_attribute("href").split("#")[1]
+    hb.click(driver, last)
+    hb.wait_until(driver, lambda d: active_id(d) == wanted, lambda: f"focus is on #{active_id(driver)}, want #{wanted}")
+
+    # On a phone the panel starts closed, its summary showing the score; wide, it is open.
+    path = hb.path_of(driver)
+    hb.set_viewport(driver, 390)
+    hb.go(driver, path)
+    hb.find(driver, "#lint-details summary #lint-score")
+    assert driver.execute_script("return document.getElementById('lint-details').open") is False, "the lint panel is open at 390 px"
+    hb.set_viewport(driver, 1280)
+    hb.go(driver, path)
+    hb.find(driver, "#lint-details")
+    assert driver.execute_script("return document.getElementById('lint-details').open") is True, "the lint panel is closed at 1280 px"
+
+    # A refused submit says so once, pointing to the panel: the findings are not listed twice.
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#submit"))
+    hb.wait_text(driver, "#errors", "Not submitted yet")
+    assert not hb.find_all(driver, "#errors li"), "the refused submit lists the findings above the form as well"
+    assert "Please fix" not in hb.find(driver, "#errors").text
+    hb.wait_state(driver, "draft")
+
+
+def test_no_javascript_lint_panel_is_open_with_links(nojs_driver):
+    d = nojs_driver
+    hb.set_viewport(d, 390)
+    hb.sign_in(d, "tom")
+    hb.click(d, hb.link_in(d, "section#drafts", "a.handover-link", "Acme Logistics"))
+    hb.wait_path(d, r"/handovers/[^/]+")
+    assert d.execute_script("return document.getElementById('lint-details').open") is True, "without JavaScript the panel must stay open"
+    assert hb.find_all(d, "aside#lint li.finding a"), "no finding links without JavaScript"
+    hb.set_viewport(d, 1280)
+
+
+def fill_everything(driver):
+    """Fills every field of the editor (the first row of each list) by script, without input events."""
+    driver.execute_script("""
+        var form = document.getElementById('editor'), day = arguments[0];
+        for (var i = 0; i < form.elements.length; i++) {
+          var el = form.elements[i], parts = (el.name || '').split('.');
+          if (parts[0] !== 'f') continue;
+          if (el.type === 'checkbox') { el.checked = true; continue; }
+          if (parts.length === 5 && parts[3] !== '0') continue;
+          if (el.type === 'date') el.value = day;
+          else if (el.type === 'email') el.value = 'someone@example.com';
+          else if (el.type === 'tel') el.value = '+1 555 0100';
+          else if (el.tagName === 'TEXTAREA' || el.type === 'text') el.value = 'Written for the browser test (' + parts.slice(1).join(' ') + ')';
+        }""", (date.today() + timedelta(days=30)).isoformat())
+
+
+def test_a_save_from_a_stale_tab_keeps_what_was_typed(driver):
+    hb.sign_in(driver, "tom")
+    hb.go(driver, "/handovers/new")
+    hb.choose(hb.find(driver, "form#new-handover select#account"), "Ward 4, bed 12")
+    hb.choose(hb.find(driver, "form#new-handover select#recipient"), "Rita Recipient")
+    hb.submit_and_wait(driver, hb.find(driver, "form#new-handover button#create"))
+    path = hb.wait_path(driver, r"/handovers/[^/n][^/]*").group(0)
+    fill_everything(driver)
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    hb.wait_text(driver, "#flash", "Saved")
+    first = driver.current_window_handle
+
+    # A second tab saves a change: the first tab's save is held back, its text kept, a reload offered.
+    driver.switch_to.new_window("tab")
+    second = driver.current_window_handle
+    hb.go(driver, path)
+    field = hb.find(driver, "form#editor textarea")
+    field_id = field.get_attribute("id")
+    hb.fill(driver, field, "Changed in the second tab")
+    hb.wait_autosave_idle(driver)
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    hb.wait_text(driver, "#flash", "Saved")
+
+    driver.switch_to.window(first)
+    mine = f"Typed in the first tab {secrets.token_hex(3)}"
+    hb.fill(driver, hb.find(driver, f"form#editor [id='{field_id}']"), mine)
+    hb.wait_text(driver, "#autosave-status", "Not saved")
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    hb.wait_text(driver, "#errors", "saved from another tab or window")
+    assert "Please fix" not in hb.find(driver, "#errors").text
+    hb.find(driver, "a#load-saved", what="link that loads the saved version")
+    assert hb.find(driver, f"form#editor [id='{field_id}']").get_attribute("value") == mine, "the conflict lost the typed text"
+    hb.wait_autosave_idle(driver)
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    hb.wait_text(driver, "#flash", "Saved")
+    assert hb.find(driver, f"form#editor [id='{field_id}']").get_attribute("value") == mine
+
+    # The second tab submits; the first, still showing the editor, types and saves.
+    driver.switch_to.window(second)
+    hb.go(driver, path)
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#submit"))
+    hb.wait_state(driver, "submitted")
+    driver.switch_to.window(first)
+    late = f"Typed after the other tab submitted {secrets.token_hex(3)}"
+    hb.fill(driver, hb.find(driver, f"form#editor [id='{field_id}']"), late)
+    hb.wait_text(driver, "#autosave-status", "Not saved")
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    what = hb.find(driver, "#unsaved #unsaved-what", what="what happened to the save").text
+    assert "You submitted this handover in another tab" in what and "not" in hb.find(driver, "#unsaved h2").text, what
+    assert "Please fix" not in driver.find_element(By.TAG_NAME, "main").text
+    kept = hb.find(driver, f"#unsaved textarea#unsaved-{field_id}[readonly]", what="read-only copy of the typed text")
+    assert late in kept.get_attribute("value"), f"the typed text is not offered: {kept.get_attribute('value')!r}"
+    hb.submit_and_wait(driver, hb.find(driver, "form#post-unsaved button#post-unsaved-button"))
+    hb.wait_path(driver, path)
+    hb.wait_text(driver, "ol#questions li.question", late)
+    driver.switch_to.window(second)
+    driver.close()
+    driver.switch_to.window(first)
+
+
+def test_no_dead_ends_and_human_dates(browsers):
+    tom = browsers.get("tom")
+    # A page that does not exist keeps the navigation.
+    hb.go(tom, "/handovers/no-such-handover")
+    hb.find(tom, "a#nav-home", what="navigation on the 404 page")
+    hb.find(tom, "a#nav-accounts")
+    # The auditor is not told to start a handover; their empty home links where they can go.
+    aldo = browsers.get("aldo")
+    hb.go(aldo, "/")
+    main = aldo.find_element(By.TAG_NAME, "main").text
+    assert "New handover" not in main, f"the auditor's home tells them to use New handover: {main!r}"
+    # The certificate reads as people write: no raw ISO times where a person reads, ISO in <time>.
+    handover_id = ensure_completed()
+    hb.go(tom, f"/handovers/{handover_id}/certificate")
+    hb.wait_text(tom, "#certificate-check", "signatures valid")
+    for css in ("#certificate-timeline", "#certificate-parties"):
+        text = hb.find(tom, css).text
+        assert not ISO_TIME.search(text), f"{css} shows raw timestamps: {text!r}"
+    assert hb.find_all(tom, "#certificate-timeline time[datetime]"), "the timeline keeps no machine-readable <time datetime>"
+    # The sign-off box says what to do on the page, not "see the README" (Tom may sign Globex's).
+    hb.go(tom, "/accounts")
+    hb.go(tom, hb.path_of_link(hb.link_in(tom, "table#accounts", "a.account-link", "Globex Retail")))
+    hb.go(tom, hb.path_of_link(hb.find(tom, "#open-handover a.handover-link", what="Globex's open handover")))
+    box = hb.find(tom, "form#signoff", what="sign-off form").text
+    assert "README" not in box and "handover sign" in box, f"the sign-off box says: {box!r}"
+
+
+def test_accounts_read_on_a_phone_without_sideways_scrolling(browsers):
+    tom = browsers.get("tom")
+    hb.set_viewport(tom, 390)
+    try:
+        hb.go(tom, "/accounts")
+        hb.find(tom, "table#accounts")
+        wrap = tom.execute_script(
+            "var w = document.querySelector('table#accounts').parentElement; return [w.scrollWidth, w.clientWidth];")
+        assert wrap[0] <= wrap[1] + 1, f"the accounts table scrolls sideways at 390 px: {wrap}"
+        owner = hb.find(tom, "table#accounts td[data-label=Owner]")
+        shown = tom.execute_script("return getComputedStyle(arguments[0], '::before').content", owner)
+        assert "Owner" in shown, f"a stacked row does not name its columns: {shown!r}"
+    finally:
+        hb.set_viewport(tom, 1280)

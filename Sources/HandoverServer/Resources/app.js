@@ -1,3 +1,17 @@
+// The completeness panel is served open; on a phone it comes before the form, so it starts
+// closed there (its summary still shows the score) unless a refused submit points to it.
+(function () {
+  var details = document.getElementById("lint-details");
+  if (!details || !window.matchMedia) return;
+  var narrow = window.matchMedia("(max-width: 50rem)");
+  if (narrow.matches && !document.querySelector(".submit-refused")) details.open = false;
+  // Turning a tablet or resizing a window: narrow closes it, wide opens it (autosave keeps the state).
+  if (narrow.addEventListener) narrow.addEventListener("change", function (event) {
+    var current = document.getElementById("lint-details");
+    if (current) current.open = !event.matches;
+  });
+})();
+
 // Autosave for the handover editor: saves a draft a moment after typing stops and refreshes
 // the completeness panel. Without this script the Save button does the same with a page load.
 (function () {
@@ -22,7 +36,13 @@
         if (response.ok) {
           var version = response.headers.get("X-Handover-Version");
           if (version) form.elements["version"].value = version;
-          if (lint) lint.innerHTML = text;
+          if (lint) {
+            // Keep the panel as the reader left it (open or closed).
+            var before = document.getElementById("lint-details"), open = before ? before.open : true;
+            lint.innerHTML = text;
+            var after = document.getElementById("lint-details");
+            if (after) after.open = open;
+          }
           say("Saved at " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
         } else {
           var box = document.createElement("div"); box.innerHTML = text;

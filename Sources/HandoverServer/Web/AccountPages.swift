@@ -21,8 +21,9 @@ extension WebPages {
         let rows: [HTML] = list.map { account in
             let tags: [HTML] = account.profile.tags.map { "<a class=\"tag\" href=\"/accounts?tag=\($0)\">\($0)</a>" }
             return """
-                <tr><td><a class="account-link" href="/accounts/\(account.id)">\(account.name)</a></td><td>\(account.kind.rawValue)</td>
-                <td>\(names[account.ownerID] ?? "?")</td><td>\(account.profile.renewalDate?.description ?? "—")</td><td>\(tags)</td></tr>
+                <tr><td><a class="account-link" href="/accounts/\(account.id)">\(account.name)</a></td><td data-label="Kind">\(account.kind.rawValue)</td>
+                <td data-label="Owner">\(names[account.ownerID] ?? "?")</td><td data-label="Renewal">\(account.profile.renewalDate.map(Web.day) ?? "—")</td>\
+                <td data-label="Tags">\(tags.isEmpty ? ["—"] : tags)</td></tr>
                 """
         }
         return Layout(title: "Accounts", member: me, csrf: viewer.csrf, current: "accounts").render(
@@ -36,7 +37,7 @@ extension WebPages {
             <button type="submit" id="filter">Filter</button>
             </form>
             <p class="meta">\(list.count == filter.limit ? "The first \(filter.limit) accounts: narrow the search to find others." : "\(list.count) account\(list.count == 1 ? "" : "s")")</p>
-            <div class="table-wrap"><table id="accounts">
+            <div class="table-wrap"><table id="accounts" class="stack">
             <caption class="visually-hidden">Accounts</caption>
             <thead><tr><th scope="col">Account</th><th scope="col">Kind</th><th scope="col">Owner</th><th scope="col">Renewal</th><th scope="col">Tags</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
@@ -69,17 +70,30 @@ extension WebPages {
             Web.contact(c)
         }
         let items: [HTML] = profile.openItems.map { item in
-            "<li>\(item.title) <span class=\"meta\">\(item.owner ?? "no owner") · \(item.due?.description ?? "no due date")\(item.status.map { " · \($0)" })</span></li>"
+            "<li>\(item.title) <span class=\"meta\">\(item.owner ?? "no owner") · \(item.due.map(Web.day) ?? "no due date")\(item.status.map { " · \($0)" })</span></li>"
         }
-        let notes: [HTML] = profile.historyNotes.map { "<li><span class=\"meta\">\($0.date.description)</span> \($0.text)</li>" }
-        let canBegin = model.canBegin
+        let notes: [HTML] = profile.historyNotes.map { "<li><span class=\"meta\">\(Web.day($0.date))</span> \($0.text)</li>" }
+        // One open handover per account: while one is open, the page leads to it instead of
+        // offering a second that the server would refuse.
+        let next: HTML
+        if let open = model.openHandover {
+            next = """
+                <p class="card" id="open-handover">\(Web.stateBadge(open.state)) A handover of this account is open:
+                <a class="handover-link" href="/handovers/\(open.id)">\(names[open.transferorID] ?? "?") → \(names[open.recipientID] ?? "?")</a>
+                <span class="meta">to \(names[open.recipientID] ?? "?"), updated \(Web.date(open.updatedAt))</span></p>
+                """
+        } else if model.canBegin {
+            next = "<p><a class=\"button\" id=\"begin-handover\" href=\"/handovers/new?account=\(account.id)\">Hand over this account</a></p>"
+        } else {
+            next = .empty
+        }
         return Layout(title: account.name, member: me, csrf: viewer.csrf, current: "accounts").render(
             """
             <p class="breadcrumb"><a href="/accounts">Accounts</a></p>
             <h1>\(account.name)</h1>
             <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\
-            \(profile.renewalDate.map { " · renews \($0.description)" } ?? "")</p>
-            \(canBegin ? "<p><a class=\"button\" id=\"begin-handover\" href=\"/handovers/new?account=\(account.id)\">Hand over this account</a></p>" as HTML : .empty)
+            \(profile.renewalDate.map { " · renews \(Web.day($0))" } ?? "")</p>
+            \(next)
             <div class="grid">
             <section aria-labelledby="profile-title"><h2 id="profile-title">Profile</h2>
             <p class="prose">\(profile.overview.isEmpty ? "No overview yet." : profile.overview)</p>

@@ -92,6 +92,36 @@ enum EditorForm {
 
     static func normalizedNewlines(_ text: String) -> String { text.replacingOccurrences(of: "\r\n", with: "\n") }
 
+    // MARK: Findings → inputs
+
+    /// The id of the input a finding is about, for a link that moves the focus there: the field's
+    /// input, or in a list the row's input the finding names (an item's owner, a contact's
+    /// preference), or a checklist's unticked option. Nil for findings about the account.
+    static func anchor(for finding: Finding, in template: Template) -> String? {
+        let fieldPath = String(finding.path.prefix { $0 != "[" })
+        let parts = fieldPath.split(separator: ".").map(String.init)
+        guard parts.count == 2, let section = template.sections.first(where: { $0.id == parts[0] }),
+            let field = section.fields.first(where: { $0.id == parts[1] })
+        else { return nil }
+        let base = name(section.id, field.id)
+        switch field.type {
+        case .text, .markdown, .date:
+            return id(base)
+        case .items, .contacts, .decisions:
+            let row = max(0, Lint.row(of: finding.path))
+            let properties = properties(of: field.type).map(\.name)
+            // "openWork.openItems[0].notes" names its property; the rules name theirs.
+            let named = finding.path.split(separator: "]", maxSplits: 1).dropFirst().first.map { String($0.drop { $0 == "." }) }
+            let byRule = ["item-owner": "owner", "item-due": "due", "contact-preference": "preference", "decision-rationale": "rationale"][finding.rule]
+            let property = [named, byRule].compactMap { $0 }.first { properties.contains($0) } ?? properties[0]
+            return id(name(section.id, field.id, String(row), property))
+        case .checklist:
+            // The option the finding quotes, else the first box.
+            let index = (field.options ?? []).firstIndex { finding.message.contains("“\($0)”") } ?? 0
+            return id(name(section.id, field.id, String(index), "done"))
+        }
+    }
+
     // MARK: Content → inputs
 
     /// The inputs for one field, filled with its current value.
@@ -112,9 +142,13 @@ enum EditorForm {
                 <textarea id="\(id(base))" name="\(base)" rows="4" aria-describedby="\(guidanceID)">\(value?.stringValue)</textarea></div>
                 """
         case .date:
+            // The browser's date input shows its reader's locale format (03/12/2026, 12/03/2026, …);
+            // beside it, the saved date as the rest of the app writes it, so the two can be matched.
+            let shown = value?.stringValue.flatMap(CalendarDate.init).map { "<span class=\"date-shown\" id=\"\(id(base))-shown\">\(Web.day($0))</span>" as HTML }
+            let described = shown == nil ? guidanceID : "\(guidanceID) \(id(base))-shown"
             return """
                 <div class="field"><label for="\(id(base))">\(field.label)\(required)</label>\(guidance)
-                <input type="date" id="\(id(base))" name="\(base)" value="\(value?.stringValue)" aria-describedby="\(guidanceID)"></div>
+                <input type="date" id="\(id(base))" name="\(base)" value="\(value?.stringValue)" aria-describedby="\(described)"> \(shown)</div>
                 """
         case .items, .contacts, .decisions:
             let properties = properties(of: field.type)

@@ -6,22 +6,32 @@ import HandoverServices
 extension WebPages {
     // MARK: New handover
 
-    func newHandover(_ viewer: Viewer, accountID: String?, problems: [Problem] = []) async throws -> HTML {
-        Self.newHandover(try await services.pages.newHandover(for: viewer.member), viewer: viewer, accountID: accountID, problems: problems)
+    func newHandover(_ viewer: Viewer, chosen: NewHandoverChoice = NewHandoverChoice(), problems: [Problem] = [], refusal: HTML = .empty) async throws -> HTML {
+        Self.newHandover(try await services.pages.newHandover(for: viewer.member), viewer: viewer, chosen: chosen, problems: problems, refusal: refusal)
     }
 
-    static func newHandover(_ model: NewHandoverModel, viewer: Viewer, accountID: String?, problems: [Problem] = []) -> HTML {
+    /// The form's choices: from the link that opened it (`?account=`), or as posted when refused.
+    struct NewHandoverChoice: Sendable {
+        var accountID: String? = nil
+        var recipientID: String? = nil
+        var templateKey: String? = nil
+    }
+
+    /// `refusal`: why the last "Create draft" was refused, when it says more than a list of problems.
+    static func newHandover(
+        _ model: NewHandoverModel, viewer: Viewer, chosen: NewHandoverChoice = NewHandoverChoice(), problems: [Problem] = [], refusal: HTML = .empty
+    ) -> HTML {
         let me = viewer.member
         let (accounts, ordered) = (model.accounts, model.templates)
-        let selected = accounts.first { $0.id == accountID }
+        let selected = accounts.first { $0.id == chosen.accountID }
         let accountOptions: [HTML] = accounts.map { account in
             "<option value=\"\(account.id)\"\(HTML.attribute("selected", account.id == selected?.id))>\(account.name)</option>"
         }
         let recipients: [HTML] = model.recipients.map { member in
-            "<option value=\"\(member.id)\">\(member.name)</option>"
+            "<option value=\"\(member.id)\"\(HTML.attribute("selected", member.id == chosen.recipientID))>\(member.name)</option>"
         }
         // The account's kind picks the default template (the same one `handover new` takes).
-        let preferred = TemplateLibrary.defaultKey(for: selected?.kind ?? .customer)
+        let preferred = chosen.templateKey ?? TemplateLibrary.defaultKey(for: selected?.kind ?? .customer)
         let templateOptions: [HTML] = ordered.map { template in
             "<option value=\"\(template.key)\"\(HTML.attribute("selected", template.key == preferred))>\(template.name)</option>"
         }
@@ -30,7 +40,7 @@ extension WebPages {
             """
             <h1>Start a handover</h1>
             <p class="lead">Choose what you are handing over, to whom, and the template that says what the next person needs to know.</p>
-            \(Web.errors(problems))
+            \(refusal)\(Web.errors(problems))
             \(accounts.isEmpty ? "<p class=\"empty\">You have no accounts to hand over.</p>" as HTML : .empty)
             <form id="new-handover" method="post" action="/handovers" class="card">\(CSRF.field(viewer.csrf))
             <div class="field"><label for="account">Account</label><select id="account" name="account" required>\(accountOptions)</select></div>
@@ -49,18 +59,19 @@ extension WebPages {
     /// - Parameters:
     ///   - editing: content to show in the editor instead of the stored one (a refused save).
     ///   - typed: form values to put back (a refused acknowledgment, return or question).
+    ///   - refusal: why the editor's save did not go through (said at the top; what was typed is kept).
     func handover(
         _ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
-        typed: [String: String] = [:]
+        typed: [String: String] = [:], refusal: SaveRefusal? = nil
     ) async throws -> HTML {
         try Self.handover(
             try await services.pages.handover(id: id, for: viewer.member), viewer: viewer, flash: flash, problems: problems,
-            editing: editing, typed: typed)
+            editing: editing, typed: typed, refusal: refusal)
     }
 
     static func handover(
         _ model: HandoverPageModel, viewer: Viewer, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
-        typed: [String: String] = [:]
+        typed: [String: String] = [:], refusal: SaveRefusal? = nil
     ) throws -> HTML {
         let me = viewer.member
         let (handover, parties, template, account, events, questions, names) = model.reading.all
@@ -73,11 +84,11 @@ extension WebPages {
             <h1>Handover of \(account.name)</h1>
             <p class="meta">\(Web.stateBadge(handover.state, id: "state")) \(template.name) · from <strong>\(parties.transferor.name)</strong>
             to <strong>\(parties.recipient.name)</strong> · version \(handover.version) · <a id="report-link" href="/handovers/\(handover.id)/report">Printable report</a>\(completed ? " · <a id=\"certificate-link\" href=\"/handovers/\(handover.id)/certificate\">Certificate of completion</a>" as HTML : .empty)</p>
-            \(Web.errors(problems))
+            \(refusal?.render(model.reading, me: me, csrf: viewer.csrf))\(Web.errors(problems))
             """
         let body: HTML
         if isEditor {
-            let content = editing ?? handover.content
+            let content = refusal?.editing ?? editing ?? handover.content
             let report = Lint.report(content: content, template: template, account: account, now: model.now)
             body = """
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission))
@@ -286,7 +297,7 @@ extension WebPages {
             <button type="submit" id="submit" formaction="/handovers/\(handover.id)/submit">Submit to recipient</button>
             <span id="autosave-status" role="status" aria-live="polite"></span></div>
             </form>
-            <aside id="lint" aria-label="Completeness check">\(Self.lintPanel(report))</aside>
+            <aside id="lint" aria-label="Completeness check">\(Self.lintPanel(report, template: template))</aside>
             </div>
             """
     }
@@ -312,10 +323,10 @@ extension WebPages {
         case .success(let parsed):
             switch parsed {
             case .text(let text): return "<p class=\"prose\">\(text)</p>"
-            case .date(let date): return "<p>\(date.description)</p>"
+            case .date(let date): return "<p><time datetime=\"\(date.description)\">\(Web.day(date))</time></p>"
             case .items(let items):
                 let rows: [HTML] = items.map {
-                    "<tr><td>\($0.title)</td><td>\($0.owner ?? "—")</td><td>\($0.due?.description ?? "—")</td><td>\($0.status ?? "")</td><td>\($0.notes ?? "")</td></tr>"
+                    "<tr><td>\($0.title)</td><td>\($0.owner ?? "—")</td><td>\($0.due.map(Web.day) ?? "—")</td><td>\($0.status ?? "")</td><td>\($0.notes ?? "")</td></tr>"
                 }
                 return
                     "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Owner</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Notes</th></tr></thead><tbody>\(rows)</tbody></table></div>"
@@ -326,7 +337,7 @@ extension WebPages {
                 return "<ul class=\"list\">\(rows)</ul>"
             case .decisions(let decisions):
                 let rows: [HTML] = decisions.map {
-                    "<li><strong>\($0.decision)</strong>\($0.date.map { " (\($0.description))" })<br>Why: \($0.rationale ?? "not recorded")</li>"
+                    "<li><strong>\($0.decision)</strong>\($0.date.map { " (\(Web.day($0)))" })<br>Why: \($0.rationale ?? "not recorded")</li>"
                 }
                 return "<ul class=\"list\">\(rows)</ul>"
             case .checklist(let entries):

@@ -90,12 +90,29 @@ enum Web {
         ][key]
     }
 
+    // Dates a person reads are written one way everywhere: "3 Dec 2026" and "3 Dec 2026, 16:52",
+    // the month as a word so that 3/12 and 12/3 cannot be confused whatever the reader's locale.
+    // Date inputs stay the browser's own (`<input type=date>` shows the reader's locale format and
+    // posts YYYY-MM-DD); the editor writes a chosen date this way beside its input.
+
     static func date(_ date: Date) -> String {
-        date.formatted(.dateTime.year().month(.abbreviated).day().hour().minute())
+        date.formatted(Date.FormatStyle(locale: Locale(identifier: "en_GB")).day().month(.abbreviated).year().hour(.twoDigits(amPM: .omitted)).minute())
     }
 
     static func day(_ date: Date) -> String {
-        date.formatted(.dateTime.year().month(.abbreviated).day())
+        date.formatted(Date.FormatStyle(locale: Locale(identifier: "en_GB")).day().month(.abbreviated).year())
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// A calendar date (no time, no zone): "3 Dec 2026".
+    static func day(_ date: CalendarDate) -> String {
+        "\(date.day) \(monthNames[max(0, min(11, date.month - 1))]) \(date.year)"
+    }
+
+    /// A moment for people, with the ISO 8601 value kept for machines in `datetime`.
+    static func time(_ moment: Date) -> HTML {
+        "<time datetime=\"\(moment.formatted(.iso8601))\">\(Web.date(moment))</time>"
     }
 
     static func stateBadge(_ state: HandoverState, id: String? = nil) -> HTML {

@@ -47,9 +47,10 @@ extension WebPages {
                 <p class="meta">Over version \(handover.version) of this handover, content SHA-256 <code id="signoff-digest">\(payload.contentDigest)</code>.</p>
                 <button type="submit" id="sign-button">Sign with this browser's key</button>
                 <p id="signoff-status" role="status" class="overdue"></p>
-                <p class="guidance">On first use this browser makes an Ed25519 key that cannot be copied out of it, and enrols its public half.
-                The page you are reading supplies the bytes you sign: see the README on what that means. To sign with a key
-                only you hold, use the CLI: <code>handover sign \(handover.id)</code>.</p>
+                <p class="guidance">On first use this browser makes a signing key that cannot be copied out of it, and enrols its public half;
+                signing again later from this browser uses the same key. What you sign is the statement above and the content's
+                fingerprint, both supplied by this page: you are trusting this server to show you the handover it will record.
+                To sign from your own machine instead, with a key file only you hold, run <code>handover sign \(handover.id)</code>.</p>
                 </form>
                 <script src="\(Assets.signoffScript.path)" defer></script>
                 """
@@ -67,25 +68,31 @@ extension WebPages {
     // MARK: Certificate of completion
 
     func certificate(_ viewer: Viewer, id: String) async throws -> HTML {
-        let (certificate, check) = try await services.pages.certificate(id: id, for: viewer.member)
-        return Self.certificate(certificate, check: check, viewer: viewer)
+        let (certificate, check, names) = try await services.pages.certificate(id: id, for: viewer.member)
+        return Self.certificate(certificate, check: check, viewer: viewer, memberNames: names)
     }
 
-    static func certificate(_ certificate: CompletionCertificate, check: CertificateVerification, viewer: Viewer) -> HTML {
+    /// A certificate's timestamp (ISO 8601 text) as people read it, the ISO kept in `datetime`.
+    static func moment(_ text: String?) -> HTML {
+        guard let text, let date = Timestamp.parse(text) else { return text.map { "\($0)" } ?? "—" }
+        return "<time datetime=\"\(text)\">\(Web.date(date))</time>"
+    }
+
+    static func certificate(_ certificate: CompletionCertificate, check: CertificateVerification, viewer: Viewer, memberNames: [String: String] = [:]) -> HTML {
         let me = viewer.member
         let h = certificate.handover
-        let names = Dictionary(certificate.parties.map { ($0.member, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = memberNames.merging(certificate.parties.map { ($0.member, $0.name) }, uniquingKeysWith: { _, party in party })
         let parties: [HTML] = certificate.parties.map { party in
             let signed = certificate.signoffs.first { $0.signer == party.member && $0.role == party.role }
             let key = signed.flatMap { s in certificate.keys.first { $0.id == s.keyID } }
             let how: HTML =
                 signed.map { s in
-                    "Signed with Ed25519 key <code>\(s.keyID)</code> (kept \(key?.origin == "browser" ? "in their browser" : "in a key file on their machine"), enrolled \(key?.enrolledAt ?? "")\(key?.revokedAt.map { ", revoked \($0)" } ?? "")); signed in by \(s.authentication)."
+                    "Signed with Ed25519 key <code>\(s.keyID)</code> (kept \(key?.origin == "browser" ? "in their browser" : "in a key file on their machine"), enrolled \(Self.moment(key?.enrolledAt))\(key?.revokedAt.map { ", revoked \(Self.moment($0))" } ?? HTML.empty)); signed in by \(s.authentication)."
                 } ?? "No signature."
             return "<li><strong>\(party.role.rawValue.capitalized): \(party.name)</strong> <span class=\"meta\">\(party.email)</span><br>\(how)</li>"
         }
         let timeline: [HTML] = certificate.timeline.map { m in
-            "<li><strong>\(m.event.capitalized)</strong> by \(names[m.actor] ?? m.actor), \(m.at) <span class=\"meta\">(audit entry \(m.entry))</span></li>"
+            "<li><strong>\(m.event.capitalized)</strong> by \(names[m.actor] ?? "a former member"), \(Self.moment(m.at)) <span class=\"meta\">(audit entry \(m.entry))</span></li>"
         }
         let verdict: HTML =
             check.ok

@@ -56,14 +56,14 @@ struct WebPages: Sendable {
         let late = lateAccounts.flatMap { account in account.profile.openItems.compactMap { item in item.due.flatMap { $0 < today ? (account, item, $0) : nil } } }
             .sorted { $0.2 < $1.2 }
         var overdue: [HTML] = late.map { account, item, due in
-            "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(due.description)</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
+            "<li><a href=\"/accounts/\(account.id)\">\(account.name)</a>: \(item.title) <span class=\"overdue\">due \(Web.day(due))</span>\(item.owner.map { " · \($0)" } ?? "")</li>"
         }
         if lateTotal > lateAccounts.count {
             overdue.append(
                 "<li class=\"meta\">and \(lateTotal - lateAccounts.count) more accounts with overdue items: see <a href=\"/accounts?owner=\(me.id)\">your accounts</a></li>"
             )
         }
-        func list(_ items: [Handover], empty: String, role: (Handover) -> String) -> HTML {
+        func list(_ items: [Handover], empty: HTML, role: (Handover) -> String) -> HTML {
             guard !items.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
             let rows: [HTML] = items.map { h in
                 """
@@ -81,16 +81,24 @@ struct WebPages: Sendable {
             <section id="team" aria-labelledby="team-title"><h2 id="team-title">\(me.role == .admin ? "Open handovers in the organization" : "Your team's open handovers")</h2>
             \(list(team, empty: "No open handovers.", role: between))</section>
             """ : .empty
+        // Empty states say what this member can do next, with the link to do it: an auditor
+        // reads handovers and writes none, so is not told to start one.
+        let noDrafts: HTML =
+            me.role == .auditor
+            ? "Auditors read handovers and write none. Find one to read on its account's page, from <a href=\"/accounts\">Accounts</a>."
+            : "No drafts. Start one from <a href=\"/accounts\">an account's page</a> or with <a href=\"/handovers/new\">New handover</a>."
+        let nothingWaiting: HTML =
+            me.role == .auditor ? "Nothing waits for an auditor: handovers are acknowledged by their recipients." : "Nothing is waiting for you."
         return Layout(title: "Home", member: me, csrf: viewer.csrf, flash: flash, current: "home").render(
             """
             <h1>What needs you now</h1>
             <div class="grid">
             <section id="waiting" aria-labelledby="waiting-title"><h2 id="waiting-title">Waiting for your acknowledgment</h2>
-            \(list(waiting, empty: "Nothing is waiting for you.", role: from))
-            \(ready.isEmpty ? HTML.empty : "<h3>Acknowledged, ready to complete</h3>\(list(ready, empty: "", role: between))")
+            \(list(waiting, empty: nothingWaiting, role: from))
+            \(ready.isEmpty ? HTML.empty : "<h3>Acknowledged, ready to complete</h3>\(list(ready, empty: .empty, role: between))")
             </section>
             <section id="drafts" aria-labelledby="drafts-title"><h2 id="drafts-title">Your drafts</h2>
-            \(list(drafts, empty: "No drafts. Start one from an account or with New handover.", role: { "to \(names[$0.recipientID] ?? "?")" }))</section>
+            \(list(drafts, empty: noDrafts, role: { "to \(names[$0.recipientID] ?? "?")" }))</section>
             <section id="overdue" aria-labelledby="overdue-title"><h2 id="overdue-title">Overdue items on your accounts</h2>
             \(overdue.isEmpty ? "<p class=\"empty\">Nothing overdue.</p>" as HTML : "<ul class=\"list\">\(overdue)</ul>")</section>
             \(teamSection)
@@ -111,15 +119,31 @@ struct WebPages: Sendable {
 
     static func status(_ error: HandoverError) -> HTTPResponse.Status { APIError.from(error).status }
 
-    static func lintPanel(_ report: LintReport) -> HTML {
+    /// The completeness panel beside the editor: the score and what its missing points are for,
+    /// then the findings in form order, each a link that moves the focus to its field. A
+    /// `<details>`, open as served; on a narrow screen `app.js` closes it, so the form comes first
+    /// (without JavaScript it stays open, and the summary still says the score).
+    static func lintPanel(_ report: LintReport, template: Template) -> HTML {
         let findings: [HTML] = report.findings.map { finding in
-            "<li class=\"finding \(finding.severity.rawValue)\"><span class=\"severity\">\(finding.severity.rawValue)</span> <code>\(finding.path)</code> \(finding.message)</li>"
+            let place: HTML =
+                EditorForm.anchor(for: finding, in: template).map { "<a href=\"#\($0)\">\(finding.label ?? finding.path)</a>" }
+                ?? "<strong>\(finding.label ?? finding.path)</strong>"
+            let severity = finding.severity == .error ? "must fix" : "worth fixing"
+            return "<li class=\"finding \(finding.severity.rawValue)\"><span class=\"severity\">\(severity)</span> \(place): \(finding.message)</li>"
         }
+        let errors = report.findings.filter { $0.severity == .error }.count
+        let warnings = report.findings.count - errors
+        var counts: [String] = []
+        if errors > 0 { counts.append("\(errors) to fix") }
+        if warnings > 0 { counts.append("\(warnings) warning\(warnings == 1 ? "" : "s")") }
         return """
-            <h2>Completeness</h2>
-            <p class="score"><span id="lint-score">\(report.score)</span><span class="out-of">/100</span></p>
+            <details id="lint-details" open>
+            <summary><h2 id="lint-title">Completeness <span class="score"><span id="lint-score">\(report.score)</span><span class="out-of">/100</span></span></h2>\
+            <span class="meta" id="lint-counts">\(counts.isEmpty ? "nothing flagged" : counts.joined(separator: ", "))</span></summary>
             <meter min="0" max="100" low="60" high="90" optimum="100" value="\(report.score)" aria-label="Completeness score">\(report.score)</meter>
-            \(findings.isEmpty ? "<p class=\"clean\">No findings: ready to submit.</p>" as HTML : "<ul class=\"findings\">\(findings)</ul>")
+            <p class="meta" id="lint-explanation">\(report.explanation)</p>
+            \(findings.isEmpty ? "<p class=\"clean\">No findings: ready to submit.</p>" as HTML : "<ol class=\"findings\">\(findings)</ol>")
+            </details>
             """
     }
 }

@@ -109,10 +109,12 @@ struct WebRoutes: Sendable {
     func registerHandovers(_ router: Router<AppContext>) {
         router.get("/handovers/new") { request, context in
             let viewer = try Viewer(request, context)
-            return Web.page(try await pages.newHandover(viewer, accountID: request.uri.queryParameters["account"].map(String.init)))
+            let accountID = request.uri.queryParameters["account"].map(String.init)
+            return Web.page(try await pages.newHandover(viewer, chosen: .init(accountID: accountID)))
         }
         router.post("/handovers") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
+            let chosen = WebPages.NewHandoverChoice(accountID: form.text("account"), recipientID: form.text("recipient"), templateKey: form.text("template"))
             do {
                 guard let accountID = form.text("account"), let recipientID = form.text("recipient"), let templateKey = form.text("template") else {
                     throw HandoverError.invalid([Problem(path: "", message: "choose the account, the recipient and the template")])
@@ -122,9 +124,16 @@ struct WebRoutes: Sendable {
                     templateVersion: nil, content: HandoverContent(), by: viewer.member)
                 return Web.redirect("/handovers/\(handover.id)", done: "created")
             } catch let error as HandoverError {
-                return Web.page(try await pages.newHandover(viewer, accountID: form.text("account"), problems: WebPages.problems(error)), status: .unprocessableContent)
+                guard case .openHandoverExists(let accountName, let handoverID) = error else {
+                    return Web.page(try await pages.newHandover(viewer, chosen: chosen, problems: WebPages.problems(error)), status: WebPages.status(error))
+                }
+                // Say which account, and lead to the handover that is open; the form keeps its choices.
+                let link: HTML =
+                    handoverID.map { "<p><a id=\"open-handover-link\" href=\"/handovers/\($0)\">Go to the open handover of \(accountName)</a></p>" } ?? .empty
+                let refusal: HTML = "<div id=\"errors\" role=\"alert\"><p>\(error.message)</p>\(link)</div>"
+                return Web.page(try await pages.newHandover(viewer, chosen: chosen, refusal: refusal), status: .conflict)
             } catch StoreError.conflict(let message) {
-                return Web.page(try await pages.newHandover(viewer, accountID: form.text("account"), problems: [Problem(path: "", message: message)]), status: .conflict)
+                return Web.page(try await pages.newHandover(viewer, chosen: chosen, problems: [Problem(path: "", message: message)]), status: .conflict)
             }
         }
         router.get("/handovers/:id") { request, context in
@@ -236,7 +245,7 @@ struct WebRoutes: Sendable {
             }
             if autosave {
                 let report = try await handovers.lint(id: id, by: viewer.member)
-                return Web.fragment(WebPages.lintPanel(report), headers: [HTTPField.Name("X-Handover-Version")!: String(saved.version)])
+                return Web.fragment(WebPages.lintPanel(report, template: template), headers: [HTTPField.Name("X-Handover-Version")!: String(saved.version)])
             }
             if thenSubmit {
                 _ = try await handovers.transition(id: id, event: .submit, expectedVersion: saved.version, by: viewer.member)
@@ -244,12 +253,23 @@ struct WebRoutes: Sendable {
             }
             return Web.redirect("/handovers/\(id)#lint", done: "saved")
         } catch let error as HandoverError {
-            if autosave { return Web.fragment("<p>\(error.message)</p>", status: WebPages.status(error)) }
+            // The handover left the draft state while this form was open (the check is on what was
+            // read before saving): say so and offer what was typed, instead of "please fix".
+            let stale = !Access.canEditContent(current, editor: viewer.member) && current.transferorID == viewer.member.id
+            if autosave {
+                let message = stale ? "this handover is no longer a draft. Press Save draft to see what you typed and keep it." : error.message
+                return Web.fragment("<p>\(message)</p>", status: WebPages.status(error))
+            }
+            if stale { return Web.page(try await pages.handover(viewer, id: id, refusal: .notEditable(typed: typed)), status: .conflict) }
+            if case .lintBlocked(let report) = error {
+                return Web.page(try await pages.handover(viewer, id: id, editing: typed, refusal: .lintBlocked(report)), status: WebPages.status(error))
+            }
             return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), editing: typed), status: WebPages.status(error))
         } catch StoreError.stale {
-            let message = "This draft was changed elsewhere (another tab or device) since you opened it. Your text is below: check it and save again to keep it."
-            if autosave { return Web.fragment("<p>\(message)</p>", status: .conflict) }
-            return Web.page(try await pages.handover(viewer, id: id, problems: [Problem(path: "", message: message)], editing: typed), status: .conflict)
+            if autosave {
+                return Web.fragment("<p>this draft was saved from another tab or window. Press Save draft to see both and choose.</p>", status: .conflict)
+            }
+            return Web.page(try await pages.handover(viewer, id: id, refusal: .versionChanged(typed: typed)), status: .conflict)
         }
     }
 

@@ -112,13 +112,18 @@ public struct AccountModel: Sendable {
     public var memberNames: [String: String]
     /// Whether the viewer may begin a handover of it.
     public var canBegin: Bool
+    /// The account's open handover (there is at most one): the page shows it instead of offering another.
+    public var openHandover: Handover?
 
-    public init(account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool) {
+    public init(
+        account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil
+    ) {
         self.account = account
         self.owners = owners
         self.handovers = handovers
         self.memberNames = memberNames
         self.canBegin = canBegin
+        self.openHandover = openHandover
     }
 }
 
@@ -135,7 +140,10 @@ extension PageModels {
         async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
         let members = try await members.members(by: me)
         let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
-        return AccountModel(account: account, owners: try await chainRead, handovers: try await historyRead, memberNames: Member.namesByID(members), canBegin: canBegin)
+        let history = try await historyRead
+        return AccountModel(
+            account: account, owners: try await chainRead, handovers: history, memberNames: Member.namesByID(members), canBegin: canBegin,
+            openHandover: history.first { $0.state.isOpen })
     }
 }
 
@@ -239,10 +247,13 @@ extension PageModels {
         try await handovers.reading(id: id, by: me)
     }
 
-    /// A completed handover's certificate, and this server's check of it against its own log key.
-    public func certificate(id: String, for me: Member) async throws -> (certificate: CompletionCertificate, check: CertificateVerification) {
+    /// A completed handover's certificate, this server's check of it against its own log key, and
+    /// the organization's member names (the timeline names everyone who acted, not only the parties).
+    public func certificate(id: String, for me: Member) async throws -> (
+        certificate: CompletionCertificate, check: CertificateVerification, memberNames: [String: String]
+    ) {
         let certificate = try await audit.certificate(handoverID: id, by: me, handovers: handovers)
         let check = certificate.verify(pinnedKey: try? NoteVerifier(keyString: audit.verifierKey(organizationID: me.organizationID)))
-        return (certificate, check)
+        return (certificate, check, Member.namesByID(try await members.members(by: me)))
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import HandoverCore
+import HandoverServices
+
+/// Why a save (or a save and submit) from the editor did not go through. The page says what
+/// happened and what to do, and never drops what was typed: it is the editor's content again, or,
+/// when the handover can no longer be edited, shown to copy and offered to the thread.
+enum SaveRefusal: Sendable {
+    /// The handover left the draft state (submitted or cancelled from another tab, say) while this
+    /// form was open: `typed` is the content as the form would have made it.
+    case notEditable(typed: HandoverContent)
+    /// The draft was saved elsewhere since this form was loaded (its version moved on).
+    case versionChanged(typed: HandoverContent)
+    /// Submitting was refused by lint; the findings are in the completeness panel, once.
+    case lintBlocked(LintReport)
+
+    /// The content the editor shows instead of the stored one, when it shows the editor.
+    var editing: HandoverContent? {
+        switch self {
+        case .versionChanged(let typed): typed
+        case .notEditable, .lintBlocked: nil
+        }
+    }
+
+    /// The message at the top of the page (and, for `notEditable`, what was typed).
+    func render(_ reading: HandoverReading, me: Member, csrf: String) -> HTML {
+        let (handover, parties, template) = (reading.handover, reading.parties, reading.template)
+        switch self {
+        case .lintBlocked(let report):
+            let errors = report.findings.filter { $0.severity == .error }.count
+            return """
+                <div id="errors" role="alert" class="submit-refused"><p>Not submitted yet: \(errors) finding\(errors == 1 ? "" : "s") must be fixed first.
+                They are listed under <a href="#lint">Completeness</a>, each linked to its field.</p></div>
+                """
+        case .versionChanged(let typed):
+            let differing = Self.changedFields(typed, from: handover.content, template: template).map(\.label)
+            let which: String = differing.isEmpty ? "" : " It differs from the saved version in: \(differing.joined(separator: ", "))."
+            return """
+                <div id="errors" role="alert" class="stale-save"><p>Not saved: this draft was saved from another tab or window \
+                (version \(handover.version), \(Web.date(handover.updatedAt))) after you opened it here.</p>
+                <p>The form below still holds your text.\(which) Save again to keep yours (it replaces the other save), \
+                or <a id="load-saved" href="/handovers/\(handover.id)">load the saved version</a> and drop the text here.</p></div>
+                """
+        case .notEditable(let typed):
+            return Self.unsaved(typed, reading: reading, me: me, csrf: csrf, parties: parties)
+        }
+    }
+
+    /// What happened, what was typed (read-only, to copy), and a button that posts it to the thread
+    /// when the viewer may write there.
+    static func unsaved(_ typed: HandoverContent, reading: HandoverReading, me: Member, csrf: String, parties: Parties) -> HTML {
+        let (handover, template) = (reading.handover, reading.template)
+        // The event that moved the handover to where it is now: who, what and when.
+        let moved = reading.events.last { $0.toState == handover.state }
+        let who = moved.map { $0.actorID == me.id ? "You" : reading.names[$0.actorID] ?? "Someone" } ?? "Someone"
+        let verb: String =
+            switch handover.state {
+            case .submitted: "submitted"
+            case .cancelled: "cancelled"
+            case .returned: "returned"
+            default: "moved on (\(handover.state.rawValue))"
+            }
+        let whereDone = moved?.actorID == me.id ? " in another tab or window" : ""
+        let when = moved.map { " on \(Web.date($0.at))" } ?? ""
+        let changed = changedFields(typed, from: handover.content, template: template)
+        let canAsk = Access.canAsk(handover, parties: parties, asker: me)
+        let whatNow: String
+        if changed.isEmpty {
+            whatNow = "You had not changed anything, so nothing is lost."
+        } else if canAsk {
+            let reader = me.id == handover.recipientID ? parties.transferor.name : parties.recipient.name
+            whatNow = "What you typed is below: copy what you need, or post it in the thread so that \(reader) reads it."
+        } else {
+            whatNow = "What you typed is below: copy what you need before you leave this page."
+        }
+        let boxes: [HTML] = changed.map { change in
+            let id = "unsaved-" + EditorForm.id(EditorForm.name(change.sectionID, change.fieldID))
+            let rows = min(12, max(2, change.text.split(separator: "\n", omittingEmptySubsequences: false).count))
+            return """
+                <div class="field"><label for="\(id)">\(change.label)</label>
+                <textarea id="\(id)" readonly rows="\(rows)">\(change.text)</textarea></div>
+                """
+        }
+        let message =
+            "Changes I could not save (the handover was \(verb) while I was editing):\n\n"
+            + changed.map { "\($0.label):\n\($0.text)" }.joined(separator: "\n\n")
+        let post: HTML =
+            canAsk && !changed.isEmpty
+            ? """
+            <form id="post-unsaved" method="post" action="/handovers/\(handover.id)/questions">\(CSRF.field(csrf))
+            <input type="hidden" name="question" value="\(message)">
+            <button type="submit" id="post-unsaved-button">Post them in the thread</button></form>
+            """ : .empty
+        return """
+            <section id="unsaved" class="card warn" aria-labelledby="unsaved-title">
+            <h2 id="unsaved-title">Your changes were not saved</h2>
+            <p role="alert" id="unsaved-what">\(who) \(verb) this handover\(whereDone)\(when) while you were editing here, \
+            so it can no longer be edited. \(whatNow)</p>
+            \(boxes)\(post)
+            </section>
+            """
+    }
+
+    /// The template's fields whose typed value reads differently from the stored one, in form order.
+    static func changedFields(_ typed: HandoverContent, from stored: HandoverContent, template: Template) -> [(
+        sectionID: String, fieldID: String, label: String, text: String
+    )] {
+        template.sections.flatMap { section in
+            section.fields.compactMap { field in
+                let text = plainText(field, typed[section.id, field.id])
+                guard text != plainText(field, stored[section.id, field.id]) else { return nil }
+                return (section.id, field.id, field.label, text)
+            }
+        }
+    }
+
+    /// A field's value as text to copy: lists a row a line, a checklist its ticked options.
+    static func plainText(_ field: TemplateField, _ value: JSONValue?) -> String {
+        guard let value, value != .null else { return "" }
+        switch field.type {
+        case .text, .markdown, .date:
+            return value.stringValue ?? ""
+        case .items, .contacts, .decisions:
+            let properties = EditorForm.properties(of: field.type).map(\.name)
+            return (value.arrayValue ?? []).compactMap(\.objectValue).map { row in
+                properties.compactMap { row[$0]?.stringValue }.filter { !$0.isEmpty }.joined(separator: " · ")
+            }.filter { !$0.isEmpty }.joined(separator: "\n")
+        case .checklist:
+            return (value.arrayValue ?? []).compactMap(\.objectValue).filter { $0["done"] == .bool(true) }.compactMap { $0["item"]?.stringValue }
+                .map { "✓ \($0)" }.joined(separator: "\n")
+        }
+    }
+}
