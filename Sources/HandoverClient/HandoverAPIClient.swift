@@ -65,7 +65,8 @@ public struct HandoverAPIClient: Sendable {
             let status = Int(response.status.code)
             let problem = try? WireJSON.decoder.decode(ProblemDetails.self, from: data)
             if status == 401 {
-                throw ClientError.unauthorized(problem?.detail ?? "not signed in")
+                throw ClientError.unauthorized(
+                    problem ?? ProblemDetails(type: "https://handover.dev/problems/unauthorized", title: "Not signed in", status: 401, detail: "Not signed in."))
             }
             // Not a problem document (a proxy's error page, say): show the start of what came.
             throw ClientError.problem(
@@ -97,21 +98,34 @@ public struct EmptyReply: Decodable, Sendable {
 /// What went wrong talking to the server, phrased as advice.
 public enum ClientError: Error, Sendable, CustomStringConvertible {
     case unreachable(server: String, reason: String)
-    case unauthorized(String)
+    /// The server's 401 problem document (or one like it, when a proxy answered).
+    case unauthorized(ProblemDetails)
     case problem(status: Int, problem: ProblemDetails)
     case unexpected(String)
+
+    /// The problem document the server sent, when it sent one.
+    public var problem: ProblemDetails? {
+        switch self {
+        case .unauthorized(let problem), .problem(_, let problem): problem
+        case .unreachable, .unexpected: nil
+        }
+    }
 
     public var description: String {
         switch self {
         case .unreachable(let server, _):
             return "Cannot reach the Handover server at \(server). Is it running ('handover serve')? Check --server or HANDOVER_SERVER."
-        case .unauthorized(let detail):
-            return "Not signed in: \(detail)\nSign in with 'handover login --server URL --email YOU', or set HANDOVER_TOKEN."
+        case .unauthorized(let problem):
+            let detail = problem.detail.hasSuffix(".") ? problem.detail : problem.detail + "."
+            return "\(detail) Sign in with 'handover login --server URL --email YOU', or set HANDOVER_TOKEN."
         case .problem(_, let problem):
-            // The title only when the detail does not already say it ("Invalid input: Invalid input: …").
+            // The title only when the detail does not already say it ("Invalid input: Invalid input: …"),
+            // and the one field problem only when the detail does not already name it.
             let repeats = problem.detail.range(of: problem.title, options: .caseInsensitive) != nil
             var lines = [repeats ? problem.detail : "\(problem.title): \(problem.detail)"]
-            for error in problem.errors ?? [] { lines.append("  - \(error)") }
+            let errors = problem.errors ?? []
+            let named = errors.count == 1 && problem.errorCount ?? 1 == 1 && problem.detail.contains(errors[0].description)
+            for error in named ? [] : errors { lines.append("  - \(error)") }
             if let errors = problem.errors, let count = problem.errorCount, count > errors.count { lines.append("  … and \(count - errors.count) more") }
             if let findings = problem.findings {
                 if let score = problem.score { lines.append("Lint score \(score)/100. Findings:") }

@@ -115,6 +115,7 @@ extension TemplateField {
                 let data = try JSONEncoder().encode(json)
                 return .success(try JSONDecoder().decode(T.self, from: data))
             } catch let error as DecodingError {
+                if let problem = shapeProblem(error, in: json, at: path) { return .failure(problem) }
                 let problem = Problem(decoding: error)
                 return .failure(Problem(path: problem.path.isEmpty ? path : "\(path)\(problem.path.hasPrefix("[") ? "" : ".")\(problem.path)", message: problem.message))
             } catch {
@@ -139,11 +140,20 @@ extension TemplateField {
             return decode([ChecklistEntry].self).flatMap { entries in
                 let known = Set(options ?? [])
                 if let index = entries.firstIndex(where: { !known.contains($0.item) }) {
-                    return .failure(Problem(path: "\(path)[\(index)].item", message: "\"\(entries[index].item)\" is not an entry of this checklist"))
+                    return .failure(
+                        Problem(
+                            path: "\(path)[\(index)].item",
+                            message: "\"\(entries[index].item)\" is not an entry of this checklist; its entries: \(Self.quoted(options ?? []))"))
                 }
                 return .success(.checklist(entries))
             }
         }
+    }
+}
+
+extension TemplateField {
+    static func quoted(_ options: [String]) -> String {
+        options.map { "\"\($0)\"" }.joined(separator: ", ")
     }
 }
 

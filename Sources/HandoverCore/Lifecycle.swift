@@ -96,10 +96,8 @@ public enum Lifecycle {
             try require(isRecipient, "acknowledge", "only the recipient acknowledges a handover")
             let synthesis = synthesis.trimmingCharacters(in: .whitespacesAndNewlines)
             if synthesis.count < minimumSynthesisLength {
-                throw .invalid([
-                    Problem(
-                        path: "synthesis", message: "restate the handover in your own words (at least \(minimumSynthesisLength) characters): \(template.synthesisPrompt)")
-                ])
+                // Short: the form shows the template's prompt beside the box, and the CLI's help has it.
+                throw .invalid([Problem(path: "synthesis", message: "restate the handover in your own words, in at least \(minimumSynthesisLength) characters")])
             }
             if CredentialDetector.firstMatch(in: synthesis) != nil {
                 throw .invalid([Problem(path: "synthesis", message: "looks like it contains a credential; never write credentials in plain text")])

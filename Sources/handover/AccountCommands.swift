@@ -47,13 +47,15 @@ struct Accounts: AsyncParsableCommand {
                 let a = reply.value
                 print("\(a.name)  [\(a.kind.rawValue)]  \(a.id)")
                 print("Owner: \(names[a.ownerID] ?? a.ownerID)")
-                if let renewal = a.profile.renewalDate { print("Renewal: \(renewal)") }
+                if let renewal = a.profile.renewalDate { print("Renewal: \(HumanDate.day(renewal))") }
                 if !a.profile.tags.isEmpty { print("Tags: \(a.profile.tags.joined(separator: ", "))") }
                 if !a.profile.overview.isEmpty { print("\n\(a.profile.overview)") }
                 for contact in a.profile.contacts {
                     print("Contact: \(contact.name)\(contact.role.map { ", \($0)" } ?? "")\(contact.preference.map { " (\($0))" } ?? "")")
                 }
-                for item in a.profile.openItems { print("Open: \(item.title)\(item.owner.map { ", \($0)" } ?? "")\(item.due.map { ", due \($0)" } ?? "")") }
+                for item in a.profile.openItems {
+                    print("Open: \(item.title)\(item.owner.map { ", \($0)" } ?? "")\(item.due.map { ", due \(HumanDate.day($0))" } ?? "")")
+                }
                 print("\nOwners over time:")
                 for o in owners.value.items {
                     print("  \(names[o.ownerID] ?? o.ownerID)  from \(Table.day(o.from))\(o.until.map { " until \(Table.day($0))" } ?? " (current)")")
@@ -119,9 +121,23 @@ struct Templates: AsyncParsableCommand {
     }
 
     struct ShowTemplate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a template's sections, fields and guidance.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a template's fields, each with an example.",
+            discussion: """
+                Each field is listed as SECTION.FIELD with its guidance, the shape of its value and an \
+                example you can paste into 'handover edit ID' as it is. Or fill every field at once in \
+                your editor: 'handover edit ID --interactive'.
+                """)
         @Argument(help: "Template key, e.g. customer-account.") var key: String
         @OptionGroup var options: ClientOptions
+        /// The field's example as an argument of 'handover edit', quoted for a POSIX shell.
+        static func editArgument(_ path: String, _ field: TemplateField) -> String {
+            switch field.example {
+            case .string(let text): return "--set " + Shell.quote("\(path)=\(text)")
+            case let value: return "--json " + Shell.quote("\(path)=\(JSONText.compact(value, keyOrder: field.type.keyOrder))")
+            }
+        }
+
         func run() async throws {
             let client = try options.client()
             let reply = try await CLIErrors.run { try await client.get("/api/v1/templates/\(key)", as: Template.self) }
@@ -131,9 +147,18 @@ struct Templates: AsyncParsableCommand {
                 for section in t.sections {
                     print("\n\(section.title)  [\(section.id)]\n  \(section.guidance)")
                     for field in section.fields {
-                        print("  \(section.id).\(field.id)  \(field.type.rawValue)\(field.required ? ", required" : "")\n      \(field.guidance)")
+                        let path = "\(section.id).\(field.id)"
+                        print("\n  \(path)  \(field.label): \(field.type.rawValue)\(field.required ? ", required" : ", optional")")
+                        print("      \(field.guidance)")
+                        print("      Value: \(field.type.shape)")
+                        if let options = field.options {
+                            print("      Entries (tick each with \"done\": true):")
+                            for option in options { print("        - \(option)") }
+                        }
+                        print("      Example: \(Self.editArgument(path, field))")
                     }
                 }
+                print("\nFill fields with: handover edit ID --set PATH=TEXT / --json 'PATH=JSON' / --check PATH, or all at once: handover edit ID --interactive")
             }
         }
     }
@@ -152,6 +177,40 @@ struct Templates: AsyncParsableCommand {
     }
 }
 
+extension FieldType {
+    var keyOrder: [String] { entryKeys.map { $0.required + $0.optional } ?? [] }
+}
+
+enum Shell {
+    /// `text` in single quotes, each quote in it closed, escaped and reopened.
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+}
+
+/// JSON on one line, with object keys in a chosen order (a list field's keys as the template
+/// documents them: `{"item":…,"done":true}`), the rest after them alphabetically.
+enum JSONText {
+    static func compact(_ value: JSONValue, keyOrder: [String] = []) -> String {
+        switch value {
+        case .array(let items):
+            return "[" + items.map { compact($0, keyOrder: keyOrder) }.joined(separator: ",") + "]"
+        case .object(let fields):
+            let rank = { (key: String) in keyOrder.firstIndex(of: key) ?? keyOrder.count }
+            let keys = fields.keys.sorted { (rank($0), $0) < (rank($1), $1) }
+            return "{" + keys.map { scalar(.string($0)) + ":" + compact(fields[$0]!, keyOrder: keyOrder) }.joined(separator: ",") + "}"
+        default:
+            return scalar(value)
+        }
+    }
+
+    private static func scalar(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+}
+
 /// Turning emails into member ids, and ids into names, for friendlier commands.
 enum MemberLookup {
     static func id(of text: String, client: HandoverAPIClient) async throws -> String {
@@ -167,6 +226,19 @@ enum MemberLookup {
     }
 }
 
+/// Account names by id, for tables a person reads.
+enum AccountLookup {
+    static func names(client: HandoverAPIClient) async throws -> [String: String] {
+        let accounts = (try? await client.get("/api/v1/accounts", as: ListResponse<Account>.self).value.items) ?? []
+        return Dictionary(accounts.map { ($0.id, $0.name) }) { first, _ in first }
+    }
+
+    /// One account, or nil when it cannot be read (the caller then shows the id).
+    static func account(_ id: String, client: HandoverAPIClient) async -> Account? {
+        try? await client.get("/api/v1/accounts/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id), as: Account.self).value
+    }
+}
+
 enum Table {
     static func print(_ header: [String], _ rows: [[String]]) {
         let all = [header] + rows
@@ -177,9 +249,7 @@ enum Table {
         }
     }
 
-    static func day(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash))
-    }
+    static func day(_ date: Date) -> String { HumanDate.day(date) }
 }
 
 extension Optional {

@@ -8,7 +8,7 @@ import HandoverStore
 /// Bootstrapping a real deployment, directly against its database (no server needed).
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create organizations, members and API tokens directly in the database.",
+        abstract: "Create organizations, members, tokens (no server).",
         discussion: "Run on the server's machine; uses HANDOVER_DATABASE_URL or --database like 'handover serve'.",
         subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self]
     )

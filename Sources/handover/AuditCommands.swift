@@ -7,15 +7,16 @@ import HandoverTrust
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The organization's tamper-evident audit log: checkpoints, export, offline verification.",
+        abstract: "The audit log: checkpoint, export, verify offline.",
         discussion: """
-            Every change (and every read of a handover by someone other than its author) is an entry
-            in a per-organization Merkle tree (RFC 6962). The server signs checkpoints of that tree
+            Every change (and every read of a handover by someone other than its author) is an entry \
+            in a per-organization Merkle tree (RFC 6962). The server signs checkpoints of that tree \
             (C2SP tlog-checkpoint, Ed25519) and never signs one that disagrees with an earlier one.
-              handover audit checkpoint                 the latest signed checkpoint and the log's key
-              handover audit export --output log.json   everything needed to check the log offline
-              handover audit verify log.json --key K    check it with no server (K: the key you trust)
-              handover audit verify new.json --against old.json   name every entry that changed between two exports
+              handover audit checkpoint               the latest checkpoint, the log's key
+              handover audit export --output log.json all it takes to check the log offline
+              handover audit verify log.json --key K  check it offline (K: a key you trust)
+              handover audit verify new.json --against old.json
+                                          name every entry changed between exports
             Reading the log needs an admin or auditor login.
             """,
         subcommands: [AuditCheckpoint.self, AuditExport.self, AuditVerify.self]
@@ -23,7 +24,7 @@ struct Audit: AsyncParsableCommand {
 }
 
 struct AuditCheckpoint: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Show the latest signed checkpoint and the log's public key.")
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Show the latest signed checkpoint and the log's key.")
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -40,12 +41,12 @@ struct AuditCheckpoint: AsyncParsableCommand {
 struct AuditExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the organization's audit log as a bundle that 'handover audit verify' checks offline.",
+        abstract: "Export the audit log, for 'handover audit verify'.",
         discussion: """
-            Asks the server for the signed checkpoints, the consistency proofs between them and the log's key
-            (the export itself is logged first, so the bundle covers it), then fetches the entries \(AuditExport.page)
-            at a time, so a log of any size can be exported, and the server's stored tree nodes (\(AuditExport.nodePage) a
-            request), which let 'audit verify' narrow a failed signed root down to the entries that changed.
+            Asks the server for the signed checkpoints, the consistency proofs between them and the log's key \
+            (the export itself is logged first, so the bundle covers it), then fetches the entries \(AuditExport.page) \
+            at a time, so a log of any size can be exported, and the server's stored tree nodes (\(AuditExport.nodePage) a \
+            request), which let 'audit verify' narrow a failed signed root down to the entries that changed. \
             Progress goes to standard error.
             """
     )

@@ -6,16 +6,18 @@ import HandoverTrust
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check an audit bundle or a certificate of completion with no server.",
+        abstract: "Check an audit export or a certificate, offline.",
         discussion: """
-            A bundle: recomputes the Merkle tree from the entries (RFC 6962), checks each signed checkpoint's
-            Ed25519 signature and root, checks the consistency proofs between checkpoints, and names
-            the entries that do not match: as one entry, or as the smallest range the signed hashes in the
+            A bundle: recomputes the Merkle tree from the entries (RFC 6962), checks each signed checkpoint's \
+            Ed25519 signature and root, checks the consistency proofs between checkpoints, and names \
+            the entries that do not match: as one entry, or as the smallest range the signed hashes in the \
             bundle can prove. Exit status 0 when the bundle verifies, 1 when not.
-            Without --key the bundle vouches for its own key, which only proves internal consistency:
+
+            Without --key the bundle vouches for its own key, which only proves internal consistency: \
             pin the key you got from the organization ('handover audit checkpoint') to prove origin.
-            With --against OLD.json, both exports are verified, the newer signed log must extend the older
-            one, and every entry of the older export that the newer one does not hold unchanged is named
+
+            With --against OLD.json, both exports are verified, the newer signed log must extend the older \
+            one, and every entry of the older export that the newer one does not hold unchanged is named \
             (entries past the older export's end are new, not differences); exit status 1 if any differ.
             """
     )
@@ -96,7 +98,7 @@ struct AuditVerify: AsyncParsableCommand {
         if shown.isEmpty { shown = result.changedEntries.prefix(5).filter { $0.count <= 4 }.flatMap { Array($0) } }
         for index in shown where index < bundle.entries.count && bundle.entries[index].seq == index {
             let e = bundle.entries[index]
-            print("  entry \(index) as exported: \(e.action) \(e.target) by \(e.actor) at \(JSONDateText.format(Date(millis: e.time)))")
+            print("  entry \(index) as exported: \(e.action) \(e.target) by \(e.actor) at \(HumanDate.format(Date(millis: e.time)))")
         }
     }
 
@@ -142,10 +144,17 @@ struct AuditVerify: AsyncParsableCommand {
             let h = certificate.handover
             print("OK: certificate of completion of handover \(h.id) (\(h.accountName), \(h.templateName))")
             for party in certificate.parties { print("  \(party.role.rawValue): \(party.name) <\(party.email)>") }
+            // Names where the certificate has them (the parties); a manager who only verified is named by id.
+            let names = Dictionary(certificate.parties.map { ($0.member, $0.name) }) { first, _ in first }
             for signoff in certificate.signoffs {
-                print("  signed by the \(signoff.role.rawValue) with key \(signoff.keyID) (\(signoff.authentication)), audit entry \(signoff.entry)")
+                print(
+                    "  signed by the \(signoff.role.rawValue), \(names[signoff.signer] ?? signoff.signer), with key \(signoff.keyID) (\(signoff.authentication)), audit entry \(signoff.entry)"
+                )
             }
-            for milestone in certificate.timeline { print("  \(milestone.at)  \(milestone.event) by \(milestone.actor)  (entry \(milestone.entry))") }
+            for milestone in certificate.timeline {
+                let when = RFC3339.parse(milestone.at).map { HumanDate.format($0) } ?? milestone.at
+                print("  \(when)  \(milestone.event) by \(names[milestone.actor] ?? milestone.actor)  (entry \(milestone.entry))")
+            }
             print("  content SHA-256 \(h.contentDigest)")
             print("  \(result.signoffsVerified) signatures and \(result.entriesProved) audit entries proved against the signed log of \(result.checkpointSize) entries")
             print(

@@ -5,7 +5,14 @@ import HandoverCore
 import HandoverWire
 
 struct ListHandovers: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the handovers you can see.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the handovers you can see, by state.",
+        discussion: """
+            Grouped by state, open ones first (draft, returned, submitted, acknowledged), then the \
+            finished ones (completed, verified, closed, cancelled). With --format json: the API's list, \
+            with ids, as it came.
+              handover list --state draft,returned   what waits on you as a transferor
+            """)
     @Option(help: "Only these states, comma-separated (draft, submitted, returned, acknowledged, completed, …).") var state: String?
     @Option(help: "Only handovers of this account.") var account: String?
     @OptionGroup var options: ClientOptions
@@ -19,19 +26,35 @@ struct ListHandovers: AsyncParsableCommand {
             try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ListResponse<Handover>.self)
         }
         let names = try await MemberLookup.names(client: client)
+        let accounts = try await AccountLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No handovers."); return }
-            Table.print(
-                ["ID", "STATE", "TEMPLATE", "FROM", "TO"],
-                reply.value.items.map {
-                    [$0.id, $0.state.rawValue, $0.templateKey, names[$0.transferorID] ?? $0.transferorID, names[$0.recipientID] ?? $0.recipientID]
-                })
+            let rows = Self.stateOrder.flatMap { state in
+                reply.value.items.filter { $0.state == state }.map {
+                    [
+                        $0.state.rawValue, $0.id, accounts[$0.accountID] ?? $0.accountID, $0.templateKey, names[$0.transferorID] ?? $0.transferorID,
+                        names[$0.recipientID] ?? $0.recipientID,
+                    ]
+                }
+            }
+            // The state once per group: a heading, not a column to scan.
+            let grouped = rows.enumerated().map { i, row in i > 0 && rows[i - 1][0] == row[0] ? [""] + row.dropFirst() : row }
+            Table.print(["STATE", "ID", "ACCOUNT", "TEMPLATE", "FROM", "TO"], grouped)
         }
     }
+
+    /// Open states first, in the order work flows through them; then the finished ones.
+    static let stateOrder: [HandoverState] = [.draft, .returned, .submitted, .acknowledged, .completed, .verified, .closed, .cancelled]
 }
 
 struct New: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Begin a handover of an account to a recipient (as a draft).")
+    static let configuration = CommandConfiguration(
+        abstract: "Begin a handover of an account, as a draft.",
+        discussion: """
+            The account's id is in 'handover accounts list'; the recipient is an email or a member id.
+              handover new --account ACCOUNT_ID --to rita@example.com
+            Then 'handover templates show KEY' says what each field takes, and 'handover edit ID' fills them.
+            """)
     @Option(help: "The account's id.") var account: String
     @Option(help: "The recipient (email or id).") var to: String
     @Option(
@@ -58,7 +81,7 @@ struct New: AsyncParsableCommand {
                 .POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
                 as: Handover.self)
         }
-        let next = options.output.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
+        let next = options.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
         options.output.emit(raw: reply.json) {
             print("Draft handover \(reply.value.id) created with the \(reply.value.templateKey) template.")
             for line in next { print(line) }
@@ -67,7 +90,7 @@ struct New: AsyncParsableCommand {
 }
 
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a handover: parties, state, content and lint score.")
+    static let configuration = CommandConfiguration(abstract: "Show a handover: parties, state, content, score.")
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
 
@@ -79,13 +102,18 @@ struct Show: AsyncParsableCommand {
         }
         let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
         let names = try await MemberLookup.names(client: client)
+        let account = await AccountLookup.account(reply.value.accountID, client: client)
+        let next = options.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
         options.output.emit(raw: reply.json) {
             let h = reply.value
             print("Handover \(h.id)  [\(h.state.rawValue)]  \(template.value.name)")
-            print("From \(names[h.transferorID] ?? h.transferorID) to \(names[h.recipientID] ?? h.recipientID); account \(h.accountID); version \(h.version)")
+            print(
+                "Account \(account?.name ?? h.accountID); from \(names[h.transferorID] ?? h.transferorID) to \(names[h.recipientID] ?? h.recipientID); version \(h.version)"
+            )
             print("Lint score \(lint.value.score)/100, \(lint.value.findings.count) finding(s)")
             if let reason = h.returnReason, h.state == .returned { print("Returned: \(reason)") }
             if let synthesis = h.synthesis { print("Recipient's synthesis: \(synthesis)") }
+            for line in next { print(line) }
             for section in template.value.sections {
                 print("\n## \(section.title)")
                 for field in section.fields {
@@ -112,25 +140,43 @@ struct Edit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fill in a draft handover's fields.",
         discussion: """
-            Paths are SECTION.FIELD, as 'handover templates show KEY' lists them.
-              --set overview.summary="Text"                  text, markdown or date fields
-              --json contacts.keyContacts='[{"name":"Jo","preference":"email"}]'
+            Paths are SECTION.FIELD; 'handover templates show KEY' lists them, each with an example to paste:
+
+              --set overview.summary="Text"            text, markdown or date fields
+              --json 'contacts.keyContacts=[{"name":"Jo","preference":"email"}]'
+              --check contacts.warmIntroduction        tick every entry of a checklist
               --clear risks.sentiment
-              --file patch.json                              {"section": {"field": value}}
+              --file patch.json                        {"section": {"field": value}}
+              --interactive                            every field, in $VISUAL or $EDITOR
+
+            --interactive writes the content as JSON to a private temporary file, every field present (null \
+            when empty) under a "_field" hint with its shape and an example, opens your editor, and saves \
+            what you wrote. If the JSON is wrong or the server refuses it, it says why and keeps the file: \
+            from a terminal it offers to reopen it; otherwise it prints the path for 'handover edit ID --file PATH'.
             """
     )
     @Argument(help: "Handover id.") var id: String
     @Option(name: .customLong("set"), help: "SECTION.FIELD=TEXT; repeatable.") var sets: [String] = []
     @Option(name: .customLong("json"), help: "SECTION.FIELD=JSON; repeatable.") var jsons: [String] = []
+    @Option(name: .customLong("check"), help: "SECTION.FIELD of a checklist: every entry done; repeatable.") var checks: [String] = []
     @Option(name: .customLong("clear"), help: "SECTION.FIELD to empty; repeatable.") var clears: [String] = []
-    @Option(help: "A JSON file with fields to set.") var file: String?
+    @Option(help: "A JSON file with fields to set (keys starting with _ are ignored).") var file: String?
+    @Flag(name: [.customLong("interactive"), .customLong("editor")], help: "Edit every field as JSON in $VISUAL or $EDITOR.") var interactive = false
     @OptionGroup var options: ClientOptions
 
+    func validate() throws {
+        if interactive && !(sets.isEmpty && jsons.isEmpty && checks.isEmpty && clears.isEmpty && file == nil) {
+            throw ValidationError("--interactive edits every field in your editor; use it without --set, --json, --check, --clear or --file.")
+        }
+    }
+
     func run() async throws {
+        let client = try options.client()
+        if interactive { return try await EditorSession(id: id, client: client, output: options.output).run() }
         var patch = HandoverContent()
         if let file {
             guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { throw CLIError("Cannot read \(file).") }
-            do { patch = try JSONDecoder().decode(HandoverContent.self, from: data) } catch { throw CLIError("\(file) is not {\"section\": {\"field\": value}} JSON.") }
+            do { patch = try ContentFile.patch(from: data) } catch let error as CLIError { throw CLIError("\(file): \(error.description)") }
         }
         for item in sets {
             let (section, field, value) = try Self.split(item, flag: "--set")
@@ -139,7 +185,7 @@ struct Edit: AsyncParsableCommand {
         for item in jsons {
             let (section, field, text) = try Self.split(item, flag: "--json")
             do { patch[section, field] = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
-                throw CLIError("--json \(section).\(field): the value is not valid JSON.")
+                throw CLIError("--json \(section).\(field): the value is not valid JSON (\(JSONSyntax.describe(error, in: Data(text.utf8)))).")
             }
         }
         for path in clears {
@@ -147,17 +193,35 @@ struct Edit: AsyncParsableCommand {
             guard parts.count == 2 else { throw CLIError("--clear takes SECTION.FIELD, got \(path)") }
             patch[parts[0], parts[1]] = .null
         }
-        guard !patch.sections.isEmpty else { throw ValidationError("Nothing to change: use --set, --json, --clear or --file.") }
+        guard !patch.sections.isEmpty || !checks.isEmpty else {
+            throw ValidationError("Nothing to change: use --set, --json, --check, --clear, --file or --interactive.")
+        }
 
-        let client = try options.client()
         let current = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
+        if !checks.isEmpty {
+            let template = try await CLIErrors.run {
+                try await client.get("/api/v1/templates/\(current.value.templateKey)?version=\(current.value.templateVersion)", as: Template.self)
+            }.value
+            for path in checks {
+                guard let field = template.field(at: path), field.type == .checklist else {
+                    throw CLIError(
+                        "--check takes a checklist field of template \(template.key), got \(path); its checklists: "
+                            + template.fieldsWithPaths.filter { $0.field.type == .checklist }.map(\.path).joined(separator: ", "))
+                }
+                let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+                patch[parts[0], parts[1]] = .array((field.options ?? []).map { .object(["item": .string($0), "done": .bool(true)]) })
+            }
+        }
         let reply = try await CLIErrors.run {
             try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch), ifMatch: current.etag, as: Handover.self)
         }
         let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
-        options.output.emit(raw: reply.json) {
-            print("Saved (version \(reply.value.version)). Lint score \(lint.value.score)/100, \(lint.value.findings.count) finding(s).")
-        }
+        options.output.emit(raw: reply.json) { print(Self.saved(reply.value, lint.value)) }
+    }
+
+    static func saved(_ handover: Handover, _ lint: LintReport) -> String {
+        "Saved (version \(handover.version)). Lint score \(lint.score)/100, \(lint.findings.count) finding(s)."
+            + (lint.findings.isEmpty ? "" : " 'handover lint \(handover.id)' lists them.")
     }
 
     static func split(_ item: String, flag: String) throws -> (String, String, String) {
@@ -169,7 +233,7 @@ struct Edit: AsyncParsableCommand {
 }
 
 struct LintCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Show what is missing or risky in a handover, and its score.")
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Show what a handover is missing, and its score.")
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
 
@@ -196,7 +260,8 @@ protocol TransitionCommand: AsyncParsableCommand {
     var options: ClientOptions { get }
     static var action: String { get }
     func body() throws -> Data?
-    func done(_ handover: Handover) -> String
+    /// What was done, for a person; `account` is the account's name (its id when it cannot be read).
+    func done(_ handover: Handover, account: String) -> String
 }
 
 extension TransitionCommand {
@@ -206,9 +271,15 @@ extension TransitionCommand {
         let reply = try await CLIErrors.run {
             try await client.send(.POST, "/api/v1/handovers/\(id)/\(Self.action)", body: try body(), ifMatch: current.etag, as: Handover.self)
         }
-        let next = options.output.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
+        var text = done(reply.value, account: reply.value.accountID)
+        var next: [String] = []
+        if options.format == .text {
+            // A person reads the account's name, not its id.
+            if let account = await AccountLookup.account(reply.value.accountID, client: client) { text = done(reply.value, account: account.name) }
+            next = await NextHint.lines(for: reply.value, client: client)
+        }
         options.output.emit(raw: reply.json) {
-            print(done(reply.value))
+            print(text)
             for line in next { print(line) }
         }
     }
@@ -221,39 +292,45 @@ extension TransitionCommand {
 }
 
 struct Submit: TransitionCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a draft to its recipient (lint errors block this).")
+    static let configuration = CommandConfiguration(abstract: "Send a draft to its recipient.")
     static let action = "submit"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Submitted." }
+    func done(_ h: Handover, account: String) -> String { "Submitted." }
 }
 
 struct Acknowledge: TransitionCommand {
-    static let configuration = CommandConfiguration(commandName: "ack", abstract: "Accept a handover as its recipient, restating it in your own words.")
+    static let configuration = CommandConfiguration(
+        commandName: "ack", abstract: "Accept a handover as its recipient, in your words.",
+        discussion: """
+            Restate what you now own in your own words (at least \(Lifecycle.minimumSynthesisLength) characters): \
+            the template's prompt, shown beside the box on the web page, says what to cover.
+              handover ack ID --synthesis "I own Acme: renewal in March, Priya likes email."
+            """)
     static let action = "acknowledge"
     @Argument(help: "Handover id.") var id: String
     @Option(help: "Your synthesis: what you now own, what comes next, what worries you.") var synthesis: String
     @OptionGroup var options: ClientOptions
     func body() throws -> Data? { try json(AcknowledgeRequest(synthesis: synthesis)) }
-    func done(_ h: Handover) -> String { "Acknowledged: you have accepted the handover." }
+    func done(_ h: Handover, account: String) -> String { "Acknowledged: you have accepted the handover." }
 }
 
 struct Complete: TransitionCommand {
-    static let configuration = CommandConfiguration(abstract: "Complete an acknowledged handover: the account's owner becomes the recipient.")
+    static let configuration = CommandConfiguration(abstract: "Complete a handover: the recipient owns the account.")
     static let action = "complete"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Completed. Account \(h.accountID) now belongs to the recipient." }
+    func done(_ h: Handover, account: String) -> String { "Completed: \(account) now belongs to the recipient." }
 }
 
 struct Return: TransitionCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a submitted handover back to its transferor, saying what is missing.")
+    static let configuration = CommandConfiguration(abstract: "Send a handover back to its transferor, with why.")
     static let action = "return"
     @Argument(help: "Handover id.") var id: String
     @Option(help: "What is missing or unclear.") var reason: String
     @OptionGroup var options: ClientOptions
     func body() throws -> Data? { try json(ReasonRequest(reason: reason)) }
-    func done(_ h: Handover) -> String { "Returned to the transferor." }
+    func done(_ h: Handover, account: String) -> String { "Returned to the transferor." }
 }
 
 struct Revise: TransitionCommand {
@@ -261,7 +338,7 @@ struct Revise: TransitionCommand {
     static let action = "revise"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Back in draft." }
+    func done(_ h: Handover, account: String) -> String { "Back in draft." }
 }
 
 struct Cancel: TransitionCommand {
@@ -271,7 +348,7 @@ struct Cancel: TransitionCommand {
     @Option(help: "Why.") var reason: String?
     @OptionGroup var options: ClientOptions
     func body() throws -> Data? { try json(ReasonRequest(reason: reason)) }
-    func done(_ h: Handover) -> String { "Cancelled." }
+    func done(_ h: Handover, account: String) -> String { "Cancelled." }
 }
 
 struct Verify: TransitionCommand {
@@ -281,7 +358,7 @@ struct Verify: TransitionCommand {
     @Option(help: "What you checked.") var note: String?
     @OptionGroup var options: ClientOptions
     func body() throws -> Data? { try json(NoteRequest(note: note)) }
-    func done(_ h: Handover) -> String { "Verified." }
+    func done(_ h: Handover, account: String) -> String { "Verified." }
 }
 
 struct Close: TransitionCommand {
@@ -289,7 +366,7 @@ struct Close: TransitionCommand {
     static let action = "close"
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
-    func done(_ h: Handover) -> String { "Closed." }
+    func done(_ h: Handover, account: String) -> String { "Closed." }
 }
 
 struct History: AsyncParsableCommand {
@@ -305,14 +382,8 @@ struct History: AsyncParsableCommand {
             Table.print(
                 ["WHEN", "WHO", "EVENT", "STATE", "NOTE"],
                 reply.value.items.map {
-                    [JSONDateText.format($0.at), names[$0.actorID] ?? $0.actorID, $0.event, "\($0.fromState?.rawValue ?? "—") → \($0.toState.rawValue)", $0.note ?? ""]
+                    [HumanDate.format($0.at), names[$0.actorID] ?? $0.actorID, $0.event, "\($0.fromState?.rawValue ?? "—") → \($0.toState.rawValue)", $0.note ?? ""]
                 })
         }
-    }
-}
-
-enum JSONDateText {
-    static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
     }
 }

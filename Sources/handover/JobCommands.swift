@@ -8,21 +8,26 @@ import HandoverStore
 /// like `handover admin` (no server needed, and it works while servers run).
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, retry and cancel background jobs (run on the server's machine).",
+        abstract: "List, retry, cancel background jobs (on the server).",
         discussion: """
-            Servers run background jobs (today: signing audit-log checkpoints) from a 'jobs' table
+            Servers run background jobs (today: signing audit-log checkpoints) from a 'jobs' table \
             in the database. A job is in one of these states:
               pending    waiting for its time (run_after), then for a server to claim it
-              running    claimed by one server (locked_by) until its lease ends (locked_until); if
-                         that server dies, another claims the job once the lease has run out
+              running    claimed by one server (locked_by) until its lease ends
+                         (locked_until); if that server dies, another claims the job
+                         once the lease has run out
               done       finished; deleted after 7 days
-              dead       failed every attempt (see its last error); stays until you retry it
-              cancelled  cancelled before it ran, or handed over to a newer pending job of the same kind
-            A failed job is retried by itself with growing random delays (about 1 s, 2 s, 4 s, …, at
+              dead       failed every attempt (see its last error); stays until retried
+              cancelled  cancelled before it ran, or handed over to a newer pending job
+                         of the same kind
+
+            A failed job is retried by itself with growing random delays (about 1 s, 2 s, 4 s, …, at \
             most 10 minutes) and goes dead after its last attempt (8 by default).
-            Retry a dead job once its cause is fixed (the database or a key is back, the server
-            was upgraded to one that knows the job's kind): 'handover jobs retry ID'. Handlers are
+
+            Retry a dead job once its cause is fixed (the database or a key is back, the server \
+            was upgraded to one that knows the job's kind): 'handover jobs retry ID'. Handlers are \
             written so that running a job again does no harm.
+
             Uses HANDOVER_DATABASE_URL or --database like 'handover serve'.
             """,
         subcommands: [ListJobs.self, RetryJob.self, CancelJob.self]
@@ -69,7 +74,7 @@ struct ListJobs: AsyncParsableCommand {
 
 struct RetryJob: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Run a dead or cancelled job again, now, with its attempts reset.",
+        commandName: "retry", abstract: "Run a dead or cancelled job again, attempts reset.",
         discussion: "Fix what its last error says first; a job whose kind has a newer pending twin is refused (that one will do the work).")
     @Argument(help: "The job's id (from 'handover jobs list').") var id: String
     @OptionGroup var db: DatabaseOptions

@@ -8,12 +8,12 @@ import HandoverTrust
 
 struct Key: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Your Ed25519 signing key for sign-offs: create and enrol it, list, revoke.",
+        abstract: "Your signing key for sign-offs: new, list, revoke.",
         discussion: """
-            The private key stays on this machine, in a file only you can read (0600), sealed with
+            The private key stays on this machine, in a file only you can read (0600), sealed with \
             a passphrase if you ask for one; the server only ever sees the public key.
               handover key new                 create a key, save it, enrol its public key
-              handover key new --passphrase    the same, sealed with a passphrase (scrypt + ChaCha20-Poly1305)
+              handover key new --passphrase    the same, sealed with a passphrase
               handover key list                your enrolled keys
               handover key revoke KEYID        stop a key signing (lost or leaked)
             Scripts can set HANDOVER_KEY_PASSPHRASE; HANDOVER_SIGNING_KEY names the key file.
@@ -23,7 +23,7 @@ struct Key: AsyncParsableCommand {
 }
 
 struct KeyNew: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a signing key on this machine and enrol its public key.")
+    static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a signing key here and enrol its public key.")
     @Option(help: "Where to save the key (default: signing-keys/<member id>.json beside the login config).") var keyFile: String?
     @Flag(help: "Seal the private key with a passphrase (asked twice, or HANDOVER_KEY_PASSPHRASE).") var passphrase = false
     @OptionGroup var options: ClientOptions
@@ -60,7 +60,7 @@ struct KeyNew: AsyncParsableCommand {
 }
 
 struct KeyList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List enrolled keys: yours, or (admins and auditors) a member's or everyone's.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List enrolled keys (admins, auditors: anyone's).")
     @Option(help: "A member id (admins and auditors).") var member: String?
     @OptionGroup var options: ClientOptions
 
@@ -68,19 +68,24 @@ struct KeyList: AsyncParsableCommand {
         let client = try options.client()
         let query = member.map { "?member=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
         let reply = try await CLIErrors.run { try await client.get("/api/v1/keys\(query)", as: ListResponse<SigningKey>.self) }
+        let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
-            if reply.value.items.isEmpty { print("No keys enrolled. Create one with 'handover key new'.") }
-            for key in reply.value.items {
-                let state = key.revokedAt.map { "revoked \(RFC3339.format($0))" } ?? "active"
-                print("\(key.id)  \(key.memberID)  \(key.origin)  enrolled \(RFC3339.format(key.enrolledAt))  \(state)")
-            }
+            if reply.value.items.isEmpty { print("No keys enrolled. Create one with 'handover key new'."); return }
+            Table.print(
+                ["KEY", "MEMBER", "ORIGIN", "ENROLLED", "STATE"],
+                reply.value.items.map { key in
+                    [
+                        key.id, names[key.memberID] ?? key.memberID, key.origin, HumanDate.format(key.enrolledAt),
+                        key.revokedAt.map { "revoked \(HumanDate.format($0))" } ?? "active",
+                    ]
+                })
         }
     }
 }
 
 struct KeyRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a key: it signs nothing more, and its sign-offs on open handovers stop counting.")
+        commandName: "revoke", abstract: "Revoke a key: its open sign-offs stop counting.")
     @Argument(help: "Key id.") var id: String
     @OptionGroup var options: ClientOptions
 
@@ -95,10 +100,10 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign off a handover as it is now, with your key.",
         discussion: """
-            Reads the handover, computes the SHA-256 of its content's canonical JSON (RFC 8785) on
-            this machine, and signs a DSSE envelope (application/vnd.handover.signoff+json) of
-            {handover, version, contentDigest, signer, role, statement, time}. The transferor signs
-            once it is submitted; the recipient (and a manager, where the template asks) after the
+            Reads the handover, computes the SHA-256 of its content's canonical JSON (RFC 8785) on \
+            this machine, and signs a DSSE envelope (application/vnd.handover.signoff+json) of \
+            {handover, version, contentDigest, signer, role, statement, time}. The transferor signs \
+            once it is submitted; the recipient (and a manager, where the template asks) after the \
             recipient acknowledged it. A change to the content after signing voids the sign-off.
             """
     )
@@ -120,7 +125,7 @@ struct Sign: AsyncParsableCommand {
         let reply = try await CLIErrors.run {
             try await client.send(.POST, "/api/v1/handovers/\(id)/signoffs", json: SignoffRequest(envelope: envelope), as: Signoff.self)
         }
-        let next = options.output.format == .text ? await NextHint.lines(for: handover, client: client) : []
+        let next = options.format == .text ? await NextHint.lines(for: handover, client: client) : []
         options.output.emit(raw: reply.json) {
             print("Signed as \(role.rawValue) with key \(file.keyID):")
             print("  \"\(payload.statement)\"")
@@ -133,19 +138,22 @@ struct Sign: AsyncParsableCommand {
 extension SignoffRole: ExpressibleByArgument {}
 
 struct Signoffs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a handover's sign-offs and which ones completion still needs.")
+    static let configuration = CommandConfiguration(abstract: "Show a handover's sign-offs and the ones missing.")
     @Argument(help: "Handover id.") var id: String
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let client = try options.client()
         let reply = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/signoffs", as: SignoffStatus.self) }
+        let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             let status = reply.value
             print("Needs: \(status.required.map(\.rawValue).joined(separator: ", ")). Content SHA-256 \(status.contentDigest)")
             for signoff in status.signoffs {
                 let counts = status.valid.contains(signoff.id) ? "counts" : "void (older content or revoked key)"
-                print("  \(signoff.role.rawValue): \(signoff.memberID), key \(signoff.keyID), \(RFC3339.format(signoff.recordedAt)), \(counts)")
+                print(
+                    "  \(signoff.role.rawValue): \(names[signoff.memberID] ?? signoff.memberID), key \(signoff.keyID), \(HumanDate.format(signoff.recordedAt)), \(counts)"
+                )
             }
             print(status.missing.isEmpty ? "All sign-offs are in: it can be completed." : "Missing: \(status.missing.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -153,7 +161,14 @@ struct Signoffs: AsyncParsableCommand {
 }
 
 struct Certificate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Save the certificate of completion of a completed handover (check it with 'handover audit verify').")
+    static let configuration = CommandConfiguration(
+        abstract: "Save a completed handover's certificate.",
+        discussion: """
+            The certificate of completion: parties, sign-offs, timeline and content digest, with the \
+            audit entries they rest on and their proofs. Check it anywhere, with no server:
+              handover certificate ID -o cert.json
+              handover audit verify cert.json --key K   (K: 'handover audit checkpoint')
+            """)
     @Argument(help: "Handover id.") var id: String
     @Option(name: .shortAndLong, help: "File to write (it is replaced).") var output: String
     @OptionGroup var options: ClientOptions

@@ -5,6 +5,7 @@ import HandoverCore
 import HandoverServer
 import HandoverServices
 import HandoverStore
+import HandoverWire
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -34,10 +35,18 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// An error with a message for the user; exits 1 without a stack of detail.
+/// An error with a message for the user; exits 1 without a stack of detail. Under `--format json`
+/// it is printed as `problem`, the server's problem document, when the error came from the server;
+/// else as one the CLI makes, of the kind `kind` names (`ErrorOutput`).
 struct CLIError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var problem: ProblemDetails?
+    var kind: ErrorOutput.Kind?
+    init(_ description: String, problem: ProblemDetails? = nil, kind: ErrorOutput.Kind? = nil) {
+        self.description = description
+        self.problem = problem
+        self.kind = kind
+    }
 }
 
 enum CLIErrors {
@@ -47,12 +56,13 @@ enum CLIErrors {
             return try await body()
         } catch let error as HandoverError {
             var lines = [error.message]
-            if case .invalid(let problems) = error { lines += problems.map { "  - \($0)" } }
+            // One problem is in the message already ("Invalid input: synthesis: …").
+            if case .invalid(let problems) = error, problems.count > 1 { lines += problems.map { "  - \($0)" } }
             throw CLIError(lines.joined(separator: "\n"))
         } catch let error as StoreError {
             throw CLIError(error.message)
         } catch let error as ClientError {
-            throw CLIError(error.description)
+            throw CLIError(error.description, problem: error.problem, kind: ErrorOutput.Kind(error))
         }
     }
 }

@@ -12,7 +12,7 @@ struct Ask: AsyncParsableCommand {
             can see the handover reads the thread ('handover questions ID').
 
             Example:
-              handover ask 01J… "Who signs the renewal on their side: the CFO or procurement?"
+              handover ask 01J… "Who signs the renewal: the CFO?"
             """)
     @Argument(help: "Handover id.") var id: String
     @Argument(help: "What you ask or answer. Use '-' to read it from standard input.") var text: String
@@ -41,16 +41,9 @@ struct Questions: AsyncParsableCommand {
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No questions yet. Ask one with 'handover ask \(id) \"…\"'.") }
             for question in reply.value.items {
-                print("\(names[question.authorID] ?? question.authorID), \(HumanDate.dateTime(question.createdAt)):")
+                print("\(names[question.authorID] ?? question.authorID), \(HumanDate.format(question.createdAt)):")
                 for line in question.body.split(separator: "\n", omittingEmptySubsequences: false) { print("  \(line)") }
             }
         }
-    }
-}
-
-/// Dates as a person reads them ("3 Dec 2026, 16:52"), in the local time zone; JSON keeps ISO 8601.
-enum HumanDate {
-    static func dateTime(_ date: Date) -> String {
-        date.formatted(.dateTime.day().month(.abbreviated).year().hour(.twoDigits(amPM: .omitted)).minute())
     }
 }

@@ -11,16 +11,20 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Handover server (JSON API at /api/v1).",
         discussion: """
-            Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names
-            a postgres:// URL. Several servers may share one PostgreSQL database; each opens at most
+            Uses an SQLite file under ./handover-data/ unless HANDOVER_DATABASE_URL (or --database) names \
+            a postgres:// URL. Several servers may share one PostgreSQL database; each opens at most \
             HANDOVER_DATABASE_CONNECTIONS (default 4) connections to it (SQLite: reading connections, plus one writer).
-            Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP,
-            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY,
+
+            Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP, \
+            HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY, \
             HANDOVER_CHECKPOINT_SECONDS (how soon after the audit log grows a checkpoint is signed; default 60).
+
             Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
-            Logs: one line per request on standard error (method, route, status, duration, request id, member id;
-            never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error,
+
+            Logs: one line per request on standard error (method, route, status, duration, request id, member id; \
+            never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error, \
             critical; default info), HANDOVER_LOG_FORMAT (text or json).
+
             Probes: GET /healthz (the process answers), GET /readyz (and reaches its database).
             """
     )

@@ -29,9 +29,9 @@ struct Login: AsyncParsableCommand {
                 return try await client.send(
                     .POST, "/api/v1/auth/login", json: LoginRequest(email: email, password: password, tokenName: "cli on \(host)", organization: org),
                     as: LoginResponse.self)
-            } catch ClientError.unauthorized(let detail) {
+            } catch ClientError.unauthorized(let problem) {
                 // Only why: the usual hint ("sign in with 'handover login'") is what the user just did.
-                throw CLIError(detail)
+                throw CLIError(problem.detail, problem: problem)
             }
         }
         guard let token = reply.value.token else { throw CLIError("The server did not issue a token.") }
@@ -90,6 +90,63 @@ struct WhoAmI: AsyncParsableCommand {
         let reply = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }
         options.output.emit(raw: reply.json) {
             print("\(reply.value.name) <\(reply.value.email)>, \(reply.value.role.rawValue), organization \(reply.value.organizationID)")
+        }
+    }
+}
+
+struct Tokens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List and revoke your API tokens.",
+        discussion: """
+            Each 'handover login' makes a token named after the machine and revokes the one it replaces on \
+            the same server. Tokens do not expire: revoke the ones you do not use.
+              handover tokens list              name, created, last used, which one is here
+              handover tokens revoke TOKEN_ID   it stops working at once
+            """,
+        subcommands: [TokenList.self, TokenRevoke.self], defaultSubcommand: TokenList.self)
+}
+
+struct TokenList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List API tokens: created, last used, in use here.")
+    @Flag(help: "Also list revoked tokens.") var all = false
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/tokens", as: ListResponse<APIToken>.self) }
+        let names = try await MemberLookup.names(client: client)
+        // The token this CLI sends: the saved login's, unless HANDOVER_TOKEN overrides it (its id is then unknown).
+        let environmentToken = ProcessInfo.processInfo.environment["HANDOVER_TOKEN"].map { !$0.isEmpty } ?? false
+        let inUse = environmentToken ? nil : ClientConfigFile.load()?.tokenID
+        options.output.emit(raw: reply.json) {
+            let tokens = reply.value.items.filter { all || $0.revokedAt == nil }.sorted { $0.createdAt > $1.createdAt }
+            if tokens.isEmpty { print("No tokens."); return }
+            Table.print(
+                ["ID", "NAME", "MEMBER", "CREATED", "LAST USED", "STATE"],
+                tokens.map { token in
+                    [
+                        token.id, token.name, names[token.memberID] ?? token.memberID, HumanDate.format(token.createdAt),
+                        token.lastUsedAt.map { HumanDate.format($0) } ?? "never",
+                        token.revokedAt.map { "revoked \(HumanDate.format($0))" } ?? (token.id == inUse ? "active, used by this CLI" : "active"),
+                    ]
+                })
+            print("Tokens do not expire; revoke unused ones with 'handover tokens revoke ID'.")
+        }
+    }
+}
+
+struct TokenRevoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an API token: it stops working at once.")
+    @Argument(help: "Token id (from 'handover tokens list').") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let path = "/api/v1/tokens/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
+        _ = try await CLIErrors.run { try await client.send(.DELETE, path, body: nil, as: EmptyReply.self) }
+        let own = ClientConfigFile.load()?.tokenID == id
+        try options.output.emit(["revoked": .string(id)]) {
+            print(own ? "Revoked token \(id), the one this CLI was using: sign in again with 'handover login'." : "Revoked token \(id).")
         }
     }
 }

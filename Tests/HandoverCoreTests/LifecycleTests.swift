@@ -69,6 +69,16 @@ import Testing
         #expect(throws: HandoverError.self) { try apply(.acknowledge(synthesis: "Fine. The admin password: hunter2hunter2"), handover(.submitted), by: recipient) }
     }
 
+    @Test func aShortSynthesisIsRefusedInOneShortSentence() {
+        do {
+            _ = try apply(.acknowledge(synthesis: "ok, got it"), handover(.submitted), by: recipient)
+            Issue.record("a short synthesis was accepted")
+        } catch {
+            // Not the template's whole prompt (the form shows it beside the box), and no "..".
+            #expect(error.message == "Invalid input: synthesis: restate the handover in your own words, in at least 20 characters.")
+        }
+    }
+
     @Test func aReturnNeedsAReasonAndGoesBackThroughDraft() throws {
         #expect(throws: HandoverError.self) { try apply(.returnToTransferor(reason: " "), handover(.submitted), by: recipient) }
         var h = try apply(.returnToTransferor(reason: "No renewal terms"), handover(.submitted), by: recipient).handover

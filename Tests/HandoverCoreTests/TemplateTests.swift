@@ -70,6 +70,55 @@ import Testing
         #expect(Set(problems.map(\.path)) == ["overview.summary", "renewal.renewalDate", "contacts.keyContacts[0].name", "nowhere", "overview.madeUp"])
     }
 
+    @Test func everyExampleOfEveryBuiltInFieldParsesWithItsOwnParser() throws {
+        for template in TemplateLibrary.builtIns {
+            for (path, field) in template.fieldsWithPaths {
+                let parsed = field.parse(field.example, at: path)
+                guard case .success(let value) = parsed else {
+                    Issue.record("\(template.key).\(path): its example does not parse: \(parsed)")
+                    continue
+                }
+                #expect(value.isFilled, "\(template.key).\(path): its example counts as empty")
+            }
+            // Pasted whole, the examples leave no finding on a fresh account (so the README's tour can reach a clean lint).
+            var content = HandoverContent()
+            for (path, field) in template.fieldsWithPaths {
+                let parts = path.split(separator: ".").map(String.init)
+                content[parts[0], parts[1]] = field.example
+            }
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let account = Account(
+                id: "a", organizationID: "o", name: "Acme", kind: template.accountKinds[0], ownerID: "m",
+                profile: AccountProfile(renewalDate: CalendarDate("2027-03-31")), createdAt: now, updatedAt: now)
+            let report = Lint.report(content: content, template: template, account: account, now: now)
+            #expect(report.findings.isEmpty && report.score == 100, "\(template.key): \(report.findings)")
+        }
+    }
+
+    @Test func aWrongShapeNamesTheKeysExpected() throws {
+        let template = ContentFixtureTemplate.customer
+        let checklist = try #require(template.field(at: "contacts.warmIntroduction"))
+        func problem(_ json: String, _ field: TemplateField = checklist, at path: String = "contacts.warmIntroduction") throws -> Problem? {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+            if case .failure(let problem) = field.parse(value, at: path) { return problem }
+            return nil
+        }
+        #expect(
+            try problem(#"["Schedule the introduction call"]"#)
+                == Problem(path: "contacts.warmIntroduction[0]", message: "expected an object with keys item, done (and optionally note), got a string"))
+        #expect(
+            try problem(#"{"item": "x"}"#)
+                == Problem(
+                    path: "contacts.warmIntroduction", message: "expected a list of objects with keys item, done (and optionally note), got an object"))
+        #expect(
+            try problem(#"[{"item": "Schedule the introduction call"}]"#)
+                == Problem(path: "contacts.warmIntroduction[0].done", message: "is required: each entry is an object with keys item, done (and optionally note)"))
+        #expect(try problem(#"[{"item": "Lunch", "done": true}]"#)?.message.contains(#"its entries: "Tell the customer about the change and why""#) == true)
+        let contacts = try #require(template.field(at: "contacts.keyContacts"))
+        #expect(try problem(#"[{"name": 3}]"#, contacts, at: "contacts.keyContacts")?.path == "contacts.keyContacts[0].name")
+        #expect(FieldType.contacts.shape == "a list of objects with keys name (and optionally role, email, phone, preference, notes)")
+    }
+
     @Test func calendarDatesParseOnlyRealDays() {
         #expect(CalendarDate("2028-02-29")?.description == "2028-02-29")
         #expect(CalendarDate("2027-02-29") == nil)

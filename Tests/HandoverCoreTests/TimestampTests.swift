@@ -39,3 +39,13 @@ import Testing
         }
     }
 }
+
+@Suite struct HumanDateTests {
+    @Test func datesReadAsAPersonWritesThem() {
+        let utc = TimeZone(identifier: "UTC")!
+        let date = Date(timeIntervalSince1970: 1_796_316_735.605)  // 2026-12-03T16:52:15.605Z
+        #expect(HumanDate.format(date, timeZone: utc) == "3 Dec 2026 16:52")
+        #expect(HumanDate.day(date, timeZone: utc) == "3 Dec 2026")
+        #expect(HumanDate.day(CalendarDate("2027-03-31")!) == "31 Mar 2027")
+    }
+}

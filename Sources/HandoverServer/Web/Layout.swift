@@ -95,20 +95,13 @@ enum Web {
     // Date inputs stay the browser's own (`<input type=date>` shows the reader's locale format and
     // posts YYYY-MM-DD); the editor writes a chosen date this way beside its input.
 
-    static func date(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(locale: Locale(identifier: "en_GB")).day().month(.abbreviated).year().hour(.twoDigits(amPM: .omitted)).minute())
-    }
+    /// Dates read the same on every page and in the CLI (`HumanDate`): "3 Dec 2026 16:52", "3 Dec 2026".
+    static func date(_ date: Date) -> String { HumanDate.format(date) }
 
-    static func day(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(locale: Locale(identifier: "en_GB")).day().month(.abbreviated).year())
-    }
-
-    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static func day(_ date: Date) -> String { HumanDate.day(date) }
 
     /// A calendar date (no time, no zone): "3 Dec 2026".
-    static func day(_ date: CalendarDate) -> String {
-        "\(date.day) \(monthNames[max(0, min(11, date.month - 1))]) \(date.year)"
-    }
+    static func day(_ date: CalendarDate) -> String { HumanDate.day(date) }
 
     /// A moment for people, with the ISO 8601 value kept for machines in `datetime`.
     static func time(_ moment: Date) -> HTML {
