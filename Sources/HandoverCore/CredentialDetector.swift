@@ -30,11 +30,41 @@ public enum CredentialDetector {
 /// connection strings, credentials in a URL). A match is a credential whatever the words around it.
 enum CredentialShapes {
     static func kind(in text: String) -> String? {
-        patterns.first { text.range(of: $0.regex, options: .regularExpression) != nil }?.kind
+        for pattern in patterns {
+            guard let range = text.range(of: pattern.regex, options: .regularExpression), !isFiller(text[range]) else { continue }
+            return pattern.kind
+        }
+        return urlCredentials(in: text) ? "credentials in a URL" : nil
+    }
+
+    /// `ghp_XXXXXXXX…`: the shape of a token filled with a placeholder character.
+    static func isFiller(_ match: Substring) -> Bool {
+        let tail = match.suffix(16)
+        return Set(tail).count <= 2
+    }
+
+    /// `scheme://user:password@host`, unless the password is a slot (`<password>`, `${PGPASSWORD}`)
+    /// or the word "password" itself, as in a format the vendor documents.
+    static func urlCredentials(in text: String) -> Bool {
+        var searchStart = text.startIndex
+        while let scheme = text.range(of: #"(?i)\b[a-z][a-z0-9+.-]*://"#, options: .regularExpression, range: searchStart..<text.endIndex) {
+            searchStart = scheme.upperBound
+            // The authority ends at the last "@" before the host; a password may hold "@" and ":".
+            let rest = text[scheme.upperBound...].prefix { !$0.isWhitespace }
+            guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { continue }
+            let user = rest[..<colon], password = String(rest[rest.index(after: colon)..<at])
+            if !user.contains("/"), password.count >= 3, !CredentialProse.isTemplating(password), !CredentialProse.pointers.contains(password.lowercased()),
+                !password.hasPrefix("<")
+            {
+                return true
+            }
+        }
+        return false
     }
 
     static let patterns: [(kind: String, regex: String)] = [
-        ("private key", #"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----"#),
+        // A header alone ("they pasted -----BEGIN PRIVATE KEY----- into the chat") is talk; a key has a body.
+        ("private key", #"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----(\\n|\s|[A-Za-z-]+: [^\n]*)*[A-Za-z0-9+/=]{24,}"#),
         ("private key", #"PuTTY-User-Key-File-\d"#),
         ("age secret key", #"AGE-SECRET-KEY-1[0-9A-Z]{50,}"#),
         ("AWS access key", #"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b"#),
@@ -75,16 +105,28 @@ enum CredentialShapes {
         ("Grafana token", #"\bglsa_[A-Za-z0-9]{32}_[a-f0-9]{8}\b"#),
         ("Databricks token", #"\bdapi[a-f0-9]{32}\b"#),
         ("JSON web token", #"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"#),
-        ("authorization header", #"(?i)\bauthorization:\s*(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}"#),
+        ("authorization header", #"(?i)\bauthorization:\s*(bearer|basic|token|digest|ssws)\s+[A-Za-z0-9._~+/=-]{8,}"#),
+        ("Salesforce session id", #"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{60,}"#),
+        ("Teams webhook", #"\.webhook\.office\.com/webhookb2/\S+/IncomingWebhook/[0-9a-f]{32}/"#),
+        ("HubSpot token", #"\bpat-(na|eu|ap)\d-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"#),
+        ("Airtable token", #"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b"#),
+        ("secret in a URL", #"(?i)[?&](code|key|api_?key|access_?token|token|secret|client_secret|password)=[A-Za-z0-9_%.~-]{20,}"#),
+        ("pgpass line", #"(?m)^[\w.-]+:(\d+|\*):[\w*.-]+:[\w.-]+:\S{4,}$"#),
         ("bearer token", #"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{20,}=*"#),
-        ("credentials in a URL", #"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^\s@/]*[^\s@]*@[A-Za-z0-9.-]"#),
         ("TOTP seed", #"(?i)otpauth://[^\s]*[?&]secret=[A-Z2-7]{16,}"#),
         ("password on a command line", #"(?i)\bmysql(dump|admin)?\b[^\n]*\s-p[^\s-][^\s]{3,}"#),
         ("password on a command line", #"(?i)\bsshpass\s+-p\s*\S{3,}"#),
         ("password on a command line", #"(?i)\b(docker|podman|helm|oras)\s+(registry\s+)?login\b[^\n]*\s(-p|--password)[\s=]\S{3,}"#),
-        ("password on a command line", #"(?i)\bcurl\b[^\n]*\s(-u|--user)\s+['"]?[^\s:'"]+:[^\s'"]{3,}"#),
+        ("password on a command line", #"(?i)\bcurl\b[^\n]*\s(-u|--user)\s+['"]?[^\s:'"]+:[^\s'"$][^\s'"]{2,}"#),
         ("password on a command line", #"(?i)\s-U\s+[^\s%]+%\S{3,}"#),
         ("password on a command line", #"(?i)\bnet\s+user\s+\S+\s+\S{4,}\s+/add\b"#),
+        ("password on a command line", #"(?i)\bldap(search|modify|add|delete|passwd|whoami)\b[^\n]*\s-w\s+\S{4,}"#),
+        ("password on a command line", #"(?i)\bredis-cli\b[^\n]*\s-a\s+\S{4,}"#),
+        ("password on a command line", #"(?i)\bnet\s+use\b[^\n]*/user:\S+\s+[^\s/]\S{3,}"#),
+        ("password on a command line", #"\bipmitool\b[^\n]*\s-P\s+\S{4,}"#),
+        ("password on a command line", #"(?i)\blftp\b[^\n]*\s-u\s+[^\s,]+,\S{3,}"#),
+        ("password on a command line", #"(?i)\bsqlplus\s+[^\s/]+/[^\s@]{3,}@"#),
+        ("tunnel token", #"(?i)\bcloudflared\b[^\n]*\b(install|--token)\s+eyJ[A-Za-z0-9+/=_-]{50,}"#),
         ("password on a command line", #"(?i)ConvertTo-SecureString\s+['"][^'"]{4,}['"]\s+-AsPlainText"#),
     ]
 }

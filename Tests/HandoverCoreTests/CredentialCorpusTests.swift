@@ -2,9 +2,10 @@ import Foundation
 import HandoverCore
 import Testing
 
-/// The detector against a labelled corpus (`Tests/data/credential-corpus.tsv`, written by
-/// `Tests/data/make-credential-corpus.py`): fake credentials in the shapes providers document and
-/// people write, and as many lines that only talk about credentials. Prints recall and precision.
+/// The detector against labelled corpora: `Tests/data/credential-corpus.tsv` (written by
+/// `Tests/data/make-credential-corpus.py`: fake credentials in the shapes providers document and
+/// people write, and more lines that only talk about credentials) and `credential-heldout.tsv`
+/// (written independently). Prints recall and precision, every miss and every false alarm.
 @Suite struct CredentialCorpusTests {
     struct Line {
         var isCredential: Bool
@@ -66,11 +67,15 @@ import Testing
         #expect(score.precision >= 0.95)
     }
 
-    /// A second corpus written by someone who never saw the detector or the first corpus.
-    @Test func recallAndPrecisionOnTheHeldOutCorpus() throws {
+    /// A second corpus (252 credentials, 236 other lines), written by someone who saw neither the
+    /// detector nor the first corpus. On first contact the detector scored recall 75.0% (189/252),
+    /// precision 92.6% (189/204) on it; its misses then taught the rules, so it is no longer held out,
+    /// and this guards what was learnt. Its five remaining misses carry no credential word at all
+    /// ("FYI the PDF from the bank opens with puffin45").
+    @Test func recallAndPrecisionOnTheSecondCorpus() throws {
         let score = try Self.score("credential-heldout.tsv")
-        #expect(score.recall >= 0.0)
-        #expect(score.precision >= 0.0)
+        #expect(score.recall >= 0.95)
+        #expect(score.precision >= 0.95)
     }
 
     @Test func everyKindInTheCorpusIsCaughtAtLeastOnce() throws {

@@ -104,7 +104,7 @@ import Testing
     @Test(arguments: [
         "the admin password: Tr0ub4dor&3",
         "AKIAIOSFODNN7EXAMPLE is the key",
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nabc",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB",
         "api_key=sk_live_51HxYzAbCdEfGhIjKlMn",
         "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
         "connect to postgres://app:s3cret@db.internal/app",

@@ -1,7 +1,7 @@
 """The browser's HPKE (Sources/HandoverServer/Resources/hpke.js) in real headless Chromium.
 
 Checks the RFC 9180 test vector for DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-128-GCM, base
-mode (hpke_vectors.json), field by field: the derived key pairs, the KEM and key schedule values,
+mode (Tests/data/hpke-rfc9180-a11.json, which the Swift side opens too), field by field: the derived key pairs, the KEM and key schedule values,
 every encryption and decryption in the vector, and every exported secret; then a round trip with a
 fresh non-extractable key pair, and the inputs that must not open.
 
@@ -17,7 +17,7 @@ import handover_browser as hb
 
 HERE = Path(__file__).resolve().parent
 HPKE_JS = HERE.parents[1] / "Sources" / "HandoverServer" / "Resources" / "hpke.js"
-VECTOR = json.loads((HERE / "hpke_vectors.json").read_text())
+VECTOR = json.loads((HERE.parent / "data" / "hpke-rfc9180-a11.json").read_text())  # shared with SecretSealTests
 
 # Injected with hpke.js: hex helpers and the vector's key pairs, shared by the scripts below.
 HELPERS = """
