@@ -47,6 +47,12 @@ public enum Access {
         canSteer(account, owner: owner, actor: actor)
     }
 
+    /// An account's secrets are added by whoever may steer the account; each is opened only by
+    /// its readers (whoever holds a wrap of its content key).
+    public static func canAddSecret(to account: Account, owner: Member, actor: Member) -> Bool {
+        canSteer(account, owner: owner, actor: actor)
+    }
+
     /// Its owner, the owner's manager, or an admin of its organization; never an auditor.
     static func canSteer(_ account: Account, owner: Member, actor: Member) -> Bool {
         guard actor.organizationID == account.organizationID else { return false }

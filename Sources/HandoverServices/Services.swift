@@ -13,6 +13,8 @@ public struct Services: Sendable {
     public let handovers: HandoverService
     public let audit: AuditService
     public let operations: OperationsService
+    /// Encryption keys, the recovery key and sealed secrets.
+    public let secrets: SecretService
     /// What each web page shows.
     public let pages: PageModels
 
@@ -26,6 +28,7 @@ public struct Services: Sendable {
         templates = handovers.templates
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
+        secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit)
     }
 }

@@ -124,6 +124,26 @@ public protocol HandoverStore: Sendable {
     func addSignoff(_ signoff: Signoff) async throws
     func signoffs(handoverID: String, organizationID: String) async throws -> [Signoff]
 
+    // Sealed secrets (SQLHandoverStore+Secrets.swift)
+    /// Enrols `key` as its member's one active encryption key, retiring the one it replaces.
+    func enrolEncryptionKey(_ key: EncryptionKey) async throws
+    func encryptionKeys(organizationID: String, memberID: String?) async throws -> [EncryptionKey]
+    /// Registers the organization's recovery key, retiring the one it replaces.
+    func setRecoveryKey(_ key: RecoveryKey) async throws
+    func recoveryKey(organizationID: String) async throws -> RecoveryKey?
+    func createSecret(_ secret: Secret, ciphertext: String, wraps: [SecretWrap], by actor: AuditActor) async throws
+    func secrets(accountID: String, organizationID: String) async throws -> [Secret]
+    func secret(id: String, organizationID: String) async throws -> (secret: Secret, ciphertext: String)?
+    func secretWrap(secretID: String, readerID: String) async throws -> SecretWrap?
+    /// Records that `actor` was handed the ciphertext and their wrap (an audited read).
+    func recordSecretOpen(secretID: String, organizationID: String, readerID: String, at now: Date, by actor: AuditActor) async throws
+    /// Replaces the value and every wrap if the secret is still at `expectedVersion`.
+    func rotateSecret(
+        id: String, organizationID: String, expectedVersion: Int, ciphertext: String, wraps: [SecretWrap], at now: Date, by actor: AuditActor
+    ) async throws -> Secret
+    /// Adds (or replaces) readers' wraps of the current version.
+    func addSecretWraps(_ wraps: [SecretWrap], organizationID: String, at now: Date, by actor: AuditActor) async throws
+
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.
     func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)], at now: Date) async throws

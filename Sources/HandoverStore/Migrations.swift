@@ -354,6 +354,65 @@ public enum Migrations {
                 )
                 """,
             ]),
+        // Sealed secrets: members' encryption keys, the organization's recovery key, the secrets'
+        // ciphertexts and one wrapped content key per reader. Nothing here opens without a
+        // private key the server never sees.
+        Migration(
+            version: 10, name: "sealed secrets",
+            statements: [
+                """
+                CREATE TABLE encryption_keys (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    public_key TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    enrolled_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX encryption_keys_one_active ON encryption_keys (member_id) WHERE revoked_at IS NULL",
+                """
+                CREATE TABLE recovery_keys (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    public_key TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    retired_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX recovery_keys_one_active ON recovery_keys (organization_id) WHERE retired_at IS NULL",
+                """
+                CREATE TABLE secrets (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    name TEXT NOT NULL,
+                    system TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    ciphertext TEXT NOT NULL,
+                    last_rotated_at BIGINT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX secrets_by_account ON secrets (organization_id, account_id)",
+                """
+                CREATE TABLE secret_wraps (
+                    secret_id TEXT NOT NULL REFERENCES secrets(id),
+                    reader_id TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    wrapped_key TEXT NOT NULL,
+                    handover_id TEXT REFERENCES handovers(id),
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (secret_id, reader_id)
+                )
+                """,
+                "CREATE INDEX secret_wraps_by_handover ON secret_wraps (handover_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

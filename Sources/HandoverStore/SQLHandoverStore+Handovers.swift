@@ -181,6 +181,7 @@ extension SQLHandoverStore {
                     VALUES (\(bind: handover.accountID), \(bind: newOwnerID), \(bind: handover.updatedAt.millis), \(bind: handover.id))
                     """
                 ).run()
+                try await Self.settleSecretWraps(handover: handover, at: handover.updatedAt, db)
                 let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
                 try await Self.appendAudit(
                     [AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],

@@ -17,8 +17,6 @@ public enum SecretSeal {
     public static let ciphersuite = HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_128)
     /// HPKE's `info`: binds every wrap to this use, so no other protocol's ciphertext opens here.
     public static let info = Data("handover secret content key v1".utf8)
-    /// The reader id of the organization's recovery key in a wrap's associated data.
-    public static let recoveryReader = "organization-recovery"
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case malformed(String)

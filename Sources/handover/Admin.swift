@@ -8,9 +8,13 @@ import HandoverStore
 /// Bootstrapping a real deployment, directly against its database (no server needed).
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create organizations, members, tokens (no server).",
-        discussion: "Run on the server's machine; uses HANDOVER_DATABASE_URL or --database like 'handover serve'.",
-        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self]
+        abstract: "Organizations, members, tokens; the recovery key.",
+        discussion: """
+            create-org, create-member and create-token run on the server's machine against its \
+            database (HANDOVER_DATABASE_URL or --database, like 'handover serve'). recovery-key \
+            talks to the server as a signed-in admin.
+            """,
+        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self, RecoveryKeyCommand.self]
     )
 }
 

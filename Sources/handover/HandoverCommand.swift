@@ -41,7 +41,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Submit.self, Ask.self, Questions.self, Acknowledge.self, Key.self, Sign.self, Signoffs.self, Complete.self, Certificate.self, Return.self, Revise.self,
             Cancel.self, Verify.self,
             Close.self, History.self,
-            Audit.self, Jobs.self,
+            SecretCommand.self, Audit.self, Jobs.self,
         ]
     )
 

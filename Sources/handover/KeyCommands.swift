@@ -8,7 +8,7 @@ import HandoverTrust
 
 struct Key: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Your signing key for sign-offs: new, list, revoke.",
+        abstract: "Your signing and encryption keys.",
         discussion: """
             The private key stays on this machine, in a file only you can read (0600), sealed with \
             a passphrase if you ask for one; the server only ever sees the public key.
@@ -16,9 +16,12 @@ struct Key: AsyncParsableCommand {
               handover key new --passphrase    the same, sealed with a passphrase
               handover key list                your enrolled keys
               handover key revoke KEYID        stop a key signing (lost or leaked)
-            Scripts can set HANDOVER_KEY_PASSPHRASE; HANDOVER_SIGNING_KEY names the key file.
+              handover key new --encryption    your encryption key, for sealed secrets
+              handover key fingerprints        everyone's encryption keys, to compare
+            Scripts can set HANDOVER_KEY_PASSPHRASE; HANDOVER_SIGNING_KEY and
+            HANDOVER_ENCRYPTION_KEY name the key files.
             """,
-        subcommands: [KeyNew.self, KeyList.self, KeyRevoke.self]
+        subcommands: [KeyNew.self, KeyList.self, KeyRevoke.self, KeyFingerprints.self]
     )
 }
 
@@ -26,18 +29,20 @@ struct KeyNew: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a signing key here and enrol its public key.")
     @Option(help: "Where to save the key (default: signing-keys/<member id>.json beside the login config).") var keyFile: String?
     @Flag(help: "Seal the private key with a passphrase (asked twice, or HANDOVER_KEY_PASSPHRASE).") var passphrase = false
+    @Flag(help: "Make your X25519 encryption key for sealed secrets instead (encryption-keys/<member id>.json).") var encryption = false
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let client = try options.client()
         let me = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }.value
-        let url = keyFile.map { URL(fileURLWithPath: $0) } ?? SigningKeyFile.defaultPath(member: me.id)
+        if encryption { return try await EncryptionKeyEnrolment.run(client: client, me: me, keyFile: keyFile, passphrase: passphrase, output: options.output) }
+        let url = keyFile.map { URL(fileURLWithPath: $0) } ?? KeyFile.defaultPath(member: me.id)
         if FileManager.default.fileExists(atPath: url.path) {
             throw CLIError("\(url.path) already exists; revoke that key ('handover key revoke ID') and delete the file first, or pass --key-file.")
         }
         let secret = passphrase ? try Passphrase.read(prompt: "Passphrase for the new key: ", confirm: true) : nil
         let key = Curve25519.Signing.PrivateKey()
-        let file = try SigningKeyFile(key: key, member: me.id, server: client.server.absoluteString, passphrase: secret)
+        let file = try KeyFile(key: key, member: me.id, server: client.server.absoluteString, passphrase: secret)
         let payload = EnrolmentPayload(member: me.id, organization: me.organizationID, publicKey: file.publicKey, time: RFC3339.format(Date()))
         let envelope = try DSSEEnvelope.sign(payload: try payload.canonicalBytes(), type: EnrolmentPayload.type, key: key)
         // Save first: a key enrolled but lost would be useless; a key saved but not enrolled is retried.
@@ -115,9 +120,9 @@ struct Sign: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let me = try await CLIErrors.run { try await client.get("/api/v1/me", as: Member.self) }.value
-        let file = try SigningKeyFile.load(keyFile.map { URL(fileURLWithPath: $0) } ?? SigningKeyFile.defaultPath(member: me.id))
+        let file = try KeyFile.load(keyFile.map { URL(fileURLWithPath: $0) } ?? KeyFile.defaultPath(member: me.id))
         guard file.member == me.id else { throw CLIError("That key file belongs to member \(file.member), not to you (\(me.id)).") }
-        let key = try file.privateKey(passphrase: file.needsPassphrase ? try Passphrase.read(prompt: "Passphrase for key \(file.keyID): ", confirm: false) : nil)
+        let key = try file.signingKey(passphrase: try file.passphrase())
         let handover = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }.value
         let role = role ?? SignoffRules.role(of: me, in: handover)
         let payload = try SignoffPayload(signing: handover, signer: me.id, role: role, at: Date())

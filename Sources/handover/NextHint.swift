@@ -23,7 +23,7 @@ enum NextHint {
             blocks = lint.blocksSubmission
         }
         let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocks)
-        let hasKey = FileManager.default.fileExists(atPath: SigningKeyFile.defaultPath(member: me.id).path)
+        let hasKey = FileManager.default.fileExists(atPath: KeyFile.defaultPath(member: me.id).path)
         return lines(steps: steps, handover: handover, me: me, members: members, hasSigningKey: hasKey)
     }
 
