@@ -129,9 +129,10 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
             if let errors = problem.errors, let count = problem.errorCount, count > errors.count { lines.append("  … and \(count - errors.count) more") }
             if let findings = problem.findings {
                 if let score = problem.score { lines.append("Lint score \(score)/100. Findings:") }
-                for finding in findings { lines.append("  - \(finding.severity.rawValue.uppercased()) \(finding.path): \(finding.message)") }
+                for finding in findings { lines.append("  - \(finding.severity.rawValue.uppercased()) \(finding.place): \(finding.message)") }
                 if let count = problem.findingCount, count > findings.count { lines.append("  … and \(count - findings.count) more") }
             }
+            if let open = problem.openHandoverID { lines.append("The open handover: \(open) ('handover show \(open)').") }
             return lines.joined(separator: "\n")
         case .unexpected(let text):
             return text

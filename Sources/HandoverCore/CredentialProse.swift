@@ -38,8 +38,16 @@ enum CredentialProse {
         return nil
     }
 
+    /// Whether a setting's name (as matched: delimiters and separator around it) names a password,
+    /// so that any value counts: the word itself ("Password: hunter"), or a setting's identifier
+    /// (DB_PASSWORD, spring.datasource.password, --smtp-pass). A word that only contains one
+    /// ("I-PASS: Illness severity…", "boarding-pass") needs a value that looks like a password.
     static func namesAPassword(_ name: String) -> Bool {
-        ["pass", "pwd", "kennwort", "credential"].contains { name.contains($0) }
+        let bare = name.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'<>;&?,({[=:-"))
+        let words: Set<String> = ["password", "passwords", "passwd", "pwd", "pass", "passphrase", "passwort", "kennwort", "credential", "credentials"]
+        if words.contains(bare) { return true }
+        let identifier = bare.contains("_") || bare.contains(".") || name.trimmingCharacters(in: .whitespaces).hasPrefix("-")
+        return identifier && ["pass", "pwd", "kennwort", "credential"].contains { bare.contains($0) }
     }
 
     /// The value after a separator: a quoted string, or the run of text up to a delimiter; an

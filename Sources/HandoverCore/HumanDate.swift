@@ -1,7 +1,8 @@
 import Foundation
 
 /// Dates as a person reads them: "3 Dec 2026 16:52", "3 Dec 2026". The same words in every
-/// locale (the app writes English), in the reader's time zone. JSON keeps RFC 3339.
+/// locale (the app writes English), in the time zone of the process that formats them: the CLI
+/// user's, or the server's for web pages (TZ sets it). JSON keeps RFC 3339.
 public enum HumanDate {
     public static func format(_ date: Date, timeZone: TimeZone = .current) -> String {
         formatter("d MMM yyyy HH:mm", timeZone).string(from: date)

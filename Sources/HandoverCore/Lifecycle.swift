@@ -96,7 +96,7 @@ public enum Lifecycle {
             try require(isRecipient, "acknowledge", "only the recipient acknowledges a handover")
             let synthesis = synthesis.trimmingCharacters(in: .whitespacesAndNewlines)
             if synthesis.count < minimumSynthesisLength {
-                // Short: the form shows the template's prompt beside the box, and the CLI's help has it.
+                // Short: the web form shows the template's prompt beside the box, 'handover show' prints it.
                 throw .invalid([Problem(path: "synthesis", message: "restate the handover in your own words, in at least \(minimumSynthesisLength) characters")])
             }
             if CredentialDetector.firstMatch(in: synthesis) != nil {

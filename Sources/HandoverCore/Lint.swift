@@ -32,6 +32,9 @@ public struct Finding: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The finding as a person reads it: its label (or, lacking one, its path), then the message.
     public var text: String { "\(label ?? path): \(message)" }
 
+    /// Where to fix it at a terminal: the label a person knows and the path `handover edit` takes.
+    public var place: String { label.map { "\($0) (\(path))" } ?? path }
+
     public var description: String { "\(severity.rawValue) \(path): \(message) [\(rule)]" }
 }
 
@@ -84,7 +87,7 @@ public struct LintReport: Sendable, Hashable, Codable {
     /// The score explained in a sentence: "77/100: 23 points are for …".
     public var explanation: String
 
-    public init(score: Int, findings: [Finding], lost: [ScoreLoss] = []) {
+    public init(score: Int, findings: [Finding], lost: [ScoreLoss]) {
         self.score = score
         self.findings = findings
         self.lost = lost

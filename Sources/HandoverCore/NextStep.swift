@@ -62,4 +62,40 @@ public struct NextStep: Sendable, Hashable {
         if let part, part != .manager, by.contains(part) { return true }
         return by.contains(.manager) && managesAParty
     }
+
+    /// `steps` split for one viewer: the ones they take (an auditor takes none), and the ones
+    /// they wait for, said once for the CLI and the web: "Waiting for Rita to review and
+    /// acknowledge it." (nil when they wait for nobody).
+    public static func forViewer(
+        _ steps: [NextStep], viewer: Member, handover: Handover, managesAParty: Bool, transferor: String, recipient: String
+    ) -> (mine: [NextStep], waiting: String?) {
+        let part: SignoffRole? = viewer.id == handover.transferorID ? .transferor : viewer.id == handover.recipientID ? .recipient : nil
+        let isMine = { (step: NextStep) in viewer.role != .auditor && step.isFor(part: part, managesAParty: managesAParty) }
+        let waits = steps.filter { !isMine($0) }.map { step in
+            let who = step.by.sorted { $0.rawValue > $1.rawValue }.map { role in
+                switch role {
+                case .transferor: transferor
+                case .recipient: recipient
+                case .manager: "a manager"
+                }
+            }
+            return "\(who.joined(separator: " or ")) to \(step.action.phrase(recipient: recipient))"
+        }
+        return (steps.filter(isMine), waits.isEmpty ? nil : "Waiting for " + waits.joined(separator: ", and for ") + ".")
+    }
+}
+
+extension NextStep.Action {
+    /// The step as someone else takes it, after "Waiting for NAME to …".
+    public func phrase(recipient: String) -> String {
+        switch self {
+        case .fillIn, .submit: "finish and submit it"
+        case .review: "review and acknowledge it"
+        case .revise: "revise it"
+        case .sign(let role): "sign it off as \(role.rawValue)"
+        case .complete: "complete it, making \(recipient) the owner"
+        case .verify: "verify that it took"
+        case .close: "close it"
+        }
+    }
 }

@@ -79,13 +79,13 @@ public struct HandoverService: Sendable {
             actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
         do {
             try await store.createHandover(handover, record: record)
-        } catch StoreError.conflict(let detail) {
+        } catch StoreError.conflict {
             // One open handover per account (the store's unique index decides, so two tabs cannot
             // both win): name the account and the handover that is open, for the edges to link.
             let open = try await store.handovers(
                 visibleTo: actor, filter: HandoverFilter(states: HandoverState.openStates, accountID: account.id, limit: 1, includeContent: false))
-            guard let open = open.first else { throw StoreError.conflict(detail) }
-            throw HandoverError.openHandoverExists(accountName: account.name, handoverID: open.id)
+            // One the actor may not see is still named by its account, never by an id.
+            throw HandoverError.openHandoverExists(accountName: account.name, handoverID: open.first?.id)
         }
         return handover
     }

@@ -228,9 +228,15 @@ enum MemberLookup {
 
 /// Account names by id, for tables a person reads.
 enum AccountLookup {
-    static func names(client: HandoverAPIClient) async throws -> [String: String] {
-        let accounts = (try? await client.get("/api/v1/accounts", as: ListResponse<Account>.self).value.items) ?? []
-        return Dictionary(accounts.map { ($0.id, $0.name) }) { first, _ in first }
+    /// The names of `ids`: one page of up to 1,000 accounts, then each one it lacked. A name that
+    /// cannot be read is left out (the caller shows the id).
+    static func names(of ids: Set<String>, client: HandoverAPIClient) async -> [String: String] {
+        let page = (try? await client.get("/api/v1/accounts?limit=1000", as: ListResponse<Account>.self).value.items) ?? []
+        var names = Dictionary(page.map { ($0.id, $0.name) }) { first, _ in first }
+        for id in ids.subtracting(names.keys).sorted() {
+            if let account = await account(id, client: client) { names[id] = account.name }
+        }
+        return names
     }
 
     /// One account, or nil when it cannot be read (the caller then shows the id).

@@ -9,8 +9,10 @@ import HandoverCore
 enum ContentFile {
     /// The file's text, in the template's order: each section's hint, then per field its hint
     /// (one line) just above its value.
-    static func text(content: HandoverContent, template: Template) -> Data {
-        var lines = ["{", "  \"_about\": \(compact(.string(about(template)))),"]
+    /// `version`: the handover's version the file starts from, kept as `"_version"` so a save from
+    /// it cannot overwrite what someone else saved since (it is sent as If-Match).
+    static func text(content: HandoverContent, template: Template, version: Int) -> Data {
+        var lines = ["{", "  \"_about\": \(compact(.string(about(template)))),", "  \"_version\": \(version),"]
         for (s, section) in template.sections.enumerated() {
             lines.append("  \(compact(.string(section.id))): {")
             lines.append("    \"_section\": \(compact(.string("\(section.title): \(section.guidance)"))),")
@@ -46,6 +48,12 @@ enum ContentFile {
 
     /// Reads a file back as a patch: every field it names, hints dropped. Throws a message that
     /// says where the JSON is wrong.
+    /// The version the file was written from (`"_version"`), if it says.
+    static func version(in data: Data) -> Int? {
+        guard case .object(let top)? = try? JSONDecoder().decode(JSONValue.self, from: data), case .number(let number)? = top["_version"] else { return nil }
+        return Int(exactly: number)
+    }
+
     static func patch(from data: Data) throws -> HandoverContent {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {

@@ -17,7 +17,7 @@ struct EditorSession {
         let template = try await CLIErrors.run {
             try await client.get("/api/v1/templates/\(current.value.templateKey)?version=\(current.value.templateVersion)", as: Template.self)
         }.value
-        let original = ContentFile.text(content: current.value.content, template: template)
+        let original = ContentFile.text(content: current.value.content, template: template, version: current.value.version)
         let url = try Self.privateFile(named: "handover-\(id)", contents: original)
         let keep = "Your text is kept in \(url.path); fix it and run 'handover edit \(id) --file \(url.path)'."
         while true {
@@ -37,6 +37,11 @@ struct EditorSession {
                 let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
                 output.emit(raw: reply.json) { print(Edit.saved(reply.value, lint.value)) }
                 return
+            } catch let error as CLIError where error.problem?.status == 412 {
+                // Someone saved meanwhile: reopening would be refused again. Start over from theirs.
+                throw CLIError(
+                    "Not saved: the handover changed since your editor opened (someone saved it). Your text is kept in \(url.path); "
+                        + "run 'handover edit \(id) --interactive' again to start from the saved version and copy your changes over.", problem: error.problem)
             } catch let error as CLIError {
                 // Reopen only where someone can answer; a script gets the reason and the file's path.
                 guard isatty(STDIN_FILENO) == 1 else { throw CLIError("Not saved. \(error.description)\n\(keep)", problem: error.problem) }

@@ -26,7 +26,7 @@ struct ListHandovers: AsyncParsableCommand {
             try await client.get("/api/v1/handovers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ListResponse<Handover>.self)
         }
         let names = try await MemberLookup.names(client: client)
-        let accounts = try await AccountLookup.names(client: client)
+        let accounts = await AccountLookup.names(of: Set(reply.value.items.map(\.accountID)), client: client)
         options.output.emit(raw: reply.json) {
             if reply.value.items.isEmpty { print("No handovers."); return }
             let rows = Self.stateOrder.flatMap { state in
@@ -113,6 +113,7 @@ struct Show: AsyncParsableCommand {
             print("Lint score \(lint.value.score)/100, \(lint.value.findings.count) finding(s)")
             if let reason = h.returnReason, h.state == .returned { print("Returned: \(reason)") }
             if let synthesis = h.synthesis { print("Recipient's synthesis: \(synthesis)") }
+            if h.state == .submitted { print("The synthesis, when the recipient acknowledges: \(template.value.synthesisPrompt)") }
             for line in next { print(line) }
             for section in template.value.sections {
                 print("\n## \(section.title)")
@@ -174,9 +175,11 @@ struct Edit: AsyncParsableCommand {
         let client = try options.client()
         if interactive { return try await EditorSession(id: id, client: client, output: options.output).run() }
         var patch = HandoverContent()
+        var basedOn: Int?  // a file from --interactive names the version it started from
         if let file {
             guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { throw CLIError("Cannot read \(file).") }
             do { patch = try ContentFile.patch(from: data) } catch let error as CLIError { throw CLIError("\(file): \(error.description)") }
+            basedOn = ContentFile.version(in: data)
         }
         for item in sets {
             let (section, field, value) = try Self.split(item, flag: "--set")
@@ -212,6 +215,11 @@ struct Edit: AsyncParsableCommand {
                 patch[parts[0], parts[1]] = .array((field.options ?? []).map { .object(["item": .string($0), "done": .bool(true)]) })
             }
         }
+        if let basedOn, basedOn != current.value.version, let file {
+            throw CLIError(
+                "Not saved: \(file) was written from version \(basedOn), and the handover is at version \(current.value.version) now (someone saved it since). "
+                    + "Run 'handover edit \(id) --interactive' to start from the saved version and copy your changes over, or delete the \"_version\" line to overwrite it.")
+        }
         let reply = try await CLIErrors.run {
             try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch), ifMatch: current.etag, as: Handover.self)
         }
@@ -246,8 +254,7 @@ struct LintCommand: AsyncParsableCommand {
             print("Score \(reply.value.explanation)")
             if reply.value.findings.isEmpty { print("No findings: ready to submit.") }
             for finding in reply.value.findings {
-                let place = finding.label.map { "\($0) (\(finding.path))" } ?? finding.path
-                print("  \(finding.severity == .error ? "ERROR  " : "warning") \(place): \(finding.message)")
+                print("  \(finding.severity == .error ? "ERROR  " : "warning") \(finding.place): \(finding.message)")
             }
             if reply.value.blocksSubmission { print("Errors block submission; fix them with 'handover edit \(id) …'.") }
         }
@@ -304,7 +311,7 @@ struct Acknowledge: TransitionCommand {
         commandName: "ack", abstract: "Accept a handover as its recipient, in your words.",
         discussion: """
             Restate what you now own in your own words (at least \(Lifecycle.minimumSynthesisLength) characters): \
-            the template's prompt, shown beside the box on the web page, says what to cover.
+            the template's prompt says what to cover; 'handover show ID' prints it.
               handover ack ID --synthesis "I own Acme: renewal in March, Priya likes email."
             """)
     static let action = "acknowledge"

@@ -29,28 +29,17 @@ enum NextHint {
 
     static func lines(steps: [NextStep], handover h: Handover, me: Member, members: [Member], hasSigningKey: Bool) -> [String] {
         let names = Member.namesByID(members)
-        let transferor = names[h.transferorID] ?? "the transferor", recipient = names[h.recipientID] ?? "the recipient"
         let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let managesAParty =
-            me.role == .admin
-            || (me.role == .manager && [h.transferorID, h.recipientID].contains { byID[$0]?.managerID == me.id })
-        let part: SignoffRole? = me.id == h.transferorID ? .transferor : me.id == h.recipientID ? .recipient : nil
-        let mine = steps.filter { $0.isFor(part: part, managesAParty: managesAParty) }
-        let theirs = steps.filter { !$0.isFor(part: part, managesAParty: managesAParty) }
-
-        var lines = mine.map { "Next: " + Self.command($0.action, h, recipient: recipient, hasSigningKey: hasSigningKey) }
-        let waits = theirs.map { step -> String in
-            let who = step.by.sorted { $0.rawValue > $1.rawValue }.map { role in
-                switch role {
-                case .transferor: transferor
-                case .recipient: recipient
-                case .manager: "a manager"
-                }
-            }
-            return "\(who.joined(separator: " or ")) to \(Self.phrase(step.action, recipient: recipient))"
+        let managesAParty: Bool
+        if let transferor = byID[h.transferorID], let recipient = byID[h.recipientID] {
+            managesAParty = me.role == .admin || Parties(transferor: transferor, recipient: recipient).isManaged(by: me)
+        } else {
+            managesAParty = me.role == .admin
         }
-        if !waits.isEmpty { lines.append("Waiting for " + waits.joined(separator: "; and for ") + ".") }
-        return lines
+        let recipient = names[h.recipientID] ?? "the recipient"
+        let (mine, waiting) = NextStep.forViewer(
+            steps, viewer: me, handover: h, managesAParty: managesAParty, transferor: names[h.transferorID] ?? "the transferor", recipient: recipient)
+        return mine.map { "Next: " + Self.command($0.action, h, recipient: recipient, hasSigningKey: hasSigningKey) } + (waiting.map { [$0] } ?? [])
     }
 
     /// What to run for a step that is yours.
@@ -68,20 +57,6 @@ enum NextHint {
         case .complete: "'handover complete \(h.id)' makes \(recipient) the account's owner."
         case .verify: "check that it took, then 'handover verify \(h.id) --note \"…\"'."
         case .close: "'handover close \(h.id)'."
-        }
-    }
-
-    /// A step someone else takes, after "Waiting for NAME to …".
-    static func phrase(_ action: NextStep.Action, recipient: String) -> String {
-        switch action {
-        case .fillIn: "finish the draft"
-        case .submit: "submit it"
-        case .review: "review and acknowledge it"
-        case .revise: "revise it"
-        case .sign(let role): "sign it off as \(role.rawValue)"
-        case .complete: "complete it, making \(recipient) the owner"
-        case .verify: "verify that it took"
-        case .close: "close it"
         }
     }
 }

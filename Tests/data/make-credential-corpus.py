@@ -198,6 +198,8 @@ neg_lines = [
     "DSN: postgres://db.internal/app (auth via IAM)", "redis://cache-1:6379/0", "mongodb://mongo-1,mongo-2/app?replicaSet=rs0",
     "amqp://mq.internal:5672/", "ftp://files.acme.io/pub/", "The mail server is smtp://mail.acme.io:587.",
     "Password rotation is overdue for 3 systems.", "Secrets scanning runs on every push.", "Key rotation ticket: SEC-991.",
+    "Follows I-PASS: Illness severity, Patient summary, Action list, Situation awareness, Synthesis by receiver.",
+    "I-PASS: stable overnight, watch potassium.", "Boarding-pass: gate 12, seat 14C.",
 ]
 for t in neg_lines: N(t)
 # Generated negatives: talk with numbers and ids but no secrets.

@@ -80,7 +80,7 @@ extension WebPages {
             next = """
                 <p class="card" id="open-handover">\(Web.stateBadge(open.state)) A handover of this account is open:
                 <a class="handover-link" href="/handovers/\(open.id)">\(names[open.transferorID] ?? "?") → \(names[open.recipientID] ?? "?")</a>
-                <span class="meta">to \(names[open.recipientID] ?? "?"), updated \(Web.date(open.updatedAt))</span></p>
+                <span class="meta">updated \(Web.date(open.updatedAt))</span></p>
                 """
         } else if model.canBegin {
             next = "<p><a class=\"button\" id=\"begin-handover\" href=\"/handovers/new?account=\(account.id)\">Hand over this account</a></p>"

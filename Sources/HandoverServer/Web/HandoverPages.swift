@@ -140,22 +140,11 @@ extension WebPages {
             case .cancelled: "Cancelled."
             }
         let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocksSubmission)
-        let part: SignoffRole? = me.id == handover.transferorID ? .transferor : me.id == handover.recipientID ? .recipient : nil
-        let managesAParty = me.role == .admin || parties.isManaged(by: me)
-        let isMine = { (step: NextStep) in me.role != .auditor && step.isFor(part: part, managesAParty: managesAParty) }
-        let mine: [HTML] = steps.filter(isMine).map { Self.yourStep($0.action, recipient: recipient) }
-        let waits = steps.filter { !isMine($0) }.map { step in
-            let who = step.by.sorted { $0.rawValue > $1.rawValue }.map { role in
-                switch role {
-                case .transferor: transferor
-                case .recipient: recipient
-                case .manager: "a manager"
-                }
-            }
-            return "\(who.joined(separator: " or ")) to \(Self.theirStep(step.action, recipient: recipient))"
-        }
-        let waiting: HTML = waits.isEmpty ? .empty : " Waiting for \(waits.joined(separator: ", and for "))."
-        return "<div id=\"next-step\" class=\"lead\"><p>\(context)\(waiting)</p>\(mine)</div>"
+        let (mine, waiting) = NextStep.forViewer(
+            steps, viewer: me, handover: handover, managesAParty: me.role == .admin || parties.isManaged(by: me), transferor: transferor, recipient: recipient)
+        let yours: [HTML] = mine.map { Self.yourStep($0.action, recipient: recipient) }
+        let waitingText: HTML = waiting.map { " \($0)" as HTML } ?? .empty
+        return "<div id=\"next-step\" class=\"lead\"><p>\(context)\(waitingText)</p>\(yours)</div>"
     }
 
     /// The viewer's own step, linking to the form that takes it.
@@ -176,18 +165,6 @@ extension WebPages {
         }
     }
 
-    /// Someone else's step, after "Waiting for NAME to …".
-    static func theirStep(_ action: NextStep.Action, recipient: String) -> String {
-        switch action {
-        case .fillIn, .submit: "finish and submit it"
-        case .review: "review and acknowledge it"
-        case .revise: "revise it"
-        case .sign(let role): "sign it off as \(role.rawValue)"
-        case .complete: "complete it, making \(recipient) the owner"
-        case .verify: "verify that it took"
-        case .close: "close it"
-        }
-    }
 
     /// The forms for what the viewer may do in this state; the service checks again on submit.
     static func actions(_ handover: Handover, parties: Parties, template: Template, missing: [SignoffRole], me: Member, csrf: String, typed: [String: String]) -> HTML {

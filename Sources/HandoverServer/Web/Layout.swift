@@ -90,7 +90,7 @@ enum Web {
         ][key]
     }
 
-    // Dates a person reads are written one way everywhere: "3 Dec 2026" and "3 Dec 2026, 16:52",
+    // Dates a person reads are written one way everywhere: "3 Dec 2026" and "3 Dec 2026 16:52",
     // the month as a word so that 3/12 and 12/3 cannot be confused whatever the reader's locale.
     // Date inputs stay the browser's own (`<input type=date>` shows the reader's locale format and
     // posts YYYY-MM-DD); the editor writes a chosen date this way beside its input.
@@ -102,11 +102,6 @@ enum Web {
 
     /// A calendar date (no time, no zone): "3 Dec 2026".
     static func day(_ date: CalendarDate) -> String { HumanDate.day(date) }
-
-    /// A moment for people, with the ISO 8601 value kept for machines in `datetime`.
-    static func time(_ moment: Date) -> HTML {
-        "<time datetime=\"\(moment.formatted(.iso8601))\">\(Web.date(moment))</time>"
-    }
 
     static func stateBadge(_ state: HandoverState, id: String? = nil) -> HTML {
         "<span class=\"state state-\(state.rawValue)\"\(HTML(unsafe: id.map { " id=\"\($0)\"" } ?? ""))>\(state.rawValue)</span>"

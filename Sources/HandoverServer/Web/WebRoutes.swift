@@ -267,7 +267,7 @@ struct WebRoutes: Sendable {
             return Web.page(try await pages.handover(viewer, id: id, problems: WebPages.problems(error), editing: typed), status: WebPages.status(error))
         } catch StoreError.stale {
             if autosave {
-                return Web.fragment("<p>this draft was saved from another tab or window. Press Save draft to see both and choose.</p>", status: .conflict)
+                return Web.fragment("<p>this draft was saved from another tab or window. Press Save draft to see what changed and keep your text.</p>", status: .conflict)
             }
             return Web.page(try await pages.handover(viewer, id: id, refusal: .versionChanged(typed: typed)), status: .conflict)
         }
