@@ -98,6 +98,18 @@ public enum HandoverEvent: Sendable, Hashable {
         }
     }
 
+    /// The words that came with the event, named as the API's body names them: what is stored
+    /// (the reason, synthesis or note) and so what `CredentialScan` reads before it is.
+    public var texts: [(path: String, text: String?)] {
+        switch self {
+        case .returnToTransferor(let reason): [("reason", reason)]
+        case .acknowledge(let synthesis): [("synthesis", synthesis)]
+        case .verify(let note): [("note", note)]
+        case .cancel(let reason): [("reason", reason)]
+        case .submit, .revise, .complete, .close: []
+        }
+    }
+
     /// Every event's name, as `name` gives it.
     public static let names = ["submit", "return", "revise", "acknowledge", "complete", "verify", "close", "cancel"]
 

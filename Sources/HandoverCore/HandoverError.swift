@@ -19,6 +19,12 @@ public enum HandoverError: Error, Sendable, Hashable {
     case signoffsMissing([SignoffRole])
     /// The request contradicts what is stored (a sign-off over an older version, an altered log).
     case conflict(String)
+    /// Text that looks like a credential, field by field (`CredentialScan`): nothing was saved.
+    /// The findings name the field and the kind, never the value.
+    case credentialInText([CredentialFinding])
+
+    /// What to do instead of saving a credential in plain text, said wherever one is refused.
+    public static let credentialAdvice = "Remove the value and write what the credential is and where it lives instead; credentials never go in plain text."
 
     public var message: String {
         switch self {
@@ -38,6 +44,8 @@ public enum HandoverError: Error, Sendable, Hashable {
             "The handover needs signed sign-offs from the \(roles.map(\.rawValue).joined(separator: " and ")) over its current content before it completes."
         case .conflict(let detail):
             detail
+        case .credentialInText(let findings):
+            "Not saved: \(findings.map(\.description).joined(separator: "; ")). \(Self.credentialAdvice)"
         }
     }
 }

@@ -99,9 +99,6 @@ public enum Lifecycle {
                 // Short: the web form shows the template's prompt beside the box, 'handover show' prints it.
                 throw .invalid([Problem(path: "synthesis", message: "restate the handover in your own words, in at least \(minimumSynthesisLength) characters")])
             }
-            if CredentialDetector.firstMatch(in: synthesis) != nil {
-                throw .invalid([Problem(path: "synthesis", message: "looks like it contains a credential; never write credentials in plain text")])
-            }
             next.state = .acknowledged
             next.synthesis = synthesis
             next.acknowledgedAt = now
@@ -133,6 +130,11 @@ public enum Lifecycle {
             next.state = .cancelled
             note = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         }
+
+        // Words that are stored (a reason, a synthesis, a note) are refused whole when they look like a
+        // credential, after the state and permission checks, so a refusal says nothing of the handover.
+        let credentials = CredentialScan.findings(event.texts)
+        if !credentials.isEmpty { throw .credentialInText(credentials) }
 
         next.version = handover.version + 1
         next.updatedAt = now

@@ -259,7 +259,7 @@ public enum Lint {
                     Finding(
                         severity: .error, rule: "plaintext-credential", path: textPath,
                         message:
-                            "This looks like a \(match.kind). Never put credentials in a handover's text: name the credential and where it lives, and transfer it sealed."
+                            "This looks like \(CredentialFinding.withArticle(match.kind)). Never put credentials in a handover's text: name the credential and where it lives, and transfer it sealed."
                     ))
             }
         }
@@ -298,7 +298,8 @@ public enum Lint {
             findings.append(
                 Finding(
                     severity: .error, rule: "plaintext-credential", path: "account.profile.overview",
-                    message: "This looks like a \(match.kind). Remove it from the profile and transfer it sealed.", label: Self.accountLabel))
+                    message: "This looks like \(CredentialFinding.withArticle(match.kind)). Remove it from the profile and transfer it sealed.", label: Self.accountLabel)
+            )
         }
         return findings
     }

@@ -4,10 +4,13 @@ import Foundation
 public struct Problem: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var path: String
     public var message: String
+    /// What the value looks like, when it was refused as a credential ("AWS access key"): never the value.
+    public var kind: String?
 
-    public init(path: String, message: String) {
+    public init(path: String, message: String, kind: String? = nil) {
         self.path = path
         self.message = message
+        self.kind = kind
     }
 
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }

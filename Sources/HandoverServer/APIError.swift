@@ -46,6 +46,15 @@ public struct APIError: Error, Sendable {
     public static func unprocessable(_ detail: String, errors: [Problem]? = nil) -> APIError {
         APIError(status: .unprocessableContent, type: "validation", title: "Invalid input", detail: detail, errors: errors)
     }
+    /// Text that looks like a credential (422): each field with what it looks like, and what to do
+    /// instead. Built from the findings alone, which never hold the value, so the answer cannot echo it.
+    static func credentialInText(_ findings: [CredentialFinding]) -> APIError {
+        let fields = findings.count == 1 ? "1 field" : "\(findings.count) fields"
+        return APIError(
+            status: .unprocessableContent, type: "credential", title: "Credential in plain text",
+            detail: "Not saved: what looks like a credential in plain text, in \(fields). \(HandoverError.credentialAdvice)",
+            errors: findings.map { Problem(path: $0.path, message: $0.looksLike, kind: $0.kind) })
+    }
     /// The text rule (`TextRule`), for JSON bodies and forms alike.
     static func controlCharacter(in path: String, _ scalar: Unicode.Scalar) -> APIError {
         let problem = Problem(path: path, message: TextRule.complaint(scalar))
@@ -89,6 +98,7 @@ extension APIError {
                 api.openHandoverID = handoverID
                 return api
             case .accountOwnerChanged, .signoffsMissing, .conflict: return .conflict(error.message)
+            case .credentialInText(let findings): return .credentialInText(findings)
             }
         case let error as StoreError:
             switch error {

@@ -75,11 +75,12 @@ struct APIRoutes: Sendable {
                 let names = organizations.map { "\($0.id) (\($0.name))" }.joined(separator: ", ")
                 throw APIError.conflict("This email and password sign in to several organizations: \(names). Send \"organization\" with the id of the one you mean.")
             case .success(let member):
-                let (session, expiresAt) = try await members.startSession(for: member, lifetime: configuration.sessionLifetime)
+                // The token first: a name it refuses (too long, a credential) then starts no session either.
                 var issued: (token: APIToken, secret: String)?
                 if let name = body.tokenName {
                     issued = try await members.createToken(for: member, name: name, by: AuditActor(member: member.id))
                 }
+                let (session, expiresAt) = try await members.startSession(for: member, lifetime: configuration.sessionLifetime)
                 var response = try JSONIO.response(LoginResponse(member: member, expiresAt: expiresAt, token: issued?.secret, tokenID: issued?.token.id))
                 response.setCookie(configuration.sessionCookie(session))
                 return response

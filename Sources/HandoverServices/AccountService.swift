@@ -29,6 +29,7 @@ public struct AccountService: Sendable {
         guard let owner = try await store.member(id: ownerID, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(ownerID)") }
         if owner.role == .auditor { problems.append(Problem(path: "ownerID", message: "an auditor cannot own an account")) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name)]) + CredentialScan.findings(in: profile, at: "profile"))
         let now = clock.now()
         let account = Account(
             id: ids.next(at: now), organizationID: actor.organizationID, name: name, kind: kind,
@@ -54,6 +55,7 @@ public struct AccountService: Sendable {
         if let expectedVersion, expectedVersion != account.version {
             throw StoreError.stale("account \(id) is at version \(account.version), not \(expectedVersion)")
         }
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name)]) + (profile.map { CredentialScan.findings(in: $0, at: "profile") } ?? []))
         if let name {
             let tooLong = name.unicodeScalars.count > 200  // as the spec's maxLength counts
             let name = name.trimmingCharacters(in: .whitespacesAndNewlines)

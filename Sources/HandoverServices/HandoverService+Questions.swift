@@ -15,9 +15,7 @@ extension HandoverService {
         if body.unicodeScalars.count > HandoverQuestion.maxLength {  // as the spec's maxLength counts: scalars, before trimming
             throw HandoverError.invalid([Problem(path: "body", message: "is longer than \(HandoverQuestion.maxLength) characters")])
         }
-        if let match = CredentialDetector.firstMatch(in: text) {
-            throw HandoverError.invalid([Problem(path: "body", message: "looks like it contains a \(match.kind); never paste credentials into a message")])
-        }
+        try CredentialGuard.refuse(CredentialScan.findings([("body", text)]))
         let now = clock.now()
         let question = HandoverQuestion(
             id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,

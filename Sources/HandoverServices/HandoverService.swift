@@ -67,6 +67,8 @@ public struct HandoverService: Sendable {
         if recipient.role == .auditor { problems.append(Problem(path: "recipientID", message: "an auditor cannot receive an account")) }
         let template = try await templates.template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
         let content = content ?? HandoverContent()
+        // Before the template's checks, whose messages may quote what was sent.
+        try CredentialGuard.refuse(CredentialScan.findings(in: content))
         problems += template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
@@ -141,6 +143,9 @@ public struct HandoverService: Sendable {
             throw StoreError.stale("handover \(id) is at version \(handover.version), not \(expectedVersion)")
         }
         let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        // What is sent, not what was stored before: lint still flags a credential saved before saves
+        // were scanned, and fixing one field of such a draft must not be refused for another.
+        try CredentialGuard.refuse(CredentialScan.findings(in: patch))
         let content = handover.content.merging(patch)
         let problems = template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }

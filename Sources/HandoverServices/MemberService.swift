@@ -25,6 +25,7 @@ public struct MemberService: Sendable {
         if name.isEmpty { problems.append(Problem(path: "name", message: "must not be empty")) }
         problems += Self.memberProblems(email: adminEmail, name: adminName, password: password, prefix: "admin")
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name), ("adminName", adminName)]))
         let now = clock.now()
         let organization = Organization(id: ids.next(at: now), name: name, createdAt: now)
         let admin = Member(
@@ -58,6 +59,7 @@ public struct MemberService: Sendable {
             problems.append(Problem(path: "managerID", message: "no member \(managerID) in this organization"))
         }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name)]))
         let now = clock.now()
         let member = Member(
             id: ids.next(at: now), organizationID: organizationID, email: Member.normalizedEmail(email),
@@ -96,6 +98,7 @@ public struct MemberService: Sendable {
         if name.isEmpty || tooLong {
             throw HandoverError.invalid([Problem(path: "name", message: "give the token a name of 1 to 100 characters, such as the machine it is for")])
         }
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name)]))
         let now = clock.now()
         let secret = Secrets.newToken()
         let token = APIToken(id: ids.next(at: now), organizationID: member.organizationID, memberID: member.id, name: name, createdAt: now)

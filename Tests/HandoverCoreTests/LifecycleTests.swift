@@ -66,7 +66,13 @@ import Testing
         for synthesis in ["", "   ", "ok, got it"] {
             #expect(throws: HandoverError.self) { try apply(.acknowledge(synthesis: synthesis), handover(.submitted), by: recipient) }
         }
-        #expect(throws: HandoverError.self) { try apply(.acknowledge(synthesis: "Fine. The admin password: hunter2hunter2"), handover(.submitted), by: recipient) }
+        // A credential is refused by field and kind, never quoted; so are the other events' words.
+        #expect(throws: HandoverError.credentialInText([CredentialFinding(path: "synthesis", kind: "password")])) {
+            try apply(.acknowledge(synthesis: "Fine. The admin password: hunter2hunter2"), handover(.submitted), by: recipient)
+        }
+        #expect(throws: HandoverError.credentialInText([CredentialFinding(path: "reason", kind: "password")])) {
+            try apply(.returnToTransferor(reason: "Missing the admin password: hunter2hunter2"), handover(.submitted), by: recipient)
+        }
     }
 
     @Test func aShortSynthesisIsRefusedInOneShortSentence() {

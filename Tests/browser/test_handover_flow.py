@@ -566,6 +566,41 @@ def test_lint_findings_use_labels_follow_the_form_link_and_focus_their_fields(dr
     hb.wait_state(driver, "draft")
 
 
+def test_a_pasted_credential_is_refused_at_its_field_and_the_typed_text_kept(driver):
+    """Issue 14, part 6: a save holding something that looks like a credential stores nothing; the
+    editor comes back with the text as typed, says which field and what kind, links to the field,
+    and says what to write instead; the value itself is not repeated in the message."""
+    hb.sign_in(driver, "tom")
+    hb.click(driver, hb.link_in(driver, "section#drafts", "a.handover-link", "Acme Logistics"))
+    path = hb.wait_path(driver, r"/handovers/[^/]+").group(0)
+    field = hb.find(driver, "form#editor textarea")
+    field_id = field.get_attribute("id")
+    before = field.get_attribute("value")
+    key = "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    typed = f"Deploys use the key {key} from the shared laptop {secrets.token_hex(3)}"
+    hb.fill(driver, field, typed)
+    # The autosave is refused too, and says why in its status line.
+    hb.wait_text(driver, "#autosave-status", "looks like an AWS access key")
+    assert key not in hb.find(driver, "#autosave-status").text
+    hb.submit_and_wait(driver, hb.find(driver, "form#editor button#save"))
+    hb.wait_text(driver, "#errors", "Not saved")
+    errors = hb.find(driver, "#errors")
+    assert "looks like an AWS access key" in errors.text and "where it lives" in errors.text, errors.text
+    assert "Please fix" not in errors.text and key not in errors.text, errors.text
+    assert hb.find(driver, f"form#editor [id='{field_id}']").get_attribute("value") == typed, "the refusal lost the typed text"
+    hb.wait_state(driver, "draft")
+    assert not hb.accessibility_problems(driver), hb.accessibility_problems(driver)
+    for width in (390, 1280):
+        hb.screenshot(driver, "credential-refused", width)
+    link = hb.find(driver, "#errors li a", what="link from the message to its field")
+    assert link.get_attribute("href").split("#")[1] == field_id
+    hb.click(driver, link)
+    hb.wait_until(driver, lambda d: active_id(d) == field_id, lambda: f"focus is on #{active_id(driver)}, want #{field_id}")
+    # Nothing was stored: the saved text is what it was.
+    hb.go(driver, path)
+    assert hb.find(driver, f"form#editor [id='{field_id}']").get_attribute("value") == before
+
+
 def test_no_javascript_lint_panel_is_open_with_links(nojs_driver):
     d = nojs_driver
     hb.set_viewport(d, 390)

@@ -13,11 +13,14 @@ enum SaveRefusal: Sendable {
     case versionChanged(typed: HandoverContent)
     /// Submitting was refused by lint; the findings are in the completeness panel, once.
     case lintBlocked(LintReport)
+    /// Text that looks like a credential was refused (`CredentialGuard`): `typed` stays in the
+    /// editor, so that only the value has to go.
+    case credentialInText([CredentialFinding], typed: HandoverContent)
 
     /// The content the editor shows instead of the stored one, when it shows the editor.
     var editing: HandoverContent? {
         switch self {
-        case .versionChanged(let typed): typed
+        case .versionChanged(let typed), .credentialInText(_, let typed): typed
         case .notEditable, .lintBlocked: nil
         }
     }
@@ -43,7 +46,38 @@ enum SaveRefusal: Sendable {
                 """
         case .notEditable(let typed):
             return Self.unsaved(typed, reading: reading, me: me, csrf: csrf, parties: parties)
+        case .credentialInText(let findings, _):
+            return Self.credentials(findings, template: template)
         }
+    }
+
+    /// Each field with what its text looks like, linked to the input like lint's findings, and
+    /// the way out. The value itself is never repeated: it is in the field, where it was typed.
+    static func credentials(_ findings: [CredentialFinding], template: Template) -> HTML {
+        let items: [HTML] = findings.map { found in
+            let label = Self.label(found, template: template)
+            let finding = Finding(severity: .error, rule: "plaintext-credential", path: found.path, message: found.looksLike)
+            let place: HTML = EditorForm.anchor(for: finding, in: template).map { "<a href=\"#\($0)\">\(label)</a>" } ?? "<strong>\(label)</strong>"
+            return "<li>\(place) \(found.looksLike).</li>"
+        }
+        return """
+            <div id="errors" role="alert" class="credential-refused"><p>Not saved: credentials never go in a handover's text.</p>
+            <ul>\(items)</ul>
+            <p>Remove the value and write what the credential is and where it lives instead (for example \
+            “the AWS deploy key, in the team vault”). Your other changes are still in the form.</p></div>
+            """
+    }
+
+    /// The same, in a sentence for the autosave status ("Not saved: " goes before it).
+    static func credentialsSentence(_ findings: [CredentialFinding], template: Template) -> String {
+        findings.map { "\(label($0, template: template)) \($0.looksLike)" }.joined(separator: "; ")
+            + ". Remove the value and write what the credential is and where it lives instead."
+    }
+
+    /// What a person calls the field: its label, and the row in a list ("Key contacts, row 2").
+    static func label(_ found: CredentialFinding, template: Template) -> String {
+        let row = Lint.row(of: found.path)
+        return (template.field(at: String(found.path.prefix { $0 != "[" }))?.label ?? found.path) + (row >= 0 ? ", row \(row + 1)" : "")
     }
 
     /// What happened, what was typed (read-only, to copy), and a button that posts it to the thread

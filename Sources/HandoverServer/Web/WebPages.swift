@@ -113,6 +113,8 @@ struct WebPages: Sendable {
         switch error {
         case .invalid(let problems): problems
         case .lintBlocked(let report): report.findings.filter { $0.severity == .error }.map { Problem(path: $0.path, message: $0.message) }
+        case .credentialInText(let findings):
+            findings.map { Problem(path: $0.path, message: $0.looksLike, kind: $0.kind) } + [Problem(path: "", message: HandoverError.credentialAdvice)]
         default: [Problem(path: "", message: error.message)]
         }
     }

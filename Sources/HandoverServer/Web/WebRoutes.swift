@@ -257,10 +257,15 @@ struct WebRoutes: Sendable {
             // read before saving): say so and offer what was typed, instead of "please fix".
             let stale = !Access.canEditContent(current, editor: viewer.member) && current.transferorID == viewer.member.id
             if autosave {
-                let message = stale ? "this handover is no longer a draft. Press Save draft to see what you typed and keep it." : error.message
+                var message = stale ? "this handover is no longer a draft. Press Save draft to see what you typed and keep it." : error.message
+                if !stale, case .credentialInText(let findings) = error { message = SaveRefusal.credentialsSentence(findings, template: template) }
                 return Web.fragment("<p>\(message)</p>", status: WebPages.status(error))
             }
             if stale { return Web.page(try await pages.handover(viewer, id: id, refusal: .notEditable(typed: typed)), status: .conflict) }
+            if case .credentialInText(let findings) = error {
+                return Web.page(
+                    try await pages.handover(viewer, id: id, refusal: .credentialInText(findings, typed: typed)), status: WebPages.status(error))
+            }
             if case .lintBlocked(let report) = error {
                 return Web.page(try await pages.handover(viewer, id: id, editing: typed, refusal: .lintBlocked(report)), status: WebPages.status(error))
             }
@@ -306,8 +311,12 @@ struct WebRoutes: Sendable {
                     try await pages.admin(viewer, problems: [Problem(path: "name", message: "name the token after where it will be used")]), status: .unprocessableContent
                 )
             }
-            let (_, secret) = try await members.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
-            return Web.page(try await pages.admin(viewer, newToken: secret))
+            do {
+                let (_, secret) = try await members.createToken(for: viewer.member, name: name, by: AuditActor(member: viewer.member.id))
+                return Web.page(try await pages.admin(viewer, newToken: secret))
+            } catch let error as HandoverError {
+                return Web.page(try await pages.admin(viewer, problems: WebPages.problems(error), typed: form.values), status: WebPages.status(error))
+            }
         }
         router.post("/admin/tokens/:id/revoke") { request, context in
             let (viewer, _) = try await Viewer.posting(request, context)
