@@ -108,12 +108,11 @@ public struct SecretService: Sendable {
             problems.append(Problem(path: "name", message: "give it a name of 1 to \(Secret.maxNameLength) characters"))
         }
         if system.count > Secret.maxNameLength { problems.append(Problem(path: "system", message: "is longer than \(Secret.maxNameLength) characters")) }
-        for (path, text) in [("name", name), ("system", system)] where CredentialDetector.firstMatch(in: text) != nil {
-            problems.append(Problem(path: path, message: "looks like a credential itself: the value goes in the sealed part, the name only says what it is"))
-        }
         if id.range(of: "^[0-9a-f]{32}$", options: .regularExpression) == nil { problems.append(Problem(path: "id", message: "must be 32 lowercase hex digits")) }
         problems += Self.ciphertextProblems(ciphertext)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        // The name says what it is; the value goes in the sealed part.
+        try CredentialGuard.refuse(CredentialScan.findings([("name", name), ("system", system)]))
         let now = clock.now()
         let secret = Secret(
             id: id, organizationID: actor.organizationID, accountID: account.id, name: name, system: system, kind: kind, version: 1,

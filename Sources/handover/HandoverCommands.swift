@@ -218,7 +218,8 @@ struct Edit: AsyncParsableCommand {
         if let basedOn, basedOn != current.value.version, let file {
             throw CLIError(
                 "Not saved: \(file) was written from version \(basedOn), and the handover is at version \(current.value.version) now (someone saved it since). "
-                    + "Run 'handover edit \(id) --interactive' to start from the saved version and copy your changes over, or delete the \"_version\" line to overwrite it.")
+                    + "Run 'handover edit \(id) --interactive' to start from the saved version and copy your changes over, or delete the \"_version\" line to overwrite it."
+            )
         }
         let reply = try await CLIErrors.run {
             try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch), ifMatch: current.etag, as: Handover.self)

@@ -108,7 +108,7 @@ import Testing
         let html = WebPages.account(model, viewer: Viewer(member: tom, csrf: "token")).description
         #expect(!html.contains("id=\"begin-handover\""))
         let box = String(html[html.range(of: "id=\"open-handover\"")!.lowerBound...].prefix(600))
-        #expect(box.contains("href=\"/handovers/h9\"") && box.contains("state-submitted") && box.contains("to Rita"))
+        #expect(box.contains("href=\"/handovers/h9\"") && box.contains("state-submitted") && box.contains("→ Rita"))
     }
 
     @Test func aRefusedCreateKeepsTheChoicesAndLinksTheOpenHandover() {

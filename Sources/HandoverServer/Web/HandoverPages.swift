@@ -165,7 +165,6 @@ extension WebPages {
         }
     }
 
-
     /// The forms for what the viewer may do in this state; the service checks again on submit.
     static func actions(_ handover: Handover, parties: Parties, template: Template, missing: [SignoffRole], me: Member, csrf: String, typed: [String: String]) -> HTML {
         guard me.role != .auditor else { return .empty }
