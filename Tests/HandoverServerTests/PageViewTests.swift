@@ -199,4 +199,16 @@ import Testing
         #expect(WebPages.moment("2026-12-03T16:52:15.605Z").description.hasPrefix("<time datetime=\"2026-12-03T16:52:15.605Z\">"))
         #expect(!WebPages.moment("2026-12-03T16:52:15.605Z").description.contains(">2026-12-03T"))
     }
+
+    /// A date input shows the browser's locale format; beside it, the saved date as the app writes
+    /// it ("16 Feb 2027"), tied to the input for screen readers.
+    @Test func aDateFieldShowsTheSavedDateAsTheAppWritesIt() {
+        let field = TemplateField(id: "renewalDate", label: "Next renewal date", type: .date, guidance: "When the contract renews.")
+        let section = TemplateSection(id: "renewal", title: "Renewal", guidance: "", fields: [field])
+        let html = EditorForm.inputs(section: section, field: field, value: .string("2027-02-16")).description
+        #expect(html.contains("type=\"date\"") && html.contains("value=\"2027-02-16\""))
+        #expect(html.contains("<span class=\"date-shown\"") && html.contains(">16 Feb 2027</span>"))
+        #expect(html.contains("-shown\"") && html.contains("aria-describedby"))
+        #expect(!EditorForm.inputs(section: section, field: field, value: nil).description.contains("date-shown"))
+    }
 }
