@@ -20,6 +20,9 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     private struct State {
         var idle: [SQLiteConnection] = []
         var opened = 0
+        /// Connections lent to sessions (or being opened for one). The threads stop only when
+        /// none is out: a connection closes on them, and one left unclosed traps in its deinit.
+        var lent = 0
         var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
         var closed = false
         var waits = 0
@@ -58,9 +61,13 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     private func checkOut() async throws -> SQLiteConnection {
         let lease = state.withLockedValue { state -> Lease in
             if state.closed { return .closed }
-            if let connection = state.idle.popLast() { return .ready(connection) }
+            if let connection = state.idle.popLast() {
+                state.lent += 1
+                return .ready(connection)
+            }
             if state.opened < maxConnections {
                 state.opened += 1
+                state.lent += 1
                 return .open
             }
             return .wait
@@ -74,7 +81,12 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
             do {
                 return try await open()
             } catch {
-                state.withLockedValue { $0.opened -= 1 }
+                let last = state.withLockedValue { state in
+                    state.opened -= 1
+                    state.lent -= 1
+                    return state.closed && state.lent == 0
+                }
+                if last { executor.threads.shutdownGracefully { _ in } }
                 throw error
             }
         case .wait:
@@ -82,7 +94,10 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
                 let ready = state.withLockedValue { state -> Result<SQLiteConnection, any Error>? in
                     if state.closed { return .failure(StoreError.unavailable("the database is closed")) }
                     // A connection may have come back since the first look.
-                    if let connection = state.idle.popLast() { return .success(connection) }
+                    if let connection = state.idle.popLast() {
+                        state.lent += 1
+                        return .success(connection)
+                    }
                     state.waiters.append(continuation)
                     state.waits += 1
                     return nil
@@ -96,14 +111,29 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     var waits: Int { state.withLockedValue { $0.waits } }
 
     private func checkIn(_ connection: SQLiteConnection) {
-        let (waiter, closeIt) = state.withLockedValue { state -> (CheckedContinuation<SQLiteConnection, any Error>?, Bool) in
-            if state.closed { return (nil, true) }
-            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), false) }
-            state.idle.append(connection)
-            return (nil, false)
+        enum Next {
+            case handTo(CheckedContinuation<SQLiteConnection, any Error>)
+            case keep
+            /// Closed meanwhile: close it, and stop the threads if it was the last one out.
+            case close(last: Bool)
         }
-        waiter?.resume(returning: connection)
-        if closeIt { Self.closeEventually(connection) }
+        let next = state.withLockedValue { state -> Next in
+            if state.closed {
+                state.lent -= 1
+                return .close(last: state.lent == 0)
+            }
+            if !state.waiters.isEmpty { return .handTo(state.waiters.removeFirst()) }  // still lent, to the next session
+            state.lent -= 1
+            state.idle.append(connection)
+            return .keep
+        }
+        switch next {
+        case .handTo(let waiter): waiter.resume(returning: connection)
+        case .keep: break
+        case .close(let last):
+            let threads = executor.threads
+            connection.close().whenComplete { _ in if last { threads.shutdownGracefully { _ in } } }
+        }
     }
 
     private func open() async throws -> SQLiteConnection {
@@ -122,34 +152,31 @@ final class SQLiteReaders: ConnectionLeaser, Sendable {
     }
 
     /// Closes idle connections now and the rest as they come back; waiting sessions fail.
-    private func shut() -> (idle: [SQLiteConnection], waiters: [CheckedContinuation<SQLiteConnection, any Error>]) {
+    /// `drained`: no connection is out, so the threads may stop once the idle ones are closed
+    /// (otherwise the last one to come back stops them, in `checkIn`).
+    private func shut() -> (idle: [SQLiteConnection], waiters: [CheckedContinuation<SQLiteConnection, any Error>], drained: Bool) {
         state.withLockedValue { state in
             state.closed = true
             defer { state.idle = []; state.waiters = [] }
-            return (state.idle, state.waiters)
+            return (state.idle, state.waiters, state.lent == 0)
         }
     }
 
     func close() async throws {
-        let (idle, waiters) = shut()
+        let (idle, waiters, drained) = shut()
         for waiter in waiters { waiter.resume(throwing: StoreError.unavailable("the database is closed")) }
         for connection in idle { try await connection.close() }
-        try await executor.threads.shutdownGracefully()
+        if drained { try await executor.threads.shutdownGracefully() }
     }
 
     func closeEventually() {
-        let (idle, waiters) = shut()
+        let (idle, waiters, drained) = shut()
         for waiter in waiters { waiter.resume(throwing: StoreError.unavailable("the database is closed")) }
         // The threads close the connections, so they stop only after.
         let threads = executor.threads
         let closings: [EventLoopFuture<Void>] = idle.map { $0.close() }
         EventLoopFuture.andAllComplete(closings, on: MultiThreadedEventLoopGroup.singleton.next()).whenComplete { _ in
-            threads.shutdownGracefully { _ in }
+            if drained { threads.shutdownGracefully { _ in } }
         }
-    }
-
-    private static func closeEventually(_ connection: SQLiteConnection) {
-        let closing: EventLoopFuture<Void> = connection.close()
-        closing.whenComplete { _ in }
     }
 }

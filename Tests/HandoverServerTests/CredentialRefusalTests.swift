@@ -11,7 +11,7 @@ import Testing
 /// Text that looks like a credential is refused on save at every place text enters (issue 14,
 /// part 6): a 422 of type `credential` naming the field and what it looks like, never the value
 /// (not in the answer, not in the log), and nothing stored.
-@Suite struct CredentialRefusalTests {
+@Suite(.serialized) struct CredentialRefusalTests {
     /// A fresh AWS-shaped key per use, so that a search for it finds this run's only.
     static func awsKey() -> String {
         let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")

@@ -9,7 +9,7 @@ import Testing
 
 /// Sealed secrets through the application layer, on both engines: who may hold a wrap, what is
 /// refused without changing anything, and that the store never holds a value.
-@Suite struct SecretServiceTests {
+@Suite(.serialized) struct SecretServiceTests {
     struct World {
         var store: SQLHandoverStore
         var services: Services

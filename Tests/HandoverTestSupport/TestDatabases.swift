@@ -11,10 +11,15 @@ public enum TestDatabases {
 
     /// A store on a fresh SQLite file, or on the test PostgreSQL database (shared; tests isolate
     /// themselves by creating their own organization).
+    ///
+    /// Two PostgreSQL connections per store, not the server's four: dozens of suites run at once,
+    /// each with a store, and four each came within two of PostgreSQL's default 100 connections
+    /// (measured: 98 at the peak of a full run), which a CI machine then refused. Tests that are
+    /// about the pool (PostgresPoolTests) open their own.
     public static func store(_ engine: String) async throws -> SQLHandoverStore {
         switch engine {
         case "postgres":
-            return try await SQLHandoverStore.open(.postgres(url: try postgresURL()))
+            return try await SQLHandoverStore.open(.postgres(url: try postgresURL()), maxConnections: 2)
         default:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-tests-\(UUID().uuidString)")
             return try await SQLHandoverStore.open(.sqlite(path: folder.appendingPathComponent("test.sqlite").path))
