@@ -13,8 +13,8 @@ public enum TestDatabases {
     /// themselves by creating their own organization).
     ///
     /// Two PostgreSQL connections per store, not the server's four: dozens of suites run at once,
-    /// each with a store, and four each came within two of PostgreSQL's default 100 connections
-    /// (measured: 98 at the peak of a full run), which a CI machine then refused. Tests that are
+    /// each with stores of its own, and CI's cluster refused connections ("too many clients") once
+    /// a run came near its limit. With two, a full run's own peak measured 82. Tests that are
     /// about the pool (PostgresPoolTests) open their own.
     public static func store(_ engine: String) async throws -> SQLHandoverStore {
         switch engine {
