@@ -109,6 +109,7 @@ extension WebPages {
             \(handoverItems.isEmpty ? "<p class=\"empty\">No handovers yet.</p>" as HTML : "<ul class=\"list\">\(handoverItems)</ul>")
             </section>
             </div>
+            \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
             """)
     }
 }

@@ -42,7 +42,7 @@ struct Asset: Sendable {
     }
 }
 
-/// The stylesheet and the two small scripts, read once (the first page or route that names
+/// The stylesheet and the small scripts, read once (the first page or route that names
 /// them, which is the router's set-up). No framework: every page works without the scripts.
 /// Only these exact URLs are served: an old hash, or a name without one, is a 404 rather than
 /// today's file, since a page from another version expects that version's bytes.
@@ -56,5 +56,11 @@ enum Assets {
     /// trust this path places in the server: see the README.
     static let signoffScript = Asset("signoff.js", contentType: "text/javascript; charset=utf-8")
 
-    static let all = [css, javascript, signoffScript]
+    /// HPKE (RFC 9180) from WebCrypto primitives, and the sealing and opening of secrets that
+    /// uses it: only on the pages that seal or open (`WebPages.secretScripts`). The encryption key
+    /// is kept like the signing key: non-extractable, in IndexedDB.
+    static let hpkeScript = Asset("hpke.js", contentType: "text/javascript; charset=utf-8")
+    static let secretsScript = Asset("secrets.js", contentType: "text/javascript; charset=utf-8")
+
+    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript]
 }

@@ -78,6 +78,9 @@ extension WebPages {
         let isEditor = Access.canEditContent(handover, editor: me)
         let signing = model.signing
         let completed = [.completed, .verified, .closed].contains(handover.state)
+        // Sealing the account's secrets to the recipient is one of the transferor's steps: it sits
+        // under the note that says what is next.
+        let secrets = Self.secretsStep(model.secrets, handover: handover, parties: parties, me: me)
 
         let header: HTML = """
             <p class="breadcrumb"><a href="/accounts/\(account.id)">\(account.name)</a></p>
@@ -92,6 +95,7 @@ extension WebPages {
             let report = Lint.report(content: content, template: template, account: account, now: model.now)
             body = """
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission))
+                \(secrets)
                 \(Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf))
                 """
         } else {
@@ -107,6 +111,7 @@ extension WebPages {
                 handover.state == .draft && Lint.report(content: handover.content, template: template, account: account, now: model.now).blocksSubmission
             body = """
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: draftBlocked))
+                \(secrets)
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(try Self.signoffSection(handover, parties: parties, template: template, view: signing, me: me, csrf: viewer.csrf, names: names, now: model.now))

@@ -11,13 +11,17 @@ public struct PageModels: Sendable {
     let templates: TemplateService
     let handovers: HandoverService
     let audit: AuditService
+    let secrets: SecretService
 
-    public init(members: MemberService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService) {
+    public init(
+        members: MemberService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService, secrets: SecretService
+    ) {
         self.members = members
         self.accounts = accounts
         self.templates = templates
         self.handovers = handovers
         self.audit = audit
+        self.secrets = secrets
     }
 
 }
@@ -114,9 +118,12 @@ public struct AccountModel: Sendable {
     public var canBegin: Bool
     /// The account's open handover (there is at most one): the page shows it instead of offering another.
     public var openHandover: Handover?
+    /// Its sealed secrets (names and readers, never values), and the keys to seal them to.
+    public var secrets: SecretsModel
 
     public init(
-        account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil
+        account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
+        secrets: SecretsModel = SecretsModel()
     ) {
         self.account = account
         self.owners = owners
@@ -124,7 +131,30 @@ public struct AccountModel: Sendable {
         self.memberNames = memberNames
         self.canBegin = canBegin
         self.openHandover = openHandover
+        self.secrets = secrets
     }
+}
+
+/// An account's secrets as a page shows them: what they are and who can open them. The values
+/// are sealed and opened by the page's script; the server renders only this.
+public struct SecretsModel: Sendable {
+    public var secrets: [Secret]
+    /// Whether the viewer may add one (the owner, the owner's manager, an admin).
+    public var canAdd: Bool
+    /// The organization's active encryption keys, one per member who has one: whom a secret can
+    /// be sealed to, with fingerprints to compare out of band.
+    public var keys: [EncryptionKey]
+    public var hasRecoveryKey: Bool
+
+    public init(secrets: [Secret] = [], canAdd: Bool = false, keys: [EncryptionKey] = [], hasRecoveryKey: Bool = false) {
+        self.secrets = secrets
+        self.canAdd = canAdd
+        self.keys = keys
+        self.hasRecoveryKey = hasRecoveryKey
+    }
+
+    /// The member's active key, if they have one.
+    public func key(of memberID: String) -> EncryptionKey? { keys.first { $0.memberID == memberID } }
 }
 
 extension PageModels {
@@ -139,11 +169,24 @@ extension PageModels {
         async let chainRead = accounts.owners(accountID: account.id, by: me)
         async let historyRead = handovers.handovers(filter: HandoverFilter(accountID: account.id, limit: 100, includeContent: false), by: me)
         let members = try await members.members(by: me)
-        let canBegin = members.first { $0.id == account.ownerID }.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
+        let owner = members.first { $0.id == account.ownerID }
+        let canBegin = owner.map { Access.canBeginHandover(of: account, owner: $0, actor: me) } ?? false
+        var secrets = try await secretsModel(accountID: account.id, for: me)
+        secrets.canAdd = owner.map { Access.canAddSecret(to: account, owner: $0, actor: me) } ?? false
         let history = try await historyRead
         return AccountModel(
             account: account, owners: try await chainRead, handovers: history, memberNames: Member.namesByID(members), canBegin: canBegin,
-            openHandover: history.first { $0.state.isOpen })
+            openHandover: history.first { $0.state.isOpen }, secrets: secrets)
+    }
+
+    /// An account's secrets, the organization's active encryption keys and whether sealing can
+    /// work yet (a recovery key is registered).
+    func secretsModel(accountID: String, for me: Member) async throws -> SecretsModel {
+        async let listRead = secrets.secrets(accountID: accountID, by: me)
+        async let keysRead = secrets.encryptionKeys(memberID: nil, by: me)
+        let recovery = try? await secrets.recoveryKey(by: me)
+        return SecretsModel(
+            secrets: try await listRead, keys: try await keysRead.filter { $0.revokedAt == nil }, hasRecoveryKey: recovery != nil)
     }
 }
 
@@ -207,11 +250,15 @@ public struct HandoverPageModel: Sendable {
     public var reading: HandoverReading
     public var signing: SigningModel
     public var now: Date
+    /// The account's secrets and the keys, for the transferor's step that seals them to the
+    /// recipient (and the recipient's note that they open once acknowledged).
+    public var secrets: SecretsModel
 
-    public init(reading: HandoverReading, signing: SigningModel, now: Date) {
+    public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel()) {
         self.reading = reading
         self.signing = signing
         self.now = now
+        self.secrets = secrets
     }
 }
 
@@ -239,7 +286,10 @@ extension PageModels {
         let signing = SigningModel(
             all: status.signoffs, valid: status.signoffs.filter { status.valid.contains($0.id) }, missing: status.missing,
             myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
-        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now())
+        // Only the parties see the secrets step or note; nobody else needs the read.
+        let isParty = me.id == reading.handover.transferorID || me.id == reading.handover.recipientID
+        let secrets = isParty && reading.handover.state != .cancelled ? try await secretsModel(accountID: reading.handover.accountID, for: me) : SecretsModel()
+        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets)
     }
 
     /// The printable report: the reading alone.
