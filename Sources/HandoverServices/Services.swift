@@ -29,7 +29,7 @@ public struct Services: Sendable {
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
-        pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit)
+        pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
     }
 }
 
