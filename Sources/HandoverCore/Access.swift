@@ -53,6 +53,12 @@ public enum Access {
         canSteer(account, owner: owner, actor: actor)
     }
 
+    /// An account's rotation list (its secrets exposed to members whose access ended) is read by
+    /// whoever steers the account, and by auditors; not by other members.
+    public static func canSeeSecretExposures(of account: Account, owner: Member, actor: Member) -> Bool {
+        canSteer(account, owner: owner, actor: actor) || (actor.role == .auditor && actor.organizationID == account.organizationID)
+    }
+
     /// Its owner, the owner's manager, or an admin of its organization; never an auditor.
     static func canSteer(_ account: Account, owner: Member, actor: Member) -> Bool {
         guard actor.organizationID == account.organizationID else { return false }

@@ -22,11 +22,15 @@ public struct Transition: Sendable, Hashable {
     public var record: HandoverEventRecord
     /// Set when the transition moves the account to a new owner.
     public var newOwnerID: String?
+    /// With a new owner: when the secrets the transferor could open must be rotated by
+    /// (the template's `rules.rotateSecretsWithinDays` from now).
+    public var rotateSecretsBy: Date?
 
-    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?) {
+    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil) {
         self.handover = handover
         self.record = record
         self.newOwnerID = newOwnerID
+        self.rotateSecretsBy = rotateSecretsBy
     }
 }
 
@@ -142,7 +146,8 @@ public enum Lifecycle {
             id: eventID, handoverID: handover.id, organizationID: handover.organizationID,
             actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
             note: note, at: now)
-        return Transition(handover: next, record: record, newOwnerID: newOwnerID)
+        let rotateBy = newOwnerID == nil ? nil : SecretExposure.dueDate(exposedAt: now, withinDays: template.rules.rotateSecretsWithinDays)
+        return Transition(handover: next, record: record, newOwnerID: newOwnerID, rotateSecretsBy: rotateBy)
     }
 }
 

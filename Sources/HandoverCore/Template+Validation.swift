@@ -44,6 +44,9 @@ extension Template {
         if Set(requiredSignoffs).count != requiredSignoffs.count { add("requiredSignoffs", "lists a role twice") }
         if synthesisPrompt.trimmingCharacters(in: .whitespaces).isEmpty { add("synthesisPrompt", "must not be empty") }
         if let days = rules.profileStaleDays, days < 1 { add("rules.profileStaleDays", "must be 1 or more") }
+        if let days = rules.rotateSecretsWithinDays, !(1...TemplateRules.maxRotationDays).contains(days) {
+            add("rules.rotateSecretsWithinDays", "must be from 1 to \(TemplateRules.maxRotationDays) days")
+        }
         if sections.isEmpty { add("sections", "a template needs at least one section") }
 
         var sectionIDs = Set<String>()

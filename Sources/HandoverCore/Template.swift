@@ -65,17 +65,26 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     public var profileStaleDays: Int?
     /// Customer accounts must carry a renewal date.
     public var requireRenewalDate: Bool
+    /// Days after completion to rotate every secret the transferor could open; absent for
+    /// `SecretExposure.defaultRotationDays`. Optional so that templates written before it keep
+    /// their exact JSON (and digest).
+    public var rotateSecretsWithinDays: Int?
 
-    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false) {
+    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
+        self.rotateSecretsWithinDays = rotateSecretsWithinDays
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         profileStaleDays = try c.decodeIfPresent(Int.self, forKey: .profileStaleDays)
         requireRenewalDate = try c.decodeIfPresent(Bool.self, forKey: .requireRenewalDate) ?? false
+        rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
     }
+
+    /// The longest a template may give to rotate exposed secrets.
+    public static let maxRotationDays = 365
 }
 
 public struct TemplateSection: Sendable, Hashable, Codable {

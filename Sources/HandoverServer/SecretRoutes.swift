@@ -71,6 +71,21 @@ struct SecretRoutes: Sendable {
             let body = try await JSONIO.decode(ShareSecretRequest.self, from: request, context: context)
             return try JSONIO.response(try await secrets.share(id: id, wraps: body.wraps.map { $0.wrap(secretID: id) }, by: actor))
         }
+        api.get("secret-exposures") { request, context in
+            let actor = try context.requireMember()
+            let query = request.uri.queryParameters
+            var state: ExposureState?
+            if let text = query["state"].map(String.init) {
+                guard let value = ExposureState(rawValue: text) else {
+                    let allowed = ExposureState.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw APIError.badRequest("state must be one of \(allowed).", errors: [Problem(path: "state", message: "must be one of \(allowed)")])
+                }
+                state = value
+            }
+            let report = try await secrets.exposures(
+                accountID: query["account"].map(String.init), memberID: query["member"].map(String.init), state: state, by: actor)
+            return try JSONIO.response(ListResponse(items: report.items.map { SecretExposureResponse($0, asOf: report.asOf) }))
+        }
         api.post("secrets/:id/rotate") { request, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")

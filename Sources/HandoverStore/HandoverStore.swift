@@ -43,6 +43,25 @@ public struct AccountFilter: Sendable, Hashable {
     }
 }
 
+/// Which secret exposures to list (`SecretExposure`), oldest first.
+public struct SecretExposureFilter: Sendable, Hashable {
+    public var accountID: String?
+    /// Exposed to this member.
+    public var memberID: String?
+    /// Only on accounts these members own now; nil for every account.
+    public var ownerIDs: [String]?
+    public var state: ExposureState?
+    public var limit: Int
+
+    public init(accountID: String? = nil, memberID: String? = nil, ownerIDs: [String]? = nil, state: ExposureState? = nil, limit: Int = 500) {
+        self.accountID = accountID
+        self.memberID = memberID
+        self.ownerIDs = ownerIDs
+        self.state = state
+        self.limit = limit
+    }
+}
+
 /// Storage for everything Handover keeps. Every read takes the caller's organization and never
 /// returns another organization's rows; every multi-row change is one transaction. Every write
 /// appends its audit entry in its own transaction, naming the actor it was given (`AuditActor`,
@@ -143,6 +162,9 @@ public protocol HandoverStore: Sendable {
     ) async throws -> Secret
     /// Adds (or replaces) readers' wraps of the current version.
     func addSecretWraps(_ wraps: [SecretWrap], organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// Exposed secret versions (SQLHandoverStore+Exposures.swift), oldest exposure first; `now`
+    /// decides which open ones are overdue.
+    func secretExposures(organizationID: String, filter: SecretExposureFilter, at now: Date) async throws -> [SecretExposure]
 
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.

@@ -413,6 +413,31 @@ public enum Migrations {
                 """,
                 "CREATE INDEX secret_wraps_by_handover ON secret_wraps (handover_id)",
             ]),
+        // Rotation: each secret version a member could open when their access ended, until a
+        // rotation settles it. One row per (secret, version, member): a second cause of the same
+        // exposure keeps the first.
+        Migration(
+            version: 11, name: "secret exposures",
+            statements: [
+                """
+                CREATE TABLE secret_exposures (
+                    secret_id TEXT NOT NULL REFERENCES secrets(id),
+                    version BIGINT NOT NULL,
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    cause TEXT NOT NULL CHECK (cause IN ('handover', 'departure')),
+                    handover_id TEXT REFERENCES handovers(id),
+                    exposed_at BIGINT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    rotated_at BIGINT,
+                    rotated_by TEXT,
+                    rotated_version BIGINT,
+                    PRIMARY KEY (secret_id, version, member_id)
+                )
+                """,
+                "CREATE INDEX secret_exposures_by_organization ON secret_exposures (organization_id, exposed_at)",
+                "CREATE INDEX secret_exposures_open ON secret_exposures (secret_id) WHERE rotated_at IS NULL",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -181,6 +181,13 @@ extension SQLHandoverStore {
                     VALUES (\(bind: handover.accountID), \(bind: newOwnerID), \(bind: handover.updatedAt.millis), \(bind: handover.id))
                     """
                 ).run()
+                // What the transferor could open is exposed until rotated: recorded from their wraps
+                // before completion removes them.
+                try await Self.recordSecretExposures(
+                    memberID: handover.transferorID, organizationID: handover.organizationID, accountID: handover.accountID, cause: .handover,
+                    handoverID: handover.id, at: handover.updatedAt,
+                    dueAt: transition.rotateSecretsBy ?? SecretExposure.dueDate(exposedAt: handover.updatedAt, withinDays: nil),
+                    by: AuditActor(member: transition.record.actorID), db)
                 try await Self.settleSecretWraps(handover: handover, at: handover.updatedAt, db)
                 let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
                 try await Self.appendAudit(

@@ -182,6 +182,7 @@ extension SQLHandoverStore {
             }
             try await db.raw("DELETE FROM secret_wraps WHERE secret_id = \(bind: id)").run()
             try await Self.insertWraps(wraps, at: now, db)
+            try await Self.settleSecretExposures(secretID: id, version: secret.version, at: now, by: actor, db)
             secret.readers = wraps.map(\.readerID).filter { $0 != SecretWrap.recoveryReader }.sorted()
             try await Self.appendAudit(
                 [AuditRecord(action: "secret.rotate", target: "secret:\(id)", digest: try Self.secretDigest(secret, readers: wraps.map(\.readerID)))],
@@ -214,7 +215,8 @@ extension SQLHandoverStore {
     }
 
     /// At completion, in the completion's transaction: the recipient's wraps made for this
-    /// handover become ordinary, and the transferor's wraps of the account's secrets are removed.
+    /// handover become ordinary, and the transferor's wraps of the account's secrets are removed
+    /// (after `recordSecretExposures` read them).
     static func settleSecretWraps(handover: Handover, at now: Date, _ db: any SQLDatabase) async throws {
         try await db.raw("UPDATE secret_wraps SET handover_id = NULL WHERE handover_id = \(bind: handover.id)").run()
         let removed = try await db.raw(

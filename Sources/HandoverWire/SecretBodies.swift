@@ -143,3 +143,49 @@ public struct OpenedSecret: Codable, Sendable {
         self.wrap = WrapBody(readerID: wrap.readerID, keyID: wrap.keyID, wrappedKey: wrap.wrappedKey, version: wrap.version, handoverID: wrap.handoverID)
     }
 }
+
+/// `GET /secret-exposures`: one secret version a member could open when their access ended, and
+/// whether a rotation has settled it.
+public struct SecretExposureResponse: Codable, Sendable {
+    public var secretID: String
+    public var secretName: String
+    public var system: String
+    public var kind: SecretKind
+    public var accountID: String
+    public var accountName: String
+    /// The account's owner now: whose rotation list it is on.
+    public var ownerID: String
+    /// Who could open it.
+    public var memberID: String
+    /// The version they could open.
+    public var version: Int
+    public var cause: SecretExposure.Cause
+    public var handoverID: String?
+    public var exposedAt: Date
+    public var dueAt: Date
+    /// Not rotated and past `dueAt`, as of the response.
+    public var overdue: Bool
+    public var rotatedAt: Date?
+    public var rotatedBy: String?
+    public var rotatedVersion: Int?
+
+    public init(_ exposure: SecretExposure, asOf now: Date) {
+        secretID = exposure.secretID
+        secretName = exposure.secretName
+        system = exposure.system
+        kind = exposure.kind
+        accountID = exposure.accountID
+        accountName = exposure.accountName
+        ownerID = exposure.ownerID
+        memberID = exposure.memberID
+        version = exposure.version
+        cause = exposure.cause
+        handoverID = exposure.handoverID
+        exposedAt = exposure.exposedAt
+        dueAt = exposure.dueAt
+        overdue = exposure.isOverdue(at: now)
+        rotatedAt = exposure.rotatedAt
+        rotatedBy = exposure.rotatedBy
+        rotatedVersion = exposure.rotatedVersion
+    }
+}

@@ -22,8 +22,9 @@ struct SecretCommand: AsyncParsableCommand {
               handover secret share --handover ID      all, to its recipient
               handover secret rotate SECRET < new.txt  a new value, same readers
               handover secret recover SECRET --recovery-key FILE --to EMAIL
+              handover secret exposed [--overdue]      what a leaver could open, to rotate
             """,
-        subcommands: [SecretAdd.self, SecretList.self, SecretOpen.self, SecretShare.self, SecretRotate.self, SecretRecover.self]
+        subcommands: [SecretAdd.self, SecretList.self, SecretOpen.self, SecretShare.self, SecretRotate.self, SecretRecover.self, SecretExposed.self]
     )
 }
 

@@ -101,6 +101,7 @@ struct WebPages: Sendable {
             \(list(drafts, empty: noDrafts, role: { "to \(names[$0.recipientID] ?? "?")" }))</section>
             <section id="overdue" aria-labelledby="overdue-title"><h2 id="overdue-title">Overdue items on your accounts</h2>
             \(overdue.isEmpty ? "<p class=\"empty\">Nothing overdue.</p>" as HTML : "<ul class=\"list\">\(overdue)</ul>")</section>
+            \(Self.overdueRotations(model.overdueRotations, names: names))
             \(teamSection)
             </div>
             """)

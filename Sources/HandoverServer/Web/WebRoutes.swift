@@ -27,6 +27,15 @@ struct WebRoutes: Sendable {
             return Web.page(try await pages.home(viewer, flash: Web.flash(request)))
         }
         registerAccounts(router)
+        router.get("/secrets/rotation") { request, context in
+            let viewer = try Viewer(request, context)
+            let query = request.uri.queryParameters
+            // The report opens on what is still to rotate; "all" shows rotated ones too.
+            let chosen = query["state"].map(String.init) ?? "open"
+            let state: ExposureState? = chosen == "all" ? nil : ExposureState(rawValue: chosen) ?? .open
+            func nonEmpty(_ key: String) -> String? { query[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+            return Web.page(try await pages.rotation(viewer, state: state, accountID: nonEmpty("account"), memberID: nonEmpty("member")))
+        }
         registerHandovers(router)
         registerAdmin(router)
     }

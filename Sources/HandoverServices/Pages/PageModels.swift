@@ -40,12 +40,17 @@ public struct HomeModel: Sendable {
     public var showsTeam: Bool
     /// The viewer's accounts with the earliest overdue items, and how many accounts have any.
     public var late: [Account], lateTotal: Int
+    /// Secrets past their rotation date on the viewer's accounts (a manager's team's, an admin's
+    /// organization's): what a leaver could open and nobody has rotated yet.
+    public var overdueRotations: [SecretExposure]
     public var memberNames: [String: String], accountNames: [String: String]
 
     public init(
         today: CalendarDate, waiting: [Handover] = [], ready: [Handover] = [], drafts: [Handover] = [], team: [Handover] = [],
-        showsTeam: Bool = false, late: [Account] = [], lateTotal: Int = 0, memberNames: [String: String] = [:], accountNames: [String: String] = [:]
+        showsTeam: Bool = false, late: [Account] = [], lateTotal: Int = 0, overdueRotations: [SecretExposure] = [], memberNames: [String: String] = [:],
+        accountNames: [String: String] = [:]
     ) {
+        self.overdueRotations = overdueRotations
         self.today = today
         self.waiting = waiting
         self.ready = ready
@@ -77,11 +82,14 @@ extension PageModels {
         let today = CalendarDate(handovers.clock.now())
         async let lateRead = accounts.overdue(before: today, limit: 10, by: me)
         async let membersRead = members.members(by: me)
+        // Auditors read the report on its page; the home page lists what the viewer must act on.
+        async let rotationsRead = overdueRotations(for: me)
         var model = HomeModel(today: today)
         model.waiting = try await waitingRead
         model.ready = (try await readyAsTransferor + readyAsRecipient).sorted { $0.updatedAt > $1.updatedAt }
         model.drafts = try await returnedRead + draftsRead
         (model.late, model.lateTotal) = try await lateRead
+        model.overdueRotations = try await rotationsRead
         model.showsTeam = me.role == .manager || me.role == .admin
         if model.showsTeam {
             var perState: [Handover] = []
@@ -92,6 +100,10 @@ extension PageModels {
         let shown = model.waiting + model.ready + model.drafts + model.team
         model.accountNames = try await accounts.names(ids: shown.map(\.accountID), by: me)
         return model
+    }
+
+    func overdueRotations(for me: Member) async throws -> [SecretExposure] {
+        me.role == .auditor ? [] : try await secrets.exposures(state: .overdue, by: me).items
     }
 }
 
@@ -305,5 +317,32 @@ extension PageModels {
         let certificate = try await audit.certificate(handoverID: id, by: me, handovers: handovers)
         let check = certificate.verify(pinnedKey: try? NoteVerifier(keyString: audit.verifierKey(organizationID: me.organizationID)))
         return (certificate, check, Member.namesByID(try await members.members(by: me)))
+    }
+}
+
+/// The rotation report: secrets members could open when their access ended, per account and per
+/// member, oldest first.
+public struct RotationModel: Sendable {
+    /// nil for every state.
+    public var state: ExposureState?
+    public var accountID: String?
+    public var memberID: String?
+    public var report: SecretService.ExposureReport
+    public var memberNames: [String: String]
+
+    public init(state: ExposureState?, accountID: String? = nil, memberID: String? = nil, report: SecretService.ExposureReport, memberNames: [String: String]) {
+        self.state = state
+        self.accountID = accountID
+        self.memberID = memberID
+        self.report = report
+        self.memberNames = memberNames
+    }
+}
+
+extension PageModels {
+    public func rotation(state: ExposureState?, accountID: String?, memberID: String?, for me: Member) async throws -> RotationModel {
+        async let membersRead = members.members(by: me)
+        let report = try await secrets.exposures(accountID: accountID, memberID: memberID, state: state, by: me)
+        return RotationModel(state: state, accountID: accountID, memberID: memberID, report: report, memberNames: Member.namesByID(try await membersRead))
     }
 }
