@@ -140,6 +140,7 @@ public struct SecretService: Sendable {
     /// The ciphertext and the caller's wrap, audited. A wrap made for a handover opens once its
     /// recipient has acknowledged it.
     public func open(id: String, by actor: Member) async throws -> Sealing {
+        if actor.role == .auditor { throw HandoverError.notPermitted(action: "open a secret", reason: "auditors read no secrets") }
         guard let (secret, ciphertext) = try await store.secret(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("secret \(id)") }
         guard let wrap = try await store.secretWrap(secretID: id, readerID: actor.id) else {
             throw HandoverError.notPermitted(action: "open \(secret.name)", reason: "it is not sealed to you; ask one of its readers to share it")
@@ -209,6 +210,7 @@ public struct SecretService: Sendable {
         if let problem = Self.ciphertextProblems(ciphertext).first { throw HandoverError.invalid([problem]) }
         let next = expectedVersion + 1
         let wraps = wraps.map {
+            // Which wraps wait for a handover is the store's to carry over, not the caller's to say.
             var wrap = $0; wrap.secretID = id; wrap.handoverID = nil; return wrap
         }
         if let stray = wraps.firstIndex(where: { $0.version != next }) {
@@ -242,8 +244,11 @@ public struct SecretService: Sendable {
                 "No recovery key is registered for your organization, so a secret sealed now could become unreadable when its last reader leaves: an admin runs 'handover admin recovery-key new' first."
             )
         }
+        // A member demoted to auditor keeps their key, but reads no secrets.
+        let auditors = Set(try await store.members(organizationID: organizationID).filter { $0.role == .auditor }.map(\.id))
         let active = Dictionary(
-            try await store.encryptionKeys(organizationID: organizationID, memberID: nil).filter { $0.revokedAt == nil }.map { ($0.memberID, $0.id) },
+            try await store.encryptionKeys(organizationID: organizationID, memberID: nil).filter { $0.revokedAt == nil && !auditors.contains($0.memberID) }
+                .map { ($0.memberID, $0.id) },
             uniquingKeysWith: { a, _ in a })
         var problems: [Problem] = []
         var seen: Set<String> = []

@@ -180,8 +180,22 @@ extension SQLHandoverStore {
             guard wraps.allSatisfy({ $0.version == secret.version && $0.secretID == id }) else {
                 throw StoreError.stale("the wraps must be for version \(secret.version)")
             }
+            // A rotation changes the value, not who may open it: the new version goes to exactly
+            // the readers who hold a wrap now (a reader left out would be locked out; one added,
+            // such as a transferor whose wraps completion removed meanwhile, would keep access),
+            // and a wrap waiting for its handover keeps waiting.
+            let holders = try await db.raw("SELECT reader_id, handover_id FROM secret_wraps WHERE secret_id = \(bind: id)").all().map {
+                (try $0.decode(column: "reader_id", as: String.self), try $0.decode(column: "handover_id", as: String?.self))
+            }
+            let pending = Dictionary(holders.compactMap { reader, handover in handover.map { (reader, $0) } }, uniquingKeysWith: { a, _ in a })
+            guard Set(holders.map(\.0)) == Set(wraps.map(\.readerID)) else {
+                throw StoreError.conflict("the secret's readers changed since you opened it; open it again and rotate for its current readers")
+            }
             try await db.raw("DELETE FROM secret_wraps WHERE secret_id = \(bind: id)").run()
-            try await Self.insertWraps(wraps, at: now, db)
+            try await Self.insertWraps(
+                wraps.map {
+                    var wrap = $0; wrap.handoverID = pending[wrap.readerID]; return wrap
+                }, at: now, db)
             try await Self.settleSecretExposures(secretID: id, version: secret.version, at: now, by: actor, db)
             secret.readers = wraps.map(\.readerID).filter { $0 != SecretWrap.recoveryReader }.sorted()
             try await Self.appendAudit(
@@ -195,13 +209,20 @@ extension SQLHandoverStore {
         guard !wraps.isEmpty else { return }
         try await write { db in
             for wrap in wraps {
-                // Only a wrap of the current version of a secret in this organization.
+                // Only a wrap of the current version of a secret in this organization. The no-op
+                // update takes the row's lock (PostgreSQL), so a rotation cannot commit in between.
                 let current = try await db.raw(
-                    "SELECT version FROM secrets WHERE id = \(bind: wrap.secretID) AND organization_id = \(bind: organizationID)"
+                    """
+                    UPDATE secrets SET version = version WHERE id = \(bind: wrap.secretID) AND organization_id = \(bind: organizationID)
+                    RETURNING version
+                    """
                 ).first().map { try $0.decode(column: "version", as: Int.self) }
                 guard let current else { throw StoreError.notFound("secret \(wrap.secretID)") }
                 guard current == wrap.version else { throw StoreError.stale("secret \(wrap.secretID) is at version \(current), not \(wrap.version)") }
-                try await db.raw("DELETE FROM secret_wraps WHERE secret_id = \(bind: wrap.secretID) AND reader_id = \(bind: wrap.readerID)").run()
+                // A new reader only: replacing someone's wrap could lock them out.
+                if try await db.raw("SELECT reader_id FROM secret_wraps WHERE secret_id = \(bind: wrap.secretID) AND reader_id = \(bind: wrap.readerID)").first() != nil {
+                    throw StoreError.conflict("\(wrap.readerID) can open this secret already")
+                }
             }
             try await Self.insertWraps(wraps, at: now, db)
             try await Self.appendAudit(

@@ -34,8 +34,7 @@ enum EncryptionKeyEnrolment {
                     as: EncryptionKeyResponse.self)
             }
         } catch {
-            try? FileManager.default.removeItem(at: url)
-            throw error
+            try EnrolmentFailure.settle(error, keyFile: url, check: "'handover key fingerprints'")
         }
         output.emit(raw: reply.json) {
             print("Created and enrolled encryption key \(reply.value.id) for \(me.name).")
@@ -110,12 +109,26 @@ struct RecoveryKeyNew: AsyncParsableCommand {
                 try await client.send(.POST, "/api/v1/recovery-key", json: PublicKeyBody(publicKey: file.publicKey), as: RecoveryKeyResponse.self)
             }
         } catch {
-            try? FileManager.default.removeItem(at: url)
-            throw error
+            try EnrolmentFailure.settle(error, keyFile: url, check: "'GET /api/v1/recovery-key' (its fingerprint)")
         }
         options.output.emit(raw: reply.json) {
             print("Registered recovery key \(reply.value.id) (fingerprint \(reply.value.fingerprint)).")
             print("  private half: \(url.path) (mode 0600\(secret == nil ? ", no passphrase" : ", sealed with your passphrase")): keep it offline.")
         }
+    }
+}
+
+/// A key file saved before its enrolment, when the enrolment fails: removed only when the server
+/// said no (4xx), since then nothing uses it. Otherwise (no answer, a 5xx) the server may have
+/// taken it, and a deleted private half could never be made again: keep it and say how to check.
+enum EnrolmentFailure {
+    static func settle(_ error: any Error, keyFile url: URL, check: String) throws -> Never {
+        if let status = (error as? CLIError)?.problem?.status, (400..<500).contains(status) {
+            try? FileManager.default.removeItem(at: url)
+            throw error
+        }
+        throw CLIError(
+            "\(error)\nThe key is kept in \(url.path): the server may have registered it. Check with \(check); if it is not there, move the file away and try again.",
+            problem: (error as? CLIError)?.problem)
     }
 }

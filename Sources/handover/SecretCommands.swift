@@ -84,18 +84,20 @@ enum SecretOpening {
     static func open(_ id: String, client: HandoverAPIClient, me: Member) async throws -> (opened: OpenedSecret, contentKey: SymmetricKey, value: Data) {
         let (_, key) = try EncryptionKeyEnrolment.load(member: me.id)
         let opened = try await CLIErrors.run { try await client.send(.POST, "/api/v1/secrets/\(id)/open", body: nil, as: OpenedSecret.self) }.value
-        return try unseal(opened, key: key, readerID: me.id)
+        return try unseal(opened, id: id, key: key, readerID: me.id)
     }
 
-    static func unseal(_ opened: OpenedSecret, key: Curve25519.KeyAgreement.PrivateKey, readerID: String) throws -> (
+    /// `id` is the secret asked for: the associated data is built from it, never from what the
+    /// server answered, so a server cannot pass off one secret as another.
+    static func unseal(_ opened: OpenedSecret, id: String, key: Curve25519.KeyAgreement.PrivateKey, readerID: String) throws -> (
         opened: OpenedSecret, contentKey: SymmetricKey, value: Data
     ) {
         guard let wrapped = Data(base64Encoded: opened.wrap.wrappedKey), let sealed = Data(base64Encoded: opened.ciphertext) else {
             throw CLIError("The server sent a damaged secret (not base64).")
         }
         do {
-            let contentKey = try SecretSeal.unwrap(wrapped, with: key, readerID: readerID, secretID: opened.secret.id, version: opened.wrap.version)
-            let value = try SecretSeal.decrypt(sealed, contentKey: contentKey, secretID: opened.secret.id, version: opened.secret.version)
+            let contentKey = try SecretSeal.unwrap(wrapped, with: key, readerID: readerID, secretID: id, version: opened.wrap.version)
+            let value = try SecretSeal.decrypt(sealed, contentKey: contentKey, secretID: id, version: opened.secret.version)
             return (opened, contentKey, value)
         } catch let failure as SecretSeal.Failure {
             throw CLIError("Cannot open \(opened.secret.name): \(failure.description)")
@@ -261,7 +263,7 @@ struct SecretRecover: AsyncParsableCommand {
         let file = try KeyFile.load(URL(fileURLWithPath: recoveryKey), kind: .recovery)
         let key = try file.agreementKey(passphrase: try file.passphrase())
         let opened = try await CLIErrors.run { try await client.send(.POST, "/api/v1/secrets/\(id)/recover", body: nil, as: OpenedSecret.self) }.value
-        let (_, contentKey, value) = try SecretOpening.unseal(opened, key: key, readerID: SecretWrap.recoveryReader)
+        let (_, contentKey, value) = try SecretOpening.unseal(opened, id: id, key: key, readerID: SecretWrap.recoveryReader)
         guard let to else {
             if options.format == .json {
                 try options.output.printJSON(["secret": opened.secret.id, "name": opened.secret.name, "value": String(decoding: value, as: UTF8.self)])

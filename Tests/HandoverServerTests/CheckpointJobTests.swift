@@ -39,8 +39,14 @@ import Testing
         let signer = try keys.signer(organizationID: org.organization.id)
         #expect(checkpoint.note.contains(signer.origin))
         #expect(try await store.integrateAudit(organizationID: org.organization.id).root == checkpoint.rootHash)
-        // Its job is done, none is left pending.
-        let jobs = try await store.jobs(filter: JobFilter(kind: JobKind.auditCheckpoint)).filter { $0.organizationID == org.organization.id }
+        // Its job is done, none is left pending. The runner marks it done just after the handler
+        // saved the checkpoint, so a loaded machine may see the checkpoint first: wait for both.
+        var jobs: [Job] = []
+        while clock.now - start < .seconds(10) {
+            jobs = try await store.jobs(filter: JobFilter(kind: JobKind.auditCheckpoint)).filter { $0.organizationID == org.organization.id }
+            if !jobs.isEmpty && jobs.allSatisfy({ $0.state == .done }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(!jobs.isEmpty && jobs.allSatisfy { $0.state == .done })
     }
 }

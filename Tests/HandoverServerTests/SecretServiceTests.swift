@@ -202,4 +202,43 @@ import Testing
         let entries = try await w.store.auditEntries(organizationID: w.org.organization.id, targets: ["encryption-key:\(enrolled.id)"])
         #expect(entries.map(\.entry.action) == ["encryption-key.replace"])
     }
+
+    /// A share cannot replace a reader's wrap, a rotation keeps exactly the current readers, and a
+    /// wrap waiting for its handover still waits after a rotation.
+    @Test(arguments: TestDatabases.engines) func sharesAndRotationsKeepWhoMayOpenIt(engine: String) async throws {
+        let w = try await Self.world(engine)
+        defer { Task { try? await w.store.database.close() } }
+        let sealed = try await Self.seal("first-value-1!", to: [w.org.alice], in: w)
+        _ = try await w.services.secrets.add(
+            id: sealed.id, accountID: w.account.id, name: "Router", system: "", kind: .password, ciphertext: sealed.ciphertext, wraps: sealed.wraps,
+            by: w.org.alice)
+        let handover = try await w.services.handovers.begin(
+            accountID: w.account.id, recipientID: w.org.bob.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: w.org.alice)
+        // Alice shares it to Bob for the handover.
+        let forBob = try await Self.seal("first-value-1!", id: sealed.id, to: [w.org.bob], in: w).wraps[0]
+        var pending = forBob
+        pending.handoverID = handover.id
+        _ = try await w.services.secrets.share(id: sealed.id, wraps: [pending], by: w.org.alice)
+        // Sharing again, or replacing Alice's own wrap with something else, is refused.
+        await #expect(throws: StoreError.self) { _ = try await w.services.secrets.share(id: sealed.id, wraps: [forBob], by: w.org.alice) }
+        let overAlice = try await Self.seal("x", id: sealed.id, to: [w.org.alice], in: w).wraps[0]
+        await #expect(throws: StoreError.self) { _ = try await w.services.secrets.share(id: sealed.id, wraps: [overAlice], by: w.org.admin) }
+        // A rotation that leaves Bob out, or adds Carol, is refused; one for exactly the readers passes.
+        let withoutBob = try await Self.seal("second-value-2!", id: sealed.id, version: 2, to: [w.org.alice], in: w)
+        await #expect(throws: StoreError.self) {
+            _ = try await w.services.secrets.rotate(id: sealed.id, expectedVersion: 1, ciphertext: withoutBob.ciphertext, wraps: withoutBob.wraps, by: w.org.alice)
+        }
+        let withCarol = try await Self.seal("second-value-2!", id: sealed.id, version: 2, to: [w.org.alice, w.org.bob, w.org.carol], in: w)
+        await #expect(throws: StoreError.self) {
+            _ = try await w.services.secrets.rotate(id: sealed.id, expectedVersion: 1, ciphertext: withCarol.ciphertext, wraps: withCarol.wraps, by: w.org.alice)
+        }
+        let both = try await Self.seal("second-value-2!", id: sealed.id, version: 2, to: [w.org.alice, w.org.bob], in: w)
+        let rotated = try await w.services.secrets.rotate(id: sealed.id, expectedVersion: 1, ciphertext: both.ciphertext, wraps: both.wraps, by: w.org.alice)
+        #expect(rotated.version == 2)
+        // Bob's wrap still waits for his acknowledgment.
+        #expect(try await w.store.secretWrap(secretID: sealed.id, readerID: w.org.bob.id)?.handoverID == handover.id)
+        await #expect(throws: (any Error).self) { _ = try await w.services.secrets.open(id: sealed.id, by: w.org.bob) }
+        // An auditor never opens one.
+        await #expect(throws: HandoverError.self) { _ = try await w.services.secrets.open(id: sealed.id, by: w.org.auditor) }
+    }
 }

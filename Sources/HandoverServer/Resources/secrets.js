@@ -107,16 +107,19 @@
   }
 
   // Fetches a secret's ciphertext and this member's wrap (the server audits it), and unseals it.
+  // The associated data names the id asked for, never the one the server answered, so a server
+  // cannot pass off one secret as another.
   async function open(secretID) {
     const key = await openingKey();
     const { secret, ciphertext, wrap } = await api("POST", `/secrets/${secretID}/open`);
+    if (secret.id !== secretID) throw new Error("the server answered with another secret");
     const wrapped = fromB64(wrap.wrappedKey), box = fromB64(ciphertext);
     if (wrapped.length !== 64 || box.length < 28) throw new Error("the server sent a damaged secret");
     let contentKey, value;
     try {
-      contentKey = await HandoverHPKE.open(key, wrapped.slice(0, 32), INFO, wrapAAD(secret.id, wrap.version, member), wrapped.slice(32));
+      contentKey = await HandoverHPKE.open(key, wrapped.slice(0, 32), INFO, wrapAAD(secretID, wrap.version, member), wrapped.slice(32));
       const aes = await subtle.importKey("raw", contentKey, "AES-GCM", false, ["decrypt"]);
-      value = await subtle.decrypt({ name: "AES-GCM", iv: box.slice(0, 12), additionalData: valueAAD(secret.id, secret.version) }, aes, box.slice(12));
+      value = await subtle.decrypt({ name: "AES-GCM", iv: box.slice(0, 12), additionalData: valueAAD(secretID, secret.version) }, aes, box.slice(12));
     } catch (error) {
       throw new Error("it does not open with this browser's key (not the key it was sealed to, or the data was altered)");
     }
