@@ -2,6 +2,7 @@
 # Writes Tests/data/credential-corpus.tsv: fake credentials in the shapes providers document, and lines
 # that only talk about credentials. A fixed seed, so the file is reproducible; edit this, then run it.
 import random, string, base64, uuid, json
+from pathlib import Path
 R = random.Random(20261203)
 U, L, D = string.ascii_uppercase, string.ascii_lowercase, string.digits
 AN = U + L + D
@@ -226,7 +227,7 @@ pos = list(dict.fromkeys(pos))
 neg = list(dict.fromkeys(neg))
 
 def esc(t): return t.replace('\\', '\\\\').replace('\t', '\\t').replace('\n', '\\n')
-with open('/work/main/Tests/data/credential-corpus.tsv', 'w') as f:
+with open(Path(__file__).resolve().parent / 'credential-corpus.tsv', 'w') as f:  # beside this script
     f.write("# Labelled lines for CredentialDetector (CredentialCorpusTests). label<TAB>kind<TAB>text; label 1 = a credential,\n")
     f.write("# 0 = talk about credentials with none in it. \\n and \\t are escaped. Every secret here is fake, made by\n")
     f.write("# Tests/data/make-credential-corpus.py (fixed seed) in the shapes the providers document.\n")
