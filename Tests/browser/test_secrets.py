@@ -270,3 +270,66 @@ def test_secret_pages_are_accessible_and_fit_a_phone(cli, drivers, who, page):
             problems.append(f"scrolls sideways at {width} px: scrollWidth {overflow}; sticking out: {hb.widest_elements(d, width)}")
         hb.screenshot(d, f"secrets-{page}", width)
     assert not problems, f"{page}: " + "; ".join(problems)
+
+
+def seal_instead(driver, button, expected, name, check_page=False):
+    """Clicks a "Seal it instead" button, checks the suggested value, names the secret and seals it."""
+    hb.click(driver, button)
+    dialog = hb.find(driver, "dialog#seal-instead")
+    hb.wait_until(driver, lambda d: dialog.get_attribute("open") is not None, "the dialog did not open")
+    if check_page:
+        problems = hb.accessibility_problems(driver)
+        for width in hb.WIDTHS:
+            hb.set_viewport(driver, width)
+            if hb.horizontal_overflow(driver, width):
+                problems.append(f"scrolls sideways at {width} px: {hb.widest_elements(driver, width)}")
+            hb.screenshot(driver, "seal-instead", width)
+        hb.set_viewport(driver, 1280)
+        assert not problems, "; ".join(problems)
+    suggested = dialog.find_element("id", "seal-instead-value").get_attribute("value")
+    assert suggested == expected, f"the dialog suggests {suggested!r}, not the value the field holds"
+    assert dialog.find_element("id", "seal-instead-kind").get_attribute("value") == "password"
+    hb.fill(driver, dialog.find_element("id", "seal-instead-name"), name)
+    hb.fill(driver, dialog.find_element("id", "seal-instead-system"), "PayrollCo")
+    hb.click(driver, dialog.find_element("id", "seal-instead-seal"))
+    hb.wait_until(driver, lambda d: dialog.get_attribute("open") is None,
+                  lambda: f"the dialog stayed open: {hb.text_content(driver.find_element('id', 'seal-instead-status'))!r}")
+
+
+def test_a_refused_credential_is_sealed_instead_from_the_editor(cli, drivers):
+    """Rita pastes a password into her draft: autosave refuses it and offers "Seal it instead";
+    the value becomes a sealed secret of the account and the field points to it. Then the same
+    through "Save draft" (a whole page refused). The server never gets the value back in a page."""
+    rita = drivers("rita")
+    payroll = account_id(cli["rita"], "Payroll system admin account")
+    handover = cli["rita"].json("new", "--account", payroll, "--to", hb.EMAILS["tom"])["id"]
+    first, second = "Tr0ub4dor&" + random.token_hex(3) + "!", "Correct" + random.token_hex(4) + "Horse"
+    hb.go(rita, f"/handovers/{handover}")
+    field = hb.find(rita, "form#editor textarea")
+    hb.fill(rita, field, f"Payroll admin console: the password is '{first}'. Ask IT for the 2FA device.")
+    offer = hb.find(rita, "#autosave-offers .seal-instead")
+    hb.wait_text(rita, "#autosave-status", "Not saved")
+    seal_instead(rita, offer, first, "Payroll admin console password", check_page=True)
+    sealed = "the password is '(sealed as the secret “Payroll admin console password”)'. Ask IT"
+    hb.wait_until(rita, lambda d: sealed in field.get_attribute("value"), lambda: f"the field now says {field.get_attribute('value')!r}")
+    hb.wait_text(rita, "#autosave-status", "Saved at")
+
+    # The whole-page refusal: the offer sits beside the finding, in the alert at the top.
+    field_id = field.get_attribute("id")
+    hb.fill(rita, field, f"Break-glass account: user payroll-root, password {second}")
+    hb.wait_autosave_idle(rita)
+    hb.submit_and_wait(rita, hb.find(rita, "form#editor #save"))
+    offer = hb.find(rita, ".credential-refused .seal-instead")
+    assert offer.is_displayed() and hb.find(rita, ".credential-refused .seal-advice").is_displayed()
+    seal_instead(rita, offer, second, "Payroll break-glass password")
+    field = hb.find(rita, f"#{field_id}")
+    hb.wait_until(rita, lambda d: "(sealed as the secret “Payroll break-glass password”)" in field.get_attribute("value"), "the field was not replaced")
+    hb.wait_text(rita, "#autosave-status", "Saved at")
+
+    hb.go(rita, f"/handovers/{handover}")
+    assert first not in rita.page_source and second not in rita.page_source
+    listed = cli["rita"].json("secret", "list", "--account", payroll)
+    listed = {s["name"]: s["id"] for s in (listed["items"] if isinstance(listed, dict) else listed)}
+    assert open_in_browser(rita, payroll, listed["Payroll admin console password"]) == first
+    assert open_in_browser(rita, payroll, listed["Payroll break-glass password"]) == second
+    cli["rita"].run("cancel", handover, "--reason", "Written only to try sealing from the editor.")

@@ -21,6 +21,14 @@
   var lint = document.getElementById("lint");
   var timer = null, busy = false, again = false, leaving = false;
   function say(text) { if (status) status.textContent = text; }
+  // A refusal for a credential brings "Seal it instead" buttons; they show only where the page
+  // can seal (it has the dialog, and secrets.js handles their clicks).
+  function offer(buttons) {
+    var holder = document.getElementById("autosave-offers");
+    if (!holder) return;
+    holder.innerHTML = "";
+    if (buttons && document.getElementById("seal-instead")) holder.appendChild(buttons);
+  }
   function save() {
     if (leaving) return;
     if (busy) { again = true; return; }
@@ -44,9 +52,13 @@
             if (after) after.open = open;
           }
           say("Saved at " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+          offer(null);
         } else {
           var box = document.createElement("div"); box.innerHTML = text;
+          var buttons = box.querySelector(".seal-offers");
+          if (buttons) buttons.remove();
           say("Not saved: " + box.textContent.trim());
+          offer(buttons);
         }
       });
     }).catch(function () {

@@ -5,7 +5,7 @@
 // IndexedDB, like the signing key (signoff.js): no script can read it out, only use it.
 // Needs hpke.js (window.HandoverHPKE), loaded before this file.
 (function () {
-  const section = document.getElementById("secrets") || document.getElementById("secrets-step");
+  const section = document.getElementById("secrets") || document.getElementById("secrets-step") || document.getElementById("seal-instead");
   if (!section || !window.HandoverHPKE) return;
   const member = section.dataset.member, organization = section.dataset.organization;
   const subtle = crypto.subtle;
@@ -126,7 +126,7 @@
     return { secret, contentKey, value: new TextDecoder().decode(value) };
   }
 
-  async function add(form) {
+  async function add(form, account = section.dataset.account) {
     const recovery = await api("GET", "/recovery-key").catch((error) => {
       if (error.status === 404) throw new Error("no recovery key is registered, so nothing can be sealed yet: an admin must run 'handover admin recovery-key new' first");
       throw error;
@@ -142,7 +142,7 @@
       await wrapTo(contentKey, member, mine, id, 1),
       await wrapTo(contentKey, RECOVERY, { id: recovery.id, publicKeyRaw: fromB64(recovery.publicKey) }, id, 1),
     ];
-    await api("POST", `/accounts/${section.dataset.account}/secrets`, {
+    await api("POST", `/accounts/${account}/secrets`, {
       id, name: form.elements.name.value, system: form.elements.system.value, kind: form.elements.kind.value, ciphertext: b64(concat(iv, new Uint8Array(sealed))), wraps,
     });
   }
@@ -227,6 +227,53 @@
           await api("POST", `/secrets/${id}/wraps`, { wraps: [await wrapTo(contentKey, recipient, key, id, secret.version, handover)] });
         }
         location.reload();
+      });
+    });
+  }
+
+  // --- The editor: "Seal it instead" for a value a save refused (SealInstead.swift). Each offer
+  // says where the value probably is in its field, as offsets; the value is read from the field
+  // here, shown to be checked, sealed as a secret of the account, and replaced by a pointer.
+  const sealDialog = document.getElementById("seal-instead");
+  if (sealDialog) {
+    const form = document.getElementById("seal-instead-form"), status = document.getElementById("seal-instead-status");
+    for (const el of document.querySelectorAll(".seal-instead, .seal-advice")) el.hidden = false;
+    let target = null;
+    // Delegated: autosave answers bring their offers after this script ran (app.js shows them).
+    document.addEventListener("click", (event) => {
+      const button = event.target.closest && event.target.closest(".seal-instead");
+      const field = button && document.getElementById(button.dataset.field);
+      if (!field) return;
+      const start = Number(button.dataset.start), end = Number(button.dataset.end);
+      target = { button, field, start, end, suggested: field.value.slice(start, end) };
+      form.reset();
+      form.elements.value.value = target.suggested;
+      form.elements.kind.value = button.dataset.kind;
+      document.getElementById("seal-instead-field").textContent = button.dataset.label;
+      status.textContent = "";
+      sealDialog.showModal();
+      form.elements.name.focus();
+    });
+    document.getElementById("seal-instead-cancel").addEventListener("click", () => sealDialog.close());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(status, "Sealing…", async () => {
+        const value = form.elements.value.value, name = form.elements.name.value;
+        const { button, field, start, end, suggested } = target;
+        const text = field.value;
+        // Checked before sealing, so that a value that is not in the field is not sealed for nothing.
+        const inPlace = value === suggested && text.slice(start, end) === suggested;
+        if (!inPlace && !text.includes(value)) throw new Error("the value is not in the field as typed there: copy it from the field exactly");
+        await add(form, sealDialog.dataset.account);
+        const pointer = `(sealed as the secret “${name}”)`;
+        field.value = inPlace ? text.slice(0, start) + pointer + text.slice(end) : text.replace(value, () => pointer);
+        for (const offer of document.querySelectorAll(".seal-instead")) {
+          if (offer.dataset.field === field.id) offer.replaceWith(`Sealed as “${name}”.`);
+        }
+        sealDialog.close();
+        field.focus();
+        // The editor's autosave saves the field as it is now (without JavaScript there is no dialog).
+        field.dispatchEvent(new Event("input", { bubbles: true }));
       });
     });
   }

@@ -81,13 +81,20 @@ extension WebPages {
         // Sealing the account's secrets to the recipient is one of the transferor's steps: it sits
         // under the note that says what is next.
         let secrets = Self.secretsStep(model.secrets, handover: handover, parties: parties, me: me)
+        // The editor's "Seal it instead" (for a refused credential) needs the secrets scripts too:
+        // they are loaded once, by the step when it seals, else here.
+        let canSeal = isEditor && model.secrets.canAdd && model.secrets.hasRecoveryKey
+        let sealing: HTML =
+            canSeal
+            ? "\(SealInstead.dialog(account: account, me: me))\(Self.sealsToRecipient(model.secrets, handover: handover, me: me) ? HTML.empty : Self.secretScripts)"
+            : .empty
 
         let header: HTML = """
             <p class="breadcrumb"><a href="/accounts/\(account.id)">\(account.name)</a></p>
             <h1>Handover of \(account.name)</h1>
             <p class="meta">\(Web.stateBadge(handover.state, id: "state")) \(template.name) · from <strong>\(parties.transferor.name)</strong>
             to <strong>\(parties.recipient.name)</strong> · version \(handover.version) · <a id="report-link" href="/handovers/\(handover.id)/report">Printable report</a>\(completed ? " · <a id=\"certificate-link\" href=\"/handovers/\(handover.id)/certificate\">Certificate of completion</a>" as HTML : .empty)</p>
-            \(refusal?.render(model.reading, me: me, csrf: viewer.csrf))\(Web.errors(problems))
+            \(refusal?.render(model.reading, me: me, csrf: viewer.csrf, canSeal: canSeal))\(Web.errors(problems))
             """
         let body: HTML
         if isEditor {
@@ -97,6 +104,7 @@ extension WebPages {
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission))
                 \(secrets)
                 \(Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf))
+                \(sealing)
                 """
         } else {
             let forms = Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
@@ -276,7 +284,7 @@ extension WebPages {
             \(sections)
             <div class="sticky-actions"><button type="submit" id="save" class="secondary">Save draft</button>
             <button type="submit" id="submit" formaction="/handovers/\(handover.id)/submit">Submit to recipient</button>
-            <span id="autosave-status" role="status" aria-live="polite"></span></div>
+            <span id="autosave-status" role="status" aria-live="polite"></span><span id="autosave-offers"></span></div>
             </form>
             <aside id="lint" aria-label="Completeness check">\(Self.lintPanel(report, template: template))</aside>
             </div>

@@ -25,8 +25,9 @@ enum SaveRefusal: Sendable {
         }
     }
 
-    /// The message at the top of the page (and, for `notEditable`, what was typed).
-    func render(_ reading: HandoverReading, me: Member, csrf: String) -> HTML {
+    /// The message at the top of the page (and, for `notEditable`, what was typed). `canSeal`: the
+    /// page has the "Seal it instead" dialog (`SealInstead`).
+    func render(_ reading: HandoverReading, me: Member, csrf: String, canSeal: Bool = false) -> HTML {
         let (handover, parties, template) = (reading.handover, reading.parties, reading.template)
         switch self {
         case .lintBlocked(let report):
@@ -46,25 +47,28 @@ enum SaveRefusal: Sendable {
                 """
         case .notEditable(let typed):
             return Self.unsaved(typed, reading: reading, me: me, csrf: csrf, parties: parties)
-        case .credentialInText(let findings, _):
-            return Self.credentials(findings, template: template)
+        case .credentialInText(let findings, let typed):
+            return Self.credentials(findings, template: template, offers: canSeal ? findings.map { SealInstead.offer($0, typed: typed, template: template) } : [])
         }
     }
 
     /// Each field with what its text looks like, linked to the input like lint's findings, and
     /// the way out. The value itself is never repeated: it is in the field, where it was typed.
-    static func credentials(_ findings: [CredentialFinding], template: Template) -> HTML {
-        let items: [HTML] = findings.map { found in
+    /// `offers`, one per finding when the page can seal: "Seal it instead" beside each.
+    static func credentials(_ findings: [CredentialFinding], template: Template, offers: [SealInstead.Offer?] = []) -> HTML {
+        let items: [HTML] = findings.enumerated().map { index, found in
             let label = Self.label(found, template: template)
             let finding = Finding(severity: .error, rule: "plaintext-credential", path: found.path, message: found.looksLike)
             let place: HTML = EditorForm.anchor(for: finding, in: template).map { "<a href=\"#\($0)\">\(label)</a>" } ?? "<strong>\(label)</strong>"
-            return "<li>\(place) \(found.looksLike).</li>"
+            let seal = offers.indices.contains(index) ? offers[index].map { SealInstead.button($0, hidden: true) } : nil
+            return "<li>\(place) \(found.looksLike).\(seal.map { " \($0)" as HTML })</li>"
         }
         return """
             <div id="errors" role="alert" class="credential-refused"><p>Not saved: credentials never go in a handover's text.</p>
             <ul>\(items)</ul>
             <p>Remove the value and write what the credential is and where it lives instead (for example \
-            “the AWS deploy key, in the team vault”). Your other changes are still in the form.</p></div>
+            “the AWS deploy key, in the team vault”)\(offers.contains { $0 != nil } ? "<span class=\"seal-advice\" hidden>, or press “Seal it instead” to move it into a sealed secret of the account</span>" as HTML : .empty). \
+            Your other changes are still in the form.</p></div>
             """
     }
 

@@ -149,12 +149,19 @@ extension WebPages {
                 <code>handover key new --encryption</code>.</p>
                 """
         }
-        let script = pending.isEmpty || model.key(of: handover.recipientID) == nil ? HTML.empty : Self.secretScripts
+        let script = Self.sealsToRecipient(model, handover: handover, me: me) ? Self.secretScripts : HTML.empty
         return """
             <section id="secrets-step" class="card" aria-labelledby="secrets-step-title" data-member="\(me.id)" data-organization="\(me.organizationID)"
               data-key="\(model.key(of: me.id)?.id)" data-handover="\(handover.id)" data-recipient="\(handover.recipientID)" data-recipient-name="\(recipient)">
             <h2 id="secrets-step-title">Secrets</h2>\(body)</section>\(script)
             """
+    }
+
+    /// Whether the step has the button that seals secrets to the recipient (and so loads the scripts):
+    /// for the transferor of an open handover, while the recipient has a key and lacks a secret.
+    static func sealsToRecipient(_ model: SecretsModel, handover: Handover, me: Member) -> Bool {
+        guard handover.state.isOpen, me.id == handover.transferorID, model.key(of: handover.recipientID) != nil else { return false }
+        return model.secrets.contains { $0.readers.contains(me.id) && !$0.readers.contains(handover.recipientID) }
     }
 
     /// "1 secret", "3 secrets".

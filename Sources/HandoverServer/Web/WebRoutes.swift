@@ -267,8 +267,12 @@ struct WebRoutes: Sendable {
             let stale = !Access.canEditContent(current, editor: viewer.member) && current.transferorID == viewer.member.id
             if autosave {
                 var message = stale ? "this handover is no longer a draft. Press Save draft to see what you typed and keep it." : error.message
-                if !stale, case .credentialInText(let findings) = error { message = SaveRefusal.credentialsSentence(findings, template: template) }
-                return Web.fragment("<p>\(message)</p>", status: WebPages.status(error))
+                var offers = HTML.empty
+                if !stale, case .credentialInText(let findings) = error {
+                    message = SaveRefusal.credentialsSentence(findings, template: template)
+                    offers = SealInstead.offers(findings, typed: typed, template: template)
+                }
+                return Web.fragment("<p>\(message)</p>\(offers)", status: WebPages.status(error))
             }
             if stale { return Web.page(try await pages.handover(viewer, id: id, refusal: .notEditable(typed: typed)), status: .conflict) }
             if case .credentialInText(let findings) = error {

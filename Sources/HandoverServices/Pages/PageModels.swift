@@ -300,7 +300,10 @@ extension PageModels {
             myKeys: try await keys.filter { $0.revokedAt == nil && $0.origin == "browser" })
         // Only the parties see the secrets step or note; nobody else needs the read.
         let isParty = me.id == reading.handover.transferorID || me.id == reading.handover.recipientID
-        let secrets = isParty && reading.handover.state != .cancelled ? try await secretsModel(accountID: reading.handover.accountID, for: me) : SecretsModel()
+        var secrets = isParty && reading.handover.state != .cancelled ? try await secretsModel(accountID: reading.handover.accountID, for: me) : SecretsModel()
+        // Whether the editor's "Seal it instead" can add the refused value to the account.
+        let owner = [reading.parties.transferor, reading.parties.recipient].first { $0.id == reading.account.ownerID }
+        secrets.canAdd = owner.map { Access.canAddSecret(to: reading.account, owner: $0, actor: me) } ?? false
         return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets)
     }
 
