@@ -20,8 +20,11 @@ struct APIFixture {
     let tokens: [String: String]  // member id → bearer token
     var configuration: ServerConfiguration
 
-    static func make(_ engine: String = "sqlite", configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> APIFixture {
-        let store = try await TestDatabases.store(engine)
+    static func make(_ engine: String = "sqlite", store given: SQLHandoverStore? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws
+        -> APIFixture
+    {
+        let store: SQLHandoverStore
+        if let given { store = given } else { store = try await TestDatabases.store(engine) }
         let org = try await OrgFixture.make(in: store)
         let other = try await OrgFixture.make(in: store, name: "Other")
         let admin = MemberService(store: store)
@@ -39,9 +42,12 @@ struct APIFixture {
 
     /// Runs `body` against the app in process. Request log lines go to `logger`, quiet (warnings
     /// and up) unless a test asks to read them.
-    func test(logger: Logger = APIFixture.quietLogger, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: router, logger: logger)
-        try await app.test(.router) { client in try await body(WireRecordingClient.wrap(client)) }
+    /// `.live` runs a real HTTP server on loopback instead.
+    func test(
+        logger: Logger = APIFixture.quietLogger, _ mode: TestingSetup = .router, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        try await app.test(mode) { client in try await body(WireRecordingClient.wrap(client)) }
         try await store.database.close()
     }
 

@@ -14,10 +14,13 @@ import Testing
 final class CapturedLogs: Sendable {
     struct Line: Sendable { var level: Logger.Level; var message: String; var metadata: [String: String] }
     let lines = NIOLockedValueBox<[Line]>([])
+    let level: Logger.Level
+
+    init(level: Logger.Level = .info) { self.level = level }
 
     var logger: Logger {
-        var logger = Logger(label: "test") { _ in Handler(box: self) }
-        logger.logLevel = .info
+        var logger = Logger(label: "test") { _ in Handler(box: self, logLevel: self.level) }
+        logger.logLevel = level
         return logger
     }
 
