@@ -333,3 +333,30 @@ def test_a_refused_credential_is_sealed_instead_from_the_editor(cli, drivers):
     assert open_in_browser(rita, payroll, listed["Payroll admin console password"]) == first
     assert open_in_browser(rita, payroll, listed["Payroll break-glass password"]) == second
     cli["rita"].run("cancel", handover, "--reason", "Written only to try sealing from the editor.")
+
+
+def test_rotated_and_shared_in_the_browser_opened_by_the_cli(cli, drivers):
+    """Rita rotates a secret in the browser (a new version to the same readers) and shares the
+    new value with Maya, whose key is the CLI's: Maya's CLI opens the new value, and the old value
+    is gone for everyone."""
+    rita = drivers("rita")
+    payroll = account_id(cli["rita"], "Payroll system admin account")
+    old, new = "old-" + random.token_urlsafe(12), "new-" + random.token_urlsafe(12)
+    secret = add_secret(rita, payroll, "Payroll SFTP password", "PayrollCo SFTP", "password", old)
+    row = hb.find(rita, f"tr#secret-{secret}")
+    hb.click(rita, row.find_element("css selector", ".open-secret"))
+    hb.wait_until(rita, lambda d: row.find_element("css selector", ".rotate-secret").is_displayed(), "Rotate is not offered to a reader")
+    hb.click(rita, row.find_element("css selector", ".rotate-secret > summary"))
+    hb.fill(rita, row.find_element("css selector", ".rotate-form textarea"), new)
+    hb.submit_and_wait(rita, row.find_element("css selector", ".rotate-form button[type=submit]"))
+    row = hb.wait_text(rita, f"tr#secret-{secret}", "PayrollCo SFTP")
+    assert hb.text_content(row.find_element("css selector", "td[data-label=Version]")) == "2"
+    assert open_in_browser(rita, payroll, secret) == new
+
+    row = hb.find(rita, f"tr#secret-{secret}")
+    hb.click(rita, row.find_element("css selector", ".share-secret > summary"))
+    hb.choose(row.find_element("css selector", ".share-form select"), hb.NAMES["maya"])
+    hb.submit_and_wait(rita, row.find_element("css selector", ".share-form button[type=submit]"))
+    readers = hb.text_content(hb.find(rita, f"tr#secret-{secret} .secret-readers"))
+    assert hb.NAMES["maya"] in readers and hb.NAMES["rita"] in readers, readers
+    assert cli["maya"].run("secret", "open", secret).stdout.strip() == new, "the CLI does not open what the browser rotated and shared"

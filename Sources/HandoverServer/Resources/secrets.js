@@ -147,6 +147,34 @@
     });
   }
 
+  // A new version for the same readers: only a reader rotates (the open proves the key works),
+  // and each reader's wrap is to their active key now.
+  async function rotate(secretID, value) {
+    const { secret } = await open(secretID);
+    const recovery = await api("GET", "/recovery-key");
+    const next = secret.version + 1;
+    const contentKey = crypto.getRandomValues(new Uint8Array(16));
+    const aes = await subtle.importKey("raw", contentKey, "AES-GCM", false, ["encrypt"]);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const sealed = await subtle.encrypt({ name: "AES-GCM", iv, additionalData: valueAAD(secretID, next) }, aes, utf8(value));
+    const wraps = [];
+    for (const reader of secret.readers) {
+      const key = await activeKey(reader);
+      if (!key) throw new Error("one of its readers has no active encryption key, so a new version could not reach them");
+      wraps.push(await wrapTo(contentKey, reader, key, secretID, next));
+    }
+    wraps.push(await wrapTo(contentKey, RECOVERY, { id: recovery.id, publicKeyRaw: fromB64(recovery.publicKey) }, secretID, next));
+    await api("POST", `/secrets/${secretID}/rotate`, { version: secret.version, ciphertext: b64(concat(iv, new Uint8Array(sealed))), wraps });
+  }
+
+  // The current version's content key, sealed to one more member's active key.
+  async function share(secretID, readerID) {
+    const { secret, contentKey } = await open(secretID);
+    const key = await activeKey(readerID);
+    if (!key) throw new Error("they have no encryption key yet");
+    await api("POST", `/secrets/${secretID}/wraps`, { wraps: [await wrapTo(contentKey, readerID, key, secretID, secret.version)] });
+  }
+
   // Runs an action from a button or form, saying what went wrong in `status` (never the value).
   async function act(status, busy, action) {
     status.textContent = busy;
@@ -194,6 +222,22 @@
       await navigator.clipboard.writeText(field.value);
       status.textContent = "Copied.";
     }));
+    const rotateForm = row.querySelector(".rotate-form"), shareForm = row.querySelector(".share-form");
+    if (rotateForm) rotateForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(status, "Sealing the new version…", async () => {
+        await rotate(row.dataset.secret, rotateForm.elements.value.value);
+        rotateForm.reset();
+        location.reload();
+      });
+    });
+    if (shareForm) shareForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(status, "Sharing…", async () => {
+        await share(row.dataset.secret, shareForm.elements.reader.value);
+        location.reload();
+      });
+    });
   }
 
   // This browser's part of "Your encryption key": whether it holds the key, and a way to make one.

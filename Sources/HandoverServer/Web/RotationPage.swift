@@ -51,7 +51,7 @@ extension WebPages {
                     status = "due \(Web.day(item.dueAt))"
                 }
                 return """
-                    <tr class="exposure"><td>\(item.secretName)\(item.system.isEmpty ? HTML.empty : " <span class=\"meta\">\(item.system)</span>")</td>\
+                    <tr class="exposure"><td><a href="/accounts/\(item.accountID)#secret-\(item.secretID)">\(item.secretName)</a>\(item.system.isEmpty ? HTML.empty : " <span class=\"meta\">\(item.system)</span>")</td>\
                     <td data-label="Could be opened by">\(names[item.memberID] ?? "A former member")</td><td data-label="Version">\(item.version)</td>\
                     <td data-label="Since">\(Web.day(item.exposedAt))\(item.handoverID.map { " · <a href=\"/handovers/\($0)\">handover</a>" as HTML } ?? "")</td>\
                     <td data-label="Status">\(status)</td></tr>
@@ -78,7 +78,8 @@ extension WebPages {
             """
             <h1>Secrets to rotate</h1>
             <p class="lead">When a handover completes, every secret of the account its transferor could open (opened or not) stays here \
-            until someone seals a new version of it: <code>handover secret rotate SECRET</code>. Oldest first.</p>
+            until someone seals a new version of it: with Rotate beside the secret on its account's page, or <code>handover secret rotate SECRET</code>. \
+            Oldest first.</p>
             <form id="rotation-filters" method="get" action="/secrets/rotation" class="filters">
             <div class="field"><label for="state">Show</label><select id="state" name="state">\(options)</select></div>\(kept)
             <button type="submit" id="filter">Show</button>
@@ -106,7 +107,7 @@ extension WebPages {
         return """
             <section id="rotations" aria-labelledby="rotations-title"><h2 id="rotations-title">Secrets overdue for rotation</h2>
             <ul class="list">\(lines)</ul>
-            <p class="meta">Rotate each with <code>handover secret rotate SECRET</code>. <a href="/secrets/rotation">The rotation report</a></p></section>
+            <p class="meta">Rotate each on its account's page, or with <code>handover secret rotate SECRET</code>. <a href="/secrets/rotation">The rotation report</a></p></section>
             """
     }
 }

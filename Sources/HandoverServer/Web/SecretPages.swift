@@ -28,6 +28,7 @@ extension WebPages {
                 <textarea class="value" readonly rows="2" spellcheck="false" aria-label="Value of \(secret.name)" hidden></textarea>
                 <button type="button" class="reveal secondary" aria-pressed="false">Show</button>
                 <button type="button" class="copy secondary">Copy</button></div>
+                \(Self.rotateAndShare(secret, model: model, names: names))
                 <p class="secret-status meta" role="status"></p>
                 """
                 : "<span class=\"meta\">Not sealed to you</span>"
@@ -95,6 +96,29 @@ extension WebPages {
             <p id="secrets-status" role="status" class="overdue"></p>
             </section>
             \(Self.secretScripts)
+            """
+    }
+
+    /// A reader's two other actions on a secret, both sealed in the page: a new value for the same
+    /// readers (rotation), and the current value sealed to one more member who has a key.
+    static func rotateAndShare(_ secret: Secret, model: SecretsModel, names: [String: String]) -> HTML {
+        let candidates = model.keys.filter { !secret.readers.contains($0.memberID) }.compactMap { key in names[key.memberID].map { (key.memberID, $0) } }
+            .sorted { $0.1 < $1.1 }
+        let options: [HTML] = candidates.map { "<option value=\"\($0.0)\">\($0.1)</option>" }
+        let share: HTML =
+            candidates.isEmpty
+            ? .empty
+            : """
+            <details class="share-secret needs-js" hidden><summary>Share</summary>
+            <form class="share-form" method="dialog"><div class="field"><label for="share-\(secret.id)">Seal it to</label>
+            <select id="share-\(secret.id)" name="reader">\(options)</select></div>
+            <button type="submit" class="secondary">Share</button></form></details>
+            """
+        return """
+            <details class="rotate-secret needs-js" hidden><summary>Rotate</summary>
+            <form class="rotate-form" method="dialog"><div class="field"><label for="rotate-\(secret.id)">New value (sealed to the same readers)</label>
+            <textarea id="rotate-\(secret.id)" name="value" rows="2" required autocomplete="off" spellcheck="false"></textarea></div>
+            <button type="submit" class="secondary">Seal the new version</button></form></details>\(share)
             """
     }
 
