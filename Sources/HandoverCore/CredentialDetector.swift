@@ -31,7 +31,7 @@ public enum CredentialDetector {
 enum CredentialShapes {
     static func kind(in text: String) -> String? {
         for pattern in patterns {
-            guard let range = text.range(of: pattern.regex, options: .regularExpression), !isFiller(text[range]) else { continue }
+            guard let range = text.matchRange(of: pattern.regex), !isFiller(text[range]) else { continue }
             return pattern.kind
         }
         return urlCredentials(in: text) ? "credentials in a URL" : nil
@@ -47,7 +47,7 @@ enum CredentialShapes {
     /// or the word "password" itself, as in a format the vendor documents.
     static func urlCredentials(in text: String) -> Bool {
         var searchStart = text.startIndex
-        while let scheme = text.range(of: #"(?i)\b[a-z][a-z0-9+.-]*://"#, options: .regularExpression, range: searchStart..<text.endIndex) {
+        while let scheme = text.matchRange(of: #"(?i)\b[a-z][a-z0-9+.-]*://"#, in: searchStart..<text.endIndex) {
             searchStart = scheme.upperBound
             // The authority ends at the last "@" before the host; a password may hold "@" and ":".
             let rest = text[scheme.upperBound...].prefix { !$0.isWhitespace }

@@ -14,7 +14,7 @@ enum CredentialProse {
             #"(?i)define\(\s*["'][A-Z0-9_]*(PASSWORD|SECRET|TOKEN|_KEY|SALT)[A-Z0-9_]*["']\s*,\s*["']([^"']{4,})["']"#,
         ]
         for pattern in apart {
-            if let range = text.range(of: pattern, options: .regularExpression) {
+            if let range = text.matchRange(of: pattern) {
                 let value = text[range].dropLast().split(whereSeparator: { $0 == "\"" || $0 == "'" }).last.map(String.init) ?? ""
                 if !isPlaceholder(value) && !isTemplating(value) { return "secret in configuration" }
             }
@@ -22,7 +22,7 @@ enum CredentialProse {
         let pattern =
             #"(?i)(?:^|[\s"'<;&?,({\[])-{0,2}([A-Za-z0-9_.-]*(?:passw(?:or)?d|passwort|kennwort|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|encryption[_-]?key|signing[_-]?key|app[_-]?key|credentials?|passphrase|(?:^|[_.-])pass)(?:[A-Za-z0-9_.-]*))["']?[ \t]*(?:=>|->|:=|=|:|>)[ \t]*"#
         var searchStart = text.startIndex
-        while let range = text.range(of: pattern, options: .regularExpression, range: searchStart..<text.endIndex) {
+        while let range = text.matchRange(of: pattern, in: searchStart..<text.endIndex) {
             let name = String(text[range]).lowercased()
             // ">" separates only in XML, where the value is closed by a tag: <password>…</password>.
             if name.hasSuffix(">"), !(text[range.upperBound...].prefix { $0 != "\n" }.contains("</")) {
@@ -125,7 +125,7 @@ enum CredentialProse {
         if candidates(after: passwordWords, in: text, window: 6).contains(where: { looksLikePassword(Self.afterUserSeparator($0)) }) { return true }
         // A quoted value is meant literally: "the passphrase is \"purple monkey dishwasher\"".
         let quoted = #"(?i)\b(password|passphrase|passwort|pin|code)\b[^\n"“']{0,60}?(\bis|\bwas|:|=|->)\s*["“']([^"”'\n]{4,})["”']"#
-        if let range = text.range(of: quoted, options: .regularExpression),
+        if let range = text.matchRange(of: quoted),
             let open = text[range].firstIndex(where: { "\"“'".contains($0) })
         {
             let value = String(text[text.index(after: open)..<text.index(before: range.upperBound)])
@@ -133,12 +133,12 @@ enum CredentialProse {
         }
         // A diceware passphrase after a colon: "KeePass master password (team db): pencil mango tractor otter".
         let diceware = #"(?i)\b(password|passphrase|passwort)\b[^\n]{0,60}?:\s*([a-z]{3,12}[ -]){3,}[a-z]{3,12}\s*$"#
-        if let range = text.range(of: diceware, options: .regularExpression) {
+        if let range = text.matchRange(of: diceware) {
             let words = text[range].split(separator: ":").last.map { $0.split(whereSeparator: { $0 == " " || $0 == "-" }).map { String($0).lowercased() } } ?? []
             if let first = words.first, !pointers.contains(first), !functionWords.contains(where: words.contains) { return true }
         }
         // "Use X as the password"
-        if let range = text.range(of: #"(?i)(\S+)\s+as\s+(the\s+)?(\S+\s+)?(password|passphrase|pin)\b"#, options: .regularExpression),
+        if let range = text.matchRange(of: #"(?i)(\S+)\s+as\s+(the\s+)?(\S+\s+)?(password|passphrase|pin)\b"#),
             let candidate = text[range].split(whereSeparator: \.isWhitespace).first, looksLikePassword(trimmed(candidate))
         {
             return true
@@ -174,7 +174,7 @@ enum CredentialProse {
         ]
         let precedes: Set<String> = ["is", "was", "with", "to", "now", "mit", "est", "ist", "är", "er", "é", "es"]
         var searchStart = text.startIndex
-        while let range = text.range(of: words, options: .regularExpression, range: searchStart..<text.endIndex) {
+        while let range = text.matchRange(of: words, in: searchStart..<text.endIndex) {
             defer { searchStart = range.upperBound }
             let word = String(text[range]).lowercased()
             let before = text[..<range.lowerBound].split(whereSeparator: \.isWhitespace).last.map { trimmed($0).lowercased() } ?? ""
@@ -182,7 +182,7 @@ enum CredentialProse {
             var previous = word
             for token in text[range.upperBound...].split(whereSeparator: \.isWhitespace).prefix(6).map(String.init) {
                 let bare = trimmed(token)
-                if bare.range(of: #"^(\d{4,8}[A-Z#*]?|\d{2}(-\d{2}){2,}|\d{3,4}-\d{3,4})$"#, options: .regularExpression) != nil,
+                if bare.matchRange(of: #"^(\d{4,8}[A-Z#*]?|\d{2}(-\d{2}){2,}|\d{3,4}-\d{3,4})$"#) != nil,
                     previous == word || precedes.contains(previous) || previous.hasSuffix(":") || previous.hasSuffix("=") || previous == "-"
                 {
                     return true
@@ -213,7 +213,7 @@ enum CredentialProse {
             #"\b\d{6}(-\d{6}){7}\b"#,  // a BitLocker recovery key
             #"(?i)\b(seed|secret|totp|2fa)\b[^:\n]{0,60}:\s*([a-z2-7]{4}\s){5,}[a-z2-7]{4}\b"#,
         ]
-        return patterns.contains { text.range(of: $0, options: .regularExpression) != nil }
+        return patterns.contains { text.matchRange(of: $0) != nil }
     }
 
     /// The tokens a value may be among after a credential word: the next `window` tokens, and the
@@ -222,10 +222,13 @@ enum CredentialProse {
     static func candidates(after pattern: String, in text: String, window: Int) -> [String] {
         var found = tokens(after: pattern, in: text, window: window)
         var searchStart = text.startIndex
-        while let range = text.range(of: pattern, options: .regularExpression, range: searchStart..<text.endIndex) {
+        while let range = text.matchRange(of: pattern, in: searchStart..<text.endIndex) {
             searchStart = range.upperBound
             let line = text[range.upperBound...].prefix { $0 != "\n" }.prefix(100)
-            guard let separator = line.range(of: #"(:|=|->|=>|\bis\b|\bwas\b|\bare\b|\bist\b|\bär\b|\ber\b|\bé\b|\best\b)\s"#, options: .regularExpression) else {
+            guard
+                let separator = text.matchRange(
+                    of: #"(:|=|->|=>|\bis\b|\bwas\b|\bare\b|\bist\b|\bär\b|\ber\b|\bé\b|\best\b)\s"#, in: line.startIndex..<line.endIndex)
+            else {
                 continue
             }
             found += line[separator.upperBound...].split(whereSeparator: \.isWhitespace).prefix(3).map { trimmed($0) }.filter { !$0.isEmpty }
@@ -237,7 +240,7 @@ enum CredentialProse {
     static func tokens(after pattern: String, in text: String, window: Int, adjacent: Bool = false) -> [String] {
         var found: [String] = []
         var searchStart = text.startIndex
-        while let range = text.range(of: pattern, options: .regularExpression, range: searchStart..<text.endIndex) {
+        while let range = text.matchRange(of: pattern, in: searchStart..<text.endIndex) {
             let rest = text[range.upperBound...]
             let tokens = adjacent ? [rest.prefix { !$0.isWhitespace }] : rest.split(whereSeparator: \.isWhitespace).prefix(window).map { $0 }
             found += tokens.map { trimmed($0) }.filter { !$0.isEmpty }
@@ -248,7 +251,7 @@ enum CredentialProse {
 
     /// `admin/P@ss1` or `admin:P@ss1` → `P@ss1`; anything else unchanged.
     static func afterUserSeparator(_ token: String) -> String {
-        guard let range = token.range(of: #"^[A-Za-z][A-Za-z0-9._-]{1,30}[/:]"#, options: .regularExpression), !token.contains("://") else { return token }
+        guard let range = token.matchRange(of: #"^[A-Za-z][A-Za-z0-9._-]{1,30}[/:]"#), !token.contains("://") else { return token }
         return String(token[range.upperBound...])
     }
 
@@ -279,13 +282,13 @@ enum CredentialProse {
             #"^\+?[\d ()-]+$"#,  // a phone number
             #"^\d+(st|nd|rd|th|k|m|gb|mb|tb|ms|s|h|d|x|%)$"#,  // an ordinal or a quantity
         ]
-        return !shapes.contains { lower.range(of: $0, options: .regularExpression) != nil }
+        return !shapes.contains { lower.matchRange(of: $0) != nil }
     }
 
     /// `${DB_PASS}`, `%(pw)s`, `{{ secret }}`, `$API_PASS`, `<password>`, `getpass(...)`: a slot for
     /// a value, filled in elsewhere.
     static func isTemplating(_ token: String) -> Bool {
-        token.range(of: #"\$\{|#\{|%\(|\{\{|^\$[A-Za-z_][A-Za-z0-9_]*\W*$|^<[A-Za-z_ -]+>|^[A-Za-z_][\w.]*\(|^%[A-Za-z_]+%$"#, options: .regularExpression) != nil
+        token.matchRange(of: #"\$\{|#\{|%\(|\{\{|^\$[A-Za-z_][A-Za-z0-9_]*\W*$|^<[A-Za-z_ -]+>|^[A-Za-z_][\w.]*\(|^%[A-Za-z_]+%$"#) != nil
     }
 
     static let notPasswords: Set<String> = ["1password", "office365", "microsoft365", "m365", "windows10", "windows11", "ipv4", "ipv6", "oauth2", "sha256", "x509"]
@@ -295,7 +298,7 @@ enum CredentialProse {
     static func isHighEntropy(_ token: String) -> Bool {
         guard token.count >= 16, token.count <= 512,
             token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=_.~:%-".contains($0)) }),
-            token.range(of: #"^(sha\d*|md5):|://|^arn:|^[~/.]"#, options: [.regularExpression, .caseInsensitive]) == nil  // fingerprints, URLs, ARNs, paths
+            token.matchRange(of: #"^(sha\d*|md5):|://|^arn:|^[~/.]"#, caseInsensitive: true) == nil  // fingerprints, URLs, ARNs, paths
         else { return false }
         let classes = [token.contains { $0.isUppercase }, token.contains { $0.isLowercase }, token.contains { $0.isNumber }].filter { $0 }.count
         guard classes >= 2 else { return false }
