@@ -1,10 +1,13 @@
+import Crypto
 import Foundation
 import HandoverCore
 import HandoverServer
 import HandoverServices
 import HandoverStore
 import HandoverTestSupport
+import HandoverTrust
 import HandoverWire
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -134,6 +137,59 @@ import Testing
                 let stored = try r.decode(Handover.self)
                 #expect(stored.state == .draft && stored.version == 1)
             }
+        }
+    }
+
+    /// Every sealed-secret endpoint, for a secret of this organization, answers 404 to another
+    /// organization's admin and changes nothing; a member of the organization who reads no wrap
+    /// is refused the open.
+    @Test func anotherOrganizationSeesNoSecretAndChangesNone() async throws {
+        let f = try await APIFixture.make()
+        let account = try await f.org.account(f.org.alice, in: f.store)
+        let exchanges = SecretProofTests.Exchanges()
+        try await f.test { http in
+            let c = SecretProofTests.Client(http: http, f: f, exchanges: exchanges)
+            let recovery = Curve25519.KeyAgreement.PrivateKey()
+            let registered = try await c.call(
+                f.org.admin, .post, "/api/v1/recovery-key", try body(PublicKeyBody(publicKey: recovery.publicKey.rawRepresentation.base64EncodedString())),
+                expect: .created
+            ).decode(RecoveryKeyResponse.self)
+            let (aliceKey, aliceKeyID) = try await c.enrol(f.org.alice)
+            let id = Secrets.newID()
+            let (sealed, contentKey) = try SecretSeal.encrypt(Data("hunter2-hunter2".utf8), secretID: id, version: 1)
+            func wrap(_ reader: String, _ key: Curve25519.KeyAgreement.PublicKey, _ keyID: String) throws -> WrapBody {
+                WrapBody(
+                    readerID: reader, keyID: keyID,
+                    wrappedKey: try SecretSeal.wrap(contentKey, to: key, readerID: reader, secretID: id, version: 1).base64EncodedString(), version: 1)
+            }
+            let wraps = [try wrap(f.org.alice.id, aliceKey.publicKey, aliceKeyID), try wrap(SecretWrap.recoveryReader, recovery.publicKey, registered.id)]
+            let create = CreateSecretRequest(id: id, name: "NAS admin", system: "NAS", kind: .password, ciphertext: sealed.base64EncodedString(), wraps: wraps)
+            try await c.call(f.org.alice, .post, "/api/v1/accounts/\(account.id)/secrets", try body(create), expect: .created)
+
+            let outsider = f.other.admin
+            let (_, outsiderKeyID) = try await c.enrol(outsider)
+            let theirWrap = WrapBody(readerID: outsider.id, keyID: outsiderKeyID, wrappedKey: wraps[0].wrappedKey, version: 1)
+            let rotate = RotateSecretRequest(version: 1, ciphertext: sealed.base64EncodedString(), wraps: wraps)
+            var again = create
+            again.id = Secrets.newID()
+            for (method, uri, json) in [
+                (HTTPRequest.Method.get, "/api/v1/secrets/\(id)", nil), (.post, "/api/v1/secrets/\(id)/open", nil), (.post, "/api/v1/secrets/\(id)/recover", nil),
+                (.post, "/api/v1/secrets/\(id)/wraps", try body(ShareSecretRequest(wraps: [theirWrap]))),
+                (.post, "/api/v1/secrets/\(id)/rotate", try body(rotate)), (.get, "/api/v1/accounts/\(account.id)/secrets", nil),
+                (.post, "/api/v1/accounts/\(account.id)/secrets", try body(again)), (.get, "/api/v1/secret-exposures?account=\(account.id)", nil),
+                (.get, "/api/v1/secret-exposures?member=\(f.org.alice.id)", nil),
+            ] as [(HTTPRequest.Method, String, ByteBuffer?)] {
+                try await c.call(outsider, method, uri, json, expect: .notFound)
+            }
+            // A filter, not a lookup: another organization's member has no keys here.
+            let keys = try await c.call(outsider, .get, "/api/v1/encryption-keys?member=\(f.org.alice.id)", expect: .ok)
+            #expect(try keys.decode(ListResponse<EncryptionKeyResponse>.self).items.isEmpty)
+            // Inside: Carol holds no wrap, so she cannot open it; nothing above changed it.
+            try await c.call(f.org.carol, .post, "/api/v1/secrets/\(id)/open", expect: .forbidden)
+            let stored = try await c.call(f.org.alice, .get, "/api/v1/secrets/\(id)", expect: .ok).decode(Secret.self)
+            #expect(stored.version == 1 && stored.readers == [f.org.alice.id])
+            let listed = try await c.call(f.org.alice, .get, "/api/v1/accounts/\(account.id)/secrets", expect: .ok).decode(ListResponse<Secret>.self)
+            #expect(listed.items.map(\.id) == [id])
         }
     }
 
