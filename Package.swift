@@ -96,6 +96,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // The live thread's streams end on graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The web pages' stylesheet and scripts are in Resources/, served under hashed URLs.
             resources: [.copy("openapi.json"), .copy("Resources")]

@@ -23,9 +23,10 @@ public enum Access {
         editor.id == handover.transferorID && handover.state == .draft && editor.role != .auditor
     }
 
-    /// The thread is for the people in the handover (parties, their managers, admins) while it is open.
-    public static func canAsk(_ handover: Handover, parties: Parties, asker: Member) -> Bool {
-        asker.role != .auditor && handover.state.isOpen && canView(handover, parties: parties, viewer: asker)
+    /// The thread is for the people in the handover (parties, their managers, admins) while it
+    /// takes questions: while the handover is open, and for a while after completion (`QuestionWindow`).
+    public static func canAsk(_ handover: Handover, parties: Parties, asker: Member, rules: TemplateRules, now: Date) -> Bool {
+        asker.role != .auditor && QuestionWindow.isOpen(handover, rules: rules, at: now) && canView(handover, parties: parties, viewer: asker)
     }
 
     /// A handover of an account is begun by whoever may steer the account.

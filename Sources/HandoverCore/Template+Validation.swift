@@ -47,6 +47,9 @@ extension Template {
         if let days = rules.rotateSecretsWithinDays, !(1...TemplateRules.maxRotationDays).contains(days) {
             add("rules.rotateSecretsWithinDays", "must be from 1 to \(TemplateRules.maxRotationDays) days")
         }
+        if let days = rules.questionsOpenForDays, !(0...QuestionWindow.maxDays).contains(days) {
+            add("rules.questionsOpenForDays", "must be from 0 to \(QuestionWindow.maxDays) days")
+        }
         if sections.isEmpty { add("sections", "a template needs at least one section") }
 
         var sectionIDs = Set<String>()

@@ -69,11 +69,15 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// `SecretExposure.defaultRotationDays`. Optional so that templates written before it keep
     /// their exact JSON (and digest).
     public var rotateSecretsWithinDays: Int?
+    /// Days after completion that the thread still takes questions (the previous owner stays
+    /// reachable); absent for `QuestionWindow.defaultDays`, 0 to close it at completion.
+    public var questionsOpenForDays: Int?
 
-    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil) {
+    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
         self.rotateSecretsWithinDays = rotateSecretsWithinDays
+        self.questionsOpenForDays = questionsOpenForDays
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +85,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         profileStaleDays = try c.decodeIfPresent(Int.self, forKey: .profileStaleDays)
         requireRenewalDate = try c.decodeIfPresent(Bool.self, forKey: .requireRenewalDate) ?? false
         rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
+        questionsOpenForDays = try c.decodeIfPresent(Int.self, forKey: .questionsOpenForDays)
     }
 
     /// The longest a template may give to rotate exposed secrets.

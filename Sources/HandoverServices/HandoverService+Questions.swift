@@ -6,9 +6,17 @@ extension HandoverService {
     /// Adds a message to the handover's thread.
     public func ask(id: String, body: String, by actor: Member) async throws -> HandoverQuestion {
         let (handover, parties) = try await handover(id: id, by: actor)
-        guard Access.canAsk(handover, parties: parties, asker: actor) else {
-            if !handover.state.isOpen { throw HandoverError.invalidTransition(from: handover.state, event: "take questions") }
-            throw HandoverError.notPermitted(action: "write in this thread", reason: "auditors read without writing")
+        let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
+        let now = clock.now()
+        guard Access.canAsk(handover, parties: parties, asker: actor, rules: template.rules, now: now) else {
+            if actor.role == .auditor { throw HandoverError.notPermitted(action: "write in this thread", reason: "auditors read without writing") }
+            if let closed = QuestionWindow.closesAt(handover, rules: template.rules) {
+                let days = QuestionWindow.days(template.rules)
+                throw HandoverError.conflict(
+                    "this thread closed on \(HumanDate.day(closed)), \(days) day\(days == 1 ? "" : "s") after the handover completed (the template's availability period)"
+                )
+            }
+            throw HandoverError.invalidTransition(from: handover.state, event: "take questions")
         }
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { throw HandoverError.invalid([Problem(path: "body", message: "write the question or answer")]) }
@@ -16,12 +24,27 @@ extension HandoverService {
             throw HandoverError.invalid([Problem(path: "body", message: "is longer than \(HandoverQuestion.maxLength) characters")])
         }
         try CredentialGuard.refuse(CredentialScan.findings([("body", text)]))
-        let now = clock.now()
         let question = HandoverQuestion(
             id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,
             authorID: actor.id, body: text, createdAt: now)
         try await store.addQuestion(question)
         return question
+    }
+
+    /// The thread as a page shows it: the handover (for what came after completion), its messages
+    /// and the organization's names, for anyone who may see the handover.
+    public func thread(id: String, by actor: Member) async throws -> (handover: Handover, questions: [HandoverQuestion], names: [String: String]) {
+        let (handover, _) = try await handover(id: id, by: actor)
+        async let members = store.members(organizationID: actor.organizationID)
+        let questions = try await store.questions(handoverID: handover.id, organizationID: actor.organizationID)
+        return (handover, questions, Member.namesByID(try await members))
+    }
+
+    /// A tick each time the thread changes (here or on another replica), for anyone who may see
+    /// the handover; the stream ends when dropped.
+    public func threadChanges(id: String, by actor: Member) async throws -> AsyncStream<Void> {
+        _ = try await handover(id: id, by: actor)
+        return store.threadSignal.changes(handoverID: id)
     }
 
     /// The thread, oldest first, for anyone who may see the handover.

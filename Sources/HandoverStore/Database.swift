@@ -60,11 +60,14 @@ public final class Database: Sendable {
     /// SQLite only: the one connection every write transaction runs on, in arrival order.
     private let writer: SQLiteWriter?
     private let closed = NIOLockedValueBox(false)
+    /// PostgreSQL only: how to open a connection of its own, for LISTEN (`listen`).
+    private let postgres: PostgresConnection.Configuration?
 
-    private init(engine: DatabaseEngine, leaser: any ConnectionLeaser, writer: SQLiteWriter? = nil) {
+    private init(engine: DatabaseEngine, leaser: any ConnectionLeaser, writer: SQLiteWriter? = nil, postgres: PostgresConnection.Configuration? = nil) {
         self.engine = engine
         self.leaser = leaser
         self.writer = writer
+        self.postgres = postgres
     }
 
     /// Where reads run (SQLite: the readers' threads); nil when it does not matter (PostgreSQL).
@@ -108,7 +111,7 @@ public final class Database: Sendable {
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: shape.perLoop, requestTimeout: .seconds(30),
                 pruneInterval: nil, logger: logger, on: loops)
-            database = Database(engine: .postgres, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) })
+            database = Database(engine: .postgres, leaser: PooledLeaser(pool: pool) { $0.sql(queryLogLevel: nil) }, postgres: configuration.coreConfiguration)
         }
         do {
             try await database.withSession { try await $0.raw("SELECT 1").run() }
@@ -117,6 +120,36 @@ public final class Database: Sendable {
             throw StoreError.unavailable("cannot connect to \(location): \(StoreError.describe(error))")
         }
         return database
+    }
+
+    /// Until cancelled, calls `received` with the payload of each notification on `channel`, on a
+    /// connection of its own outside the pool (a listening connection cannot be lent). A lost
+    /// connection is opened again after a second; notifications sent meanwhile are missed, which
+    /// costs a watcher a tick (see `ThreadSignal`). Returns at once on SQLite (one process).
+    public func listen(channel: String, logger: Logger = Logger(label: "handover.db"), _ received: @escaping @Sendable (String) -> Void) async throws {
+        guard let postgres else { return }
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: postgres, id: 0, logger: logger)
+                do {
+                    try await withTaskCancellationHandler {
+                        for try await notification in try await connection.listen(channel) { received(notification.payload) }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+                if Task.isCancelled { return }
+                logger.warning("listening on \(channel) ended, again in a second")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("listening on \(channel) failed, again in a second: \(StoreError.describe(error))")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// Runs `body` with one connection to itself.

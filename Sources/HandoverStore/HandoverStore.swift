@@ -185,6 +185,13 @@ public protocol HandoverStore: Sendable {
     func checkpoints(organizationID: String, latestOnly: Bool) async throws -> [StoredCheckpoint]
     func saveCheckpoint(organizationID: String, size: Int, root: TreeHash, note: String, at now: Date) async throws -> StoredCheckpoint
 
+    /// Tells this process's pages that a handover's thread changed (replicas hear it through
+    /// PostgreSQL: `listenForThreadChanges`).
+    var threadSignal: ThreadSignal { get }
+    /// Until cancelled, passes on to `threadSignal` the thread changes other processes announce
+    /// (PostgreSQL's LISTEN; returns at once on SQLite, which has one process).
+    func listenForThreadChanges() async throws
+
     // Jobs (Docs/Jobs.md). Writes above enqueue theirs in their own transaction (the outbox).
     /// Wakes this process's runner when a write here enqueues.
     var jobSignal: JobSignal { get }

@@ -5,6 +5,7 @@ import SQLKit
 
 extension SQLHandoverStore {
     public func addQuestion(_ question: HandoverQuestion) async throws {
+        let engine = database.engine
         try await write { db in
             try await db.raw(
                 """
@@ -16,7 +17,16 @@ extension SQLHandoverStore {
             try await Self.appendAudit(
                 [AuditRecord(action: "question.ask", target: "handover:\(question.handoverID)", digest: Hex.sha256(Array(question.body.utf8)))],
                 organizationID: question.organizationID, actor: AuditActor(member: question.authorID), at: question.createdAt, db)
+            // Delivered to every listening replica when (and only if) this transaction commits.
+            if engine == .postgres {
+                try await db.raw("SELECT pg_notify(\(bind: ThreadSignal.channel), \(bind: question.handoverID))").run()
+            }
         }
+        threadSignal.notify(handoverID: question.handoverID)
+    }
+
+    public func listenForThreadChanges() async throws {
+        try await database.listen(channel: ThreadSignal.channel) { [threadSignal] handoverID in threadSignal.notify(handoverID: handoverID) }
     }
 
     public func questions(handoverID: String, organizationID: String) async throws -> [HandoverQuestion] {

@@ -11,6 +11,8 @@ public struct SQLHandoverStore: HandoverStore {
     public var checkpointInterval: TimeInterval
     /// Wakes this process's job runner when a write here enqueues (see `JobSignal`).
     public let jobSignal = JobSignal()
+    /// Tells this process's pages that a handover's thread changed (see `ThreadSignal`).
+    public let threadSignal = ThreadSignal()
 
     public init(database: Database, checkpointInterval: TimeInterval = 60) {
         self.database = database

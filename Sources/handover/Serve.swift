@@ -102,7 +102,7 @@ struct Serve: AsyncParsableCommand {
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: app), .init(service: runner)],
+                services: [.init(service: app), .init(service: runner), .init(service: ThreadListener(store: store))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -231,6 +231,13 @@ import Testing
                     #expect(!String(buffer: r.body).contains(account.name))
                 }
                 try await client.execute(uri: "/accounts/\(account.id)", method: .get, headers: outsider.headers) { #expect($0.status == .notFound) }
+                // No live thread either: the stream is refused before it starts.
+                try await client.execute(uri: "/handovers/\(submitted.id)/thread/live", method: .get, headers: viewer.headers) { r in
+                    #expect(r.status == .notFound && r.headers[.contentType]?.hasPrefix("text/event-stream") != true)
+                }
+            }
+            try await client.execute(uri: "/handovers/\(submitted.id)/thread/live", method: .get) { r in
+                #expect(r.status != .ok && r.headers[.contentType]?.hasPrefix("text/event-stream") != true, "signed out: \(r.status)")
             }
             // The auditor reads without any form to act with, and a forged post is refused.
             try await client.execute(uri: "/handovers/\(submitted.id)", method: .get, headers: auditor.headers) { r in

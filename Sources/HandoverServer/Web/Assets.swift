@@ -61,6 +61,7 @@ enum Assets {
     /// is kept like the signing key: non-extractable, in IndexedDB.
     static let hpkeScript = Asset("hpke.js", contentType: "text/javascript; charset=utf-8")
     static let secretsScript = Asset("secrets.js", contentType: "text/javascript; charset=utf-8")
+    static let threadScript = Asset("thread.js", contentType: "text/javascript; charset=utf-8")
 
-    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript]
+    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript, threadScript]
 }

@@ -131,7 +131,7 @@ extension WebPages {
             """
             \(header)
             \(body)
-            \(Self.thread(handover, parties: parties, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
+            \(Self.thread(handover, parties: parties, rules: template.rules, now: model.now, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
             \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
             """)
@@ -247,25 +247,48 @@ extension WebPages {
         return forms.isEmpty ? .empty : "<div class=\"actions\">\(forms)</div>"
     }
 
+    /// The thread, and the form while it takes questions. After completion it says until when the
+    /// previous owner stays reachable (`QuestionWindow`); the list updates live (`thread.js`).
     static func thread(
-        _ handover: Handover, parties: Parties, questions: [HandoverQuestion], names: [String: String], me: Member, csrf: String,
-        typed: [String: String]
+        _ handover: Handover, parties: Parties, rules: TemplateRules, now: Date, questions: [HandoverQuestion], names: [String: String], me: Member,
+        csrf: String, typed: [String: String]
     ) -> HTML {
-        let items: [HTML] = questions.map { q in
-            "<li class=\"question\"><p class=\"meta\"><strong>\(names[q.authorID] ?? "?")</strong> · \(Web.date(q.createdAt))</p><p class=\"prose\">\(q.body)</p></li>"
-        }
-        let canAsk = Access.canAsk(handover, parties: parties, asker: me)
+        let canAsk = Access.canAsk(handover, parties: parties, asker: me, rules: rules, now: now)
         let prompt = me.id == handover.recipientID ? "Ask \(parties.transferor.name) a question" : "Write in the thread"
+        let window: HTML
+        if let closes = QuestionWindow.closesAt(handover, rules: rules) {
+            window =
+                now < closes
+                ? "<p id=\"thread-window\" class=\"guidance\">The handover is complete, and \(parties.transferor.name) stays reachable here until \(Web.day(closes)): questions and answers after completion become part of its record.</p>"
+                : "<p id=\"thread-window\" class=\"meta\">This thread closed on \(Web.day(closes)), \(QuestionWindow.days(rules)) days after completion.</p>"
+        } else {
+            window = .empty
+        }
         return """
-            <section id="thread" aria-labelledby="thread-title"><h2 id="thread-title">Questions and answers</h2>
-            \(items.isEmpty ? "<p class=\"empty\">No questions yet.</p>" as HTML : .empty)
-            <ol id="questions" class="thread">\(items)</ol>
+            <section id="thread" aria-labelledby="thread-title" data-live="/handovers/\(handover.id)/thread/live"><h2 id="thread-title">Questions and answers</h2>
+            \(window)<div id="thread-messages">\(Self.threadMessages(handover, questions: questions, names: names))</div>
+            <p id="thread-news" class="visually-hidden" role="status"></p><script src="\(Assets.threadScript.path)" defer></script>
             \(canAsk ? """
                 <form id="ask" method="post" action="/handovers/\(handover.id)/questions">\(CSRF.field(csrf))
                 <div class="field"><label for="question">\(prompt)</label><textarea id="question" name="question" rows="3" required>\(typed["question"])</textarea></div>
                 <button type="submit" id="ask-button" class="secondary">Post</button></form>
                 """ as HTML : .empty)
             </section>
+            """
+    }
+
+    /// The messages, oldest first: also what the live stream sends when the thread changes.
+    static func threadMessages(_ handover: Handover, questions: [HandoverQuestion], names: [String: String]) -> HTML {
+        let items: [HTML] = questions.map { q in
+            let after: HTML = QuestionWindow.isAfterCompletion(q, of: handover) ? " · <span class=\"tag\">after completion</span>" : .empty
+            return """
+                <li class="question" id="q-\(q.id)"><p class="meta"><strong>\(names[q.authorID] ?? "?")</strong> · \(Web.date(q.createdAt))\(after)</p>\
+                <p class="prose">\(q.body)</p></li>
+                """
+        }
+        return """
+            \(items.isEmpty ? "<p class=\"empty\">No questions yet.</p>" as HTML : .empty)
+            <ol id="questions" class="thread">\(items)</ol>
             """
     }
 

@@ -101,7 +101,7 @@ enum SaveRefusal: Sendable {
         let whereDone = moved?.actorID == me.id ? " in another tab or window" : ""
         let when = moved.map { " on \(Web.date($0.at))" } ?? ""
         let changed = changedFields(typed, from: handover.content, template: template)
-        let canAsk = Access.canAsk(handover, parties: parties, asker: me)
+        let canAsk = Access.canAsk(handover, parties: parties, asker: me, rules: template.rules, now: Date())
         let whatNow: String
         if changed.isEmpty {
             whatNow = "You had not changed anything, so nothing is lost."

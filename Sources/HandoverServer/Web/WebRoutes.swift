@@ -149,6 +149,10 @@ struct WebRoutes: Sendable {
             let viewer = try Viewer(request, context)
             return Web.page(try await pages.handover(viewer, id: try context.parameters.require("id"), flash: Web.flash(request)))
         }
+        router.get("/handovers/:id/thread/live") { request, context in
+            let viewer = try Viewer(request, context)
+            return try await ThreadStream.response(id: try context.parameters.require("id"), viewer: viewer.member, handovers: handovers)
+        }
         router.get("/handovers/:id/report") { request, context in
             let viewer = try Viewer(request, context)
             return Web.page(try await pages.report(viewer, id: try context.parameters.require("id")))

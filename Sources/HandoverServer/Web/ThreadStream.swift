@@ -1,0 +1,78 @@
+import Foundation
+import HandoverCore
+import HandoverServices
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ServiceLifecycle
+
+/// The live thread: `GET /handovers/{id}/thread/live` is a Server-Sent Events stream that sends
+/// the thread's messages, rendered as on the page, when the page connects and whenever the thread
+/// changes (`ThreadSignal`: a question written here, or on another replica through PostgreSQL).
+/// `thread.js` puts them in the page; without JavaScript a reload shows them.
+///
+/// A stream lasts at most `lifetime`, then ends; the browser's EventSource connects again after
+/// `retry` and gets the whole thread, so nothing is missed in between. A comment line every
+/// `heartbeat` keeps proxies from closing an idle stream. Graceful shutdown ends every stream.
+enum ThreadStream {
+    static let lifetime: Duration = .seconds(600)
+    static let heartbeat: Duration = .seconds(25)
+    static let retryMillis = 3000
+
+    static func response(id: String, viewer: Member, handovers: HandoverService) async throws -> Response {
+        let changes = try await handovers.threadChanges(id: id, by: viewer)  // 404 before any stream for who may not see it
+        let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"]
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: \(retryMillis)\n\n"))
+                try await stream(id: id, viewer: viewer, changes: changes, handovers: handovers) { try await writer.write(ByteBuffer(string: $0)) }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// Sends the thread now and after each change, a heartbeat in between, until `lifetime` is
+    /// over, the server shuts down gracefully, or the task is cancelled (the client left).
+    static func stream(
+        id: String, viewer: Member, changes: AsyncStream<Void>, handovers: HandoverService, send: (String) async throws -> Void
+    ) async throws {
+        // One sequence of "the thread changed" (true) and "say something" (false).
+        let (events, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        let forward = Task {
+            for await _ in changes { wake.yield(true) }
+        }
+        let beat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: heartbeat)
+                wake.yield(false)
+            }
+        }
+        let end = Task {
+            try? await Task.sleep(for: lifetime)
+            wake.finish()
+        }
+        defer {
+            forward.cancel()
+            beat.cancel()
+            end.cancel()
+        }
+        wake.yield(true)
+        try await withGracefulShutdownHandler {
+            for await changed in events {
+                if changed {
+                    let thread = try await handovers.thread(id: id, by: viewer)
+                    try await send(event("thread", WebPages.threadMessages(thread.handover, questions: thread.questions, names: thread.names).description))
+                } else {
+                    try await send(": still here\n\n")
+                }
+            }
+        } onGracefulShutdown: {
+            wake.finish()
+        }
+    }
+
+    /// One event: its name, and its data a line at a time (a data line cannot hold a newline).
+    static func event(_ name: String, _ data: String) -> String {
+        "event: \(name)\n" + data.split(separator: "\n", omittingEmptySubsequences: false).map { "data: \($0)\n" }.joined() + "\n"
+    }
+}
