@@ -269,6 +269,36 @@ import Testing
         }
     }
 
+    /// Two transfers of the same laptop: once one completes, the other cannot, and its
+    /// completion changes nothing (not even the signature that tried).
+    @Test(arguments: TestDatabases.engines) func aTransferWhoseItemMovedSinceFailsAsAWhole(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let laptop = try await Self.register(client, f, .laptop, "ThinkPad", holder: f.org.alice, by: f.org.admin)
+            let badge = try await Self.register(client, f, .badge, "Badge", holder: f.org.alice, by: f.org.admin)
+            let signers = [f.org.alice, f.org.bob, f.org.carol].map { TestSigner(member: $0) }
+            for signer in signers { try await signer.enrol(client, f) }
+            var ids: [String] = []
+            for receiver in [signers[1], signers[2]] {
+                let start = try body(StartCustodyTransferRequest(fromID: f.org.alice.id, toID: receiver.member.id))
+                let id = try await Self.call(client, f, .post, "/api/v1/custody-transfers", as: f.org.admin, json: start, expect: .created)
+                    .decode(CustodyTransferResponse.self).transfer.id
+                let receipt = try body(
+                    CustodyReceiptRequest(items: [CustodyReceiptItem(asset: laptop.id, outcome: .received), CustodyReceiptItem(asset: badge.id, outcome: .received)]))
+                try await Self.call(client, f, .put, "/api/v1/custody-transfers/\(id)/receipt", as: receiver.member, json: receipt, expect: .ok)
+                try await Self.sign(client, f, id, try await Self.envelope(client, f, id, signer: signers[0]), as: f.org.alice, expect: .created)
+                ids.append(id)
+            }
+            try await Self.sign(client, f, ids[0], try await Self.envelope(client, f, ids[0], signer: signers[1]), as: f.org.bob, expect: .created)
+            let refused = try await Self.sign(client, f, ids[1], try await Self.envelope(client, f, ids[1], signer: signers[2]), as: f.org.carol, expect: .conflict)
+            #expect(refused.problem?.detail.contains("no longer held by the giver") == true)
+            let second = try await Self.transfer(client, f, ids[1], as: f.org.carol)
+            #expect(second.transfer.state == .awaitingSignatures && second.signatures.count == 1, "the refused signature is not kept")
+            let (movedLaptop, movedBadge) = (try await Self.asset(f, laptop.id), try await Self.asset(f, badge.id))
+            #expect(movedLaptop.custodianID == f.org.bob.id && movedBadge.custodianID == f.org.bob.id)
+        }
+    }
+
     /// The laptop goes Alice → Bob → Carol; its history verifies offline, and fails when an entry
     /// is altered in the document or in the database.
     @Test(arguments: TestDatabases.engines) func theChainOfCustodyVerifiesAndAnAlteredEntryFails(engine: String) async throws {

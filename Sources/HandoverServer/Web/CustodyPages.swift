@@ -71,7 +71,7 @@ extension WebPages {
                     <label class="visually-hidden" for="outcome-\(index)">What arrived of \(item.name)</label>\
                     <select id="outcome-\(index)" name="outcome-\(item.asset)" form="receipt">\(options)</select> \
                     <label class="visually-hidden" for="note-\(index)">Note on \(item.name)</label>\
-                    <input id="note-\(index)" name="note-\(item.asset)" form="receipt" value="\(item.note)" placeholder="Note (say what is damaged)">
+                    <input type="text" id="note-\(index)" name="note-\(item.asset)" form="receipt" value="\(item.note)" placeholder="Note (say what is damaged)">
                     """
             } else {
                 arrived =
@@ -147,8 +147,8 @@ extension WebPages {
             The expected items are what \(from) held when it started; \(to) records what arrived, and both sign that record.</p>
             \(Web.errors(problems))
             \(status)
-            <div class="table-wrap"><table class="stack" id="custody-items">
-            <caption>Expected and arrived</caption>
+            <h2 id="items-title">Expected and arrived</h2>
+            <div class="table-wrap"><table class="stack" id="custody-items" aria-labelledby="items-title">
             <thead><tr><th scope="col">Item</th><th scope="col">Kind</th><th scope="col">Serial</th><th scope="col">Arrived</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             \(extras.isEmpty ? HTML.empty : "<h2>Extra items</h2><ul class=\"list\" id=\"custody-extras\">\(extras)</ul>" as HTML)
