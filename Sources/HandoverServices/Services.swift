@@ -17,6 +17,8 @@ public struct Services: Sendable {
     public let secrets: SecretService
     /// What each web page shows.
     public let pages: PageModels
+    /// Physical assets and custody transfers.
+    public let custody: CustodyService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -30,6 +32,7 @@ public struct Services: Sendable {
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
+        custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
     }
 }
 

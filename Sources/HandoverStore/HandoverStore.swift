@@ -166,6 +166,26 @@ public protocol HandoverStore: Sendable {
     /// decides which open ones are overdue.
     func secretExposures(organizationID: String, filter: SecretExposureFilter, at now: Date) async throws -> [SecretExposure]
 
+    // Physical assets and custody (SQLHandoverStore+Custody.swift)
+    func createPhysicalAsset(_ asset: PhysicalAsset, by actor: AuditActor) async throws
+    /// Replaces name, serial, location and condition if the asset is still at `expectedVersion`; never the custodian.
+    func updatePhysicalAsset(_ asset: PhysicalAsset, expectedVersion: Int, by actor: AuditActor) async throws
+    func physicalAsset(id: String, organizationID: String) async throws -> PhysicalAsset?
+    func physicalAssets(organizationID: String, filter: PhysicalAssetFilter) async throws -> [PhysicalAsset]
+    func createCustodyTransfer(_ transfer: CustodyTransfer, by actor: AuditActor) async throws
+    func custodyTransfer(id: String, organizationID: String) async throws -> CustodyTransfer?
+    /// Newest first; those `memberID` gives, receives or started when given.
+    func custodyTransfers(organizationID: String, memberID: String?, limit: Int) async throws -> [CustodyTransfer]
+    /// Replaces what arrived if the transfer is at `expectedReceiptVersion` and not completed; earlier signatures stop counting.
+    func recordCustodyReceipt(
+        transferID: String, organizationID: String, items: [CustodyItem], extras: [CustodyExtra], expectedReceiptVersion: Int, at now: Date, by actor: AuditActor
+    ) async throws -> CustodyTransfer
+    func custodySignatures(transferID: String, organizationID: String) async throws -> [CustodySignature]
+    /// Records a signature over the transfer's current record and, when the other party's signature
+    /// over the same record is in, completes the transfer in the same transaction. Returns the
+    /// transfer as it is after.
+    func addCustodySignature(_ signature: CustodySignature, extraAssetIDs: [String]) async throws -> CustodyTransfer
+
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.
     func appendAudit(_ batch: [(organizationID: String, record: AuditRecord, context: AuditContext)], at now: Date) async throws

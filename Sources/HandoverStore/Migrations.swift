@@ -438,6 +438,67 @@ public enum Migrations {
                 "CREATE INDEX secret_exposures_by_organization ON secret_exposures (organization_id, exposed_at)",
                 "CREATE INDEX secret_exposures_open ON secret_exposures (secret_id) WHERE rotated_at IS NULL",
             ]),
+        // Physical assets and custody (issue 14, part 5). Numbered 13 beside part 4's 12: `apply`
+        // runs migrations by version and records each, so a gap is harmless. An asset's custodian
+        // changes only when a transfer completes; a transfer keeps its expected items and what
+        // arrived as JSON (a snapshot taken when it began), and its signatures name the record
+        // they signed by digest.
+        Migration(
+            version: 13, name: "physical assets and custody",
+            statements: [
+                """
+                CREATE TABLE physical_assets (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    serial TEXT,
+                    location TEXT NOT NULL,
+                    condition TEXT NOT NULL CHECK (condition IN ('good', 'worn', 'damaged', 'lost')),
+                    custodian_id TEXT NOT NULL REFERENCES members(id),
+                    account_id TEXT REFERENCES accounts(id),
+                    version BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX physical_assets_serial ON physical_assets (organization_id, serial) WHERE serial IS NOT NULL",
+                "CREATE INDEX physical_assets_by_custodian ON physical_assets (organization_id, custodian_id)",
+                """
+                CREATE TABLE custody_transfers (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    from_id TEXT NOT NULL REFERENCES members(id),
+                    to_id TEXT NOT NULL REFERENCES members(id),
+                    handover_id TEXT REFERENCES handovers(id),
+                    state TEXT NOT NULL CHECK (state IN ('awaiting-receipt', 'awaiting-signatures', 'completed')),
+                    items TEXT NOT NULL,
+                    extras TEXT NOT NULL,
+                    receipt_version BIGINT NOT NULL,
+                    started_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    received_at BIGINT,
+                    completed_at BIGINT
+                )
+                """,
+                "CREATE INDEX custody_transfers_by_organization ON custody_transfers (organization_id, created_at)",
+                """
+                CREATE TABLE custody_signatures (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    transfer_id TEXT NOT NULL REFERENCES custody_transfers(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    role TEXT NOT NULL CHECK (role IN ('giver', 'receiver')),
+                    key_id TEXT NOT NULL,
+                    record_digest TEXT NOT NULL,
+                    signed_at BIGINT NOT NULL,
+                    recorded_at BIGINT NOT NULL,
+                    authentication TEXT NOT NULL,
+                    envelope TEXT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX custody_signatures_once ON custody_signatures (transfer_id, role, record_digest)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -137,6 +137,36 @@ import Testing
                 let stored = try r.decode(Handover.self)
                 #expect(stored.state == .draft && stored.version == 1)
             }
+            // Physical assets and custody transfers (issue 14, part 5): 404 to another organization and to a non-party.
+            let now = Date(millis: Date().millis)
+            let laptop = PhysicalAsset(
+                id: UUID().uuidString.lowercased(), organizationID: f.org.organization.id, kind: .laptop, name: "Laptop", serial: nil, location: "",
+                condition: .good, custodianID: f.org.alice.id, accountID: nil, createdAt: now, updatedAt: now)
+            try await f.store.createPhysicalAsset(laptop, by: AuditActor(member: f.org.admin.id))
+            let transfer = CustodyTransfer(
+                id: UUID().uuidString.lowercased(), organizationID: f.org.organization.id, fromID: f.org.alice.id, toID: f.org.bob.id, handoverID: nil,
+                items: [CustodyItem(asset: laptop.id, kind: .laptop, name: "Laptop", serial: "")], startedBy: f.org.alice.id, createdAt: now)
+            try await f.store.createCustodyTransfer(transfer, by: AuditActor(member: f.org.alice.id))
+            let receipt = #"{"items": [{"asset": "\#(laptop.id)", "outcome": "received"}]}"#
+            for who in [outsider, f.org.carol] {
+                for uri in [
+                    "/api/v1/assets/\(laptop.id)", "/api/v1/assets/\(laptop.id)/history", "/api/v1/custody-transfers/\(transfer.id)",
+                    "/api/v1/custody-transfers/\(transfer.id)/payload",
+                ] {
+                    try await client.execute(uri: uri, method: .get, headers: f.headers(who)) { #expect($0.status == .notFound, "\(uri)") }
+                }
+                try await client.execute(uri: "/api/v1/assets/\(laptop.id)", method: .patch, headers: f.headers(who), body: body(#"{"name": "Mine"}"#)) {
+                    #expect($0.status == .notFound)
+                }
+                try await client.execute(uri: "/api/v1/custody-transfers/\(transfer.id)/receipt", method: .put, headers: f.headers(who), body: body(receipt)) {
+                    #expect($0.status == .notFound)
+                }
+                try await client.execute(
+                    uri: "/api/v1/custody-transfers/\(transfer.id)/signatures", method: .post, headers: f.headers(who),
+                    body: body(#"{"envelope": {"payloadType": "x", "payload": "", "signatures": []}}"#)
+                ) { #expect($0.status == .notFound) }
+            }
+            #expect(try await f.store.custodyTransfer(id: transfer.id, organizationID: f.org.organization.id)?.state == .awaitingReceipt)
         }
     }
 

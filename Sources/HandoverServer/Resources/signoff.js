@@ -43,7 +43,8 @@
     try {
       if (!window.isSecureContext || !crypto.subtle) throw new Error("this page is not in a secure context (use HTTPS, or localhost)");
       const { stored, enrolment } = await key(form.dataset.member, form.dataset.organization, (form.dataset.keys || "").split(" "));
-      const type = "application/vnd.handover.signoff+json";
+      // The same script signs custody records: the form names its payload type and CLI command.
+      const type = form.dataset.payloadType || "application/vnd.handover.signoff+json";
       const payload = form.elements.payload.value;
       const sig = await crypto.subtle.sign({ name: "Ed25519" }, stored.privateKey, pae(type, fromB64(payload)));
       form.elements.envelope.value = JSON.stringify({ payloadType: type, payload, signatures: [{ keyid: stored.id, sig: b64(sig) }] });
@@ -51,7 +52,7 @@
       form.dataset.ready = "yes";
       form.submit();
     } catch (error) {
-      status.textContent = "This browser could not sign (" + error.message + "). Sign with the CLI instead: handover sign " + form.dataset.handover;
+      status.textContent = "This browser could not sign (" + error.message + "). Sign with the CLI instead: " + (form.dataset.cli || "handover sign " + form.dataset.handover);
     }
   });
 })();

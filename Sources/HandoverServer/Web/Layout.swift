@@ -46,6 +46,7 @@ struct Layout {
         var links = [link("home", "/", "Home"), link("accounts", "/accounts", "Accounts")]
         if member.role != .auditor { links.append(link("new", "/handovers/new", "New handover")) }
         links.append(link("rotation", "/secrets/rotation", "Rotation"))
+        links.append(link("physical-assets", "/physical-assets", "Assets"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         return """
             <nav aria-label="Main">\(links)</nav>
