@@ -85,7 +85,7 @@ import Testing
         await #expect(throws: HandoverError.self) { _ = try await services(at: t0).handovers.ask(id: cancelled.id, body: "Still there?", by: org.bob) }
     }
 
-    /// Waits up to `seconds` for a tick on `stream`.
+    /// Waits up to `seconds` for a tick on `stream` (once: a stream whose iteration was cancelled is over).
     static func tick(_ stream: AsyncStream<Void>, within seconds: Double) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -123,14 +123,19 @@ import Testing
         defer { Task { try? await replica.database.close() } }
         let listening = Task { try await replica.listenForThreadChanges() }
         defer { listening.cancel() }
+        // One consumer for the whole test: a stream's iteration, once cancelled, ends the stream.
         let there = replica.threadSignal.changes(handoverID: handover.id)
-        // LISTEN starts on its own connection a moment later: write until the replica hears one.
-        var heard = false
-        for attempt in 0..<25 where !heard {
-            try await store.addQuestion(question(handover, "There? \(attempt)"))
-            heard = await Self.tick(there, within: 0.4)
+        let heard = NIOLockedValueBox(false)
+        let hearing = Task {
+            for await _ in there { heard.withLockedValue { $0 = true } }
         }
-        #expect(heard, "the replica never heard of the question")
+        defer { hearing.cancel() }
+        // LISTEN starts on its own connection a moment later: write until the replica hears one.
+        for attempt in 0..<50 where !heard.withLockedValue({ $0 }) {
+            try await store.addQuestion(question(handover, "There? \(attempt)"))
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(heard.withLockedValue { $0 }, "the replica never heard of the question")
         listening.cancel()
         #expect(try await listening.value == ())
     }
