@@ -69,11 +69,16 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// `SecretExposure.defaultRotationDays`. Optional so that templates written before it keep
     /// their exact JSON (and digest).
     public var rotateSecretsWithinDays: Int?
+    /// True: completion waits until every line of the handover's access plan is confirmed or
+    /// declined and no active grant of the transferor on the account is left out of it. Optional
+    /// for the same reason as `rotateSecretsWithinDays` (absent means no gate).
+    public var accessPlanGate: Bool?
 
-    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil) {
+    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, accessPlanGate: Bool? = nil) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
         self.rotateSecretsWithinDays = rotateSecretsWithinDays
+        self.accessPlanGate = accessPlanGate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +86,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         profileStaleDays = try c.decodeIfPresent(Int.self, forKey: .profileStaleDays)
         requireRenewalDate = try c.decodeIfPresent(Bool.self, forKey: .requireRenewalDate) ?? false
         rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
+        accessPlanGate = try c.decodeIfPresent(Bool.self, forKey: .accessPlanGate)
     }
 
     /// The longest a template may give to rotate exposed secrets.

@@ -17,6 +17,8 @@ public struct Services: Sendable {
     public let secrets: SecretService
     /// What each web page shows.
     public let pages: PageModels
+    /// Access grants, access plans and the lingering-access report.
+    public let access: AccessService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -29,6 +31,7 @@ public struct Services: Sendable {
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
+        access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
     }
 }

@@ -38,6 +38,7 @@ struct WebRoutes: Sendable {
         }
         registerHandovers(router)
         registerAdmin(router)
+        registerAccess(router)
     }
 
     // MARK: Sign in and out
