@@ -22,6 +22,10 @@ public enum HandoverError: Error, Sendable, Hashable {
     /// Text that looks like a credential, field by field (`CredentialScan`): nothing was saved.
     /// The findings name the field and the kind, never the value.
     case credentialInText([CredentialFinding])
+    /// The template gates completion on the access plan (`rules.accessPlanGate`) and these are
+    /// still open: lines neither confirmed nor declined, or grants the transferor holds on the
+    /// account that no revoke line covers. Each problem's path names the line or the grant.
+    case accessPlanOpen([Problem])
 
     /// What to do instead of saving a credential in plain text, said wherever one is refused.
     public static let credentialAdvice = "Remove the value and write what the credential is and where it lives instead; credentials never go in plain text."
@@ -46,6 +50,9 @@ public enum HandoverError: Error, Sendable, Hashable {
             detail
         case .credentialInText(let findings):
             "Not saved: \(findings.map(\.description).joined(separator: "; ")). \(Self.credentialAdvice)"
+        case .accessPlanOpen(let open):
+            "The template makes the access plan a completion gate; confirm or decline every line first. Open: "
+                + open.map(\.message).joined(separator: "; ") + "."
         }
     }
 }

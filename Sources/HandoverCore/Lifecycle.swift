@@ -25,12 +25,16 @@ public struct Transition: Sendable, Hashable {
     /// With a new owner: when the secrets the transferor could open must be rotated by
     /// (the template's `rules.rotateSecretsWithinDays` from now).
     public var rotateSecretsBy: Date?
+    /// With a new owner: the template gates completion on the access plan, which the store
+    /// checks in the completion's transaction (a line confirmed or added meanwhile counts).
+    public var accessPlanGate: Bool
 
-    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil) {
+    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil, accessPlanGate: Bool = false) {
         self.handover = handover
         self.record = record
         self.newOwnerID = newOwnerID
         self.rotateSecretsBy = rotateSecretsBy
+        self.accessPlanGate = accessPlanGate
     }
 }
 
@@ -147,7 +151,8 @@ public enum Lifecycle {
             actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
             note: note, at: now)
         let rotateBy = newOwnerID == nil ? nil : SecretExposure.dueDate(exposedAt: now, withinDays: template.rules.rotateSecretsWithinDays)
-        return Transition(handover: next, record: record, newOwnerID: newOwnerID, rotateSecretsBy: rotateBy)
+        return Transition(
+            handover: next, record: record, newOwnerID: newOwnerID, rotateSecretsBy: rotateBy, accessPlanGate: newOwnerID != nil && template.rules.accessPlanGate == true)
     }
 }
 

@@ -16,6 +16,8 @@ public struct NextStep: Sendable, Hashable {
         case revise
         /// Sign it off in this role, over the current content.
         case sign(SignoffRole)
+        /// Confirm or decline the access plan's open lines: the template gates completion on them.
+        case settleAccessPlan
         case complete
         case verify
         case close
@@ -33,8 +35,9 @@ public struct NextStep: Sendable, Hashable {
 
     /// What moves `handover` forward now, most pressing first; empty once it is closed or cancelled.
     /// `missingSignoffs` are the template's sign-offs without a valid signature over the current
-    /// content (`SignoffStatus.missing`); `blocksSubmission` is the draft's lint verdict.
-    public static func steps(for handover: Handover, missingSignoffs: [SignoffRole], blocksSubmission: Bool) -> [NextStep] {
+    /// content (`SignoffStatus.missing`); `blocksSubmission` is the draft's lint verdict;
+    /// `accessPlanOpen` counts what a gated access plan still has open (0 without the gate).
+    public static func steps(for handover: Handover, missingSignoffs: [SignoffRole], blocksSubmission: Bool, accessPlanOpen: Int = 0) -> [NextStep] {
         switch handover.state {
         case .draft:
             return [NextStep(blocksSubmission ? .fillIn : .submit, by: [.transferor])]
@@ -46,6 +49,7 @@ public struct NextStep: Sendable, Hashable {
             return [NextStep(.review, by: [.recipient])] + transferorSigns
         case .acknowledged:
             guard missingSignoffs.isEmpty else { return missingSignoffs.map { NextStep(.sign($0), by: [$0]) } }
+            if accessPlanOpen > 0 { return [NextStep(.settleAccessPlan, by: [.transferor, .recipient, .manager])] }
             return [NextStep(.complete, by: [.transferor, .recipient, .manager])]
         case .completed:
             return [NextStep(.verify, by: [.manager])]
@@ -93,6 +97,7 @@ extension NextStep.Action {
         case .review: "review and acknowledge it"
         case .revise: "revise it"
         case .sign(let role): "sign it off as \(role.rawValue)"
+        case .settleAccessPlan: "confirm or decline the access plan's open lines"
         case .complete: "complete it, making \(recipient) the owner"
         case .verify: "verify that it took"
         case .close: "close it"

@@ -72,12 +72,20 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// Days after completion that the thread still takes questions (the previous owner stays
     /// reachable); absent for `QuestionWindow.defaultDays`, 0 to close it at completion.
     public var questionsOpenForDays: Int?
+    /// True: completion waits until every line of the handover's access plan is confirmed or
+    /// declined and no active grant of the transferor on the account is left out of it. Optional
+    /// for the same reason as `rotateSecretsWithinDays` (absent means no gate).
+    public var accessPlanGate: Bool?
 
-    public init(profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil) {
+    public init(
+        profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil,
+        accessPlanGate: Bool? = nil
+    ) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
         self.rotateSecretsWithinDays = rotateSecretsWithinDays
         self.questionsOpenForDays = questionsOpenForDays
+        self.accessPlanGate = accessPlanGate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +94,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         requireRenewalDate = try c.decodeIfPresent(Bool.self, forKey: .requireRenewalDate) ?? false
         rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
         questionsOpenForDays = try c.decodeIfPresent(Int.self, forKey: .questionsOpenForDays)
+        accessPlanGate = try c.decodeIfPresent(Bool.self, forKey: .accessPlanGate)
     }
 
     /// The longest a template may give to rotate exposed secrets.

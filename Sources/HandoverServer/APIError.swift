@@ -99,6 +99,10 @@ extension APIError {
                 return api
             case .accountOwnerChanged, .signoffsMissing, .conflict: return .conflict(error.message)
             case .credentialInText(let findings): return .credentialInText(findings)
+            case .accessPlanOpen(let open):
+                var answer = APIError.conflict(error.message)
+                answer.errors = open
+                return answer
             }
         case let error as StoreError:
             switch error {

@@ -31,6 +31,7 @@ public enum HandoverApplication {
         SignoffRoutes(handovers: services.handovers, audit: services.audit).register(on: router)
         SecretRoutes(secrets: services.secrets).register(on: router)
         CustodyRoutes(custody: services.custody).register(on: router)
+        AccessRoutes(access: services.access).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

@@ -19,6 +19,8 @@ public struct Services: Sendable {
     public let pages: PageModels
     /// Physical assets and custody transfers.
     public let custody: CustodyService
+    /// Access grants, access plans and the lingering-access report.
+    public let access: AccessService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -31,6 +33,7 @@ public struct Services: Sendable {
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
+        access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
     }

@@ -185,6 +185,25 @@ public protocol HandoverStore: Sendable {
     /// over the same record is in, completes the transfer in the same transaction. Returns the
     /// transfer as it is after.
     func addCustodySignature(_ signature: CustodySignature, extraAssetIDs: [String]) async throws -> CustodyTransfer
+    // Access grants and access plans (SQLHandoverStore+Access.swift)
+    func createAccessGrant(_ grant: AccessGrant) async throws
+    func accessGrant(id: String, organizationID: String) async throws -> AccessGrant?
+    func accessGrants(accountID: String, organizationID: String, state: AccessGrantState) async throws -> [AccessGrant]
+    /// Saves a grant's words if it is active and still at `expectedVersion`.
+    func updateAccessGrant(_ grant: AccessGrant, expectedVersion: Int, by actor: AuditActor) async throws
+    func revokeAccessGrant(id: String, organizationID: String, on day: CalendarDate, evidence: String?, at now: Date, by actor: AuditActor) async throws -> AccessGrant
+    func accessPlan(handoverID: String, organizationID: String) async throws -> [AccessPlanLine]
+    func addAccessPlanLines(_ lines: [AccessPlanLine], at now: Date, by actor: AuditActor) async throws -> [AccessPlanLine]
+    func dropAccessPlanLine(id: String, handoverID: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// Confirms (applying it to the inventory) or declines a pending line, in one transaction.
+    func settleAccessPlanLine(
+        id: String, handoverID: String, organizationID: String, status: AccessPlanLine.Status, evidence: String?, reason: String?, newGrant: AccessGrant?,
+        at now: Date, by actor: AuditActor
+    ) async throws -> AccessPlanLine
+    /// What a gated plan still has open (the completion gate asks the same in its transaction).
+    func openAccessPlan(handover: Handover) async throws -> [Problem]
+    /// Active grants of members whose access to the account ended, oldest end first.
+    func lingeringAccess(organizationID: String, accountID: String?, memberID: String?) async throws -> [LingeringAccess]
 
     // Audit log (every write above appends to it in its own transaction)
     /// Appends entries that belong to no other change (sensitive reads), in one transaction.

@@ -438,8 +438,62 @@ public enum Migrations {
                 "CREATE INDEX secret_exposures_by_organization ON secret_exposures (organization_id, exposed_at)",
                 "CREATE INDEX secret_exposures_open ON secret_exposures (secret_id) WHERE rotated_at IS NULL",
             ]),
-        // Physical assets and custody (issue 14, part 5). Numbered 13 beside part 4's 12: `apply`
-        // runs migrations by version and records each, so a gap is harmless. An asset's custodian
+        // Access grants: each account's inventory of who holds which role on which system (a member,
+        // or a named outsider), revoked rather than deleted; and each handover's access plan, the
+        // lines that grant to the recipient and revoke from the transferor. A grant's dates are
+        // calendar days (YYYY-MM-DD), as people write them; a line's grant and kind are unique per
+        // handover so that two draws at once add each line once (NULL grants never collide).
+        Migration(
+            version: 12, name: "access grants",
+            statements: [
+                """
+                CREATE TABLE access_grants (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    system TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    holder_id TEXT REFERENCES members(id),
+                    holder_name TEXT,
+                    granted_on TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    revoked_on TEXT,
+                    revoked_by TEXT,
+                    revoked_at BIGINT,
+                    revoke_evidence TEXT,
+                    handover_id TEXT REFERENCES handovers(id),
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    version BIGINT NOT NULL,
+                    CHECK (holder_id IS NOT NULL OR holder_name IS NOT NULL)
+                )
+                """,
+                "CREATE INDEX access_grants_by_account ON access_grants (organization_id, account_id)",
+                "CREATE INDEX access_grants_active_by_holder ON access_grants (holder_id) WHERE revoked_at IS NULL",
+                """
+                CREATE TABLE access_plan_lines (
+                    id TEXT PRIMARY KEY,
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('grant', 'revoke')),
+                    system TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    grant_id TEXT REFERENCES access_grants(id),
+                    applied_grant_id TEXT REFERENCES access_grants(id),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'declined')),
+                    reason TEXT,
+                    evidence TEXT,
+                    confirmed_by TEXT,
+                    confirmed_at BIGINT,
+                    position BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX access_plan_lines_once ON access_plan_lines (handover_id, kind, grant_id)",
+            ]),
+        // Physical assets and custody (issue 14, part 5). An asset's custodian
         // changes only when a transfer completes; a transfer keeps its expected items and what
         // arrived as JSON (a snapshot taken when it began), and its signatures name the record
         // they signed by digest.

@@ -158,6 +158,11 @@ extension SQLHandoverStore {
             let handover = transition.handover
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
             if let newOwnerID = transition.newOwnerID {
+                // The template's access-plan gate, decided on the plan as it is under the write lock.
+                if transition.accessPlanGate {
+                    let open = try await Self.openAccessPlan(handover, db)
+                    if !open.isEmpty { throw HandoverError.accessPlanOpen(open) }
+                }
                 // Moves the owner only if it is still the transferor: the same check the lifecycle made
                 // on what it read, repeated under the write lock.
                 let moved = try await db.raw(

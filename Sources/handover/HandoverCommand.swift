@@ -43,6 +43,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Close.self, History.self,
             SecretCommand.self, Audit.self, Jobs.self,
             PhysicalAssetCommand.self, CustodyCommand.self,
+            AccessCommand.self,
         ]
     )
 

@@ -22,7 +22,14 @@ enum NextHint {
             guard let lint = try? await client.get("/api/v1/handovers/\(handover.id)/lint", as: LintReport.self).value else { return [] }
             blocks = lint.blocksSubmission
         }
-        let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocks)
+        // A gated access plan holds completion back: the hint names it instead of "complete".
+        var accessOpen = 0
+        if handover.state == .acknowledged && missing.isEmpty,
+            let plan = try? await client.get("/api/v1/handovers/\(handover.id)/access-plan", as: AccessPlanResponse.self).value, plan.gate
+        {
+            accessOpen = plan.open.count
+        }
+        let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocks, accessPlanOpen: accessOpen)
         let hasKey = FileManager.default.fileExists(atPath: KeyFile.defaultPath(member: me.id).path)
         return lines(steps: steps, handover: handover, me: me, members: members, hasSigningKey: hasKey)
     }
@@ -54,6 +61,7 @@ enum NextHint {
             hasSigningKey
                 ? "sign it off as \(role.rawValue) with 'handover sign \(h.id)'."
                 : "sign it off as \(role.rawValue): 'handover key new' (once, makes your signing key), then 'handover sign \(h.id)'."
+        case .settleAccessPlan: "confirm or decline the access plan's open lines: 'handover access plan \(h.id)', then 'handover access confirm \(h.id) LINE'."
         case .complete: "'handover complete \(h.id)' makes \(recipient) the account's owner."
         case .verify: "check that it took, then 'handover verify \(h.id) --note \"…\"'."
         case .close: "'handover close \(h.id)'."

@@ -49,6 +49,9 @@ import Testing
         case .submit: event = .submit
         case .review: event = .acknowledge(synthesis: "I own Acme now: renewal in January, two open items, CFO wants email.")
         case .revise: event = .revise
+        case .settleAccessPlan:
+            // Not a lifecycle event: the access rule for confirming a plan's line decides.
+            return Access.canSettleAccessLine(h, parties: parties, actor: actor)
         case .complete: event = .complete
         case .verify: event = .verify(note: nil)
         case .close: event = .close
@@ -85,5 +88,17 @@ import Testing
                 }
             }
         }
+    }
+
+    @Test func aGatedAccessPlanWithOpenLinesComesBeforeCompletion() {
+        let h = handover(.acknowledged, complete: true)
+        let steps = NextStep.steps(for: h, missingSignoffs: [], blocksSubmission: false, accessPlanOpen: 2)
+        #expect(steps.map(\.action) == [.settleAccessPlan])
+        for actor in [transferor, recipient, manager, stranger, auditor] {
+            let offered = steps[0].isFor(part: part(of: actor, in: h), managesAParty: parties.isManaged(by: actor) || actor.role == .admin)
+            #expect(offered == allowed(steps[0], on: h, by: actor, signed: []), "\(actor.id)")
+        }
+        #expect(NextStep.steps(for: h, missingSignoffs: [.recipient], blocksSubmission: false, accessPlanOpen: 2).map(\.action) == [.sign(.recipient)])
+        #expect(NextStep.steps(for: h, missingSignoffs: [], blocksSubmission: false, accessPlanOpen: 0).map(\.action) == [.complete])
     }
 }

@@ -103,6 +103,7 @@ import Testing
             for uri in [
                 "/api/v1/handovers/\(handover.id)", "/api/v1/handovers/\(handover.id)/lint", "/api/v1/handovers/\(handover.id)/events",
                 "/api/v1/accounts/\(account.id)", "/api/v1/accounts/\(account.id)/owners", "/api/v1/members/\(f.org.alice.id)",
+                "/api/v1/accounts/\(account.id)/access-grants", "/api/v1/handovers/\(handover.id)/access-plan", "/api/v1/access-lingering?account=\(account.id)",
             ] {
                 try await client.execute(uri: uri, method: .get, headers: f.headers(outsider)) { #expect($0.status == .notFound, "\(uri)") }
             }
@@ -127,6 +128,9 @@ import Testing
             }
             // Inside the organization: a member who is not a party gets 404 too; the auditor reads but cannot act.
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.carol)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/handovers/\(handover.id)/access-plan", method: .get, headers: f.headers(f.org.carol)) {
+                #expect($0.status == .notFound)
+            }
             // The manager of a party reads it (the one case that needs the parties read).
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.manager)) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/v1/handovers/\(handover.id)", method: .get, headers: f.headers(f.org.auditor)) { #expect($0.status == .ok) }

@@ -46,7 +46,9 @@ extension WebPages {
     }
 
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
-        Self.account(try await services.pages.account(id: id, for: viewer.member), viewer: viewer)
+        var model = try await services.pages.account(id: id, for: viewer.member)
+        model.access = try await services.access.grantsModel(accountID: model.account.id, for: viewer.member)
+        return Self.account(model, viewer: viewer)
     }
 
     static func account(_ model: AccountModel, viewer: Viewer) -> HTML {
@@ -110,6 +112,7 @@ extension WebPages {
             </section>
             </div>
             \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
+            \(Self.accessSection(model.access, account: account, csrf: viewer.csrf))
             """)
     }
 }

@@ -64,9 +64,9 @@ extension WebPages {
         _ viewer: Viewer, id: String, flash: String? = nil, problems: [Problem] = [], editing: HandoverContent? = nil,
         typed: [String: String] = [:], refusal: SaveRefusal? = nil
     ) async throws -> HTML {
-        try Self.handover(
-            try await services.pages.handover(id: id, for: viewer.member), viewer: viewer, flash: flash, problems: problems,
-            editing: editing, typed: typed, refusal: refusal)
+        var model = try await services.pages.handover(id: id, for: viewer.member)
+        model.accessPlan = try await services.access.planModel(handoverID: id, for: viewer.member)
+        return try Self.handover(model, viewer: viewer, flash: flash, problems: problems, editing: editing, typed: typed, refusal: refusal)
     }
 
     static func handover(
@@ -101,7 +101,8 @@ extension WebPages {
             let content = refusal?.editing ?? editing ?? handover.content
             let report = Lint.report(content: content, template: template, account: account, now: model.now)
             body = """
-                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission))
+                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission,
+                    accessPlanOpen: model.accessPlan?.gateOpen ?? 0))
                 \(secrets)
                 \(Self.editor(handover, template: template, content: content, report: report, csrf: viewer.csrf))
                 \(sealing)
@@ -118,7 +119,8 @@ extension WebPages {
             let draftBlocked =
                 handover.state == .draft && Lint.report(content: handover.content, template: template, account: account, now: model.now).blocksSubmission
             body = """
-                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: draftBlocked))
+                \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: draftBlocked,
+                    accessPlanOpen: model.accessPlan?.gateOpen ?? 0))
                 \(secrets)
                 \(handover.synthesis.map { "<section class=\"card\" aria-labelledby=\"synthesis-title\"><h2 id=\"synthesis-title\">\(parties.recipient.name)'s synthesis</h2><p class=\"prose\">\($0)</p></section>" as HTML })
                 \(handover.returnReason.map { "<section class=\"card warn\"><h2>Returned with reasons</h2><p class=\"prose\">\($0)</p></section>" as HTML })
@@ -131,6 +133,7 @@ extension WebPages {
             """
             \(header)
             \(body)
+            \(Self.accessPlanSection(model.accessPlan, csrf: viewer.csrf))
             \(Self.thread(handover, parties: parties, rules: template.rules, now: model.now, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
             \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
@@ -139,7 +142,9 @@ extension WebPages {
 
     /// Where the handover stands and what happens next, from `NextStep.steps` (the CLI's hints
     /// come from the same function): the viewer's own steps link down to their forms.
-    static func statusNote(_ handover: Handover, parties: Parties, me: Member, missing: [SignoffRole], blocksSubmission: Bool) -> HTML {
+    static func statusNote(
+        _ handover: Handover, parties: Parties, me: Member, missing: [SignoffRole], blocksSubmission: Bool, accessPlanOpen: Int = 0
+    ) -> HTML {
         let transferor = parties.transferor.name, recipient = parties.recipient.name
         let context: String =
             switch handover.state {
@@ -152,7 +157,7 @@ extension WebPages {
             case .closed: "Closed."
             case .cancelled: "Cancelled."
             }
-        let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocksSubmission)
+        let steps = NextStep.steps(for: handover, missingSignoffs: missing, blocksSubmission: blocksSubmission, accessPlanOpen: accessPlanOpen)
         let (mine, waiting) = NextStep.forViewer(
             steps, viewer: me, handover: handover, managesAParty: me.role == .admin || parties.isManaged(by: me), transferor: transferor, recipient: recipient)
         let yours: [HTML] = mine.map { Self.yourStep($0.action, recipient: recipient) }
@@ -172,6 +177,8 @@ extension WebPages {
             """
         case .revise: "<p class=\"your-step\">Next: <a href=\"#revise\">reopen the draft</a> to address the reasons below.</p>"
         case .sign(let role): "<p class=\"your-step\">Next: <a href=\"#signoff\">sign it off as \(role.rawValue)</a>.</p>"
+        case .settleAccessPlan:
+            "<p class=\"your-step\">Next: <a href=\"#access-plan\">confirm or decline the access plan's open lines</a>; completion waits for them.</p>"
         case .complete: "<p class=\"your-step\">Next: every sign-off is in; <a href=\"#complete\">complete it</a> to make \(recipient) the account's owner.</p>"
         case .verify: "<p class=\"your-step\">Next: check that it took, then <a href=\"#verify\">verify it</a>.</p>"
         case .close: "<p class=\"your-step\">Next: <a href=\"#close\">close it</a>.</p>"

@@ -47,6 +47,7 @@ struct Layout {
         if member.role != .auditor { links.append(link("new", "/handovers/new", "New handover")) }
         links.append(link("rotation", "/secrets/rotation", "Rotation"))
         links.append(link("physical-assets", "/physical-assets", "Assets"))
+        links.append(link("lingering", "/access/lingering", "Access"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         return """
             <nav aria-label="Main">\(links)</nav>
@@ -89,6 +90,8 @@ enum Web {
             "signed-transferor": "Signed as transferor.", "signed-recipient": "Signed as recipient.",
             "signed-manager": "Signed as manager.", "verified": "Verified.", "closed": "Closed.", "cancelled": "Cancelled.",
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
+            "access-granted": "Grant recorded.", "access-revoked": "Grant revoked.", "plan-drawn": "Access plan drawn from the account's grants.",
+            "plan-line-added": "Line added to the access plan.", "plan-updated": "Access plan updated.",
         ][key]
     }
 

@@ -39,6 +39,7 @@ struct WebRoutes: Sendable {
         registerHandovers(router)
         registerAdmin(router)
         registerCustody(router)
+        registerAccess(router)
     }
 
     // MARK: Sign in and out

@@ -132,6 +132,8 @@ public struct AccountModel: Sendable {
     public var openHandover: Handover?
     /// Its sealed secrets (names and readers, never values), and the keys to seal them to.
     public var secrets: SecretsModel
+    /// Its access inventory (`AccessService.grantsModel`); nil leaves the section out.
+    public var access: AccessGrantsModel? = nil
 
     public init(
         account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
@@ -265,6 +267,8 @@ public struct HandoverPageModel: Sendable {
     /// The account's secrets and the keys, for the transferor's step that seals them to the
     /// recipient (and the recipient's note that they open once acknowledged).
     public var secrets: SecretsModel
+    /// Its access plan (`AccessService.planModel`); nil leaves the section out.
+    public var accessPlan: AccessPlanModel? = nil
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel()) {
         self.reading = reading
