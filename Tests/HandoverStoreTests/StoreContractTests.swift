@@ -74,13 +74,17 @@ import Testing
         let first = try await SQLHandoverStore.open(location)
         let second = try await Database.open(location)
         try await first.database.transaction { db in try await db.raw("CREATE TABLE lock_probe (n BIGINT NOT NULL)").run() }
+        // The first says when it holds the write lock (a fixed sleep here was too short once on a
+        // loaded machine: the second writer went first and did not wait).
+        let (held, holds) = AsyncStream<Void>.makeStream()
         let holding = Task {
             try await first.database.transaction { db in
                 try await db.raw("INSERT INTO lock_probe (n) VALUES (1)").run()
+                holds.yield()
                 try await Task.sleep(for: .milliseconds(300))
             }
         }
-        try await Task.sleep(for: .milliseconds(50))  // the first now holds the write lock
+        for await _ in held { break }
         let started = ContinuousClock.now
         try await second.transaction { db in try await db.raw("INSERT INTO lock_probe (n) VALUES (2)").run() }
         #expect(ContinuousClock.now - started >= .milliseconds(150), "the second writer should have waited for the first")
