@@ -1,6 +1,6 @@
 """The live thread in real Chromium: a question posted in one browser appears in the other's open
-page without a reload (ThreadStream.swift over Server-Sent Events, thread.js). Uses the demo
-account Ward 4, bed 12 (Tom's), handed to Rita; no other test uses it.
+page without a reload (ThreadStream.swift over Server-Sent Events, thread.js). Tom makes an account
+of his own for it and hands it to Rita, so no other test's account is touched.
 """
 import secrets as random
 import tempfile
@@ -16,7 +16,9 @@ from test_secrets import Cli, account_id, start_handover
 def handover():
     with tempfile.TemporaryDirectory(prefix="handover-thread-") as folder:
         tom = Cli("tom", Path(folder))
-        yield start_handover(tom, account_id(tom, "Ward 4, bed 12"), "rita")
+        name = f"Bed 7, ward 2 ({random.token_hex(3)})"
+        tom.run("accounts", "create", "--name", name, "--kind", "patient", "--overview", "Admitted for observation after a fall.")
+        yield start_handover(tom, account_id(tom, name), "rita")
 
 
 def test_a_question_appears_live_in_the_other_party_s_page(handover):
@@ -27,7 +29,7 @@ def test_a_question_appears_live_in_the_other_party_s_page(handover):
         hb.go(rita, f"/handovers/{handover}")
         hb.find(rita, "#thread-messages")
         rita.execute_script("window.__samePage = true;")
-        question = f"Is bed 12's morning dose still at 8? ({random.token_hex(3)})"
+        question = f"Is the morning dose still at 8?\nAnd the evening one? ({random.token_hex(3)})"
         hb.go(tom, f"/handovers/{handover}")
         hb.fill(tom, hb.find(tom, "form#ask textarea#question"), question)
         hb.submit_and_wait(tom, hb.find(tom, "#ask-button"))

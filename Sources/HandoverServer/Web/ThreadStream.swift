@@ -71,8 +71,11 @@ enum ThreadStream {
         }
     }
 
-    /// One event: its name, and its data a line at a time (a data line cannot hold a newline).
+    /// One event: its name, and its data a line at a time. A data line cannot hold a line break,
+    /// and the browser ends a line at CR, LF or CRLF alike: a message typed in a form comes with
+    /// CRLF, and its CR alone would end the line and its LF the event.
     static func event(_ name: String, _ data: String) -> String {
-        "event: \(name)\n" + data.split(separator: "\n", omittingEmptySubsequences: false).map { "data: \($0)\n" }.joined() + "\n"
+        let lines = data.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        return "event: \(name)\n" + lines.split(separator: "\n", omittingEmptySubsequences: false).map { "data: \($0)\n" }.joined() + "\n"
     }
 }
