@@ -11,14 +11,16 @@ struct BenchSecrets: AsyncParsableCommand {
         commandName: "secrets",
         abstract: "Measure sealing and opening beside raw HPKE and AES-GCM, and re-wrapping 1,000 secrets for one handover.",
         discussion: """
-            Seal: SecretSeal.encrypt (a fresh content key, AES-128-GCM with the secret's associated data)
-            and SecretSeal.wrap to one reader (RFC 9180 HPKE), beside the same two primitives called directly
-            (AES.GCM.seal, HPKE.Sender.seal) in the same run. Open: SecretSeal.unwrap and decrypt, beside
-            HPKE.Recipient.open and AES.GCM.open. Target: >= 50% of raw.
+            Seal: SecretSeal.encrypt (a fresh content key, AES-128-GCM with the secret's \
+            associated data) and SecretSeal.wrap to one reader (RFC 9180 HPKE), beside the same \
+            two primitives called directly (AES.GCM.seal, HPKE.Sender.seal) in the same run. \
+            Open: SecretSeal.unwrap and decrypt, beside HPKE.Recipient.open and AES.GCM.open. \
+            Target: >= 50% of raw.
 
-            Re-wrap: N secrets on one account (SQLite, in a temporary file), then, as the transferor of a
-            handover does ('handover secret share --handover'): for each, open it through the service
-            (audited), unwrap, wrap to the recipient and share through the service. The time for all N.
+            Re-wrap: N secrets on one account (SQLite, in a temporary file), then, as the \
+            transferor of a handover does ('handover secret share --handover'): for each, open \
+            it through the service (audited), unwrap, wrap to the recipient and share through \
+            the service. The time for all N.
             """
     )
 
