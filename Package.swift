@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The SMTP client (HandoverMail): NIO sockets and TLS, both already in the graph through
+        // async-http-client; named here because HandoverMail uses them directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -74,6 +78,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 // The job runner is a Service (Hummingbird already depends on swift-service-lifecycle).
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // mail.send hands the outbox's messages to an SMTP server.
+                "HandoverMail",
+            ]
+        ),
+        // Email out: an SMTP client on SwiftNIO (STARTTLS, implicit TLS, AUTH, timeouts) and its
+        // settings. The messages themselves are rendered by HandoverCore's pure MIME builder.
+        .target(
+            name: "HandoverMail",
+            dependencies: [
+                "HandoverCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The wire contract of /api/v1: every request and response body, the problem document, the
@@ -155,6 +172,8 @@ let package = Package(
         .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),
         .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
+        // The SMTP client against a real SMTP server (aiosmtpd, started by the tests).
+        .testTarget(name: "HandoverMailTests", dependencies: ["HandoverMail", "HandoverCore", "HandoverTestSupport"]),
         .testTarget(
             name: "HandoverServicesTests",
             dependencies: [
