@@ -113,6 +113,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // HANDOVER_SMTP_URL's settings, parsed with the configuration.
+                "HandoverMail",
             ],
             // The web pages' stylesheet and scripts are in Resources/, served under hashed URLs.
             resources: [.copy("openapi.json"), .copy("Resources")]
@@ -144,6 +146,8 @@ let package = Package(
                 // Scrypt, for passphrase-protected signing key files.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // serve registers mail.send with an SMTP client when SMTP is configured.
+                "HandoverMail",
             ]
         ),
         // The benchmarks (api, writes, pages, audit), each beside a raw-SQL or raw-hash baseline:
@@ -184,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
+                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire", "HandoverMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -30,6 +30,7 @@ public enum HandoverApplication {
         AuditRoutes(audit: services.audit).register(on: router)
         SignoffRoutes(handovers: services.handovers, audit: services.audit).register(on: router)
         SecretRoutes(secrets: services.secrets).register(on: router)
+        OutboxRoutes(outbox: services.outbox).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
@@ -45,7 +46,9 @@ public enum HandoverApplication {
 
     /// The services as the server configures them (bcrypt cost, log keys, read cache).
     public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
-        Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL)
+        Services(
+            store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
+            mail: configuration.mailSettings)
     }
 
     public static func make(

@@ -8,7 +8,7 @@ written to --out as <n>.json: the envelope, the raw text, the decoded headers, t
 parts, the attachments and any defects the parser found.
 
 Recipients choose what the server answers, so one server serves several cases:
-  nobody@...  550 5.1.1 at RCPT TO (a permanent refusal)
+  nobody@... (or nobody+tag@...)  550 5.1.1 at RCPT TO (a permanent refusal)
   busy@...    451 4.3.0 at RCPT TO, every time (a temporary one)
   flaky@...   451 4.3.0 at RCPT TO for the first --flaky tries, then accepted
 --only-login offers AUTH LOGIN alone. --mode plain | starttls (STARTTLS offered and required) | tls (implicit TLS) | silent (accepts the
@@ -98,7 +98,7 @@ class Handler:
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        local = address.split("@")[0].lower()
+        local = address.split("@")[0].split("+")[0].lower()
         if local == "nobody":
             return "550 5.1.1 No such user here"
         if local == "busy":
