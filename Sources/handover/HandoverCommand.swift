@@ -42,6 +42,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Cancel.self, Verify.self,
             Close.self, History.self,
             SecretCommand.self, Audit.self, Jobs.self,
+            Outbox.self,
         ]
     )
 

@@ -47,6 +47,7 @@ struct Layout {
         if member.role != .auditor { links.append(link("new", "/handovers/new", "New handover")) }
         links.append(link("rotation", "/secrets/rotation", "Rotation"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
+        if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))

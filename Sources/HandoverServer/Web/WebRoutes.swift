@@ -38,6 +38,7 @@ struct WebRoutes: Sendable {
         }
         registerHandovers(router)
         registerAdmin(router)
+        registerOutbox(router)
     }
 
     // MARK: Sign in and out
