@@ -125,7 +125,8 @@ struct SMTPClientTests {
         await #expect(throws: SMTPError.timedOut(waitingFor: "the greeting", seconds: 0.5)) {
             try await Self.send(try Self.message(to: [try MailAddress(address: "a@example.com")]), settings)
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the 60 s default: the 0.5 s applied (with room for a loaded CI machine).
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func nobodyListeningIsAConnectFailure() async throws {

@@ -57,8 +57,9 @@ public enum MIMEEncoding {
         var words: [String] = [], chunk: [UInt8] = []
         for character in text {
             let bytes = Array(String(character).utf8)
-            // 45 bytes are 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" is 72.
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            // 42 bytes are 56 base64 characters: "=?UTF-8?B?" + 56 + "?=" is 68, so that even
+            // "Subject: " and the first word fit in 78.
+            if chunk.count + bytes.count > 42, !chunk.isEmpty {
                 words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }
