@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The SMTP client (HandoverMail): NIO sockets and TLS, both already in the graph through
+        // async-http-client; named here because HandoverMail uses them directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -74,6 +78,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 // The job runner is a Service (Hummingbird already depends on swift-service-lifecycle).
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // mail.send hands the outbox's messages to an SMTP server.
+                "HandoverMail",
+            ]
+        ),
+        // Email out: an SMTP client on SwiftNIO (STARTTLS, implicit TLS, AUTH, timeouts) and its
+        // settings. The messages themselves are rendered by HandoverCore's pure MIME builder.
+        .target(
+            name: "HandoverMail",
+            dependencies: [
+                "HandoverCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The wire contract of /api/v1: every request and response body, the problem document, the
@@ -98,6 +115,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // The live thread's streams end on graceful shutdown.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // HANDOVER_SMTP_URL's settings, parsed with the configuration.
+                "HandoverMail",
             ],
             // The web pages' stylesheet and scripts are in Resources/, served under hashed URLs.
             resources: [.copy("openapi.json"), .copy("Resources")]
@@ -129,6 +148,8 @@ let package = Package(
                 // Scrypt, for passphrase-protected signing key files.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // serve registers mail.send with an SMTP client when SMTP is configured.
+                "HandoverMail",
             ]
         ),
         // The benchmarks (api, writes, pages, audit), each beside a raw-SQL or raw-hash baseline:
@@ -157,6 +178,8 @@ let package = Package(
         .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),
         .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
+        // The SMTP client against a real SMTP server (aiosmtpd, started by the tests).
+        .testTarget(name: "HandoverMailTests", dependencies: ["HandoverMail", "HandoverCore", "HandoverTestSupport"]),
         .testTarget(
             name: "HandoverServicesTests",
             dependencies: [
@@ -167,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "HandoverServerTests",
             dependencies: [
-                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire",
+                "HandoverServer", "HandoverServices", "HandoverTestSupport", "HandoverClient", "HandoverTrust", "HandoverWire", "HandoverMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -32,6 +32,7 @@ public enum HandoverApplication {
         SecretRoutes(secrets: services.secrets).register(on: router)
         CustodyRoutes(custody: services.custody).register(on: router)
         AccessRoutes(access: services.access).register(on: router)
+        OutboxRoutes(outbox: services.outbox).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
@@ -47,7 +48,9 @@ public enum HandoverApplication {
 
     /// The services as the server configures them (bcrypt cost, log keys, read cache).
     public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
-        Services(store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL)
+        Services(
+            store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
+            mail: configuration.mailSettings)
     }
 
     public static func make(

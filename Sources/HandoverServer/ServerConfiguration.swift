@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverMail
 import HandoverStore
 import HandoverServices
 import HandoverTrust
@@ -52,8 +53,19 @@ public struct ServerConfiguration: Sendable {
     public var logOrigin = "handover.local"
     /// Seconds after the audit log grows by which a checkpoint is signed (a background job).
     public var checkpointInterval: TimeInterval = 60
+    /// Email: the SMTP server and sender (none: messages stay queued in the outbox), and the
+    /// public URL links point at (HANDOVER_PUBLIC_URL; nil: http://host:port).
+    public var mail = MailSettings()
+    public var publicURL: String?
 
     public init() {}
+
+    /// The mail settings with the public URL filled in.
+    public var mailSettings: MailSettings {
+        var settings = mail
+        settings.publicURL = publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        return settings
+    }
 
     /// The audit log's keys: from the configured secret, or a random one for this run only.
     public var logKeys: LogKeys {
@@ -117,7 +129,40 @@ public struct ServerConfiguration: Sendable {
             guard let cost = Int(text), (12...31).contains(cost) else { throw ConfigurationError("HANDOVER_BCRYPT_COST must be 12 to 31, got \"\(text)\"") }
             configuration.bcryptCost = cost
         }
+        try configuration.readMail(environment)
         return configuration
+    }
+
+    /// HANDOVER_SMTP_URL, HANDOVER_MAIL_FROM and HANDOVER_PUBLIC_URL.
+    mutating func readMail(_ environment: [String: String]) throws {
+        if let text = environment["HANDOVER_PUBLIC_URL"], !text.isEmpty {
+            guard let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                throw ConfigurationError("HANDOVER_PUBLIC_URL must be an http:// or https:// URL, got \"\(text)\"")
+            }
+            publicURL = text
+        }
+        if let text = environment["HANDOVER_SMTP_URL"], !text.isEmpty {
+            do {
+                mail.smtp = try SMTPSettings(url: text)
+            } catch {
+                throw ConfigurationError("\(error)")
+            }
+        }
+        if let text = environment["HANDOVER_MAIL_FROM"], !text.isEmpty {
+            var name: String?, address = text.trimmingCharacters(in: .whitespaces)
+            if address.hasSuffix(">"), let open = address.lastIndex(of: "<") {
+                name = address[..<open].trimmingCharacters(in: CharacterSet(charactersIn: " \""))
+                address = String(address[address.index(after: open)..<address.index(before: address.endIndex)])
+            }
+            do {
+                mail.from = try MailAddress(name: name, address: address)
+            } catch {
+                throw ConfigurationError("HANDOVER_MAIL_FROM must be an address or Name <address>: \(error)")
+            }
+        }
+        if mail.smtp != nil, mail.from == nil {
+            throw ConfigurationError("HANDOVER_SMTP_URL is set but HANDOVER_MAIL_FROM is not: say who the emails are from, e.g. \"Handover <handover@example.com>\"")
+        }
     }
 
     /// The settings as lines for start-up output; the database password is masked.
@@ -132,7 +177,16 @@ public struct ServerConfiguration: Sendable {
             "metrics:         /metrics from loopback\(metricsToken == nil ? " only" : ", or with HANDOVER_METRICS_TOKEN")",
             "sign-in guesses: \(maxFailedLogins) per email, \(maxFailedLoginsPerAddress) per address, per \(Int(loginThrottleWindow / 60)) minutes",
             "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",
+            "mail:            \(mailSummary)",
+            "links in emails: \(mailSettings.publicURL)",
         ]
+    }
+
+    /// The SMTP server with its password masked, and the sender.
+    var mailSummary: String {
+        guard let smtp = mail.smtp else { return "no SMTP server (HANDOVER_SMTP_URL): emails wait in the outbox" }
+        let from = mail.from.map { ($0.name.map { "\($0) " } ?? "") + "<\($0.address)>" } ?? "?"
+        return "\(smtp.masked), from \(from)"
     }
 }
 

@@ -19,13 +19,16 @@ public struct HandoverService: Sendable {
 
     /// Group commit for reads that go in the audit log.
     public let auditAppender: AuditAppender
+    /// Where links in the emails a transition queues point.
+    let mail: MailSettings
 
     /// `readCacheClock`: the monotonic time the read cache expires entries by (tests move it).
     public init(
         store: any HandoverStore, readCacheTTL: Duration = .zero, clock: WallClock = .system, ids: IDMaker = .random,
-        readCacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+        readCacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }, mail: MailSettings = MailSettings()
     ) {
         self.store = store
+        self.mail = mail
         self.clock = clock
         self.ids = ids
         accounts = AccountService(store: store, clock: clock, ids: ids)
@@ -178,8 +181,18 @@ public struct HandoverService: Sendable {
             event, to: handover, by: actor, parties: parties, template: template, account: account,
             signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
-        try await store.apply(transition, expectedVersion: handover.version)
+        try await store.apply(transition, expectedVersion: handover.version, mail: notices(for: event, transition, account: account, parties: parties, at: now))
         return transition.handover
+    }
+
+    /// The emails an event sends, queued in its transaction. Today: the recipient hears of a
+    /// submission. (Returns, questions, briefings, overdue reminders and preferences come later.)
+    func notices(for event: HandoverEvent, _ transition: Transition, account: Account, parties: Parties, at now: Date) -> [OutboxMessage] {
+        guard case .submit = event else { return [] }
+        return HandoverMails.submitted(
+            handover: transition.handover, account: account, transferor: parties.transferor, recipient: parties.recipient, publicURL: mail.publicURL,
+            id: ids.next(at: now), at: now
+        ).map { [$0] } ?? []
     }
 
     /// Handovers the actor may see (`Access.canView`), newest first.

@@ -21,19 +21,22 @@ public struct Services: Sendable {
     public let custody: CustodyService
     /// Access grants, access plans and the lingering-access report.
     public let access: AccessService
+    /// The mail outbox.
+    public let outbox: OutboxService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
-        clock: WallClock = .system, ids: IDMaker = .random
+        clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
-        handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids)
+        handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
         accounts = handovers.accounts
         templates = handovers.templates
         audit = AuditService(store: store, keys: logKeys, appender: handovers.auditAppender, clock: clock)
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
         access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
+        outbox = OutboxService(store: store, handovers: handovers, clock: clock)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
     }

@@ -255,6 +255,17 @@ public protocol HandoverStore: Sendable {
     /// Deletes done and cancelled jobs last updated before `date` (dead ones stay for an operator).
     @discardableResult
     func purgeJobs(finishedBefore date: Date) async throws -> Int
+
+    // The mail outbox (SQLHandoverStore+Outbox.swift): each message written with its mail.send job.
+    /// `apply(_:expectedVersion:)` that also queues `mail` in the same transaction.
+    func apply(_ transition: Transition, expectedVersion: Int, mail: [OutboxMessage]) async throws
+    /// Queues messages (and their jobs) in a write of their own.
+    func enqueueMail(_ messages: [OutboxMessage]) async throws
+    func outboxMessage(id: String, organizationID: String) async throws -> OutboxMessage?
+    /// Newest first, only what `filter.viewer` may see.
+    func outboxMessages(organizationID: String, filter: OutboxFilter) async throws -> [OutboxMessage]
+    /// One more try recorded: its state after it and the server's reply (or why there was none).
+    func recordMailAttempt(id: String, organizationID: String, state: OutboxState, reply: String?, at now: Date) async throws -> OutboxMessage
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

@@ -86,6 +86,9 @@ public enum JobKind {
     /// Sign a checkpoint of one organization's audit log (payload "{}", organization set).
     /// Enqueued, deduped per organization, by every write that appends to the log.
     public static let auditCheckpoint = "audit.checkpoint"
+    /// Send one outbox message (payload `{"message": id}`, organization set). Enqueued with the
+    /// message, in the transaction of the change that causes it.
+    public static let mailSend = "mail.send"
 }
 
 /// Which jobs to list, newest first.

@@ -553,6 +553,35 @@ public enum Migrations {
                 """,
                 "CREATE UNIQUE INDEX custody_signatures_once ON custody_signatures (transfer_id, role, record_digest)",
             ]),
+        // The mail outbox (issue 15): each email a change causes, queued with its mail.send job in
+        // that change's transaction, then sent or failed with the server's reply. The parts are
+        // kept, not the rendered MIME: From comes from the configuration when it is sent, so a
+        // message queued before SMTP was configured goes out with the configured sender.
+        Migration(
+            version: 14, name: "mail outbox",
+            statements: [
+                """
+                CREATE TABLE outbox_messages (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT REFERENCES handovers(id),
+                    kind TEXT NOT NULL,
+                    recipients TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    text_body TEXT NOT NULL,
+                    html_body TEXT,
+                    attachments TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL,
+                    last_reply TEXT,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX outbox_by_organization ON outbox_messages (organization_id, created_at)",
+                "CREATE INDEX outbox_by_handover ON outbox_messages (handover_id, created_at)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

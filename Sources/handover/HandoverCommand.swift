@@ -44,6 +44,7 @@ struct HandoverCommand: AsyncParsableCommand {
             SecretCommand.self, Audit.self, Jobs.self,
             PhysicalAssetCommand.self, CustodyCommand.self,
             AccessCommand.self,
+            Outbox.self,
         ]
     )
 

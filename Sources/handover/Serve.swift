@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HandoverMail
 import HandoverServer
 import HandoverServices
 import HandoverStore
@@ -18,6 +19,11 @@ struct Serve: AsyncParsableCommand {
             Environment: HANDOVER_HOST, HANDOVER_PORT, HANDOVER_DATABASE_URL, HANDOVER_SECURE_COOKIES, HANDOVER_ALLOW_SIGNUP, \
             HANDOVER_MAX_FAILED_LOGINS, HANDOVER_MAX_FAILED_LOGINS_PER_ADDRESS, HANDOVER_READ_CACHE_MS, HANDOVER_SECRET_KEY, \
             HANDOVER_CHECKPOINT_SECONDS (how soon after the audit log grows a checkpoint is signed; default 60).
+
+            Email: HANDOVER_SMTP_URL (smtp://user:pass@host:587?starttls=required|opportunistic|never, or smtps://…:465; \
+            ca=/path.pem trusts one more CA), HANDOVER_MAIL_FROM ("Handover <handover@example.com>"), HANDOVER_PUBLIC_URL (where \
+            links in emails point; default http://host:port). Without HANDOVER_SMTP_URL emails wait, queued, in the outbox \
+            ('handover outbox') and go out once the server runs with it.
 
             Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
 
@@ -94,11 +100,14 @@ struct Serve: AsyncParsableCommand {
         }
         var jobLogger = Logger(label: "handover.jobs")
         jobLogger.logLevel = logLevel
-        let runner = JobRunner(
-            store: store,
-            handlers: [
-                AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) }
-            ], logger: jobLogger)
+        var handlers: [String: JobHandler] = [
+            AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) }
+        ]
+        // Without SMTP, mail.send has no handler: its jobs wait (no tries spent) and the outbox keeps the messages queued.
+        if let smtp = configuration.mail.smtp, let from = configuration.mail.from {
+            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: from)
+        }
+        let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -137,6 +137,7 @@ extension WebPages {
             \(Self.thread(handover, parties: parties, rules: template.rules, now: model.now, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
             \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
+            \(Self.outboxSection(model.outbox, names: names))
             """)
     }
 

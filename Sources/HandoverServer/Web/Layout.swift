@@ -49,6 +49,7 @@ struct Layout {
         links.append(link("physical-assets", "/physical-assets", "Assets"))
         links.append(link("lingering", "/access/lingering", "Access"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
+        if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))

@@ -40,6 +40,7 @@ struct WebRoutes: Sendable {
         registerAdmin(router)
         registerCustody(router)
         registerAccess(router)
+        registerOutbox(router)
     }
 
     // MARK: Sign in and out

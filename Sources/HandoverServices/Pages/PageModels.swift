@@ -269,12 +269,15 @@ public struct HandoverPageModel: Sendable {
     public var secrets: SecretsModel
     /// Its access plan (`AccessService.planModel`); nil leaves the section out.
     public var accessPlan: AccessPlanModel? = nil
+    /// The emails about this handover, newest first, for its parties (empty for anyone else).
+    public var outbox: [OutboxMessage]
 
-    public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel()) {
+    public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
         self.signing = signing
         self.now = now
         self.secrets = secrets
+        self.outbox = outbox
     }
 }
 
@@ -308,7 +311,9 @@ extension PageModels {
         // Whether the editor's "Seal it instead" can add the refused value to the account.
         let owner = [reading.parties.transferor, reading.parties.recipient].first { $0.id == reading.account.ownerID }
         secrets.canAdd = owner.map { Access.canAddSecret(to: reading.account, owner: $0, actor: me) } ?? false
-        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets)
+        let outbox =
+            isParty ? try await handovers.store.outboxMessages(organizationID: me.organizationID, filter: OutboxFilter(viewer: me, handoverID: id, limit: 20)) : []
+        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets, outbox: outbox)
     }
 
     /// The printable report: the reading alone.

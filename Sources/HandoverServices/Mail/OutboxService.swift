@@ -1,0 +1,63 @@
+import Foundation
+import HandoverCore
+import HandoverMail
+import HandoverStore
+
+/// The mail outbox: who may see which messages, and sending one (the mail.send job).
+public struct OutboxService: Sendable {
+    let store: any HandoverStore
+    let handovers: HandoverService
+    let clock: WallClock
+
+    public init(store: any HandoverStore, handovers: HandoverService, clock: WallClock = .system) {
+        self.store = store
+        self.handovers = handovers
+        self.clock = clock
+    }
+
+    /// The organization's messages the actor may see, newest first: an admin sees them all,
+    /// anyone else those about handovers they may see. With `handoverID`, that handover's (a
+    /// handover the actor may not see is not found).
+    public func messages(handoverID: String? = nil, state: OutboxState? = nil, limit: Int = 100, by actor: Member) async throws -> [OutboxMessage] {
+        if let handoverID { _ = try await handovers.handover(id: handoverID, by: actor) }
+        return try await store.outboxMessages(
+            organizationID: actor.organizationID, filter: OutboxFilter(viewer: actor, handoverID: handoverID, state: state, limit: limit))
+    }
+
+    /// Sends the message a mail.send job names, once: a message already sent or failed is left
+    /// alone (the job ran again after a lost lease). A 5xx refusal fails the message at once and
+    /// ends the job (trying again cannot help); any other failure is recorded on the message
+    /// and thrown, so the runner retries with backoff, and on the job's last try the message
+    /// fails with that reply.
+    public func deliver(_ job: Job, transport: any MailTransport, from: MailAddress) async throws {
+        guard let organizationID = job.organizationID,
+            let payload = try? JSONDecoder().decode([String: String].self, from: Data(job.payload.utf8)), let id = payload["message"]
+        else { throw MailJobError("mail.send job \(job.id) names no outbox message") }
+        guard let message = try await store.outboxMessage(id: id, organizationID: organizationID), message.state == .queued else { return }
+        let mail: MailMessage
+        do {
+            mail = try message.mail(from: from)
+        } catch {
+            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: "not sendable: \(error)", at: clock.now())
+            return
+        }
+        do {
+            let reply = try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
+            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .sent, reply: reply.description, at: clock.now())
+        } catch let error as SMTPError where error.isPermanent {
+            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: error.description, at: clock.now())
+        } catch {
+            let last = job.attempts >= job.maxAttempts
+            let reason = (error as? SMTPError)?.description ?? String(describing: error)
+            _ = try await store.recordMailAttempt(
+                id: id, organizationID: organizationID, state: last ? .failed : .queued,
+                reply: last ? "\(reason) (gave up after \(job.attempts) tries)" : reason, at: clock.now())
+            throw error
+        }
+    }
+}
+
+struct MailJobError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
