@@ -184,8 +184,13 @@ public struct LingeringAccess: Sendable, Hashable, Codable {
         self.endedAt = endedAt
     }
 
-    /// Whole days from the end of their access to `now`.
-    public func days(at now: Date) -> Int { max(0, Int(now.timeIntervalSince(endedAt) / 86_400)) }
+    /// Whole days the grant has outlived their access, to `now`: from the end of their access, or
+    /// from the grant's own date when it was given later (a grant recorded after the handover has
+    /// lingered only since then).
+    public func days(at now: Date) -> Int {
+        let fromEnd = Int(now.timeIntervalSince(endedAt) / 86_400)
+        return max(0, min(fromEnd, grant.grantedOn.days(until: CalendarDate(now))))
+    }
 }
 
 extension Access {

@@ -184,6 +184,7 @@ extension SQLHandoverStore {
     public func addAccessPlanLines(_ lines: [AccessPlanLine], at now: Date, by actor: AuditActor) async throws -> [AccessPlanLine] {
         guard let first = lines.first else { return [] }
         return try await write { db in
+            try await Self.lockOpenHandover(id: first.handoverID, organizationID: first.organizationID, db)
             let last = try await db.raw(
                 "SELECT MAX(position) AS max_position FROM access_plan_lines WHERE handover_id = \(bind: first.handoverID) AND organization_id = \(bind: first.organizationID)"
             ).first()?.decode(column: "max_position", as: Int?.self)
@@ -215,6 +216,7 @@ extension SQLHandoverStore {
 
     public func dropAccessPlanLine(id: String, handoverID: String, organizationID: String, at now: Date, by actor: AuditActor) async throws {
         try await write { db in
+            try await Self.lockOpenHandover(id: handoverID, organizationID: organizationID, db)
             guard
                 let line = try await db.raw(
                     """
@@ -229,6 +231,20 @@ extension SQLHandoverStore {
                 [AuditRecord(action: "access.plan.drop", target: "handover:\(handoverID)", digest: try Self.lineDigest(line))],
                 organizationID: organizationID, actor: actor, at: now, db)
         }
+    }
+
+    /// Holds the handover's row for the rest of the transaction, if it is still open: a plan edited
+    /// at the moment of completion lands before the completion reads the plan (which holds the same
+    /// row), or is refused once it has completed; it never lands on a completed handover unseen.
+    static func lockOpenHandover(id: String, organizationID: String, _ db: any SQLDatabase) async throws {
+        let open = HandoverState.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let held = try await db.raw(
+            """
+            UPDATE handovers SET version = version
+            WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) AND state IN (\(unsafeRaw: open)) RETURNING id
+            """
+        ).all()
+        if held.isEmpty { throw StoreError.conflict("the handover is no longer open, so its access plan's lines are only confirmed or declined now") }
     }
 
     /// Confirms or declines a pending line and, for a confirmation, applies it to the inventory in

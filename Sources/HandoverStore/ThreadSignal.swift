@@ -5,7 +5,9 @@ import NIOConcurrencyHelpers
 /// process announces itself once its transaction commits; on PostgreSQL it is also sent with
 /// `pg_notify` in that transaction, so every replica's listener (`Database.listen`) announces it
 /// to its own pages. A watcher gets a tick, not the message: it reads the thread again, so a
-/// missed or doubled tick costs a read, never a message.
+/// missed or doubled tick costs a read, never a message. (On PostgreSQL the writing process hears
+/// its own notification too, a moment after its local tick: a second read, kept because the local
+/// tick is what SQLite has, and it comes without the round trip.)
 public final class ThreadSignal: Sendable {
     /// The PostgreSQL channel; its payload is the handover's id.
     public static let channel = "handover_thread"

@@ -148,8 +148,11 @@ import Testing
         let services = Services(store: store, logKeys: try LogKeys(secret: Array(repeating: 7, count: 32)))
         let sent = NIOLockedValueBox<[String]>([])
         let changes = try await services.handovers.threadChanges(id: handover.id, by: org.bob)
+        let signedIn = NIOLockedValueBox<Member?>(org.bob)
         let streaming = Task {
-            try await ThreadStream.stream(id: handover.id, viewer: org.bob, changes: changes, handovers: services.handovers) { text in
+            try await ThreadStream.stream(
+                id: handover.id, viewer: org.bob, changes: changes, handovers: services.handovers, signedIn: { signedIn.withLockedValue { $0 } }
+            ) { text in
                 sent.withLockedValue { $0.append(text) }
             }
         }
@@ -163,6 +166,25 @@ import Testing
         #expect(try await waitFor("No questions yet."))
         _ = try await services.handovers.ask(id: handover.id, body: "Is the\r\n\r\nrunbook current?", by: org.bob)
         #expect(try await waitFor("runbook current?"))
+        // Signed out: the next change ends the stream instead of being sent.
+        signedIn.withLockedValue { $0 = nil }
+        _ = try await services.handovers.ask(id: handover.id, body: "Anyone there?", by: org.alice)
+        let ended = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                _ = try? await streaming.value
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                streaming.cancel()  // so that the other child's wait ends too
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(ended, "the stream went on after the session ended")
+        #expect(!sent.withLockedValue { $0.contains { $0.contains("Anyone there?") } })
         streaming.cancel()
         _ = try? await streaming.value
         let events = sent.withLockedValue { $0 }
@@ -175,5 +197,21 @@ import Testing
         // Another organization never gets a stream.
         let outsider = try await OrgFixture.make(in: store, name: "Other")
         await #expect(throws: (any Error).self) { _ = try await services.handovers.threadChanges(id: handover.id, by: outsider.admin) }
+    }
+}
+
+/// The access plan's store writes re-check, in their own transaction, that the handover is still
+/// open (the service checks before; a completion can land in between).
+@Suite struct AccessPlanAfterCompletionTests {
+    @Test(arguments: TestDatabases.engines) func aPlanLineCannotLandOnACompletedHandover(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let handover = try await ThreadTests.completed(org, store: store, at: Date())
+        let line = AccessPlanLine(
+            id: UUID().uuidString.lowercased(), handoverID: handover.id, organizationID: org.organization.id, kind: .grant, system: "VPN", role: "user",
+            memberID: org.bob.id, position: 1, createdAt: Date())
+        await #expect(throws: StoreError.self) { _ = try await store.addAccessPlanLines([line], at: Date(), by: AuditActor(member: org.alice.id)) }
+        #expect(try await store.accessPlan(handoverID: handover.id, organizationID: org.organization.id).isEmpty)
     }
 }

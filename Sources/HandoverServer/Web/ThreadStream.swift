@@ -3,6 +3,7 @@ import HandoverCore
 import HandoverServices
 import Hummingbird
 import HTTPTypes
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -19,32 +20,46 @@ enum ThreadStream {
     static let heartbeat: Duration = .seconds(25)
     static let retryMillis = 3000
 
-    static func response(id: String, viewer: Member, handovers: HandoverService) async throws -> Response {
+    /// `signedIn` reads the viewer's session again: a stream outlives the request that opened it,
+    /// so each update is sent only while the session still names the same member (signed out,
+    /// expired or removed ends the stream), and with what that member may see now.
+    static func response(id: String, viewer: Member, handovers: HandoverService, signedIn: @escaping @Sendable () async throws -> Member?) async throws
+        -> Response
+    {
         let changes = try await handovers.threadChanges(id: id, by: viewer)  // 404 before any stream for who may not see it
         let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"]
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "retry: \(retryMillis)\n\n"))
-                try await stream(id: id, viewer: viewer, changes: changes, handovers: handovers) { try await writer.write(ByteBuffer(string: $0)) }
+                try await stream(id: id, viewer: viewer, changes: changes, handovers: handovers, signedIn: signedIn) {
+                    try await writer.write(ByteBuffer(string: $0))
+                }
                 try await writer.finish(nil)
             })
     }
 
     /// Sends the thread now and after each change, a heartbeat in between, until `lifetime` is
-    /// over, the server shuts down gracefully, or the task is cancelled (the client left).
+    /// over, the viewer's session ends, the server shuts down gracefully, or the task is
+    /// cancelled (the client left).
     static func stream(
-        id: String, viewer: Member, changes: AsyncStream<Void>, handovers: HandoverService, send: (String) async throws -> Void
+        id: String, viewer: Member, changes: AsyncStream<Void>, handovers: HandoverService, signedIn: @escaping @Sendable () async throws -> Member?,
+        send: (String) async throws -> Void
     ) async throws {
-        // One sequence of "the thread changed" (true) and "say something" (false).
-        let (events, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        // A wake-up says "look": whether the thread changed is a flag of its own, so heartbeats
+        // piling up behind a slow client can never push a change out of the buffer.
+        let changed = NIOLockedValueBox(true)  // the thread goes out first
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let forward = Task {
-            for await _ in changes { wake.yield(true) }
+            for await _ in changes {
+                changed.withLockedValue { $0 = true }
+                wake.yield()
+            }
         }
         let beat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: heartbeat)
-                wake.yield(false)
+                wake.yield()
             }
         }
         let end = Task {
@@ -56,11 +71,14 @@ enum ThreadStream {
             beat.cancel()
             end.cancel()
         }
-        wake.yield(true)
+        wake.yield()
         try await withGracefulShutdownHandler {
-            for await changed in events {
-                if changed {
-                    let thread = try await handovers.thread(id: id, by: viewer)
+            for await _ in wakes {
+                guard let current = try await signedIn(), current.id == viewer.id else { return }
+                if changed.withLockedValue({ flag in
+                    defer { flag = false }; return flag
+                }) {
+                    let thread = try await handovers.thread(id: id, by: current)
                     try await send(event("thread", WebPages.threadMessages(thread.handover, questions: thread.questions, names: thread.names).description))
                 } else {
                     try await send(": still here\n\n")

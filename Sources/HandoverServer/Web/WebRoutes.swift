@@ -154,7 +154,10 @@ struct WebRoutes: Sendable {
         }
         router.get("/handovers/:id/thread/live") { request, context in
             let viewer = try Viewer(request, context)
-            return try await ThreadStream.response(id: try context.parameters.require("id"), viewer: viewer.member, handovers: handovers)
+            guard case .session(let digest) = context.authentication else { throw APIError.unauthorized("Sign in to continue.") }
+            return try await ThreadStream.response(id: try context.parameters.require("id"), viewer: viewer.member, handovers: handovers) {
+                [members] in try await members.authenticate(sessionDigest: digest)
+            }
         }
         router.get("/handovers/:id/report") { request, context in
             let viewer = try Viewer(request, context)
