@@ -61,8 +61,14 @@ public struct CompletionCertificate: Codable, Sendable {
         public var revokedAt: String?
         /// The audit entry that recorded the enrolment.
         public var entry: Int
+        /// The `key.revoke` entry, when revoked. A custody history carries it, so the verifier
+        /// orders the revocation against the signatures by the log, not by a date the document
+        /// states; a certificate leaves it out (it checks `revokedAt`).
+        public var revokedEntry: Int?
 
-        public init(id: String, member: String, publicKey: String, origin: String, enrolledAt: String, revokedAt: String?, entry: Int) {
+        public init(
+            id: String, member: String, publicKey: String, origin: String, enrolledAt: String, revokedAt: String?, entry: Int, revokedEntry: Int? = nil
+        ) {
             self.id = id
             self.member = member
             self.publicKey = publicKey
@@ -70,6 +76,7 @@ public struct CompletionCertificate: Codable, Sendable {
             self.enrolledAt = enrolledAt
             self.revokedAt = revokedAt
             self.entry = entry
+            self.revokedEntry = revokedEntry
         }
     }
 

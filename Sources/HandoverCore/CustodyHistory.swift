@@ -70,11 +70,14 @@ public struct CustodyHistory: Codable, Sendable {
     public var format: String
     public var issuedAt: String
     public var asset: Subject
-    /// The first custodian, as the `asset.create` entry recorded it.
+    /// The first custodian. The server names them (the giver of the item's earliest completed
+    /// transfer, or its custodian now if it never moved); the `asset.create` entry holds only a
+    /// digest over the asset and them, which `verify` recomputes from this field.
     public var createdCustodian: String
     public var createdEntry: Int
     public var links: [Link]
-    /// The signing keys of every statement, with the entries that recorded their enrolment.
+    /// The signing keys of every statement, with the entries that recorded their enrolment and
+    /// (when revoked) their revocation.
     public var keys: [CompletionCertificate.Key]
     public var audit: CompletionCertificate.Evidence
 

@@ -234,10 +234,11 @@ public struct CustodyService: Sendable {
             let description = Self.text(extra.description, "extras[\(index)].description", limit: Self.nameLimit, required: true, &problems)
             let serial = Self.text(extra.serial, "extras[\(index)].serial", limit: Self.serialLimit, required: false, &problems)
             if extra.asset != nil { problems.append(Problem(path: "extras[\(index)].asset", message: "is set when the transfer completes, not by the receiver")) }
-            if extra.kind != nil, !serial.isEmpty,
-                try await store.physicalAssets(organizationID: actor.organizationID, filter: PhysicalAssetFilter(limit: 1000)).contains(where: { $0.serial == serial })
-            {
-                problems.append(Problem(path: "extras[\(index)].serial", message: "an asset with serial number \(serial) is already registered"))
+            // Looked up by serial (unique), not among a page of assets; which asset holds it is
+            // not said, as the receiver may not be one who sees it.
+            if extra.kind != nil, !serial.isEmpty, try await store.physicalAsset(serial: serial, organizationID: actor.organizationID) != nil {
+                problems.append(
+                    Problem(path: "extras[\(index)].serial", message: "\(description): an asset with serial number \(serial) is already registered"))
             }
             cleaned.append(CustodyExtra(description: description, kind: extra.kind, serial: serial))
         }
@@ -319,10 +320,10 @@ public struct CustodyService: Sendable {
         var evidence = [created]
         var links: [CustodyHistory.Link] = []
         var keyIDs: Set<String> = []
-        // The transfers that moved it, oldest first: each custody entry names its transfer in its
+        // The transfers that moved it, oldest first, however many the organization has (the
+        // items table indexes transfers by asset): each custody entry names its transfer in its
         // digest, so the transfers are matched by recomputing it.
-        let transfers = try await store.custodyTransfers(organizationID: organizationID, memberID: nil, limit: 1000)
-            .filter { $0.state == .completed && $0.items.contains { $0.asset == asset.id } }
+        let transfers = try await store.completedCustodyTransfers(assetID: asset.id, organizationID: organizationID)
         let custodyEntries = entries.filter { $0.action == "asset.custody" }
         for transfer in transfers.sorted(by: { ($0.completedAt ?? $0.createdAt) < ($1.completedAt ?? $1.createdAt) }) {
             guard let item = transfer.items.first(where: { $0.asset == asset.id }), let outcome = item.outcome else { continue }
@@ -360,10 +361,16 @@ public struct CustodyService: Sendable {
                 let entry = keyEntries.first(where: { $0.action == "key.enrol" && $0.target == "key:\(keyID)" })
             else { throw StoreError.damaged("the audit log has no enrolment entry for key \(keyID)") }
             evidence.append(entry)
+            // The log, not the table, says whether and when the key was revoked: a revocation
+            // logged but cleared from the row still shows (and fails verification if it came
+            // before a signature); one in the row but never logged shows with no entry (and fails too).
+            let revocation = keyEntries.first(where: { $0.action == "key.revoke" && $0.target == "key:\(keyID)" })
+            if let revocation { evidence.append(revocation) }
             keys.append(
                 .init(
                     id: key.id, member: key.memberID, publicKey: key.publicKey, origin: key.origin, enrolledAt: RFC3339.format(key.enrolledAt),
-                    revokedAt: key.revokedAt.map(RFC3339.format), entry: entry.seq))
+                    revokedAt: revocation.map { RFC3339.format(Date(millis: $0.time)) } ?? key.revokedAt.map(RFC3339.format), entry: entry.seq,
+                    revokedEntry: revocation?.seq))
         }
         evidence.sort { $0.seq < $1.seq }
         let checkpoint = try await audit.checkpoint(organizationID: organizationID)
@@ -381,7 +388,8 @@ public struct CustodyService: Sendable {
             audit: .init(origin: signer.origin, verifierKey: signer.verifier.keyString, checkpoint: checkpoint.note, entries: evidence, proofs: proofs))
     }
 
-    /// Who held the item first: the giver of its earliest transfer, else whoever holds it now.
+    /// Who held the item first: the giver of its earliest completed transfer, else (it never
+    /// moved) whoever holds it now. `verify` checks it against the `asset.create` entry's digest.
     func firstCustodian(_ asset: PhysicalAsset, transfers: [CustodyTransfer]) async throws -> String {
         transfers.min(by: { ($0.completedAt ?? $0.createdAt) < ($1.completedAt ?? $1.createdAt) })?.fromID ?? asset.custodianID
     }

@@ -171,11 +171,15 @@ public protocol HandoverStore: Sendable {
     /// Replaces name, serial, location and condition if the asset is still at `expectedVersion`; never the custodian.
     func updatePhysicalAsset(_ asset: PhysicalAsset, expectedVersion: Int, by actor: AuditActor) async throws
     func physicalAsset(id: String, organizationID: String) async throws -> PhysicalAsset?
+    /// The asset registered with this serial number (unique in an organization), if any.
+    func physicalAsset(serial: String, organizationID: String) async throws -> PhysicalAsset?
     func physicalAssets(organizationID: String, filter: PhysicalAssetFilter) async throws -> [PhysicalAsset]
     func createCustodyTransfer(_ transfer: CustodyTransfer, by actor: AuditActor) async throws
     func custodyTransfer(id: String, organizationID: String) async throws -> CustodyTransfer?
     /// Newest first; those `memberID` gives, receives or started when given.
     func custodyTransfers(organizationID: String, memberID: String?, limit: Int) async throws -> [CustodyTransfer]
+    /// The completed transfers that expected the asset, oldest completion first, all of them.
+    func completedCustodyTransfers(assetID: String, organizationID: String) async throws -> [CustodyTransfer]
     /// Replaces what arrived if the transfer is at `expectedReceiptVersion` and not completed; earlier signatures stop counting.
     func recordCustodyReceipt(
         transferID: String, organizationID: String, items: [CustodyItem], extras: [CustodyExtra], expectedReceiptVersion: Int, at now: Date, by actor: AuditActor

@@ -582,6 +582,22 @@ public enum Migrations {
                 "CREATE INDEX outbox_by_organization ON outbox_messages (organization_id, created_at)",
                 "CREATE INDEX outbox_by_handover ON outbox_messages (handover_id, created_at)",
             ]),
+        // An asset's chain of custody needs every completed transfer that expected it, and the
+        // expected items live in a JSON column no index reaches portably: each transfer is filed
+        // under its assets here, at its start, and the transfers already written are filed now.
+        Migration(
+            version: 15, name: "custody transfers by asset",
+            statements: [
+                """
+                CREATE TABLE custody_transfer_items (
+                    transfer_id TEXT NOT NULL REFERENCES custody_transfers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    asset_id TEXT NOT NULL REFERENCES physical_assets(id),
+                    PRIMARY KEY (transfer_id, asset_id)
+                )
+                """,
+                "CREATE INDEX custody_transfer_items_by_asset ON custody_transfer_items (organization_id, asset_id)",
+            ], data: SQLHandoverStore.backfillTransferItems),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

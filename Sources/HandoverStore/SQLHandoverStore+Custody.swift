@@ -73,6 +73,16 @@ extension SQLHandoverStore {
         }
     }
 
+    public func physicalAsset(serial: String, organizationID: String) async throws -> PhysicalAsset? {
+        try await database.withSession { db in try await Self.physicalAsset(serial: serial, organizationID: organizationID, db) }
+    }
+
+    static func physicalAsset(serial: String, organizationID: String, _ db: any SQLDatabase) async throws -> PhysicalAsset? {
+        try await db.raw(
+            "SELECT \(unsafeRaw: Self.assetColumns) FROM physical_assets WHERE organization_id = \(bind: organizationID) AND serial = \(bind: serial)"
+        ).first().map(Self.decodeAsset)
+    }
+
     public func physicalAssets(organizationID: String, filter: PhysicalAssetFilter) async throws -> [PhysicalAsset] {
         try await database.withSession { db in
             var query = SQLQueryString("SELECT \(unsafeRaw: Self.assetColumns) FROM physical_assets WHERE organization_id = \(bind: organizationID)")
@@ -112,6 +122,7 @@ extension SQLHandoverStore {
                         \(bind: transfer.receiptVersion), \(bind: transfer.startedBy), \(bind: transfer.createdAt.millis))
                 """
             ).run()
+            try await Self.indexTransferItems(transfer.id, organizationID: transfer.organizationID, assets: transfer.items.map(\.asset), db)
             try await Self.appendAudit(
                 [AuditRecord(action: "custody.start", target: "custody:\(transfer.id)", digest: try transfer.recordDigest)],
                 organizationID: transfer.organizationID, actor: actor, at: transfer.createdAt, db)
@@ -132,6 +143,43 @@ extension SQLHandoverStore {
             if let memberID { query += " AND (from_id = \(bind: memberID) OR to_id = \(bind: memberID) OR started_by = \(bind: memberID))" }
             query += " ORDER BY created_at DESC, id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             return try await db.raw(query).all().map(Self.decodeTransfer)
+        }
+    }
+
+    /// Files the transfer under each expected asset (`custody_transfer_items`), so an asset's
+    /// history finds its transfers by index. The expected items never change after the start.
+    static func indexTransferItems(_ transferID: String, organizationID: String, assets: [String], _ db: any SQLDatabase) async throws {
+        for asset in Set(assets).sorted() {
+            try await db.raw(
+                """
+                INSERT INTO custody_transfer_items (transfer_id, organization_id, asset_id)
+                VALUES (\(bind: transferID), \(bind: organizationID), \(bind: asset))
+                """
+            ).run()
+        }
+    }
+
+    /// Migration 15: files the transfers written before `custody_transfer_items` existed.
+    static func backfillTransferItems(_ db: any SQLDatabase) async throws {
+        let rows = try await db.raw("SELECT id, organization_id, items FROM custody_transfers").all()
+        for row in rows {
+            let items = try JSONCoding.decode([CustodyItem].self, from: try row.decode(column: "items", as: String.self))
+            try await indexTransferItems(
+                try row.decode(column: "id", as: String.self), organizationID: try row.decode(column: "organization_id", as: String.self),
+                assets: items.map(\.asset), db)
+        }
+    }
+
+    public func completedCustodyTransfers(assetID: String, organizationID: String) async throws -> [CustodyTransfer] {
+        try await database.withSession { db in
+            let columns = Self.transferColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+            return try await db.raw(
+                """
+                SELECT \(unsafeRaw: columns) FROM custody_transfer_items i JOIN custody_transfers t ON t.id = i.transfer_id
+                WHERE i.organization_id = \(bind: organizationID) AND i.asset_id = \(bind: assetID) AND t.state = 'completed'
+                ORDER BY t.completed_at, t.id
+                """
+            ).all().map(Self.decodeTransfer)
         }
     }
 
@@ -279,7 +327,13 @@ extension SQLHandoverStore {
                 let asset = PhysicalAsset(
                     id: id, organizationID: transfer.organizationID, kind: kind, name: extra.description, serial: extra.serial.isEmpty ? nil : extra.serial,
                     location: "", condition: .good, custodianID: transfer.toID, accountID: nil, createdAt: now, updatedAt: now)
-                try await Self.insertAsset(asset, by: actor, db)
+                // The receipt checked the serial was free; someone may have registered it since.
+                // Said here, naming the extra, rather than as whichever unique index fires.
+                let taken = StoreError.conflict(
+                    "The extra item \"\(extra.description)\" cannot be registered: serial number \(extra.serial) was registered to another asset after the receipt. "
+                        + "The receiver records what arrived again (without that serial, or leaving it unregistered), and both sign that record.")
+                if !extra.serial.isEmpty, try await Self.physicalAsset(serial: extra.serial, organizationID: transfer.organizationID, db) != nil { throw taken }
+                do { try await Self.insertAsset(asset, by: actor, db) } catch  where StoreError.isUniqueViolation(error) { throw taken }
                 transfer.extras[index].asset = id
             }
             transfer.state = .completed

@@ -70,8 +70,11 @@ public struct CustodyVerification: Sendable, Equatable {
 
 extension CustodyHistory {
     /// Checks the chain with no server: the checkpoint's signature, every entry's inclusion
-    /// proof, each link's entry against its signed statements, and that each link starts with
-    /// whoever held the item after the one before. With `pinnedKey`, the log key must be that key.
+    /// proof, each link's entry against its signed statements, each signing key enrolled (in the
+    /// log) before it signed and not revoked before its transfer completed, and that each link
+    /// starts with whoever held the item after the one before. With `pinnedKey`, the log key must
+    /// be that key. What this cannot prove (a revocation the history leaves out, a key the server
+    /// enrolled in a member's name) is in Docs/Custody.md.
     public func verify(pinnedKey: NoteVerifier? = nil) -> CustodyVerification {
         var result = CustodyVerification()
         func fail(_ message: String) -> CustodyVerification {
@@ -121,6 +124,21 @@ extension CustodyHistory {
                 }
                 let enrolment = try entry(key.entry, "key.enrol", target: "key:\(key.id)", actor: key.member)
                 guard enrolment.digest == (try? record.auditDigest) else { throw TrustError.invalid("key \(key.id) differs from what its enrolment recorded") }
+                guard key.enrolledAt == RFC3339.format(Date(millis: enrolment.time)) else {
+                    throw TrustError.invalid("key \(key.id) is shown enrolled at \(key.enrolledAt), but its enrolment (entry \(key.entry)) is dated otherwise")
+                }
+                // A revocation counts by its entry in the log: a date the document states is
+                // only believed with the entry that recorded it (any actor: the holder or an admin).
+                switch (key.revokedAt, key.revokedEntry) {
+                case (nil, nil): break
+                case (let at?, let seq?):
+                    let revocation = try entry(seq, "key.revoke", target: "key:\(key.id)")
+                    guard at == RFC3339.format(Date(millis: revocation.time)) else {
+                        throw TrustError.invalid("key \(key.id) is shown revoked at \(at), but its revocation (entry \(seq)) is dated otherwise")
+                    }
+                case (let at?, nil): throw TrustError.invalid("key \(key.id) is shown revoked at \(at), but the history does not include the entry that revoked it")
+                case (nil, let seq?): throw TrustError.invalid("key \(key.id) is shown not revoked, but names a revocation (entry \(seq))")
+                }
                 keysByID[key.id] = key
             }
             let created = try entry(createdEntry, "asset.create", target: assetTarget)
@@ -162,6 +180,15 @@ extension CustodyHistory {
                     let envelopeDigest = try CustodyAudit.envelopeDigest(statement.envelope)
                     let recorded = try entry(statement.entry, "custody.sign", target: "custody:\(link.transfer)", actor: statement.signer)
                     guard recorded.digest == envelopeDigest else { throw TrustError.invalid("\(who) differs from the envelope its entry \(statement.entry) recorded") }
+                    // The key must be in the log before it signs, and not revoked before the
+                    // transfer completed: the server stops counting a signature whose key is
+                    // revoked before the second one arrives, so an honest log never shows that.
+                    guard key.entry < statement.entry else {
+                        throw TrustError.invalid("\(who) uses key \(key.id), whose enrolment (entry \(key.entry)) comes after the signature (entry \(statement.entry))")
+                    }
+                    if let revoked = key.revokedEntry, revoked < link.entry {
+                        throw TrustError.invalid("\(who) uses key \(key.id), revoked (entry \(revoked)) before the transfer completed (entry \(link.entry))")
+                    }
                     envelopeDigests[statement.role] = envelopeDigest
                     result.signaturesVerified += 1
                 }

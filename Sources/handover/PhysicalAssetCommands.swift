@@ -154,9 +154,18 @@ enum CustodyHistoryReport {
                 "at": history.audit.entries.first { $0.seq == link.entry }.map { .string(RFC3339.format(millis: $0.time)) } ?? .null,
             ])
         }
+        let keys: [JSONValue] = history.keys.map { key in
+            var fields: [String: JSONValue] = [
+                "id": .string(key.id), "member": .string(key.member), "origin": .string(key.origin), "enrolledAt": .string(key.enrolledAt),
+                "entry": .number(Double(key.entry)),
+            ]
+            if let revokedAt = key.revokedAt { fields["revokedAt"] = .string(revokedAt) }
+            if let revokedEntry = key.revokedEntry { fields["revokedEntry"] = .number(Double(revokedEntry)) }
+            return .object(fields)
+        }
         try output.emit([
             "ok": .bool(result.ok), "kind": .string("custody-history"), "asset": .string(history.asset.id), "custodian": .string(history.asset.custodian),
-            "links": .array(chain), "entries": .number(Double(result.entriesProved)), "signatures": .number(Double(result.signaturesVerified)),
+            "links": .array(chain), "keys": .array(keys), "entries": .number(Double(result.entriesProved)), "signatures": .number(Double(result.signaturesVerified)),
             "signedSize": .number(Double(result.checkpointSize)), "keyPinned": .bool(result.keyPinned), "failure": result.failure.map(JSONValue.string) ?? .null,
         ]) {
             let a = history.asset
@@ -180,6 +189,20 @@ enum CustodyHistoryReport {
                 Swift.print("  \(when)  \(what)  (transfer \(link.transfer), entry \(link.entry), signed by both)")
             }
             Swift.print("  now held by \(who(a.custodian)); condition \(a.condition.rawValue)")
+            // The log proves when a key was enrolled, not that its holder made it: whoever runs
+            // the server could enrol one in a member's name. Each holder can compare the id with
+            // the one 'handover key new' printed them (or their browser's), out of band.
+            if !history.keys.isEmpty {
+                Swift.print("  signing keys (ask each holder to confirm the id is theirs):")
+                for key in history.keys {
+                    let revoked =
+                        key.revokedAt.map { at in
+                            ", revoked \(RFC3339.parse(at).map { HumanDate.format($0) } ?? at)\(key.revokedEntry.map { " (entry \($0))" } ?? "")"
+                        } ?? ""
+                    let enrolled = RFC3339.parse(key.enrolledAt).map { HumanDate.format($0) } ?? key.enrolledAt
+                    Swift.print("    \(key.id)  \(who(key.member)), \(key.origin) key enrolled \(enrolled) (entry \(key.entry))\(revoked)")
+                }
+            }
             Swift.print(
                 "  \(result.signaturesVerified) signatures and \(result.entriesProved) audit entries proved against the signed log of \(result.checkpointSize) entries")
             Swift.print(

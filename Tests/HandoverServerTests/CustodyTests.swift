@@ -355,6 +355,211 @@ import Testing
     }
 }
 
+extension CustodyTests {
+    /// Starts a transfer of `asset` from `giver` to `receiver`, records it received and has both
+    /// sign (receiver first): custody moves. Returns the transfer's id.
+    @discardableResult
+    static func complete(_ client: Client, _ f: APIFixture, _ asset: PhysicalAsset, from giver: TestSigner, to receiver: TestSigner) async throws -> String {
+        let start = try body(StartCustodyTransferRequest(fromID: giver.member.id, toID: receiver.member.id, assetIDs: [asset.id]))
+        let id = try await call(client, f, .post, "/api/v1/custody-transfers", as: f.org.admin, json: start, expect: .created)
+            .decode(CustodyTransferResponse.self).transfer.id
+        let receipt = try body(CustodyReceiptRequest(items: [CustodyReceiptItem(asset: asset.id, outcome: .received)]))
+        try await call(client, f, .put, "/api/v1/custody-transfers/\(id)/receipt", as: receiver.member, json: receipt, expect: .ok)
+        for signer in [receiver, giver] { try await sign(client, f, id, try await envelope(client, f, id, signer: signer), as: signer.member, expect: .created) }
+        #expect(try await transfer(client, f, id, as: f.org.admin).transfer.state == .completed)
+        return id
+    }
+
+    static func history(_ client: Client, _ f: APIFixture, _ asset: PhysicalAsset) async throws -> CustodyHistory {
+        try await call(client, f, .get, "/api/v1/assets/\(asset.id)/history", as: f.org.admin, expect: .ok).decode(CustodyHistory.self)
+    }
+
+    /// Revocation counts by its entry in the log. A key revoked after its transfer completed is
+    /// fine; a revocation date with no entry is refused; and a key the log shows revoked before
+    /// it signed (the server cleared the row's revocation and let it sign) fails verification.
+    @Test(arguments: TestDatabases.engines) func aKeyRevokedBeforeItsTransferCompletedFailsVerification(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let badge = try await Self.register(client, f, .badge, "Badge", serial: "RV-B", holder: f.org.alice, by: f.org.admin)
+            let laptop = try await Self.register(client, f, .laptop, "Laptop", serial: "RV-L", holder: f.org.alice, by: f.org.admin)
+            let alice = TestSigner(member: f.org.alice), bob = TestSigner(member: f.org.bob), carol = TestSigner(member: f.org.carol)
+            for signer in [alice, bob, carol] { try await signer.enrol(client, f) }
+            let organization = f.org.organization.id
+
+            // Bob's key is revoked (logged), then un-revoked behind the log's back: it signs.
+            try await f.store.revokeKey(id: bob.keyID, organizationID: organization, at: Date(), by: AuditActor(member: f.org.bob.id))
+            try await f.store.database.transaction { db in try await db.raw("UPDATE signing_keys SET revoked_at = NULL WHERE id = \(bind: bob.keyID)").run() }
+            try await Self.complete(client, f, badge, from: alice, to: bob)
+            let forged = try await Self.history(client, f, badge)
+            let logKey = try NoteVerifier(keyString: forged.audit.verifierKey)
+            let bobsKey = try #require(forged.keys.first { $0.id == bob.keyID })
+            #expect(bobsKey.revokedEntry != nil && bobsKey.revokedAt != nil, "the history shows the logged revocation, whatever the table says")
+            let refused = forged.verify(pinnedKey: logKey)
+            #expect(!refused.ok && refused.failure?.contains("revoked (entry") == true, "\(refused.failure ?? "")")
+
+            // Carol's key is revoked after the laptop reached her: the chain holds.
+            try await Self.complete(client, f, laptop, from: alice, to: carol)
+            try await f.store.revokeKey(id: carol.keyID, organizationID: organization, at: Date(), by: AuditActor(member: f.org.admin.id))
+            let history = try await Self.history(client, f, laptop)
+            let result = history.verify(pinnedKey: logKey)
+            #expect(result.ok, "\(result.failure ?? "")")
+            let carolsKey = try #require(history.keys.first { $0.id == carol.keyID })
+            #expect(try #require(carolsKey.revokedEntry) > history.links[0].entry && carolsKey.revokedAt != nil)
+
+            // A revocation date the log does not back, or one other than the log's, is refused.
+            var backdated = history
+            let aliceIndex = try #require(backdated.keys.firstIndex { $0.id == alice.keyID })
+            backdated.keys[aliceIndex].revokedAt = "2000-01-01T00:00:00.000Z"
+            let stated = backdated.verify(pinnedKey: logKey)
+            #expect(!stated.ok && stated.failure?.contains("does not include the entry that revoked it") == true, "\(stated.failure ?? "")")
+            var redated = history
+            let carolIndex = try #require(redated.keys.firstIndex { $0.id == carol.keyID })
+            redated.keys[carolIndex].revokedAt = "2000-01-01T00:00:00.000Z"
+            #expect(redated.verify(pinnedKey: logKey).failure?.contains("dated otherwise") == true)
+
+            // What the offline check cannot see: a revocation the history leaves out (Docs/Custody.md).
+            var silent = forged
+            let bobIndex = try #require(silent.keys.firstIndex { $0.id == bob.keyID })
+            silent.keys[bobIndex].revokedAt = nil
+            silent.keys[bobIndex].revokedEntry = nil
+            #expect(silent.verify(pinnedKey: logKey).ok)
+        }
+    }
+
+    /// A key written into the table with no enrolment entry signs; its enrolment is logged only
+    /// afterwards. The history shows the enrolment after the signature, and verification refuses it.
+    @Test(arguments: TestDatabases.engines) func aKeyEnrolledAfterItSignedFailsVerification(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let phone = try await Self.register(client, f, .phone, "Phone", serial: "EA-1", holder: f.org.alice, by: f.org.admin)
+            let alice = TestSigner(member: f.org.alice), bob = TestSigner(member: f.org.bob)
+            try await alice.enrol(client, f)
+            let key = SigningKey(
+                id: bob.keyID, organizationID: f.org.organization.id, memberID: f.org.bob.id, publicKey: bob.key.publicKey.rawRepresentation.base64EncodedString(),
+                origin: "cli", enrolledAt: Date(millis: Date().millis))
+            try await f.store.database.transaction { db in
+                try await db.raw(
+                    """
+                    INSERT INTO signing_keys (id, organization_id, member_id, public_key, origin, enrolled_at)
+                    VALUES (\(bind: key.id), \(bind: key.organizationID), \(bind: key.memberID), \(bind: key.publicKey), 'cli', \(bind: key.enrolledAt.millis))
+                    """
+                ).run()
+            }
+            try await Self.complete(client, f, phone, from: alice, to: bob)
+            try await f.store.database.transaction { db in try await db.raw("DELETE FROM signing_keys WHERE id = \(bind: key.id)").run() }
+            try await f.store.enrolKey(key)
+            let history = try await Self.history(client, f, phone)
+            let result = history.verify(pinnedKey: try NoteVerifier(keyString: history.audit.verifierKey))
+            #expect(!result.ok && result.failure?.contains("comes after the signature") == true, "\(result.failure ?? "")")
+        }
+    }
+
+    /// The receiver lists an extra to register with serial DK-1; an admin registers DK-1 before
+    /// the second signature. Completion is a conflict naming the extra (not "already signed"),
+    /// nothing moves, and a new record without that serial completes.
+    @Test(arguments: TestDatabases.engines) func anExtrasSerialTakenAfterTheReceiptIsAConflictNamingIt(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let alice = TestSigner(member: f.org.alice), bob = TestSigner(member: f.org.bob)
+            for signer in [alice, bob] { try await signer.enrol(client, f) }
+            let badge = try await Self.register(client, f, .badge, "Badge", serial: "XB-1", holder: f.org.alice, by: f.org.admin)
+            let start = try body(StartCustodyTransferRequest(fromID: f.org.alice.id, toID: f.org.bob.id))
+            let id = try await Self.call(client, f, .post, "/api/v1/custody-transfers", as: f.org.admin, json: start, expect: .created)
+                .decode(CustodyTransferResponse.self).transfer.id
+            func receipt(_ extra: CustodyExtraInput) throws -> ByteBuffer {
+                try body(CustodyReceiptRequest(items: [CustodyReceiptItem(asset: badge.id, outcome: .received)], extras: [extra]))
+            }
+            let receiptURI = "/api/v1/custody-transfers/\(id)/receipt"
+            try await Self.call(
+                client, f, .put, receiptURI, as: f.org.bob, json: try receipt(CustodyExtraInput(description: "Drawer key", kind: .key, serial: "DK-1")), expect: .ok)
+            _ = try await Self.register(client, f, .key, "Someone's key", serial: "DK-1", holder: f.org.carol, by: f.org.admin)
+            try await Self.sign(client, f, id, try await Self.envelope(client, f, id, signer: alice), as: f.org.alice, expect: .created)
+            let refused = try await Self.sign(client, f, id, try await Self.envelope(client, f, id, signer: bob), as: f.org.bob, expect: .conflict)
+            let detail = try #require(refused.problem?.detail)
+            #expect(detail.contains("\"Drawer key\"") && detail.contains("DK-1") && !detail.contains("already signed"), "\(detail)")
+            let after = try await Self.transfer(client, f, id, as: f.org.bob)
+            #expect(after.transfer.state == .awaitingSignatures && after.signatures.count == 1, "the refused signature is not kept")
+            #expect(try await Self.asset(f, badge.id).custodianID == f.org.alice.id, "nothing moved")
+
+            // Recording it again with the serial taken is refused at once, naming the extra.
+            let again = try await Self.call(
+                client, f, .put, receiptURI, as: f.org.bob, json: try receipt(CustodyExtraInput(description: "Drawer key", kind: .key, serial: "DK-1")),
+                expect: .unprocessableContent)
+            #expect(again.problem?.errors?.first?.path == "extras[0].serial" && again.problem?.errors?.first?.message.contains("Drawer key") == true)
+            try await Self.call(client, f, .put, receiptURI, as: f.org.bob, json: try receipt(CustodyExtraInput(description: "Drawer key")), expect: .ok)
+            for signer in [alice, bob] { try await Self.sign(client, f, id, try await Self.envelope(client, f, id, signer: signer), as: signer.member, expect: .created) }
+            #expect(try await Self.asset(f, badge.id).custodianID == f.org.bob.id)
+        }
+    }
+
+    /// An organization with more than 1,000 assets: the receipt still finds a taken serial
+    /// (it looks the serial up, not among the first page of assets by name).
+    @Test(arguments: TestDatabases.engines) func aTakenSerialIsFoundHoweverManyAssetsThereAre(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let badge = try await Self.register(client, f, .badge, "Badge", holder: f.org.alice, by: f.org.admin)
+            _ = try await Self.register(client, f, .key, "Zebra room key", serial: "ZK-1", holder: f.org.carol, by: f.org.admin)
+            try await Self.insertAssets(f, count: 1000, named: "A spare cable")
+            let start = try body(StartCustodyTransferRequest(fromID: f.org.alice.id, toID: f.org.bob.id, assetIDs: [badge.id]))
+            let id = try await Self.call(client, f, .post, "/api/v1/custody-transfers", as: f.org.admin, json: start, expect: .created)
+                .decode(CustodyTransferResponse.self).transfer.id
+            let receipt = try body(
+                CustodyReceiptRequest(
+                    items: [CustodyReceiptItem(asset: badge.id, outcome: .received)], extras: [CustodyExtraInput(description: "Zebra key", kind: .key, serial: "ZK-1")]))
+            let refused = try await Self.call(client, f, .put, "/api/v1/custody-transfers/\(id)/receipt", as: f.org.bob, json: receipt, expect: .unprocessableContent)
+            #expect(refused.problem?.errors?.first?.path == "extras[0].serial", "\(String(buffer: refused.body))")
+        }
+    }
+
+    /// Writes `count` bare assets straight into the table (no audit entries: only their number matters).
+    static func insertAssets(_ f: APIFixture, count: Int, named name: String) async throws {
+        let prefix = UUID().uuidString.lowercased()  // the PostgreSQL test database is shared
+        try await f.store.database.transaction { db in
+            for batch in stride(from: 0, to: count, by: 250) {
+                let rows = (batch..<min(batch + 250, count)).map { n in
+                    "('\(prefix)-\(n)', '\(f.org.organization.id)', 'other', '\(name) \(n)', NULL, '', 'good', '\(f.org.carol.id)', NULL, 1, 0, 0)"
+                }
+                try await db.raw(
+                    """
+                    INSERT INTO physical_assets (id, organization_id, kind, name, serial, location, condition, custodian_id, account_id, version, created_at, updated_at)
+                    VALUES \(unsafeRaw: rows.joined(separator: ", "))
+                    """
+                ).run()
+            }
+        }
+    }
+
+    /// The laptop's one transfer is older than the organization's newest 1,000: its chain still
+    /// has the link (transfers are found by asset, not among the newest).
+    @Test(arguments: TestDatabases.engines) func anAssetsHistoryFindsTransfersOlderThanTheNewestThousand(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        try await f.test { client in
+            let laptop = try await Self.register(client, f, .laptop, "Laptop", holder: f.org.alice, by: f.org.admin)
+            let alice = TestSigner(member: f.org.alice), bob = TestSigner(member: f.org.bob)
+            for signer in [alice, bob] { try await signer.enrol(client, f) }
+            let id = try await Self.complete(client, f, laptop, from: alice, to: bob)
+            let later = Date().millis + 60_000, prefix = UUID().uuidString.lowercased()
+            try await f.store.database.transaction { db in
+                for batch in stride(from: 0, to: 1000, by: 250) {
+                    let rows = (batch..<(batch + 250)).map { n in
+                        "('\(prefix)-\(n)', '\(f.org.organization.id)', '\(f.org.carol.id)', '\(f.org.bob.id)', NULL, 'awaiting-receipt', '[]', '[]', 0, '\(f.org.admin.id)', \(later + Int64(n)))"
+                    }
+                    try await db.raw(
+                        """
+                        INSERT INTO custody_transfers (id, organization_id, from_id, to_id, handover_id, state, items, extras, receipt_version, started_by, created_at)
+                        VALUES \(unsafeRaw: rows.joined(separator: ", "))
+                        """
+                    ).run()
+                }
+            }
+            let history = try await Self.history(client, f, laptop)
+            #expect(history.links.map(\.transfer) == [id] && history.createdCustodian == f.org.alice.id)
+            let result = history.verify(pinnedKey: try NoteVerifier(keyString: history.audit.verifierKey))
+            #expect(result.ok && result.linksVerified == 1, "\(result.failure ?? "")")
+        }
+    }
+}
+
 /// A verifier key of another log, for pinning the wrong one.
 enum LogKeysTestKey {
     static let other: String = {

@@ -52,26 +52,29 @@ extension WebPages {
         }
     }
 
-    func custodyTransfer(_ viewer: Viewer, id: String, problems: [Problem] = []) async throws -> HTML {
-        Self.custodyTransfer(try await services.custody.transferPage(id: id, for: viewer.member), viewer: viewer, problems: problems)
+    func custodyTransfer(_ viewer: Viewer, id: String, problems: [Problem] = [], draft: CustodyReceiptDraft? = nil) async throws -> HTML {
+        Self.custodyTransfer(try await services.custody.transferPage(id: id, for: viewer.member), viewer: viewer, problems: problems, draft: draft)
     }
 
-    static func custodyTransfer(_ model: CustodyTransferModel, viewer: Viewer, problems: [Problem] = []) -> HTML {
+    /// With `draft` (a refused receipt), the receipt form shows what was typed, not the record.
+    static func custodyTransfer(_ model: CustodyTransferModel, viewer: Viewer, problems: [Problem] = [], draft: CustodyReceiptDraft? = nil) -> HTML {
         let t = model.transfer, names = model.memberNames, me = viewer.member
         let from = names[t.fromID] ?? "A former member", to = names[t.toID] ?? "a former member"
         let receiving = me.id == t.toID && t.state != .completed
         let rows: [HTML] = t.items.enumerated().map { index, item in
             let arrived: HTML
             if receiving {
-                let current = item.outcome ?? .received
+                let current: CustodyOutcome? = if let draft { draft.outcome(of: item.asset) } else { item.outcome ?? .received }
+                // A refused receipt that did not say what became of the item shows no choice made.
+                let unchosen: HTML = current == nil ? "<option value=\"\" selected>choose…</option>" : .empty
                 let options: [HTML] = CustodyOutcome.allCases.map {
                     "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", current == $0))>\($0.rawValue)</option>"
                 }
                 arrived = """
                     <label class="visually-hidden" for="outcome-\(index)">What arrived of \(item.name)</label>\
-                    <select id="outcome-\(index)" name="outcome-\(item.asset)" form="receipt">\(options)</select> \
+                    <select id="outcome-\(index)" name="outcome-\(item.asset)" form="receipt">\(unchosen)\(options)</select> \
                     <label class="visually-hidden" for="note-\(index)">Note on \(item.name)</label>\
-                    <input type="text" id="note-\(index)" name="note-\(item.asset)" form="receipt" value="\(item.note)" placeholder="Note (say what is damaged)">
+                    <input type="text" id="note-\(index)" name="note-\(item.asset)" form="receipt" value="\(draft?.notes[item.asset] ?? item.note)" placeholder="Note (say what is damaged)">
                     """
             } else {
                 arrived =
@@ -105,7 +108,7 @@ extension WebPages {
         }
         var receipt: HTML = .empty
         if receiving {
-            let typedExtras = t.extras.filter { !$0.registers }.map(\.description).joined(separator: "\n")
+            let typedExtras = draft?.extras ?? t.extras.filter { !$0.registers }.map(\.description).joined(separator: "\n")
             receipt = """
                 <form id="receipt" method="post" action="/custody/\(t.id)/receipt">\(CSRF.field(viewer.csrf))
                 <div class="field"><label for="extras">Extra items that arrived, one a line</label>
@@ -157,4 +160,15 @@ extension WebPages {
             <ul class="list">\(signatures)</ul>\(signing)</section>
             """)
     }
+}
+
+/// What the receiver typed into a receipt form that was refused, to show it again.
+struct CustodyReceiptDraft {
+    /// Per asset, the outcome as sent ("" when none was).
+    var outcomes: [String: String]
+    var notes: [String: String]
+    var extras: String
+
+    /// The outcome sent for `asset`, if it is one of the three.
+    func outcome(of asset: String) -> CustodyOutcome? { outcomes[asset].flatMap(CustodyOutcome.init(rawValue:)) }
 }
