@@ -29,33 +29,14 @@ extension CompletionCertificate {
         }
         guard format == Self.formatName else { return fail("not a Handover certificate of completion (format \"\(format)\")") }
 
-        // 1. The checkpoint is signed by the organization's log key.
-        let logKey: NoteVerifier
-        do { logKey = try NoteVerifier(keyString: audit.verifierKey) } catch { return fail("the log key is unreadable: \(error)") }
-        if let pinnedKey {
-            guard pinnedKey == logKey else { return fail("the certificate's log key is \(logKey.keyString), not the key you trust (\(pinnedKey.keyString))") }
-            result.keyPinned = true
+        // 1–2. The checkpoint is signed by the organization's log key; every entry is in its tree.
+        let proved: CompletionCertificate.Evidence.Proved
+        switch audit.prove(pinnedKey: pinnedKey, what: "certificate") {
+        case .success(let value): proved = value
+        case .failure(let error): return fail(error.message)
         }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint(signedNote: audit.checkpoint, verifier: logKey, origin: audit.origin) } catch {
-            return fail("the checkpoint: \(error)")
-        }
-        result.checkpointSize = checkpoint.size
-
-        // 2. Every audit entry is in the signed tree.
-        guard audit.proofs.count == audit.entries.count else { return fail("\(audit.entries.count) audit entries but \(audit.proofs.count) proofs") }
-        var entries: [Int: AuditEntry] = [:]
-        for (entry, proof) in zip(audit.entries, audit.proofs) {
-            let hashes = proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
-            do {
-                guard hashes.count == proof.count else { throw ProofError("a hash is not base64") }
-                try MerkleProof.verifyInclusion(index: entry.seq, size: checkpoint.size, leafHash: entry.leafHash, proof: hashes, root: checkpoint.rootHash)
-            } catch {
-                return fail("audit entry \(entry.seq) is not in the signed log as shown: \(error)")
-            }
-            entries[entry.seq] = entry
-            result.entriesProved += 1
-        }
+        let (checkpoint, entries) = (proved.checkpoint, proved.entries)
+        (result.keyPinned, result.checkpointSize, result.entriesProved) = (pinnedKey != nil, checkpoint.size, entries.count)
         let target = "handover:\(handover.id)"
         func entry(_ seq: Int, _ action: String, target expected: String, actor: String? = nil) throws(TrustError) -> AuditEntry {
             guard let found = entries[seq] else { throw .invalid("audit entry \(seq) is referred to but not included") }
@@ -136,5 +117,44 @@ extension CompletionCertificate {
             return fail("\(error)")
         }
         return result
+    }
+}
+
+extension CompletionCertificate.Evidence {
+    /// Audit entries proved against a signed checkpoint, by sequence number.
+    public struct Proved: Sendable {
+        public var checkpoint: Checkpoint
+        public var entries: [Int: AuditEntry]
+    }
+
+    public struct Failure: Error, Sendable {
+        public var message: String
+    }
+
+    /// The checks every offline document (a certificate, a custody history) starts with: the log
+    /// key (the pinned one, when given), the checkpoint's signature, and each entry's inclusion
+    /// proof at the checkpoint's size. `what` names the document in the pinning message.
+    public func prove(pinnedKey: NoteVerifier?, what: String) -> Result<Proved, Failure> {
+        func fail(_ message: String) -> Result<Proved, Failure> { .failure(Failure(message: message)) }
+        let logKey: NoteVerifier
+        do { logKey = try NoteVerifier(keyString: verifierKey) } catch { return fail("the log key is unreadable: \(error)") }
+        if let pinnedKey, pinnedKey != logKey {
+            return fail("the \(what)'s log key is \(logKey.keyString), not the key you trust (\(pinnedKey.keyString))")
+        }
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint(signedNote: self.checkpoint, verifier: logKey, origin: origin) } catch { return fail("the checkpoint: \(error)") }
+        guard proofs.count == entries.count else { return fail("\(entries.count) audit entries but \(proofs.count) proofs") }
+        var proved: [Int: AuditEntry] = [:]
+        for (entry, proof) in zip(entries, proofs) {
+            let hashes = proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
+            do {
+                guard hashes.count == proof.count else { throw ProofError("a hash is not base64") }
+                try MerkleProof.verifyInclusion(index: entry.seq, size: checkpoint.size, leafHash: entry.leafHash, proof: hashes, root: checkpoint.rootHash)
+            } catch {
+                return fail("audit entry \(entry.seq) is not in the signed log as shown: \(error)")
+            }
+            proved[entry.seq] = entry
+        }
+        return .success(Proved(checkpoint: checkpoint, entries: proved))
     }
 }

@@ -82,30 +82,13 @@ extension CustodyHistory {
             return result
         }
         guard format == Self.formatName else { return fail("not a Handover custody history (format \"\(format)\")") }
-        let logKey: NoteVerifier
-        do { logKey = try NoteVerifier(keyString: audit.verifierKey) } catch { return fail("the log key is unreadable: \(error)") }
-        if let pinnedKey {
-            guard pinnedKey == logKey else { return fail("the history's log key is \(logKey.keyString), not the key you trust (\(pinnedKey.keyString))") }
-            result.keyPinned = true
+        let proved: CompletionCertificate.Evidence.Proved
+        switch audit.prove(pinnedKey: pinnedKey, what: "history") {
+        case .success(let value): proved = value
+        case .failure(let error): return fail(error.message)
         }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint(signedNote: audit.checkpoint, verifier: logKey, origin: audit.origin) } catch {
-            return fail("the checkpoint: \(error)")
-        }
-        result.checkpointSize = checkpoint.size
-        guard audit.proofs.count == audit.entries.count else { return fail("\(audit.entries.count) audit entries but \(audit.proofs.count) proofs") }
-        var entries: [Int: AuditEntry] = [:]
-        for (entry, proof) in zip(audit.entries, audit.proofs) {
-            let hashes = proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
-            do {
-                guard hashes.count == proof.count else { throw ProofError("a hash is not base64") }
-                try MerkleProof.verifyInclusion(index: entry.seq, size: checkpoint.size, leafHash: entry.leafHash, proof: hashes, root: checkpoint.rootHash)
-            } catch {
-                return fail("audit entry \(entry.seq) is not in the signed log as shown: \(error)")
-            }
-            entries[entry.seq] = entry
-            result.entriesProved += 1
-        }
+        let (checkpoint, entries) = (proved.checkpoint, proved.entries)
+        (result.keyPinned, result.checkpointSize, result.entriesProved) = (pinnedKey != nil, checkpoint.size, entries.count)
         func entry(_ seq: Int, _ action: String, target: String, actor: String? = nil) throws(TrustError) -> AuditEntry {
             guard let found = entries[seq] else { throw .invalid("audit entry \(seq) is referred to but not included") }
             guard found.action == action, found.target == target else {
