@@ -12,7 +12,22 @@ public protocol MailTransport: Sendable {
     func send(_ message: String, from sender: String, to recipients: [String]) async throws -> SMTPReply
 }
 
-/// An SMTP client (RFC 5321) on SwiftNIO: one connection per message, EHLO, STARTTLS (RFC 3207)
+/// One message and its envelope (RFC 5321 2.3.1): the sender and recipients the server is
+/// told, which may differ from the message's own headers (Bcc, bounces).
+public struct SMTPEnvelope: Sendable {
+    public var message: String
+    public var sender: String
+    public var recipients: [String]
+
+    public init(message: String, sender: String, recipients: [String]) {
+        self.message = message
+        self.sender = sender
+        self.recipients = recipients
+    }
+}
+
+/// An SMTP client (RFC 5321) on SwiftNIO: one connection per message (`sendAll` keeps one
+/// for many), EHLO, STARTTLS (RFC 3207)
 /// or implicit TLS (RFC 8314), AUTH PLAIN or LOGIN (RFC 4954), MAIL FROM, RCPT TO, DATA with
 /// dot-stuffing, QUIT. Every wait has a timeout (`SMTPSettings.connectTimeout`, `replyTimeout`),
 /// and every refusal comes back as `SMTPError.rejected` with the server's code and text.
@@ -26,8 +41,17 @@ public struct SMTPClient: MailTransport {
     }
 
     public func send(_ message: String, from sender: String, to recipients: [String]) async throws -> SMTPReply {
-        guard MailAddress.isValidAddress(sender), !recipients.isEmpty, recipients.allSatisfy(MailAddress.isValidAddress) else {
-            throw SMTPError.malformedReply("refused to send: an envelope address is not a plain address")
+        try await sendAll([SMTPEnvelope(message: message, sender: sender, recipients: recipients)]) { _, _ in }[0]
+    }
+
+    /// Sends `envelopes` one after another on one connection (one greeting, one TLS handshake,
+    /// one AUTH), as a bulk sender does, and calls `delivered` after each message the server
+    /// accepts. The first refusal or failure ends the connection and is thrown. Returns each
+    /// message's reply.
+    public func sendAll(_ envelopes: [SMTPEnvelope], delivered: (Int, SMTPReply) -> Void) async throws -> [SMTPReply] {
+        for envelope in envelopes {
+            guard MailAddress.isValidAddress(envelope.sender), !envelope.recipients.isEmpty, envelope.recipients.allSatisfy(MailAddress.isValidAddress)
+            else { throw SMTPError.malformedReply("refused to send: an envelope address is not a plain address") }
         }
         let tls = try makeTLSContext()
         let channel = try await connect(tls: settings.security == .implicitTLS ? tls : nil)
@@ -52,13 +76,19 @@ public struct SMTPClient: MailTransport {
                 guard tlsActive || settings.allowPlainAuth else { throw SMTPError.authWithoutTLS }
                 try await session.authenticate(username: username, password: settings.password ?? "", offered: extensions.authMechanisms)
             }
-            try await session.command("MAIL FROM:<\(sender)>", expect: 250)
-            for recipient in recipients { try await session.command("RCPT TO:<\(recipient)>", expect: 250, 251) }
-            try await session.command("DATA", expect: 354)
-            let accepted = try await session.data(message)
-            // The message is the server's now: a QUIT that fails changes nothing.
+            var replies: [SMTPReply] = []
+            replies.reserveCapacity(envelopes.count)
+            for (index, envelope) in envelopes.enumerated() {
+                try await session.command("MAIL FROM:<\(envelope.sender)>", expect: 250)
+                for recipient in envelope.recipients { try await session.command("RCPT TO:<\(recipient)>", expect: 250, 251) }
+                try await session.command("DATA", expect: 354)
+                let accepted = try await session.data(envelope.message)
+                replies.append(accepted)
+                delivered(index, accepted)
+            }
+            // The messages are the server's now: a QUIT that fails changes nothing.
             _ = try? await session.command("QUIT", expect: 221)
-            return accepted
+            return replies
         }
     }
 
