@@ -26,10 +26,9 @@ public struct SMTPEnvelope: Sendable {
     }
 }
 
-/// An SMTP client (RFC 5321) on SwiftNIO: one connection per message (`sendAll` keeps one
-/// for many), EHLO, STARTTLS (RFC 3207)
-/// or implicit TLS (RFC 8314), AUTH PLAIN or LOGIN (RFC 4954), MAIL FROM, RCPT TO, DATA with
-/// dot-stuffing, QUIT. Every wait has a timeout (`SMTPSettings.connectTimeout`, `replyTimeout`),
+/// An SMTP client (RFC 5321) on SwiftNIO: one connection per message (`sendAll` keeps one for
+/// many), EHLO, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH PLAIN or LOGIN (RFC 4954),
+/// MAIL FROM, RCPT TO, DATA with dot-stuffing, QUIT. Every wait has a timeout (`SMTPSettings.connectTimeout`, `replyTimeout`),
 /// and every refusal comes back as `SMTPError.rejected` with the server's code and text.
 public struct SMTPClient: MailTransport {
     public let settings: SMTPSettings

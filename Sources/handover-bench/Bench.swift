@@ -50,10 +50,7 @@ struct BenchAPI: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-\(Secrets.newID())")
         defer { try? FileManager.default.removeItem(at: folder) }
 
-        var engines: [(String, DatabaseLocation)] = [("sqlite", .sqlite(path: folder.appendingPathComponent("bench.sqlite").path))]
-        if let url = postgres ?? ProcessInfo.processInfo.environment["HANDOVER_TEST_POSTGRES_URL"], !url.isEmpty {
-            engines.append(("postgres", try DatabaseLocation(parsing: url)))
-        }
+        let engines = try benchEngines(sqlite: folder.appendingPathComponent("bench.sqlite"), postgres: postgres)
         for (name, location) in engines {
             log("storage on \(name): \(count) accounts, \(count) handovers, \(count) raw inserts…")
             let figures = try await StorageBench(count: count).run(location)
@@ -280,6 +277,16 @@ struct HTTPBench {
         }
         return Load(requests: latencies.count, rate: Double(latencies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99))
     }
+}
+
+/// The databases a benchmark measures: SQLite in `sqlite` always, and PostgreSQL when `postgres`
+/// or HANDOVER_TEST_POSTGRES_URL names a throwaway database.
+func benchEngines(sqlite: URL, postgres: String?) throws -> [(name: String, location: DatabaseLocation)] {
+    var engines: [(name: String, location: DatabaseLocation)] = [("sqlite", .sqlite(path: sqlite.path))]
+    if let url = postgres ?? ProcessInfo.processInfo.environment["HANDOVER_TEST_POSTGRES_URL"], !url.isEmpty {
+        engines.append(("postgres", try DatabaseLocation(parsing: url)))
+    }
+    return engines
 }
 
 extension Duration {

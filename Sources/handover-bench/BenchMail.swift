@@ -17,8 +17,8 @@ struct BenchMail: AsyncParsableCommand {
             renders them, sent by one SMTPClient.sendAll loop on one connection. Outbox: the same \
             N messages queued in a fresh store (each with its mail.send job, 500 to a \
             transaction), then delivered by a job runner as 'handover serve' runs it (4 jobs at \
-            a time, one connection per message), checked none left queued or failed afterwards. Throughput is \
-            messages per second from the first send to the last arrival; p99 is each message's \
+            a time, one connection per message); none may be left queued or failed. Throughput \
+            is messages per second from the first send to the last arrival; p99 is each message's \
             SMTP time (connect to accepted for the outbox, MAIL FROM to accepted for raw); the \
             outbox's queued-to-arrived p99 is printed too. Target: >= 50% of raw.
 
@@ -51,21 +51,18 @@ struct BenchMail: AsyncParsableCommand {
         rawTimes.reserveCapacity(count)
         _ = try await client.sendAll(envelopes) { _, _ in
             let now = ContinuousClock.now
-            rawTimes.append(Self.seconds(now - last))
+            rawTimes.append((now - last).seconds)
             last = now
         }
         try await Self.waitFor(count, in: sink)
-        let rawRate = Double(count) / Self.seconds(ContinuousClock.now - rawStart)
+        let rawRate = Double(count) / (ContinuousClock.now - rawStart).seconds
         let rawP99 = BenchAudit.percentile(rawTimes, 0.99) * 1000
         log(String(format: "  raw: %.0f messages/s, p99 %.2f ms", rawRate, rawP99))
         results["raw"] = .object(["perSecond": .number(rawRate), "p99Ms": .number(rawP99)])
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-\(Secrets.newID())")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var engines: [(String, DatabaseLocation)] = [("sqlite", .sqlite(path: folder.appendingPathComponent("mail.sqlite").path))]
-        if let url = postgres ?? ProcessInfo.processInfo.environment["HANDOVER_TEST_POSTGRES_URL"], !url.isEmpty {
-            engines.append(("postgres", try DatabaseLocation(parsing: url)))
-        }
+        let engines = try benchEngines(sqlite: folder.appendingPathComponent("mail.sqlite"), postgres: postgres)
         for (name, location) in engines {
             sink.reset()
             log("outbox on \(name): \(count) messages queued, then delivered by the job runner…")
@@ -108,7 +105,7 @@ struct BenchMail: AsyncParsableCommand {
                 let now = ContinuousClock.now
                 for message in batch { queuedAt["\(message.id)@\(Self.from.domain)"] = now }
             }
-            let queueSeconds = Self.seconds(ContinuousClock.now - queueStart)
+            let queueSeconds = (ContinuousClock.now - queueStart).seconds
 
             let transport = TimedTransport(client)
             let runner = JobRunner(
@@ -116,13 +113,13 @@ struct BenchMail: AsyncParsableCommand {
             let start = ContinuousClock.now
             while try await runner.runOnce() > 0 {}
             try await Self.waitFor(count, in: sink)
-            let elapsed = Self.seconds(ContinuousClock.now - start)
+            let elapsed = (ContinuousClock.now - start).seconds
 
             for state in [OutboxState.queued, .failed] {
                 let left = try await store.outboxMessages(organizationID: organization.id, filter: OutboxFilter(viewer: nil, state: state, limit: 1))
                 guard left.isEmpty else { throw BenchError("an outbox message is still \(state.rawValue) after the run") }
             }
-            let waits = queuedAt.compactMap { id, queued in sink.arrival(of: id).map { Self.seconds($0 - queued) } }
+            let waits = queuedAt.compactMap { id, queued in sink.arrival(of: id).map { ($0 - queued).seconds } }
             guard waits.count == count else { throw BenchError("\(waits.count) of \(count) queued messages arrived") }
             return Figures(
                 rate: Double(count) / elapsed, p99Ms: BenchAudit.percentile(transport.times, 0.99) * 1000, queueSeconds: queueSeconds,
@@ -147,10 +144,6 @@ struct BenchMail: AsyncParsableCommand {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 }
 
@@ -166,7 +159,7 @@ private final class TimedTransport: MailTransport {
     func send(_ message: String, from sender: String, to recipients: [String]) async throws -> SMTPReply {
         let start = ContinuousClock.now
         let reply = try await client.send(message, from: sender, to: recipients)
-        let elapsed = BenchMail.seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start).seconds
         recorded.withLock { $0.append(elapsed) }
         return reply
     }

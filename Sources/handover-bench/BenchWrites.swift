@@ -36,10 +36,7 @@ struct BenchWrites: AsyncParsableCommand {
         guard clients > 0, seconds > 0 else { throw ValidationError("--clients and --seconds must be positive") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-bench-\(Secrets.newID())")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var engines: [(String, DatabaseLocation)] = [("sqlite", .sqlite(path: folder.appendingPathComponent("writes.sqlite").path))]
-        if let url = postgres ?? ProcessInfo.processInfo.environment["HANDOVER_TEST_POSTGRES_URL"], !url.isEmpty {
-            engines.append(("postgres", try DatabaseLocation(parsing: url)))
-        }
+        let engines = try benchEngines(sqlite: folder.appendingPathComponent("writes.sqlite"), postgres: postgres)
         var results: [String: JSONValue] = [:]
         for (name, location) in engines {
             log("\(name): \(clients) clients writing for \(seconds) s, then the same transactions on one connection…")
