@@ -7,7 +7,7 @@ import HandoverWire
 /// `handover briefing`: the scheduled overlap on a handover, with calendar invitations.
 struct BriefingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "briefing", abstract: "Schedule the briefing on a handover; confirm it was held.",
+        commandName: "briefing", abstract: "Schedule a briefing; confirm it was held.",
         discussion: """
             A briefing is the overlap where the transferor walks the recipient through the \
             packet. Every attendee gets an email with a calendar invitation (.ics); moving it \
@@ -50,7 +50,7 @@ struct BriefingCommand: AsyncParsableCommand {
 
 struct BriefingSchedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "schedule", abstract: "Schedule a briefing; every attendee gets an invitation.",
+        commandName: "schedule", abstract: "Schedule it; every attendee gets an invitation.",
         discussion: "The two parties always attend. Give a place, a video link (http/https) or both.")
     @Argument(help: "Handover id.") var handover: String
     @Option(help: "When it starts: \"YYYY-MM-DD HH:MM\" or RFC 3339.") var start: String
