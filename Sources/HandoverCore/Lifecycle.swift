@@ -28,13 +28,20 @@ public struct Transition: Sendable, Hashable {
     /// With a new owner: the template gates completion on the access plan, which the store
     /// checks in the completion's transaction (a line confirmed or added meanwhile counts).
     public var accessPlanGate: Bool
+    /// An acknowledgment under a template with `rules.briefingMinimumMinutes`: the store checks
+    /// the handover's briefings against it in the acknowledgment's transaction.
+    public var briefingMinimumMinutes: Int?
 
-    public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil, accessPlanGate: Bool = false) {
+    public init(
+        handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil, accessPlanGate: Bool = false,
+        briefingMinimumMinutes: Int? = nil
+    ) {
         self.handover = handover
         self.record = record
         self.newOwnerID = newOwnerID
         self.rotateSecretsBy = rotateSecretsBy
         self.accessPlanGate = accessPlanGate
+        self.briefingMinimumMinutes = briefingMinimumMinutes
     }
 }
 
@@ -151,8 +158,10 @@ public enum Lifecycle {
             actorID: actor.id, event: event.name, handoverVersion: next.version, fromState: from, toState: next.state,
             note: note, at: now)
         let rotateBy = newOwnerID == nil ? nil : SecretExposure.dueDate(exposedAt: now, withinDays: template.rules.rotateSecretsWithinDays)
-        return Transition(
+        var transition = Transition(
             handover: next, record: record, newOwnerID: newOwnerID, rotateSecretsBy: rotateBy, accessPlanGate: newOwnerID != nil && template.rules.accessPlanGate == true)
+        if case .acknowledge = event, let minimum = template.rules.briefingMinimumMinutes, minimum > 0 { transition.briefingMinimumMinutes = minimum }
+        return transition
     }
 }
 

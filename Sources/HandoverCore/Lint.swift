@@ -118,7 +118,11 @@ public enum Lint {
     /// Score: required fields weigh 3, optional fields 1; the share of weight filled in, as a
     /// percentage, less 3 per warning and 10 per error not already counted as an empty required
     /// field; clamped to 0–100. A fully filled handover without findings scores 100.
-    public static func report(content: HandoverContent, template: Template, account: Account, now: Date) -> LintReport {
+    /// With `briefings` (a handover's), a template's unmet `briefingMinimumMinutes` is a warning
+    /// about the handover; without them (submission's lint) it is not checked.
+    public static func report(
+        content: HandoverContent, template: Template, account: Account, now: Date, briefings: (handover: Handover, all: [Briefing])? = nil
+    ) -> LintReport {
         var findings: [Finding] = []
         var totalWeight = 0
         var filledWeight = 0
@@ -162,6 +166,11 @@ public enum Lint {
             }.map(\.element)
         }
         findings += accountFindings(content: content, template: template, account: account, now: now)
+        if let briefings,
+            let finding = BriefingRules.finding(minimumMinutes: template.rules.briefingMinimumMinutes, briefings: briefings.all, handover: briefings.handover)
+        {
+            findings.append(finding)
+        }
 
         let penalties = findings.reduce(0) { total, finding in
             switch (finding.severity, finding.rule) {

@@ -50,6 +50,9 @@ extension Template {
         if let days = rules.questionsOpenForDays, !(0...QuestionWindow.maxDays).contains(days) {
             add("rules.questionsOpenForDays", "must be from 0 to \(QuestionWindow.maxDays) days")
         }
+        if let minutes = rules.briefingMinimumMinutes, !BriefingRules.durationMinutes.contains(minutes) {
+            add("rules.briefingMinimumMinutes", "must be from \(BriefingRules.durationMinutes.lowerBound) to \(BriefingRules.durationMinutes.upperBound) minutes")
+        }
         if sections.isEmpty { add("sections", "a template needs at least one section") }
 
         var sectionIDs = Set<String>()

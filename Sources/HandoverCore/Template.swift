@@ -76,16 +76,20 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// declined and no active grant of the transferor on the account is left out of it. Optional
     /// for the same reason as `rotateSecretsWithinDays` (absent means no gate).
     public var accessPlanGate: Bool?
+    /// Minutes: acknowledgment waits for a briefing both parties confirmed as held, the shorter
+    /// confirmed length at least this long (`BriefingRules.unmet`). Absent: no gate.
+    public var briefingMinimumMinutes: Int?
 
     public init(
         profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil,
-        accessPlanGate: Bool? = nil
+        accessPlanGate: Bool? = nil, briefingMinimumMinutes: Int? = nil
     ) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
         self.rotateSecretsWithinDays = rotateSecretsWithinDays
         self.questionsOpenForDays = questionsOpenForDays
         self.accessPlanGate = accessPlanGate
+        self.briefingMinimumMinutes = briefingMinimumMinutes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -95,6 +99,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
         questionsOpenForDays = try c.decodeIfPresent(Int.self, forKey: .questionsOpenForDays)
         accessPlanGate = try c.decodeIfPresent(Bool.self, forKey: .accessPlanGate)
+        briefingMinimumMinutes = try c.decodeIfPresent(Int.self, forKey: .briefingMinimumMinutes)
     }
 
     /// The longest a template may give to rotate exposed secrets.

@@ -130,7 +130,8 @@ public struct HandoverService: Sendable {
         let (handover, _) = try await handover(id: id, by: actor)
         let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let account = try await accounts.account(id: handover.accountID, by: actor)
-        return Lint.report(content: handover.content, template: template, account: account, now: clock.now())
+        let briefings = try await store.briefings(handoverID: handover.id, organizationID: actor.organizationID)
+        return Lint.report(content: handover.content, template: template, account: account, now: clock.now(), briefings: (handover, briefings))
     }
 
     /// Overlays `patch` on the draft's content (a `null` value clears a field).

@@ -270,6 +270,24 @@ public protocol HandoverStore: Sendable {
     func outboxMessages(organizationID: String, filter: OutboxFilter) async throws -> [OutboxMessage]
     /// One more try recorded: its state after it and the server's reply (or why there was none).
     func recordMailAttempt(id: String, organizationID: String, state: OutboxState, reply: String?, at now: Date) async throws -> OutboxMessage
+
+    // Briefings and calendar feeds (SQLHandoverStore+Briefings.swift)
+    /// Saves a new briefing with its attendees, its audit entry and its invitations in one transaction.
+    func createBriefing(_ briefing: Briefing, mail: [OutboxMessage], by actor: AuditActor) async throws
+    /// Saves a changed briefing (never its attendees) if it is still at `expectedVersion`, with its
+    /// audit entry (`action`) and emails, in one transaction.
+    func saveBriefing(_ briefing: Briefing, expectedVersion: Int, action: String, mail: [OutboxMessage], by actor: AuditActor) async throws
+    func briefing(id: String, organizationID: String) async throws -> Briefing?
+    /// A handover's briefings, earliest first.
+    func briefings(handoverID: String, organizationID: String) async throws -> [Briefing]
+    /// The briefings a member is invited to, earliest first.
+    func briefings(attendeeID: String, organizationID: String) async throws -> [Briefing]
+    /// Makes `digest` the member's one feed token (replacing any other).
+    func setCalendarFeed(memberID: String, organizationID: String, digest: String, at now: Date, by actor: AuditActor) async throws
+    /// False when the member had no feed.
+    func deleteCalendarFeed(memberID: String, organizationID: String, at now: Date, by actor: AuditActor) async throws -> Bool
+    /// The member whose feed token has this digest.
+    func calendarFeedMember(digest: String) async throws -> Member?
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

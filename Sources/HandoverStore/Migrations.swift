@@ -598,6 +598,50 @@ public enum Migrations {
                 """,
                 "CREATE INDEX custody_transfer_items_by_asset ON custody_transfer_items (organization_id, asset_id)",
             ], data: SQLHandoverStore.backfillTransferItems),
+        // Briefings (issue 15, part 3): the scheduled overlap on a handover, its attendees (filed
+        // one row each, for a member's calendar feed), and each member's feed token, kept as its
+        // SHA-256 digest only (one per member: a new one replaces the old).
+        Migration(
+            version: 16, name: "briefings and calendar feeds",
+            statements: [
+                """
+                CREATE TABLE briefings (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    organizer_id TEXT NOT NULL REFERENCES members(id),
+                    starts_at BIGINT NOT NULL,
+                    duration_minutes INTEGER NOT NULL CHECK (duration_minutes BETWEEN 15 AND 480),
+                    place TEXT,
+                    video_url TEXT,
+                    sequence INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('scheduled', 'cancelled', 'held')),
+                    confirmations TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX briefings_by_handover ON briefings (handover_id, starts_at)",
+                """
+                CREATE TABLE briefing_attendees (
+                    briefing_id TEXT NOT NULL REFERENCES briefings(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (briefing_id, member_id)
+                )
+                """,
+                "CREATE INDEX briefing_attendees_by_member ON briefing_attendees (organization_id, member_id)",
+                """
+                CREATE TABLE calendar_feeds (
+                    member_id TEXT PRIMARY KEY REFERENCES members(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    token_digest TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

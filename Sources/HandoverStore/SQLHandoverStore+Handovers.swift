@@ -161,6 +161,14 @@ extension SQLHandoverStore {
         try await write("the account already has another open handover") { db in
             let handover = transition.handover
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
+            // The template's briefing gate, decided on the briefings as they are under the write lock.
+            if let minimum = transition.briefingMinimumMinutes,
+                let unmet = BriefingRules.unmet(
+                    minimumMinutes: minimum, briefings: try await Self.briefings(handoverID: handover.id, organizationID: handover.organizationID, db),
+                    handover: handover)
+            {
+                throw HandoverError.conflict("Not acknowledged: \(unmet).")
+            }
             if let newOwnerID = transition.newOwnerID {
                 // The template's access-plan gate, decided on the plan as it is under the write lock.
                 if transition.accessPlanGate {

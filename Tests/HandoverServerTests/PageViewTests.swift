@@ -212,3 +212,35 @@ import Testing
         #expect(!EditorForm.inputs(section: section, field: field, value: nil).description.contains("date-shown"))
     }
 }
+
+/// The Briefing section of the handover page, from hand-built models: the held form for a party
+/// once the start has passed (and not for others), move and cancel for who may arrange it, and
+/// the template's gate said while unmet.
+@Suite struct BriefingSectionViewTests {
+    @Test func thePartiesConfirmAfterTheStartAndTheGateIsSaid() throws {
+        let (tom, rita) = (PageViewTests.member("Tom", .member), PageViewTests.member("Rita", .member))
+        let carol = PageViewTests.member("Carol", .member)
+        let handover = PageViewTests.handover("h1", from: tom, to: rita, state: .submitted)
+        var model = PageViewTests.page(handover, tom: tom, rita: rita)
+        model.reading.template.rules.briefingMinimumMinutes = 30
+        let past = Briefing(
+            id: "b1", organizationID: "org", handoverID: "h1", organizerID: tom.id, startsAt: PageViewTests.day.addingTimeInterval(-3600), durationMinutes: 45,
+            place: "Room <2>", videoURL: "https://meet.example.com/x", attendeeIDs: [tom.id, rita.id], createdAt: PageViewTests.day,
+            updatedAt: PageViewTests.day)
+        model.briefings = [past]
+        let forRita = WebPages.briefingSection(model, me: rita, csrf: "token", typed: [:]).description
+        #expect(forRita.contains("action=\"/briefings/b1/held\"") && forRita.contains("action=\"/briefings/b1/move\""))
+        #expect(forRita.contains("id=\"briefing-gate\"") && forRita.contains("rules.briefingMinimumMinutes"))
+        #expect(forRita.contains("Room &lt;2&gt;") && forRita.contains("45 minutes") && forRita.contains("id=\"schedule-briefing\""))
+        // Tom confirmed already: no form for him; a member who is not a party gets neither form.
+        model.briefings[0].confirmations = [BriefingConfirmation(memberID: tom.id, minutes: 40, covered: "All", stillOpen: "Pricing", at: PageViewTests.day)]
+        let forTom = WebPages.briefingSection(model, me: tom, csrf: "token", typed: [:]).description
+        #expect(!forTom.contains("/briefings/b1/held") && forTom.contains("Tom confirmed 40 minutes") && forTom.contains("Still open: Pricing"))
+        let forCarol = WebPages.briefingSection(model, me: carol, csrf: "token", typed: [:]).description
+        #expect(!forCarol.contains("/briefings/b1/held") && !forCarol.contains("/briefings/b1/move") && !forCarol.contains("id=\"schedule-briefing\""))
+        // Before the start there is nothing to confirm yet.
+        model.briefings[0].startsAt = PageViewTests.day.addingTimeInterval(3600)
+        model.briefings[0].confirmations = []
+        #expect(!WebPages.briefingSection(model, me: rita, csrf: "token", typed: [:]).description.contains("/briefings/b1/held"))
+    }
+}

@@ -99,7 +99,7 @@ extension WebPages {
         let body: HTML
         if isEditor {
             let content = refusal?.editing ?? editing ?? handover.content
-            let report = Lint.report(content: content, template: template, account: account, now: model.now)
+            let report = Lint.report(content: content, template: template, account: account, now: model.now, briefings: (handover, model.briefings))
             body = """
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission,
                     accessPlanOpen: model.accessPlan?.gateOpen ?? 0))
@@ -134,6 +134,7 @@ extension WebPages {
             \(header)
             \(body)
             \(Self.accessPlanSection(model.accessPlan, csrf: viewer.csrf))
+            \(Self.briefingSection(model, me: me, csrf: viewer.csrf, typed: typed))
             \(Self.thread(handover, parties: parties, rules: template.rules, now: model.now, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
             \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>

@@ -93,6 +93,9 @@ enum Web {
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
             "access-granted": "Grant recorded.", "access-revoked": "Grant revoked.", "plan-drawn": "Access plan drawn from the account's grants.",
             "plan-line-added": "Line added to the access plan.", "plan-updated": "Access plan updated.",
+            "briefing-scheduled": "Briefing scheduled; invitations are on their way.", "briefing-move": "Briefing moved; attendees get the update.",
+            "briefing-cancel": "Briefing cancelled; attendees get the cancellation.", "briefing-held": "Thank you: your confirmation is recorded.",
+            "feed-revoked": "Your calendar feed is stopped.",
         ][key]
     }
 

@@ -271,6 +271,8 @@ public struct HandoverPageModel: Sendable {
     public var accessPlan: AccessPlanModel? = nil
     /// The emails about this handover, newest first, for its parties (empty for anyone else).
     public var outbox: [OutboxMessage]
+    /// Its briefings, earliest first.
+    public var briefings: [Briefing] = []
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
@@ -313,7 +315,9 @@ extension PageModels {
         secrets.canAdd = owner.map { Access.canAddSecret(to: reading.account, owner: $0, actor: me) } ?? false
         let outbox =
             isParty ? try await handovers.store.outboxMessages(organizationID: me.organizationID, filter: OutboxFilter(viewer: me, handoverID: id, limit: 20)) : []
-        return HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets, outbox: outbox)
+        var model = HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets, outbox: outbox)
+        model.briefings = try await handovers.store.briefings(handoverID: id, organizationID: me.organizationID)
+        return model
     }
 
     /// The printable report: the reading alone.
