@@ -7,7 +7,7 @@ import HandoverWire
 /// `handover notifications`: how you hear of each event, and changing it.
 struct Notifications: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show or change how you hear of events (email, digest, off).",
+        abstract: "Show or change how you hear of events.",
         discussion: """
             Each event reaches you by email at once (the default), as a line in a daily \
             digest email instead, or not at all. Your settings are yours: nobody else, \
