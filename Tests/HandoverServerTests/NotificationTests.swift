@@ -254,6 +254,38 @@ import Testing
         }
     }
 
+    @Test func theSettingsPageSavesWithTheSessionsTokenOnlyAndNamesABadSetting() async throws {
+        let f = try await APIFixture.make()
+        let web = WebTests()
+        let bob = try await web.session(f, f.org.bob)
+        let services = HandoverApplication.services(store: f.store, configuration: f.configuration)
+        try await f.test { client in
+            try await client.execute(uri: "/settings/notifications", method: .get, headers: bob.headers) { r in
+                #expect(r.status == .ok)
+                let html = String(buffer: r.body)
+                #expect(html.contains(#"id="nav-notifications" href="/settings/notifications" aria-current="page""#))
+                #expect(html.contains(#"id="question-asked-email" name="question.asked" value="email" checked"#))
+            }
+            let page = "/settings/notifications"
+            try await client.execute(uri: page, method: .post, headers: web.form(bob.headers), body: web.encoded(["question.asked": "off"])) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(
+                uri: page, method: .post, headers: web.form(bob.headers), body: web.encoded(["csrf": bob.csrf, "question.asked": "off", "handover.returned": "digest"])
+            ) { r in
+                #expect(r.status == .seeOther && r.headers[.location] == "/settings/notifications?done=saved")
+            }
+            try await client.execute(
+                uri: page, method: .post, headers: web.form(bob.headers), body: web.encoded(["csrf": bob.csrf, "question.asked": "email", "handover.returned": "loud"])
+            ) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(String(buffer: r.body).contains("handover.returned: &quot;loud&quot; is not a setting"))
+            }
+            let saved = try await services.notifications.preferences(by: f.org.bob)
+            #expect(saved.setting(for: .questionAsked) == .off && saved.setting(for: .handoverReturned) == .digest)
+        }
+    }
+
     @Test(.enabled(if: TestSMTPServer.available), arguments: TestDatabases.engines)
     func aReturnedNoticeAndADigestArriveAtTheSMTPServer(engine: String) async throws {
         try await OutboxTests.withOwnStore(engine) { store in
