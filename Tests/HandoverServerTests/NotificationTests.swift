@@ -183,6 +183,14 @@ import Testing
         #expect(runs[0].runAfter == iso.date(from: "2026-12-04T23:00:00Z") && runs[1].runAfter == morning)
     }
 
+    @Test func theDigestHourComesFromTheEnvironment() throws {
+        #expect(try ServerConfiguration.fromEnvironment([:]).mailSettings.digestHour == 7)
+        #expect(try ServerConfiguration.fromEnvironment(["HANDOVER_DIGEST_HOUR": "18"]).mailSettings.digestHour == 18)
+        for bad in ["24", "-1", "7am"] {
+            #expect(throws: ConfigurationError.self) { try ServerConfiguration.fromEnvironment(["HANDOVER_DIGEST_HOUR": bad]) }
+        }
+    }
+
     @Test(arguments: TestDatabases.engines) func thePeriodicJobsScheduleTheirNextRunOnceAndReportWhenRun(engine: String) async throws {
         try await OutboxTests.withOwnStore(engine) { store in
             let org = try await OrgFixture.make(in: store)
