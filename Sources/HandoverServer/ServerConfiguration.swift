@@ -133,7 +133,7 @@ public struct ServerConfiguration: Sendable {
         return configuration
     }
 
-    /// HANDOVER_SMTP_URL, HANDOVER_MAIL_FROM and HANDOVER_PUBLIC_URL.
+    /// HANDOVER_SMTP_URL, HANDOVER_MAIL_FROM, HANDOVER_PUBLIC_URL and HANDOVER_DIGEST_HOUR.
     mutating func readMail(_ environment: [String: String]) throws {
         if let text = environment["HANDOVER_PUBLIC_URL"], !text.isEmpty {
             guard let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
@@ -159,6 +159,12 @@ public struct ServerConfiguration: Sendable {
             } catch {
                 throw ConfigurationError("HANDOVER_MAIL_FROM must be an address or Name <address>: \(error)")
             }
+        }
+        if let text = environment["HANDOVER_DIGEST_HOUR"], !text.isEmpty {
+            guard let hour = Int(text), (0...23).contains(hour) else {
+                throw ConfigurationError("HANDOVER_DIGEST_HOUR must be an hour from 0 to 23 (UTC), got \"\(text)\"")
+            }
+            mail.digestHour = hour
         }
         if mail.smtp != nil, mail.from == nil {
             throw ConfigurationError("HANDOVER_SMTP_URL is set but HANDOVER_MAIL_FROM is not: say who the emails are from, e.g. \"Handover <handover@example.com>\"")

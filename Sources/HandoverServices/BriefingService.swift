@@ -64,7 +64,7 @@ public struct BriefingService: Sendable {
             durationMinutes: durationMinutes, place: place, videoURL: videoURL, attendeeIDs: attendees.map(\.id), createdAt: now, updatedAt: now)
         let account = try await handovers.accounts.account(id: handover.accountID, by: actor)
         let notices = BriefingNotices.queue(.scheduled, briefing, account: account, organizer: actor, attendees: attendees, mail: mail, ids: ids, at: now)
-        try await store.createBriefing(briefing, mail: notices, by: AuditActor(member: actor.id))
+        try await store.createBriefing(briefing, notices: notices, by: AuditActor(member: actor.id))
         return briefing
     }
 
@@ -126,7 +126,7 @@ public struct BriefingService: Sendable {
         if briefing.confirmation(by: handover.transferorID) != nil && briefing.confirmation(by: handover.recipientID) != nil { briefing.state = .held }
         briefing.version += 1
         briefing.updatedAt = now
-        try await store.saveBriefing(briefing, expectedVersion: read.version, action: "briefing.held", mail: [], by: AuditActor(member: actor.id))
+        try await store.saveBriefing(briefing, expectedVersion: read.version, action: "briefing.held", notices: [], by: AuditActor(member: actor.id))
         return briefing
     }
 
@@ -142,7 +142,7 @@ public struct BriefingService: Sendable {
         // The organizer of the event stays who scheduled it: a calendar matches the update to it.
         let organizer = try await store.member(id: briefing.organizerID, organizationID: actor.organizationID) ?? actor
         let notices = BriefingNotices.queue(change, briefing, account: account, organizer: organizer, attendees: attendees, mail: mail, ids: ids, at: now)
-        try await store.saveBriefing(briefing, expectedVersion: read.version, action: action, mail: notices, by: AuditActor(member: actor.id))
+        try await store.saveBriefing(briefing, expectedVersion: read.version, action: action, notices: notices, by: AuditActor(member: actor.id))
         return briefing
     }
 

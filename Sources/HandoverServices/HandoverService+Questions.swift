@@ -27,8 +27,44 @@ extension HandoverService {
         let question = HandoverQuestion(
             id: ids.next(at: now), organizationID: actor.organizationID, handoverID: handover.id,
             authorID: actor.id, body: text, createdAt: now)
-        try await store.addQuestion(question)
+        let earlier = try await store.questions(handoverID: handover.id, organizationID: actor.organizationID)
+        // Read for the emails' wording only: whoever may write in the thread may hear the account's name.
+        guard let account = try await store.account(id: handover.accountID, organizationID: actor.organizationID) else {
+            throw StoreError.notFound("account \(handover.accountID)")
+        }
+        try await store.addQuestion(
+            question, notices: try await questionNotices(question, after: earlier, handover: handover, parties: parties, account: account, by: actor))
         return question
+    }
+
+    /// Who hears of a new message in the thread. The members who wrote since the actor last did
+    /// asked something the actor now answers: they hear `question.answered`. Otherwise it is a
+    /// question for the other party: the transferor, or the recipient when the transferor
+    /// writes first (`question.asked`). Never the actor.
+    func questionNotices(
+        _ question: HandoverQuestion, after earlier: [HandoverQuestion], handover: Handover, parties: Parties, account: Account, by actor: Member
+    ) async throws -> [Notice] {
+        let now = question.createdAt
+        let sinceMine = earlier.reversed().prefix { $0.authorID != actor.id }
+        var askers: [String] = []
+        for message in sinceMine.reversed() where !askers.contains(message.authorID) { askers.append(message.authorID) }
+        if !askers.isEmpty {
+            var notices: [Notice?] = []
+            for askerID in askers {
+                guard let asker = try await store.member(id: askerID, organizationID: handover.organizationID) else { continue }
+                notices.append(
+                    NotificationMails.questionAnswered(
+                        handover: handover, account: account, answerer: actor, to: asker, body: question.body, publicURL: mail.publicURL, id: ids.next(at: now),
+                        at: now))
+            }
+            return Notice.forEvent(notices, actorID: actor.id)
+        }
+        let other = actor.id == parties.transferor.id ? parties.recipient : parties.transferor
+        return Notice.forEvent(
+            [
+                NotificationMails.questionAsked(
+                    handover: handover, account: account, asker: actor, to: other, body: question.body, publicURL: mail.publicURL, id: ids.next(at: now), at: now)
+            ], actorID: actor.id)
     }
 
     /// The thread as a page shows it: the handover (for what came after completion), its messages

@@ -182,18 +182,33 @@ public struct HandoverService: Sendable {
             event, to: handover, by: actor, parties: parties, template: template, account: account,
             signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
-        try await store.apply(transition, expectedVersion: handover.version, mail: notices(for: event, transition, account: account, parties: parties, at: now))
+        try await store.apply(
+            transition, expectedVersion: handover.version, notices: notices(for: event, transition, account: account, parties: parties, by: actor, at: now))
         return transition.handover
     }
 
-    /// The emails an event sends, queued in its transaction. Today: the recipient hears of a
-    /// submission. (Returns, questions, briefings, overdue reminders and preferences come later.)
-    func notices(for event: HandoverEvent, _ transition: Transition, account: Account, parties: Parties, at now: Date) -> [OutboxMessage] {
-        guard case .submit = event else { return [] }
-        return HandoverMails.submitted(
-            handover: transition.handover, account: account, transferor: parties.transferor, recipient: parties.recipient, publicURL: mail.publicURL,
-            id: ids.next(at: now), at: now
-        ).map { [$0] } ?? []
+    /// Who hears of an event, delivered in its transaction by each one's preference (an email,
+    /// a digest line or nothing): the recipient of a submission, the transferor of a return.
+    /// Never the actor, about their own action.
+    func notices(for event: HandoverEvent, _ transition: Transition, account: Account, parties: Parties, by actor: Member, at now: Date) -> [Notice] {
+        let handover = transition.handover
+        switch event {
+        case .submit:
+            return Notice.forEvent(
+                [
+                    NotificationMails.submitted(
+                        handover: handover, account: account, transferor: parties.transferor, recipient: parties.recipient, publicURL: mail.publicURL,
+                        id: ids.next(at: now), at: now)
+                ], actorID: actor.id)
+        case .returnToTransferor(let reason):
+            return Notice.forEvent(
+                [
+                    NotificationMails.returned(
+                        handover: handover, account: account, transferor: parties.transferor, recipient: actor, reason: reason, publicURL: mail.publicURL,
+                        id: ids.next(at: now), at: now)
+                ], actorID: actor.id)
+        default: return []
+        }
     }
 
     /// Handovers the actor may see (`Access.canView`), newest first.

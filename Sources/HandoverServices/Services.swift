@@ -25,6 +25,8 @@ public struct Services: Sendable {
     public let outbox: OutboxService
     /// Briefings on handovers and members' calendar feeds.
     public let briefings: BriefingService
+    /// Notification preferences, the daily digest, overdue reminders.
+    public let notifications: NotificationService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -42,6 +44,7 @@ public struct Services: Sendable {
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
         briefings = BriefingService(store: store, handovers: handovers, clock: clock, ids: ids, mail: mail)
+        notifications = NotificationService(store: store, clock: clock, ids: ids, mail: mail)
     }
 }
 

@@ -261,8 +261,8 @@ public protocol HandoverStore: Sendable {
     func purgeJobs(finishedBefore date: Date) async throws -> Int
 
     // The mail outbox (SQLHandoverStore+Outbox.swift): each message written with its mail.send job.
-    /// `apply(_:expectedVersion:)` that also queues `mail` in the same transaction.
-    func apply(_ transition: Transition, expectedVersion: Int, mail: [OutboxMessage]) async throws
+    /// `apply(_:expectedVersion:)` that also delivers `notices` (by each member's preference) in the same transaction.
+    func apply(_ transition: Transition, expectedVersion: Int, notices: [Notice]) async throws
     /// Queues messages (and their jobs) in a write of their own.
     func enqueueMail(_ messages: [OutboxMessage]) async throws
     func outboxMessage(id: String, organizationID: String) async throws -> OutboxMessage?
@@ -272,11 +272,11 @@ public protocol HandoverStore: Sendable {
     func recordMailAttempt(id: String, organizationID: String, state: OutboxState, reply: String?, at now: Date) async throws -> OutboxMessage
 
     // Briefings and calendar feeds (SQLHandoverStore+Briefings.swift)
-    /// Saves a new briefing with its attendees, its audit entry and its invitations in one transaction.
-    func createBriefing(_ briefing: Briefing, mail: [OutboxMessage], by actor: AuditActor) async throws
+    /// Saves a new briefing with its attendees, its audit entry and its invitations (delivered by preference) in one transaction.
+    func createBriefing(_ briefing: Briefing, notices: [Notice], by actor: AuditActor) async throws
     /// Saves a changed briefing (never its attendees) if it is still at `expectedVersion`, with its
-    /// audit entry (`action`) and emails, in one transaction.
-    func saveBriefing(_ briefing: Briefing, expectedVersion: Int, action: String, mail: [OutboxMessage], by actor: AuditActor) async throws
+    /// audit entry (`action`) and notices, in one transaction.
+    func saveBriefing(_ briefing: Briefing, expectedVersion: Int, action: String, notices: [Notice], by actor: AuditActor) async throws
     func briefing(id: String, organizationID: String) async throws -> Briefing?
     /// A handover's briefings, earliest first.
     func briefings(handoverID: String, organizationID: String) async throws -> [Briefing]
@@ -288,6 +288,27 @@ public protocol HandoverStore: Sendable {
     func deleteCalendarFeed(memberID: String, organizationID: String, at now: Date, by actor: AuditActor) async throws -> Bool
     /// The member whose feed token has this digest.
     func calendarFeedMember(digest: String) async throws -> Member?
+    // Notifications (SQLHandoverStore+Notifications.swift): preferences, digest items, overdue notices.
+    func notificationPreferences(memberID: String, organizationID: String) async throws -> NotificationPreferences
+    /// Sets some of a member's settings in one write (the others stay as they are).
+    func setNotificationPreferences(_ changes: [NotificationKind: NotificationSetting], memberID: String, organizationID: String, at now: Date) async throws
+    /// Delivers notices in a write of their own: an email, a digest item or nothing, by each member's preference.
+    func deliver(_ notices: [Notice]) async throws
+    /// `addQuestion` that also delivers `notices` in the same transaction.
+    func addQuestion(_ question: HandoverQuestion, notices: [Notice]) async throws
+    /// Members (of every organization) with digest items not yet in a digest.
+    func membersWithPendingDigest() async throws -> [(organizationID: String, memberID: String)]
+    /// In one write: the member's pending digest items, the email `compose` makes of them queued,
+    /// and the items marked as sent in it. Nil (and nothing written) when none are pending.
+    func queueDigest(
+        memberID: String, organizationID: String, at now: Date, compose: @escaping @Sendable ([DigestItem]) -> OutboxMessage?
+    ) async throws -> OutboxMessage?
+    /// Open handovers (every organization) whose account has an item due before `day` and that
+    /// were not reported overdue on `day`, with that earliest due date.
+    func overdueHandovers(before day: CalendarDate, limit: Int) async throws -> [(organizationID: String, handoverID: String, due: CalendarDate)]
+    /// In one write: records that `handoverID` was reported overdue on `day` and delivers
+    /// `notices`, unless it already was (false then, and nothing is delivered).
+    func recordOverdueNotice(handoverID: String, organizationID: String, day: CalendarDate, notices: [Notice], at now: Date) async throws -> Bool
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

@@ -642,6 +642,47 @@ public enum Migrations {
                 )
                 """,
             ]),
+        // Notifications (issue 15 part 2): each member's setting per event kind (a kind without a
+        // row is `email`), the notices kept for their daily digest until a digest lists them, and
+        // the days each handover was reported overdue, so a restarted job does not report it twice.
+        Migration(
+            version: 17, name: "notification preferences and digests",
+            statements: [
+                """
+                CREATE TABLE notification_preferences (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    kind TEXT NOT NULL,
+                    setting TEXT NOT NULL CHECK (setting IN ('email', 'digest', 'off')),
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (member_id, kind)
+                )
+                """,
+                """
+                CREATE TABLE digest_items (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    kind TEXT NOT NULL,
+                    handover_id TEXT REFERENCES handovers(id),
+                    summary TEXT NOT NULL,
+                    link TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    digest_message_id TEXT REFERENCES outbox_messages(id),
+                    sent_at BIGINT
+                )
+                """,
+                "CREATE INDEX digest_items_pending ON digest_items (member_id, sent_at)",
+                """
+                CREATE TABLE overdue_notices (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    day TEXT NOT NULL,
+                    sent_at BIGINT NOT NULL,
+                    PRIMARY KEY (handover_id, day)
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

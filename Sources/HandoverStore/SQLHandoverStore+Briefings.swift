@@ -4,9 +4,10 @@ import HandoverTrust
 import SQLKit
 
 /// Briefings and calendar feeds (migration 16). Each change is saved with its audit entry and
-/// its invitations (outbox messages and their mail.send jobs) in one transaction.
+/// its invitations (delivered by each attendee's preference: outbox messages with their mail.send
+/// jobs) in one transaction.
 extension SQLHandoverStore {
-    public func createBriefing(_ briefing: Briefing, mail: [OutboxMessage], by actor: AuditActor) async throws {
+    public func createBriefing(_ briefing: Briefing, notices: [Notice], by actor: AuditActor) async throws {
         try await write("a briefing with this id already exists") { db in
             try await db.raw(
                 """
@@ -27,11 +28,11 @@ extension SQLHandoverStore {
                 ).run()
             }
             try await Self.auditBriefing(briefing, action: "briefing.schedule", actor: actor, db)
-            try await Self.insertOutbox(mail, db)
+            try await Self.insertNotices(notices, db)
         }
     }
 
-    public func saveBriefing(_ briefing: Briefing, expectedVersion: Int, action: String, mail: [OutboxMessage], by actor: AuditActor) async throws {
+    public func saveBriefing(_ briefing: Briefing, expectedVersion: Int, action: String, notices: [Notice], by actor: AuditActor) async throws {
         try await write { db in
             let updated = try await db.raw(
                 """
@@ -45,7 +46,7 @@ extension SQLHandoverStore {
             ).all()
             if updated.isEmpty { throw StoreError.stale("briefing \(briefing.id) changed since it was read") }
             try await Self.auditBriefing(briefing, action: action, actor: actor, db)
-            try await Self.insertOutbox(mail, db)
+            try await Self.insertNotices(notices, db)
         }
     }
 

@@ -154,10 +154,10 @@ extension SQLHandoverStore {
     }
 
     public func apply(_ transition: Transition, expectedVersion: Int) async throws {
-        try await apply(transition, expectedVersion: expectedVersion, mail: [])
+        try await apply(transition, expectedVersion: expectedVersion, notices: [])
     }
 
-    public func apply(_ transition: Transition, expectedVersion: Int, mail: [OutboxMessage]) async throws {
+    public func apply(_ transition: Transition, expectedVersion: Int, notices: [Notice]) async throws {
         try await write("the account already has another open handover") { db in
             let handover = transition.handover
             try await Self.saveHandover(handover, expectedVersion: expectedVersion, db)
@@ -212,7 +212,7 @@ extension SQLHandoverStore {
                     organizationID: handover.organizationID, actor: AuditActor(member: transition.record.actorID), at: handover.updatedAt, db)
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
-            try await Self.insertOutbox(mail, db)
+            try await Self.insertNotices(notices, db)
         }
     }
 

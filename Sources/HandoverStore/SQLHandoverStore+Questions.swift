@@ -5,6 +5,10 @@ import SQLKit
 
 extension SQLHandoverStore {
     public func addQuestion(_ question: HandoverQuestion) async throws {
+        try await addQuestion(question, notices: [])
+    }
+
+    public func addQuestion(_ question: HandoverQuestion, notices: [Notice]) async throws {
         let engine = database.engine
         try await write { db in
             try await db.raw(
@@ -17,6 +21,7 @@ extension SQLHandoverStore {
             try await Self.appendAudit(
                 [AuditRecord(action: "question.ask", target: "handover:\(question.handoverID)", digest: Hex.sha256(Array(question.body.utf8)))],
                 organizationID: question.organizationID, actor: AuditActor(member: question.authorID), at: question.createdAt, db)
+            try await Self.insertNotices(notices, db)
             // Delivered to every listening replica when (and only if) this transaction commits.
             if engine == .postgres {
                 try await db.raw("SELECT pg_notify(\(bind: ThreadSignal.channel), \(bind: question.handoverID))").run()

@@ -46,6 +46,7 @@ struct HandoverCommand: AsyncParsableCommand {
             AccessCommand.self,
             Outbox.self,
             BriefingCommand.self, CalendarFeedCommand.self,
+            Notifications.self,
         ]
     )
 

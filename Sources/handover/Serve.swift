@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
             Email: HANDOVER_SMTP_URL (smtp://user:pass@host:587?starttls=required|opportunistic|never, or smtps://…:465; \
             ca=/path.pem trusts one more CA), HANDOVER_MAIL_FROM ("Handover <handover@example.com>"), HANDOVER_PUBLIC_URL (where \
             links in emails point; default http://host:port). Without HANDOVER_SMTP_URL emails wait, queued, in the outbox \
-            ('handover outbox') and go out once the server runs with it.
+            ('handover outbox') and go out once the server runs with it. HANDOVER_DIGEST_HOUR: the UTC hour             (0-23, default 7) the daily digest of notifications goes out.
 
             Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
 
@@ -107,6 +107,9 @@ struct Serve: AsyncParsableCommand {
         if let smtp = configuration.mail.smtp, let from = configuration.mail.from {
             handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: from)
         }
+        handlers[NotificationJobs.digestKind] = NotificationJobs.digestHandler(services.notifications)
+        handlers[NotificationJobs.overdueKind] = NotificationJobs.overdueHandler(services.notifications)
+        try await services.notifications.scheduleJobs()
         let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(

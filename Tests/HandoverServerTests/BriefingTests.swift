@@ -128,6 +128,30 @@ import Testing
         await #expect(throws: StoreError.self) { try await w.services.briefings.cancel(id: briefings[0].id, by: w.org.carol) }
     }
 
+    @Test(arguments: TestDatabases.engines) func invitationsFollowEachAttendeesPreferenceButNeverGoToADigest(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let w = try await Self.world(store)
+        // A digest line could not carry the .ics: refused by name, and nothing changes.
+        do {
+            _ = try await w.services.notifications.setPreferences(["briefing.moved": "digest"], by: w.org.carol)
+            Issue.record("accepted a digest for invitations")
+        } catch HandoverError.invalid(let problems) {
+            #expect(problems.map(\.path) == ["briefing.moved"] && problems[0].message.contains("email or off"))
+        }
+        _ = try await w.services.notifications.setPreferences(["briefing.scheduled": "off"], by: w.org.carol)
+        let briefing = try await w.services.briefings.schedule(
+            handoverID: w.handover.id, startsAt: Self.start.addingTimeInterval(3600), durationMinutes: 30, place: "Room", videoURL: nil,
+            attendeeIDs: [w.org.carol.id], by: w.org.alice)
+        // Carol turned invitations off: alice (the organizer) and bob get theirs.
+        #expect(Set(try await Self.mail(w).flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email]))
+        // A move is another event: carol still hears of it.
+        _ = try await w.services.briefings.move(
+            id: briefing.id, startsAt: nil, durationMinutes: 45, place: nil, videoURL: nil, by: w.org.alice)
+        let moved = try await Self.mail(w).filter { $0.kind == "briefing.moved" }
+        #expect(Set(moved.flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email, w.org.carol.email]))
+    }
+
     @Test(arguments: TestDatabases.engines) func movingAndCancellingRaiseTheSequenceUnderTheSameUID(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

@@ -11,6 +11,15 @@ public enum BriefingMails {
         case cancelled = "briefing.cancelled"
 
         public var method: ICalendar.Method { self == .cancelled ? .cancel : .request }
+
+        /// The event members set their preference for.
+        public var kind: NotificationKind {
+            switch self {
+            case .scheduled: .briefingScheduled
+            case .moved: .briefingMoved
+            case .cancelled: .briefingCancelled
+            }
+        }
     }
 
     /// The briefing as one VEVENT. Attendees without a usable address are left out of it.
@@ -41,7 +50,7 @@ public enum BriefingMails {
     public static func notices(
         _ change: Change, _ briefing: Briefing, account: Account, organizer: Member, attendees: [Member], publicURL: String, at now: Date,
         nextID: () -> String
-    ) -> [OutboxMessage] {
+    ) -> [Notice] {
         let calendar = invitation(change, briefing, account: account, organizer: organizer, attendees: attendees, publicURL: publicURL, stamp: now)
         guard
             let attachment = try? MailAttachment(
@@ -67,7 +76,7 @@ public enum BriefingMails {
         var details = ["When: \(when)"]
         if let place = briefing.place { details.append("Where: \(place)") }
         if let videoURL = briefing.videoURL { details.append("Video: \(videoURL)") }
-        return attendees.compactMap { attendee -> OutboxMessage? in
+        return attendees.compactMap { attendee -> Notice? in
             guard let to = try? MailAddress(name: HandoverMails.headerSafe(attendee.name), address: attendee.email) else { return nil }
             let text = """
                 Hello \(attendee.name),
@@ -93,9 +102,10 @@ public enum BriefingMails {
                 <p style="color: #555; font-size: 0.9em">Handover: you get this email because you are invited to this briefing.</p>
                 </body></html>
                 """
-            return OutboxMessage(
+            let message = OutboxMessage(
                 id: nextID(), organizationID: briefing.organizationID, handoverID: briefing.handoverID, kind: change.rawValue, to: [to],
                 subject: HandoverMails.headerSafe(subject), text: text, html: html, attachments: [attachment], createdAt: now)
+            return Notice(kind: change.kind, memberID: attendee.id, message: message, link: link)
         }
     }
 

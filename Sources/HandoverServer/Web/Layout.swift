@@ -50,6 +50,7 @@ struct Layout {
         links.append(link("lingering", "/access/lingering", "Access"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
+        links.append(link("notifications", "/settings/notifications", "Notifications"))
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))

@@ -42,6 +42,7 @@ struct WebRoutes: Sendable {
         registerAccess(router)
         registerOutbox(router)
         registerBriefings(router)
+        registerNotifications(router)
     }
 
     // MARK: Sign in and out

@@ -2,14 +2,15 @@ import Foundation
 import HandoverCore
 
 /// The one place a briefing change becomes emails: each attendee's invitation (or cancellation)
-/// with the `.ics` attached, as outbox messages the store writes in the change's transaction.
-/// When members' notification preferences exist (issue 15, part 2), they are applied here, by
-/// the change's event name (`briefing.scheduled`, `briefing.moved`, `briefing.cancelled`).
+/// with the `.ics` attached, as notices the store delivers in the change's transaction by each
+/// attendee's preference for `briefing.scheduled`, `briefing.moved` or `briefing.cancelled`
+/// (email or off: an invitation is never put in a digest, which could not carry its `.ics`).
+/// The organizer is an attendee and gets the invitation too: it is how the event reaches their calendar.
 enum BriefingNotices {
     static func queue(
         _ change: BriefingMails.Change, _ briefing: Briefing, account: Account, organizer: Member, attendees: [Member], mail: MailSettings, ids: IDMaker,
         at now: Date
-    ) -> [OutboxMessage] {
+    ) -> [Notice] {
         BriefingMails.notices(
             change, briefing, account: account, organizer: organizer, attendees: attendees, publicURL: mail.publicURL, at: now, nextID: { ids.next(at: now) })
     }

@@ -11,6 +11,8 @@ public struct MailSettings: Sendable {
     public var smtp: SMTPSettings?
     /// The From of every email (HANDOVER_MAIL_FROM); set whenever `smtp` is.
     public var from: MailAddress?
+    /// The UTC hour (0–23) the daily digest goes out (HANDOVER_DIGEST_HOUR).
+    public var digestHour = 7
 
     public init(publicURL: String = "http://127.0.0.1:8080", smtp: SMTPSettings? = nil, from: MailAddress? = nil) {
         self.publicURL = publicURL

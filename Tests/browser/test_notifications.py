@@ -1,0 +1,49 @@
+"""Notification settings in a real browser (issue 15 part 2): Aldo finds the page from the
+navigation, sees every event on email, switches two to the digest and off, saves, and finds
+them so after a reload; the page reads at 1280 and 390 px and passes the accessibility checks.
+Who hears of what, the digest and the overdue job are held by NotificationTests."""
+import handover_browser as hb
+
+
+def check_layout(driver, name):
+    for width in hb.WIDTHS:
+        path = hb.screenshot(driver, name, width)
+        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
+    problems = hb.accessibility_problems(driver)
+    hb.set_viewport(driver, 390)
+    overflow = hb.horizontal_overflow(driver, 390)
+    if overflow:
+        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
+    hb.set_viewport(driver, 1280)
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def checked(driver, kind):
+    return [radio.get_attribute("value") for radio in hb.find_all(driver, f"input[type=radio][name='{kind}']") if radio.is_selected()]
+
+
+def test_a_member_chooses_how_to_hear_of_each_event(browsers):
+    aldo = browsers.get("aldo")
+    hb.go(aldo, "/")
+    hb.click(aldo, hb.find(aldo, "a#nav-notifications", what="the Notifications link"))
+    hb.wait_path(aldo, r"^/settings/notifications$")
+    hb.wait_text(aldo, "h1", "Notifications")
+    groups = hb.find_all(aldo, "fieldset.notification-setting")
+    assert len(groups) == 8, f"expected a row per event, got {len(groups)}"
+    assert checked(aldo, "question.asked") == ["email"], checked(aldo, "question.asked")
+    check_layout(aldo, "notifications")
+
+    hb.click(aldo, hb.find(aldo, "input#question-asked-digest"))
+    hb.click(aldo, hb.find(aldo, "input#handover-overdue-off"))
+    hb.submit_and_wait(aldo, hb.find(aldo, "button#save-notifications"))
+    hb.wait_text(aldo, "#flash", "Saved.")
+    hb.go(aldo, "/settings/notifications")
+    assert checked(aldo, "question.asked") == ["digest"], checked(aldo, "question.asked")
+    assert checked(aldo, "handover.overdue") == ["off"], checked(aldo, "handover.overdue")
+    assert checked(aldo, "handover.submitted") == ["email"], checked(aldo, "handover.submitted")
+
+    # Back as it was, so other tests see the defaults.
+    hb.click(aldo, hb.find(aldo, "input#question-asked-email"))
+    hb.click(aldo, hb.find(aldo, "input#handover-overdue-email"))
+    hb.submit_and_wait(aldo, hb.find(aldo, "button#save-notifications"))
+    hb.wait_text(aldo, "#flash", "Saved.")
