@@ -28,6 +28,9 @@ public struct Transition: Sendable, Hashable {
     /// With a new owner: the template gates completion on the access plan, which the store
     /// checks in the completion's transaction (a line confirmed or added meanwhile counts).
     public var accessPlanGate: Bool
+    /// With a completion: when the follow-up starts (surveys, the manager's check-in), set by
+    /// the service from the template's `followUpAfterDays`; scheduled in the same transaction.
+    public var followUpAt: Date?
 
     public init(handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil, accessPlanGate: Bool = false) {
         self.handover = handover

@@ -50,6 +50,9 @@ extension Template {
         if let days = rules.questionsOpenForDays, !(0...QuestionWindow.maxDays).contains(days) {
             add("rules.questionsOpenForDays", "must be from 0 to \(QuestionWindow.maxDays) days")
         }
+        if let days = rules.followUpAfterDays, !(0...365).contains(days) {
+            add("rules.followUpAfterDays", "must be from 0 to 365 days")
+        }
         if sections.isEmpty { add("sections", "a template needs at least one section") }
 
         var sectionIDs = Set<String>()

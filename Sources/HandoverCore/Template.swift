@@ -76,16 +76,20 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// declined and no active grant of the transferor on the account is left out of it. Optional
     /// for the same reason as `rotateSecretsWithinDays` (absent means no gate).
     public var accessPlanGate: Bool?
+    /// Days after completion that the follow-up (surveys, the manager's check-in) starts; absent
+    /// for `FollowUp.defaultCustomerDays` on customer accounts and none on others.
+    public var followUpAfterDays: Int?
 
     public init(
         profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil,
-        accessPlanGate: Bool? = nil
+        accessPlanGate: Bool? = nil, followUpAfterDays: Int? = nil
     ) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
         self.rotateSecretsWithinDays = rotateSecretsWithinDays
         self.questionsOpenForDays = questionsOpenForDays
         self.accessPlanGate = accessPlanGate
+        self.followUpAfterDays = followUpAfterDays
     }
 
     public init(from decoder: any Decoder) throws {
@@ -95,6 +99,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         rotateSecretsWithinDays = try c.decodeIfPresent(Int.self, forKey: .rotateSecretsWithinDays)
         questionsOpenForDays = try c.decodeIfPresent(Int.self, forKey: .questionsOpenForDays)
         accessPlanGate = try c.decodeIfPresent(Bool.self, forKey: .accessPlanGate)
+        followUpAfterDays = try c.decodeIfPresent(Int.self, forKey: .followUpAfterDays)
     }
 
     /// The longest a template may give to rotate exposed secrets.

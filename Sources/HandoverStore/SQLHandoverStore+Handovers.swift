@@ -205,6 +205,7 @@ extension SQLHandoverStore {
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
             try await Self.insertOutbox(mail, db)
+            try await Self.scheduleFollowUp(transition, db)
         }
     }
 
