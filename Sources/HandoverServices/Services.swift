@@ -23,6 +23,10 @@ public struct Services: Sendable {
     public let access: AccessService
     /// The mail outbox.
     public let outbox: OutboxService
+    /// The customer's introduction (Docs/Introduction.md).
+    public let introductions: IntroductionService
+    /// The follow-up after completion: surveys, results, the manager's check-in.
+    public let followUps: FollowUpService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -36,9 +40,12 @@ public struct Services: Sendable {
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
         access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
-        outbox = OutboxService(store: store, handovers: handovers, clock: clock)
+        let followUps = FollowUpService(store: store, handovers: handovers, keys: logKeys, clock: clock, ids: ids)
+        outbox = OutboxService(store: store, handovers: handovers, clock: clock, expand: followUps.expand)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
+        introductions = IntroductionService(store: store, handovers: handovers, clock: clock, ids: ids)
+        self.followUps = followUps
     }
 }
 

@@ -107,6 +107,8 @@ struct Serve: AsyncParsableCommand {
         if let smtp = configuration.mail.smtp, let from = configuration.mail.from {
             handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: from)
         }
+        // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
+        handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(
