@@ -41,6 +41,7 @@ struct WebRoutes: Sendable {
         registerCustody(router)
         registerAccess(router)
         registerOutbox(router)
+        registerIntroduction(router, limiter: SurveyRateLimiter())
     }
 
     // MARK: Sign in and out
