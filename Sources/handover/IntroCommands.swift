@@ -8,7 +8,7 @@ import HandoverWire
 struct IntroCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intro",
-        abstract: "Introduce the new owner to the customer's key contacts.",
+        abstract: "Introduce the new owner to the customer.",
         discussion: """
             After the recipient acknowledges, the transferor previews the email made from the \
             organization's template and the packet, edits it, and sends it: from the \
@@ -26,7 +26,7 @@ struct IntroCommand: AsyncParsableCommand {
 
 struct IntroPreview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "preview", abstract: "Show the introduction as the template renders it, and the key contacts it can go to.")
+        commandName: "preview", abstract: "Render the introduction; list the key contacts.")
     @Argument(help: "Handover id.") var id: String
     @Option(help: "Why the account changes hands, in your words (fills {{why}}).") var why: String?
     @OptionGroup var options: ClientOptions
@@ -56,7 +56,7 @@ struct IntroPreview: AsyncParsableCommand {
 
 struct IntroSend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "send", abstract: "Send the introduction (queued in the outbox, from you, the new owner in copy).")
+        commandName: "send", abstract: "Send it: from you, the new owner in copy.")
     @Argument(help: "Handover id.") var id: String
     @Option(help: "A key contact's address; repeat for several.") var to: [String] = []
     @Option(help: "The subject (default: the preview's).") var subject: String?
@@ -94,7 +94,7 @@ struct IntroSend: AsyncParsableCommand {
 
 struct IntroRecorded: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "recorded", abstract: "Record that the customer was introduced another way (no email).")
+        commandName: "recorded", abstract: "Record that the customer was told another way.")
     @Argument(help: "Handover id.") var id: String
     @Option(help: "How they were told.") var note: String?
     @OptionGroup var options: ClientOptions
@@ -122,7 +122,7 @@ struct IntroTemplateCommand: AsyncParsableCommand {
             {{#nextSteps}}{{title}} {{due}}{{/nextSteps}}. An unknown name is refused.
 
               handover intro-template show
-              handover intro-template set --subject "Meet {{newOwner.name}}" --body-file t.txt
+              handover intro-template set --subject "Hi" --body-file t.txt
               handover intro-template set --reset
             """,
         subcommands: [IntroTemplateShow.self, IntroTemplateSet.self])
@@ -148,7 +148,7 @@ struct IntroTemplateShow: AsyncParsableCommand {
 }
 
 struct IntroTemplateSet: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the template (admins); --reset for the built-in one.")
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the template (admins); --reset: the built-in one.")
     @Option(help: "The subject template.") var subject: String?
     @Option(help: "The body template.") var body: String?
     @Option(help: "Read the body template from this file.") var bodyFile: String?
@@ -175,7 +175,7 @@ struct IntroTemplateSet: AsyncParsableCommand {
 struct FollowUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "followup",
-        abstract: "Show a handover's follow-up, answer its survey, or check in.",
+        abstract: "A handover's follow-up: show, answer, check in.",
         discussion: """
             N days after completion (the template's followUpAfterDays; 14 for customer \
             accounts) the recipient gets a short survey and the customer contacts who got \

@@ -47,6 +47,7 @@ public struct IntroductionService: Sendable {
     public func setTemplate(_ template: IntroductionTemplate?, by actor: Member) async throws -> IntroductionTemplate {
         guard actor.role == .admin else { throw HandoverError.notPermitted(action: "edit the introduction template", reason: "only admins edit it") }
         if var template {
+            template.body = template.body.replacingOccurrences(of: "\r\n", with: "\n")
             template.bookingLink = template.bookingLink?.trimmingCharacters(in: .whitespaces).blankAsNil
             let problems = IntroductionRenderer.check(template)
             if !problems.isEmpty { throw HandoverError.invalid(problems) }
@@ -82,6 +83,8 @@ public struct IntroductionService: Sendable {
     /// in copy; queued in one transaction with its audit entry and the ticked checklist entry.
     public func send(handoverID: String, subject: String, body: String, to: [String], by actor: Member) async throws -> IntroductionRecord {
         let (handover, parties, account, template) = try await prepare(handoverID: handoverID, by: actor)
+        // A browser's textarea posts CRLF line ends; the message keeps LF (MIME makes them CRLF).
+        let body = body.replacingOccurrences(of: "\r\n", with: "\n")
         var problems: [Problem] = []
         if subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             problems.append(Problem(path: "subject", message: "cannot contain line breaks or other control characters"))
