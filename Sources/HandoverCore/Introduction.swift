@@ -19,7 +19,7 @@ public struct IntroductionTemplate: Sendable, Hashable, Codable {
     }
 
     public static let maxSubjectLength = MailMessage.maxSubjectLength
-    public static let maxBodyLength = 20_000
+    public static let maxBodyLength = 8_000
 
     /// The built-in template: why, what has been done, what comes next with dates, the
     /// reassurance that the new owner has the full story, and how to reach and book them.

@@ -66,6 +66,7 @@ import Testing
         #expect(unknown[0].message.contains("{{newowner.name}}") && unknown[1].message.contains("{{title}}"))
         #expect(IntroductionRenderer.check(IntroductionTemplate(subject: "x", body: "{{#why}} open")).map(\.path) == ["body"])
         #expect(IntroductionRenderer.check(IntroductionTemplate(subject: "x", body: "{{> partial}}")).count == 1)
+        #expect(IntroductionRenderer.check(IntroductionTemplate(subject: "x", body: " \n")).map(\.path) == ["body"])
         #expect(IntroductionRenderer.check(IntroductionTemplate(subject: "a\r\nBcc: x@y.example", body: "b")).contains { $0.path == "subject" })
     }
 

@@ -59,6 +59,7 @@ public enum IntroductionRenderer {
             }
         }
         if template.subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append(Problem(path: "subject", message: "is empty")) }
+        if template.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append(Problem(path: "body", message: "is empty")) }
         if template.subject.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
             problems.append(Problem(path: "subject", message: "cannot contain line breaks"))
         }
