@@ -33,6 +33,8 @@ let package = Package(
         // async-http-client; named here because HandoverMail uses them directly.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The customer's introduction: an organization-editable Mustache template (Docs/Introduction.md).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -80,6 +82,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // mail.send hands the outbox's messages to an SMTP server.
                 "HandoverMail",
+                // The introduction's template, rendered by a pure function (IntroductionTemplate).
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         // Email out: an SMTP client on SwiftNIO (STARTTLS, implicit TLS, AUTH, timeouts) and its

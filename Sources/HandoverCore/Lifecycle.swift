@@ -31,6 +31,9 @@ public struct Transition: Sendable, Hashable {
     /// An acknowledgment under a template with `rules.briefingMinimumMinutes`: the store checks
     /// the handover's briefings against it in the acknowledgment's transaction.
     public var briefingMinimumMinutes: Int?
+    /// With a completion: when the follow-up starts (surveys, the manager's check-in), set by
+    /// the service from the template's `followUpAfterDays`; scheduled in the same transaction.
+    public var followUpAt: Date?
 
     public init(
         handover: Handover, record: HandoverEventRecord, newOwnerID: String?, rotateSecretsBy: Date? = nil, accessPlanGate: Bool = false,

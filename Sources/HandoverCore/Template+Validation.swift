@@ -53,6 +53,9 @@ extension Template {
         if let minutes = rules.briefingMinimumMinutes, !BriefingRules.durationMinutes.contains(minutes) {
             add("rules.briefingMinimumMinutes", "must be from \(BriefingRules.durationMinutes.lowerBound) to \(BriefingRules.durationMinutes.upperBound) minutes")
         }
+        if let days = rules.followUpAfterDays, !(0...365).contains(days) {
+            add("rules.followUpAfterDays", "must be from 0 to 365 days")
+        }
         if sections.isEmpty { add("sections", "a template needs at least one section") }
 
         var sectionIDs = Set<String>()

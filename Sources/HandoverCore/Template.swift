@@ -79,10 +79,13 @@ public struct TemplateRules: Sendable, Hashable, Codable {
     /// Minutes: acknowledgment waits for a briefing both parties confirmed as held, the shorter
     /// confirmed length at least this long (`BriefingRules.unmet`). Absent: no gate.
     public var briefingMinimumMinutes: Int?
+    /// Days after completion that the follow-up (surveys, the manager's check-in) starts; absent
+    /// for `FollowUp.defaultCustomerDays` on customer accounts and none on others.
+    public var followUpAfterDays: Int?
 
     public init(
         profileStaleDays: Int? = 90, requireRenewalDate: Bool = false, rotateSecretsWithinDays: Int? = nil, questionsOpenForDays: Int? = nil,
-        accessPlanGate: Bool? = nil, briefingMinimumMinutes: Int? = nil
+        accessPlanGate: Bool? = nil, briefingMinimumMinutes: Int? = nil, followUpAfterDays: Int? = nil
     ) {
         self.profileStaleDays = profileStaleDays
         self.requireRenewalDate = requireRenewalDate
@@ -90,6 +93,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         self.questionsOpenForDays = questionsOpenForDays
         self.accessPlanGate = accessPlanGate
         self.briefingMinimumMinutes = briefingMinimumMinutes
+        self.followUpAfterDays = followUpAfterDays
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +104,7 @@ public struct TemplateRules: Sendable, Hashable, Codable {
         questionsOpenForDays = try c.decodeIfPresent(Int.self, forKey: .questionsOpenForDays)
         accessPlanGate = try c.decodeIfPresent(Bool.self, forKey: .accessPlanGate)
         briefingMinimumMinutes = try c.decodeIfPresent(Int.self, forKey: .briefingMinimumMinutes)
+        followUpAfterDays = try c.decodeIfPresent(Int.self, forKey: .followUpAfterDays)
     }
 
     /// The longest a template may give to rotate exposed secrets.

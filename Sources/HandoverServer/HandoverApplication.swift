@@ -35,6 +35,7 @@ public enum HandoverApplication {
         OutboxRoutes(outbox: services.outbox).register(on: router)
         BriefingRoutes(briefings: services.briefings).register(on: router)
         NotificationRoutes(notifications: services.notifications).register(on: router)
+        IntroductionRoutes(introductions: services.introductions, followUps: services.followUps).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

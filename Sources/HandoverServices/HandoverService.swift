@@ -178,9 +178,13 @@ public struct HandoverService: Sendable {
         var signedRoles: Set<SignoffRole> = []
         if case .complete = event { signedRoles = Set(try await countingSignoffs(handover).map(\.role)) }
         let now = clock.now()
-        let transition = try Lifecycle.apply(
+        var transition = try Lifecycle.apply(
             event, to: handover, by: actor, parties: parties, template: template, account: account,
             signedRoles: signedRoles, eventID: ids.next(at: now), at: now)
+        // The follow-up (Docs/Introduction.md) is scheduled by the completion, in its transaction.
+        if case .complete = event, let days = FollowUp.days(rules: template.rules, kind: account.kind) {
+            transition.followUpAt = now.addingTimeInterval(TimeInterval(days) * 86_400)
+        }
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
         try await store.apply(
             transition, expectedVersion: handover.version, notices: notices(for: event, transition, account: account, parties: parties, by: actor, at: now))

@@ -27,6 +27,10 @@ public struct Services: Sendable {
     public let briefings: BriefingService
     /// Notification preferences, the daily digest, overdue reminders.
     public let notifications: NotificationService
+    /// The customer's introduction (Docs/Introduction.md).
+    public let introductions: IntroductionService
+    /// The follow-up after completion: surveys, results, the manager's check-in.
+    public let followUps: FollowUpService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -40,11 +44,14 @@ public struct Services: Sendable {
         operations = OperationsService(store: store, appender: handovers.auditAppender)
         secrets = SecretService(store: store, handovers: handovers, keys: logKeys, clock: clock)
         access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
-        outbox = OutboxService(store: store, handovers: handovers, clock: clock)
+        let followUps = FollowUpService(store: store, handovers: handovers, keys: logKeys, clock: clock, ids: ids)
+        outbox = OutboxService(store: store, handovers: handovers, clock: clock, expand: followUps.expand)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
         briefings = BriefingService(store: store, handovers: handovers, clock: clock, ids: ids, mail: mail)
         notifications = NotificationService(store: store, clock: clock, ids: ids, mail: mail)
+        introductions = IntroductionService(store: store, handovers: handovers, clock: clock, ids: ids)
+        self.followUps = followUps
     }
 }
 

@@ -309,6 +309,26 @@ public protocol HandoverStore: Sendable {
     /// In one write: records that `handoverID` was reported overdue on `day` and delivers
     /// `notices`, unless it already was (false then, and nothing is delivered).
     func recordOverdueNotice(handoverID: String, organizationID: String, day: CalendarDate, notices: [Notice], at now: Date) async throws -> Bool
+    // The customer's introduction and the follow-up (SQLHandoverStore+Introductions.swift).
+    /// The organization's own template; nil while it uses the built-in one.
+    func introductionTemplate(organizationID: String) async throws -> IntroductionTemplate?
+    /// Saves (nil: removes, back to the built-in) the template, with its audit entry.
+    func saveIntroductionTemplate(_ template: IntroductionTemplate?, organizationID: String, by actor: AuditActor, at now: Date) async throws
+    /// The introduction, its email and mail.send job, its audit entry and (with `ticked`) the
+    /// packet with the checklist entry ticked, in one transaction.
+    func recordIntroduction(_ record: IntroductionRecord, mail: OutboxMessage?, ticked: Handover?, expectedVersion: Int) async throws
+    func introductions(handoverID: String, organizationID: String) async throws -> [IntroductionRecord]
+    func followUp(handoverID: String, organizationID: String) async throws -> FollowUp?
+    /// Starts a follow-up once: its surveys, their emails, its audit entry. False if it had started.
+    func startFollowUp(
+        handoverID: String, organizationID: String, surveys: [(survey: CustomerSurvey, tokenDigest: String)], mail: [OutboxMessage], at now: Date
+    ) async throws -> Bool
+    /// False when the follow-up has not started or was answered already.
+    func answerRecipientSurvey(handoverID: String, organizationID: String, answer: RecipientSurveyAnswer, by actor: AuditActor) async throws -> Bool
+    func customerSurvey(tokenDigest: String) async throws -> (organizationID: String, survey: CustomerSurvey)?
+    /// Answers once, before expiry: false otherwise (nothing changed).
+    func answerCustomerSurvey(id: String, organizationID: String, satisfaction: Int, repeatedStory: Bool, comment: String?, at now: Date) async throws -> Bool
+    func customerSurveys(accountID: String, organizationID: String) async throws -> [CustomerSurvey]
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

@@ -89,6 +89,10 @@ public enum JobKind {
     /// Send one outbox message (payload `{"message": id}`, organization set). Enqueued with the
     /// message, in the transaction of the change that causes it.
     public static let mailSend = "mail.send"
+    /// Start a completed handover's follow-up (payload `{"handover": id}`, organization set):
+    /// the recipient's survey, the customer's survey links. Enqueued by the completion, to run
+    /// `followUpAfterDays` later.
+    public static let followUp = "followup.start"
 }
 
 /// Which jobs to list, newest first.

@@ -683,6 +683,73 @@ public enum Migrations {
                 )
                 """,
             ]),
+        // The customer's introduction and the follow-up (Docs/Introduction.md): the organization's
+        // template, each introduction sent or recorded, each handover's follow-up and the customer
+        // surveys, whose links are kept only as SHA-256 digests.
+        Migration(
+            version: 18, name: "introductions and follow-up",
+            statements: [
+                """
+                CREATE TABLE introduction_templates (
+                    organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    booking_link TEXT,
+                    updated_by TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE introductions (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    mode TEXT NOT NULL CHECK (mode IN ('sent', 'recorded')),
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    recipients TEXT NOT NULL,
+                    outbox_message_id TEXT,
+                    by_id TEXT NOT NULL,
+                    ticked INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX introductions_by_handover ON introductions (organization_id, handover_id, created_at)",
+                """
+                CREATE TABLE follow_ups (
+                    handover_id TEXT PRIMARY KEY REFERENCES handovers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    due_at BIGINT NOT NULL,
+                    started_at BIGINT,
+                    enough INTEGER,
+                    missing TEXT,
+                    rushed INTEGER,
+                    score INTEGER,
+                    answered_at BIGINT,
+                    checked_in_at BIGINT,
+                    checked_in_by TEXT
+                )
+                """,
+                """
+                CREATE TABLE customer_surveys (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    account_id TEXT NOT NULL,
+                    contact_name TEXT,
+                    contact_email TEXT NOT NULL,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    answered_at BIGINT,
+                    satisfaction INTEGER,
+                    repeated_story INTEGER,
+                    comment TEXT
+                )
+                """,
+                "CREATE INDEX customer_surveys_by_handover ON customer_surveys (organization_id, handover_id)",
+                "CREATE INDEX customer_surveys_by_account ON customer_surveys (organization_id, account_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

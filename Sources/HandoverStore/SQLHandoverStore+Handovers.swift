@@ -213,6 +213,7 @@ extension SQLHandoverStore {
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
             try await Self.insertNotices(notices, db)
+            try await Self.scheduleFollowUp(transition, db)
         }
     }
 

@@ -14,7 +14,7 @@ extension SQLHandoverStore {
                 INSERT INTO outbox_messages (id, organization_id, handover_id, kind, recipients, subject, text_body, html_body, attachments,
                     state, attempts, last_reply, created_at, sent_at, updated_at)
                 VALUES (\(bind: message.id), \(bind: message.organizationID), \(bind: message.handoverID), \(bind: message.kind),
-                    \(bind: try JSONCoding.encode(StoredRecipients(to: message.to, cc: message.cc))), \(bind: message.subject), \(bind: message.text),
+                    \(bind: try JSONCoding.encode(StoredRecipients(to: message.to, cc: message.cc, author: message.author))), \(bind: message.subject), \(bind: message.text),
                     \(bind: message.html), \(bind: try JSONCoding.encode(message.attachments.map(StoredAttachment.init))), \(bind: message.state.rawValue),
                     \(bind: message.attempts), \(bind: message.lastReply), \(bind: message.createdAt.millis), \(bind: message.sentAt?.millis),
                     \(bind: message.updatedAt.millis))
@@ -109,13 +109,15 @@ extension SQLHandoverStore {
             lastReply: try row.decode(column: "last_reply", as: String?.self),
             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
             sentAt: try row.decode(column: "sent_at", as: Int64?.self).map(Date.init(millis:)),
-            updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
+            updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)), author: recipients.author)
     }
 }
 
 private struct StoredRecipients: Codable {
     var to: [MailAddress]
     var cc: [MailAddress]
+    /// A person's email (the customer's introduction); absent in rows written before it.
+    var author: MailAddress?
 }
 
 /// An attachment's bytes as base64 in the JSON column (an array of numbers would be four times

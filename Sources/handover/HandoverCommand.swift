@@ -47,6 +47,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Outbox.self,
             BriefingCommand.self, CalendarFeedCommand.self,
             Notifications.self,
+            IntroCommand.self, IntroTemplateCommand.self, FollowUpCommand.self,
         ]
     )
 

@@ -110,6 +110,8 @@ struct Serve: AsyncParsableCommand {
         handlers[NotificationJobs.digestKind] = NotificationJobs.digestHandler(services.notifications)
         handlers[NotificationJobs.overdueKind] = NotificationJobs.overdueHandler(services.notifications)
         try await services.notifications.scheduleJobs()
+        // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
+        handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(

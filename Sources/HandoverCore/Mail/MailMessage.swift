@@ -18,13 +18,19 @@ public struct MailMessage: Sendable, Equatable, Codable {
     /// Marks a notification as machine-sent (RFC 3834 `Auto-Submitted: auto-generated`), so
     /// that auto-responders do not answer it.
     public var autoSubmitted: Bool
+    /// The agent that sends on `from`'s behalf (RFC 5322 `Sender`): Handover's own address when a
+    /// person's email (the customer's introduction) goes out through it.
+    public var sender: MailAddress?
+    /// Where answers go (`Reply-To`), when not to `from`.
+    public var replyTo: [MailAddress]
 
     /// The longest subject accepted, in characters.
     public static let maxSubjectLength = 250
 
     public init(
         from: MailAddress, to: [MailAddress], cc: [MailAddress] = [], subject: String, text: String, html: String? = nil,
-        attachments: [MailAttachment] = [], messageID: String, date: Date, autoSubmitted: Bool = true
+        attachments: [MailAttachment] = [], messageID: String, date: Date, autoSubmitted: Bool = true, sender: MailAddress? = nil,
+        replyTo: [MailAddress] = []
     ) throws {
         guard !(to + cc).isEmpty else { throw Invalid("an email needs at least one recipient") }
         guard !subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -44,6 +50,8 @@ public struct MailMessage: Sendable, Equatable, Codable {
         self.messageID = messageID
         self.date = date
         self.autoSubmitted = autoSubmitted
+        self.sender = sender == from ? nil : sender
+        self.replyTo = replyTo
     }
 
     /// Everyone the server is asked to deliver to (RCPT TO).
@@ -57,6 +65,8 @@ public struct MailMessage: Sendable, Equatable, Codable {
         var out = ""
         out += MIMEEncoding.header("Date", words: [MIMEEncoding.date(date)])
         out += MIMEEncoding.header("From", words: MIMEEncoding.mailbox(from))
+        if let sender { out += MIMEEncoding.header("Sender", words: MIMEEncoding.mailbox(sender)) }
+        if !replyTo.isEmpty { out += MIMEEncoding.header("Reply-To", words: Self.list(replyTo)) }
         if !to.isEmpty { out += MIMEEncoding.header("To", words: Self.list(to)) }
         if !cc.isEmpty { out += MIMEEncoding.header("Cc", words: Self.list(cc)) }
         out += MIMEEncoding.header("Subject", words: MIMEEncoding.headerText(subject))

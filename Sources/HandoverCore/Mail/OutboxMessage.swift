@@ -21,6 +21,10 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
     public var kind: String
     public var to: [MailAddress]
     public var cc: [MailAddress]
+    /// The person the email is from, when it is a person's (the customer's introduction, from the
+    /// transferor): it goes out `From` them with Handover's configured address as `Sender` and the
+    /// envelope sender, and `Reply-To` them. Nil: from Handover itself.
+    public var author: MailAddress?
     public var subject: String
     public var text: String
     public var html: String?
@@ -38,7 +42,7 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
     public init(
         id: String, organizationID: String, handoverID: String?, kind: String, to: [MailAddress], cc: [MailAddress] = [], subject: String, text: String,
         html: String? = nil, attachments: [MailAttachment] = [], state: OutboxState = .queued, attempts: Int = 0, lastReply: String? = nil,
-        createdAt: Date, sentAt: Date? = nil, updatedAt: Date? = nil
+        createdAt: Date, sentAt: Date? = nil, updatedAt: Date? = nil, author: MailAddress? = nil
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -46,6 +50,7 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
         self.kind = kind
         self.to = to
         self.cc = cc
+        self.author = author
         self.subject = subject
         self.text = text
         self.html = html
@@ -62,8 +67,9 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
     /// sender's domain, and the date its creation, so every try sends the same message.
     public func mail(from: MailAddress) throws -> MailMessage {
         try MailMessage(
-            from: from, to: to, cc: cc, subject: subject, text: text, html: html, attachments: attachments,
-            messageID: "\(id)@\(from.domain)", date: createdAt)
+            from: author ?? from, to: to, cc: cc, subject: subject, text: text, html: html, attachments: attachments,
+            messageID: "\(id)@\(from.domain)", date: createdAt, autoSubmitted: author == nil, sender: author == nil ? nil : from,
+            replyTo: author.map { [$0] } ?? [])
     }
 }
 
@@ -71,4 +77,10 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
 public enum OutboxKind {
     /// To the recipient, when a handover is submitted to them.
     public static let handoverSubmitted = "handover.submitted"
+    /// The customer's introduction, from the transferor to the key contacts, the recipient in copy.
+    public static let customerIntroduction = "handover.introduction"
+    /// To the recipient, when the follow-up survey opens.
+    public static let followUpRecipient = "followup.recipient"
+    /// To a customer contact, with their survey link.
+    public static let followUpCustomer = "followup.customer"
 }

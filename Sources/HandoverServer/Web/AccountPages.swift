@@ -48,10 +48,11 @@ extension WebPages {
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
         var model = try await services.pages.account(id: id, for: viewer.member)
         model.access = try await services.access.grantsModel(accountID: model.account.id, for: viewer.member)
-        return Self.account(model, viewer: viewer)
+        let surveys = try await services.followUps.customerSurveys(accountID: model.account.id, by: viewer.member)
+        return Self.account(model, viewer: viewer, surveys: surveys)
     }
 
-    static func account(_ model: AccountModel, viewer: Viewer) -> HTML {
+    static func account(_ model: AccountModel, viewer: Viewer, surveys: [CustomerSurvey] = []) -> HTML {
         let me = viewer.member
         let (account, chain, history, names) = (model.account, model.owners, model.handovers, model.memberNames)
         let profile = account.profile
@@ -113,6 +114,7 @@ extension WebPages {
             </div>
             \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
             \(Self.accessSection(model.access, account: account, csrf: viewer.csrf))
+            \(surveys.isEmpty ? HTML.empty : "<section id=\"account-surveys\" aria-labelledby=\"account-surveys-title\"><h2 id=\"account-surveys-title\">What the customer said after handovers</h2>\(WebRoutes.customerSurveys(surveys))</section>")
             """)
     }
 }

@@ -138,8 +138,23 @@ extension WebPages {
             \(Self.thread(handover, parties: parties, rules: template.rules, now: model.now, questions: questions, names: names, me: me, csrf: viewer.csrf, typed: typed))
             \(isEditor ? Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed) : .empty)
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
+            \(Self.introductionSection(handover, parties: parties, account: account, template: template, me: me))
             \(Self.outboxSection(model.outbox, names: names))
             """)
+    }
+
+    /// Links to the customer's introduction and the follow-up (IntroductionPages.swift), where they apply.
+    static func introductionSection(_ handover: Handover, parties: Parties, account: Account, template: Template, me: Member) -> HTML {
+        var links: [HTML] = []
+        if account.kind == .customer, Introduction.states.contains(handover.state), Introduction.canSend(handover, parties: parties, actor: me) {
+            links.append("<li><a id=\"introduction-link\" href=\"/handovers/\(handover.id)/introduction\">Introduce \(parties.recipient.name) to the customer</a></li>")
+        }
+        if [.completed, .verified, .closed].contains(handover.state), FollowUp.days(rules: template.rules, kind: account.kind) != nil {
+            links.append("<li><a id=\"follow-up-link\" href=\"/handovers/\(handover.id)/follow-up\">Follow-up: surveys and the manager's check-in</a></li>")
+        }
+        guard !links.isEmpty else { return .empty }
+        return
+            "<section id=\"introduction\" aria-labelledby=\"introduction-title\"><h2 id=\"introduction-title\">The customer</h2><ul class=\"list\">\(links)</ul></section>"
     }
 
     /// Where the handover stands and what happens next, from `NextStep.steps` (the CLI's hints

@@ -43,6 +43,7 @@ struct WebRoutes: Sendable {
         registerOutbox(router)
         registerBriefings(router)
         registerNotifications(router)
+        registerIntroduction(router, limiter: SurveyRateLimiter())
     }
 
     // MARK: Sign in and out

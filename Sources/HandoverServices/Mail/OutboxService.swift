@@ -8,11 +8,17 @@ public struct OutboxService: Sendable {
     let store: any HandoverStore
     let handovers: HandoverService
     let clock: WallClock
+    /// Fills in what the outbox does not keep (a customer's survey link) as a message goes out.
+    let expand: @Sendable (OutboxMessage) -> OutboxMessage
 
-    public init(store: any HandoverStore, handovers: HandoverService, clock: WallClock = .system) {
+    public init(
+        store: any HandoverStore, handovers: HandoverService, clock: WallClock = .system,
+        expand: @escaping @Sendable (OutboxMessage) -> OutboxMessage = { $0 }
+    ) {
         self.store = store
         self.handovers = handovers
         self.clock = clock
+        self.expand = expand
     }
 
     /// The organization's messages the actor may see, newest first: an admin sees them all,
@@ -36,7 +42,7 @@ public struct OutboxService: Sendable {
         guard let message = try await store.outboxMessage(id: id, organizationID: organizationID), message.state == .queued else { return }
         let mail: MailMessage
         do {
-            mail = try message.mail(from: from)
+            mail = try expand(message).mail(from: from)
         } catch {
             _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: "not sendable: \(error)", at: clock.now())
             return
