@@ -33,6 +33,7 @@ public enum HandoverApplication {
         CustodyRoutes(custody: services.custody).register(on: router)
         AccessRoutes(access: services.access).register(on: router)
         OutboxRoutes(outbox: services.outbox).register(on: router)
+        PipelineRoutes(pipelines: services.pipelines).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

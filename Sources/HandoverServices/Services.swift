@@ -23,6 +23,8 @@ public struct Services: Sendable {
     public let access: AccessService
     /// The mail outbox.
     public let outbox: OutboxService
+    /// Pipelines, stages, journeys and boards.
+    public let pipelines: PipelineService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -39,6 +41,7 @@ public struct Services: Sendable {
         outbox = OutboxService(store: store, handovers: handovers, clock: clock)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
+        pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
     }
 }
 

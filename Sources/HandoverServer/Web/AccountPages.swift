@@ -48,6 +48,10 @@ extension WebPages {
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
         var model = try await services.pages.account(id: id, for: viewer.member)
         model.access = try await services.access.grantsModel(accountID: model.account.id, for: viewer.member)
+        let journey = try await services.pipelines.journey(accountID: model.account.id, by: viewer.member)
+        model.journey = journey
+        model.stagePipelines = try await services.pipelines.pipelines(by: viewer.member)
+        model.stageRecipients = try await services.members.members(by: viewer.member)
         return Self.account(model, viewer: viewer)
     }
 
@@ -113,6 +117,9 @@ extension WebPages {
             </div>
             \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
             \(Self.accessSection(model.access, account: account, csrf: viewer.csrf))
+            \(Self.journeySection(
+                model.journey, names: names,
+                forms: model.journey.map { Self.journeyForms($0, pipelines: model.stagePipelines, members: model.stageRecipients, viewer: viewer) } ?? .empty))
             """)
     }
 }

@@ -50,6 +50,7 @@ struct Layout {
         links.append(link("lingering", "/access/lingering", "Access"))
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
+        links.append(link("pipelines", "/pipelines", "Pipelines"))
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))
@@ -93,6 +94,7 @@ enum Web {
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
             "access-granted": "Grant recorded.", "access-revoked": "Grant revoked.", "plan-drawn": "Access plan drawn from the account's grants.",
             "plan-line-added": "Line added to the access plan.", "plan-updated": "Access plan updated.",
+            "staged": "The account's stage is recorded.",
         ][key]
     }
 

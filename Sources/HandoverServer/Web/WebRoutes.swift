@@ -41,6 +41,7 @@ struct WebRoutes: Sendable {
         registerCustody(router)
         registerAccess(router)
         registerOutbox(router)
+        registerPipelines(router)
     }
 
     // MARK: Sign in and out
