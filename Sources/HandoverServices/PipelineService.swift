@@ -142,9 +142,9 @@ public struct PipelineService: Sendable {
 
     // MARK: Placing and moving accounts
 
-    /// Puts the account at `stageID` of the pipeline. Placing (in no pipeline yet, or from
-    /// another) is for admins, managers and the account's owner; moving it to another stage of
-    /// the same pipeline without a hand-off is a manager's or an admin's direct move.
+    /// Puts the account at `stageID` of the pipeline. An account in no pipeline is placed by its
+    /// owner, a manager or an admin; once placed, only managers and admins move it without a
+    /// hand-off (within the pipeline: a direct move; to another pipeline: placed anew).
     public func place(accountID: String, pipelineID: String, stageID: String, by actor: Member) async throws -> StagePlacement {
         let account = try await handovers.accounts.account(id: accountID, by: actor)
         let pipeline = try await pipeline(id: pipelineID, by: actor)
