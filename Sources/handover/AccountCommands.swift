@@ -7,7 +7,7 @@ import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and create accounts.",
+        abstract: "List, show and create accounts; stage and journey.",
         subcommands: [
             List.self, ShowAccount.self, Create.self,
             AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,
