@@ -36,6 +36,7 @@ public enum HandoverApplication {
         BriefingRoutes(briefings: services.briefings).register(on: router)
         NotificationRoutes(notifications: services.notifications).register(on: router)
         IntroductionRoutes(introductions: services.introductions, followUps: services.followUps).register(on: router)
+        PipelineRoutes(pipelines: services.pipelines).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

@@ -87,7 +87,7 @@ public enum DemoData {
         _ = try await service.transition(id: done.id, event: .complete, expectedVersion: nil, by: rita)
 
         // A customer ready to be handed over: try the editor on this one.
-        _ = try await service.accounts.createAccount(
+        let initech = try await service.accounts.createAccount(
             name: "Initech Software", kind: .customer, ownerID: tom.id,
             profile: AccountProfile(
                 overview: "Software vendor, 15 seats; renewed last year after a pricing discussion.",
@@ -104,6 +104,24 @@ public enum DemoData {
         _ = try await service.accounts.createAccount(
             name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
             profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)
+
+        // A pipeline of customer stages with accounts on its board, one of them overdue.
+        let umbrella = try await service.accounts.createAccount(
+            name: "Umbrella Clinics", kind: .customer, ownerID: rita.id,
+            profile: AccountProfile(
+                overview: "Group of 9 clinics evaluating the scheduling module.",
+                openItems: [OpenItem(title: "Send the pilot proposal", owner: "Rita", due: CalendarDate(date(-3)))], tags: ["enterprise", "health"]), by: rita)
+        let pipelines = PipelineService(store: store, handovers: service, clock: clock, ids: .random)
+        let journey = try await pipelines.create(
+            name: "Customer journey",
+            stages: [
+                .init(name: "Sales", templateKey: "customer-account"),
+                .init(name: "Onboarding", templateKey: "customer-account", defaultOwnerID: tom.id, team: "Onboarding team"),
+                .init(name: "Customer success", templateKey: "customer-account", defaultOwnerID: rita.id),
+            ], by: ada)
+        for (account, stage) in [(acme, 0), (globex, 0), (umbrella, 0), (initech, 2)] {
+            _ = try await pipelines.place(accountID: account.id, pipelineID: journey.id, stageID: journey.stages[stage].id, by: maya)
+        }
         return logins
     }
 

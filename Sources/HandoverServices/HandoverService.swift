@@ -54,10 +54,11 @@ public struct HandoverService: Sendable {
         return member
     }
 
-    /// Begins a handover of `accountID` from its current owner to `recipientID`.
+    /// Begins a handover of `accountID` from its current owner to `recipientID`; with `stage`, a
+    /// hand-off between pipeline stages (`PipelineService.advance`).
     public func begin(
         accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
-        content: HandoverContent?, by actor: Member
+        content: HandoverContent?, by actor: Member, into stage: (pipelineID: String, fromStageID: String, toStageID: String)? = nil
     ) async throws -> Handover {
         let account = try await accounts.account(id: accountID, by: actor)
         let owner = try await member(account.ownerID, organizationID: actor.organizationID)
@@ -83,7 +84,15 @@ public struct HandoverService: Sendable {
             id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
             actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
         do {
-            try await store.createHandover(handover, record: record)
+            if let stage {
+                // A hand-off between pipeline stages: its completion moves the account to the stage too.
+                let advance = PendingAdvance(
+                    handoverID: handover.id, accountID: account.id, pipelineID: stage.pipelineID, fromStageID: stage.fromStageID, toStageID: stage.toStageID,
+                    createdAt: now)
+                try await store.createHandover(handover, record: record, advance: advance)
+            } else {
+                try await store.createHandover(handover, record: record)
+            }
         } catch StoreError.conflict {
             // One open handover per account (the store's unique index decides, so two tabs cannot
             // both win): name the account and the handover that is open, for the edges to link.

@@ -31,6 +31,8 @@ public struct Services: Sendable {
     public let introductions: IntroductionService
     /// The follow-up after completion: surveys, results, the manager's check-in.
     public let followUps: FollowUpService
+    /// Pipelines, stages, journeys and boards.
+    public let pipelines: PipelineService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -52,6 +54,7 @@ public struct Services: Sendable {
         notifications = NotificationService(store: store, clock: clock, ids: ids, mail: mail)
         introductions = IntroductionService(store: store, handovers: handovers, clock: clock, ids: ids)
         self.followUps = followUps
+        pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
     }
 }
 

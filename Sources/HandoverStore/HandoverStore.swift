@@ -329,6 +329,24 @@ public protocol HandoverStore: Sendable {
     /// Answers once, before expiry: false otherwise (nothing changed).
     func answerCustomerSurvey(id: String, organizationID: String, satisfaction: Int, repeatedStory: Bool, comment: String?, at now: Date) async throws -> Bool
     func customerSurveys(accountID: String, organizationID: String) async throws -> [CustomerSurvey]
+    // Pipelines and stages (SQLHandoverStore+Pipelines.swift).
+    func createPipeline(_ pipeline: Pipeline, by actor: AuditActor) async throws
+    /// 409 when a removed stage holds accounts or an open hand-off heads into or out of it.
+    func updatePipeline(_ pipeline: Pipeline, expectedVersion: Int, by actor: AuditActor) async throws
+    /// 409 once the pipeline has held an account.
+    func deletePipeline(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    func pipeline(id: String, organizationID: String) async throws -> Pipeline?
+    func pipelines(organizationID: String) async throws -> [Pipeline]
+    func stagePlacement(accountID: String, organizationID: String) async throws -> StagePlacement?
+    /// Records the move and places the account, if it still stands at `expected` (nil: in no pipeline).
+    func moveAccount(_ move: StageMove, expected: StagePlacement?, by actor: AuditActor) async throws
+    /// Oldest first.
+    func stageMoves(accountID: String, organizationID: String) async throws -> [StageMove]
+    /// `createHandover` that also records the stage its completion moves the account to.
+    func createHandover(_ handover: Handover, record: HandoverEventRecord, advance: PendingAdvance) async throws
+    func openAdvance(accountID: String, organizationID: String) async throws -> PendingAdvance?
+    /// One query: every account in the pipeline with its placement.
+    func board(pipelineID: String, organizationID: String, ownerID: String?, tag: String?) async throws -> [(account: Account, placement: StagePlacement)]
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

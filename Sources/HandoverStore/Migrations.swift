@@ -750,6 +750,64 @@ public enum Migrations {
                 "CREATE INDEX customer_surveys_by_handover ON customer_surveys (organization_id, handover_id)",
                 "CREATE INDEX customer_surveys_by_account ON customer_surveys (organization_id, account_id)",
             ]),
+        // Process stages: an organization's pipelines (stages as JSON, each with a stable id), where
+        // each account stands, every move into a stage, and the hand-offs started by "advance" that
+        // move the account when their handover completes.
+        Migration(
+            version: 19, name: "pipelines and stages",
+            statements: [
+                """
+                CREATE TABLE pipelines (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    stages TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX pipelines_by_name ON pipelines (organization_id, name)",
+                """
+                CREATE TABLE account_stages (
+                    account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    pipeline_id TEXT NOT NULL REFERENCES pipelines(id),
+                    stage_id TEXT NOT NULL,
+                    since BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX account_stages_by_pipeline ON account_stages (organization_id, pipeline_id, stage_id)",
+                """
+                CREATE TABLE stage_moves (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    pipeline_id TEXT NOT NULL REFERENCES pipelines(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('placed', 'handed-off', 'moved')),
+                    from_stage_id TEXT,
+                    to_stage_id TEXT NOT NULL,
+                    from_owner_id TEXT NOT NULL REFERENCES members(id),
+                    to_owner_id TEXT NOT NULL REFERENCES members(id),
+                    handover_id TEXT REFERENCES handovers(id),
+                    actor_id TEXT NOT NULL REFERENCES members(id),
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX stage_moves_by_account ON stage_moves (organization_id, account_id, at)",
+                """
+                CREATE TABLE pipeline_advances (
+                    handover_id TEXT PRIMARY KEY REFERENCES handovers(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    pipeline_id TEXT NOT NULL REFERENCES pipelines(id),
+                    from_stage_id TEXT NOT NULL,
+                    to_stage_id TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX pipeline_advances_by_account ON pipeline_advances (organization_id, account_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -54,18 +54,22 @@ extension SQLHandoverStore {
 
     public func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws {
         try await write("account \(handover.accountID) already has an open handover: finish or cancel it first") { db in
-            try await db.raw(
-                """
-                INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
-                    state, content, synthesis, return_reason, version, created_at, updated_at)
-                VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
-                        \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
-                        \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
-                        \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
-                """
-            ).run()
-            try await Self.insertEvent(record, content: handover.content, db)
+            try await Self.insertHandover(handover, record: record, db)
         }
+    }
+
+    static func insertHandover(_ handover: Handover, record: HandoverEventRecord, _ db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
+                state, content, synthesis, return_reason, version, created_at, updated_at)
+            VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
+                    \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
+                    \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
+                    \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
+            """
+        ).run()
+        try await Self.insertEvent(record, content: handover.content, db)
     }
 
     public func handover(id: String, organizationID: String) async throws -> Handover? {
@@ -206,6 +210,8 @@ extension SQLHandoverStore {
                     dueAt: transition.rotateSecretsBy ?? SecretExposure.dueDate(exposedAt: handover.updatedAt, withinDays: nil),
                     by: AuditActor(member: transition.record.actorID), db)
                 try await Self.settleSecretWraps(handover: handover, at: handover.updatedAt, db)
+                // A hand-off between pipeline stages moves the account with its owner.
+                try await Self.settleAdvance(handover: handover, newOwnerID: newOwnerID, actorID: transition.record.actorID, at: handover.updatedAt, db)
                 let change: [String: String] = ["account": handover.accountID, "from": handover.transferorID, "to": newOwnerID, "handover": handover.id]
                 try await Self.appendAudit(
                     [AuditRecord(action: "account.owner", target: "account:\(handover.accountID)", digest: try CanonicalJSON.digest(change))],

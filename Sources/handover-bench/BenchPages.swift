@@ -14,7 +14,7 @@ import NIOCore
 struct BenchPages: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pages",
-        abstract: "Render the home and handover pages with many handovers in SQLite; print p50/p99 server time and page weight.",
+        abstract: "Render the home, handover and board pages with many handovers in SQLite; print p50/p99 server time and page weight.",
         discussion: """
             Seeds a temporary SQLite database with --handovers handovers (each on its own account, spread over
             20 members and every state), starts the server on loopback, signs in as a member, their manager
@@ -66,6 +66,7 @@ struct BenchPages: AsyncParsableCommand {
             ("handover page (recipient, submitted)", "/handovers/\(seeded.submittedID)", try await cookie(seeded.recipient)),
             ("handover editor (transferor, draft)", "/handovers/\(seeded.draftID)", try await cookie(seeded.member)),
             ("accounts list (first 200)", "/accounts", try await cookie(seeded.member)),
+            ("pipeline board (every 20th account)", "/pipelines/\(seeded.pipelineID)", try await cookie(seeded.manager)),
         ]
         var results: [String: JSONValue] = [:]
         var worstP99 = 0.0
@@ -122,6 +123,8 @@ struct BenchPages: AsyncParsableCommand {
         var admin: Member, manager: Member, member: Member, recipient: Member
         var submittedID: String, draftID: String
         var seconds: Double
+        /// A three-stage pipeline holding every 20th account, for the board.
+        var pipelineID = ""
     }
 
     /// Twenty members under one manager; every handover on its own account, states spread so that
@@ -144,6 +147,9 @@ struct BenchPages: AsyncParsableCommand {
         let states: [HandoverState] = [.draft, .submitted, .acknowledged, .completed, .completed, .verified, .closed, .cancelled, .returned, .completed]
         var submittedID = "", draftID = ""
         var submittedRecipient = members[1]
+        let stages = ["Sales", "Onboarding", "Customer success"].map { PipelineStage(id: Secrets.newID(), name: $0, templateKey: "customer-account") }
+        let pipeline = Pipeline(id: Secrets.newID(), organizationID: boss.organizationID, name: "Bench journey", stages: stages, createdAt: now, updatedAt: now)
+        try await store.createPipeline(pipeline, by: .operator)
         for index in 0..<handovers {
             let transferor = members[index % members.count], recipient = members[(index + 1) % members.count]
             let state = states[(index / members.count) % states.count]  // every member has handovers in every state
@@ -165,12 +171,19 @@ struct BenchPages: AsyncParsableCommand {
                     id: Secrets.newID(), handoverID: handover.id, organizationID: boss.organizationID,
                     actorID: transferor.id, event: "create", handoverVersion: 1, fromState: nil, toState: state, note: nil, at: now))
             if transferor.id == members[0].id && state == .draft { draftID = handover.id }
+            if index % 20 == 0 {
+                let move = StageMove(
+                    id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, pipelineID: pipeline.id, kind: .placed, fromStageID: nil,
+                    toStageID: stages[(index / 20) % stages.count].id, fromOwnerID: transferor.id, toOwnerID: transferor.id, handoverID: nil, actorID: manager.id,
+                    at: now)
+                try await store.moveAccount(move, expected: nil, by: .operator)
+            }
             if submittedID.isEmpty && state == .submitted { (submittedID, submittedRecipient) = (handover.id, recipient) }
             if index % 1000 == 999 { log("  \(index + 1) handovers") }
         }
         return Seeded(
             admin: boss, manager: manager, member: members[0], recipient: submittedRecipient, submittedID: submittedID, draftID: draftID,
-            seconds: (ContinuousClock.now - start).seconds)
+            seconds: (ContinuousClock.now - start).seconds, pipelineID: pipeline.id)
     }
 
     func percentile(_ sorted: [Double], _ p: Double) -> Double {

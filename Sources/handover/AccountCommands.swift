@@ -6,7 +6,12 @@ import HandoverWire
 import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List, show and create accounts.", subcommands: [List.self, ShowAccount.self, Create.self])
+    static let configuration = CommandConfiguration(
+        abstract: "List, show and create accounts; stage and journey.",
+        subcommands: [
+            List.self, ShowAccount.self, Create.self,
+            AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,
+        ], aliases: ["account"])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts in your organization.")

@@ -48,6 +48,7 @@ struct HandoverCommand: AsyncParsableCommand {
             BriefingCommand.self, CalendarFeedCommand.self,
             Notifications.self,
             IntroCommand.self, IntroTemplateCommand.self, FollowUpCommand.self,
+            PipelineCommand.self,
         ]
     )
 

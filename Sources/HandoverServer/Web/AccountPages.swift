@@ -48,6 +48,10 @@ extension WebPages {
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
         var model = try await services.pages.account(id: id, for: viewer.member)
         model.access = try await services.access.grantsModel(accountID: model.account.id, for: viewer.member)
+        let journey = try await services.pipelines.journey(accountID: model.account.id, by: viewer.member)
+        model.journey = journey
+        model.stagePipelines = try await services.pipelines.pipelines(by: viewer.member)
+        model.stageRecipients = try await services.members.members(by: viewer.member)
         let surveys = try await services.followUps.customerSurveys(accountID: model.account.id, by: viewer.member)
         return Self.account(model, viewer: viewer, surveys: surveys)
     }
@@ -115,6 +119,9 @@ extension WebPages {
             \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
             \(Self.accessSection(model.access, account: account, csrf: viewer.csrf))
             \(surveys.isEmpty ? HTML.empty : "<section id=\"account-surveys\" aria-labelledby=\"account-surveys-title\"><h2 id=\"account-surveys-title\">What the customer said after handovers</h2>\(WebRoutes.customerSurveys(surveys))</section>")
+            \(Self.journeySection(
+                model.journey, names: names,
+                forms: model.journey.map { Self.journeyForms($0, pipelines: model.stagePipelines, members: model.stageRecipients, viewer: viewer) } ?? .empty))
             """)
     }
 }

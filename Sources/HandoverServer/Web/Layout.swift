@@ -51,6 +51,7 @@ struct Layout {
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         links.append(link("notifications", "/settings/notifications", "Notifications"))
+        links.append(link("pipelines", "/pipelines", "Pipelines"))
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))
@@ -97,6 +98,7 @@ enum Web {
             "briefing-scheduled": "Briefing scheduled; invitations are on their way.", "briefing-move": "Briefing moved; attendees get the update.",
             "briefing-cancel": "Briefing cancelled; attendees get the cancellation.", "briefing-held": "Thank you: your confirmation is recorded.",
             "feed-revoked": "Your calendar feed is stopped.",
+            "staged": "The account's stage is recorded.",
         ][key]
     }
 

@@ -44,6 +44,7 @@ struct WebRoutes: Sendable {
         registerBriefings(router)
         registerNotifications(router)
         registerIntroduction(router, limiter: SurveyRateLimiter())
+        registerPipelines(router)
     }
 
     // MARK: Sign in and out

@@ -134,6 +134,11 @@ public struct AccountModel: Sendable {
     public var secrets: SecretsModel
     /// Its access inventory (`AccessService.grantsModel`); nil leaves the section out.
     public var access: AccessGrantsModel? = nil
+    /// Its way through the pipelines (`PipelineService.journey`); nil leaves the section out.
+    public var journey: AccountJourney? = nil
+    /// The pipelines it may be placed in and who may receive its next hand-off, for the journey's forms.
+    public var stagePipelines: [Pipeline] = []
+    public var stageRecipients: [Member] = []
 
     public init(
         account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
