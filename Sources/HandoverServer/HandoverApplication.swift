@@ -33,6 +33,7 @@ public enum HandoverApplication {
         CustodyRoutes(custody: services.custody).register(on: router)
         AccessRoutes(access: services.access).register(on: router)
         OutboxRoutes(outbox: services.outbox).register(on: router)
+        AttachmentRoutes(attachments: services.attachments).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
@@ -50,7 +51,7 @@ public enum HandoverApplication {
     public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
         Services(
             store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
-            mail: configuration.mailSettings)
+            mail: configuration.mailSettings, attachments: configuration.attachmentSettings)
     }
 
     public static func make(

@@ -23,10 +23,13 @@ public struct Services: Sendable {
     public let access: AccessService
     /// The mail outbox.
     public let outbox: OutboxService
+    /// Files on handovers and accounts.
+    public let attachments: AttachmentService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
-        clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings()
+        clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
+        attachments attachmentSettings: AttachmentSettings = AttachmentSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -39,6 +42,7 @@ public struct Services: Sendable {
         outbox = OutboxService(store: store, handovers: handovers, clock: clock)
         pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
+        attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
     }
 }
 

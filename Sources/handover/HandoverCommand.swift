@@ -45,6 +45,7 @@ struct HandoverCommand: AsyncParsableCommand {
             PhysicalAssetCommand.self, CustodyCommand.self,
             AccessCommand.self,
             Outbox.self,
+            Attach.self, Attachments.self, AttachmentCommand.self,
         ]
     )
 

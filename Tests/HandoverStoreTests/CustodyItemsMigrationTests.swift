@@ -47,7 +47,7 @@ import Testing
         try await transfer("old-completed", assets, completed: true)
         try await transfer("old-open", [assets[0]], completed: false)
 
-        #expect(try await Migrations.apply(to: database) == [15])
+        #expect(try await Migrations.apply(to: database).first == 15, "15 first; later migrations (issue 15 adds 16 to 20) follow")
         for asset in assets {
             let found = try await store.completedCustodyTransfers(assetID: asset.id, organizationID: org.organization.id)
             #expect(found.map(\.id) == ["old-completed"], "\(asset.name)")

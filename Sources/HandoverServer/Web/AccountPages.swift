@@ -48,6 +48,7 @@ extension WebPages {
     func account(_ viewer: Viewer, id: String) async throws -> HTML {
         var model = try await services.pages.account(id: id, for: viewer.member)
         model.access = try await services.access.grantsModel(accountID: model.account.id, for: viewer.member)
+        model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
         return Self.account(model, viewer: viewer)
     }
 
@@ -113,6 +114,7 @@ extension WebPages {
             </div>
             \(Self.secretsSection(model.secrets, account: account, names: names, me: me))
             \(Self.accessSection(model.access, account: account, csrf: viewer.csrf))
+            \(Self.attachmentsSection(model.attachments, csrf: viewer.csrf))
             """)
     }
 }

@@ -93,6 +93,7 @@ enum Web {
             "member": "Member added.", "template": "Template added.", "revoked": "Token revoked.", "signed-out": "You are signed out.",
             "access-granted": "Grant recorded.", "access-revoked": "Grant revoked.", "plan-drawn": "Access plan drawn from the account's grants.",
             "plan-line-added": "Line added to the access plan.", "plan-updated": "Access plan updated.",
+            "attachment-deleted": "Attachment deleted.",
         ][key]
     }
 

@@ -41,6 +41,7 @@ struct WebRoutes: Sendable {
         registerCustody(router)
         registerAccess(router)
         registerOutbox(router)
+        registerAttachments(router)
     }
 
     // MARK: Sign in and out

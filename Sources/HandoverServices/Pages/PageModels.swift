@@ -134,6 +134,8 @@ public struct AccountModel: Sendable {
     public var secrets: SecretsModel
     /// Its access inventory (`AccessService.grantsModel`); nil leaves the section out.
     public var access: AccessGrantsModel? = nil
+    /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
+    public var attachments: AttachmentsModel? = nil
 
     public init(
         account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
@@ -271,6 +273,8 @@ public struct HandoverPageModel: Sendable {
     public var accessPlan: AccessPlanModel? = nil
     /// The emails about this handover, newest first, for its parties (empty for anyone else).
     public var outbox: [OutboxMessage]
+    /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
+    public var attachments: AttachmentsModel? = nil
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
