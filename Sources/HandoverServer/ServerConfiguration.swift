@@ -57,8 +57,23 @@ public struct ServerConfiguration: Sendable {
     /// public URL links point at (HANDOVER_PUBLIC_URL; nil: http://host:port).
     public var mail = MailSettings()
     public var publicURL: String?
+    /// Attachments: the blob folder (HANDOVER_ATTACHMENTS_DIR; nil: `attachments` in the data
+    /// folder) and the largest upload (HANDOVER_ATTACHMENT_MAX_BYTES, default 500,000,000).
+    public var attachmentsDirectory: String?
+    public var attachmentMaxBytes = AttachmentSettings.defaultMaxBytes
 
     public init() {}
+
+    /// The attachment settings: the configured folder, or `attachments` beside the SQLite file
+    /// (for PostgreSQL, in ./handover-data, where `serve` keeps the server secret too).
+    public var attachmentSettings: AttachmentSettings {
+        var folder = "handover-data"
+        if case .sqlite(let path) = database {
+            let directory = (path as NSString).deletingLastPathComponent
+            folder = directory.isEmpty ? "." : directory
+        }
+        return AttachmentSettings(directory: attachmentsDirectory ?? folder + "/attachments", maxBytes: attachmentMaxBytes)
+    }
 
     /// The mail settings with the public URL filled in.
     public var mailSettings: MailSettings {
@@ -130,6 +145,7 @@ public struct ServerConfiguration: Sendable {
             configuration.bcryptCost = cost
         }
         try configuration.readMail(environment)
+        try configuration.readAttachments(environment)
         return configuration
     }
 
@@ -171,6 +187,17 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// HANDOVER_ATTACHMENTS_DIR and HANDOVER_ATTACHMENT_MAX_BYTES.
+    mutating func readAttachments(_ environment: [String: String]) throws {
+        if let text = environment["HANDOVER_ATTACHMENTS_DIR"], !text.isEmpty { attachmentsDirectory = text }
+        if let text = environment["HANDOVER_ATTACHMENT_MAX_BYTES"], !text.isEmpty {
+            guard let bytes = Int64(text), (1...1 << 40).contains(bytes) else {
+                throw ConfigurationError("HANDOVER_ATTACHMENT_MAX_BYTES must be 1 to 1099511627776 bytes, got \"\(text)\"")
+            }
+            attachmentMaxBytes = bytes
+        }
+    }
+
     /// The settings as lines for start-up output; the database password is masked.
     public var summary: [String] {
         [
@@ -185,6 +212,7 @@ public struct ServerConfiguration: Sendable {
             "read cache:      \(readCacheTTL.components.seconds * 1000 + readCacheTTL.components.attoseconds / 1_000_000_000_000_000) ms",
             "mail:            \(mailSummary)",
             "links in emails: \(mailSettings.publicURL)",
+            "attachments:     \(attachmentSettings.directory), at most \(attachmentMaxBytes) bytes each",
         ]
     }
 

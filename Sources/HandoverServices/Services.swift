@@ -33,10 +33,13 @@ public struct Services: Sendable {
     public let followUps: FollowUpService
     /// Pipelines, stages, journeys and boards.
     public let pipelines: PipelineService
+    /// Files on handovers and accounts.
+    public let attachments: AttachmentService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
-        clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings()
+        clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
+        attachments attachmentSettings: AttachmentSettings = AttachmentSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -55,6 +58,7 @@ public struct Services: Sendable {
         introductions = IntroductionService(store: store, handovers: handovers, clock: clock, ids: ids)
         self.followUps = followUps
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
+        attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
     }
 }
 

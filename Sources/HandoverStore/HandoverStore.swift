@@ -347,6 +347,18 @@ public protocol HandoverStore: Sendable {
     func openAdvance(accountID: String, organizationID: String) async throws -> PendingAdvance?
     /// One query: every account in the pipeline with its placement.
     func board(pipelineID: String, organizationID: String, ownerID: String?, tag: String?) async throws -> [(account: Account, placement: StagePlacement)]
+    // Attachments (SQLHandoverStore+Attachments.swift); their bytes are in `AttachmentBlobs`.
+    func createAttachment(_ attachment: Attachment, by actor: AuditActor) async throws
+    /// Removes a row whose blob could not be put in place (no audit entry: it never existed for anyone).
+    func discardAttachment(id: String, organizationID: String) async throws
+    /// Not deleted ones only.
+    func attachment(id: String, organizationID: String) async throws -> Attachment?
+    /// Not deleted ones, oldest first.
+    func attachments(owner: AttachmentOwner, organizationID: String) async throws -> [Attachment]
+    func deleteAttachment(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// Whether any attachment not deleted, of any organization, has this content: the blob is
+    /// shared by content, so it is removed only when this is false.
+    func attachmentContentInUse(sha256: String) async throws -> Bool
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

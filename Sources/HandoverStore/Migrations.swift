@@ -808,6 +808,32 @@ public enum Migrations {
                 """,
                 "CREATE INDEX pipeline_advances_by_account ON pipeline_advances (organization_id, account_id)",
             ]),
+        // Attachments (issue 15): files on a handover or an account. The bytes are in the blob
+        // folder by SHA-256 (one copy per content); a row is one upload of them. A delete marks
+        // the row, so the audit log's entries keep pointing at something.
+        Migration(
+            version: 20, name: "attachments",
+            statements: [
+                """
+                CREATE TABLE attachments (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT REFERENCES handovers(id),
+                    account_id TEXT REFERENCES accounts(id),
+                    name TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    size BIGINT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    uploader_id TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL,
+                    deleted_at BIGINT,
+                    CHECK ((handover_id IS NULL) <> (account_id IS NULL))
+                )
+                """,
+                "CREATE INDEX attachments_by_handover ON attachments (organization_id, handover_id, created_at)",
+                "CREATE INDEX attachments_by_account ON attachments (organization_id, account_id, created_at)",
+                "CREATE INDEX attachments_by_content ON attachments (sha256)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -49,6 +49,7 @@ struct HandoverCommand: AsyncParsableCommand {
             Notifications.self,
             IntroCommand.self, IntroTemplateCommand.self, FollowUpCommand.self,
             PipelineCommand.self,
+            Attach.self, Attachments.self, AttachmentCommand.self,
         ]
     )
 

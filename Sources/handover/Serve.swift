@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
 
             Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
 
+            Attachments: HANDOVER_ATTACHMENTS_DIR (default: attachments/ beside the SQLite file, or \
+            ./handover-data/attachments for PostgreSQL), HANDOVER_ATTACHMENT_MAX_BYTES (default 500000000).
+
             Logs: one line per request on standard error (method, route, status, duration, request id, member id; \
             never a token, password or body). HANDOVER_LOG_LEVEL (trace, debug, info, notice, warning, error, \
             critical; default info), HANDOVER_LOG_FORMAT (text or json).
@@ -65,6 +68,8 @@ struct Serve: AsyncParsableCommand {
         }
         say("Handover server")
         for line in configuration.summary { say("  " + line) }
+        // Uploads cut off by a crash leave temporary files; a running upload touches its own.
+        AttachmentBlobs(directory: configuration.attachmentSettings.directory).sweep(olderThan: 3600)
         let store = try await SQLHandoverStore.open(
             configuration.database, maxConnections: configuration.databaseConnections,
             checkpointInterval: configuration.checkpointInterval)

@@ -52,6 +52,7 @@ extension WebPages {
         model.journey = journey
         model.stagePipelines = try await services.pipelines.pipelines(by: viewer.member)
         model.stageRecipients = try await services.members.members(by: viewer.member)
+        model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
         let surveys = try await services.followUps.customerSurveys(accountID: model.account.id, by: viewer.member)
         return Self.account(model, viewer: viewer, surveys: surveys)
     }
@@ -122,6 +123,7 @@ extension WebPages {
             \(Self.journeySection(
                 model.journey, names: names,
                 forms: model.journey.map { Self.journeyForms($0, pipelines: model.stagePipelines, members: model.stageRecipients, viewer: viewer) } ?? .empty))
+            \(Self.attachmentsSection(model.attachments, csrf: viewer.csrf))
             """)
     }
 }

@@ -62,6 +62,8 @@ enum Assets {
     static let hpkeScript = Asset("hpke.js", contentType: "text/javascript; charset=utf-8")
     static let secretsScript = Asset("secrets.js", contentType: "text/javascript; charset=utf-8")
     static let threadScript = Asset("thread.js", contentType: "text/javascript; charset=utf-8")
+    /// The attachments uploader: sends the chosen file as the raw body, with progress.
+    static let attachScript = Asset("attach.js", contentType: "text/javascript; charset=utf-8")
 
-    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript, threadScript]
+    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript, threadScript, attachScript]
 }

@@ -66,6 +66,7 @@ extension WebPages {
     ) async throws -> HTML {
         var model = try await services.pages.handover(id: id, for: viewer.member)
         model.accessPlan = try await services.access.planModel(handoverID: id, for: viewer.member)
+        model.attachments = try await services.attachments.pageModel(of: .handover(id), for: viewer.member)
         return try Self.handover(model, viewer: viewer, flash: flash, problems: problems, editing: editing, typed: typed, refusal: refusal)
     }
 
@@ -140,6 +141,7 @@ extension WebPages {
             <section aria-labelledby="history-title"><h2 id="history-title">History</h2>\(Self.history(events, names: names))</section>
             \(Self.introductionSection(handover, parties: parties, account: account, template: template, me: me))
             \(Self.outboxSection(model.outbox, names: names))
+            \(Self.attachmentsSection(model.attachments, csrf: viewer.csrf))
             """)
     }
 

@@ -99,6 +99,7 @@ enum Web {
             "briefing-cancel": "Briefing cancelled; attendees get the cancellation.", "briefing-held": "Thank you: your confirmation is recorded.",
             "feed-revoked": "Your calendar feed is stopped.",
             "staged": "The account's stage is recorded.",
+            "attachment-deleted": "Attachment deleted.",
         ][key]
     }
 

@@ -45,6 +45,7 @@ struct WebRoutes: Sendable {
         registerNotifications(router)
         registerIntroduction(router, limiter: SurveyRateLimiter())
         registerPipelines(router)
+        registerAttachments(router)
     }
 
     // MARK: Sign in and out

@@ -139,6 +139,8 @@ public struct AccountModel: Sendable {
     /// The pipelines it may be placed in and who may receive its next hand-off, for the journey's forms.
     public var stagePipelines: [Pipeline] = []
     public var stageRecipients: [Member] = []
+    /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
+    public var attachments: AttachmentsModel? = nil
 
     public init(
         account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
@@ -278,6 +280,8 @@ public struct HandoverPageModel: Sendable {
     public var outbox: [OutboxMessage]
     /// Its briefings, earliest first.
     public var briefings: [Briefing] = []
+    /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
+    public var attachments: AttachmentsModel? = nil
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
