@@ -189,8 +189,12 @@ struct SMTPSession {
     /// A write fails when the connection is gone (a failed TLS handshake closes it): the reply
     /// stream then holds the reason, which is a better error than "closed".
     mutating func write(_ text: String, waitingFor: String) async throws {
+        try await write(ByteBuffer(string: text), waitingFor: waitingFor)
+    }
+
+    mutating func write(_ bytes: ByteBuffer, waitingFor: String) async throws {
         do {
-            try await outbound.write(ByteBuffer(string: text))
+            try await outbound.write(bytes)
         } catch {
             _ = try await next(waitingFor)
             throw SMTPError.closed(waitingFor: waitingFor)
@@ -238,19 +242,32 @@ struct SMTPSession {
         return try await data(envelope.message)
     }
 
-    /// The message, dot-stuffed (RFC 5321 4.5.2: a line starting with "." gets another), then
-    /// the lone "." that ends it.
+    /// The message, dot-stuffed (RFC 5321 4.5.2: a line starting with "." gets another), every
+    /// line ended by CRLF (whatever ended it), then the lone "." that ends it. In bytes: this
+    /// runs once for every message sent.
     mutating func data(_ message: String) async throws -> SMTPReply {
-        var text = message.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        if !text.hasSuffix("\n") { text += "\n" }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 64)
-        for line in text.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix(".") { out += "." }
-            out += line + "\r\n"
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        var out: [UInt8] = []
+        out.reserveCapacity(message.utf8.count + 64)
+        var lineStart = true, afterCR = false
+        for byte in message.utf8 {
+            if afterCR {
+                afterCR = false
+                if byte == lf { continue }
+            }
+            if byte == cr || byte == lf {
+                out += [cr, lf]
+                lineStart = true
+                afterCR = byte == cr
+                continue
+            }
+            if lineStart && byte == dot { out.append(dot) }
+            out.append(byte)
+            lineStart = false
         }
-        out += ".\r\n"
-        try await write(out, waitingFor: "the end of the message (DATA)")
+        if !lineStart || out.isEmpty { out += [cr, lf] }
+        out += [dot, cr, lf]
+        try await write(ByteBuffer(bytes: out), waitingFor: "the end of the message (DATA)")
         let reply = try await next("the end of the message (DATA)")
         guard reply.code == 250 else { throw SMTPError.rejected(command: "the message (DATA)", reply: reply) }
         return reply
