@@ -48,15 +48,35 @@ public struct SMTPClient: MailTransport {
     /// accepts. The first refusal or failure ends the connection and is thrown. Returns each
     /// message's reply.
     public func sendAll(_ envelopes: [SMTPEnvelope], delivered: (Int, SMTPReply) -> Void) async throws -> [SMTPReply] {
-        for envelope in envelopes {
-            guard MailAddress.isValidAddress(envelope.sender), !envelope.recipients.isEmpty, envelope.recipients.allSatisfy(MailAddress.isValidAddress)
-            else { throw SMTPError.malformedReply("refused to send: an envelope address is not a plain address") }
+        for envelope in envelopes { try Self.checkAddresses(envelope) }
+        return try await withSession { session in
+            var replies: [SMTPReply] = []
+            replies.reserveCapacity(envelopes.count)
+            for (index, envelope) in envelopes.enumerated() {
+                let accepted = try await session.deliver(envelope)
+                replies.append(accepted)
+                delivered(index, accepted)
+            }
+            return replies
         }
+    }
+
+    /// Refuses an envelope whose addresses could smuggle a command (CR, LF, angle brackets).
+    static func checkAddresses(_ envelope: SMTPEnvelope) throws {
+        guard MailAddress.isValidAddress(envelope.sender), !envelope.recipients.isEmpty, envelope.recipients.allSatisfy(MailAddress.isValidAddress)
+        else { throw SMTPError.malformedReply("refused to send: an envelope address is not a plain address") }
+    }
+
+    /// Opens a connection, has the conversation up to the first MAIL FROM (greeting, EHLO,
+    /// STARTTLS or implicit TLS, AUTH), runs `body` on it, then says QUIT and closes it. What
+    /// `body` throws closes the connection without QUIT. `sendAll` and `SMTPSessionPool` both
+    /// talk through this, so there is one conversation.
+    func withSession<Result: Sendable>(_ body: (inout SMTPSession) async throws -> Result) async throws -> Result {
         let tls = try makeTLSContext()
         let channel = try await connect(tls: settings.security == .implicitTLS ? tls : nil)
         var tlsActive = settings.security == .implicitTLS
         return try await channel.executeThenClose { inbound, outbound in
-            var session = Session(replies: inbound.makeAsyncIterator(), outbound: outbound, timeout: settings.replyTimeout)
+            var session = SMTPSession(replies: inbound.makeAsyncIterator(), outbound: outbound, timeout: settings.replyTimeout)
             try await session.expect("the greeting", 220)
             var extensions = try await session.ehlo(settings.heloName)
             let wantsTLS = settings.security == .startTLSRequired || settings.security == .startTLSOpportunistic
@@ -75,19 +95,10 @@ public struct SMTPClient: MailTransport {
                 guard tlsActive || settings.allowPlainAuth else { throw SMTPError.authWithoutTLS }
                 try await session.authenticate(username: username, password: settings.password ?? "", offered: extensions.authMechanisms)
             }
-            var replies: [SMTPReply] = []
-            replies.reserveCapacity(envelopes.count)
-            for (index, envelope) in envelopes.enumerated() {
-                try await session.command("MAIL FROM:<\(envelope.sender)>", expect: 250)
-                for recipient in envelope.recipients { try await session.command("RCPT TO:<\(recipient)>", expect: 250, 251) }
-                try await session.command("DATA", expect: 354)
-                let accepted = try await session.data(envelope.message)
-                replies.append(accepted)
-                delivered(index, accepted)
-            }
+            let result = try await body(&session)
             // The messages are the server's now: a QUIT that fails changes nothing.
             _ = try? await session.command("QUIT", expect: 221)
-            return replies
+            return result
         }
     }
 
@@ -153,7 +164,7 @@ public struct SMTPClient: MailTransport {
 
 /// The conversation on one connection: commands out, replies in, each reply awaited under the
 /// connection's read timeout.
-private struct Session {
+struct SMTPSession {
     var replies: NIOAsyncChannelInboundStream<SMTPReply>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let timeout: TimeInterval
@@ -178,8 +189,12 @@ private struct Session {
     /// A write fails when the connection is gone (a failed TLS handshake closes it): the reply
     /// stream then holds the reason, which is a better error than "closed".
     mutating func write(_ text: String, waitingFor: String) async throws {
+        try await write(ByteBuffer(string: text), waitingFor: waitingFor)
+    }
+
+    mutating func write(_ bytes: ByteBuffer, waitingFor: String) async throws {
         do {
-            try await outbound.write(ByteBuffer(string: text))
+            try await outbound.write(bytes)
         } catch {
             _ = try await next(waitingFor)
             throw SMTPError.closed(waitingFor: waitingFor)
@@ -218,19 +233,41 @@ private struct Session {
         }
     }
 
-    /// The message, dot-stuffed (RFC 5321 4.5.2: a line starting with "." gets another), then
-    /// the lone "." that ends it.
+    /// One message's transaction: MAIL FROM, RCPT TO for each recipient, DATA. Returns the
+    /// server's reply to the message's end; any other answer is thrown.
+    mutating func deliver(_ envelope: SMTPEnvelope) async throws -> SMTPReply {
+        try await command("MAIL FROM:<\(envelope.sender)>", expect: 250)
+        for recipient in envelope.recipients { try await command("RCPT TO:<\(recipient)>", expect: 250, 251) }
+        try await command("DATA", expect: 354)
+        return try await data(envelope.message)
+    }
+
+    /// The message, dot-stuffed (RFC 5321 4.5.2: a line starting with "." gets another), every
+    /// line ended by CRLF (whatever ended it), then the lone "." that ends it. In bytes: this
+    /// runs once for every message sent.
     mutating func data(_ message: String) async throws -> SMTPReply {
-        var text = message.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        if !text.hasSuffix("\n") { text += "\n" }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 64)
-        for line in text.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix(".") { out += "." }
-            out += line + "\r\n"
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        var out: [UInt8] = []
+        out.reserveCapacity(message.utf8.count + 64)
+        var lineStart = true, afterCR = false
+        for byte in message.utf8 {
+            if afterCR {
+                afterCR = false
+                if byte == lf { continue }
+            }
+            if byte == cr || byte == lf {
+                out += [cr, lf]
+                lineStart = true
+                afterCR = byte == cr
+                continue
+            }
+            if lineStart && byte == dot { out.append(dot) }
+            out.append(byte)
+            lineStart = false
         }
-        out += ".\r\n"
-        try await write(out, waitingFor: "the end of the message (DATA)")
+        if !lineStart || out.isEmpty { out += [cr, lf] }
+        out += [dot, cr, lf]
+        try await write(ByteBuffer(bytes: out), waitingFor: "the end of the message (DATA)")
         let reply = try await next("the end of the message (DATA)")
         guard reply.code == 250 else { throw SMTPError.rejected(command: "the message (DATA)", reply: reply) }
         return reply

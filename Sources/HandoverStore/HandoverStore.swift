@@ -270,6 +270,10 @@ public protocol HandoverStore: Sendable {
     func outboxMessages(organizationID: String, filter: OutboxFilter) async throws -> [OutboxMessage]
     /// One more try recorded: its state after it and the server's reply (or why there was none).
     func recordMailAttempt(id: String, organizationID: String, state: OutboxState, reply: String?, at now: Date) async throws -> OutboxMessage
+    /// A message the server accepted (`reply`): sent, one more attempt, and its `mail.send` job
+    /// done, in one transaction (one write per delivered message, not two). False when the job's
+    /// lease had gone to another runner: the message is marked sent all the same (the server has it).
+    func recordMailSent(id: String, organizationID: String, reply: String, completing job: Job, at now: Date) async throws -> Bool
 
     // Briefings and calendar feeds (SQLHandoverStore+Briefings.swift)
     /// Saves a new briefing with its attendees, its audit entry and its invitations (delivered by preference) in one transaction.

@@ -124,14 +124,17 @@ extension SQLHandoverStore {
     }
 
     public func completeJob(id: String, runner: String, at now: Date) async throws -> Bool {
-        try await write { db in
-            !(try await db.raw(
-                """
-                UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = \(bind: now.millis)
-                WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running' RETURNING id
-                """
-            ).all().isEmpty)
-        }
+        try await write { db in try await Self.markDone(jobID: id, runner: runner, at: now, db) }
+    }
+
+    /// The job done, if `runner` still holds it (inside a caller's transaction).
+    static func markDone(jobID id: String, runner: String, at now: Date, _ db: any SQLDatabase) async throws -> Bool {
+        !(try await db.raw(
+            """
+            UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = \(bind: now.millis)
+            WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running' RETURNING id
+            """
+        ).all().isEmpty)
     }
 
     public func failJob(id: String, runner: String, error: String, retryAt: Date?, at now: Date) async throws -> Bool {

@@ -89,6 +89,23 @@ extension SQLHandoverStore {
         }
     }
 
+    public func recordMailSent(id: String, organizationID: String, reply: String, completing job: Job, at now: Date) async throws -> Bool {
+        let text = String(reply.prefix(2000))
+        return try await write { db in
+            guard
+                try await db.raw(
+                    """
+                    UPDATE outbox_messages SET state = \(bind: OutboxState.sent.rawValue), attempts = attempts + 1, last_reply = \(bind: text),
+                        sent_at = \(bind: now.millis), updated_at = \(bind: now.millis)
+                    WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) RETURNING id
+                    """
+                ).first() != nil
+            else { throw StoreError.notFound("outbox message \(id)") }
+            guard let runner = job.lockedBy else { return false }
+            return try await Self.markDone(jobID: job.id, runner: runner, at: now, db)
+        }
+    }
+
     static func decodeOutbox(_ row: any SQLRow) throws -> OutboxMessage {
         let state = try row.decode(column: "state", as: String.self)
         guard let outboxState = OutboxState(rawValue: state) else { throw StoreError.damaged("outbox state \"\(state)\" is not one Handover writes") }

@@ -109,8 +109,10 @@ struct Serve: AsyncParsableCommand {
             AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) }
         ]
         // Without SMTP, mail.send has no handler: its jobs wait (no tries spent) and the outbox keeps the messages queued.
-        if let smtp = configuration.mail.smtp, let from = configuration.mail.from {
-            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: from)
+        // One pool of SMTP sessions for every mail.send job: a burst of mail reuses a few connections.
+        let mailSessions = configuration.mail.smtp.map { SMTPSessionPool(client: SMTPClient(settings: $0)) }
+        if let mailSessions, let from = configuration.mail.from {
+            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: mailSessions, from: from)
         }
         handlers[NotificationJobs.digestKind] = NotificationJobs.digestHandler(services.notifications)
         handlers[NotificationJobs.overdueKind] = NotificationJobs.overdueHandler(services.notifications)
@@ -123,7 +125,14 @@ struct Serve: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: app), .init(service: runner), .init(service: ThreadListener(store: store))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await mailSessions?.close()
+            throw error
+        }
+        // The runner has stopped: say QUIT on the idle SMTP sessions.
+        await mailSessions?.close()
     }
 }
 

@@ -45,6 +45,44 @@ import Testing
         #expect(encoded.replacingOccurrences(of: "=\r\n", with: "") == long)
     }
 
+    /// The byte-wise encoder gives exactly what the first, String-based one gave.
+    @Test func quotedPrintableMatchesTheStringBasedEncoderItReplaced() {
+        func reference(_ text: String) -> String {
+            let lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            var out = ""
+            for (index, line) in lines.enumerated() {
+                var current = ""
+                let bytes = Array(line.utf8)
+                for (position, byte) in bytes.enumerated() {
+                    let isLast = position == bytes.count - 1
+                    let piece: String
+                    switch byte {
+                    case UInt8(ascii: " "), UInt8(ascii: "\t"): piece = isLast ? String(format: "=%02X", byte) : String(UnicodeScalar(byte))
+                    case 33...60, 62...126: piece = String(UnicodeScalar(byte))
+                    default: piece = String(format: "=%02X", byte)
+                    }
+                    if current.count + piece.count > 75 {
+                        out += current + "=\r\n"
+                        current = ""
+                    }
+                    current += piece
+                }
+                out += current
+                if index < lines.count - 1 { out += "\r\n" }
+            }
+            return out
+        }
+        var inputs = [
+            "", "\n", "\r", "\r\n\r\n", "a \r\nb\t\rc \n", " ", "trailing \t", "Zoë Ångström → Acme 👩‍👩‍👧\r\nnext",
+            String(repeating: "x", count: 74) + "é" + String(repeating: "y", count: 80), String(repeating: "= ", count: 60) + "\n.",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab =\t\r\né→.")
+        for _ in 0..<200 { inputs.append(String((0..<Int.random(in: 0..<300, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })) }
+        for input in inputs { #expect(MIMEEncoding.quotedPrintable(input) == reference(input), "\(input.debugDescription)") }
+    }
+
     @Test func encodedWordsNeverSplitACharacterAndStayWithin75() {
         let words = MIMEEncoding.encodedWords(String(repeating: "👩‍👩‍👧 Zoë ", count: 10))
         #expect(words.count > 1 && words.allSatisfy { $0.count <= 75 && $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") })

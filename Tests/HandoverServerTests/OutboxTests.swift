@@ -32,7 +32,10 @@ import Testing
 
     static func runner(_ store: any HandoverStore, _ services: Services, smtp: SMTPSettings?) -> JobRunner {
         var handlers: [String: JobHandler] = [:]
-        if let smtp { handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: from) }
+        // The transport `handover serve` builds: a pool of sessions shared by every mail.send job.
+        if let smtp {
+            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPSessionPool(client: SMTPClient(settings: smtp)), from: from)
+        }
         // No handler for mail.send without SMTP: exactly what `handover serve` registers then.
         if handlers.isEmpty { handlers["test.nothing"] = { _ in } }
         return JobRunner(store: store, handlers: handlers, options: .init(concurrency: 8), jitter: { 0 })
@@ -156,6 +159,38 @@ import Testing
             #expect(jobs.first { $0.payload.contains("busy") }?.state == .dead)
             #expect(jobs.first { $0.payload.contains("nobody") }?.state == .done)
             #expect(try server.received().filter { $0.rcptTos.contains("flaky+\(tag)@example.com") }.count == 1)
+        }
+    }
+
+    @Test(.enabled(if: TestSMTPServer.available), arguments: TestDatabases.engines)
+    func aBurstOfMailSharesConnectionsAndEachMessageIsSentAndItsJobDoneInOneWrite(engine: String) async throws {
+        try await Self.withOwnStore(engine) { store in
+            let org = try await OrgFixture.make(in: store)
+            let services = Self.services(store)
+            let server = try TestSMTPServer()
+            defer { server.stop() }
+            let tag = UUID().uuidString.prefix(8).lowercased()
+            let messages = try (0..<12).map { index in
+                OutboxMessage(
+                    id: "burst-\(index)-\(tag)", organizationID: org.organization.id, handoverID: nil, kind: "test",
+                    to: [try MailAddress(address: "reader\(index)@example.com")], subject: "Burst \(index)", text: "Hello", createdAt: Date())
+            }
+            try await store.enqueueMail(messages)
+            let pool = SMTPSessionPool(client: SMTPClient(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never")))
+            // Four at a time, as `handover serve` runs jobs.
+            let runner = JobRunner(store: store, handlers: [MailSendJob.kind: MailSendJob.handler(outbox: services.outbox, transport: pool, from: Self.from)])
+            while try await runner.runOnce() > 0 {}
+            for message in messages {
+                let stored = try #require(try await store.outboxMessage(id: message.id, organizationID: org.organization.id))
+                #expect(stored.state == .sent && stored.attempts == 1 && stored.lastReply?.hasPrefix("250 2.0.0 Queued as") == true)
+            }
+            let jobs = try await store.jobs(filter: JobFilter(kind: JobKind.mailSend, limit: 1000)).filter { $0.payload.contains(tag) }
+            #expect(jobs.count == 12 && jobs.allSatisfy { $0.state == .done && $0.attempts == 1 }, "\(jobs.map(\.state))")
+            let arrived = try server.received()
+            #expect(arrived.count == 12)
+            let connections = Set(arrived.compactMap(\.peer)).count
+            #expect(connections >= 1 && connections <= 4 && pool.sessionsOpened == connections, "\(connections) connections for 12 messages")
+            await pool.close()
         }
     }
 

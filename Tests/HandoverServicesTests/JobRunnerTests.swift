@@ -89,6 +89,27 @@ struct HandlerFailure: Error, CustomStringConvertible {
         #expect(try await store.job(id: job.id)?.attempts == 0)
     }
 
+    /// A handler that says it marked its job done (in its own transaction) gets no second write
+    /// from the runner; one that says nothing is completed by the runner as before.
+    @Test func aHandlerThatMarkedItsJobDoneGetsNoSecondWrite() async throws {
+        let store = try await TestDatabases.store("sqlite")
+        defer { Task { try? await store.database.close() } }
+        let selfCompleting = kind("self"), plain = kind("plain")
+        let runner = JobRunner(
+            store: store,
+            handlers: [
+                // Says "done" without writing it: the job stays running, so the runner did not write.
+                selfCompleting: { _ in JobContext.current?.markDone() },
+                plain: { _ in #expect(JobContext.current?.isDone == false) },
+            ], clock: .fixed(now))
+        let first = NewJob(kind: selfCompleting, runAfter: now), second = NewJob(kind: plain, runAfter: now)
+        try await store.enqueueJobs([first, second])
+        #expect(try await runner.runOnce() == 2)
+        #expect(try await store.job(id: first.id)?.state == .running)
+        #expect(try await store.job(id: second.id)?.state == .done)
+        #expect(JobContext.current == nil)
+    }
+
     /// On graceful shutdown the runner claims nothing more, and returns once the job it is
     /// running has finished (and been marked done).
     @Test func gracefulShutdownLetsRunningJobsFinish() async throws {

@@ -44,7 +44,9 @@ public final class TestSMTPServer: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    public init(mode: Mode = .plain, user: String? = nil, password: String? = nil, onlyLogin: Bool = false, flaky: Int = 2) throws {
+    /// - Parameter idleTimeout: seconds after which the server drops a connection that said
+    ///   nothing (aiosmtpd's default is 300).
+    public init(mode: Mode = .plain, user: String? = nil, password: String? = nil, onlyLogin: Bool = false, flaky: Int = 2, idleTimeout: Double? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-smtp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         process = Process()
@@ -55,6 +57,7 @@ public final class TestSMTPServer: @unchecked Sendable {
         if let user { arguments += ["--user", user] }
         if let password { arguments += ["--password", password] }
         if onlyLogin { arguments.append("--only-login") }
+        if let idleTimeout { arguments += ["--idle-timeout", "\(idleTimeout)"] }
         process.arguments = arguments
         input = Pipe()
         let output = Pipe()
@@ -117,6 +120,8 @@ public final class TestSMTPServer: @unchecked Sendable {
         public var defects: [String]
         public var longestLine: Int
         public var bareLineFeeds: Int
+        /// The client's address and port: messages with the same peer came on one connection.
+        public var peer: String?
     }
 
     /// Every message accepted so far, in order.

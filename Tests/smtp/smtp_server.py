@@ -13,6 +13,8 @@ Recipients choose what the server answers, so one server serves several cases:
   flaky@...   451 4.3.0 at RCPT TO for the first --flaky tries, then accepted
 --only-login offers AUTH LOGIN alone. --mode plain | starttls (STARTTLS offered and required) | tls (implicit TLS) | silent (accepts the
 TCP connection and never says a word: for timeouts). --user/--password require AUTH (PLAIN or LOGIN).
+--idle-timeout SECONDS drops a connection that said nothing for that long (default 300), as servers do.
+Each message's record names the client's address and port ("peer"): one per connection.
 The TLS modes make a throwaway CA and server certificate (127.0.0.1, localhost) with the openssl CLI.
 """
 import argparse
@@ -50,7 +52,7 @@ def make_certificates(folder):
     return ca, cert, key
 
 
-def summary(envelope, number):
+def summary(envelope, number, peer=None):
     raw = envelope.original_content if envelope.original_content is not None else envelope.content
     message = email.message_from_bytes(raw, policy=email.policy.default)
     text = html = None
@@ -73,6 +75,7 @@ def summary(envelope, number):
         header_defects += [type(d).__name__ for d in getattr(value, "defects", [])]
     return {
         "number": number,
+        "peer": "%s:%s" % tuple(peer[:2]) if peer else None,
         "mailFrom": envelope.mail_from,
         "rcptTos": envelope.rcpt_tos,
         "raw": raw.decode("ascii", "replace"),
@@ -115,7 +118,7 @@ class Handler:
         with self.lock:
             self.count += 1
             number = self.count
-        record = summary(envelope, number)
+        record = summary(envelope, number, session.peer)
         path = os.path.join(self.out, "%06d.json" % number)
         with open(path + ".tmp", "w") as f:
             json.dump(record, f)
@@ -130,6 +133,7 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--flaky", type=int, default=2)
+    parser.add_argument("--idle-timeout", type=float, default=300)
     parser.add_argument("--only-login", action="store_true", help="offer AUTH LOGIN but not PLAIN")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -150,7 +154,7 @@ def main():
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
-    kwargs = {}
+    kwargs = {"timeout": args.idle_timeout}
     ca = None
     if args.mode in ("starttls", "tls"):
         ca, cert, key = make_certificates(args.out)

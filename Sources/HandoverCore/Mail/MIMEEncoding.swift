@@ -7,31 +7,44 @@ public enum MIMEEncoding {
     /// UTF-8, line breaks (any of CRLF, LF, CR) becoming CRLF. Trailing spaces and tabs are
     /// encoded, so no mail system can strip them.
     public static func quotedPrintable(_ text: String) -> String {
-        var out = ""
-        let lines = normalizedLines(text)
-        for (index, line) in lines.enumerated() {
-            var current = ""
-            let bytes = Array(line.utf8)
-            for (position, byte) in bytes.enumerated() {
-                let isLast = position == bytes.count - 1
-                var piece: String
-                switch byte {
-                case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                    piece = isLast ? hex(byte) : String(UnicodeScalar(byte))
-                case 33...60, 62...126: piece = String(UnicodeScalar(byte))
-                default: piece = hex(byte)
-                }
-                // A soft break ("=") keeps every line within 76 characters.
-                if current.count + piece.count > 75 {
-                    out += current + "=\r\n"
-                    current = ""
-                }
-                current += piece
+        // In bytes, not Characters or Foundation's search and replace: this runs for every
+        // message a mail.send job renders, and String.count per byte made it the largest cost of
+        // sending one. CRLF, a lone CR and a lone LF each end a line.
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        var width = 0, position = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == cr || byte == lf {
+                out += [cr, lf]
+                width = 0
+                position += byte == cr && position + 1 < bytes.count && bytes[position + 1] == lf ? 2 : 1
+                continue
             }
-            out += current
-            if index < lines.count - 1 { out += "\r\n" }
+            let isLast = position + 1 == bytes.count || bytes[position + 1] == cr || bytes[position + 1] == lf
+            let literal: Bool
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): literal = !isLast
+            case 33...60, 62...126: literal = true
+            default: literal = false
+            }
+            let pieceWidth = literal ? 1 : 3
+            // A soft break ("=") keeps every line within 76 characters.
+            if width + pieceWidth > 75 {
+                out += [UInt8(ascii: "="), cr, lf]
+                width = 0
+            }
+            if literal {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            }
+            width += pieceWidth
+            position += 1
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Base64 in lines of 76 characters, each ended by CRLF.
@@ -115,12 +128,5 @@ public enum MIMEEncoding {
         return formatter.string(from: date)
     }
 
-    static func normalizedLines(_ text: String) -> [Substring] {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return "=" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
-    }
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 }

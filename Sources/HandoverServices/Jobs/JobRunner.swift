@@ -133,13 +133,16 @@ public final class JobRunner: Service {
     }
 
     private func execute(_ job: Job) async {
+        let context = JobContext()
         do {
             guard let handler = handlers[job.kind] else { throw UnknownJobKind(kind: job.kind) }
-            try await handler(job)
+            try await JobContext.$current.withValue(context) { try await handler(job) }
         } catch {
             await recordFailure(error, of: job)
             return
         }
+        // The handler marked it done in its own last write (mail.send's "sent").
+        if context.isDone { return }
         do {
             if try await !store.completeJob(id: job.id, runner: id, at: clock.now()) {
                 logger.warning(

@@ -49,7 +49,12 @@ public struct OutboxService: Sendable {
         }
         do {
             let reply = try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
-            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .sent, reply: reply.description, at: clock.now())
+            // "Sent" and the job done in one write. A crash (kill -9) before it commits leaves the
+            // message queued and the job running: once its lease runs out the job runs again and
+            // sends the message again (the same Message-ID): sent twice, never lost.
+            if try await store.recordMailSent(id: id, organizationID: organizationID, reply: reply.description, completing: job, at: clock.now()) {
+                JobContext.current?.markDone()
+            }
         } catch let error as SMTPError where error.isPermanent {
             _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: error.description, at: clock.now())
         } catch {
