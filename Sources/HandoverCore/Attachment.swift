@@ -87,6 +87,15 @@ public enum AttachmentType {
     /// How many leading bytes `sniff` looks at.
     public static let sniffLength = 512
 
+    /// Text-like types whose content is checked for credentials at upload (HTML and SVG too: a
+    /// `.env` that starts with a tag is still text). Binary and compressed files are not opened.
+    public static func isScannedForCredentials(_ mediaType: String) -> Bool {
+        mediaType.hasPrefix("text/") || mediaType == "image/svg+xml"
+    }
+
+    /// The largest text file that is checked for credentials, and so the largest accepted.
+    public static let maxScannedBytes: Int64 = 10 * 1024 * 1024
+
     /// Types a browser may render in place; everything else is served as a download.
     public static let inlineTypes: Set<String> = [
         "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "video/mp4", "video/quicktime", "video/webm", "audio/mpeg", "audio/ogg",

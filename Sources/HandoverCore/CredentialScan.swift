@@ -59,6 +59,18 @@ public enum CredentialScan {
         }
     }
 
+    /// `text` with what looks like a credential replaced by "[removed]", for text from someone
+    /// who cannot be asked to retype it (a customer's survey comment): each value the detector
+    /// places goes; if the detector still fires after that, the whole text goes.
+    public static func redacted(_ text: String) -> String {
+        var text = text
+        for _ in 0..<20 {
+            guard let range = CredentialDetector.valueRange(in: text) else { return text }
+            text.replaceSubrange(range, with: "[removed]")
+        }
+        return CredentialDetector.firstMatch(in: text) == nil ? text : "[removed: it looked like it held a password or key]"
+    }
+
     /// Every string in a handover's content (or a patch of it), at `section.field…`.
     public static func findings(in content: HandoverContent) -> [CredentialFinding] {
         findings(in: .object(content.sections.mapValues { JSONValue.object($0) }), at: "")

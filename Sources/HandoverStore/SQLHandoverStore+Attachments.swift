@@ -50,12 +50,6 @@ extension SQLHandoverStore {
         }
     }
 
-    public func discardAttachment(id: String, organizationID: String) async throws {
-        try await write { db in
-            try await db.raw("DELETE FROM attachments WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").run()
-        }
-    }
-
     public func attachment(id: String, organizationID: String) async throws -> Attachment? {
         try await database.withSession { db in
             try await db.raw(

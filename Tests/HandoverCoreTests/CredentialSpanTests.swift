@@ -30,6 +30,14 @@ import Testing
         #expect(rate >= 0.9)
     }
 
+    @Test func redactedCutsTheValueOutAndKeepsTheSentence() {
+        let comment = "Great handover. PS my portal password is Tr0ub4dor&3x! if Rita needs it."
+        let redacted = CredentialScan.redacted(comment)
+        #expect(!redacted.contains("Tr0ub4dor&3x!") && redacted.hasPrefix("Great handover.") && redacted.contains("[removed]"))
+        #expect(CredentialDetector.firstMatch(in: redacted) == nil)
+        #expect(CredentialScan.redacted("Rita already knew the whole story.") == "Rita already knew the whole story.")
+    }
+
     @Test func punctuationAndQuotesAroundTheValueStayInTheSentence() {
         let text = "For the NAS, the admin password is 'Tr0ub4dor&3x!'. Ask Sam for the rest."
         let range = CredentialDetector.valueRange(in: text)

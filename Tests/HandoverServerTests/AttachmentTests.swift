@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test(arguments: TestDatabases.engines) func aTextFileHoldingACredentialIsRefusedByLine(engine: String) async throws {
-        let (f, blobs) = try await Self.fixture(engine)
+        let (f, blobs) = try await Self.fixture(engine, limit: 2 * AttachmentType.maxScannedBytes)
         let account = try await f.org.account(f.org.alice, in: f.store)
         let key = "AKIA" + String((0..<16).map { _ in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567").randomElement()! })
         try await f.test { client in
@@ -186,6 +186,15 @@ import Testing
                 #expect(served.headers[.contentDisposition]?.hasPrefix("attachment;") == true, "\(name)")
                 #expect(served.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
             }
+            // Markup is text too: a key in an HTML or SVG file is refused like one in a .txt.
+            let html = "<p>Deploy notes</p>\naws_access_key_id = \(key)\n"
+            let refused = try await Self.upload(client, f, path, name: "notes.html", bytes: Array(html.utf8), as: f.org.alice, expect: .unprocessableContent)
+            #expect(refused.problem?.type.hasSuffix("/credential") == true && !String(buffer: refused.body).contains(key))
+            // Text past what the scanner reads is refused, saying why; nothing is left behind.
+            let long = [UInt8](repeating: UInt8(ascii: "a"), count: Int(AttachmentType.maxScannedBytes) + 1)
+            let tooLong = try await Self.upload(client, f, path, name: "big.log", bytes: long, as: f.org.alice, expect: .unprocessableContent)
+            #expect(tooLong.problem?.errors?.first?.message.contains("checked for credentials") == true)
+            #expect(blobs.temporaryFiles().isEmpty)
         }
     }
 

@@ -344,10 +344,11 @@ final class SurveyRateLimiter: @unchecked Sendable {
     /// A 429 page when over either limit; nil to go ahead.
     func refusal(ip: String, token: String, now: Date = Date()) -> Response? {
         let allowed = lock.withLock {
-            if hits.count > 10_000 { hits = hits.filter { now.timeIntervalSince($0.value.windowStart) < window } }
-            let byAddress = count("ip:" + ip, now: now)
-            let byToken = count("token:" + SurveyToken.digest(token), now: now)
-            return byAddress <= perAddress && byToken <= perToken
+            trimIfFull(now: now)
+            // An address over its limit is refused before its token is counted, so guesses from
+            // one address add nothing to the table.
+            guard count("ip:" + ip, now: now) <= perAddress else { return false }
+            return count("token:" + SurveyToken.digest(token), now: now) <= perToken
         }
         guard !allowed else { return nil }
         var response = Web.page(
@@ -356,6 +357,20 @@ final class SurveyRateLimiter: @unchecked Sendable {
         response.headers[.retryAfter] = String(Int(window))
         return response
     }
+
+    /// The most entries kept. Past it, the expired ones go; if that leaves over half, all go
+    /// (the limits start again; the tokens' 256 bits do the real work). Either way the next
+    /// trim is at least `capacity / 2` requests away, so no request pays for a long walk twice.
+    static let capacity = 10_000
+
+    private func trimIfFull(now: Date) {
+        guard hits.count >= Self.capacity else { return }
+        hits = hits.filter { now.timeIntervalSince($0.value.windowStart) < window }
+        if hits.count > Self.capacity / 2 { hits.removeAll(keepingCapacity: true) }
+    }
+
+    /// Entries held now (tests check the table stays bounded).
+    var entries: Int { lock.withLock { hits.count } }
 
     private func count(_ key: String, now: Date) -> Int {
         if let entry = hits[key], now.timeIntervalSince(entry.windowStart) < window {

@@ -167,7 +167,8 @@ public struct FollowUpService: Sendable {
         guard SurveyToken.isWellFormed(token), let (organizationID, survey) = try await store.customerSurvey(tokenDigest: SurveyToken.digest(token)) else {
             return .unknown
         }
-        let comment = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A customer cannot be sent back to retype a comment: a pasted password is cut out instead.
+        let comment = CredentialScan.redacted(comment.trimmingCharacters(in: .whitespacesAndNewlines))
         if try await store.answerCustomerSurvey(
             id: survey.id, organizationID: organizationID, satisfaction: satisfaction, repeatedStory: repeatedStory, comment: comment.isEmpty ? nil : comment,
             at: clock.now())

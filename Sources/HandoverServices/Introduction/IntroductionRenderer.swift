@@ -69,8 +69,8 @@ public enum IntroductionRenderer {
         if template.body.count > IntroductionTemplate.maxBodyLength {
             problems.append(Problem(path: "body", message: "is longer than \(IntroductionTemplate.maxBodyLength) characters"))
         }
-        if let link = template.bookingLink, !link.isEmpty, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || link.contains(where: \.isWhitespace) {
-            problems.append(Problem(path: "bookingLink", message: "is an http(s) address without spaces"))
+        if let link = template.bookingLink, !link.isEmpty, !BriefingRules.isWebLink(link) || URLComponents(string: link)?.user != nil {
+            problems.append(Problem(path: "bookingLink", message: "is an http(s) address without spaces or a user name and password"))
         }
         return problems
     }
