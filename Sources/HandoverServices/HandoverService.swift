@@ -194,10 +194,29 @@ public struct HandoverService: Sendable {
         if case .complete = event, let days = FollowUp.days(rules: template.rules, kind: account.kind) {
             transition.followUpAt = now.addingTimeInterval(TimeInterval(days) * 86_400)
         }
+        var notices = notices(for: event, transition, account: account, parties: parties, by: actor, at: now)
+        if transition.handover.state == .cancelled { notices += try await briefingCancellations(of: handover, account: account, at: now) }
         defer { reads.evict(actor.organizationID + "/" + handover.id) }
-        try await store.apply(
-            transition, expectedVersion: handover.version, notices: notices(for: event, transition, account: account, parties: parties, by: actor, at: now))
+        try await store.apply(transition, expectedVersion: handover.version, notices: notices)
         return transition.handover
+    }
+
+    /// A cancelled handover takes its scheduled briefings with it: the store marks them
+    /// cancelled in the cancellation's transaction, and every attendee gets METHOD:CANCEL (so
+    /// no calendar keeps a meeting about a handover that is not happening).
+    func briefingCancellations(of handover: Handover, account: Account, at now: Date) async throws -> [Notice] {
+        var notices: [Notice] = []
+        for var briefing in try await store.briefings(handoverID: handover.id, organizationID: handover.organizationID) where briefing.state == .scheduled {
+            briefing.state = .cancelled
+            briefing.sequence += 1
+            var attendees: [Member] = []
+            for id in briefing.attendeeIDs { if let member = try await store.member(id: id, organizationID: handover.organizationID) { attendees.append(member) } }
+            guard let organizer = try await store.member(id: briefing.organizerID, organizationID: handover.organizationID) else { continue }
+            notices += BriefingMails.notices(
+                .cancelled, briefing, account: account, organizer: organizer, attendees: attendees, publicURL: mail.publicURL, at: now,
+                nextID: { ids.next(at: now) })
+        }
+        return notices
     }
 
     /// Who hears of an event, delivered in its transaction by each one's preference (an email,

@@ -353,8 +353,6 @@ public protocol HandoverStore: Sendable {
     func board(pipelineID: String, organizationID: String, ownerID: String?, tag: String?) async throws -> [(account: Account, placement: StagePlacement)]
     // Attachments (SQLHandoverStore+Attachments.swift); their bytes are in `AttachmentBlobs`.
     func createAttachment(_ attachment: Attachment, by actor: AuditActor) async throws
-    /// Removes a row whose blob could not be put in place (no audit entry: it never existed for anyone).
-    func discardAttachment(id: String, organizationID: String) async throws
     /// Not deleted ones only.
     func attachment(id: String, organizationID: String) async throws -> Attachment?
     /// Not deleted ones, oldest first.

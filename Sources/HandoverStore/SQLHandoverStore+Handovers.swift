@@ -173,6 +173,15 @@ extension SQLHandoverStore {
             {
                 throw HandoverError.conflict("Not acknowledged: \(unmet).")
             }
+            if handover.state == .cancelled {
+                // Its scheduled briefings are called off with it (HandoverService sends the cancellations).
+                try await db.raw(
+                    """
+                    UPDATE briefings SET state = 'cancelled', sequence = sequence + 1, version = version + 1, updated_at = \(bind: handover.updatedAt.millis)
+                    WHERE handover_id = \(bind: handover.id) AND organization_id = \(bind: handover.organizationID) AND state = 'scheduled'
+                    """
+                ).run()
+            }
             if let newOwnerID = transition.newOwnerID {
                 // The template's access-plan gate, decided on the plan as it is under the write lock.
                 if transition.accessPlanGate {

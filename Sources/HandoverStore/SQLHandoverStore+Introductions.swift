@@ -41,14 +41,36 @@ extension SQLHandoverStore {
         }
     }
 
+    /// How long the same introduction (subject, body, recipients) is refused again: a double
+    /// click or a retried request must not email the customer twice.
+    static let introductionRepeatWindow: TimeInterval = 10 * 60
+
     public func recordIntroduction(_ record: IntroductionRecord, mail: OutboxMessage?, ticked: Handover?, expectedVersion: Int) async throws {
+        let lock = database.engine == .postgres ? " FOR UPDATE" : ""
         try await write { db in
+            // Two sends at once take turns on the handover's row (SQLite's one writer does this by itself).
+            _ = try await db.raw(
+                "SELECT version FROM handovers WHERE id = \(bind: record.handoverID) AND organization_id = \(bind: record.organizationID)\(unsafeRaw: lock)"
+            ).first()
+            let recipients = try JSONCoding.encode(record.to)
+            if let earlier = try await db.raw(
+                """
+                SELECT created_at FROM introductions
+                WHERE handover_id = \(bind: record.handoverID) AND organization_id = \(bind: record.organizationID) AND mode = \(bind: record.mode.rawValue)
+                  AND subject = \(bind: record.subject) AND body = \(bind: record.body) AND recipients = \(bind: recipients)
+                  AND created_at > \(bind: record.createdAt.addingTimeInterval(-Self.introductionRepeatWindow).millis)
+                """
+            ).first() {
+                let at = Date(millis: try earlier.decode(column: "created_at", as: Int64.self))
+                let verb = record.mode == .sent ? "sent" : "recorded"
+                throw HandoverError.conflict("This introduction, to the same people, was \(verb) at \(Timestamp.format(at)); it is not \(verb) twice.")
+            }
             if let ticked { try await Self.saveHandover(ticked, expectedVersion: expectedVersion, db) }
             try await db.raw(
                 """
                 INSERT INTO introductions (id, organization_id, handover_id, mode, subject, body, recipients, outbox_message_id, by_id, ticked, created_at)
                 VALUES (\(bind: record.id), \(bind: record.organizationID), \(bind: record.handoverID), \(bind: record.mode.rawValue), \(bind: record.subject),
-                    \(bind: record.body), \(bind: try JSONCoding.encode(record.to)), \(bind: record.outboxMessageID), \(bind: record.byID),
+                    \(bind: record.body), \(bind: recipients), \(bind: record.outboxMessageID), \(bind: record.byID),
                     \(bind: record.ticked ? 1 : 0), \(bind: record.createdAt.millis))
                 """
             ).run()

@@ -250,12 +250,27 @@ extension SQLHandoverStore {
     /// At completion, in its transaction: if the handover was started by "advance" and the
     /// account still stands where it stood then, it enters the next stage with its new owner.
     /// If a manager moved it meanwhile, the owner changes but the stage stays as they set it.
+    /// Any other handover of an account standing in a pipeline is a hand-off within its stage:
+    /// the journey records it, so it names every holder.
     static func settleAdvance(handover: Handover, newOwnerID: String, actorID: String, at now: Date, _ db: any SQLDatabase) async throws {
         guard
             let advance = try await db.raw(
                 "SELECT \(unsafeRaw: advanceColumns) FROM pipeline_advances p WHERE p.handover_id = \(bind: handover.id) AND p.organization_id = \(bind: handover.organizationID)"
             ).first().map(decodeAdvance)
-        else { return }
+        else {
+            let stands = try await db.raw(
+                "SELECT pipeline_id, stage_id FROM account_stages WHERE account_id = \(bind: handover.accountID) AND organization_id = \(bind: handover.organizationID)"
+            ).all()
+            for row in stands {
+                let (pipelineID, stageID) = (try row.decode(column: "pipeline_id", as: String.self), try row.decode(column: "stage_id", as: String.self))
+                let move = StageMove(
+                    id: "\(handover.id).stage.\(pipelineID)", organizationID: handover.organizationID, accountID: handover.accountID, pipelineID: pipelineID,
+                    kind: .handedOff, fromStageID: stageID, toStageID: stageID, fromOwnerID: handover.transferorID, toOwnerID: newOwnerID,
+                    handoverID: handover.id, actorID: actorID, at: now)
+                try await insertStageMove(move, by: AuditActor(member: actorID), db)
+            }
+            return
+        }
         let moved = try await db.raw(
             """
             UPDATE account_stages SET stage_id = \(bind: advance.toStageID), since = \(bind: now.millis)

@@ -48,7 +48,8 @@ struct SetNotification: AsyncParsableCommand {
         commandName: "set", abstract: "Choose how you hear of one event.",
         discussion: """
             SETTING is email (at once), digest (in the daily digest email) or off. \
-            What is already waiting for your digest still goes out in the next one.
+            What is already waiting for your digest still goes out in the next one. \
+            briefing.invitation is email or off: a digest cannot carry the invitation.
 
             Example: handover notifications set handover.returned digest
             """)

@@ -23,9 +23,9 @@ struct Serve: AsyncParsableCommand {
             Email: HANDOVER_SMTP_URL (smtp://user:pass@host:587?starttls=required|opportunistic|never, or smtps://…:465; \
             ca=/path.pem trusts one more CA), HANDOVER_MAIL_FROM ("Handover <handover@example.com>"), HANDOVER_PUBLIC_URL (where \
             links in emails point; default http://host:port). Without HANDOVER_SMTP_URL emails wait, queued, in the outbox \
-            ('handover outbox') and go out once the server runs with it. HANDOVER_DIGEST_HOUR: the UTC hour             (0-23, default 7) the daily digest of notifications goes out.
+            ('handover outbox') and go out once the server runs with it. HANDOVER_DIGEST_HOUR: the UTC hour (0-23, default 7) the daily digest of notifications goes out.
 
-            Background jobs (checkpoints today) run in the server process: see 'handover jobs --help'.
+            Background jobs (checkpoints, email, digests, follow-ups) run in the server process: see 'handover jobs --help'.
 
             Attachments: HANDOVER_ATTACHMENTS_DIR (default: attachments/ beside the SQLite file, or \
             ./handover-data/attachments for PostgreSQL), HANDOVER_ATTACHMENT_MAX_BYTES (default 500000000).

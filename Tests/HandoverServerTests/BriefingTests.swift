@@ -128,28 +128,49 @@ import Testing
         await #expect(throws: StoreError.self) { try await w.services.briefings.cancel(id: briefings[0].id, by: w.org.carol) }
     }
 
-    @Test(arguments: TestDatabases.engines) func invitationsFollowEachAttendeesPreferenceButNeverGoToADigest(engine: String) async throws {
+    @Test(arguments: TestDatabases.engines) func invitationsTheirUpdatesAndCancellationsFollowOneSettingThatIsNeverTheDigest(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }
         let w = try await Self.world(store)
         // A digest line could not carry the .ics: refused by name, and nothing changes.
         do {
-            _ = try await w.services.notifications.setPreferences(["briefing.moved": "digest"], by: w.org.carol)
+            _ = try await w.services.notifications.setPreferences(["briefing.invitation": "digest"], by: w.org.carol)
             Issue.record("accepted a digest for invitations")
         } catch HandoverError.invalid(let problems) {
-            #expect(problems.map(\.path) == ["briefing.moved"] && problems[0].message.contains("email or off"))
+            #expect(problems.map(\.path) == ["briefing.invitation"] && problems[0].message.contains("email or off"))
         }
-        _ = try await w.services.notifications.setPreferences(["briefing.scheduled": "off"], by: w.org.carol)
+        _ = try await w.services.notifications.setPreferences(["briefing.invitation": "off"], by: w.org.carol)
         let briefing = try await w.services.briefings.schedule(
             handoverID: w.handover.id, startsAt: Self.start.addingTimeInterval(3600), durationMinutes: 30, place: "Room", videoURL: nil,
             attendeeIDs: [w.org.carol.id], by: w.org.alice)
         // Carol turned invitations off: alice (the organizer) and bob get theirs.
         #expect(Set(try await Self.mail(w).flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email]))
-        // A move is another event: carol still hears of it.
+        // Its update and cancellation follow the same setting: carol hears of neither, the others of both.
         _ = try await w.services.briefings.move(
             id: briefing.id, startsAt: nil, durationMinutes: 45, place: nil, videoURL: nil, by: w.org.alice)
-        let moved = try await Self.mail(w).filter { $0.kind == "briefing.moved" }
-        #expect(Set(moved.flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email, w.org.carol.email]))
+        _ = try await w.services.briefings.cancel(id: briefing.id, by: w.org.alice)
+        for kind in ["briefing.moved", "briefing.cancelled"] {
+            let sent = try await Self.mail(w).filter { $0.kind == kind }
+            #expect(Set(sent.flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email]), "\(kind)")
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines) func cancellingTheHandoverCancelsItsScheduledBriefingsForEveryAttendee(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let w = try await Self.world(store)
+        let briefing = try await w.services.briefings.schedule(
+            handoverID: w.handover.id, startsAt: Self.start.addingTimeInterval(3600), durationMinutes: 30, place: "Room", videoURL: nil,
+            attendeeIDs: [w.org.carol.id], by: w.org.bob)
+        _ = try await w.services.handovers.transition(id: w.handover.id, event: .cancel(reason: "Deal lost"), expectedVersion: nil, by: w.org.alice)
+        let after = try #require(try await store.briefing(id: briefing.id, organizationID: w.org.organization.id))
+        #expect(after.state == .cancelled && after.sequence == 1)
+        let cancellations = try await Self.mail(w).filter { $0.kind == "briefing.cancelled" }
+        #expect(Set(cancellations.flatMap(\.to).map(\.address)) == Set([w.org.alice.email, w.org.bob.email, w.org.carol.email]))
+        for message in cancellations {
+            let ics = String(decoding: message.attachments[0].content, as: UTF8.self)
+            #expect(ics.contains("METHOD:CANCEL\r\n") && ics.contains("SEQUENCE:1\r\n") && ics.contains("UID:\(briefing.id)@handover\r\n"))
+        }
     }
 
     @Test(arguments: TestDatabases.engines) func movingAndCancellingRaiseTheSequenceUnderTheSameUID(engine: String) async throws {

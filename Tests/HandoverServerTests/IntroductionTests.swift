@@ -106,6 +106,30 @@ import Testing
         #expect(try await services.introductions.introductions(handoverID: handover.id, by: org.bob).count == 2)
     }
 
+    @Test(arguments: TestDatabases.engines) func aDoubleSendEmailsTheCustomerOnce(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let services = Self.services(store)
+        let handover = try await Self.acknowledged(org, store, services)
+        // Two presses of "send" at once: one email; the other is told when it went.
+        @Sendable func send(by member: Member) async -> Result<IntroductionRecord, any Error> {
+            do {
+                return .success(try await services.introductions.send(handoverID: handover.id, subject: "Meet Bob", body: "Hello", to: [Self.zoe(org)], by: member))
+            } catch { return .failure(error) }
+        }
+        async let first = send(by: org.alice)
+        async let second = send(by: org.manager)
+        let results = await [first, second]
+        #expect(results.filter { (try? $0.get()) != nil }.count == 1)
+        for case .failure(let error) in results { #expect("\(error)".contains("not sent twice"), "\(error)") }
+        let intros = { try await services.outbox.messages(handoverID: handover.id, by: org.admin).filter { $0.kind == OutboxKind.customerIntroduction } }
+        #expect(try await intros().count == 1)
+        // A different email is another introduction.
+        _ = try await services.introductions.send(handoverID: handover.id, subject: "Meet Bob", body: "Hello again", to: [Self.zoe(org)], by: org.alice)
+        #expect(try await intros().count == 2)
+    }
+
     @Test(arguments: TestDatabases.engines) func refusalsLeaveNothingBehind(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }
@@ -148,6 +172,13 @@ import Testing
         await #expect(throws: HandoverError.self) { try await services.introductions.setTemplate(.standard, by: org.alice) }
         await #expect(throws: HandoverError.self) {
             try await services.introductions.setTemplate(IntroductionTemplate(subject: "Hi {{nobody}}", body: "x"), by: org.admin)
+        }
+        #expect(try await services.introductions.template(by: org.alice) == .standard)
+        // A booking link that is not a plain web address, or carries a user and password, is refused and not stored.
+        for link in ["https://ann:hunter2hunter2@cal.example/ann", "javascript:alert(1)", "https://cal.example/a\"b"] {
+            await #expect(throws: HandoverError.self, "\(link)") {
+                try await services.introductions.setTemplate(IntroductionTemplate(subject: "Hi", body: "x", bookingLink: link), by: org.admin)
+            }
         }
         #expect(try await services.introductions.template(by: org.alice) == .standard)
         let saved = try await services.introductions.setTemplate(

@@ -231,12 +231,12 @@ import Testing
                 let list = try r.decode(NotificationSettingsResponse.self)
                 #expect(list.items.map(\.kind) == NotificationKind.allCases.map(\.rawValue) && list.items.allSatisfy { $0.setting == .email })
             }
-            let body = ByteBuffer(string: #"{"settings": {"question.asked": "digest", "briefing.moved": "off"}}"#)
+            let body = ByteBuffer(string: #"{"settings": {"question.asked": "digest", "briefing.invitation": "off"}}"#)
             try await client.execute(uri: "/api/v1/me/notifications", method: .put, headers: f.headers(f.org.bob, json: true), body: body) { r in
                 #expect(r.status == .ok)
                 let list = try r.decode(NotificationSettingsResponse.self)
                 #expect(list.items.first { $0.kind == "question.asked" }?.setting == .digest)
-                #expect(list.items.first { $0.kind == "briefing.moved" }?.setting == .off)
+                #expect(list.items.first { $0.kind == "briefing.invitation" }?.setting == .off)
                 #expect(list.items.first { $0.kind == "handover.submitted" }?.setting == .email)
             }
             let bad = ByteBuffer(string: #"{"settings": {"question.asked": "email", "handover.nope": "email"}}"#)

@@ -107,6 +107,27 @@ import Testing
         await #expect(throws: HandoverError.self) { try await services.pipelines.advance(accountID: account.id, recipientID: org.alice.id, by: org.carol) }
     }
 
+    @Test(arguments: TestDatabases.engines) func anOrdinaryHandoverIsAHandOffWithinTheStage(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let clock = Clock()
+        let services = Self.services(store, clock: clock)
+        let pipeline = try await services.pipelines.create(name: "Customers", stages: Self.stages, by: org.admin)
+        let account = try await services.accounts.createAccount(name: "Acme", kind: .customer, ownerID: nil, profile: AccountProfile(), by: org.alice)
+        _ = try await services.pipelines.place(accountID: account.id, pipelineID: pipeline.id, stageID: pipeline.stages[1].id, by: org.alice)
+        let handover = try await org.handover(of: account, to: org.bob, in: store, content: ContentFixtures.complete(ContentFixtures.customerTemplate))
+        clock.advance(days: 2)
+        try await Self.complete(handover, store: store, services: services, by: org.bob, at: clock.wall.now())
+        let journey = try await services.pipelines.journey(accountID: account.id, by: org.manager)
+        #expect(journey.placement?.stageID == pipeline.stages[1].id, "the stage stays")
+        #expect(journey.moves.map(\.kind) == [.placed, .handedOff])
+        let handOff = try #require(journey.moves.last)
+        #expect(handOff.fromOwnerID == org.alice.id && handOff.toOwnerID == org.bob.id && handOff.handoverID == handover.id)
+        #expect(handOff.fromStageID == pipeline.stages[1].id && handOff.toStageID == pipeline.stages[1].id)
+        #expect(journey.stays.map(\.ownerID) == [org.alice.id, org.bob.id] && journey.stays.map(\.days) == [2, 0])
+    }
+
     @Test(arguments: TestDatabases.engines) func aCancelledHandoffMovesNothingAndAManagerMovesDirectly(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

@@ -12,14 +12,8 @@ public enum BriefingMails {
 
         public var method: ICalendar.Method { self == .cancelled ? .cancel : .request }
 
-        /// The event members set their preference for.
-        public var kind: NotificationKind {
-            switch self {
-            case .scheduled: .briefingScheduled
-            case .moved: .briefingMoved
-            case .cancelled: .briefingCancelled
-            }
-        }
+        /// The one preference that covers all three changes.
+        public var kind: NotificationKind { .briefingInvitation }
     }
 
     /// The briefing as one VEVENT. Attendees without a usable address are left out of it.

@@ -11,10 +11,9 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     case questionAsked = "question.asked"
     /// To whoever asked: the other party answered in the thread.
     case questionAnswered = "question.answered"
-    /// Briefings (issue 15 part 3): a briefing was scheduled, moved or cancelled.
-    case briefingScheduled = "briefing.scheduled"
-    case briefingMoved = "briefing.moved"
-    case briefingCancelled = "briefing.cancelled"
+    /// To every attendee: a briefing's invitation, its changes and its cancellation. One setting
+    /// for all three: a calendar that got the invitation must get the update and the cancellation.
+    case briefingInvitation = "briefing.invitation"
     /// To the managers of the parties (or the admins): an open handover is past its due date.
     case handoverOverdue = "handover.overdue"
 
@@ -22,7 +21,7 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     /// in a digest cannot, so for those it is an email or nothing.
     public var settings: [NotificationSetting] {
         switch self {
-        case .briefingScheduled, .briefingMoved, .briefingCancelled: [.email, .off]
+        case .briefingInvitation: [.email, .off]
         default: NotificationSetting.allCases
         }
     }
@@ -34,9 +33,7 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
         case .handoverReturned: "Your handover is returned to you"
         case .questionAsked: "Someone asks a question on your handover"
         case .questionAnswered: "Your question is answered"
-        case .briefingScheduled: "A briefing is scheduled"
-        case .briefingMoved: "A briefing is moved"
-        case .briefingCancelled: "A briefing is cancelled"
+        case .briefingInvitation: "A briefing you attend is scheduled, moved or cancelled"
         case .handoverOverdue: "A handover of your team is overdue"
         }
     }

@@ -51,7 +51,7 @@ public struct IntroductionService: Sendable {
             template.bookingLink = template.bookingLink?.trimmingCharacters(in: .whitespaces).blankAsNil
             let problems = IntroductionRenderer.check(template)
             if !problems.isEmpty { throw HandoverError.invalid(problems) }
-            try CredentialGuard.refuse(CredentialScan.findings([("subject", template.subject), ("body", template.body)]))
+            try CredentialGuard.refuse(CredentialScan.findings([("subject", template.subject), ("body", template.body), ("bookingLink", template.bookingLink ?? "")]))
             template.customized = true
             try await store.saveIntroductionTemplate(template, organizationID: actor.organizationID, by: AuditActor(member: actor.id), at: clock.now())
             return template
@@ -74,7 +74,7 @@ public struct IntroductionService: Sendable {
         facts.bookingLink = introduction.bookingLink
         let rendered = IntroductionRenderer.render(introduction, facts: facts)
         return IntroductionPreview(
-            subject: rendered.subject, body: rendered.body, contacts: contacts, from: try author(actor), cc: try copy(parties.recipient),
+            subject: rendered.subject, body: rendered.body, contacts: contacts, from: try author(parties.transferor), cc: try copy(parties.recipient),
             willTick: try await willTick(handover, template: template), sent: try await store.introductions(handoverID: handover.id, organizationID: actor.organizationID)
         )
     }
@@ -121,7 +121,7 @@ public struct IntroductionService: Sendable {
         let id = ids.next(at: now)
         let mail = OutboxMessage(
             id: id, organizationID: handover.organizationID, handoverID: handover.id, kind: OutboxKind.customerIntroduction, to: recipients,
-            cc: [try copy(parties.recipient)], subject: subject, text: body, html: Self.html(body), createdAt: now, author: try author(actor))
+            cc: [try copy(parties.recipient)], subject: subject, text: body, html: Self.html(body), createdAt: now, author: try author(parties.transferor))
         let names = recipients.map { $0.name ?? $0.address }.joined(separator: ", ")
         return try await save(
             handover, template: template, mode: .sent, subject: subject, body: body, to: recipients, outbox: mail,
@@ -193,9 +193,11 @@ public struct IntroductionService: Sendable {
         return record
     }
 
-    private func author(_ actor: Member) throws -> MailAddress {
-        do { return try MailAddress(name: HandoverMails.headerSafe(actor.name), address: actor.email) } catch {
-            throw HandoverError.conflict("your email address (\(actor.email)) cannot send email; ask an admin to correct it")
+    /// The introduction is the transferor's, whoever presses send (their manager or an admin
+    /// may, for a transferor who is away): the customer hears from the person they trust.
+    private func author(_ transferor: Member) throws -> MailAddress {
+        do { return try MailAddress(name: HandoverMails.headerSafe(transferor.name), address: transferor.email) } catch {
+            throw HandoverError.conflict("the transferor's email address (\(transferor.email)) cannot send email; ask an admin to correct it")
         }
     }
 

@@ -15,9 +15,10 @@ public typealias JobHandler = @Sendable (Job) async throws -> Void
 /// database: claims skip each other's locked rows, so each job runs once; on SQLite there is
 /// one runner, in the server process.
 ///
-/// Each round claims up to `concurrency` jobs and runs them together; the next round starts
-/// when all of them are over. Idle, it sleeps up to `pollInterval`, less when a job enqueued
-/// in this process comes due sooner, and wakes at once when one is due now.
+/// It keeps up to `concurrency` jobs running and claims more whenever half of those slots are
+/// free, so a slow job does not hold up the others and one claim serves several jobs. Idle, it
+/// sleeps up to `pollInterval`, less when a job enqueued in this process comes due sooner, and
+/// wakes at once when one is due now.
 public final class JobRunner: Service {
     public struct Options: Sendable {
         /// Jobs claimed and run at once.
@@ -101,14 +102,7 @@ public final class JobRunner: Service {
         while !isStopping {
             // Taken before claiming: a job enqueued while this round runs wakes the wait below.
             let generation = signal.snapshot().generation
-            let ran: Int
-            do {
-                ran = try await runOnce()
-            } catch {
-                logger.warning("could not claim jobs; trying again after the poll interval", metadata: ["runner": "\(id)", "error": "\(Self.describe(error))"])
-                ran = 0
-            }
-            if ran > 0 { continue }
+            if await drain() > 0 { continue }
             await purgeIfDue()
             guard !isStopping else { break }
             var delay = options.pollInterval
@@ -119,8 +113,42 @@ public final class JobRunner: Service {
         }
     }
 
-    /// One round: claims up to `concurrency` due jobs, runs them together and records each
-    /// outcome. Returns how many it claimed.
+    /// Runs due jobs until a claim finds fewer than it asked for, with up to `concurrency` of
+    /// them at once: whenever half the slots are free it claims enough to fill them. Returns
+    /// how many it ran. A claim that fails is logged and ends the drain once the running jobs
+    /// are over (the loop then waits its poll interval).
+    private func drain() async -> Int {
+        let concurrency = options.concurrency
+        return await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            var ran = 0
+            var more = true
+            while true {
+                if more, !isStopping, running <= concurrency / 2 {
+                    let wanted = concurrency - running
+                    do {
+                        let started = clock.now()
+                        store.jobSignal.consume(upTo: started)
+                        let jobs = try await store.claimJobs(runner: id, kinds: kinds, limit: wanted, lease: options.lease, at: started)
+                        for job in jobs { group.addTask { await self.execute(job) } }
+                        running += jobs.count
+                        ran += jobs.count
+                        more = jobs.count == wanted
+                    } catch {
+                        logger.warning(
+                            "could not claim jobs; trying again after the poll interval", metadata: ["runner": "\(id)", "error": "\(Self.describe(error))"])
+                        more = false
+                    }
+                }
+                guard running > 0 else { return ran }
+                await group.next()
+                running -= 1
+            }
+        }
+    }
+
+    /// One round, for tests and tools: claims up to `concurrency` due jobs, runs them together
+    /// and records each outcome. Returns how many it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
         let started = clock.now()

@@ -3,7 +3,7 @@ import HandoverCore
 
 /// The one place a briefing change becomes emails: each attendee's invitation (or cancellation)
 /// with the `.ics` attached, as notices the store delivers in the change's transaction by each
-/// attendee's preference for `briefing.scheduled`, `briefing.moved` or `briefing.cancelled`
+/// attendee's one preference for them all, `briefing.invitation`
 /// (email or off: an invitation is never put in a digest, which could not carry its `.ics`).
 /// The organizer is an attendee and gets the invitation too: it is how the event reaches their calendar.
 enum BriefingNotices {

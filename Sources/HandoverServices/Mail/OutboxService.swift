@@ -47,16 +47,12 @@ public struct OutboxService: Sendable {
             _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: "not sendable: \(error)", at: clock.now())
             return
         }
+        let reply: SMTPReply
         do {
-            let reply = try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
-            // "Sent" and the job done in one write. A crash (kill -9) before it commits leaves the
-            // message queued and the job running: once its lease runs out the job runs again and
-            // sends the message again (the same Message-ID): sent twice, never lost.
-            if try await store.recordMailSent(id: id, organizationID: organizationID, reply: reply.description, completing: job, at: clock.now()) {
-                JobContext.current?.markDone()
-            }
+            reply = try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
         } catch let error as SMTPError where error.isPermanent {
             _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: error.description, at: clock.now())
+            return
         } catch {
             let last = job.attempts >= job.maxAttempts
             let reason = (error as? SMTPError)?.description ?? String(describing: error)
@@ -64,6 +60,13 @@ public struct OutboxService: Sendable {
                 id: id, organizationID: organizationID, state: last ? .failed : .queued,
                 reply: last ? "\(reason) (gave up after \(job.attempts) tries)" : reason, at: clock.now())
             throw error
+        }
+        // The server took it. "Sent" and the job done in one write, outside the catches above: a
+        // failure here is not a failed delivery. It throws, the job runs again once its lease
+        // runs out, and the message goes again (the same Message-ID), as after a crash (kill -9)
+        // before this commits: sent twice, never lost, never marked failed.
+        if try await store.recordMailSent(id: id, organizationID: organizationID, reply: reply.description, completing: job, at: clock.now()) {
+            JobContext.current?.markDone()
         }
     }
 }
