@@ -97,7 +97,7 @@ struct Accounts: AsyncParsableCommand {
 
 struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the members of your organization; deactivate or reactivate one.",
+        abstract: "List members; deactivate or reactivate one.",
         subcommands: [MembersList.self, MemberDeactivate.self, MemberReactivate.self], defaultSubcommand: MembersList.self)
 }
 
