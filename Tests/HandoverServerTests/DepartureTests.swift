@@ -212,6 +212,9 @@ import Testing
         #expect(made.count == 1)
         #expect(made.first?.recipientID == org.manager.id && made.first?.transferorID == org.alice.id)
         #expect(made.first?.content["overview", "summary"] == .string("About A"))
+        // Its audit entry covers exactly the stored packet, as every other handover's does.
+        let entry = try await store.auditEntries(organizationID: org.organization.id, targets: ["handover:\(made[0].id)"])
+        #expect(entry.map(\.entry.digest) == [try CanonicalJSON.digest(made[0].content)])
         let listed = try await departures.departures(by: org.admin)
         await #expect(throws: StoreError.self) { try await departures.departure(id: listed[0].id, by: other.admin) }
     }
