@@ -40,7 +40,7 @@ public struct HandoverAPIClient: Sendable {
 
     public func send<T: Decodable & Sendable>(
         _ method: HTTPMethod, _ path: String, body: Data?,
-        ifMatch: String? = nil, as type: T.Type = T.self
+        ifMatch: String? = nil, headers extra: [(name: String, value: String)] = [], as type: T.Type = T.self
     ) async throws -> Reply<T> {
         let url = server.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
         var request = HTTPClientRequest(url: url)
@@ -48,6 +48,7 @@ public struct HandoverAPIClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let ifMatch { request.headers.add(name: "If-Match", value: ifMatch) }
+        for header in extra { request.headers.add(name: header.name, value: header.value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -35,8 +35,13 @@ public struct Member: Sendable, Hashable, Codable {
     /// The member's manager, who may see and steer their handovers.
     public var managerID: String?
     public var createdAt: Date
+    /// When an admin (or, later, the identity provider) deactivated them: they cannot sign in and
+    /// their sessions and tokens are gone, but nothing of theirs is deleted.
+    public var deactivatedAt: Date?
 
-    public init(id: String, organizationID: String, email: String, name: String, role: Role, managerID: String? = nil, createdAt: Date) {
+    public init(
+        id: String, organizationID: String, email: String, name: String, role: Role, managerID: String? = nil, createdAt: Date, deactivatedAt: Date? = nil
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.email = email
@@ -44,7 +49,10 @@ public struct Member: Sendable, Hashable, Codable {
         self.role = role
         self.managerID = managerID
         self.createdAt = createdAt
+        self.deactivatedAt = deactivatedAt
     }
+
+    public var isActive: Bool { deactivatedAt == nil }
 }
 
 extension Member {

@@ -38,6 +38,8 @@ public enum HandoverApplication {
         IntroductionRoutes(introductions: services.introductions, followUps: services.followUps).register(on: router)
         PipelineRoutes(pipelines: services.pipelines).register(on: router)
         AttachmentRoutes(attachments: services.attachments).register(on: router)
+        DepartureRoutes(departures: services.departures, members: services.members, credentials: credentials).register(on: router)
+        DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

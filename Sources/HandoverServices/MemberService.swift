@@ -79,6 +79,22 @@ public struct MemberService: Sendable {
         return member
     }
 
+    /// An admin deactivates a member: in one transaction their sessions end, their tokens are
+    /// revoked and the change is audited; they can no longer sign in. Nothing is deleted.
+    public func deactivate(memberID: String, by actor: Member) async throws -> Member {
+        guard actor.role == .admin else { throw HandoverError.notPermitted(action: "deactivate members", reason: "only admins deactivate members") }
+        if memberID == actor.id { throw HandoverError.invalid([Problem(path: "memberID", message: "you cannot deactivate yourself")]) }
+        return try await store.setMemberDeactivated(
+            id: memberID, organizationID: actor.organizationID, deactivated: true, at: clock.now(), by: AuditActor(member: actor.id))
+    }
+
+    /// Restores sign-in only: revoked tokens stay revoked and sessions ended stay ended.
+    public func reactivate(memberID: String, by actor: Member) async throws -> Member {
+        guard actor.role == .admin else { throw HandoverError.notPermitted(action: "reactivate members", reason: "only admins reactivate members") }
+        return try await store.setMemberDeactivated(
+            id: memberID, organizationID: actor.organizationID, deactivated: false, at: clock.now(), by: AuditActor(member: actor.id))
+    }
+
     /// Members of an organization, for the operator's CLI.
     public func members(organizationID: String) async throws -> [Member] {
         try await store.members(organizationID: organizationID)
@@ -131,6 +147,10 @@ public struct MemberService: Sendable {
         }
         let candidates = try await store.loginCandidates(email: email)
             .filter { organizationID == nil || $0.member.organizationID == organizationID }
+            // A deactivated member is refused exactly like a wrong password (Docs/Departures.md):
+            // the same answer, the same time, the same count against the throttle, so sign-in
+            // does not tell a guesser which addresses belong to people who have left.
+            .filter { $0.member.isActive }
             .compactMap { candidate in candidate.passwordHash.map { (member: candidate.member, hash: $0) } }
         var matches: [Member] = []
         if candidates.isEmpty {

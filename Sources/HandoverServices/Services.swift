@@ -35,6 +35,8 @@ public struct Services: Sendable {
     public let pipelines: PipelineService
     /// Files on handovers and accounts.
     public let attachments: AttachmentService
+    /// Departures: a leaver's accounts and everything pointing at them, planned and applied.
+    public let departures: DepartureService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -59,6 +61,7 @@ public struct Services: Sendable {
         self.followUps = followUps
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
+        departures = DepartureService(store: store, templates: handovers.templates, clock: clock, ids: ids)
     }
 }
 

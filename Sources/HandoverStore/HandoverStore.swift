@@ -361,6 +361,20 @@ public protocol HandoverStore: Sendable {
     /// Whether any attachment not deleted, of any organization, has this content: the blob is
     /// shared by content, so it is removed only when this is false.
     func attachmentContentInUse(sha256: String) async throws -> Bool
+
+    // Departures and deactivation (Docs/Departures.md)
+    /// Sets or clears `deactivated_at`; deactivating deletes the member's sessions and revokes
+    /// their tokens in the same transaction. Audited.
+    func setMemberDeactivated(id: String, organizationID: String, deactivated: Bool, at now: Date, by actor: AuditActor) async throws -> Member
+    func departureInputs(memberID: String, organizationID: String) async throws -> DepartureInputs
+    func applyDeparture(_ change: DepartureWrite) async throws
+    func scheduleDeparture(_ departure: DepartureRecord, job: NewJob, idempotency: IdempotencyCompletion?, by actor: AuditActor) async throws
+    func departure(id: String, organizationID: String) async throws -> DepartureRecord?
+    func departures(organizationID: String, limit: Int) async throws -> [DepartureRecord]
+    func claimIdempotencyKey(
+        organizationID: String, key: String, actorID: String, operation: String, requestDigest: String, at now: Date, lease: TimeInterval
+    ) async throws -> IdempotencyClaim
+    func releaseIdempotencyKey(organizationID: String, key: String) async throws
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

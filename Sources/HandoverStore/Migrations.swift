@@ -834,6 +834,41 @@ public enum Migrations {
                 "CREATE INDEX attachments_by_account ON attachments (organization_id, account_id, created_at)",
                 "CREATE INDEX attachments_by_content ON attachments (sha256)",
             ]),
+        Migration(
+            version: 21, name: "member deactivation, departures, idempotency keys",
+            statements: [
+                "ALTER TABLE members ADD COLUMN deactivated_at BIGINT",
+                """
+                CREATE TABLE departures (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    effective_on TEXT,
+                    state TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    applied_at BIGINT
+                )
+                """,
+                "CREATE INDEX departures_by_org ON departures (organization_id, created_at)",
+                """
+                CREATE TABLE idempotency_keys (
+                    organization_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    request_digest TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    locked_until BIGINT NOT NULL,
+                    status INTEGER,
+                    body TEXT,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization_id, key)
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -146,7 +146,7 @@ extension SQLHandoverStore {
             organizationID: member.organizationID, actor: actor, at: member.createdAt, db)
     }
 
-    static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at"
+    static let memberColumns = "m.id, m.organization_id, m.email, m.name, m.role, m.manager_id, m.created_at, m.deactivated_at"
 
     static func decodeMember(_ row: any SQLRow) throws -> Member {
         try decodeMember(row, prefix: "")
@@ -161,12 +161,13 @@ extension SQLHandoverStore {
             name: try row.decode(column: prefix + "name", as: String.self),
             role: Role(rawValue: try row.decode(column: prefix + "role", as: String.self)) ?? .member,
             managerID: try row.decode(column: prefix + "manager_id", as: String?.self),
-            createdAt: Date(millis: try row.decode(column: prefix + "created_at", as: Int64.self)))
+            createdAt: Date(millis: try row.decode(column: prefix + "created_at", as: Int64.self)),
+            deactivatedAt: try row.decode(column: prefix + "deactivated_at", as: Int64?.self).map(Date.init(millis:)))
     }
 
     /// The member columns of table alias `alias`, renamed with `prefix`.
     static func memberColumns(_ alias: String, prefix: String) -> String {
-        ["id", "organization_id", "email", "name", "role", "manager_id", "created_at"]
+        ["id", "organization_id", "email", "name", "role", "manager_id", "created_at", "deactivated_at"]
             .map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
     }
 
@@ -234,7 +235,7 @@ extension SQLHandoverStore {
                 """
                 SELECT \(unsafeRaw: Self.memberColumns), \(unsafeRaw: Self.tokenColumns)
                 FROM api_tokens t JOIN members m ON m.id = t.member_id
-                WHERE t.token_digest = \(bind: tokenDigest) AND t.revoked_at IS NULL
+                WHERE t.token_digest = \(bind: tokenDigest) AND t.revoked_at IS NULL AND m.deactivated_at IS NULL
                 """
             ).first().map { row in (member: try Self.decodeMember(row), token: try Self.decodeToken(row)) }
         }
@@ -292,7 +293,7 @@ extension SQLHandoverStore {
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.memberColumns) FROM sessions s JOIN members m ON m.id = s.member_id
-                WHERE s.token_digest = \(bind: sessionDigest) AND s.expires_at > \(bind: now.millis)
+                WHERE s.token_digest = \(bind: sessionDigest) AND s.expires_at > \(bind: now.millis) AND m.deactivated_at IS NULL
                 """
             ).first().map(Self.decodeMember)
         }

@@ -96,14 +96,22 @@ struct Accounts: AsyncParsableCommand {
 }
 
 struct Members: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the members of your organization.")
+    static let configuration = CommandConfiguration(
+        abstract: "List members; deactivate or reactivate one.",
+        subcommands: [MembersList.self, MemberDeactivate.self, MemberReactivate.self], defaultSubcommand: MembersList.self)
+}
+
+struct MembersList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the members of your organization.")
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let client = try options.client()
         let reply = try await CLIErrors.run { try await client.get("/api/v1/members", as: ListResponse<Member>.self) }
         options.output.emit(raw: reply.json) {
-            Table.print(["ID", "ROLE", "NAME", "EMAIL"], reply.value.items.map { [$0.id, $0.role.rawValue, $0.name, $0.email] })
+            Table.print(
+                ["ID", "ROLE", "NAME", "EMAIL"],
+                reply.value.items.map { [$0.id, $0.role.rawValue + ($0.isActive ? "" : " (deactivated)"), $0.name, $0.email] })
         }
     }
 }

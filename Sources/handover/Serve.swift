@@ -119,6 +119,7 @@ struct Serve: AsyncParsableCommand {
         try await services.notifications.scheduleJobs()
         // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
         handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
+        handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
         let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(

@@ -20,7 +20,16 @@ extension WebPages {
         let names = Member.namesByID(members)
 
         let memberRows: [HTML] = members.map { m in
-            "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td></tr>"
+            // Deactivation ends sign-in, sessions and tokens at once (Docs/Departures.md); not for yourself.
+            let verb = m.isActive ? "deactivate" : "reactivate"
+            let status: HTML =
+                m.id == me.id
+                ? "active"
+                : """
+                \(m.isActive ? "active" : "deactivated") <form method="post" action="/admin/members/\(m.id)/\(verb)" class="inline">\(CSRF.field(viewer.csrf))<button type="submit" class="link\(m.isActive ? " danger" : "")" aria-label="\(m.isActive ? "Deactivate" : "Reactivate") \(m.name)">\(m.isActive ? "Deactivate" : "Reactivate")</button></form>
+                """
+            return
+                "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td><td>\(status)</td></tr>"
         }
         let roles: [HTML] = Role.allCases.map {
             "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", typed["role"] == $0.rawValue || (typed["role"] == nil && $0 == .member)))>\($0.rawValue)</option>"
@@ -43,7 +52,7 @@ extension WebPages {
             isAdmin
             ? """
             <section aria-labelledby="members-title"><h2 id="members-title">Members and roles</h2>
-            <div class="table-wrap"><table id="members"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Manager</th></tr></thead>
+            <div class="table-wrap"><table id="members"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Manager</th><th scope="col">Status</th></tr></thead>
             <tbody>\(memberRows)</tbody></table></div>
             <form id="add-member" method="post" action="/admin/members" class="card">\(CSRF.field(viewer.csrf))
             <h3>Add a member</h3>

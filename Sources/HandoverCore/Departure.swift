@@ -1,0 +1,373 @@
+import Foundation
+
+/// How a departure picks who receives each of the leaver's accounts, first match wins:
+/// an explicit mapping, then the rules in order, then (when asked) the least loaded member,
+/// then the leaver's manager.
+public struct DepartureRecipients: Sendable, Hashable, Codable {
+    /// Account id → member id.
+    public var mappings: [String: String]
+    public var rules: [DepartureRule]
+    /// Balance what no mapping or rule decides over these members by current load
+    /// (open handovers they receive plus accounts they own; ties by name, then id).
+    public var balanceAmong: [String]
+
+    public init(mappings: [String: String] = [:], rules: [DepartureRule] = [], balanceAmong: [String] = []) {
+        self.mappings = mappings
+        self.rules = rules
+        self.balanceAmong = balanceAmong
+    }
+}
+
+/// "Accounts with this tag (or of this kind) go to this member." A territory is a tag
+/// (`emea`, `territory:north`): accounts carry tags already, so a territory needs no new model.
+public struct DepartureRule: Sendable, Hashable, Codable {
+    public enum Match: String, Sendable, Hashable, Codable, CaseIterable { case tag, kind }
+    public var match: Match
+    public var value: String
+    public var recipientID: String
+
+    public init(match: Match, value: String, recipientID: String) {
+        self.match = match
+        self.value = value
+        self.recipientID = recipientID
+    }
+
+    public func matches(_ account: Account) -> Bool {
+        switch match {
+        case .tag: account.profile.tags.contains { $0.caseInsensitiveCompare(value) == .orderedSame }
+        case .kind: account.kind.rawValue == value
+        }
+    }
+}
+
+/// Why a recipient was chosen, said in the plan.
+public enum DepartureReason: String, Sendable, Hashable, Codable {
+    case mapping, rule, balance, manager
+}
+
+/// Something that stops an account (or the whole departure) from being applied as planned.
+public struct DepartureConflict: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case openHandover, inactiveRecipient, noRecipient, leaverIsRecipient, unknownRecipient, auditorRecipient
+    }
+    public var kind: Kind
+    /// Nil when the conflict concerns the whole departure.
+    public var accountID: String?
+    public var message: String
+
+    public init(kind: Kind, accountID: String?, message: String) {
+        self.kind = kind
+        self.accountID = accountID
+        self.message = message
+    }
+}
+
+/// One account of the leaver and where it goes.
+public struct DepartureLine: Sendable, Hashable, Codable {
+    public var accountID: String
+    public var accountName: String
+    public var kind: AccountKind
+    public var recipientID: String?
+    public var reason: DepartureReason?
+    public var templateKey: String
+    /// Open items in the profile owned by the leaver (by name or email), reassigned in the packet.
+    public var openItemsReassigned: Int
+    /// Nil when the line can be applied.
+    public var conflict: DepartureConflict.Kind?
+
+    public init(
+        accountID: String, accountName: String, kind: AccountKind, recipientID: String?, reason: DepartureReason?, templateKey: String,
+        openItemsReassigned: Int, conflict: DepartureConflict.Kind?
+    ) {
+        self.accountID = accountID
+        self.accountName = accountName
+        self.kind = kind
+        self.recipientID = recipientID
+        self.reason = reason
+        self.templateKey = templateKey
+        self.openItemsReassigned = openItemsReassigned
+        self.conflict = conflict
+    }
+}
+
+/// Everything else that points at the leaver, found by the store and planned with the accounts.
+public struct DeparturePointers: Sendable, Hashable, Codable {
+    /// Scheduled briefings the leaver organizes: the organizer becomes the account's recipient.
+    public var briefings: [DeparturePointer]
+    /// Active access grants the leaver holds: listed for the account's access plan.
+    public var accessGrants: [DeparturePointer]
+    /// Sealed secrets no one but the leaver (and the recovery key) can open: flagged, since only
+    /// the leaver can re-wrap them before they go.
+    public var soleReaderSecrets: [DeparturePointer]
+
+    public init(briefings: [DeparturePointer] = [], accessGrants: [DeparturePointer] = [], soleReaderSecrets: [DeparturePointer] = []) {
+        self.briefings = briefings
+        self.accessGrants = accessGrants
+        self.soleReaderSecrets = soleReaderSecrets
+    }
+}
+
+public struct DeparturePointer: Sendable, Hashable, Codable {
+    public var id: String
+    public var accountID: String
+    public var label: String
+    /// Who takes it over: the recipient of its account's line, when there is one.
+    public var recipientID: String?
+
+    public init(id: String, accountID: String, label: String, recipientID: String? = nil) {
+        self.id = id
+        self.accountID = accountID
+        self.label = label
+        self.recipientID = recipientID
+    }
+}
+
+/// The whole plan of a departure: nothing in it is written until it is applied.
+public struct DeparturePlan: Sendable, Hashable, Codable {
+    public var memberID: String
+    public var effectiveOn: CalendarDate?
+    /// Whole-departure conflicts first, then one per conflicting account, in account order.
+    public var conflicts: [DepartureConflict]
+    public var lines: [DepartureLine]
+    public var pointers: DeparturePointers
+
+    public init(memberID: String, effectiveOn: CalendarDate?, conflicts: [DepartureConflict], lines: [DepartureLine], pointers: DeparturePointers) {
+        self.memberID = memberID
+        self.effectiveOn = effectiveOn
+        self.conflicts = conflicts
+        self.lines = lines
+        self.pointers = pointers
+    }
+
+    /// The lines an apply writes (with `skipConflicts`, the others are left and said).
+    public var applicable: [DepartureLine] { lines.filter { $0.conflict == nil } }
+}
+
+/// The pure planner: every decision of a departure, from what the store read.
+public enum DeparturePlanner {
+    /// - Parameters:
+    ///   - accounts: the leaver's accounts, in the order the plan lists them.
+    ///   - members: every member of the organization.
+    ///   - openHandoverAccounts: those of `accounts` that already have an open handover.
+    ///   - load: per member id, open handovers they receive plus accounts they own.
+    public static func plan(
+        leaver: Member, effectiveOn: CalendarDate?, accounts: [Account], members: [Member], openHandoverAccounts: Set<String>,
+        load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers()
+    ) -> DeparturePlan {
+        let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var conflicts: [DepartureConflict] = []
+        var lines: [DepartureLine] = []
+        lines.reserveCapacity(accounts.count)
+        // Balancing takes the load it adds into account, so 100 accounts spread over 4 members
+        // go 25 each rather than all to whoever was lightest at the start.
+        var load = load
+        let pool = recipients.balanceAmong.compactMap { byID[$0] }.filter { $0.isActive && $0.id != leaver.id && $0.role != .auditor }
+        let manager = leaver.managerID.flatMap { byID[$0] }
+        let leaverNames = Set([leaver.name.lowercased(), Member.normalizedEmail(leaver.email)])
+        for account in accounts {
+            var recipientID: String?
+            var reason: DepartureReason?
+            if let mapped = recipients.mappings[account.id] {
+                (recipientID, reason) = (mapped, .mapping)
+            } else if let rule = recipients.rules.first(where: { $0.matches(account) }) {
+                (recipientID, reason) = (rule.recipientID, .rule)
+            } else if !pool.isEmpty {
+                let least = pool.min { a, b in
+                    let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
+                    return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
+                }!
+                (recipientID, reason) = (least.id, .balance)
+            } else if let manager {
+                (recipientID, reason) = (manager.id, .manager)
+            }
+            var conflict: DepartureConflict.Kind?
+            var message = ""
+            if openHandoverAccounts.contains(account.id) {
+                conflict = .openHandover
+                message = "\(account.name) already has an open handover: finish or cancel it, or skip this account"
+            } else if let id = recipientID {
+                if id == leaver.id {
+                    conflict = .leaverIsRecipient
+                    message = "\(account.name) would go to the leaver themself"
+                } else if let recipient = byID[id] {
+                    if !recipient.isActive {
+                        conflict = .inactiveRecipient
+                        message = "\(account.name) would go to \(recipient.name), who is deactivated"
+                    } else if recipient.role == .auditor {
+                        conflict = .auditorRecipient
+                        message = "\(account.name) would go to \(recipient.name), an auditor, who cannot receive accounts"
+                    }
+                } else {
+                    conflict = .unknownRecipient
+                    message = "\(account.name) would go to member \(id), who is not in this organization"
+                }
+            } else {
+                conflict = .noRecipient
+                message = "\(account.name): no mapping or rule matches and \(leaver.name) has no manager"
+            }
+            if let conflict {
+                conflicts.append(DepartureConflict(kind: conflict, accountID: account.id, message: message))
+            } else if let recipientID {
+                load[recipientID, default: 0] += 1
+            }
+            let owned = account.profile.openItems.filter { item in item.owner.map { leaverNames.contains($0.lowercased()) } ?? false }.count
+            lines.append(
+                DepartureLine(
+                    accountID: account.id, accountName: account.name, kind: account.kind, recipientID: recipientID, reason: reason,
+                    templateKey: TemplateLibrary.defaultKey(for: account.kind), openItemsReassigned: owned, conflict: conflict))
+        }
+        let recipientByAccount = Dictionary(
+            lines.compactMap { line in line.conflict == nil ? line.recipientID.map { (line.accountID, $0) } : nil }, uniquingKeysWith: { a, _ in a })
+        var pointers = pointers
+        for index in pointers.briefings.indices { pointers.briefings[index].recipientID = recipientByAccount[pointers.briefings[index].accountID] }
+        for index in pointers.accessGrants.indices { pointers.accessGrants[index].recipientID = recipientByAccount[pointers.accessGrants[index].accountID] }
+        for index in pointers.soleReaderSecrets.indices {
+            pointers.soleReaderSecrets[index].recipientID = recipientByAccount[pointers.soleReaderSecrets[index].accountID]
+        }
+        return DeparturePlan(memberID: leaver.id, effectiveOn: effectiveOn, conflicts: conflicts, lines: lines, pointers: pointers)
+    }
+
+    /// The packet a departure's handover starts with: what the account's profile already knows,
+    /// in the fields of its template, with the leaver's open items given to the recipient.
+    public static func prefill(account: Account, templateKey: String, leaver: Member, recipientName: String) -> HandoverContent {
+        let profile = account.profile
+        let leaverNames = Set([leaver.name.lowercased(), Member.normalizedEmail(leaver.email)])
+        let items: [JSONValue] = profile.openItems.map { item in
+            var object: [String: JSONValue] = ["title": .string(item.title)]
+            let owner = item.owner.map { leaverNames.contains($0.lowercased()) ? recipientName : $0 }
+            if let owner { object["owner"] = .string(owner) }
+            if let due = item.due { object["due"] = .string(due.description) }
+            if let status = item.status { object["status"] = .string(status) }
+            if let notes = item.notes { object["notes"] = .string(notes) }
+            return .object(object)
+        }
+        let contacts: [JSONValue] = profile.contacts.map { contact in
+            var object: [String: JSONValue] = ["name": .string(contact.name)]
+            if let role = contact.role { object["role"] = .string(role) }
+            if let email = contact.email { object["email"] = .string(email) }
+            if let phone = contact.phone { object["phone"] = .string(phone) }
+            if let preference = contact.preference { object["preference"] = .string(preference) }
+            return .object(object)
+        }
+        let history = profile.historyNotes.map { "- \($0.date): \($0.text)" }.joined(separator: "\n")
+        var content = HandoverContent()
+        func set(_ section: String, _ field: String, _ value: JSONValue?) {
+            guard let value else { return }
+            if case .string(let text) = value, text.isEmpty { return }
+            if case .array(let values) = value, values.isEmpty { return }
+            content[section, field] = value
+        }
+        switch templateKey {
+        case "customer-account":
+            set("overview", "summary", .string(profile.overview))
+            set("renewal", "renewalDate", profile.renewalDate.map { .string($0.description) })
+            set("openWork", "openItems", .array(items))
+            set("history", "relationshipHistory", .string(history))
+            set("contacts", "keyContacts", .array(contacts))
+        case "project":
+            set("overview", "summary", .string(profile.overview))
+            set("deliverables", "deliverables", .array(items))
+            set("contacts", "keyContacts", .array(contacts))
+        case "it-offboarding":
+            set("systems", "systems", .string(profile.overview))
+            set("assets", "assets", .array(items))
+        case "ipass":
+            set("patientSummary", "summary", .string(profile.overview))
+            set("actionList", "actions", .array(items))
+        case "shift":
+            set("watchOuts", "watchOuts", .string(profile.overview))
+            set("itemStatus", "items", .array(items))
+            set("escalation", "onCall", .array(contacts))
+        default:
+            break
+        }
+        return content
+    }
+}
+
+/// What a client asks: who leaves, when, and how recipients are chosen.
+public struct DepartureRequest: Sendable, Hashable, Codable {
+    public var memberID: String
+    /// Nil or today: now. A later day: stored and applied on that day by a job.
+    public var effectiveOn: CalendarDate?
+    public var mappings: [DepartureMapping]
+    public var rules: [DepartureRule]
+    /// Member ids to balance over by load, after mappings and rules.
+    public var balanceAmong: [String]
+    /// Apply what can be applied and skip (and name) the conflicting accounts; without it an
+    /// apply with conflicts is refused with 409.
+    public var skipConflicts: Bool
+
+    public init(
+        memberID: String, effectiveOn: CalendarDate? = nil, mappings: [DepartureMapping] = [], rules: [DepartureRule] = [], balanceAmong: [String] = [],
+        skipConflicts: Bool = false
+    ) {
+        self.memberID = memberID
+        self.effectiveOn = effectiveOn
+        self.mappings = mappings
+        self.rules = rules
+        self.balanceAmong = balanceAmong
+        self.skipConflicts = skipConflicts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        memberID = try c.decode(String.self, forKey: .memberID)
+        effectiveOn = try c.decodeIfPresent(CalendarDate.self, forKey: .effectiveOn)
+        mappings = try c.decodeIfPresent([DepartureMapping].self, forKey: .mappings) ?? []
+        rules = try c.decodeIfPresent([DepartureRule].self, forKey: .rules) ?? []
+        balanceAmong = try c.decodeIfPresent([String].self, forKey: .balanceAmong) ?? []
+        skipConflicts = try c.decodeIfPresent(Bool.self, forKey: .skipConflicts) ?? false
+    }
+
+    public var recipients: DepartureRecipients {
+        DepartureRecipients(
+            mappings: Dictionary(mappings.map { ($0.accountID, $0.recipientID) }, uniquingKeysWith: { first, _ in first }), rules: rules,
+            balanceAmong: balanceAmong)
+    }
+}
+
+public struct DepartureMapping: Sendable, Hashable, Codable {
+    public var accountID: String
+    public var recipientID: String
+
+    public init(accountID: String, recipientID: String) {
+        self.accountID = accountID
+        self.recipientID = recipientID
+    }
+}
+
+/// What an apply did (or, future-dated, will do): the response, replayed for its idempotency key.
+public struct DepartureSummary: Sendable, Hashable, Codable {
+    public var id: String
+    public var memberID: String
+    public var effectiveOn: CalendarDate?
+    /// `scheduled` or `applied`.
+    public var state: String
+    public var handoversCreated: Int
+    public var briefingsReassigned: Int
+    /// Accounts skipped for a conflict (with `skipConflicts`).
+    public var skipped: [DepartureConflict]
+    /// Listed for people to act on: access grants for the access plans, secrets only the leaver can open.
+    public var accessGrantsListed: Int
+    public var soleReaderSecrets: Int
+    public var createdAt: Date
+    public var appliedAt: Date?
+
+    public init(
+        id: String, memberID: String, effectiveOn: CalendarDate?, state: String, handoversCreated: Int, briefingsReassigned: Int, skipped: [DepartureConflict],
+        accessGrantsListed: Int, soleReaderSecrets: Int, createdAt: Date, appliedAt: Date?
+    ) {
+        self.id = id
+        self.memberID = memberID
+        self.effectiveOn = effectiveOn
+        self.state = state
+        self.handoversCreated = handoversCreated
+        self.briefingsReassigned = briefingsReassigned
+        self.skipped = skipped
+        self.accessGrantsListed = accessGrantsListed
+        self.soleReaderSecrets = soleReaderSecrets
+        self.createdAt = createdAt
+        self.appliedAt = appliedAt
+    }
+}

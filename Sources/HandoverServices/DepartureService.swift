@@ -1,0 +1,235 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+import HandoverTrust
+import HandoverWire
+
+/// Departures: "member X leaves on date D". The plan is pure (`DeparturePlanner`); this reads
+/// what it needs, checks who may ask, and applies it in one transaction behind an
+/// `Idempotency-Key` (Docs/Departures.md).
+public struct DepartureService: Sendable {
+    let store: any HandoverStore
+    let clock: WallClock
+    let ids: IDMaker
+    let templates: TemplateService
+    /// How long a claimed idempotency key blocks a retry when its request died mid-way.
+    let idempotencyLease: TimeInterval
+    /// Tests only: run after the rows are built and just before the one transaction that
+    /// writes them (a test makes an account's handover appear here, so the write fails midway).
+    let fault: (@Sendable () async throws -> Void)?
+
+    public init(
+        store: any HandoverStore, templates: TemplateService, clock: WallClock = .system, ids: IDMaker = .random, idempotencyLease: TimeInterval = 60,
+        fault: (@Sendable () async throws -> Void)? = nil
+    ) {
+        self.store = store
+        self.templates = templates
+        self.clock = clock
+        self.ids = ids
+        self.idempotencyLease = idempotencyLease
+        self.fault = fault
+    }
+
+    /// The answer of an apply: its status and the exact JSON bytes (replayed for a key).
+    public struct Response: Sendable, Equatable {
+        public var status: Int
+        public var body: String
+        public var replayed: Bool
+    }
+
+    // MARK: Who may
+
+    /// The leaver, read in the actor's organization (another organization's id is 404), if the
+    /// actor is an admin or the leaver's manager.
+    func leaver(_ id: String, by actor: Member) async throws -> Member {
+        guard let leaver = try await store.member(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("member \(id)") }
+        guard actor.role == .admin || (actor.role == .manager && leaver.managerID == actor.id) else {
+            throw HandoverError.notPermitted(action: "plan this departure", reason: "only an admin or the member's manager plans a departure")
+        }
+        return leaver
+    }
+
+    // MARK: Planning
+
+    public func preview(_ request: DepartureRequest, by actor: Member) async throws -> DeparturePlan {
+        let leaver = try await leaver(request.memberID, by: actor)
+        return try await plan(request, leaver: leaver, checkDate: true).plan
+    }
+
+    /// The plan, with what it was made from (the apply builds its rows from the same read).
+    func plan(_ request: DepartureRequest, leaver: Member, checkDate: Bool) async throws -> (plan: DeparturePlan, inputs: DepartureInputs, members: [Member]) {
+        var problems: [Problem] = []
+        if checkDate, let day = request.effectiveOn, day < CalendarDate(clock.now()) {
+            problems.append(Problem(path: "effectiveOn", message: "\(day) is in the past: leave it out to apply now, or give today or a later day"))
+        }
+        let inputs = try await store.departureInputs(memberID: leaver.id, organizationID: leaver.organizationID)
+        let owned = Set(inputs.accounts.map(\.id))
+        for (index, mapping) in request.mappings.enumerated() where !owned.contains(mapping.accountID) {
+            problems.append(Problem(path: "mappings[\(index)].accountID", message: "account \(mapping.accountID) is not one \(leaver.name) owns"))
+        }
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let members = try await store.members(organizationID: leaver.organizationID)
+        let plan = DeparturePlanner.plan(
+            leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
+            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers)
+        return (plan, inputs, members)
+    }
+
+    // MARK: Applying
+
+    /// Applies (or, dated later than today, schedules) a departure. With `idempotencyKey`: the
+    /// same key and request answer the stored response again without applying anything; the
+    /// key with another request is 422; while the first is still running, 409.
+    public func apply(_ request: DepartureRequest, idempotencyKey: String?, by actor: Member) async throws -> Response {
+        let leaver = try await leaver(request.memberID, by: actor)
+        guard let key = idempotencyKey else {
+            return try await applyOnce(request, leaver: leaver, completingKey: nil, by: actor)
+        }
+        let digest = try CanonicalJSON.digest(request)
+        switch try await store.claimIdempotencyKey(
+            organizationID: actor.organizationID, key: key, actorID: actor.id, operation: "departure.apply", requestDigest: digest, at: clock.now(),
+            lease: idempotencyLease)
+        {
+        case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
+        case .mismatch:
+            throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request; use a new key for a new request")])
+        case .inProgress: throw HandoverError.conflict("a request with this Idempotency-Key is still in progress; retry when it has finished")
+        case .claimed:
+            do {
+                return try await applyOnce(request, leaver: leaver, completingKey: key, by: actor)
+            } catch {
+                // Nothing was written (one transaction): free the key so a corrected retry can use it.
+                try? await store.releaseIdempotencyKey(organizationID: actor.organizationID, key: key)
+                throw error
+            }
+        }
+    }
+
+    func applyOnce(_ request: DepartureRequest, leaver: Member, completingKey key: String?, by actor: Member) async throws -> Response {
+        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: true)
+        if !plan.conflicts.isEmpty && !request.skipConflicts {
+            throw HandoverError.conflict(
+                "\(plan.conflicts.count) conflict(s) remain (first: \(plan.conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts"
+            )
+        }
+        let now = clock.now()
+        let id = ids.next(at: now)
+        let requestJSON = String(decoding: try WireJSON.encoder.encode(request), as: UTF8.self)
+        if let day = request.effectiveOn, day > CalendarDate(now) {
+            let summary = DepartureSummary(
+                id: id, memberID: leaver.id, effectiveOn: day, state: "scheduled", handoversCreated: 0, briefingsReassigned: 0, skipped: plan.conflicts,
+                accessGrantsListed: plan.pointers.accessGrants.count, soleReaderSecrets: plan.pointers.soleReaderSecrets.count, createdAt: now, appliedAt: nil)
+            let body = String(decoding: try WireJSON.encoder.encode(summary), as: UTF8.self)
+            let record = DepartureRecord(
+                id: id, organizationID: leaver.organizationID, memberID: leaver.id, effectiveOn: day, state: .scheduled, request: requestJSON, summary: body,
+                createdBy: actor.id, createdAt: now, appliedAt: nil)
+            let job = NewJob(
+                organizationID: leaver.organizationID, kind: JobKind.departureApply, payload: #"{"departure":"\#(id)"}"#, runAfter: day.startOfDayUTC,
+                dedupeKey: "\(JobKind.departureApply):\(id)")
+            try await store.scheduleDeparture(
+                record, job: job, idempotency: key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0, status: 202, body: body) },
+                by: AuditActor(member: actor.id))
+            return Response(status: 202, body: body, replayed: false)
+        }
+        let (change, body) = try await build(
+            plan, inputs: inputs, members: members, leaver: leaver, id: id, request: requestJSON, createdAt: now, actor: AuditActor(member: actor.id),
+            actorID: actor.id)
+        var write = change
+        write.idempotency = key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0, status: 201, body: body) }
+        try await fault?()
+        try await store.applyDeparture(write)
+        return Response(status: 201, body: body, replayed: false)
+    }
+
+    /// Every row of an apply, built in memory before the one transaction that writes them.
+    func build(
+        _ plan: DeparturePlan, inputs: DepartureInputs, members: [Member], leaver: Member, id: String, request: String, createdAt: Date, actor: AuditActor,
+        actorID: String
+    ) async throws -> (DepartureWrite, String) {
+        let now = clock.now()
+        let members = Member.namesByID(members)
+        let accounts = Dictionary(inputs.accounts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var versions: [String: Int] = [:]
+        for key in Set(plan.applicable.map(\.templateKey)) {
+            versions[key] = try await templates.template(key: key, version: nil, organizationID: leaver.organizationID).version
+        }
+        var handovers: [Handover] = []
+        var events: [HandoverEventRecord] = []
+        handovers.reserveCapacity(plan.applicable.count)
+        events.reserveCapacity(plan.applicable.count)
+        for line in plan.applicable {
+            guard let account = accounts[line.accountID], let recipientID = line.recipientID else { continue }
+            let content = DeparturePlanner.prefill(account: account, templateKey: line.templateKey, leaver: leaver, recipientName: members[recipientID] ?? "")
+            let handover = Handover(
+                id: ids.next(at: now), organizationID: leaver.organizationID, accountID: account.id, templateKey: line.templateKey,
+                templateVersion: versions[line.templateKey] ?? 1, transferorID: leaver.id, recipientID: recipientID, content: content, createdAt: now, updatedAt: now)
+            handovers.append(handover)
+            events.append(
+                HandoverEventRecord(
+                    id: ids.next(at: now), handoverID: handover.id, organizationID: leaver.organizationID, actorID: actorID, event: "create", handoverVersion: 1,
+                    fromState: nil, toState: .draft, note: "departure \(id)", at: now))
+        }
+        let briefings = plan.pointers.briefings.compactMap { pointer in pointer.recipientID.map { (id: pointer.id, organizerID: $0) } }
+        let summary = DepartureSummary(
+            id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: handovers.count,
+            briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
+            soleReaderSecrets: plan.pointers.soleReaderSecrets.count, createdAt: createdAt, appliedAt: now)
+        let body = String(decoding: try WireJSON.encoder.encode(summary), as: UTF8.self)
+        let record = DepartureRecord(
+            id: id, organizationID: leaver.organizationID, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: .applied, request: request,
+            summary: body, createdBy: actorID, createdAt: createdAt, appliedAt: now)
+        return (
+            DepartureWrite(departure: record, handovers: handovers, events: events, briefingOrganizers: briefings, actor: actor, at: now, idempotency: nil), body
+        )
+    }
+
+    /// `departure.apply`: a scheduled departure on its day. Re-planned then (the accounts may
+    /// have changed since), conflicts skipped and said in its summary; one already applied is
+    /// left alone, and the apply's one transaction means a killed run left nothing behind.
+    public func applyScheduled(_ job: Job) async throws {
+        guard let organizationID = job.organizationID,
+            let payload = try? JSONDecoder().decode([String: String].self, from: Data(job.payload.utf8)), let id = payload["departure"],
+            let record = try await store.departure(id: id, organizationID: organizationID)
+        else { return }
+        guard record.state == .scheduled else { return }
+        var request = try WireJSON.decoder.decode(DepartureRequest.self, from: Data(record.request.utf8))
+        request.skipConflicts = true
+        guard let leaver = try await store.member(id: record.memberID, organizationID: organizationID) else { return }
+        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false)
+        let (change, _) = try await build(
+            plan, inputs: inputs, members: members, leaver: leaver, id: record.id, request: record.request, createdAt: record.createdAt,
+            actor: AuditActor(member: record.createdBy),
+            actorID: record.createdBy)
+        try await fault?()
+        try await store.applyDeparture(change)
+    }
+
+    // MARK: Reading
+
+    public func departures(by actor: Member, limit: Int = 100) async throws -> [DepartureSummary] {
+        guard actor.role == .admin || actor.role == .manager || actor.role == .auditor else {
+            throw HandoverError.notPermitted(action: "list departures", reason: "only admins, managers and auditors see departures")
+        }
+        return try await store.departures(organizationID: actor.organizationID, limit: limit).compactMap(Self.summary)
+    }
+
+    public func departure(id: String, by actor: Member) async throws -> DepartureSummary {
+        guard actor.role == .admin || actor.role == .manager || actor.role == .auditor,
+            let record = try await store.departure(id: id, organizationID: actor.organizationID), let summary = Self.summary(record)
+        else { throw StoreError.notFound("departure \(id)") }
+        return summary
+    }
+
+    static func summary(_ record: DepartureRecord) -> DepartureSummary? {
+        try? WireJSON.decoder.decode(DepartureSummary.self, from: Data(record.summary.utf8))
+    }
+}
+
+extension CalendarDate {
+    /// Midnight UTC at the start of this day: when a job dated this day becomes due.
+    var startOfDayUTC: Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date()
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HandoverCore
+import Testing
+
+/// The departure planner's rules, pure: mapping before rules before balance before the manager,
+/// and every conflict named.
+@Suite struct DeparturePlannerTests {
+    static let now = Date(timeIntervalSince1970: 1_790_000_000)
+    static func member(_ id: String, _ role: Role = .member, manager: String? = nil, active: Bool = true) -> Member {
+        Member(
+            id: id, organizationID: "o", email: "\(id)@x.dev", name: id.capitalized, role: role, managerID: manager, createdAt: now,
+            deactivatedAt: active ? nil : now)
+    }
+    static func account(_ id: String, kind: AccountKind = .customer, tags: [String] = [], items: [OpenItem] = []) -> Account {
+        Account(
+            id: id, organizationID: "o", name: id.uppercased(), kind: kind, ownerID: "ann",
+            profile: AccountProfile(overview: "About \(id)", contacts: [Contact(name: "Jo", role: "CFO")], openItems: items, tags: tags), createdAt: now,
+            updatedAt: now)
+    }
+    static let ann = member("ann", manager: "max")
+    static let members = [ann, member("max", .manager), member("bo"), member("cy"), member("di", active: false), member("au", .auditor)]
+
+    @Test func mappingBeatsRuleBeatsBalanceBeatsManager() {
+        let accounts = [Self.account("a1", tags: ["emea"]), Self.account("a2", tags: ["EMEA"]), Self.account("a3", kind: .project), Self.account("a4")]
+        let recipients = DepartureRecipients(
+            mappings: ["a1": "cy"],
+            rules: [DepartureRule(match: .tag, value: "emea", recipientID: "bo"), DepartureRule(match: .kind, value: "project", recipientID: "cy")])
+        let plan = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: accounts, members: Self.members, openHandoverAccounts: [], load: [:], recipients: recipients)
+        #expect(plan.lines.map(\.recipientID) == ["cy", "bo", "cy", "max"])
+        #expect(plan.lines.map(\.reason) == [.mapping, .rule, .rule, .manager])
+        #expect(plan.lines.map(\.templateKey) == ["customer-account", "customer-account", "project", "customer-account"])
+        #expect(plan.conflicts.isEmpty)
+    }
+
+    @Test func balanceSpreadsByLoadAndTiesByName() {
+        let accounts = (1...4).map { Self.account("a\($0)") }
+        let plan = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: accounts, members: Self.members, openHandoverAccounts: [], load: ["bo": 1, "cy": 0],
+            recipients: DepartureRecipients(balanceAmong: ["cy", "bo", "di", "ann"]))
+        // cy (0) first; then bo and cy tie at 1 → Bo by name; then cy (1) < bo (2); inactive di and the leaver are not in the pool.
+        #expect(plan.lines.map(\.recipientID) == ["cy", "bo", "cy", "bo"])
+        #expect(plan.lines.allSatisfy { $0.reason == .balance })
+    }
+
+    @Test func everyConflictIsListed() {
+        let leaverWithoutManager = Self.member("ann")
+        let accounts = [Self.account("open"), Self.account("gone"), Self.account("self"), Self.account("none"), Self.account("auditor"), Self.account("other")]
+        let recipients = DepartureRecipients(mappings: ["open": "bo", "gone": "di", "self": "ann", "auditor": "au", "other": "someone-elsewhere"])
+        let plan = DeparturePlanner.plan(
+            leaver: leaverWithoutManager, effectiveOn: CalendarDate("2031-01-01"), accounts: accounts, members: Self.members, openHandoverAccounts: ["open"],
+            load: [:], recipients: recipients)
+        #expect(
+            plan.conflicts.map(\.kind) == [.openHandover, .inactiveRecipient, .leaverIsRecipient, .noRecipient, .auditorRecipient, .unknownRecipient])
+        #expect(plan.conflicts.map(\.accountID) == ["open", "gone", "self", "none", "auditor", "other"])
+        #expect(plan.applicable.isEmpty)
+        #expect(plan.conflicts[3].message.contains("no manager"))
+    }
+
+    @Test func prefillCarriesTheProfileAndGivesTheLeaversItemsToTheRecipient() {
+        let account = Self.account("a1", items: [OpenItem(title: "Renewal call", owner: "Ann", due: CalendarDate("2031-03-01")), OpenItem(title: "QBR", owner: "Rita")])
+        let content = DeparturePlanner.prefill(account: account, templateKey: "customer-account", leaver: Self.ann, recipientName: "Bo")
+        #expect(content["overview", "summary"] == .string("About a1"))
+        guard case .array(let items) = content["openWork", "openItems"] else { Issue.record("no open items"); return }
+        #expect(
+            items == [
+                .object(["title": .string("Renewal call"), "owner": .string("Bo"), "due": .string("2031-03-01")]),
+                .object(["title": .string("QBR"), "owner": .string("Rita")]),
+            ])
+        #expect(content["contacts", "keyContacts"] == .array([.object(["name": .string("Jo"), "role": .string("CFO")])]))
+        let plan = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: [account], members: Self.members, openHandoverAccounts: [], load: [:], recipients: DepartureRecipients())
+        #expect(plan.lines[0].openItemsReassigned == 1)
+    }
+
+    @Test func pointersFollowTheirAccountsRecipient() {
+        let pointers = DeparturePointers(
+            briefings: [DeparturePointer(id: "b1", accountID: "a1", label: "briefing")], accessGrants: [DeparturePointer(id: "g1", accountID: "zz", label: "VPN")])
+        let plan = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: [Self.account("a1")], members: Self.members, openHandoverAccounts: [], load: [:],
+            recipients: DepartureRecipients(mappings: ["a1": "bo"]), pointers: pointers)
+        #expect(plan.pointers.briefings[0].recipientID == "bo")
+        #expect(plan.pointers.accessGrants[0].recipientID == nil)
+    }
+}
