@@ -38,6 +38,7 @@ public enum HandoverApplication {
         IntroductionRoutes(introductions: services.introductions, followUps: services.followUps).register(on: router)
         PipelineRoutes(pipelines: services.pipelines).register(on: router)
         AttachmentRoutes(attachments: services.attachments).register(on: router)
+        WebhookRoutes(webhooks: services.webhooks).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
@@ -55,7 +56,8 @@ public enum HandoverApplication {
     public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
         Services(
             store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
-            mail: configuration.mailSettings, attachments: configuration.attachmentSettings)
+            mail: configuration.mailSettings, attachments: configuration.attachmentSettings,
+            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate))
     }
 
     public static func make(

@@ -35,11 +35,13 @@ public struct Services: Sendable {
     public let pipelines: PipelineService
     /// Files on handovers and accounts.
     public let attachments: AttachmentService
+    /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
+    public let webhooks: WebhookService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
         clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
-        attachments attachmentSettings: AttachmentSettings = AttachmentSettings()
+        attachments attachmentSettings: AttachmentSettings = AttachmentSettings(), webhooks webhookSettings: WebhookSettings = WebhookSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -59,6 +61,7 @@ public struct Services: Sendable {
         self.followUps = followUps
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
+        webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
     }
 }
 
