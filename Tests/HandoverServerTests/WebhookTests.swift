@@ -6,6 +6,8 @@ import HandoverStore
 import HandoverTestSupport
 import HandoverTrust
 import HandoverWire
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 /// A webhook receiver for a test: `Tests/webhooks/webhook_receiver.py` on loopback, which
@@ -285,6 +287,60 @@ final class TestWebhookReceiver: @unchecked Sendable {
             #expect(try receiver.requests("/ok").isEmpty)
             try await strict.shutdown()
             try await transport.shutdown()
+        }
+    }
+}
+
+/// The webhook endpoints over HTTP: admins only, another organization's ids 404, bad input 4xx,
+/// and every answer's shape (recorded for scripts/wire-check).
+@Suite struct WebhookAPITests {
+    @Test(arguments: TestDatabases.engines) func theAPIManagesWebhooksForAdminsOfTheOrganizationOnly(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let call = PipelineTests.call
+        try await f.test { client in
+            let create = CreateWebhookRequest(url: "https://hooks.example.com/in", events: ["handover.completed", "question.asked"], description: "CRM")
+            _ = try await call(client, f, .post, "/api/v1/webhooks", f.org.manager, try body(create), .forbidden)
+            _ = try await call(client, f, .get, "/api/v1/webhooks", f.org.alice, nil, .forbidden)
+            _ = try await call(client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"http://10.0.0.1/x","events":["*"]}"#), .unprocessableContent)
+            _ = try await call(client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://a:b@example.com","events":["*"]}"#), .unprocessableContent)
+            _ = try await call(client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com","events":["nope"]}"#), .unprocessableContent)
+            _ = try await call(client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com"}"#), .badRequest)
+            let created = try await call(client, f, .post, "/api/v1/webhooks", f.org.admin, try body(create), .created).decode(WebhookSecretResponse.self)
+            #expect(created.secret.hasPrefix("whsec_") && created.webhook.events == create.events)
+            let id = created.webhook.id
+            let list = try await call(client, f, .get, "/api/v1/webhooks", f.org.admin, nil, .ok)
+            #expect(!String(buffer: list.body).contains("whsec_"))
+            #expect(try list.decode(ListResponse<WebhookSubscription>.self).items.map(\.id) == [id])
+            #expect(try await call(client, f, .get, "/api/v1/webhooks", f.other.admin, nil, .ok).decode(ListResponse<WebhookSubscription>.self).items.isEmpty)
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/api/v1/webhooks/\(id)"), (.delete, "/api/v1/webhooks/\(id)"), (.post, "/api/v1/webhooks/\(id)/rotate"),
+                (.get, "/api/v1/webhooks/\(id)/deliveries"),
+            ] {
+                _ = try await call(client, f, method, path, f.other.admin, nil, .notFound)
+            }
+            let updated = try await call(client, f, .put, "/api/v1/webhooks/\(id)", f.org.admin, body(#"{"enabled":false}"#), .ok).decode(WebhookSubscription.self)
+            #expect(!updated.enabled && updated.version == 2)
+            let rotated = try await call(client, f, .post, "/api/v1/webhooks/\(id)/rotate", f.org.admin, nil, .ok).decode(WebhookSecretResponse.self)
+            #expect(rotated.secret != created.secret && rotated.webhook.previousSecretExpiresAt != nil)
+            _ = try await call(client, f, .post, "/api/v1/webhooks/\(id)/rotate?immediately=maybe", f.org.admin, nil, .badRequest)
+            _ = try await call(client, f, .put, "/api/v1/webhooks/\(id)", f.org.admin, body(#"{"enabled":true}"#), .ok)
+            // A delivery, emitted as a service's transaction would.
+            try await f.store.emitWebhooks([
+                WebhookEvent(organizationID: f.org.organization.id, type: "question.asked", timestamp: Date(), data: ["handover": "h1", "question": "q1"])
+            ])
+            let deliveries = try await call(client, f, .get, "/api/v1/webhooks/\(id)/deliveries?limit=10", f.org.admin, nil, .ok)
+                .decode(ListResponse<WebhookDelivery>.self).items
+            let delivery = try #require(deliveries.first)
+            #expect(deliveries.count == 1 && delivery.state == .pending && delivery.type == "question.asked")
+            _ = try await call(client, f, .get, "/api/v1/webhooks/\(id)/deliveries?limit=0", f.org.admin, nil, .badRequest)
+            let shown = try await call(client, f, .get, "/api/v1/webhook-deliveries/\(delivery.id)", f.org.admin, nil, .ok).decode(WebhookDeliveryResponse.self)
+            #expect(shown.delivery.id == delivery.id && shown.attempts.isEmpty)
+            _ = try await call(client, f, .get, "/api/v1/webhook-deliveries/\(delivery.id)", f.other.admin, nil, .notFound)
+            _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.other.admin, nil, .notFound)
+            _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.org.bob, nil, .forbidden)
+            _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.org.admin, nil, .accepted).decode(WebhookDeliveryResponse.self)
+            _ = try await call(client, f, .delete, "/api/v1/webhooks/\(id)", f.org.admin, nil, .noContent)
+            _ = try await call(client, f, .get, "/api/v1/webhooks/\(id)", f.org.admin, nil, .notFound)
         }
     }
 }
