@@ -18,22 +18,25 @@ import Darwin
 /// any of its addresses is loopback, private or link-local (`WebhookURL.isInternal`). The client
 /// resolves again to connect, so a DNS answer that changes in between (rebinding) is not
 /// excluded by this check alone: an egress firewall is the complete answer (Docs/Webhooks.md).
-public final class WebhookHTTPTransport: WebhookTransport {
-    let client: HTTPClient
+public struct WebhookHTTPTransport: WebhookTransport {
     let allowPrivate: Bool
     let timeout: TimeAmount
     static let excerptLimit = 256
 
-    public init(allowPrivate: Bool, timeout: TimeAmount = .seconds(10)) {
+    /// One client for the process, like `HTTPClient.shared` but never following a redirect. It
+    /// lives as long as the process: a client released without `shutdown()` stops the process.
+    static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        configuration.timeout = HTTPClient.Configuration.Timeout(connect: timeout, read: timeout)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(10))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// - Parameter timeout: for the whole exchange, connecting included.
+    public init(allowPrivate: Bool, timeout: TimeAmount = .seconds(10)) {
         self.allowPrivate = allowPrivate
         self.timeout = timeout
     }
-
-    public func shutdown() async throws { try await client.shutdown() }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async throws -> WebhookResponse {
         if !allowPrivate {
@@ -48,7 +51,7 @@ public final class WebhookHTTPTransport: WebhookTransport {
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: timeout)
+            response = try await Self.client.execute(request, timeout: timeout)
         } catch {
             throw WebhookTransportError(Self.describe(error))
         }

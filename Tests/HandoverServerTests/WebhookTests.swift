@@ -263,7 +263,6 @@ final class TestWebhookReceiver: @unchecked Sendable {
             for _ in 0..<2 { try await runner.runOnce() }
             let last = try #require(try receiver.requests("/flaky").first { $0.body.contains("\"question.asked\"") && $0.id != asked.id })
             #expect(last.verified == [5] && !last.signature.contains(" "))
-            try await transport.shutdown()
         }
     }
 
@@ -285,8 +284,6 @@ final class TestWebhookReceiver: @unchecked Sendable {
             let strict = WebhookHTTPTransport(allowPrivate: false, timeout: .seconds(5))
             await #expect(throws: (any Error).self) { try await strict.post(url: receiver.url("/ok"), headers: [], body: []) }
             #expect(try receiver.requests("/ok").isEmpty)
-            try await strict.shutdown()
-            try await transport.shutdown()
         }
     }
 }
