@@ -52,6 +52,16 @@ public struct WebhookEvent: Sendable, Hashable {
         return WebhookEvent(organizationID: handover.organizationID, type: type, timestamp: handover.updatedAt, data: data)
     }
 
+    /// `briefing.scheduled`: when, how long, who organizes, on which handover (not the place or the video link).
+    public static func briefingScheduled(_ briefing: Briefing) -> WebhookEvent {
+        WebhookEvent(
+            organizationID: briefing.organizationID, type: "briefing.scheduled", timestamp: briefing.createdAt,
+            data: [
+                "briefing": briefing.id, "handover": briefing.handoverID, "organizer": briefing.organizerID, "startsAt": Timestamp.format(briefing.startsAt),
+                "durationMinutes": String(briefing.durationMinutes),
+            ])
+    }
+
     /// `question.asked`: who asked on which handover (not the question's text).
     public static func questionAsked(_ question: HandoverQuestion) -> WebhookEvent {
         WebhookEvent(

@@ -263,6 +263,14 @@ final class TestWebhookReceiver: @unchecked Sendable {
             for _ in 0..<2 { try await runner.runOnce() }
             let last = try #require(try receiver.requests("/flaky").first { $0.body.contains("\"question.asked\"") && $0.id != asked.id })
             #expect(last.verified == [5] && !last.signature.contains(" "))
+
+            // A briefing scheduled: its event, without the place.
+            let briefing = try await services.briefings.schedule(
+                handoverID: handover.id, startsAt: Date().addingTimeInterval(2 * 86_400), durationMinutes: 30, place: "Room 4B", videoURL: nil,
+                attendeeIDs: nil, by: org.alice)
+            for _ in 0..<4 { try await runner.runOnce() }
+            let scheduled = try #require(try receiver.requests("/flaky").first { $0.body.contains("\"briefing.scheduled\"") })
+            #expect(scheduled.body.contains(briefing.id) && !scheduled.body.contains("Room 4B") && scheduled.verified == [5])
         }
     }
 
