@@ -121,6 +121,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // HANDOVER_SMTP_URL's settings, parsed with the configuration.
                 "HandoverMail",
+                // Webhook deliveries are POSTed with it (WebhookHTTPTransport).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             // The web pages' stylesheet and scripts are in Resources/, served under hashed URLs.
             resources: [.copy("openapi.json"), .copy("Resources")]

@@ -40,6 +40,7 @@ public enum HandoverApplication {
         AttachmentRoutes(attachments: services.attachments).register(on: router)
         DepartureRoutes(departures: services.departures, members: services.members, credentials: credentials).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
+        WebhookRoutes(webhooks: services.webhooks).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))
@@ -57,7 +58,8 @@ public enum HandoverApplication {
     public static func services(store: any HandoverStore, configuration: ServerConfiguration) -> Services {
         Services(
             store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
-            mail: configuration.mailSettings, attachments: configuration.attachmentSettings)
+            mail: configuration.mailSettings, attachments: configuration.attachmentSettings,
+            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate))
     }
 
     public static func make(

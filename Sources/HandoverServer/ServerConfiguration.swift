@@ -61,6 +61,9 @@ public struct ServerConfiguration: Sendable {
     /// folder) and the largest upload (HANDOVER_ATTACHMENT_MAX_BYTES, default 500,000,000).
     public var attachmentsDirectory: String?
     public var attachmentMaxBytes = AttachmentSettings.defaultMaxBytes
+    /// Webhooks may use plain http and loopback or private addresses
+    /// (HANDOVER_WEBHOOKS_ALLOW_PRIVATE=1; off by default: https to public addresses only).
+    public var webhooksAllowPrivate = false
 
     public init() {}
 
@@ -146,6 +149,7 @@ public struct ServerConfiguration: Sendable {
         }
         try configuration.readMail(environment)
         try configuration.readAttachments(environment)
+        configuration.webhooksAllowPrivate = ["1", "true", "yes"].contains(environment["HANDOVER_WEBHOOKS_ALLOW_PRIVATE"]?.lowercased() ?? "")
         return configuration
     }
 
@@ -213,6 +217,7 @@ public struct ServerConfiguration: Sendable {
             "mail:            \(mailSummary)",
             "links in emails: \(mailSettings.publicURL)",
             "attachments:     \(attachmentSettings.directory), at most \(attachmentMaxBytes) bytes each",
+            "webhooks:        \(webhooksAllowPrivate ? "http or https, private addresses allowed (HANDOVER_WEBHOOKS_ALLOW_PRIVATE)" : "https to public addresses only")",
         ]
     }
 

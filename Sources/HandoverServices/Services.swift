@@ -37,11 +37,13 @@ public struct Services: Sendable {
     public let attachments: AttachmentService
     /// Departures: a leaver's accounts and everything pointing at them, planned and applied.
     public let departures: DepartureService
+    /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
+    public let webhooks: WebhookService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
         clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
-        attachments attachmentSettings: AttachmentSettings = AttachmentSettings()
+        attachments attachmentSettings: AttachmentSettings = AttachmentSettings(), webhooks webhookSettings: WebhookSettings = WebhookSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -62,6 +64,7 @@ public struct Services: Sendable {
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
         departures = DepartureService(store: store, templates: handovers.templates, clock: clock, ids: ids)
+        webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
     }
 }
 

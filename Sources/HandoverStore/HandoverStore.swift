@@ -375,6 +375,26 @@ public protocol HandoverStore: Sendable {
         organizationID: String, key: String, actorID: String, operation: String, requestDigest: String, at now: Date, lease: TimeInterval
     ) async throws -> IdempotencyClaim
     func releaseIdempotencyKey(organizationID: String, key: String) async throws
+    // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
+    // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
+    func emitWebhooks(_ events: [WebhookEvent]) async throws
+    func createWebhook(_ subscription: WebhookSubscription, sealedSecret: String, by actor: AuditActor) async throws
+    func webhook(id: String, organizationID: String) async throws -> WebhookSubscription?
+    func webhooks(organizationID: String) async throws -> [WebhookSubscription]
+    func updateWebhook(_ subscription: WebhookSubscription, expectedVersion: Int, by actor: AuditActor) async throws
+    func webhookSealedSecret(id: String, organizationID: String) async throws -> String?
+    func rotateWebhookSecret(
+        id: String, organizationID: String, sealedSecret: String, sealedPrevious: String?, previousUntil: Date?, at now: Date, by actor: AuditActor
+    ) async throws -> WebhookSubscription
+    func deleteWebhook(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// Newest first.
+    func webhookDeliveries(subscriptionID: String, organizationID: String, limit: Int) async throws -> [WebhookDelivery]
+    func webhookDelivery(id: String, organizationID: String) async throws -> WebhookDelivery?
+    func webhookAttempts(deliveryID: String, organizationID: String) async throws -> [WebhookAttempt]
+    /// For the delivery job (any organization: the job names the delivery); nil once deleted.
+    func webhookSending(deliveryID: String) async throws -> WebhookSending?
+    func recordWebhookAttempt(_ attempt: WebhookAttempt, organizationID: String, state: WebhookDeliveryState, disable: String?) async throws
+    func replayWebhookDelivery(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws -> WebhookDelivery
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

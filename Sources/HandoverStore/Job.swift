@@ -93,6 +93,9 @@ public enum JobKind {
     /// the recipient's survey, the customer's survey links. Enqueued by the completion, to run
     /// `followUpAfterDays` later.
     public static let followUp = "followup.start"
+    /// POST one webhook delivery (payload `{"delivery": id}`, organization set). Enqueued with
+    /// the delivery, in the transaction of the change that causes its event (`emitWebhooks`).
+    public static let webhookDeliver = "webhook.deliver"
 }
 
 /// Which jobs to list, newest first.

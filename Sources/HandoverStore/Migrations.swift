@@ -869,6 +869,58 @@ public enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 23, name: "outbound webhooks",
+            statements: [
+                // The secrets are sealed with a key derived from the server secret (WebhookSecret.seal).
+                """
+                CREATE TABLE webhook_subscriptions (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    description TEXT,
+                    disabled_reason TEXT,
+                    secret_sealed TEXT NOT NULL,
+                    previous_secret_sealed TEXT,
+                    previous_expires_at BIGINT,
+                    version INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_subscriptions_by_organization ON webhook_subscriptions (organization_id)",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id),
+                    type TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                    attempts INTEGER NOT NULL,
+                    last_status INTEGER,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    delivered_at BIGINT
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (organization_id, subscription_id, created_at)",
+                """
+                CREATE TABLE webhook_attempts (
+                    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+                    attempt INTEGER NOT NULL,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    at BIGINT NOT NULL,
+                    status INTEGER,
+                    duration_ms INTEGER NOT NULL,
+                    response_excerpt TEXT,
+                    error TEXT,
+                    PRIMARY KEY (delivery_id, attempt)
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -29,6 +29,7 @@ extension SQLHandoverStore {
             }
             try await Self.auditBriefing(briefing, action: "briefing.schedule", actor: actor, db)
             try await Self.insertNotices(notices, db)
+            try await Self.emitWebhooks([WebhookEvent.briefingScheduled(briefing)], db)
         }
     }
 

@@ -228,6 +228,7 @@ extension SQLHandoverStore {
             }
             try await Self.insertEvent(transition.record, content: handover.content, db)
             try await Self.insertNotices(notices, db)
+            try await Self.emitWebhooks([WebhookEvent.transition(transition)].compactMap { $0 }, db)
             try await Self.scheduleFollowUp(transition, db)
         }
     }

@@ -22,6 +22,7 @@ extension SQLHandoverStore {
                 [AuditRecord(action: "question.ask", target: "handover:\(question.handoverID)", digest: Hex.sha256(Array(question.body.utf8)))],
                 organizationID: question.organizationID, actor: AuditActor(member: question.authorID), at: question.createdAt, db)
             try await Self.insertNotices(notices, db)
+            try await Self.emitWebhooks([WebhookEvent.questionAsked(question)], db)
             // Delivered to every listening replica when (and only if) this transaction commits.
             if engine == .postgres {
                 try await db.raw("SELECT pg_notify(\(bind: ThreadSignal.channel), \(bind: question.handoverID))").run()

@@ -51,6 +51,7 @@ struct HandoverCommand: AsyncParsableCommand {
             PipelineCommand.self,
             Attach.self, Attachments.self, AttachmentCommand.self,
             DepartureCommand.self,
+            Webhooks.self,
         ]
     )
 

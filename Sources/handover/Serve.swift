@@ -120,6 +120,8 @@ struct Serve: AsyncParsableCommand {
         // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
         handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
+        handlers[WebhookDeliverJob.kind] = WebhookDeliverJob.handler(
+            webhooks: services.webhooks, transport: WebhookHTTPTransport(allowPrivate: configuration.webhooksAllowPrivate))
         let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(

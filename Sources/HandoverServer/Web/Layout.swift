@@ -52,6 +52,7 @@ struct Layout {
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         links.append(link("notifications", "/settings/notifications", "Notifications"))
         links.append(link("pipelines", "/pipelines", "Pipelines"))
+        if member.role == .admin { links.append(link("webhooks", "/admin/webhooks", "Webhooks")) }
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))
@@ -100,6 +101,7 @@ enum Web {
             "feed-revoked": "Your calendar feed is stopped.",
             "staged": "The account's stage is recorded.",
             "attachment-deleted": "Attachment deleted.",
+            "webhook-deleted": "Webhook deleted.", "webhook-replayed": "The delivery is queued to be sent again.",
         ][key]
     }
 

@@ -46,6 +46,7 @@ struct WebRoutes: Sendable {
         registerIntroduction(router, limiter: SurveyRateLimiter())
         registerPipelines(router)
         registerAttachments(router)
+        registerWebhooks(router)
     }
 
     // MARK: Sign in and out
