@@ -412,3 +412,17 @@ def post_forms_without_csrf(driver):
           .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'post')
           .filter(f => { const c = f.querySelector('input[name=csrf]'); return !c || c.type !== 'hidden' || !c.value; })
           .map(f => '<form' + (f.id ? ' id=' + f.id : '') + ' action=' + f.getAttribute('action') + '>');""")
+
+
+def check_layout(driver, name):
+    """Screenshots at every width, the accessibility smoke checks, and no sideways scrolling at 390 px."""
+    for width in WIDTHS:
+        path = screenshot(driver, name, width)
+        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
+    problems = accessibility_problems(driver)
+    set_viewport(driver, 390)
+    overflow = horizontal_overflow(driver, 390)
+    if overflow:
+        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {widest_elements(driver, 390)}")
+    set_viewport(driver, 1280)
+    assert not problems, f"{name}: " + "; ".join(problems)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import handover_browser as hb
-from test_outbox import check_layout
 from test_secrets import Cli, CLI
 
 
@@ -80,7 +79,7 @@ def test_images_and_video_on_the_handover_page(browsers, files, tom_cli):
     assert answer == [206, f"bytes 100-199/{size}", 100, "bytes"], answer
     rows = hb.text_content(hb.find(tom, "#attachments"))
     assert "image/png" in rows and "video/mp4" in rows and hb.NAMES["tom"] in rows, rows
-    check_layout(tom, "handover-attachments")
+    hb.check_layout(tom, "handover-attachments")
 
     # The CLI lists what the page uploaded, and removes one; the page follows.
     listed = tom_cli.json("attachments", "--handover", handover)["items"]
@@ -97,7 +96,7 @@ def test_the_account_page_has_attachments_and_says_what_to_do_without_javascript
     hb.go(tom, f"/accounts/{account}")
     hb.wait_text(tom, "#attachments-title", "Attachments")
     upload(tom, files / "diagram.png")
-    check_layout(tom, "account-attachments")
+    hb.check_layout(tom, "account-attachments")
 
     hb.sign_in(nojs_driver, "tom")
     hb.go(nojs_driver, f"/accounts/{account}")

@@ -11,19 +11,6 @@ import urllib.request
 import handover_browser as hb
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
 def open_summary(driver, details_css):
     details = hb.find(driver, details_css)
     if details.get_attribute("open") is None:
@@ -39,7 +26,7 @@ def test_the_recipient_schedules_moves_and_cancels_a_briefing_and_reads_her_feed
     hb.wait_text(rita, "section#briefing h2", "Briefing")
 
     # A start in the past is refused with the reason, and nothing is listed.
-    form = open_summary(rita, "details#schedule-briefing")
+    open_summary(rita, "details#schedule-briefing")
     past = (datetime.datetime.now() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     hb.set_value(rita, hb.find(rita, "#briefing-start"), past)
     hb.fill(rita, hb.find(rita, "#briefing-place"), "Room 2, east wing")
@@ -62,7 +49,7 @@ def test_the_recipient_schedules_moves_and_cancels_a_briefing_and_reads_her_feed
     assert human in item.text and "45 minutes" in item.text and "Room 2, east wing" in item.text, item.text
     assert "scheduled" in item.text and hb.NAMES["tom"] in item.text, item.text
     hb.wait_text(rita, "section#outbox-section", "Briefing: handover of Globex Retail")
-    check_layout(rita, "handover-briefing")
+    hb.check_layout(rita, "handover-briefing")
 
     # Move: an hour longer; the invitations go again.
     open_summary(rita, "li.briefing details.briefing-change")
@@ -78,7 +65,7 @@ def test_the_recipient_schedules_moves_and_cancels_a_briefing_and_reads_her_feed
     hb.submit_and_wait(rita, hb.find(rita, "button#create-feed"))
     feed = hb.find(rita, "input#feed-url").get_attribute("value")
     assert "/calendar/hcal_" in feed and feed.endswith(".ics"), feed
-    check_layout(rita, "calendar-feed")
+    hb.check_layout(rita, "calendar-feed")
     with urllib.request.urlopen(feed, timeout=hb.WAIT) as response:
         assert response.headers["Content-Type"].startswith("text/calendar"), response.headers["Content-Type"]
         calendar = response.read().decode("utf-8")

@@ -27,19 +27,6 @@ CLI = os.environ.get("HANDOVER_CLI", "")
 DATABASE = os.environ.get("HANDOVER_DEMO_DATABASE", "")
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
 def run(*args, config=None, stdin=None):
     env = dict(os.environ, HANDOVER_SERVER=hb.BASE_URL)
     if config:
@@ -86,7 +73,7 @@ def test_introduction_survey_and_check_in(browsers, tom_cli):
     body = hb.find(tom, "textarea#intro-body").get_attribute("value")
     assert "Tom moves to the EMEA team in January." in body and "Rita Recipient has the full story" in body, body
     assert hb.find(tom, "input[value='bill@initech.example']").is_selected()
-    check_layout(tom, "introduction")
+    hb.check_layout(tom, "introduction")
     hb.fill(tom, hb.find(tom, "input#intro-subject"), "Meet Rita, your new contact at Northwind")
     hb.fill(tom, hb.find(tom, "textarea#intro-body"), body + "\nP.S. Rita knows about the import bug.")
     hb.submit_and_wait(tom, hb.find(tom, "button#intro-send"))
@@ -118,7 +105,7 @@ def test_introduction_survey_and_check_in(browsers, tom_cli):
     hb.set_viewport(bill, 390)
     hb.go(bill, f"/survey/{survey_token(survey['id'])}")
     hb.wait_text(bill, "h1", "How was the change of contact?")
-    check_layout(bill, "survey")
+    hb.check_layout(bill, "survey")
     hb.click(bill, hb.find(bill, "input[name=satisfaction][value='5']"))
     hb.click(bill, hb.find(bill, "input[name=repeated][value='no']"))
     hb.fill(bill, hb.find(bill, "textarea#comment"), "Rita already knew about the import bug.")
@@ -133,7 +120,7 @@ def test_introduction_survey_and_check_in(browsers, tom_cli):
     hb.click(rita, hb.find(rita, "input[name=rushed][value='yes']"))
     hb.fill(rita, hb.find(rita, "textarea#missing"), "The pricing history.")
     hb.choose(hb.find(rita, "select#score"), "4")
-    check_layout(rita, "follow-up")
+    hb.check_layout(rita, "follow-up")
     hb.submit_and_wait(rita, hb.find(rita, "button#followup-answer"))
     hb.wait_text(rita, "dl#followup-recipient", "The pricing history.")
     maya = browsers.get("maya")
@@ -146,4 +133,4 @@ def test_introduction_survey_and_check_in(browsers, tom_cli):
     hb.go(tom, f"/accounts/{initech}")
     hb.wait_text(tom, "section#account-surveys", "Rita already knew about the import bug.")
     hb.wait_text(tom, "section#account-surveys", "5 / 5")
-    check_layout(tom, "account-surveys")
+    hb.check_layout(tom, "account-surveys")

@@ -5,19 +5,6 @@ Who hears of what, the digest and the overdue job are held by NotificationTests.
 import handover_browser as hb
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
 def checked(driver, kind):
     return [radio.get_attribute("value") for radio in hb.find_all(driver, f"input[type=radio][name='{kind}']") if radio.is_selected()]
 
@@ -33,7 +20,7 @@ def test_a_member_chooses_how_to_hear_of_each_event(browsers):
     # Invitations carry their calendar file, which a digest line cannot: email or off only.
     assert hb.exists(aldo, "input#briefing-invitation-off") and not hb.exists(aldo, "input#briefing-invitation-digest")
     assert checked(aldo, "question.asked") == ["email"], checked(aldo, "question.asked")
-    check_layout(aldo, "notifications")
+    hb.check_layout(aldo, "notifications")
 
     hb.click(aldo, hb.find(aldo, "input#question-asked-digest"))
     hb.click(aldo, hb.find(aldo, "input#handover-overdue-off"))

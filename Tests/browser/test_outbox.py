@@ -6,19 +6,6 @@ failures are held by OutboxTests (against a real SMTP server)."""
 import handover_browser as hb
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
 def test_an_admin_reads_the_organizations_outbox(browsers):
     ada = browsers.get("ada")
     hb.go(ada, "/")
@@ -30,7 +17,7 @@ def test_an_admin_reads_the_organizations_outbox(browsers):
     assert notices, f"no notice of the Globex Retail submission in {rows}"
     assert hb.NAMES["rita"] in notices[0] and "Queued since" in notices[0], notices[0]
     assert hb.link_in(ada, "table#outbox", "a", "Globex Retail")
-    check_layout(ada, "outbox")
+    hb.check_layout(ada, "outbox")
 
     hb.choose(hb.find(ada, "select#state"), "Sent")
     hb.submit_and_wait(ada, hb.find(ada, "#outbox-filters button#filter"))
@@ -46,6 +33,6 @@ def test_the_recipient_sees_the_email_on_the_handover_page_and_only_admins_see_t
     hb.go(rita, hb.path_of_link(hb.link_in(rita, "section#waiting", "a.handover-link", "Globex Retail")))
     hb.wait_text(rita, "section#outbox-section", "handed over Globex Retail to you")
     hb.wait_text(rita, "section#outbox-section", "Queued since")
-    check_layout(rita, "handover-emails")
+    hb.check_layout(rita, "handover-emails")
     hb.go(rita, "/outbox")
     assert "Outbox" not in hb.h1_text(rita), f"a member reached the organization's outbox: {hb.h1_text(rita)}"

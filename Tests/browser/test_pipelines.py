@@ -7,19 +7,6 @@ opens a handover on that stage's template, and the journey shows it under way.""
 import handover_browser as hb
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
 def open_board(driver):
     hb.go(driver, "/")
     hb.click(driver, hb.find(driver, "a#nav-pipelines", what="the Pipelines link"))
@@ -48,7 +35,7 @@ def test_the_board_shows_each_stage_with_its_accounts_and_marks_the_overdue(brow
     assert hb.exists(maya, "li.board-card.overdue-card strong.overdue-flag"), "the overdue card is not marked in words"
     region = hb.find(maya, "#board")
     assert region.get_attribute("role") == "region" and region.get_attribute("aria-label"), "the board is not a labelled region"
-    check_layout(maya, "pipeline-board")
+    hb.check_layout(maya, "pipeline-board")
 
     # Filters are a GET form: owner, then tag.
     hb.choose(hb.find(maya, "form#board-filters select#owner"), hb.NAMES["rita"])
@@ -77,7 +64,7 @@ def test_the_journey_shows_the_stage_and_the_hand_off_under_way(browsers):
     hb.wait_text(rita, "#journey-now", "Sales")
     assert "held by Rita Recipient" in hb.text_content(hb.find(rita, "#journey-now"))
     assert "placed by Maya Manager" in hb.text_content(hb.find(rita, "table#journey-moves"))
-    check_layout(rita, "account-journey")
+    hb.check_layout(rita, "account-journey")
     recipient = hb.find(rita, "form#advance-form select#recipient option[selected]")
     assert hb.text_content(recipient) == hb.NAMES["tom"], "Onboarding's usual owner is not offered first"
     hb.submit_and_wait(rita, hb.find(rita, "form#advance-form button#advance"))
