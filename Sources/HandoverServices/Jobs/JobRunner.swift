@@ -30,13 +30,17 @@ public final class JobRunner: Service {
         /// runner, so this is well above any handler's running time.
         public var lease: TimeInterval
         public var retry: RetryPolicy
+        /// Kinds whose retries are spaced otherwise than `retry`.
+        public var retryByKind: [String: RetryPolicy]
         /// Done and cancelled jobs are deleted this long after they finished (dead ones stay).
         public var keepFinished: TimeInterval
 
         public init(
             concurrency: Int = 4, pollInterval: Duration = .seconds(1), lease: TimeInterval = 300,
-            retry: RetryPolicy = RetryPolicy(), keepFinished: TimeInterval = 7 * 86_400
+            retry: RetryPolicy = RetryPolicy(), keepFinished: TimeInterval = 7 * 86_400,
+            retryByKind: [String: RetryPolicy] = [JobKind.webhookDeliver: .webhookDelivery]
         ) {
+            self.retryByKind = retryByKind
             self.concurrency = max(1, concurrency)
             self.pollInterval = pollInterval
             self.lease = lease
@@ -187,7 +191,7 @@ public final class JobRunner: Service {
     private func recordFailure(_ error: any Error, of job: Job) async {
         let message = Self.describe(error)
         let at = clock.now()
-        let retryAt = options.retry.retryAt(after: (job.attempts, job.maxAttempts), now: at, jitter: jitter())
+        let retryAt = (options.retryByKind[job.kind] ?? options.retry).retryAt(after: (job.attempts, job.maxAttempts), now: at, jitter: jitter())
         var metadata = metadata(job)
         metadata["attempt"] = "\(job.attempts)/\(job.maxAttempts)"
         metadata["next"] = "\(retryAt.map(Timestamp.format) ?? "none: dead")"

@@ -1,8 +1,8 @@
 import Foundation
 import HandoverStore
 
-/// `webhook.deliver`: POSTs one webhook delivery (`WebhookService.deliver`); the runner's
-/// `RetryPolicy` spaces the retries (exponential backoff with full jitter).
+/// `webhook.deliver`: POSTs one webhook delivery (`WebhookService.deliver`); the runner spaces
+/// its retries by `RetryPolicy.webhookDelivery` (a ladder over about a day, with jitter).
 public enum WebhookDeliverJob {
     public static let kind = JobKind.webhookDeliver
 
