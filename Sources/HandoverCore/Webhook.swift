@@ -5,9 +5,16 @@ import Foundation
 public enum WebhookEventType {
     public static let all: [String] = [
         "handover.submitted", "handover.acknowledged", "handover.completed", "handover.returned", "handover.cancelled", "question.asked",
-        "briefing.scheduled", "departure.applied", "member.deactivated", "sla.breached",
+        "briefing.scheduled", departureApplied, memberDeactivated,
     ]
     public static let wildcard = "*"
+    public static let departureApplied = "departure.applied", memberDeactivated = "member.deactivated"
+
+    /// Types that are named in the issue but that nothing emits yet, with why: a subscription to
+    /// one would get a 201 and never fire, so it is refused (422) with this reason instead.
+    public static let notYetAvailable: [String: String] = [
+        "sla.breached": "is not available yet: it needs shift schedules, which are not built"
+    ]
 
     /// The webhook type of a handover transition, or nil for steps nobody subscribes to
     /// (revise, verify, close).
@@ -60,6 +67,28 @@ public struct WebhookEvent: Sendable, Hashable {
                 "briefing": briefing.id, "handover": briefing.handoverID, "organizer": briefing.organizerID, "startsAt": Timestamp.format(briefing.startsAt),
                 "durationMinutes": String(briefing.durationMinutes),
             ])
+    }
+
+    /// `departure.applied`: a departure's handovers were written (at once, or on its date when
+    /// scheduled): who left, by whom, and the counts, not the accounts. Emit it in the apply's
+    /// transaction: `try await Self.emitWebhooks([.departureApplied(summary, organizationID: org, by: actor.id)], db)`.
+    public static func departureApplied(_ departure: DepartureSummary, organizationID: String, by actorID: String?) -> WebhookEvent {
+        var data = [
+            "departure": departure.id, "member": departure.memberID, "handoversCreated": String(departure.handoversCreated),
+            "briefingsReassigned": String(departure.briefingsReassigned), "skipped": String(departure.skipped.count),
+        ]
+        if let effectiveOn = departure.effectiveOn { data["effectiveOn"] = effectiveOn.description }
+        if let actorID { data["actor"] = actorID }
+        return WebhookEvent(
+            organizationID: organizationID, type: WebhookEventType.departureApplied, timestamp: departure.appliedAt ?? departure.createdAt, data: data)
+    }
+
+    /// `member.deactivated`: who, when, by whom (not the email or name). Emit it in the
+    /// deactivation's transaction: `try await Self.emitWebhooks([.memberDeactivated(changed, by: actor.id, at: now)], db)`.
+    public static func memberDeactivated(_ member: Member, by actorID: String?, at now: Date) -> WebhookEvent {
+        var data = ["member": member.id, "role": member.role.rawValue, "deactivatedAt": Timestamp.format(member.deactivatedAt ?? now)]
+        if let actorID { data["actor"] = actorID }
+        return WebhookEvent(organizationID: member.organizationID, type: WebhookEventType.memberDeactivated, timestamp: now, data: data)
     }
 
     /// `question.asked`: who asked on which handover (not the question's text).

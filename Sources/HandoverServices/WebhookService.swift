@@ -63,6 +63,10 @@ public struct WebhookService: Sendable {
         if events.isEmpty { problems.append(Problem(path: "events", message: "names no event type (use \"*\" for all)")) }
         if events.count > Self.eventsLimit { problems.append(Problem(path: "events", message: "has more than \(Self.eventsLimit) items")) }
         for (index, event) in events.enumerated() where event != WebhookEventType.wildcard && !WebhookEventType.all.contains(event) {
+            if let reason = WebhookEventType.notYetAvailable[event] {
+                problems.append(Problem(path: "events[\(index)]", message: "\"\(event)\" \(reason)"))
+                continue
+            }
             problems.append(
                 Problem(path: "events[\(index)]", message: "\"\(event.prefix(60))\" is not an event type; known: * \(WebhookEventType.all.joined(separator: " "))"))
         }
@@ -70,6 +74,8 @@ public struct WebhookService: Sendable {
             problems.append(Problem(path: "description", message: "is longer than \(Self.descriptionLimit) characters"))
         }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        // The URL and the description are stored and shown in plain text: no credentials in them.
+        try CredentialGuard.refuse(CredentialScan.findings([("url", url), ("description", description)]))
     }
 
     /// A new subscription and its secret, whose text is returned this once.
@@ -139,13 +145,12 @@ public struct WebhookService: Sendable {
     /// grace period, so receivers can switch without missing a delivery; `immediately` ends it now.
     public func rotate(id: String, immediately: Bool = false, by actor: Member) async throws -> (webhook: WebhookSubscription, secret: String) {
         let subscription = try await webhook(id: id, by: actor)
-        guard let previous = try await store.webhookSealedSecret(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("webhook \(id)") }
         let now = clock.now()
         let secret = WebhookSecret.random()
         let keep = !immediately && settings.rotationGrace > 0
         let updated = try await store.rotateWebhookSecret(
             id: subscription.id, organizationID: actor.organizationID, sealedSecret: try secret.seal(with: keys, subscriptionID: subscription.id),
-            sealedPrevious: keep ? previous : nil, previousUntil: keep ? now.addingTimeInterval(settings.rotationGrace) : nil, at: now,
+            previousUntil: keep ? now.addingTimeInterval(settings.rotationGrace) : nil, at: now,
             by: AuditActor(member: actor.id))
         return (updated, secret.text)
     }

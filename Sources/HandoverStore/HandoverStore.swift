@@ -384,7 +384,7 @@ public protocol HandoverStore: Sendable {
     func updateWebhook(_ subscription: WebhookSubscription, expectedVersion: Int, by actor: AuditActor) async throws
     func webhookSealedSecret(id: String, organizationID: String) async throws -> String?
     func rotateWebhookSecret(
-        id: String, organizationID: String, sealedSecret: String, sealedPrevious: String?, previousUntil: Date?, at now: Date, by actor: AuditActor
+        id: String, organizationID: String, sealedSecret: String, previousUntil: Date?, at now: Date, by actor: AuditActor
     ) async throws -> WebhookSubscription
     func deleteWebhook(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
     /// Newest first.

@@ -44,11 +44,14 @@ extension SQLHandoverStore {
                 jobs.append(deliveryJob(id: id, organizationID: event.organizationID, at: event.timestamp))
             }
         }
-        try await enqueue(jobs, at: Date(), db)
+        // The events' time (the causing service's clock), not the machine's: tests with a clock see their own times.
+        guard let latest = events.map(\.timestamp).max() else { return }
+        try await enqueue(jobs, at: latest, db)
     }
 
-    /// Tries per delivery before it is failed (the runner's `RetryPolicy` spaces them).
-    public static let webhookAttempts = 10
+    /// Tries per delivery before it is failed: the first and one per step of `RetryPolicy.webhookDelivery`'s
+    /// ladder (about 28 hours in all).
+    public static let webhookAttempts = 8
 
     static func deliveryJob(id: String, organizationID: String, at now: Date) -> NewJob {
         NewJob(
@@ -147,15 +150,18 @@ extension SQLHandoverStore {
         }
     }
 
-    /// Replaces the secret; the old one signs too until `previousUntil` (nil: it stops at once).
+    /// Replaces the secret; the one it replaces signs too until `previousUntil` (nil: it stops at once).
+    /// The current secret becomes the previous one inside the UPDATE, so of two rotations at once
+    /// the second keeps the first's secret, never the original (whose replacement would never sign).
     public func rotateWebhookSecret(
-        id: String, organizationID: String, sealedSecret: String, sealedPrevious: String?, previousUntil: Date?, at now: Date, by actor: AuditActor
+        id: String, organizationID: String, sealedSecret: String, previousUntil: Date?, at now: Date, by actor: AuditActor
     ) async throws -> WebhookSubscription {
         try await write { db in
             guard
                 let row = try await db.raw(
                     """
-                    UPDATE webhook_subscriptions SET secret_sealed = \(bind: sealedSecret), previous_secret_sealed = \(bind: sealedPrevious),
+                    UPDATE webhook_subscriptions SET previous_secret_sealed = \(unsafeRaw: previousUntil == nil ? "NULL" : "secret_sealed"),
+                        secret_sealed = \(bind: sealedSecret),
                         previous_expires_at = \(bind: previousUntil?.millis), version = version + 1, updated_at = \(bind: now.millis)
                     WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)
                     RETURNING \(unsafeRaw: Self.webhookColumns)
@@ -309,11 +315,16 @@ extension SQLHandoverStore {
                 let row = try await db.raw(
                     """
                     UPDATE webhook_deliveries SET state = 'pending', updated_at = \(bind: now.millis), delivered_at = NULL
-                    WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)
+                    WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) AND state <> 'pending'
                     RETURNING \(unsafeRaw: Self.deliveryColumns)
                     """
                 ).first()
-            else { throw StoreError.notFound("webhook delivery \(id)") }
+            else {
+                // The state test is in the UPDATE, so two replays at once cannot both start a job.
+                let exists = try await db.raw("SELECT state FROM webhook_deliveries WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)").first()
+                if exists == nil { throw StoreError.notFound("webhook delivery \(id)") }
+                throw StoreError.conflict("webhook delivery \(id) is still pending: it is sent (or retried) already; replay it once it is delivered or failed")
+            }
             let delivery = try Self.decodeDelivery(row)
             try await Self.enqueue([Self.deliveryJob(id: id, organizationID: organizationID, at: now)], at: now, db)
             try await Self.appendAudit(

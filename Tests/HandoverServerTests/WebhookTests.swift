@@ -94,7 +94,7 @@ final class TestWebhookReceiver: @unchecked Sendable {
         // Jitter 0: a retry is due at once, so each runOnce is the next attempt.
         JobRunner(
             store: store, handlers: [WebhookDeliverJob.kind: WebhookDeliverJob.handler(webhooks: services.webhooks, transport: transport)],
-            options: .init(concurrency: 8), jitter: { 0 })
+            options: .init(concurrency: 8, retryByKind: [:]), jitter: { 0 })
     }
 
     static func submitted(_ org: OrgFixture, _ store: any HandoverStore, _ services: Services) async throws -> Handover {
@@ -117,13 +117,98 @@ final class TestWebhookReceiver: @unchecked Sendable {
         #expect(throws: TrustError.self) { try WebhookSecret.open(sealed, with: Self.keys, subscriptionID: "b") }
     }
 
+    /// Literal hosts in every spelling the review found, and the ranges it listed.
+    static let internalHosts = [
+        "localhost", "LOCALHOST.", "api.localhost", "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "[::1]", "fd00::1",
+        "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1",
+        // Non-canonical IPv4 forms that resolvers read as 127.0.0.1 (octal, packed, hex, short).
+        "0177.0.0.1", "2130706433", "0x7f.1", "127.1", "0x7f000001", "127.0.0.01", "1.2.3.4.5", "1.2.3",
+        // IPv6 spellings of loopback and of IPv4 inside IPv6.
+        "[::ffff:7f00:1]", "[0:0:0:0:0:0:0:1]", "[::127.0.0.1]", "[::]", "[64:ff9b::a00:5]", "[64:ff9b::7f00:1]", "[2002:a00:1::1]", "[2002:7f00:1::]",
+        "[::ffff:169.254.169.254]", "[fe80::1%25eth0]", "[fe80::1]", "[fec0::1]", "[ff02::1]", "[fc00::1]", "[::ffff:10.0.0.1]",
+        // Reserved IPv4 ranges.
+        "198.18.0.1", "198.19.255.255", "192.0.0.8", "192.0.2.1", "224.0.0.1", "255.255.255.255", "240.0.0.1",
+    ]
+
     @Test func internalAddressesAreRecognized() {
+        for host in Self.internalHosts { #expect(WebhookURL.isInternal(host: host), "\(host)") }
         for host in [
-            "localhost", "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "[::1]", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1",
+            "example.com", "8.8.8.8", "172.32.0.1", "1.2.3.4", "[2606:4700::1111]", "[64:ff9b::808:808]", "[2002:808:808::1]", "a1.example.com", "1.2.3.4.example",
         ] {
-            #expect(WebhookURL.isInternal(host: host), "\(host)")
+            #expect(!WebhookURL.isInternal(host: host), "\(host)")
         }
-        for host in ["example.com", "8.8.8.8", "172.32.0.1", "2001:db8::1", "1.2.3.4"] { #expect(!WebhookURL.isInternal(host: host), "\(host)") }
+        #expect(WebhookURL.literal("[::ffff:7f00:1]") == .address([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1]))
+        #expect(WebhookURL.literal("0177.0.0.1") == .refused && WebhookURL.literal("example.com") == nil)
+    }
+
+    @Test func urlsThatAreCredentialsAndUnavailableEventsAreRefusedAtSave() {
+        for url in [
+            "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX", "https://discord.com/api/webhooks/123/abcdefghijkl",
+            "https://example.com/in?token=abcdef123456", "https://example.com/in?a=1&SIG=0123456789abcdef", "https://example.com/in?api_key=sk_live_abcdefghijklmnop",
+        ] {
+            #expect(WebhookURL.problems(url, allowPrivate: false).first?.path == "url", "\(url)")
+        }
+        // A short or unrelated query is fine.
+        #expect(WebhookURL.problems("https://example.com/in?tenant=acme&key=v1", allowPrivate: false).isEmpty)
+        for host in Self.internalHosts where !host.contains("%") {
+            #expect(!WebhookURL.problems("https://\(host)/x", allowPrivate: false).isEmpty, "\(host)")
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines) func credentialsInTheURLOrDescriptionAndUnavailableEventsAreRefused(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let services = Self.services(store, allowPrivate: false)
+        await #expect(throws: HandoverError.self) {
+            try await services.webhooks.create(url: "https://example.com/in", events: ["*"], description: "key sk_live_4eC39HqLyjWDarjtT1zdp7dc", by: org.admin)
+        }
+        await #expect(throws: HandoverError.self) {
+            try await services.webhooks.create(url: "https://example.com/in/sk_live_4eC39HqLyjWDarjtT1zdp7dc", events: ["*"], by: org.admin)
+        }
+        do {
+            _ = try await services.webhooks.create(url: "https://example.com/in", events: ["sla.breached"], by: org.admin)
+            Issue.record("accepted sla.breached")
+        } catch HandoverError.invalid(let problems) {
+            #expect(problems.first?.path == "events[0]" && problems.first?.message.contains("not available yet") == true)
+        }
+        let (hook, _) = try await services.webhooks.create(url: "https://example.com/in", events: ["departure.applied", "member.deactivated"], by: org.admin)
+        await #expect(throws: HandoverError.self) {
+            try await services.webhooks.update(
+                id: hook.id, url: "https://example.com/in?token=abcdefgh12345678", events: nil, enabled: nil, description: nil, expectedVersion: nil, by: org.admin)
+        }
+        await #expect(throws: HandoverError.self) {
+            try await services.webhooks.update(
+                id: hook.id, url: nil, events: nil, enabled: nil, description: "ghp_16C7e42F292c6912E7710c838347Ae178B4a", expectedVersion: nil, by: org.admin)
+        }
+        #expect(try await services.webhooks.webhook(id: hook.id, by: org.admin).version == 1)
+        #expect(try await services.webhooks.webhooks(by: org.admin).count == 1)
+    }
+
+    @Test func departureAndDeactivationEventsCarryIdsOnly() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let member = Member(
+            id: "m1", organizationID: "o1", email: "leaver@x.test", name: "Lee Ver", role: .member, createdAt: now, deactivatedAt: now)
+        let deactivated = WebhookEvent.memberDeactivated(member, by: "admin1", at: now)
+        #expect(deactivated.type == "member.deactivated" && deactivated.organizationID == "o1" && WebhookEventType.all.contains(deactivated.type))
+        #expect(deactivated.data["member"] == "m1" && deactivated.data["actor"] == "admin1" && !deactivated.data.values.contains { $0.contains("leaver") })
+        let summary = DepartureSummary(
+            id: "d1", memberID: "m1", effectiveOn: nil, state: "applied", handoversCreated: 3, briefingsReassigned: 1, skipped: [], accessGrantsListed: 0,
+            soleReaderSecrets: 0, createdAt: now, appliedAt: now)
+        let applied = WebhookEvent.departureApplied(summary, organizationID: "o1", by: nil)
+        #expect(applied.type == "departure.applied" && WebhookEventType.all.contains(applied.type) && applied.timestamp == now)
+        #expect(applied.data["departure"] == "d1" && applied.data["handoversCreated"] == "3" && applied.data["actor"] == nil)
+        #expect(!WebhookEventType.all.contains("sla.breached") && WebhookEventType.notYetAvailable["sla.breached"] != nil)
+    }
+
+    @Test func deliveryRetriesSpanAboutADay() {
+        let policy = RetryPolicy.webhookDelivery
+        let steps = (1..<SQLHandoverStore.webhookAttempts).map { policy.delay(afterAttempt: $0, jitter: 0.5) }
+        #expect(steps == [5, 300, 1800, 7200, 18_000, 36_000, 36_000])
+        let least = (1..<SQLHandoverStore.webhookAttempts).map { policy.delay(afterAttempt: $0, jitter: 0) }.reduce(0, +)
+        #expect(least > 20 * 3600 && steps.reduce(0, +) > 27 * 3600)
+        #expect(policy.delay(afterAttempt: 2, jitter: 1) == 375 && policy.delay(afterAttempt: 2, jitter: 0) == 225)
+        #expect(JobRunner.Options().retryByKind[JobKind.webhookDeliver] == .webhookDelivery)
     }
 
     @Test(arguments: TestDatabases.engines) func onlyAdminsOfTheOrganizationManageWebhooksAndBadURLsAreRefused(engine: String) async throws {
@@ -294,6 +379,85 @@ final class TestWebhookReceiver: @unchecked Sendable {
             #expect(try receiver.requests("/ok").isEmpty)
         }
     }
+
+    /// A resolver for names under `.test`: what a DNS server under an attacker's control would answer.
+    static func resolver(_ answers: [String: [[UInt8]]]) -> WebhookHTTPTransport.Resolver {
+        { host, _ in
+            guard let addresses = answers[host] else { throw TestSetupError("\(host) does not resolve") }
+            return addresses
+        }
+    }
+
+    @Test func theTransportResolvesOnceRefusesInternalAnswersFailsClosedAndConnectsToTheAddressItChecked() async throws {
+        let receiver = try TestWebhookReceiver()
+        defer { receiver.stop() }
+        let answers: [String: [[UInt8]]] = [
+            "rebind.test": [[127, 0, 0, 1]], "mixed.test": [[93, 184, 215, 14], [10, 0, 0, 5]], "v6.test": [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1]],
+            "receiver.test": [[127, 0, 0, 1]],
+        ]
+        let strict = WebhookHTTPTransport(allowPrivate: false, timeout: .seconds(5), resolver: Self.resolver(answers))
+        for host in ["rebind.test", "mixed.test", "v6.test", "nxdomain.test", "localhost", "[::ffff:7f00:1]", "0177.0.0.1", "2130706433"] {
+            do {
+                _ = try await strict.post(url: "http://\(host):\(receiver.port)/ok", headers: [], body: [])
+                Issue.record("sent to \(host)")
+            } catch {
+                // What the log keeps: why it was not sent, never a network error's text.
+                #expect(String(describing: error).hasPrefix("not sent:"), "\(host): \(error)")
+            }
+        }
+        // The system resolver, off the cooperative pool: fails for a name that does not exist.
+        await #expect(throws: (any Error).self) { try await WebhookHTTPTransport.systemResolve("nxdomain.invalid", .seconds(5)) }
+        #expect(try await WebhookHTTPTransport.systemResolve("localhost", .seconds(5)).allSatisfy(WebhookURL.isInternal(address:)))
+        #expect(try receiver.requests().isEmpty)
+        // Allowed (tests, development): the name is resolved by our resolver only and the client
+        // connects to that address. receiver.test exists nowhere else, so an arrival proves the pin.
+        let pinned = WebhookHTTPTransport(allowPrivate: true, timeout: .seconds(5), resolver: Self.resolver(answers))
+        let response = try await pinned.post(url: "http://receiver.test:\(receiver.port)/ok", headers: [("webhook-id", "msg_pin")], body: Array("{}".utf8))
+        let arrived = try receiver.requests("/ok").count
+        #expect(response.status == 200 && arrived == 1)
+        // Nothing listening: a generic reason, not the socket's error text.
+        do {
+            _ = try await pinned.post(url: "http://127.0.0.1:9/ok", headers: [], body: [])
+            Issue.record("port 9 answered")
+        } catch {
+            #expect(["could not connect or the connection failed", "no answer in time"].contains(String(describing: error)))
+        }
+    }
+
+    @Test(arguments: TestDatabases.engines) func replayWhilePendingIsAConflictRotationsKeepTheLatestSecretAndEmitUsesTheEventsTime(engine: String) async throws {
+        try await OutboxTests.withOwnStore(engine) { store in
+            let org = try await OrgFixture.make(in: store)
+            let services = Self.services(store)
+            let (hook, original) = try await services.webhooks.create(url: "https://example.com/in", events: ["*"], by: org.admin)
+            let then = Date(timeIntervalSince1970: 1_000_000_000)
+            try await store.emitWebhooks([WebhookEvent(organizationID: org.organization.id, type: "question.asked", timestamp: then, data: ["question": "q1"])])
+            let delivery = try #require(try await services.webhooks.deliveries(webhookID: hook.id, by: org.admin).first)
+            let job = try #require(try await store.jobs(filter: JobFilter(kind: JobKind.webhookDeliver)).first { $0.payload.contains(delivery.id) })
+            #expect(job.createdAt == then && job.runAfter == then && delivery.createdAt == then)
+            #expect(job.maxAttempts == SQLHandoverStore.webhookAttempts)
+            // Pending: its job sends it; a replay would send it twice.
+            do {
+                _ = try await services.webhooks.replay(deliveryID: delivery.id, by: org.admin)
+                Issue.record("replayed a pending delivery")
+            } catch StoreError.conflict(let message) { #expect(message.contains("pending")) }
+            try await store.recordWebhookAttempt(
+                WebhookAttempt(deliveryID: delivery.id, attempt: 1, at: Date(), status: 500, durationMillis: 1, responseExcerpt: nil, error: nil),
+                organizationID: org.organization.id, state: .failed, disable: nil)
+            #expect(try await services.webhooks.replay(deliveryID: delivery.id, by: org.admin).state == .pending)
+            await #expect(throws: StoreError.self) { try await services.webhooks.replay(deliveryID: delivery.id, by: org.admin) }
+
+            // Two rotations at once: the previous secret is the one the other rotation returned, never the original.
+            async let first = services.webhooks.rotate(id: hook.id, by: org.admin)
+            async let second = services.webhooks.rotate(id: hook.id, by: org.admin)
+            let secrets = [try await first.secret, try await second.secret]
+            let sending = try #require(try await store.webhookSending(deliveryID: delivery.id))
+            let current = try WebhookSecret.open(sending.sealedSecret, with: Self.keys, subscriptionID: hook.id).text
+            let previous = try WebhookSecret.open(try #require(sending.sealedPreviousSecret), with: Self.keys, subscriptionID: hook.id).text
+            #expect(Set([current, previous]) == Set(secrets) && previous != original)
+            _ = try await services.webhooks.rotate(id: hook.id, immediately: true, by: org.admin)
+            #expect(try await store.webhookSending(deliveryID: delivery.id)?.sealedPreviousSecret == nil)
+        }
+    }
 }
 
 /// The webhook endpoints over HTTP: admins only, another organization's ids 404, bad input 4xx,
@@ -343,7 +507,17 @@ final class TestWebhookReceiver: @unchecked Sendable {
             _ = try await call(client, f, .get, "/api/v1/webhook-deliveries/\(delivery.id)", f.other.admin, nil, .notFound)
             _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.other.admin, nil, .notFound)
             _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.org.bob, nil, .forbidden)
+            // Pending (its job has not run): replaying would send it twice.
+            _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.org.admin, nil, .conflict)
+            try await f.store.recordWebhookAttempt(
+                WebhookAttempt(deliveryID: delivery.id, attempt: 1, at: Date(), status: 503, durationMillis: 1, responseExcerpt: nil, error: nil),
+                organizationID: f.org.organization.id, state: .failed, disable: nil)
             _ = try await call(client, f, .post, "/api/v1/webhook-deliveries/\(delivery.id)/replay", f.org.admin, nil, .accepted).decode(WebhookDeliveryResponse.self)
+            _ = try await call(
+                client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com/in?token=abcdefgh12345678","events":["*"]}"#), .unprocessableContent
+            )
+            _ = try await call(
+                client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com/in","events":["sla.breached"]}"#), .unprocessableContent)
             _ = try await call(client, f, .delete, "/api/v1/webhooks/\(id)", f.org.admin, nil, .noContent)
             _ = try await call(client, f, .get, "/api/v1/webhooks/\(id)", f.org.admin, nil, .notFound)
         }

@@ -111,14 +111,21 @@ extension WebPages {
     }
 
     static func webhookLog(_ webhook: WebhookSubscription, deliveries: [WebhookDelivery], viewer: Viewer, flash: String?) -> HTML {
+        // A pending delivery is being sent or retried already: replaying it would send it twice (409).
+        func replay(_ delivery: WebhookDelivery) -> HTML {
+            guard delivery.state != .pending else { return "queued" }
+            return """
+                <form method="post" action="/admin/webhooks/\(webhook.id)/deliveries/\(delivery.id)/replay" class="inline">\
+                \(CSRF.field(viewer.csrf))<button type="submit" class="secondary" id="replay-\(delivery.id)">Send again</button></form>
+                """
+        }
         let rows: [HTML] = deliveries.map { delivery in
             """
             <tr class="webhook-delivery" id="delivery-\(delivery.id)"><td><code>\(delivery.id)</code></td>\
             <td data-label="Event">\(delivery.type)</td><td data-label="State" class="delivery-state">\(delivery.state.rawValue)</td>\
             <td data-label="Attempts">\(String(delivery.attempts))</td><td data-label="Last answer">\(delivery.lastStatus.map(String.init) ?? "—")</td>\
             <td data-label="Created">\(Web.date(delivery.createdAt))</td>\
-            <td data-label="Replay"><form method="post" action="/admin/webhooks/\(webhook.id)/deliveries/\(delivery.id)/replay" class="inline">\
-            \(CSRF.field(viewer.csrf))<button type="submit" class="secondary" id="replay-\(delivery.id)">Send again</button></form></td></tr>
+            <td data-label="Replay">\(replay(delivery))</td></tr>
             """
         }
         return Layout(title: "Webhook deliveries", member: viewer.member, csrf: viewer.csrf, flash: flash, current: "webhooks").render(
