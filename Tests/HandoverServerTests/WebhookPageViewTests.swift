@@ -30,6 +30,11 @@ import Testing
         #expect(html.contains("action=\"/admin/webhooks/w1/deliveries/msg_1/replay\""))
         #expect(html.contains("<input type=\"hidden\" name=\"csrf\" value=\"tok\">"))
         #expect(html.contains(">failed<") && html.contains(">500<") && html.contains(">3<"))
+        // A pending delivery is being sent already: no replay (the API would answer 409).
+        var pending = delivery
+        pending.state = .pending
+        let queued = WebPages.webhookLog(Self.webhook, deliveries: [pending], viewer: Viewer(member: Self.admin, csrf: "tok"), flash: nil).description
+        #expect(!queued.contains("/replay") && queued.contains(">queued<"))
         let empty = WebPages.webhookLog(Self.webhook, deliveries: [], viewer: Viewer(member: Self.admin, csrf: "tok"), flash: nil).description
         #expect(empty.contains("No deliveries yet"))
     }
