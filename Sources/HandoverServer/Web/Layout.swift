@@ -100,6 +100,8 @@ enum Web {
             "feed-revoked": "Your calendar feed is stopped.",
             "staged": "The account's stage is recorded.",
             "attachment-deleted": "Attachment deleted.",
+            "intro-sent": "Introduction queued: it goes out from you, with the new owner in copy.", "intro-recorded": "Recorded: the customer was introduced.",
+            "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
         ][key]
     }
 
