@@ -80,6 +80,14 @@ public struct FollowUp: Sendable, Hashable, Codable {
         self.checkedInBy = checkedInBy
     }
 
+    /// Whether `actor` may do the manager's check-in now: the follow-up has started, the
+    /// handover is still completed (not yet verified), and the actor may verify it (Lifecycle's
+    /// verify rule: an admin or a manager of a party; never an auditor). The one place the web
+    /// page and the service learn it.
+    public func mayCheckIn(_ handover: Handover, parties: Parties, by actor: Member) -> Bool {
+        startedAt != nil && handover.state == .completed && actor.role != .auditor && (actor.role == .admin || parties.isManaged(by: actor))
+    }
+
     /// Days after completion for customer accounts when the template says nothing.
     public static let defaultCustomerDays = 14
     /// How long a customer's survey link works.

@@ -249,6 +249,9 @@ public protocol HandoverStore: Sendable {
     /// Records a failed attempt if `runner` still holds the job: pending again at `retryAt`, or
     /// dead when `retryAt` is nil. False if its lease went to another runner.
     func failJob(id: String, runner: String, error: String, retryAt: Date?, at now: Date) async throws -> Bool
+    /// Hands claimed jobs back untouched, if `runner` still holds them: pending again, due now,
+    /// the claim's attempt not counted (a batch that ran out of time before reaching them).
+    func releaseJobs(ids: [String], runner: String, at now: Date) async throws
     func job(id: String) async throws -> Job?
     /// Jobs of every organization (an operator's view), newest first.
     func jobs(filter: JobFilter) async throws -> [Job]
@@ -270,10 +273,13 @@ public protocol HandoverStore: Sendable {
     func outboxMessages(organizationID: String, filter: OutboxFilter) async throws -> [OutboxMessage]
     /// One more try recorded: its state after it and the server's reply (or why there was none).
     func recordMailAttempt(id: String, organizationID: String, state: OutboxState, reply: String?, at now: Date) async throws -> OutboxMessage
-    /// A message the server accepted (`reply`): sent, one more attempt, and its `mail.send` job
-    /// done, in one transaction (one write per delivered message, not two). False when the job's
-    /// lease had gone to another runner: the message is marked sent all the same (the server has it).
-    func recordMailSent(id: String, organizationID: String, reply: String, completing job: Job, at now: Date) async throws -> Bool
+    /// The messages with these ids, of any organization (a mail.send batch checks each against its job's).
+    func outboxMessages(ids: [String]) async throws -> [OutboxMessage]
+    /// Messages the server accepted: each sent with its reply and one more attempt, and their
+    /// `mail.send` jobs done, in one transaction (one write per batch, not two per message).
+    /// Returns the jobs marked done: not one whose lease had gone to another runner (its message
+    /// is marked sent all the same: the server has it).
+    func recordMailSent(_ sent: [MailSent], at now: Date) async throws -> Set<String>
 
     // Briefings and calendar feeds (SQLHandoverStore+Briefings.swift)
     /// Saves a new briefing with its attendees, its audit entry and its invitations (delivered by preference) in one transaction.

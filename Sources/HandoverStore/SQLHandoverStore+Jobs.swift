@@ -189,6 +189,32 @@ extension SQLHandoverStore {
         }
     }
 
+    public func releaseJobs(ids: [String], runner: String, at now: Date) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await write { db in
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let ids = Array(ids[start..<min(start + 500, ids.count)])
+                // One pending job per dedupe key: where a newer one waits, it does the work instead.
+                try await db.raw(
+                    """
+                    UPDATE jobs SET state = 'cancelled', locked_until = NULL, updated_at = \(bind: now.millis),
+                        last_error = 'handed back unrun; a pending job with the same dedupe key does its work'
+                    WHERE id IN (\(binds: ids)) AND locked_by = \(bind: runner) AND state = 'running'
+                      AND EXISTS (SELECT 1 FROM jobs twin WHERE twin.dedupe_key = jobs.dedupe_key AND twin.state = 'pending')
+                    """
+                ).run()
+                try await db.raw(
+                    """
+                    UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, run_after = \(bind: now.millis),
+                        attempts = attempts - 1, updated_at = \(bind: now.millis)
+                    WHERE id IN (\(binds: ids)) AND locked_by = \(bind: runner) AND state = 'running'
+                    """
+                ).run()
+            }
+            JobOutbox.current?.enqueued(runAfter: now)
+        }
+    }
+
     /// One more failure of `kind`, for /metrics.
     static func countFailure(kind: String, _ db: any SQLDatabase) async throws {
         try await db.raw(

@@ -89,20 +89,47 @@ extension SQLHandoverStore {
         }
     }
 
-    public func recordMailSent(id: String, organizationID: String, reply: String, completing job: Job, at now: Date) async throws -> Bool {
-        let text = String(reply.prefix(2000))
+    public func outboxMessages(ids: [String]) async throws -> [OutboxMessage] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.withSession { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.outboxColumns) FROM outbox_messages m WHERE m.id IN (\(binds: ids))").all().map(Self.decodeOutbox)
+        }
+    }
+
+    public func recordMailSent(_ sent: [MailSent], at now: Date) async throws -> Set<String> {
+        guard !sent.isEmpty else { return [] }
         return try await write { db in
-            guard
-                try await db.raw(
-                    """
-                    UPDATE outbox_messages SET state = \(bind: OutboxState.sent.rawValue), attempts = attempts + 1, last_reply = \(bind: text),
+            // Each message's own reply, in one statement: a CTE of (id, organization, reply) rows,
+            // which both engines accept before an UPDATE.
+            for chunk in stride(from: 0, to: sent.count, by: 200).map({ Array(sent[$0..<min($0 + 200, sent.count)]) }) {
+                var query = SQLQueryString("WITH sent (id, organization_id, reply) AS (VALUES ")
+                for (index, item) in chunk.enumerated() {
+                    if index > 0 { query += ", " }
+                    query += "(\(bind: item.messageID), \(bind: item.organizationID), \(bind: String(item.reply.prefix(2000))))"
+                }
+                query += """
+                    ) UPDATE outbox_messages SET state = \(bind: OutboxState.sent.rawValue), attempts = attempts + 1,
+                        last_reply = (SELECT reply FROM sent WHERE sent.id = outbox_messages.id),
                         sent_at = \(bind: now.millis), updated_at = \(bind: now.millis)
-                    WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) RETURNING id
+                    WHERE id IN (SELECT id FROM sent) AND organization_id = (SELECT organization_id FROM sent WHERE sent.id = outbox_messages.id)
                     """
-                ).first() != nil
-            else { throw StoreError.notFound("outbox message \(id)") }
-            guard let runner = job.lockedBy else { return false }
-            return try await Self.markDone(jobID: job.id, runner: runner, at: now, db)
+                try await db.raw(query).run()
+            }
+            var done: Set<String> = []
+            for (runner, jobs) in Dictionary(grouping: sent.map(\.job), by: \.lockedBy) {
+                guard let runner else { continue }
+                for start in stride(from: 0, to: jobs.count, by: 500) {
+                    let ids = jobs[start..<min(start + 500, jobs.count)].map(\.id)
+                    let rows = try await db.raw(
+                        """
+                        UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = \(bind: now.millis)
+                        WHERE id IN (\(binds: ids)) AND locked_by = \(bind: runner) AND state = 'running' RETURNING id
+                        """
+                    ).all()
+                    for row in rows { done.insert(try row.decode(column: "id", as: String.self)) }
+                }
+            }
+            return done
         }
     }
 

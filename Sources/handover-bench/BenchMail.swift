@@ -112,7 +112,7 @@ struct BenchMail: AsyncParsableCommand {
             let pool = SMTPSessionPool(client: client)
             let transport = TimedTransport(pool)
             let runner = JobRunner(
-                store: store, handlers: [JobKind.mailSend: MailSendJob.handler(outbox: services.outbox, transport: transport, from: Self.from)])
+                store: store, handlers: [:], batchHandlers: [JobKind.mailSend: MailSendJob.handler(outbox: services.outbox, transport: transport, from: Self.from)])
             let start = ContinuousClock.now
             while try await runner.runOnce() > 0 {}
             try await Self.waitFor(count, in: sink)

@@ -105,6 +105,7 @@ struct Serve: AsyncParsableCommand {
         }
         var jobLogger = Logger(label: "handover.jobs")
         jobLogger.logLevel = logLevel
+        var batchHandlers: [String: JobBatchHandler] = [:]
         var handlers: [String: JobHandler] = [
             AuditCheckpointJob.kind: AuditCheckpointJob.handler { organizationID in _ = try await services.audit.checkpoint(organizationID: organizationID) }
         ]
@@ -112,7 +113,7 @@ struct Serve: AsyncParsableCommand {
         // One pool of SMTP sessions for every mail.send job: a burst of mail reuses a few connections.
         let mailSessions = configuration.mail.smtp.map { SMTPSessionPool(client: SMTPClient(settings: $0)) }
         if let mailSessions, let from = configuration.mail.from {
-            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: mailSessions, from: from)
+            batchHandlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: mailSessions, from: from)
         }
         handlers[NotificationJobs.digestKind] = NotificationJobs.digestHandler(services.notifications)
         handlers[NotificationJobs.overdueKind] = NotificationJobs.overdueHandler(services.notifications)
@@ -122,7 +123,7 @@ struct Serve: AsyncParsableCommand {
         handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
         handlers[WebhookDeliverJob.kind] = WebhookDeliverJob.handler(
             webhooks: services.webhooks, transport: WebhookHTTPTransport(allowPrivate: configuration.webhooksAllowPrivate))
-        let runner = JobRunner(store: store, handlers: handlers, logger: jobLogger)
+        let runner = JobRunner(store: store, handlers: handlers, batchHandlers: batchHandlers, logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -39,10 +39,9 @@ import Testing
         let smtp = try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never")
         let runner = JobRunner(
             store: store,
-            handlers: [
-                MailSendJob.kind: MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: OutboxTests.from),
-                FollowUpJob.kind: FollowUpJob.handler(followUps: services.followUps),
-            ], options: .init(concurrency: 8), jitter: { 0 })
+            handlers: [FollowUpJob.kind: FollowUpJob.handler(followUps: services.followUps)],
+            batchHandlers: [MailSendJob.kind: MailSendJob.handler(outbox: services.outbox, transport: SMTPClient(settings: smtp), from: OutboxTests.from)],
+            options: .init(concurrency: 8), jitter: { 0 })
         for _ in 0..<4 { try await runner.runOnce() }
         let zoe = IntroductionTests.zoe(org)
         let received = try server.received().filter { $0.rcptTos.contains(zoe) }

@@ -207,6 +207,11 @@ import Testing
         try await store.apply(transition, expectedVersion: current.version, notices: [])
         let scheduled = try #require(try await services.followUps.followUp(handoverID: handover.id, by: org.bob))
         #expect(scheduled.startedAt == nil && scheduled.dueAt == now)
+        // No check-in before the surveys went out: the page offers none, the service refuses it.
+        #expect(!scheduled.mayCheckIn(try await store.handover(id: handover.id, organizationID: org.organization.id)!, parties: parties, by: org.manager))
+        await #expect(throws: HandoverError.conflict("the follow-up of this handover has not started yet: the check-in comes after the surveys")) {
+            try await services.followUps.checkIn(handoverID: handover.id, note: nil, by: org.manager)
+        }
         await #expect(throws: HandoverError.self) {
             try await services.followUps.answer(handoverID: handover.id, enough: true, missing: "", rushed: false, score: 4, by: org.bob)
         }
@@ -246,6 +251,9 @@ import Testing
         let surveys = try await services.followUps.customerSurveys(accountID: handover.accountID, by: org.manager)
         #expect(surveys.count == 1 && surveys[0].satisfaction == 5 && surveys[0].repeatedStory == false && surveys[0].comment == "Smooth")
         // The check-in: not the parties, the manager; it verifies and is recorded.
+        let completed = try #require(try await store.handover(id: handover.id, organizationID: org.organization.id))
+        #expect(answered.mayCheckIn(completed, parties: parties, by: org.manager) && answered.mayCheckIn(completed, parties: parties, by: org.admin))
+        #expect(!answered.mayCheckIn(completed, parties: parties, by: org.bob) && !answered.mayCheckIn(completed, parties: parties, by: org.alice))
         await #expect(throws: HandoverError.self) { try await services.followUps.checkIn(handoverID: handover.id, note: nil, by: org.bob) }
         let verified = try await services.followUps.checkIn(handoverID: handover.id, note: "Spoke to Bob", by: org.manager)
         #expect(verified.state == .verified)

@@ -31,14 +31,13 @@ import Testing
     static let from = try! MailAddress(name: "Handover", address: "handover@example.com")
 
     static func runner(_ store: any HandoverStore, _ services: Services, smtp: SMTPSettings?) -> JobRunner {
-        var handlers: [String: JobHandler] = [:]
+        var batchHandlers: [String: JobBatchHandler] = [:]
         // The transport `handover serve` builds: a pool of sessions shared by every mail.send job.
         if let smtp {
-            handlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPSessionPool(client: SMTPClient(settings: smtp)), from: from)
+            batchHandlers[MailSendJob.kind] = MailSendJob.handler(outbox: services.outbox, transport: SMTPSessionPool(client: SMTPClient(settings: smtp)), from: from)
         }
         // No handler for mail.send without SMTP: exactly what `handover serve` registers then.
-        if handlers.isEmpty { handlers["test.nothing"] = { _ in } }
-        return JobRunner(store: store, handlers: handlers, options: .init(concurrency: 8), jitter: { 0 })
+        return JobRunner(store: store, handlers: ["test.nothing": { _ in }], batchHandlers: batchHandlers, options: .init(concurrency: 8), jitter: { 0 })
     }
 
     /// A store of its own for tests that run mail.send jobs: on the shared PostgreSQL test database
@@ -178,7 +177,8 @@ import Testing
             try await store.enqueueMail(messages)
             let pool = SMTPSessionPool(client: SMTPClient(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never")))
             // Four at a time, as `handover serve` runs jobs.
-            let runner = JobRunner(store: store, handlers: [MailSendJob.kind: MailSendJob.handler(outbox: services.outbox, transport: pool, from: Self.from)])
+            let runner = JobRunner(
+                store: store, handlers: [:], batchHandlers: [MailSendJob.kind: MailSendJob.handler(outbox: services.outbox, transport: pool, from: Self.from)])
             while try await runner.runOnce() > 0 {}
             for message in messages {
                 let stored = try #require(try await store.outboxMessage(id: message.id, organizationID: org.organization.id))
@@ -191,6 +191,44 @@ import Testing
             let connections = Set(arrived.compactMap(\.peer)).count
             #expect(connections >= 1 && connections <= 4 && pool.sessionsOpened == connections, "\(connections) connections for 12 messages")
             await pool.close()
+        }
+    }
+
+    /// A batch whose time is up before it starts hands its jobs back untried, attempts not
+    /// counted: the messages stay queued and go out on the next claim.
+    @Test(.enabled(if: TestSMTPServer.available), arguments: TestDatabases.engines)
+    func aBatchOutOfTimeHandsItsMessagesBackUntriedAndTheyGoLater(engine: String) async throws {
+        try await Self.withOwnStore(engine) { store in
+            let org = try await OrgFixture.make(in: store)
+            let services = Self.services(store)
+            let server = try TestSMTPServer()
+            defer { server.stop() }
+            let messages = try (0..<5).map { index in
+                OutboxMessage(
+                    id: "late-\(index)-\(UUID().uuidString.prefix(8).lowercased())", organizationID: org.organization.id, handoverID: nil, kind: "test",
+                    to: [try MailAddress(address: "late\(index)@example.com")], subject: "Late \(index)", text: "Hello", createdAt: Date())
+            }
+            try await store.enqueueMail(messages)
+            let client = SMTPClient(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never"))
+            let handler = MailSendJob.handler(outbox: services.outbox, transport: client, from: Self.from)
+            // A lease of 0: the batch's deadline (a quarter of it) has passed when it begins.
+            let hurried = JobRunner(store: store, handlers: [:], batchHandlers: [MailSendJob.kind: handler], options: .init(lease: 0))
+            #expect(try await hurried.runOnce() == 5)
+            for message in messages {
+                let stored = try #require(try await store.outboxMessage(id: message.id, organizationID: org.organization.id))
+                #expect(stored.state == .queued && stored.attempts == 0)
+            }
+            let jobs = try await store.jobs(filter: JobFilter(kind: JobKind.mailSend, limit: 100))
+            #expect(jobs.count == 5 && jobs.allSatisfy { $0.state == .pending && $0.attempts == 0 })
+            #expect(try server.received().isEmpty)
+
+            let runner = JobRunner(store: store, handlers: [:], batchHandlers: [MailSendJob.kind: handler])
+            while try await runner.runOnce() > 0 {}
+            for message in messages {
+                let stored = try #require(try await store.outboxMessage(id: message.id, organizationID: org.organization.id))
+                #expect(stored.state == .sent && stored.attempts == 1 && stored.lastReply?.hasPrefix("250") == true)
+            }
+            #expect(try server.received().count == 5)
         }
     }
 
@@ -209,7 +247,8 @@ import Testing
             ])
             let runner = JobRunner(
                 store: store,
-                handlers: [
+                handlers: [:],
+                batchHandlers: [
                     MailSendJob.kind: MailSendJob.handler(
                         outbox: services.outbox, transport: SMTPClient(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never&timeout=0.3")),
                         from: Self.from)

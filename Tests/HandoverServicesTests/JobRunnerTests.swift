@@ -77,6 +77,54 @@ struct HandlerFailure: Error, CustomStringConvertible {
         #expect(try await store.operationalFigures().jobFailuresByKind[kind] == 3)
     }
 
+    /// A batch kind's jobs reach its handler spread over the free slots, never more than
+    /// `batchSize` at once, and each outcome is recorded: done by the handler stays done, a
+    /// failure is retried until it dies, a job not started is handed back with its attempt not
+    /// counted and runs later, and a job the handler says nothing about is marked done.
+    @Test func batchHandlersGetJobsInBatchesAndEachOutcomeIsRecorded() async throws {
+        let store = try await TestDatabases.store("sqlite")
+        defer { Task { try? await store.database.close() } }
+        let kind = kind("batch")
+        let jobs = (0..<10).map { NewJob(kind: kind, payload: #"{"n":\#($0)}"#, runAfter: now, maxAttempts: 2) }
+        try await store.enqueueJobs(jobs)
+        let batches = Mutex<[[String]]>([])
+        let handedBackOnce = Mutex(false)
+        let runner = JobRunner(
+            store: store, handlers: [:],
+            batchHandlers: [
+                kind: { batch, _ in
+                    batches.withLock { $0.append(batch.map(\.id)) }
+                    var outcome = JobBatchOutcome()
+                    for job in batch {
+                        if job.id == jobs[0].id, (try? await store.completeJob(id: job.id, runner: job.lockedBy ?? "", at: job.updatedAt)) == true {
+                            outcome.done.insert(job.id)
+                        }
+                        if job.id == jobs[1].id { outcome.failed[job.id] = HandlerFailure(description: "refused") }
+                        if job.id == jobs[2].id, !handedBackOnce.withLock({ $0 }) {
+                            handedBackOnce.withLock { $0 = true }
+                            outcome.notStarted.insert(job.id)
+                        }
+                    }
+                    return outcome
+                }
+            ], options: .init(concurrency: 2, batchSize: 3), clock: .fixed(now), jitter: { 0 })
+
+        #expect(try await runner.runOnce() == 6)
+        #expect(batches.withLock { $0.map(\.count) } == [3, 3])
+        while try await runner.runOnce() > 0 {}
+        #expect(batches.withLock { $0.allSatisfy { $0.count <= 3 } })
+        var states: [String: (JobState, Int)] = [:]
+        for job in jobs {
+            let stored = try #require(try await store.job(id: job.id))
+            states[job.id] = (stored.state, stored.attempts)
+        }
+        #expect(states[jobs[0].id]! == (.done, 1))
+        #expect(states[jobs[1].id]! == (.dead, 2))
+        #expect(states[jobs[2].id]! == (.done, 1))  // handed back once: that claim did not count
+        #expect(jobs[3...].allSatisfy { states[$0.id]! == (.done, 1) })
+        #expect(batches.withLock { $0.joined().filter { $0 == jobs[2].id }.count } == 2)
+    }
+
     @Test func aJobOfAnUnknownKindStaysPendingForARunnerThatKnowsIt() async throws {
         let store = try await TestDatabases.store("sqlite")
         defer { Task { try? await store.database.close() } }

@@ -15,7 +15,7 @@ extension WebRoutes {
             let viewer = try Viewer(request, context)
             let id = try context.parameters.require("id")
             let why = request.uri.queryParameters["why"].map(String.init)
-            return Web.page(try await introductionPage(viewer, id: id, why: why, flash: Self.introductionFlash(request)))
+            return Web.page(try await introductionPage(viewer, id: id, why: why, flash: Web.flash(request)))
         }
         router.post("/handovers/:id/introduction") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
@@ -40,7 +40,7 @@ extension WebRoutes {
         }
         router.get("/handovers/:id/follow-up") { request, context in
             let viewer = try Viewer(request, context)
-            return Web.page(try await followUpPage(viewer, id: try context.parameters.require("id"), flash: Self.introductionFlash(request)))
+            return Web.page(try await followUpPage(viewer, id: try context.parameters.require("id"), flash: Web.flash(request)))
         }
         router.post("/handovers/:id/follow-up") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
@@ -89,14 +89,6 @@ extension WebRoutes {
                     <p id="survey-thanks" class="lead">Your answer is recorded. It helps us make every change of contact smoother.</p>
                     """))
         }
-    }
-
-    static func introductionFlash(_ request: Request) -> String? {
-        guard let key = request.uri.queryParameters.get("done") else { return nil }
-        return [
-            "intro-sent": "Introduction queued: it goes out from you, with the new owner in copy.", "intro-recorded": "Recorded: the customer was introduced.",
-            "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
-        ][key]
     }
 
     func introductionPage(
@@ -205,8 +197,7 @@ extension WebRoutes {
                     </form>
                     """
             }
-            let steward = viewer.member.role == .admin || parties.isManaged(by: viewer.member)
-            if steward, handover.state == .completed, followUp.startedAt != nil {
+            if followUp.mayCheckIn(handover, parties: parties, by: viewer.member) {
                 body = """
                     \(body)
                     <section id="check-in" aria-labelledby="check-in-title"><h2 id="check-in-title">Your check-in</h2>

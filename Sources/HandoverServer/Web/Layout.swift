@@ -102,6 +102,8 @@ enum Web {
             "staged": "The account's stage is recorded.",
             "attachment-deleted": "Attachment deleted.",
             "webhook-deleted": "Webhook deleted.", "webhook-replayed": "The delivery is queued to be sent again.",
+            "intro-sent": "Introduction queued: it goes out from you, with the new owner in copy.", "intro-recorded": "Recorded: the customer was introduced.",
+            "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
         ][key]
     }
 

@@ -134,10 +134,19 @@ public struct FollowUpService: Sendable {
         return try await store.followUp(handoverID: handover.id, organizationID: actor.organizationID) ?? followUp
     }
 
-    /// The manager's check-in: verifies the completed handover (Lifecycle's verify: a manager of
-    /// the parties or an admin), which records the check-in on the follow-up in its transaction.
+    /// The manager's check-in, once the follow-up has started: verifies the completed handover
+    /// (Lifecycle's verify: a manager of the parties or an admin), which records the check-in on
+    /// the follow-up in its transaction.
     public func checkIn(handoverID: String, note: String?, by actor: Member) async throws -> Handover {
-        try await handovers.transition(id: handoverID, event: .verify(note: note), expectedVersion: nil, by: actor)
+        let (handover, _) = try await handovers.handover(id: handoverID, by: actor)
+        guard let followUp = try await store.followUp(handoverID: handover.id, organizationID: actor.organizationID) else {
+            throw HandoverError.conflict("this handover has no follow-up to check in on; verify it instead")
+        }
+        guard followUp.startedAt != nil else {
+            throw HandoverError.conflict("the follow-up of this handover has not started yet: the check-in comes after the surveys")
+        }
+        // Any other refusal (not a manager, not completed) is Lifecycle's, with its own words.
+        return try await handovers.transition(id: handover.id, event: .verify(note: note), expectedVersion: nil, by: actor)
     }
 
     /// The customers' answers about an account, newest first, for anyone who may see the account.

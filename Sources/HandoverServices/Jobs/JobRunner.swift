@@ -16,7 +16,8 @@ public typealias JobHandler = @Sendable (Job) async throws -> Void
 /// one runner, in the server process.
 ///
 /// It keeps up to `concurrency` jobs running and claims more whenever half of those slots are
-/// free, so a slow job does not hold up the others and one claim serves several jobs. Idle, it
+/// free, so a slow job does not hold up the others and one claim serves several jobs. A kind with
+/// a batch handler (mail.send) takes a slot per batch of up to `batchSize` jobs. Idle, it
 /// sleeps up to `pollInterval`, less when a job enqueued in this process comes due sooner, and
 /// wakes at once when one is due now.
 public final class JobRunner: Service {
@@ -34,14 +35,18 @@ public final class JobRunner: Service {
         public var retryByKind: [String: RetryPolicy]
         /// Done and cancelled jobs are deleted this long after they finished (dead ones stay).
         public var keepFinished: TimeInterval
+        /// The most jobs a batch handler gets at once. A batch runs its jobs one after another
+        /// and records them together, so a crash can repeat up to this many (mail: sent twice).
+        public var batchSize: Int
 
         public init(
             concurrency: Int = 4, pollInterval: Duration = .seconds(1), lease: TimeInterval = 300,
             retry: RetryPolicy = RetryPolicy(), keepFinished: TimeInterval = 7 * 86_400,
-            retryByKind: [String: RetryPolicy] = [JobKind.webhookDeliver: .webhookDelivery]
+            retryByKind: [String: RetryPolicy] = [JobKind.webhookDeliver: .webhookDelivery], batchSize: Int = 16
         ) {
             self.retryByKind = retryByKind
             self.concurrency = max(1, concurrency)
+            self.batchSize = max(1, batchSize)
             self.pollInterval = pollInterval
             self.lease = lease
             self.retry = retry
@@ -53,8 +58,10 @@ public final class JobRunner: Service {
     public let id: String
     let store: any HandoverStore
     let handlers: [String: JobHandler]
-    /// What it claims: the kinds it has handlers for.
+    let batchHandlers: [String: JobBatchHandler]
+    /// What it claims: the kinds it has handlers for, one at a time and in batches.
     let kinds: [String]
+    let batchKinds: [String]
     let options: Options
     let logger: Logger
     let clock: WallClock
@@ -63,19 +70,23 @@ public final class JobRunner: Service {
     private let lastPurge = Mutex<Date?>(nil)
 
     /// - Parameters:
-    ///   - handlers: by job kind. The runner claims only these kinds: a job of a kind it does
-    ///     not know (a newer version's, during a rolling upgrade) stays pending for a runner
-    ///     that knows it, visible to `handover jobs list`.
+    ///   - handlers: by job kind. The runner claims only these kinds (and `batchHandlers'`): a
+    ///     job of a kind it does not know (a newer version's, during a rolling upgrade) stays
+    ///     pending for a runner that knows it, visible to `handover jobs list`.
+    ///   - batchHandlers: by job kind, for kinds run several at a time (`JobBatchHandler`).
     ///   - clock: the time for claims, leases and retry times (tests inject one).
     ///   - jitter: a number in 0...1 for each retry delay (tests inject one).
     public init(
-        store: any HandoverStore, handlers: [String: JobHandler], id: String = JobRunner.makeID(), options: Options = Options(),
+        store: any HandoverStore, handlers: [String: JobHandler], batchHandlers: [String: JobBatchHandler] = [:], id: String = JobRunner.makeID(),
+        options: Options = Options(),
         logger: Logger = Logger(label: "handover.jobs"), clock: WallClock = .system,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.store = store
-        self.handlers = handlers
-        self.kinds = handlers.keys.sorted()
+        self.handlers = handlers.filter { batchHandlers[$0.key] == nil }
+        self.batchHandlers = batchHandlers
+        self.kinds = self.handlers.keys.sorted()
+        self.batchKinds = batchHandlers.keys.sorted()
         self.id = id
         self.options = options
         self.logger = logger
@@ -129,15 +140,14 @@ public final class JobRunner: Service {
             var more = true
             while true {
                 if more, !isStopping, running <= concurrency / 2 {
-                    let wanted = concurrency - running
                     do {
                         let started = clock.now()
                         store.jobSignal.consume(upTo: started)
-                        let jobs = try await store.claimJobs(runner: id, kinds: kinds, limit: wanted, lease: options.lease, at: started)
-                        for job in jobs { group.addTask { await self.execute(job) } }
-                        running += jobs.count
-                        ran += jobs.count
-                        more = jobs.count == wanted
+                        let (work, full) = try await claim(slots: concurrency - running, at: started)
+                        for unit in work { group.addTask { await self.execute(unit) } }
+                        running += work.count
+                        ran += work.reduce(0) { $0 + $1.jobs }
+                        more = full
                     } catch {
                         logger.warning(
                             "could not claim jobs; trying again after the poll interval", metadata: ["runner": "\(id)", "error": "\(Self.describe(error))"])
@@ -151,17 +161,61 @@ public final class JobRunner: Service {
         }
     }
 
-    /// One round, for tests and tools: claims up to `concurrency` due jobs, runs them together
-    /// and records each outcome. Returns how many it claimed.
+    /// One round, for tests and tools: claims up to `concurrency` due jobs (batches of batch
+    /// kinds), runs them together and records each outcome. Returns how many jobs it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
         let started = clock.now()
         store.jobSignal.consume(upTo: started)
-        let jobs = try await store.claimJobs(runner: id, kinds: kinds, limit: options.concurrency, lease: options.lease, at: started)
+        let (work, _) = try await claim(slots: options.concurrency, at: started)
         await withTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { await self.execute(job) } }
+            for unit in work { group.addTask { await self.execute(unit) } }
         }
-        return jobs.count
+        return work.reduce(0) { $0 + $1.jobs }
+    }
+
+    /// What one slot runs.
+    private enum Work: Sendable {
+        case one(Job)
+        case batch([Job], JobBatchHandler)
+
+        var jobs: Int {
+            switch self {
+            case .one: 1
+            case .batch(let jobs, _): jobs.count
+            }
+        }
+    }
+
+    /// Claims work for `slots` free slots: single jobs first, one a slot (a flood of mail never
+    /// holds them back), then batch kinds in the slots left, up to `batchSize` jobs a slot.
+    /// `full` is true when a claim found all it asked for: more may be due.
+    private func claim(slots: Int, at now: Date) async throws -> (work: [Work], full: Bool) {
+        var work: [Work] = []
+        var full = false
+        if !kinds.isEmpty {
+            let jobs = try await store.claimJobs(runner: id, kinds: kinds, limit: slots, lease: options.lease, at: now)
+            work = jobs.map(Work.one)
+            full = jobs.count == slots
+        }
+        let left = slots - work.count
+        guard left > 0, !batchKinds.isEmpty else { return (work, full) }
+        let limit = left * options.batchSize
+        let jobs = try await store.claimJobs(runner: id, kinds: batchKinds, limit: limit, lease: options.lease, at: now)
+        // Spread over the free slots: a few due jobs go out side by side, not one after another.
+        let size = max(1, (jobs.count + left - 1) / left)
+        for (kind, group) in Dictionary(grouping: jobs, by: \.kind).sorted(by: { $0.key < $1.key }) {
+            guard let handler = batchHandlers[kind] else { continue }
+            for start in stride(from: 0, to: group.count, by: size) { work.append(.batch(Array(group[start..<min(start + size, group.count)]), handler)) }
+        }
+        return (work, full || jobs.count == limit)
+    }
+
+    private func execute(_ work: Work) async {
+        switch work {
+        case .one(let job): await execute(job)
+        case .batch(let jobs, let handler): await execute(jobs, handler)
+        }
     }
 
     private func execute(_ job: Job) async {
@@ -173,8 +227,30 @@ public final class JobRunner: Service {
             await recordFailure(error, of: job)
             return
         }
-        // The handler marked it done in its own last write (mail.send's "sent").
+        // The handler marked it done in its own last write.
         if context.isDone { return }
+        await complete(job)
+    }
+
+    private func execute(_ jobs: [Job], _ handler: JobBatchHandler) async {
+        // A quarter of the lease: the batch's last job starts long before another runner may take it.
+        let outcome = await handler(jobs, clock.now().addingTimeInterval(options.lease / 4))
+        let handedBack = jobs.filter { outcome.notStarted.contains($0.id) && outcome.failed[$0.id] == nil && !outcome.done.contains($0.id) }
+        if !handedBack.isEmpty {
+            do {
+                try await store.releaseJobs(ids: handedBack.map(\.id), runner: id, at: clock.now())
+            } catch {
+                logger.warning(
+                    "could not hand back unstarted jobs; they run once their lease runs out",
+                    metadata: ["runner": "\(id)", "count": "\(handedBack.count)", "error": "\(Self.describe(error))"])
+            }
+        }
+        for job in jobs where !outcome.done.contains(job.id) && !handedBack.contains(job) {
+            if let error = outcome.failed[job.id] { await recordFailure(error, of: job) } else { await complete(job) }
+        }
+    }
+
+    private func complete(_ job: Job) async {
         do {
             if try await !store.completeJob(id: job.id, runner: id, at: clock.now()) {
                 logger.warning(

@@ -3,7 +3,7 @@ import HandoverCore
 import HandoverMail
 import HandoverStore
 
-/// `mail.send`: hands one outbox message to the SMTP server (`OutboxService.deliver`).
+/// `mail.send`: hands outbox messages to the SMTP server, a batch at a time (`OutboxService.deliver`).
 ///
 /// Registered with the runner only when SMTP is configured. Without it, the jobs stay pending
 /// (a runner claims only the kinds it has handlers for) and their messages stay queued: no
@@ -12,7 +12,7 @@ import HandoverStore
 public enum MailSendJob {
     public static let kind = JobKind.mailSend
 
-    public static func handler(outbox: OutboxService, transport: any MailTransport, from: MailAddress) -> JobHandler {
-        { job in try await outbox.deliver(job, transport: transport, from: from) }
+    public static func handler(outbox: OutboxService, transport: any MailTransport, from: MailAddress) -> JobBatchHandler {
+        { jobs, deadline in await outbox.deliver(jobs, deadline: deadline, transport: transport, from: from) }
     }
 }

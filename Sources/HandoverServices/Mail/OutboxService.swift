@@ -30,43 +30,84 @@ public struct OutboxService: Sendable {
             organizationID: actor.organizationID, filter: OutboxFilter(viewer: actor, handoverID: handoverID, state: state, limit: limit))
     }
 
-    /// Sends the message a mail.send job names, once: a message already sent or failed is left
-    /// alone (the job ran again after a lost lease). A 5xx refusal fails the message at once and
-    /// ends the job (trying again cannot help); any other failure is recorded on the message
-    /// and thrown, so the runner retries with backoff, and on the job's last try the message
-    /// fails with that reply.
-    public func deliver(_ job: Job, transport: any MailTransport, from: MailAddress) async throws {
-        guard let organizationID = job.organizationID,
-            let payload = try? JSONDecoder().decode([String: String].self, from: Data(job.payload.utf8)), let id = payload["message"]
-        else { throw MailJobError("mail.send job \(job.id) names no outbox message") }
-        guard let message = try await store.outboxMessage(id: id, organizationID: organizationID), message.state == .queued else { return }
+    /// Sends the messages a batch of mail.send jobs names, one after another, each once: a
+    /// message already sent or failed is left alone (its job ran again after a lost lease). The
+    /// messages are read in one query, and those the server took are recorded sent, with their
+    /// jobs done, in one write. A 5xx refusal fails a message at once (trying again cannot help);
+    /// any other failure is recorded on the message and fails its job, so the runner retries it
+    /// with backoff (on the job's last try the message fails with that reply), and the rest of
+    /// the batch is handed back untried, as it is when the deadline comes.
+    public func deliver(_ jobs: [Job], deadline: Date, transport: any MailTransport, from: MailAddress) async -> JobBatchOutcome {
+        var outcome = JobBatchOutcome()
+        var named: [(job: Job, messageID: String)] = []
+        for job in jobs {
+            if job.organizationID != nil, let payload = try? JSONDecoder().decode([String: String].self, from: Data(job.payload.utf8)),
+                let id = payload["message"]
+            {
+                named.append((job, id))
+            } else {
+                outcome.failed[job.id] = MailJobError("mail.send job \(job.id) names no outbox message")
+            }
+        }
+        let messages: [String: OutboxMessage]
+        do {
+            messages = Dictionary(try await store.outboxMessages(ids: named.map(\.messageID)).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        } catch {
+            for (job, _) in named { outcome.failed[job.id] = error }
+            return outcome
+        }
+        var sent: [MailSent] = []
+        var stopped = false
+        for (job, id) in named {
+            guard let message = messages[id], message.organizationID == job.organizationID, message.state == .queued else { continue }
+            if stopped || clock.now() >= deadline {
+                outcome.notStarted.insert(job.id)
+                continue
+            }
+            do {
+                if let reply = try await send(message, for: job, transport: transport, from: from) {
+                    sent.append(MailSent(messageID: id, organizationID: message.organizationID, reply: reply.description, job: job))
+                }
+            } catch {
+                outcome.failed[job.id] = error
+                stopped = true
+            }
+        }
+        // The server took these: "sent" and their jobs done in one write, outside the catches
+        // above, so a failure here is not a failed delivery. The jobs fail and run again, and the
+        // messages go again (the same Message-ID), as after a crash (kill -9) before this
+        // commits: sent twice, never lost, never marked failed.
+        do {
+            outcome.done = try await store.recordMailSent(sent, at: clock.now())
+        } catch {
+            for item in sent { outcome.failed[item.job.id] = error }
+        }
+        return outcome
+    }
+
+    /// One message to the server: its reply, or nil when it failed for good (recorded on the
+    /// message). A failure worth another try is recorded on the message and thrown.
+    private func send(_ message: OutboxMessage, for job: Job, transport: any MailTransport, from: MailAddress) async throws -> SMTPReply? {
         let mail: MailMessage
         do {
             mail = try expand(message).mail(from: from)
         } catch {
-            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: "not sendable: \(error)", at: clock.now())
-            return
+            _ = try await store.recordMailAttempt(
+                id: message.id, organizationID: message.organizationID, state: .failed, reply: "not sendable: \(error)", at: clock.now())
+            return nil
         }
-        let reply: SMTPReply
         do {
-            reply = try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
+            return try await transport.send(mail.rendered(), from: from.address, to: mail.recipients.map(\.address))
         } catch let error as SMTPError where error.isPermanent {
-            _ = try await store.recordMailAttempt(id: id, organizationID: organizationID, state: .failed, reply: error.description, at: clock.now())
-            return
+            _ = try await store.recordMailAttempt(id: message.id, organizationID: message.organizationID, state: .failed, reply: error.description, at: clock.now())
+            return nil
         } catch {
             let last = job.attempts >= job.maxAttempts
             let reason = (error as? SMTPError)?.description ?? String(describing: error)
             _ = try await store.recordMailAttempt(
-                id: id, organizationID: organizationID, state: last ? .failed : .queued,
+                id: message.id, organizationID: message.organizationID, state: last ? .failed : .queued,
                 reply: last ? "\(reason) (gave up after \(job.attempts) tries)" : reason, at: clock.now())
             throw error
-        }
-        // The server took it. "Sent" and the job done in one write, outside the catches above: a
-        // failure here is not a failed delivery. It throws, the job runs again once its lease
-        // runs out, and the message goes again (the same Message-ID), as after a crash (kill -9)
-        // before this commits: sent twice, never lost, never marked failed.
-        if try await store.recordMailSent(id: id, organizationID: organizationID, reply: reply.description, completing: job, at: clock.now()) {
-            JobContext.current?.markDone()
         }
     }
 }
