@@ -76,6 +76,44 @@ import Testing
         }
     }
 
+    /// Carol has no manager: her account has no recipient, the preview offers a select for it, and
+    /// planning again with a choice clears the conflict. A later day schedules instead of applying.
+    @Test(arguments: TestDatabases.engines) func aChosenRecipientClearsTheConflictAndALaterDaySchedules(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let web = CustodyWebTests()
+        let services = Services(store: f.store, logKeys: try LogKeys(secret: Array(repeating: 9, count: 32)))
+        let account = try await DepartureTests.accounts(["Cirrus Web"], owner: f.org.carol, services: services)[0]
+        let before = try await DepartureTests.handoverCount(f.store, f.org)
+        try await f.test { client in
+            let admin = try await web.session(f, f.org.admin)
+            try await client.execute(
+                uri: "/departures/preview", method: .post, headers: admin.headers, body: web.encoded([("csrf", admin.csrf), ("member", f.org.carol.id)])
+            ) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("no mapping or rule matches") && html.contains("<select name=\"map-\(account.id)\" form=\"replan\""), "\(html)")
+            }
+            let request = DepartureForm.hidden(DepartureRequest(memberID: f.org.carol.id))
+            let replan = web.encoded([("csrf", admin.csrf), ("request", request), ("map-\(account.id)", f.org.bob.id)])
+            try await client.execute(uri: "/departures/preview", method: .post, headers: admin.headers, body: replan) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("id=\"departure-no-conflicts\"") && html.contains("chosen for this account"), "\(html)")
+            }
+            var later = DepartureRequest(memberID: f.org.carol.id, mappings: [DepartureMapping(accountID: account.id, recipientID: f.org.bob.id)])
+            later.effectiveOn = CalendarDate(Date().addingTimeInterval(3 * 86_400))
+            let schedule = web.encoded([("csrf", admin.csrf), ("request", DepartureForm.hidden(later)), ("key", "k-\(UUID().uuidString)")])
+            var location = ""
+            try await client.execute(uri: "/departures", method: .post, headers: admin.headers, body: schedule) { r in
+                #expect(r.status == .seeOther)
+                location = r.headers[.location] ?? ""
+            }
+            #expect(location.contains("done=departure-scheduled"), "\(location)")
+            try await client.execute(uri: location, method: .get, headers: admin.headers) { r in
+                #expect(String(buffer: r.body).contains("Scheduled for \(Web.day(later.effectiveOn!))"))
+            }
+            #expect(try await DepartureTests.handoverCount(f.store, f.org) == before, "nothing applied yet")
+        }
+    }
+
     @Test func theFormReadsRulesBalanceAndOverrides() throws {
         var form = Form([
             "member": "m1", "effective": "2031-02-03", "rule-0-match": "kind", "rule-0-value": "customer", "rule-0-recipient": "m2",

@@ -168,7 +168,7 @@ extension WebPages {
         let rules: [HTML] = (0..<DepartureForm.ruleRows).map { row in
             let rule = typed.flatMap { row < $0.rules.count ? $0.rules[row] : nil }
             let matches: [HTML] = DepartureRule.Match.allCases.map {
-                "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", rule?.match == $0))>\($0 == .tag ? "tag (or territory)" : "kind")</option>"
+                "<option value=\"\($0.rawValue)\"\(HTML.attribute("selected", rule?.match == $0))>\($0.rawValue)</option>"
             }
             return """
                 <fieldset class="row departure-rule" id="rule-\(row)"><legend>Rule \(row + 1)</legend>
@@ -197,7 +197,8 @@ extension WebPages {
             <input type="date" id="effective" name="effective" min="\(today)" value="\(typed?.effectiveOn?.description)"></div>
             <h3>Who receives each account</h3>
             <p class="hint">First match wins: an account you map on the next page, then these rules in order, then the least loaded of \
-            the members ticked below, then the leaver's manager.</p>
+            the members ticked below, then the leaver's manager. A territory is a tag \
+            (<code>emea</code>, <code>territory:north</code>); a kind is one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).</p>
             \(rules)
             <fieldset class="field"><legend>Balance the rest by current load among</legend><div class="choices">\(balance)</div></fieldset>
             <button type="submit" id="preview-departure">Show the plan</button>
@@ -209,7 +210,7 @@ extension WebPages {
     /// What to do about each kind of conflict, said beside it.
     static func advice(_ kind: DepartureConflict.Kind, leaver: String) -> String {
         switch kind {
-        case .openHandover: "Finish or cancel the open handover first, or apply with “skip conflicting accounts” and hand this one over later."
+        case .openHandover: "Its handover is on the account's page. Or skip it below and hand this account over once that one is done."
         case .inactiveRecipient: "Choose an active recipient for it below, or change the rule that chose this one."
         case .noRecipient: "Choose a recipient for it below, add a rule, tick members to balance among, or give \(leaver) a manager."
         case .leaverIsRecipient: "Choose someone else for it below."
