@@ -26,7 +26,8 @@ extension WebPages {
                 m.id == me.id
                 ? "active"
                 : """
-                \(m.isActive ? "active" : "deactivated") <form method="post" action="/admin/members/\(m.id)/\(verb)" class="inline">\(CSRF.field(viewer.csrf))<button type="submit" class="link\(m.isActive ? " danger" : "")" aria-label="\(m.isActive ? "Deactivate" : "Reactivate") \(m.name)">\(m.isActive ? "Deactivate" : "Reactivate")</button></form>
+                \(m.isActive ? "active" : "deactivated") <form method="post" action="/admin/members/\(m.id)/\(verb)" class="inline">\(CSRF.field(viewer.csrf))<button type="submit" class="link\(m.isActive ? " danger" : "")" aria-label="\(m.isActive ? "Deactivate" : "Reactivate") \(m.name)">\(m.isActive ? "Deactivate" : "Reactivate")</button></form>\
+                \(m.isActive ? " · <a href=\"/departures?member=\(m.id)\" aria-label=\"Plan departure of \(m.name)\">Plan departure</a>" as HTML : .empty)
                 """
             return
                 "<tr><td>\(m.name)</td><td>\(m.email)</td><td>\(m.role.rawValue)</td><td>\(m.managerID.flatMap { names[$0] } ?? "—")</td><td>\(status)</td></tr>"

@@ -53,6 +53,7 @@ struct Layout {
         links.append(link("notifications", "/settings/notifications", "Notifications"))
         links.append(link("pipelines", "/pipelines", "Pipelines"))
         if member.role == .admin { links.append(link("webhooks", "/admin/webhooks", "Webhooks")) }
+        if member.role == .admin || member.role == .manager { links.append(link("departures", "/departures", "Departures")) }
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))

@@ -47,6 +47,7 @@ struct WebRoutes: Sendable {
         registerPipelines(router)
         registerAttachments(router)
         registerWebhooks(router)
+        registerDepartures(router)
     }
 
     // MARK: Sign in and out
