@@ -88,6 +88,11 @@ extension SQLHandoverStore {
                 // Revoked in the same transaction: no moment where the flag is set but a cookie still works.
                 try await db.raw("DELETE FROM sessions WHERE member_id = \(bind: id)").run()
                 try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE member_id = \(bind: id) AND revoked_at IS NULL").run()
+                // Every bearer credential a member holds: sessions, API tokens, and the calendar feed's
+                // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
+                try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
+                // Only the first deactivation is an event: a second one changes nothing.
+                if member.deactivatedAt == nil { try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id)], db) }
             } else {
                 changed.deactivatedAt = nil
                 try await db.raw("UPDATE members SET deactivated_at = NULL WHERE id = \(bind: id)").run()
