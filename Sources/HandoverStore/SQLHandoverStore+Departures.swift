@@ -32,7 +32,14 @@ public struct DepartureWrite: Sendable {
 
 /// A departure as stored: scheduled (future-dated) or applied.
 public struct DepartureRecord: Sendable, Hashable, Codable {
-    public enum State: String, Sendable, Hashable, Codable { case scheduled, applied }
+    public enum State: String, Sendable, Hashable, Codable {
+        case scheduled, applied
+        /// Cancelled before its day (`DELETE /api/v1/departures/{id}`); its job does nothing.
+        case cancelled
+        /// Its day came but it could not be applied (the summary says why), e.g. whoever
+        /// scheduled it is no longer active or no longer an admin or the leaver's manager.
+        case failed
+    }
     public var id: String
     public var organizationID: String
     public var memberID: String
