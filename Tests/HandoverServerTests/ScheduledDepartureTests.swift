@@ -19,6 +19,14 @@ import Testing
 @Suite struct ScheduledDepartureTests {
     /// This organization's departure jobs, read without claiming them: tests run in parallel on
     /// one PostgreSQL database, and claiming would take other tests' due jobs too.
+    /// A clock in 2099: the departure jobs these tests schedule are never due for other tests'
+    /// clocks, whose claims (and runners) would otherwise take them.
+    static func farClock() -> PipelineTests.Clock {
+        let clock = PipelineTests.Clock()
+        clock.now.withLock { $0 = Date(timeIntervalSince1970: 4_070_908_800) }
+        return clock
+    }
+
     static func jobs(_ store: SQLHandoverStore, _ org: OrgFixture) async throws -> [Job] {
         try await store.database.withSession { db in
             try await db.raw(
@@ -35,7 +43,7 @@ import Testing
         defer { Task { try? await store.database.close() } }
         let org = try await OrgFixture.make(in: store)
         let other = try await OrgFixture.make(in: store, name: "Other")
-        let clock = PipelineTests.Clock()
+        let clock = Self.farClock()
         let (services, departures) = DepartureTests.services(store, clock: clock)
         _ = try await DepartureTests.accounts(["A", "B"], owner: org.alice, services: services)
         let tomorrow = CalendarDate(clock.now.withLock { $0 }.addingTimeInterval(86_400))
@@ -73,7 +81,7 @@ import Testing
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }
         let org = try await OrgFixture.make(in: store)
-        let clock = PipelineTests.Clock()
+        let clock = Self.farClock()
         let (services, departures) = DepartureTests.services(store, clock: clock)
         _ = try await DepartureTests.accounts(["A"], owner: org.alice, services: services)
         let tomorrow = CalendarDate(clock.now.withLock { $0 }.addingTimeInterval(86_400))
