@@ -1,5 +1,6 @@
 import Foundation
 import HandoverCore
+import HandoverServer
 @testable import HandoverServices
 @testable import HandoverStore
 import HandoverTestSupport
@@ -135,5 +136,18 @@ import Testing
             }
         }
         #expect(left == ["old-still-leased", "recent"])
+    }
+
+    /// HANDOVER_IDEMPOTENCY_LEASE_SECONDS reaches the departure service; nonsense is refused at start-up.
+    @Test func theLeaseIsConfigurable() async throws {
+        #expect(try ServerConfiguration.fromEnvironment([:]).idempotencyLease == DepartureService.defaultIdempotencyLease)
+        let short = try ServerConfiguration.fromEnvironment(["HANDOVER_IDEMPOTENCY_LEASE_SECONDS": "2"])
+        #expect(short.idempotencyLease == 2)
+        let store = try await TestDatabases.store("sqlite")
+        defer { Task { try? await store.database.close() } }
+        #expect(HandoverApplication.services(store: store, configuration: short).departures.idempotencyLease == 2)
+        for bad in ["0", "-5", "soon", "100000"] {
+            #expect(throws: ConfigurationError.self) { try ServerConfiguration.fromEnvironment(["HANDOVER_IDEMPOTENCY_LEASE_SECONDS": bad]) }
+        }
     }
 }
