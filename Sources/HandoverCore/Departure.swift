@@ -342,7 +342,7 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
     public var id: String
     public var memberID: String
     public var effectiveOn: CalendarDate?
-    /// `scheduled` or `applied`.
+    /// `scheduled`, `applied`, `cancelled` or `failed`.
     public var state: String
     public var handoversCreated: Int
     public var briefingsReassigned: Int
@@ -353,10 +353,12 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
     public var soleReaderSecrets: Int
     public var createdAt: Date
     public var appliedAt: Date?
+    /// Why a scheduled departure failed on its day (state `failed`).
+    public var failureReason: String?
 
     public init(
         id: String, memberID: String, effectiveOn: CalendarDate?, state: String, handoversCreated: Int, briefingsReassigned: Int, skipped: [DepartureConflict],
-        accessGrantsListed: Int, soleReaderSecrets: Int, createdAt: Date, appliedAt: Date?
+        accessGrantsListed: Int, soleReaderSecrets: Int, createdAt: Date, appliedAt: Date?, failureReason: String? = nil
     ) {
         self.id = id
         self.memberID = memberID
@@ -369,5 +371,6 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
         self.soleReaderSecrets = soleReaderSecrets
         self.createdAt = createdAt
         self.appliedAt = appliedAt
+        self.failureReason = failureReason
     }
 }

@@ -97,6 +97,15 @@ public struct WebhookEvent: Sendable, Hashable {
             organizationID: question.organizationID, type: "question.asked", timestamp: question.createdAt,
             data: ["question": question.id, "handover": question.handoverID, "author": question.authorID])
     }
+
+    /// `member.deactivated`: who, their email (what an offboarding flow matches accounts in other
+    /// systems by), when, and by whom. Emitted once, when the member is first deactivated.
+    public static func memberDeactivated(_ member: Member, by actorID: String) -> WebhookEvent {
+        let at = member.deactivatedAt ?? member.createdAt
+        return WebhookEvent(
+            organizationID: member.organizationID, type: "member.deactivated", timestamp: at,
+            data: ["member": member.id, "email": member.email, "deactivatedAt": Timestamp.format(at), "by": actorID])
+    }
 }
 
 /// One organization's webhook endpoint. Its signing secret is never part of this value: the

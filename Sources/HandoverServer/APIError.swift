@@ -81,6 +81,17 @@ extension APIError {
         switch error {
         case let error as APIError:
             return error
+        case let error as DepartureError:
+            switch error {
+            // A distinct type and status from "key in use": retrying never fixes a plan's conflicts.
+            case .planConflicts(let message, let problems):
+                return APIError(
+                    status: .unprocessableContent, type: "departure-conflicts", title: "The plan has conflicts", detail: message, errors: problems)
+            case .keyInProgress(let seconds):
+                return APIError(
+                    status: .conflict, type: "idempotency-key-in-use", title: "Request in progress", detail: error.message,
+                    headers: [.retryAfter: String(seconds)])
+            }
         case let error as HandoverError:
             switch error {
             case .invalidTransition: return .conflict(error.message)

@@ -49,6 +49,10 @@ struct DepartureRoutes: Sendable {
             let actor = try context.requireMember()
             return try JSONIO.response(try await departures.departure(id: try context.parameters.require("id"), by: actor))
         }
+        api.delete("departures/:id") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(try await departures.cancel(id: try context.parameters.require("id"), by: actor))
+        }
     }
 
     /// The optional `Idempotency-Key`: 1 to 255 printable characters.

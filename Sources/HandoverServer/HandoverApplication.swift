@@ -59,7 +59,7 @@ public enum HandoverApplication {
         Services(
             store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
             mail: configuration.mailSettings, attachments: configuration.attachmentSettings,
-            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate))
+            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate), idempotencyLease: configuration.idempotencyLease)
     }
 
     public static func make(

@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable {
     /// Webhooks may use plain http and loopback or private addresses
     /// (HANDOVER_WEBHOOKS_ALLOW_PRIVATE=1; off by default: https to public addresses only).
     public var webhooksAllowPrivate = false
+    /// How long an Idempotency-Key's claim blocks a retry after its request died
+    /// (HANDOVER_IDEMPOTENCY_LEASE_SECONDS; Docs/Departures.md).
+    public var idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease
 
     public init() {}
 
@@ -150,6 +153,7 @@ public struct ServerConfiguration: Sendable {
         try configuration.readMail(environment)
         try configuration.readAttachments(environment)
         configuration.webhooksAllowPrivate = ["1", "true", "yes"].contains(environment["HANDOVER_WEBHOOKS_ALLOW_PRIVATE"]?.lowercased() ?? "")
+        try configuration.readIdempotencyLease(environment)
         return configuration
     }
 
@@ -232,4 +236,16 @@ public struct ServerConfiguration: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension ServerConfiguration {
+    /// HANDOVER_IDEMPOTENCY_LEASE_SECONDS: the one place it is read. Short (a few seconds) only
+    /// for tests that kill the server and retry; the default outlasts the largest apply.
+    mutating func readIdempotencyLease(_ environment: [String: String]) throws {
+        guard let text = environment["HANDOVER_IDEMPOTENCY_LEASE_SECONDS"], !text.isEmpty else { return }
+        guard let seconds = Double(text), (1...86_400).contains(seconds) else {
+            throw ConfigurationError("HANDOVER_IDEMPOTENCY_LEASE_SECONDS must be 1 to 86400 seconds, got \"\(text)\"")
+        }
+        idempotencyLease = seconds
+    }
 }

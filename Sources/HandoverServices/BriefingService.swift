@@ -49,7 +49,12 @@ public struct BriefingService: Sendable {
         var attendees = [parties.transferor, parties.recipient]
         for (index, id) in (attendeeIDs ?? []).enumerated() where !attendees.contains(where: { $0.id == id }) {
             if let member = try await store.member(id: id, organizationID: actor.organizationID) {
-                attendees.append(member)
+                // A deactivated member would get invitations they can never answer.
+                if member.isActive {
+                    attendees.append(member)
+                } else {
+                    problems.append(Problem(path: "attendeeIDs[\(index)]", message: "\(member.name) is deactivated: invite an active member"))
+                }
             } else {
                 problems.append(Problem(path: "attendeeIDs[\(index)]", message: "no member \(id) in this organization"))
             }

@@ -13,13 +13,20 @@ public struct DepartureService: Sendable {
     let ids: IDMaker
     let templates: TemplateService
     /// How long a claimed idempotency key blocks a retry when its request died mid-way.
+    /// Correctness does not depend on it (a claim id makes a stale attempt's completion fail and
+    /// roll back); it only bounds how long a retry after a crash waits. Above the worst apply
+    /// measured (100,000 accounts, about 18 s) many times over; `HANDOVER_IDEMPOTENCY_LEASE_SECONDS`.
     let idempotencyLease: TimeInterval
+    public static let defaultIdempotencyLease: TimeInterval = 600
+    /// What the in-progress 409 tells a client to wait before retrying (most applies take seconds).
+    static let retryAfterSeconds = 5
     /// Tests only: run after the rows are built and just before the one transaction that
     /// writes them (a test makes an account's handover appear here, so the write fails midway).
     let fault: (@Sendable () async throws -> Void)?
 
     public init(
-        store: any HandoverStore, templates: TemplateService, clock: WallClock = .system, ids: IDMaker = .random, idempotencyLease: TimeInterval = 60,
+        store: any HandoverStore, templates: TemplateService, clock: WallClock = .system, ids: IDMaker = .random,
+        idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease,
         fault: (@Sendable () async throws -> Void)? = nil
     ) {
         self.store = store
@@ -93,24 +100,25 @@ public struct DepartureService: Sendable {
         case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
         case .mismatch:
             throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request; use a new key for a new request")])
-        case .inProgress: throw HandoverError.conflict("a request with this Idempotency-Key is still in progress; retry when it has finished")
-        case .claimed:
+        case .inProgress: throw DepartureError.keyInProgress(retryAfter: Self.retryAfterSeconds)
+        case .claimed(let claimID):
             do {
-                return try await applyOnce(request, leaver: leaver, completingKey: key, by: actor)
+                return try await applyOnce(request, leaver: leaver, completingKey: (key, claimID), by: actor)
             } catch {
                 // Nothing was written (one transaction): free the key so a corrected retry can use it.
-                try? await store.releaseIdempotencyKey(organizationID: actor.organizationID, key: key)
+                // Only this attempt's claim: if a retry took the key over, this deletes nothing.
+                try? await store.releaseIdempotencyKey(organizationID: actor.organizationID, key: key, claimID: claimID)
                 throw error
             }
         }
     }
 
-    func applyOnce(_ request: DepartureRequest, leaver: Member, completingKey key: String?, by actor: Member) async throws -> Response {
+    func applyOnce(_ request: DepartureRequest, leaver: Member, completingKey key: (key: String, claimID: String)?, by actor: Member) async throws -> Response {
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: true)
         if !plan.conflicts.isEmpty && !request.skipConflicts {
-            throw HandoverError.conflict(
-                "\(plan.conflicts.count) conflict(s) remain (first: \(plan.conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts"
-            )
+            throw DepartureError.planConflicts(
+                "\(plan.conflicts.count) conflict(s) remain (first: \(plan.conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts",
+                plan.conflicts.map { Problem(path: $0.accountID.map { "accounts.\($0)" } ?? "plan", message: $0.message) })
         }
         let now = clock.now()
         let id = ids.next(at: now)
@@ -127,7 +135,8 @@ public struct DepartureService: Sendable {
                 organizationID: leaver.organizationID, kind: JobKind.departureApply, payload: #"{"departure":"\#(id)"}"#, runAfter: day.startOfDayUTC,
                 dedupeKey: "\(JobKind.departureApply):\(id)")
             try await store.scheduleDeparture(
-                record, job: job, idempotency: key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0, status: 202, body: body) },
+                record, job: job,
+                idempotency: key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0.key, claimID: $0.claimID, status: 202, body: body) },
                 by: AuditActor(member: actor.id))
             return Response(status: 202, body: body, replayed: false)
         }
@@ -135,7 +144,7 @@ public struct DepartureService: Sendable {
             plan, inputs: inputs, members: members, leaver: leaver, id: id, request: requestJSON, createdAt: now, actor: AuditActor(member: actor.id),
             actorID: actor.id)
         var write = change
-        write.idempotency = key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0, status: 201, body: body) }
+        write.idempotency = key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0.key, claimID: $0.claimID, status: 201, body: body) }
         try await fault?()
         try await store.applyDeparture(write)
         return Response(status: 201, body: body, replayed: false)
@@ -195,6 +204,16 @@ public struct DepartureService: Sendable {
         var request = try WireJSON.decoder.decode(DepartureRequest.self, from: Data(record.request.utf8))
         request.skipConflicts = true
         guard let leaver = try await store.member(id: record.memberID, organizationID: organizationID) else { return }
+        // It applies with its creator's authority, so that authority must still hold on the day.
+        let creator = try await store.member(id: record.createdBy, organizationID: organizationID)
+        if let reason = Self.lostAuthority(creator, leaver: leaver) {
+            var summary = Self.summary(record)
+            summary?.state = DepartureRecord.State.failed.rawValue
+            summary?.failureReason = reason
+            let body = try summary.map { String(decoding: try WireJSON.encoder.encode($0), as: UTF8.self) } ?? record.summary
+            _ = try await store.failDeparture(id: record.id, organizationID: organizationID, summary: body, reason: reason, at: clock.now())
+            return
+        }
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false)
         let (change, _) = try await build(
             plan, inputs: inputs, members: members, leaver: leaver, id: record.id, request: record.request, createdAt: record.createdAt,
@@ -202,6 +221,31 @@ public struct DepartureService: Sendable {
             actorID: record.createdBy)
         try await fault?()
         try await store.applyDeparture(change)
+    }
+
+    /// Why whoever scheduled a departure may no longer apply it on its day, or nil if they may.
+    static func lostAuthority(_ creator: Member?, leaver: Member) -> String? {
+        guard let creator else { return "whoever scheduled it is no longer a member; schedule it again" }
+        guard creator.isActive else { return "\(creator.name), who scheduled it, has been deactivated; an admin must schedule it again" }
+        guard creator.role == .admin || (creator.role == .manager && leaver.managerID == creator.id) else {
+            return "\(creator.name), who scheduled it, is no longer an admin or \(leaver.name)'s manager; an admin must schedule it again"
+        }
+        return nil
+    }
+
+    // MARK: Cancelling
+
+    /// Cancels a scheduled departure (admins and the leaver's manager): its job then does
+    /// nothing. 409 once it has been applied (or cancelled, or failed); another organization's id is 404.
+    public func cancel(id: String, by actor: Member) async throws -> DepartureSummary {
+        guard let record = try await store.departure(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("departure \(id)") }
+        let leaver = try await store.member(id: record.memberID, organizationID: actor.organizationID)
+        guard actor.role == .admin || (actor.role == .manager && leaver?.managerID == actor.id) else {
+            throw HandoverError.notPermitted(action: "cancel this departure", reason: "only an admin or the member's manager cancels a departure")
+        }
+        let cancelled = try await store.cancelDeparture(id: id, organizationID: actor.organizationID, at: clock.now(), by: AuditActor(member: actor.id))
+        guard let summary = Self.summary(cancelled) else { throw StoreError.damaged("departure \(id) has an unreadable summary") }
+        return summary
     }
 
     // MARK: Reading
@@ -220,8 +264,11 @@ public struct DepartureService: Sendable {
         return summary
     }
 
+    /// The stored summary, with the row's state (a cancelled one's summary was written when it was scheduled).
     static func summary(_ record: DepartureRecord) -> DepartureSummary? {
-        try? WireJSON.decoder.decode(DepartureSummary.self, from: Data(record.summary.utf8))
+        var summary = try? WireJSON.decoder.decode(DepartureSummary.self, from: Data(record.summary.utf8))
+        summary?.state = record.state.rawValue
+        return summary
     }
 }
 

@@ -69,6 +69,9 @@ public struct HandoverService: Sendable {
         var problems: [Problem] = []
         if recipient.id == owner.id { problems.append(Problem(path: "recipientID", message: "the recipient already owns this account")) }
         if recipient.role == .auditor { problems.append(Problem(path: "recipientID", message: "an auditor cannot receive an account")) }
+        if !recipient.isActive {
+            problems.append(Problem(path: "recipientID", message: "\(recipient.name) is deactivated and could never acknowledge it: choose an active member"))
+        }
         let template = try await templates.template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
         let content = content ?? HandoverContent()
         // Before the template's checks, whose messages may quote what was sent.

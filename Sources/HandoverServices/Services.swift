@@ -43,7 +43,8 @@ public struct Services: Sendable {
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
         clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
-        attachments attachmentSettings: AttachmentSettings = AttachmentSettings(), webhooks webhookSettings: WebhookSettings = WebhookSettings()
+        attachments attachmentSettings: AttachmentSettings = AttachmentSettings(), webhooks webhookSettings: WebhookSettings = WebhookSettings(),
+        idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -63,7 +64,7 @@ public struct Services: Sendable {
         self.followUps = followUps
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
-        departures = DepartureService(store: store, templates: handovers.templates, clock: clock, ids: ids)
+        departures = DepartureService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
     }
 }

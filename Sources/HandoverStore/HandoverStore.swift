@@ -380,7 +380,8 @@ public protocol HandoverStore: Sendable {
     func claimIdempotencyKey(
         organizationID: String, key: String, actorID: String, operation: String, requestDigest: String, at now: Date, lease: TimeInterval
     ) async throws -> IdempotencyClaim
-    func releaseIdempotencyKey(organizationID: String, key: String) async throws
+    /// Only the attempt named by `claimID` (a stale attempt's release deletes nothing).
+    func releaseIdempotencyKey(organizationID: String, key: String, claimID: String) async throws
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws
@@ -401,6 +402,15 @@ public protocol HandoverStore: Sendable {
     func webhookSending(deliveryID: String) async throws -> WebhookSending?
     func recordWebhookAttempt(_ attempt: WebhookAttempt, organizationID: String, state: WebhookDeliveryState, disable: String?) async throws
     func replayWebhookDelivery(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws -> WebhookDelivery
+    // Departures, continued (Docs/Departures.md): idempotency keys' expiry, cancelling and failing scheduled ones.
+    /// Deletes finished keys created before `date`, and abandoned claims whose lease is over. Returns how many.
+    func purgeIdempotencyKeys(createdBefore date: Date, at now: Date) async throws -> Int
+    /// `scheduled` → `cancelled` with its audit entry and its job cancelled; throws
+    /// `StoreError.conflict` when it is no longer scheduled, `.notFound` for another organization.
+    func cancelDeparture(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws -> DepartureRecord
+    /// `scheduled` → `failed` with the reason in its summary and an audit entry; false when it
+    /// was no longer scheduled (another run got there first).
+    func failDeparture(id: String, organizationID: String, summary: String, reason: String, at now: Date) async throws -> Bool
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

@@ -921,6 +921,14 @@ public enum Migrations {
                 )
                 """,
             ]),
+        // Idempotency keys get an owner: each claim's id, so only the attempt holding the key can
+        // complete or release it (Docs/Departures.md); and an index for the 24-hour purge.
+        Migration(
+            version: 24, name: "idempotency claim ids",
+            statements: [
+                "ALTER TABLE idempotency_keys ADD COLUMN claim_id TEXT",
+                "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -149,7 +149,10 @@ extension SQLHandoverStore {
     public func calendarFeedMember(digest: String) async throws -> Member? {
         try await database.withSession { db in
             try await db.raw(
-                "SELECT \(unsafeRaw: Self.memberColumns) FROM calendar_feeds f JOIN members m ON m.id = f.member_id WHERE f.token_digest = \(bind: digest)"
+                """
+                SELECT \(unsafeRaw: Self.memberColumns) FROM calendar_feeds f JOIN members m ON m.id = f.member_id
+                WHERE f.token_digest = \(bind: digest) AND m.deactivated_at IS NULL
+                """
             ).first().map(Self.decodeMember)
         }
     }

@@ -32,7 +32,14 @@ public struct DepartureWrite: Sendable {
 
 /// A departure as stored: scheduled (future-dated) or applied.
 public struct DepartureRecord: Sendable, Hashable, Codable {
-    public enum State: String, Sendable, Hashable, Codable { case scheduled, applied }
+    public enum State: String, Sendable, Hashable, Codable {
+        case scheduled, applied
+        /// Cancelled before its day (`DELETE /api/v1/departures/{id}`); its job does nothing.
+        case cancelled
+        /// Its day came but it could not be applied (the summary says why), e.g. whoever
+        /// scheduled it is no longer active or no longer an admin or the leaver's manager.
+        case failed
+    }
     public var id: String
     public var organizationID: String
     public var memberID: String
@@ -88,6 +95,11 @@ extension SQLHandoverStore {
                 // Revoked in the same transaction: no moment where the flag is set but a cookie still works.
                 try await db.raw("DELETE FROM sessions WHERE member_id = \(bind: id)").run()
                 try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE member_id = \(bind: id) AND revoked_at IS NULL").run()
+                // Every bearer credential a member holds: sessions, API tokens, and the calendar feed's
+                // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
+                try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
+                // Only the first deactivation is an event: a second one changes nothing.
+                if member.deactivatedAt == nil { try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id)], db) }
             } else {
                 changed.deactivatedAt = nil
                 try await db.raw("UPDATE members SET deactivated_at = NULL WHERE id = \(bind: id)").run()

@@ -11,6 +11,13 @@ extension SQLHandoverStore {
     /// for the next digest, `off` drops it.
     static func insertNotices(_ notices: [Notice], _ db: any SQLDatabase) async throws {
         guard !notices.isEmpty else { return }
+        // A deactivated member gets no mail and no digest items: they have left (Docs/Departures.md).
+        let inactive = Set(
+            try await db.raw("SELECT id FROM members WHERE id IN (\(binds: Array(Set(notices.map(\.memberID))))) AND deactivated_at IS NOT NULL").all().map {
+                try $0.decode(column: "id", as: String.self)
+            })
+        let notices = notices.filter { !inactive.contains($0.memberID) }
+        guard !notices.isEmpty else { return }
         var preferences: [String: NotificationPreferences] = [:]
         for memberID in Set(notices.map(\.memberID)) {
             preferences[memberID] = try await readPreferences(memberID: memberID, organizationID: notices.first { $0.memberID == memberID }!.message.organizationID, db)
@@ -76,8 +83,12 @@ extension SQLHandoverStore {
 
     public func membersWithPendingDigest() async throws -> [(organizationID: String, memberID: String)] {
         try await database.withSession { db in
+            // Not a deactivated member's: their items wait, unsent, in case they are reactivated.
             try await db.raw(
-                "SELECT DISTINCT organization_id, member_id FROM digest_items WHERE sent_at IS NULL ORDER BY organization_id, member_id"
+                """
+                SELECT DISTINCT d.organization_id, d.member_id FROM digest_items d JOIN members m ON m.id = d.member_id
+                WHERE d.sent_at IS NULL AND m.deactivated_at IS NULL ORDER BY d.organization_id, d.member_id
+                """
             ).all().map { row in
                 (try row.decode(column: "organization_id", as: String.self), try row.decode(column: "member_id", as: String.self))
             }

@@ -19,11 +19,12 @@ struct DepartureCommand: AsyncParsableCommand {
               handover departure apply --member ann@x.dev --on 2030-01-31 …
               handover departure list
               handover departure show ID
+              handover departure cancel ID
             plan writes nothing. apply prints its Idempotency-Key: run it again \
             with --idempotency-key K after a failure and nothing is done twice. \
             Conflicts refuse an apply unless --skip-conflicts.
             """,
-        subcommands: [DeparturePlanCommand.self, DepartureApplyCommand.self, DepartureListCommand.self, DepartureShowCommand.self]
+        subcommands: [DeparturePlanCommand.self, DepartureApplyCommand.self, DepartureListCommand.self, DepartureShowCommand.self, DepartureCancelCommand.self]
     )
 }
 
@@ -166,6 +167,30 @@ struct DepartureShowCommand: AsyncParsableCommand {
             print("  grants:      \(s.accessGrantsListed) listed for the access plans")
             print("  secrets:     \(s.soleReaderSecrets) only the leaver can open")
             for conflict in s.skipped { print("  skipped:     " + conflict.message) }
+            if let reason = s.failureReason { print("  failed:      " + reason) }
+        }
+    }
+}
+
+struct DepartureCancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a scheduled departure before its day.",
+        discussion: """
+            Admins and the leaver's manager. Nothing is applied on the day; the \
+            cancellation is audited. An applied departure cannot be cancelled: \
+            its handovers are ordinary handovers now (cancel those one by one).
+              handover departure cancel ID
+            """)
+    @Argument(help: "The departure id ('handover departure list').") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run {
+            try await client.send(.DELETE, AccessCommand.path("departures", id), body: nil, as: DepartureSummary.self)
+        }
+        options.output.emit(raw: reply.json) {
+            print("Departure \(reply.value.id) cancelled: nothing will be applied on \(reply.value.effectiveOn.map(HumanDate.day) ?? "its day").")
         }
     }
 }

@@ -283,7 +283,10 @@ public final class JobRunner: Service {
         }
     }
 
-    /// Deletes old finished jobs about once an hour.
+    /// How long a finished Idempotency-Key is kept (and answers a retry with its response).
+    public static let idempotencyKeyLifetime: TimeInterval = 24 * 3600
+
+    /// Deletes old finished jobs, and expired idempotency keys, about once an hour.
     private func purgeIfDue() async {
         let at = clock.now()
         let due = lastPurge.withLock { last in
@@ -295,6 +298,9 @@ public final class JobRunner: Service {
         do {
             let purged = try await store.purgeJobs(finishedBefore: at.addingTimeInterval(-options.keepFinished))
             if purged > 0 { logger.info("purged finished jobs", metadata: ["count": "\(purged)"]) }
+            // Idempotency keys answer retries for 24 hours, as Stripe's do; then they go.
+            let keys = try await store.purgeIdempotencyKeys(createdBefore: at.addingTimeInterval(-Self.idempotencyKeyLifetime), at: at)
+            if keys > 0 { logger.info("purged idempotency keys", metadata: ["count": "\(keys)"]) }
         } catch {
             logger.warning("could not purge finished jobs", metadata: ["error": "\(Self.describe(error))"])
         }
