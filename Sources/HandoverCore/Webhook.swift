@@ -83,10 +83,11 @@ public struct WebhookEvent: Sendable, Hashable {
             organizationID: organizationID, type: WebhookEventType.departureApplied, timestamp: departure.appliedAt ?? departure.createdAt, data: data)
     }
 
-    /// `member.deactivated`: who, when, by whom (not the email or name). Emit it in the
+    /// `member.deactivated`: who (id and email: what an offboarding flow matches other systems'
+    /// accounts by), when, by whom. Emit it in the
     /// deactivation's transaction: `try await Self.emitWebhooks([.memberDeactivated(changed, by: actor.id, at: now)], db)`.
     public static func memberDeactivated(_ member: Member, by actorID: String?, at now: Date) -> WebhookEvent {
-        var data = ["member": member.id, "role": member.role.rawValue, "deactivatedAt": Timestamp.format(member.deactivatedAt ?? now)]
+        var data = ["member": member.id, "email": member.email, "role": member.role.rawValue, "deactivatedAt": Timestamp.format(member.deactivatedAt ?? now)]
         if let actorID { data["actor"] = actorID }
         return WebhookEvent(organizationID: member.organizationID, type: WebhookEventType.memberDeactivated, timestamp: now, data: data)
     }
@@ -96,15 +97,6 @@ public struct WebhookEvent: Sendable, Hashable {
         WebhookEvent(
             organizationID: question.organizationID, type: "question.asked", timestamp: question.createdAt,
             data: ["question": question.id, "handover": question.handoverID, "author": question.authorID])
-    }
-
-    /// `member.deactivated`: who, their email (what an offboarding flow matches accounts in other
-    /// systems by), when, and by whom. Emitted once, when the member is first deactivated.
-    public static func memberDeactivated(_ member: Member, by actorID: String) -> WebhookEvent {
-        let at = member.deactivatedAt ?? member.createdAt
-        return WebhookEvent(
-            organizationID: member.organizationID, type: "member.deactivated", timestamp: at,
-            data: ["member": member.id, "email": member.email, "deactivatedAt": Timestamp.format(at), "by": actorID])
     }
 }
 

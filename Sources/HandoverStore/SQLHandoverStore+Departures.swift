@@ -99,7 +99,9 @@ extension SQLHandoverStore {
                 // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
                 try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
                 // Only the first deactivation is an event: a second one changes nothing.
-                if member.deactivatedAt == nil { try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id)], db) }
+                if member.deactivatedAt == nil {
+                    try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id, at: changed.deactivatedAt ?? now)], db)
+                }
             } else {
                 changed.deactivatedAt = nil
                 try await db.raw("UPDATE members SET deactivated_at = NULL WHERE id = \(bind: id)").run()

@@ -63,7 +63,7 @@ import Testing
         #expect(
             payload["data"]
                 == .object([
-                    "member": .string(org.bob.id), "email": .string(org.bob.email), "by": .string(org.admin.id),
+                    "member": .string(org.bob.id), "email": .string(org.bob.email), "role": .string(org.bob.role.rawValue), "actor": .string(org.admin.id),
                     "deactivatedAt": payload["data"]?["deactivatedAt"] ?? .null,
                 ]))
         #expect(

@@ -37,6 +37,13 @@ extension WebRoutes {
                 return Web.redirect("/departures/\(summary.id)", done: summary.state == "scheduled" ? "departure-scheduled" : "departure-applied")
             } catch let error as HandoverError {
                 return try await previewResponse(viewer, plan, problems: WebPages.problems(error), status: WebPages.status(error))
+            } catch let error as DepartureError {
+                switch error {
+                case .planConflicts(let message, let problems):
+                    return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: message)] + problems, status: .unprocessableContent)
+                case .keyInProgress:
+                    return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: error.message)], status: .conflict)
+                }
             }
         }
         router.get("/departures/:id") { request, context in
@@ -52,7 +59,7 @@ extension WebRoutes {
                 created = try await handovers.handovers(filter: filter, by: viewer.member).filter { $0.createdAt >= appliedAt.addingTimeInterval(-1) }
                 accountNames = try await services.accounts.names(ids: created.map(\.accountID), by: viewer.member)
             }
-            let flash = Web.flash(request) ?? WebPages.departureFlash(request.uri.queryParameters["done"].map(String.init))
+            let flash = Web.flash(request)
             return Web.page(WebPages.departure(summary, names: names, created: created, accountNames: accountNames, viewer: viewer, flash: flash))
         }
     }
@@ -85,7 +92,7 @@ extension WebRoutes {
         while true {
             do {
                 return try await services.departures.apply(request, idempotencyKey: key, by: member)
-            } catch HandoverError.conflict(let detail) where detail.contains("Idempotency-Key") && waited < 60 {
+            } catch DepartureError.keyInProgress where waited < 60 {
                 waited += 1
                 try await Task.sleep(for: .milliseconds(500))
             }
@@ -97,14 +104,6 @@ extension WebPages {
     /// Plan lines, conflicts and pointers shown on one page: a plan of 100,000 accounts renders
     /// its counts and the first 500 of each, and says how to get the rest (the CLI's JSON).
     static let departureLinesShown = 500
-
-    static func departureFlash(_ key: String?) -> String? {
-        switch key {
-        case "departure-applied": "Departure applied: the handovers are drafts with their recipients."
-        case "departure-scheduled": "Departure scheduled: it is planned again and applied on its day."
-        default: nil
-        }
-    }
 
     static func canPlanDepartures(_ member: Member) -> Bool { member.role == .admin || member.role == .manager }
 

@@ -105,6 +105,8 @@ enum Web {
             "webhook-deleted": "Webhook deleted.", "webhook-replayed": "The delivery is queued to be sent again.",
             "intro-sent": "Introduction queued: it goes out from you, with the new owner in copy.", "intro-recorded": "Recorded: the customer was introduced.",
             "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
+            "departure-applied": "Departure applied: the handovers are drafts with their recipients.",
+            "departure-scheduled": "Departure scheduled: it is planned again and applied on its day.",
         ][key]
     }
 
