@@ -185,13 +185,15 @@ final class TestWebhookReceiver: @unchecked Sendable {
         #expect(try await services.webhooks.webhooks(by: org.admin).count == 1)
     }
 
-    @Test func departureAndDeactivationEventsCarryIdsOnly() {
+    @Test func departureAndDeactivationEventsCarryIdsAndTheLeaversEmailOnly() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let member = Member(
             id: "m1", organizationID: "o1", email: "leaver@x.test", name: "Lee Ver", role: .member, createdAt: now, deactivatedAt: now)
         let deactivated = WebhookEvent.memberDeactivated(member, by: "admin1", at: now)
         #expect(deactivated.type == "member.deactivated" && deactivated.organizationID == "o1" && WebhookEventType.all.contains(deactivated.type))
-        #expect(deactivated.data["member"] == "m1" && deactivated.data["actor"] == "admin1" && !deactivated.data.values.contains { $0.contains("leaver") })
+        // The email is the one personal detail: what an offboarding flow matches other systems' accounts by; never the name.
+        #expect(deactivated.data["member"] == "m1" && deactivated.data["actor"] == "admin1" && deactivated.data["email"] == "leaver@x.test")
+        #expect(!deactivated.data.values.contains { $0.contains("Lee") })
         let summary = DepartureSummary(
             id: "d1", memberID: "m1", effectiveOn: nil, state: "applied", handoversCreated: 3, briefingsReassigned: 1, skipped: [], accessGrantsListed: 0,
             soleReaderSecrets: 0, createdAt: now, appliedAt: now)
