@@ -49,6 +49,9 @@ public enum DepartureReason: String, Sendable, Hashable, Codable {
 public struct DepartureConflict: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
         case openHandover, inactiveRecipient, noRecipient, leaverIsRecipient, unknownRecipient, auditorRecipient
+        /// A scheduled briefing the leaver organizes that nobody active can take over (no applicable
+        /// line, no other party, no manager): said rather than left behind silently.
+        case briefingNotReassigned
     }
     public var kind: Kind
     /// Nil when the conflict concerns the whole departure.
@@ -152,7 +155,8 @@ public enum DeparturePlanner {
     ///   - load: per member id, open handovers they receive plus accounts they own.
     public static func plan(
         leaver: Member, effectiveOn: CalendarDate?, accounts: [Account], members: [Member], openHandoverAccounts: Set<String>,
-        load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers()
+        load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers(),
+        briefingOtherParties: [String: String] = [:]
     ) -> DeparturePlan {
         let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var conflicts: [DepartureConflict] = []
@@ -219,7 +223,24 @@ public enum DeparturePlanner {
         let recipientByAccount = Dictionary(
             lines.compactMap { line in line.conflict == nil ? line.recipientID.map { (line.accountID, $0) } : nil }, uniquingKeysWith: { a, _ in a })
         var pointers = pointers
-        for index in pointers.briefings.indices { pointers.briefings[index].recipientID = recipientByAccount[pointers.briefings[index].accountID] }
+        let names = Dictionary(accounts.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for index in pointers.briefings.indices {
+            let briefing = pointers.briefings[index]
+            // The account's recipient; else the other party of the briefing's handover (the usual
+            // case: a briefing is on an open handover, whose account's line conflicts); else the manager.
+            let candidates = [recipientByAccount[briefing.accountID], briefingOtherParties[briefing.id], manager?.id]
+            pointers.briefings[index].recipientID = candidates.compactMap { $0 }.first { id in
+                byID[id].map { $0.isActive && $0.id != leaver.id && $0.role != .auditor } ?? false
+            }
+            if pointers.briefings[index].recipientID == nil {
+                let account = names[briefing.accountID].map { "\($0)'s" } ?? "another member's account's"
+                conflicts.append(
+                    DepartureConflict(
+                        kind: .briefingNotReassigned, accountID: briefing.accountID,
+                        message:
+                            "the \(briefing.label) on \(account) handover would stay organized by \(leaver.name): nobody active can take it over; cancel it, or skip it"))
+            }
+        }
         for index in pointers.accessGrants.indices { pointers.accessGrants[index].recipientID = recipientByAccount[pointers.accessGrants[index].accountID] }
         for index in pointers.soleReaderSecrets.indices {
             pointers.soleReaderSecrets[index].recipientID = recipientByAccount[pointers.soleReaderSecrets[index].accountID]
@@ -372,5 +393,17 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.appliedAt = appliedAt
         self.failureReason = failureReason
+    }
+}
+
+extension WebhookEvent {
+    /// `departure.applied`: emitted in the apply's transaction (for a scheduled departure, on the
+    /// day it applies). Counts only: the accounts and recipients are in the handovers.
+    public static func departureApplied(
+        id: String, organizationID: String, memberID: String, handovers: Int, skipped: Int, effectiveOn: CalendarDate?, at: Date
+    ) -> WebhookEvent {
+        var data = ["departure": id, "member": memberID, "handoversCreated": String(handovers), "skipped": String(skipped)]
+        if let effectiveOn { data["effectiveOn"] = effectiveOn.description }
+        return WebhookEvent(organizationID: organizationID, type: "departure.applied", timestamp: at, data: data)
     }
 }

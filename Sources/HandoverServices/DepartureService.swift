@@ -20,6 +20,8 @@ public struct DepartureService: Sendable {
     public static let defaultIdempotencyLease: TimeInterval = 600
     /// What the in-progress 409 tells a client to wait before retrying (most applies take seconds).
     static let retryAfterSeconds = 5
+    /// For the invitations of the briefings a departure reassigns.
+    let mail: MailSettings
     /// Tests only: run after the rows are built and just before the one transaction that
     /// writes them (a test makes an account's handover appear here, so the write fails midway).
     let fault: (@Sendable () async throws -> Void)?
@@ -27,8 +29,9 @@ public struct DepartureService: Sendable {
     public init(
         store: any HandoverStore, templates: TemplateService, clock: WallClock = .system, ids: IDMaker = .random,
         idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease,
-        fault: (@Sendable () async throws -> Void)? = nil
+        mail: MailSettings = MailSettings(), fault: (@Sendable () async throws -> Void)? = nil
     ) {
+        self.mail = mail
         self.store = store
         self.templates = templates
         self.clock = clock
@@ -78,7 +81,7 @@ public struct DepartureService: Sendable {
         let members = try await store.members(organizationID: leaver.organizationID)
         let plan = DeparturePlanner.plan(
             leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
-            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers)
+            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties)
         return (plan, inputs, members)
     }
 
@@ -157,30 +160,26 @@ public struct DepartureService: Sendable {
     ) async throws -> (DepartureWrite, String) {
         let now = clock.now()
         let members = Member.namesByID(members)
-        let accounts = Dictionary(inputs.accounts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var versions: [String: Int] = [:]
         for key in Set(plan.applicable.map(\.templateKey)) {
             versions[key] = try await templates.template(key: key, version: nil, organizationID: leaver.organizationID).version
         }
-        var handovers: [Handover] = []
-        var events: [HandoverEventRecord] = []
-        handovers.reserveCapacity(plan.applicable.count)
-        events.reserveCapacity(plan.applicable.count)
+        // Ids and choices only: the store builds each packet from the profile, a chunk at a
+        // time inside the transaction (a 100,000-account apply stays in bounded memory).
+        var lines: [DepartureWriteLine] = []
+        var names: [String: String] = [:]
+        lines.reserveCapacity(plan.applicable.count)
         for line in plan.applicable {
-            guard let account = accounts[line.accountID], let recipientID = line.recipientID else { continue }
-            let content = DeparturePlanner.prefill(account: account, templateKey: line.templateKey, leaver: leaver, recipientName: members[recipientID] ?? "")
-            let handover = Handover(
-                id: ids.next(at: now), organizationID: leaver.organizationID, accountID: account.id, templateKey: line.templateKey,
-                templateVersion: versions[line.templateKey] ?? 1, transferorID: leaver.id, recipientID: recipientID, content: content, createdAt: now, updatedAt: now)
-            handovers.append(handover)
-            events.append(
-                HandoverEventRecord(
-                    id: ids.next(at: now), handoverID: handover.id, organizationID: leaver.organizationID, actorID: actorID, event: "create", handoverVersion: 1,
-                    fromState: nil, toState: .draft, note: "departure \(id)", at: now))
+            guard let recipientID = line.recipientID else { continue }
+            names[recipientID] = members[recipientID] ?? ""
+            lines.append(
+                DepartureWriteLine(
+                    handoverID: ids.next(at: now), eventID: ids.next(at: now), accountID: line.accountID, templateKey: line.templateKey,
+                    templateVersion: versions[line.templateKey] ?? 1, recipientID: recipientID))
         }
-        let briefings = plan.pointers.briefings.compactMap { pointer in pointer.recipientID.map { (id: pointer.id, organizerID: $0) } }
+        let (briefings, notices) = try await briefingChanges(plan, leaver: leaver, at: now)
         let summary = DepartureSummary(
-            id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: handovers.count,
+            id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: lines.count,
             briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
             soleReaderSecrets: plan.pointers.soleReaderSecrets.count, createdAt: createdAt, appliedAt: now)
         let body = String(decoding: try WireJSON.encoder.encode(summary), as: UTF8.self)
@@ -188,7 +187,9 @@ public struct DepartureService: Sendable {
             id: id, organizationID: leaver.organizationID, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: .applied, request: request,
             summary: body, createdBy: actorID, createdAt: createdAt, appliedAt: now)
         return (
-            DepartureWrite(departure: record, handovers: handovers, events: events, briefingOrganizers: briefings, actor: actor, at: now, idempotency: nil), body
+            DepartureWrite(
+                departure: record, leaver: leaver, lines: lines, recipientNames: names, actorID: actorID, skipped: plan.conflicts.count,
+                briefings: briefings, notices: notices, actor: actor, at: now, idempotency: nil), body
         )
     }
 

@@ -64,7 +64,8 @@ public struct Services: Sendable {
         self.followUps = followUps
         pipelines = PipelineService(store: store, handovers: handovers, clock: clock, ids: ids)
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
-        departures = DepartureService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
+        departures = DepartureService(
+            store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease, mail: mail)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
     }
 }

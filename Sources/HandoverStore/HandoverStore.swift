@@ -373,7 +373,8 @@ public protocol HandoverStore: Sendable {
     /// their tokens in the same transaction. Audited.
     func setMemberDeactivated(id: String, organizationID: String, deactivated: Bool, at now: Date, by actor: AuditActor) async throws -> Member
     func departureInputs(memberID: String, organizationID: String) async throws -> DepartureInputs
-    func applyDeparture(_ change: DepartureWrite) async throws
+    /// False when a scheduled departure had already been applied by another run (nothing written).
+    @discardableResult func applyDeparture(_ change: DepartureWrite) async throws -> Bool
     func scheduleDeparture(_ departure: DepartureRecord, job: NewJob, idempotency: IdempotencyCompletion?, by actor: AuditActor) async throws
     func departure(id: String, organizationID: String) async throws -> DepartureRecord?
     func departures(organizationID: String, limit: Int) async throws -> [DepartureRecord]

@@ -3,27 +3,71 @@ import HandoverCore
 import HandoverTrust
 import SQLKit
 
+/// One handover a departure's apply creates. Only ids and choices: its packet is built by the
+/// store from the account's profile, a chunk at a time inside the transaction, so an apply of
+/// 100,000 accounts never holds every profile and packet at once.
+public struct DepartureWriteLine: Sendable, Hashable {
+    public var handoverID: String
+    public var eventID: String
+    public var accountID: String
+    public var templateKey: String
+    public var templateVersion: Int
+    public var recipientID: String
+
+    public init(handoverID: String, eventID: String, accountID: String, templateKey: String, templateVersion: Int, recipientID: String) {
+        self.handoverID = handoverID
+        self.eventID = eventID
+        self.accountID = accountID
+        self.templateKey = templateKey
+        self.templateVersion = templateVersion
+        self.recipientID = recipientID
+    }
+}
+
+/// A briefing a departure hands to a new organizer, as it will be saved (organizer, attendees,
+/// sequence and version already changed), and the version it was read at.
+public struct DepartureBriefingChange: Sendable, Hashable {
+    public var briefing: Briefing
+    public var expectedVersion: Int
+
+    public init(briefing: Briefing, expectedVersion: Int) {
+        self.briefing = briefing
+        self.expectedVersion = expectedVersion
+    }
+}
+
 /// What a departure's apply writes, all in one transaction.
 public struct DepartureWrite: Sendable {
     public var departure: DepartureRecord
-    public var handovers: [Handover]
-    /// One `create` event per handover (same order).
-    public var events: [HandoverEventRecord]
-    /// Briefing id → new organizer id.
-    public var briefingOrganizers: [(id: String, organizerID: String)]
+    /// The leaver: transferor of every handover, and whose open items the packets give away.
+    public var leaver: Member
+    public var lines: [DepartureWriteLine]
+    /// Recipient id → name, for the packets' reassigned open items.
+    public var recipientNames: [String: String]
+    /// Who the `create` events name.
+    public var actorID: String
+    /// Accounts skipped for a conflict (for the `departure.applied` event).
+    public var skipped: Int
+    /// Briefings to their new organizers, and their invitations (`BriefingNotices`).
+    public var briefings: [DepartureBriefingChange]
+    public var notices: [Notice]
     public var actor: AuditActor
     public var at: Date
     /// Recorded in the same transaction, so a replay sees exactly what was applied.
     public var idempotency: IdempotencyCompletion?
 
     public init(
-        departure: DepartureRecord, handovers: [Handover], events: [HandoverEventRecord], briefingOrganizers: [(id: String, organizerID: String)],
-        actor: AuditActor, at: Date, idempotency: IdempotencyCompletion?
+        departure: DepartureRecord, leaver: Member, lines: [DepartureWriteLine], recipientNames: [String: String], actorID: String, skipped: Int,
+        briefings: [DepartureBriefingChange], notices: [Notice], actor: AuditActor, at: Date, idempotency: IdempotencyCompletion?
     ) {
         self.departure = departure
-        self.handovers = handovers
-        self.events = events
-        self.briefingOrganizers = briefingOrganizers
+        self.leaver = leaver
+        self.lines = lines
+        self.recipientNames = recipientNames
+        self.actorID = actorID
+        self.skipped = skipped
+        self.briefings = briefings
+        self.notices = notices
         self.actor = actor
         self.at = at
         self.idempotency = idempotency
@@ -75,6 +119,9 @@ public struct DepartureInputs: Sendable {
     public var accounts: [Account]
     public var openHandoverAccounts: Set<String>
     public var load: [String: Int]
+    /// Briefing id → the party of its handover who is not the leaver (who takes it over when its
+    /// account's line does not apply, which is usual: a briefing is on an open handover).
+    public var briefingOtherParties: [String: String]
     public var pointers: DeparturePointers
 }
 
@@ -147,15 +194,19 @@ extension SQLHandoverStore {
             ).all() {
                 load[try row.decode(column: "m", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self)
             }
+            var otherParties: [String: String] = [:]
             let briefings = try await db.raw(
                 """
-                SELECT b.id, h.account_id, b.starts_at FROM briefings b JOIN handovers h ON h.id = b.handover_id
+                SELECT b.id, h.account_id, b.starts_at, h.transferor_id, h.recipient_id FROM briefings b JOIN handovers h ON h.id = b.handover_id
                 WHERE b.organization_id = \(bind: organizationID) AND b.organizer_id = \(bind: memberID) AND b.state = 'scheduled'
                 ORDER BY b.starts_at, b.id
                 """
             ).all().map { row in
-                DeparturePointer(
-                    id: try row.decode(column: "id", as: String.self), accountID: try row.decode(column: "account_id", as: String.self),
+                let id = try row.decode(column: "id", as: String.self)
+                let parties = [try row.decode(column: "transferor_id", as: String.self), try row.decode(column: "recipient_id", as: String.self)]
+                otherParties[id] = parties.first { $0 != memberID }
+                return DeparturePointer(
+                    id: id, accountID: try row.decode(column: "account_id", as: String.self),
                     label: "briefing at " + ISO8601DateFormatter().string(from: Date(millis: try row.decode(column: "starts_at", as: Int64.self))))
             }
             let grants = try await db.raw(
@@ -184,104 +235,196 @@ extension SQLHandoverStore {
                     label: try row.decode(column: "name", as: String.self))
             }
             return DepartureInputs(
-                accounts: accounts, openHandoverAccounts: Set(open), load: load,
+                accounts: accounts, openHandoverAccounts: Set(open), load: load, briefingOtherParties: otherParties,
                 pointers: DeparturePointers(briefings: briefings, accessGrants: grants, soleReaderSecrets: secrets))
         }
     }
 
     // MARK: Applying
 
-    /// Everything of one departure in ONE transaction: the handovers and their events in
-    /// multi-row statements, the audit entries in one append, the briefings' organizers, the
-    /// departure row and the idempotency key's response. A failure anywhere leaves nothing.
-    public func applyDeparture(_ change: DepartureWrite) async throws {
-        // Each packet's canonical JSON once, before the transaction: it is both the stored text
-        // and what its audit digest covers (the same bytes `CanonicalJSON.digest` would hash,
-        // without its encode-decode-encode round trip, which took most of a 100,000-row apply).
-        let encoded = try change.handovers.map { handover in
-            let bytes = try CanonicalJSON.encode(JSONValue.object(handover.content.sections.mapValues { JSONValue.object($0) }))
-            return (json: String(decoding: bytes, as: UTF8.self), digest: Hex.sha256(bytes))
-        }
+    /// Accounts per chunk of an apply: read their profiles, build and encode their packets,
+    /// insert them, their events and audit entries, then let them go. Bounds the memory of a
+    /// large apply (Docs/Departures.md has the figures).
+    static let departureChunk = 2_000
+    /// Rows per multi-row INSERT (12 binds a handover: well under both engines' limits).
+    static let departureInsertBatch = 500
+
+    /// Everything of one departure in ONE transaction: first the departure's state (a scheduled
+    /// one moves only if still scheduled, so a second job run or replica writes nothing), then
+    /// the plan re-checked against the rows as they are now, then the handovers, events and
+    /// audit entries a chunk at a time, the briefings, the `departure.applied` event and the
+    /// idempotency key's response. A failure anywhere leaves nothing.
+    /// - Returns: false when a scheduled departure had already been applied (nothing written).
+    @discardableResult
+    public func applyDeparture(_ change: DepartureWrite) async throws -> Bool {
         try await write("an account of this departure got an open handover meanwhile: preview again") { db in
-            for start in stride(from: 0, to: change.handovers.count, by: 500) {
-                var query = SQLQueryString(
-                    """
-                    INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
-                        state, content, version, created_at, updated_at) VALUES
-                    """)
-                for index in start..<min(start + 500, change.handovers.count) {
-                    let handover = change.handovers[index]
-                    if index > start { query += ", " }
-                    query += """
-                        (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
-                         \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID), \(bind: handover.state.rawValue),
-                         \(bind: encoded[index].json), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
-                        """
-                }
-                try await db.raw(query).run()
+            guard try await Self.saveDeparture(change.departure, db) else { return false }
+            let org = change.departure.organizationID
+            try await Self.checkDepartureRecipients(change, db)
+            for start in stride(from: 0, to: change.lines.count, by: Self.departureChunk) {
+                try await Self.applyDepartureChunk(change, change.lines[start..<min(start + Self.departureChunk, change.lines.count)], db)
             }
-            for start in stride(from: 0, to: change.events.count, by: 500) {
-                var query = SQLQueryString(
-                    "INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at) VALUES ")
-                for (index, record) in change.events[start..<min(start + 500, change.events.count)].enumerated() {
-                    if index > 0 { query += ", " }
-                    query += """
-                        (\(bind: record.id), \(bind: record.handoverID), \(bind: record.organizationID), \(bind: record.actorID), \(bind: record.event),
-                         \(bind: record.handoverVersion), \(bind: record.fromState?.rawValue), \(bind: record.toState.rawValue), \(bind: record.note), \(bind: record.at.millis))
-                        """
-                }
-                try await db.raw(query).run()
-            }
-            for briefing in change.briefingOrganizers {
-                try await db.raw(
-                    """
-                    UPDATE briefings SET organizer_id = \(bind: briefing.organizerID), version = version + 1, updated_at = \(bind: change.at.millis)
-                    WHERE id = \(bind: briefing.id) AND organization_id = \(bind: change.departure.organizationID)
-                    """
-                ).run()
-            }
-            var records = change.handovers.indices.map { index in
-                AuditRecord(action: "handover.\(change.events[index].event)", target: "handover:\(change.handovers[index].id)", digest: encoded[index].digest)
-            }
-            records += change.briefingOrganizers.map { briefing in
-                AuditRecord(action: "briefing.reassign", target: "briefing:\(briefing.id)", digest: Hex.sha256(Data(briefing.organizerID.utf8)))
+            try await Self.reassignBriefings(change, db)
+            var records = try change.briefings.map { change in
+                AuditRecord(action: "briefing.reassign", target: "briefing:\(change.briefing.id)", digest: try CanonicalJSON.digest(change.briefing))
             }
             records.append(
                 AuditRecord(
                     action: "departure.apply", target: "departure:\(change.departure.id)",
                     digest: Hex.sha256(Data((change.departure.request + change.departure.summary).utf8))))
-            _ = try await Self.appendAudit(records, organizationID: change.departure.organizationID, actor: change.actor, at: change.at, db)
-            try await Self.saveDeparture(change.departure, db)
+            _ = try await Self.appendAudit(records, organizationID: org, actor: change.actor, at: change.at, db)
+            try await Self.emitWebhooks(
+                [
+                    WebhookEvent.departureApplied(
+                        id: change.departure.id, organizationID: org, memberID: change.leaver.id, handovers: change.lines.count, skipped: change.skipped,
+                        effectiveOn: change.departure.effectiveOn, at: change.at)
+                ], db)
             if let completion = change.idempotency { try await Self.complete(completion, db) }
+            return true
         }
     }
 
-    static func saveDeparture(_ departure: DepartureRecord, _ db: any SQLDatabase) async throws {
-        let exists = try await db.raw("SELECT id FROM departures WHERE id = \(bind: departure.id)").first() != nil
-        if exists {
-            // A scheduled departure coming due: only the first apply moves it (the job may run twice).
-            try await db.raw(
+    /// Each briefing as the service changed it, only if nobody changed it since it was read
+    /// (else a conflict: preview again), its attendees replaced, and the invitations queued.
+    static func reassignBriefings(_ change: DepartureWrite, _ db: any SQLDatabase) async throws {
+        for item in change.briefings {
+            let briefing = item.briefing
+            let updated = try await db.raw(
                 """
-                UPDATE departures SET state = \(bind: departure.state.rawValue), summary = \(bind: departure.summary), applied_at = \(bind: departure.appliedAt?.millis)
-                WHERE id = \(bind: departure.id) AND state = 'scheduled'
+                UPDATE briefings SET organizer_id = \(bind: briefing.organizerID), sequence = \(bind: briefing.sequence), version = \(bind: briefing.version),
+                    updated_at = \(bind: briefing.updatedAt.millis)
+                WHERE id = \(bind: briefing.id) AND organization_id = \(bind: briefing.organizationID) AND version = \(bind: item.expectedVersion)
+                  AND state = 'scheduled'
+                RETURNING id
                 """
-            ).run()
-        } else {
-            try await db.raw(
-                """
-                INSERT INTO departures (id, organization_id, member_id, effective_on, state, request, summary, created_by, created_at, applied_at)
-                VALUES (\(bind: departure.id), \(bind: departure.organizationID), \(bind: departure.memberID), \(bind: departure.effectiveOn?.description),
-                        \(bind: departure.state.rawValue), \(bind: departure.request), \(bind: departure.summary), \(bind: departure.createdBy),
-                        \(bind: departure.createdAt.millis), \(bind: departure.appliedAt?.millis))
-                """
-            ).run()
+            ).all()
+            if updated.isEmpty { throw StoreError.conflict("briefing \(briefing.id) changed since the plan: preview again") }
+            try await db.raw("DELETE FROM briefing_attendees WHERE briefing_id = \(bind: briefing.id)").run()
+            for (position, memberID) in briefing.attendeeIDs.enumerated() {
+                try await db.raw(
+                    """
+                    INSERT INTO briefing_attendees (briefing_id, organization_id, member_id, position)
+                    VALUES (\(bind: briefing.id), \(bind: briefing.organizationID), \(bind: memberID), \(bind: position))
+                    """
+                ).run()
+            }
         }
+        try await insertNotices(change.notices, db)
+    }
+
+    /// The plan was made outside this transaction: every recipient must still be an active,
+    /// non-auditor member of the organization now (one COUNT over the distinct ids).
+    static func checkDepartureRecipients(_ change: DepartureWrite, _ db: any SQLDatabase) async throws {
+        let recipients = Array(Set(change.lines.map(\.recipientID) + change.briefings.map(\.briefing.organizerID))).sorted()
+        for start in stride(from: 0, to: recipients.count, by: departureInsertBatch) {
+            let ids = Array(recipients[start..<min(start + departureInsertBatch, recipients.count)])
+            let active =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM members WHERE organization_id = \(bind: change.departure.organizationID) AND id IN (\(binds: ids))
+                      AND deactivated_at IS NULL AND role <> \(bind: Role.auditor.rawValue)
+                    """
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            if active != ids.count {
+                throw StoreError.conflict("a recipient of this departure was deactivated, made an auditor or removed meanwhile: preview again")
+            }
+        }
+    }
+
+    /// One chunk: the accounts read again (still owned by the leaver, or the whole apply is a
+    /// conflict), their packets pre-filled and encoded once (the stored text and what the audit
+    /// digest covers), then multi-row inserts of handovers and events, and their audit entries.
+    static func applyDepartureChunk(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ db: any SQLDatabase) async throws {
+        let org = change.departure.organizationID
+        let leaver = change.leaver
+        let rows = try await db.raw(
+            """
+            SELECT \(unsafeRaw: accountColumns) FROM accounts a
+            WHERE a.organization_id = \(bind: org) AND a.owner_id = \(bind: leaver.id) AND a.id IN (\(binds: lines.map(\.accountID)))
+            """
+        ).all()
+        var accounts: [String: Account] = [:]
+        accounts.reserveCapacity(rows.count)
+        for row in rows {
+            let account = try decodeAccount(row)
+            accounts[account.id] = account
+        }
+        if accounts.count != Set(lines.map(\.accountID)).count {
+            let moved = lines.first { accounts[$0.accountID] == nil }?.accountID ?? "?"
+            throw StoreError.conflict("account \(moved) is no longer owned by \(leaver.name): preview again")
+        }
+        let at = change.at.millis
+        var encoded: [(json: String, digest: String)] = []
+        encoded.reserveCapacity(lines.count)
+        for line in lines {
+            let content = DeparturePlanner.prefill(
+                account: accounts[line.accountID]!, templateKey: line.templateKey, leaver: leaver, recipientName: change.recipientNames[line.recipientID] ?? "")
+            let bytes = try CanonicalJSON.encode(JSONValue.object(content.sections.mapValues { JSONValue.object($0) }))
+            encoded.append((json: String(decoding: bytes, as: UTF8.self), digest: Hex.sha256(bytes)))
+        }
+        accounts = [:]
+        let note = "departure \(change.departure.id)"
+        for start in stride(from: lines.startIndex, to: lines.endIndex, by: departureInsertBatch) {
+            let batch = start..<min(start + departureInsertBatch, lines.endIndex)
+            var handovers = SQLQueryString(
+                """
+                INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
+                    state, content, version, created_at, updated_at) VALUES
+                """)
+            var events = SQLQueryString(
+                "INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at) VALUES ")
+            for index in batch {
+                let line = lines[index]
+                if index > start {
+                    handovers += ", "
+                    events += ", "
+                }
+                handovers += """
+                    (\(bind: line.handoverID), \(bind: org), \(bind: line.accountID), \(bind: line.templateKey), \(bind: line.templateVersion), \(bind: leaver.id),
+                     \(bind: line.recipientID), \(bind: HandoverState.draft.rawValue), \(bind: encoded[index - lines.startIndex].json), 1, \(bind: at), \(bind: at))
+                    """
+                events += """
+                    (\(bind: line.eventID), \(bind: line.handoverID), \(bind: org), \(bind: change.actorID), 'create', 1, NULL, \(bind: HandoverState.draft.rawValue),
+                     \(bind: note), \(bind: at))
+                    """
+            }
+            try await db.raw(handovers).run()
+            try await db.raw(events).run()
+        }
+        let records = lines.indices.map { index in
+            AuditRecord(action: "handover.create", target: "handover:\(lines[index].handoverID)", digest: encoded[index - lines.startIndex].digest)
+        }
+        _ = try await appendAudit(records, organizationID: org, actor: change.actor, at: change.at, db)
+    }
+
+    /// Writes the departure row. A new one is inserted; one already stored (scheduled, coming
+    /// due) moves only from `scheduled`, in the apply's transaction: when no row changes another
+    /// run applied it first, and the caller writes nothing.
+    /// - Returns: whether the caller goes on.
+    static func saveDeparture(_ departure: DepartureRecord, _ db: any SQLDatabase) async throws -> Bool {
+        let moved = try await db.raw(
+            """
+            UPDATE departures SET state = \(bind: departure.state.rawValue), summary = \(bind: departure.summary), applied_at = \(bind: departure.appliedAt?.millis)
+            WHERE id = \(bind: departure.id) AND organization_id = \(bind: departure.organizationID) AND state = 'scheduled' RETURNING id
+            """
+        ).first()
+        if moved != nil { return true }
+        if try await db.raw("SELECT id FROM departures WHERE id = \(bind: departure.id)").first() != nil { return false }
+        try await db.raw(
+            """
+            INSERT INTO departures (id, organization_id, member_id, effective_on, state, request, summary, created_by, created_at, applied_at)
+            VALUES (\(bind: departure.id), \(bind: departure.organizationID), \(bind: departure.memberID), \(bind: departure.effectiveOn?.description),
+                    \(bind: departure.state.rawValue), \(bind: departure.request), \(bind: departure.summary), \(bind: departure.createdBy),
+                    \(bind: departure.createdAt.millis), \(bind: departure.appliedAt?.millis))
+            """
+        ).run()
+        return true
     }
 
     /// Stores a future-dated departure (and its idempotent response) to be applied by the job.
     public func scheduleDeparture(_ departure: DepartureRecord, job: NewJob, idempotency: IdempotencyCompletion?, by actor: AuditActor) async throws {
         try await write { db in
-            try await Self.saveDeparture(departure, db)
+            _ = try await Self.saveDeparture(departure, db)
             try await Self.appendAudit(
                 [AuditRecord(action: "departure.schedule", target: "departure:\(departure.id)", digest: Hex.sha256(Data(departure.request.utf8)))],
                 organizationID: departure.organizationID, actor: actor, at: departure.createdAt, db)

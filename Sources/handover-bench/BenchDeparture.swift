@@ -15,15 +15,18 @@ struct BenchDeparture: AsyncParsableCommand {
             member, with a manager and four colleagues to balance over. Then, through DepartureService:
             the dry run (read and plan), and the apply (read, plan, build N pre-filled handovers and
             their events, and write them with their audit entries and the departure in ONE
-            transaction, with an Idempotency-Key). Raw: the same numbers of handover, event and audit
+            transaction, with an Idempotency-Key, and a "*" webhook subscription present, so the
+            departure.applied event is part of it). Raw: the same numbers of handover, event and audit
             rows (same content JSON) inserted by plain multi-row INSERTs in one transaction into
-            scratch tables of the same shape. Peak RSS is the process's maximum resident set.
+            scratch tables of the same shape. Peak RSS is the process's maximum resident set after
+            the apply and its replay (before the raw inserts).
             Targets (release build): <= 10 s SQLite, <= 20 s PostgreSQL, RSS < 500 MB for N = 100,000.
             """
     )
 
     @Option(help: "Accounts the leaver owns.") var accounts = 100_000
     @Option(help: "A throwaway PostgreSQL database to measure too (default: HANDOVER_TEST_POSTGRES_URL).") var postgres: String?
+    @Flag(help: "Measure PostgreSQL alone, so the peak RSS is its own (the process's maximum covers every engine run before).") var skipSqlite = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -32,7 +35,8 @@ struct BenchDeparture: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var results: [String: JSONValue] = [:]
-        for (name, location) in try benchEngines(sqlite: folder.appendingPathComponent("departure.sqlite"), postgres: postgres) {
+        for (name, location) in try benchEngines(sqlite: folder.appendingPathComponent("departure.sqlite"), postgres: postgres)
+        where !(skipSqlite && name == "sqlite") {
             log("\(name): seeding \(accounts) accounts…")
             let f = try await SQLHandoverStore.withStore(location) { try await measure($0) }
             let target = name == "sqlite" ? 10.0 : 20.0
@@ -76,7 +80,10 @@ struct BenchDeparture: AsyncParsableCommand {
                 ).id)
         }
         try await seed(store, organizationID: org, ownerID: leaver.id, leaverName: leaver.name)
-        let service = Services(store: store, logKeys: try LogKeys(secret: Array(repeating: 42, count: 32))).departures
+        let services = Services(store: store, logKeys: try LogKeys(secret: Array(repeating: 42, count: 32)))
+        let service = services.departures
+        // Every event to one endpoint: the apply's departure.applied delivery is part of what is measured.
+        _ = try await services.webhooks.create(url: "https://hooks.bench.example/in", events: [WebhookEventType.wildcard], by: admin)
         let request = DepartureRequest(
             memberID: leaver.id, rules: [DepartureRule(match: .tag, value: "emea", recipientID: pool[0])], balanceAmong: Array(pool.dropFirst()))
 
@@ -99,10 +106,11 @@ struct BenchDeparture: AsyncParsableCommand {
         guard again.replayed, again.body == answer.body else { throw ValidationError("the replay differs") }
 
         let auditSize = try await store.auditSize(organizationID: org)
+        let rss = Self.peakRSSMegabytes()
         let raw = try await rawInsert(store, plan: plan, leaver: leaver)
         return Figures(
             preview: preview, apply: apply, raw: raw, replay: replay, lines: plan.lines.count, conflicts: plan.conflicts.count,
-            handovers: created, audit: auditSize, rssMB: Self.peakRSSMegabytes())
+            handovers: created, audit: auditSize, rssMB: rss)
     }
 
     /// N accounts by multi-row INSERT (the seeding is not what is measured).

@@ -215,6 +215,7 @@ extension WebPages {
         case .leaverIsRecipient: "Choose someone else for it below."
         case .unknownRecipient: "Choose a member of this organization for it below."
         case .auditorRecipient: "Auditors cannot own accounts: choose someone else for it below."
+        case .briefingNotReassigned: "Cancel that briefing on its handover's page, or give \(leaver) a manager; or apply skipping conflicts and it stays as it is."
         }
     }
 
@@ -365,6 +366,7 @@ extension WebPages {
         case .leaverIsRecipient: "goes to the leaver"
         case .unknownRecipient: "unknown recipient"
         case .auditorRecipient: "recipient is an auditor"
+        case .briefingNotReassigned: "briefing left behind"
         }
     }
 
