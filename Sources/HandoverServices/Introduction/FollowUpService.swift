@@ -138,14 +138,18 @@ public struct FollowUpService: Sendable {
     /// (Lifecycle's verify: a manager of the parties or an admin), which records the check-in on
     /// the follow-up in its transaction.
     public func checkIn(handoverID: String, note: String?, by actor: Member) async throws -> Handover {
-        let (handover, _) = try await handovers.handover(id: handoverID, by: actor)
+        let (handover, parties) = try await handovers.handover(id: handoverID, by: actor)
+        // Who first, then when: a party learns that the check-in is not theirs, not when it opens.
+        guard actor.role != .auditor, actor.role == .admin || parties.isManaged(by: actor) else {
+            throw HandoverError.notPermitted(action: "check in", reason: "only a manager of the parties or an admin does the check-in")
+        }
         guard let followUp = try await store.followUp(handoverID: handover.id, organizationID: actor.organizationID) else {
             throw HandoverError.conflict("this handover has no follow-up to check in on; verify it instead")
         }
         guard followUp.startedAt != nil else {
             throw HandoverError.conflict("the follow-up of this handover has not started yet: the check-in comes after the surveys")
         }
-        // Any other refusal (not a manager, not completed) is Lifecycle's, with its own words.
+        // Any other refusal (no longer completed) is Lifecycle's, with its own words.
         return try await handovers.transition(id: handover.id, event: .verify(note: note), expectedVersion: nil, by: actor)
     }
 
