@@ -32,9 +32,9 @@ public struct DepartureRule: Sendable, Hashable, Codable {
         self.recipientID = recipientID
     }
 
-    public func matches(_ account: Account) -> Bool {
+    public func matches(_ account: some DepartureAccountFacts) -> Bool {
         switch match {
-        case .tag: account.profile.tags.contains { $0.caseInsensitiveCompare(value) == .orderedSame }
+        case .tag: account.tags.contains { $0.caseInsensitiveCompare(value) == .orderedSame }
         case .kind: account.kind.rawValue == value
         }
     }
@@ -147,6 +147,40 @@ public struct DeparturePlan: Sendable, Hashable, Codable {
 }
 
 /// The pure planner: every decision of a departure, from what the store read.
+/// What planning a departure reads of an account. The plan of a leaver with 100,000 accounts
+/// needs their names, kinds, tags and open items' owners, not 100,000 whole profiles in memory:
+/// the store reads those (`DepartureAccount`), and the apply reads the profiles a chunk at a time.
+public protocol DepartureAccountFacts {
+    var id: String { get }
+    var name: String { get }
+    var kind: AccountKind { get }
+    var tags: [String] { get }
+    /// The owner of each open item (nil: nobody named).
+    var openItemOwners: [String?] { get }
+}
+
+extension Account: DepartureAccountFacts {
+    public var tags: [String] { profile.tags }
+    public var openItemOwners: [String?] { profile.openItems.map(\.owner) }
+}
+
+/// An account as a departure's plan sees it (`DepartureAccountFacts`).
+public struct DepartureAccount: DepartureAccountFacts, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var kind: AccountKind
+    public var tags: [String]
+    public var openItemOwners: [String?]
+
+    public init(id: String, name: String, kind: AccountKind, tags: [String], openItemOwners: [String?]) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.tags = tags
+        self.openItemOwners = openItemOwners
+    }
+}
+
 public enum DeparturePlanner {
     /// - Parameters:
     ///   - accounts: the leaver's accounts, in the order the plan lists them.
@@ -154,7 +188,7 @@ public enum DeparturePlanner {
     ///   - openHandoverAccounts: those of `accounts` that already have an open handover.
     ///   - load: per member id, open handovers they receive plus accounts they own.
     public static func plan(
-        leaver: Member, effectiveOn: CalendarDate?, accounts: [Account], members: [Member], openHandoverAccounts: Set<String>,
+        leaver: Member, effectiveOn: CalendarDate?, accounts: [some DepartureAccountFacts], members: [Member], openHandoverAccounts: Set<String>,
         load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers(),
         briefingOtherParties: [String: String] = [:]
     ) -> DeparturePlan {
@@ -214,7 +248,7 @@ public enum DeparturePlanner {
             } else if let recipientID {
                 load[recipientID, default: 0] += 1
             }
-            let owned = account.profile.openItems.filter { item in item.owner.map { leaverNames.contains($0.lowercased()) } ?? false }.count
+            let owned = account.openItemOwners.filter { owner in owner.map { leaverNames.contains($0.lowercased()) } ?? false }.count
             lines.append(
                 DepartureLine(
                     accountID: account.id, accountName: account.name, kind: account.kind, recipientID: recipientID, reason: reason,

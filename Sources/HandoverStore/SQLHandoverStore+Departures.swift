@@ -116,13 +116,21 @@ public struct DepartureRecord: Sendable, Hashable, Codable {
 
 /// What the store read for the planner.
 public struct DepartureInputs: Sendable {
-    public var accounts: [Account]
+    /// What the planner reads of each account; not the profiles (the apply reads those in chunks).
+    public var accounts: [DepartureAccount]
     public var openHandoverAccounts: Set<String>
     public var load: [String: Int]
     /// Briefing id → the party of its handover who is not the leaver (who takes it over when its
     /// account's line does not apply, which is usual: a briefing is on an open handover).
     public var briefingOtherParties: [String: String]
     public var pointers: DeparturePointers
+}
+
+/// The part of a stored `AccountProfile` a departure's plan reads (its keys, nothing else).
+private struct PlanningProfile: Decodable {
+    struct Item: Decodable { var owner: String? }
+    var tags: [String]?
+    var openItems: [Item]?
 }
 
 extension SQLHandoverStore {
@@ -167,12 +175,20 @@ extension SQLHandoverStore {
 
     public func departureInputs(memberID: String, organizationID: String) async throws -> DepartureInputs {
         try await database.withSession { db in
+            let decoder = JSONDecoder()
             let accounts = try await db.raw(
                 """
-                SELECT \(unsafeRaw: Self.accountColumns) FROM accounts a
+                SELECT a.id, a.name, a.kind, a.profile FROM accounts a
                 WHERE a.organization_id = \(bind: organizationID) AND a.owner_id = \(bind: memberID) ORDER BY a.name, a.id
                 """
-            ).all().map(Self.decodeAccount)
+            ).all().map { row in
+                // Only the tags and the open items' owners of the profile are decoded and kept.
+                let facts = try decoder.decode(PlanningProfile.self, from: Data(try row.decode(column: "profile", as: String.self).utf8))
+                return DepartureAccount(
+                    id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                    kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer, tags: facts.tags ?? [],
+                    openItemOwners: facts.openItems?.map(\.owner) ?? [])
+            }
             let open = try await db.raw(
                 """
                 SELECT h.account_id FROM handovers h JOIN accounts a ON a.id = h.account_id

@@ -162,7 +162,18 @@ struct BenchDeparture: AsyncParsableCommand {
                 try await db.raw("CREATE TABLE raw_\(unsafeRaw: table) AS SELECT * FROM \(unsafeRaw: table) WHERE 1 = 0").run()
             }
         }
-        let accounts = try await store.departureInputs(memberID: leaver.id, organizationID: leaver.organizationID).accounts
+        // Whole accounts, read before the clock starts: the raw rows carry the same pre-filled packets as the apply's.
+        let accounts = try await store.database.withSession { db in
+            try await db.raw(
+                "SELECT id, name, kind, profile FROM accounts WHERE organization_id = \(bind: leaver.organizationID) AND owner_id = \(bind: leaver.id) ORDER BY name, id"
+            ).all().map { row in
+                Account(
+                    id: try row.decode(column: "id", as: String.self), organizationID: leaver.organizationID, name: try row.decode(column: "name", as: String.self),
+                    kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer, ownerID: leaver.id,
+                    profile: try JSONDecoder().decode(AccountProfile.self, from: Data(try row.decode(column: "profile", as: String.self).utf8)), createdAt: Date(),
+                    updatedAt: Date())
+            }
+        }
         let start = ContinuousClock.now
         let now = Date().millis
         let org = leaver.organizationID

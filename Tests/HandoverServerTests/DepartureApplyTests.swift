@@ -187,7 +187,7 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let leaver = Member(id: "x", organizationID: "o", email: "x@example.com", name: "Xan", role: .member, managerID: nil, createdAt: now)
         let plan = DeparturePlanner.plan(
-            leaver: leaver, effectiveOn: nil, accounts: [], members: [leaver], openHandoverAccounts: [], load: [:],
+            leaver: leaver, effectiveOn: nil, accounts: [DepartureAccount](), members: [leaver], openHandoverAccounts: [], load: [:],
             recipients: DepartureRecipients(mappings: [:], rules: [], balanceAmong: []),
             pointers: DeparturePointers(briefings: [DeparturePointer(id: "b1", accountID: "elsewhere", label: "briefing at 2027-01-01T10:00:00Z")]),
             briefingOtherParties: ["b1": "x"])
