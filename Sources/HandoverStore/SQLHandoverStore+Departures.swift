@@ -37,6 +37,23 @@ public struct DepartureBriefingChange: Sendable, Hashable {
 }
 
 /// What a departure's apply writes, all in one transaction.
+/// An account row as a departure's chunk reads it, before its profile is decoded (off the
+/// database's thread).
+struct StoredAccount: Sendable {
+    var name: String
+    var kind: String
+    var profile: String
+    var version: Int
+    var createdAt: Int64
+    var updatedAt: Int64
+}
+
+/// A pre-filled packet, encoded once for the stored text and the audit digest.
+struct DeparturePacket: Sendable {
+    var json: String
+    var digest: String
+}
+
 public struct DepartureWrite: Sendable {
     public var departure: DepartureRecord
     /// The leaver: transferor of every handover, and whose open items the packets give away.
@@ -277,9 +294,19 @@ extension SQLHandoverStore {
             guard try await Self.saveDeparture(change.departure, db) else { return false }
             let org = change.departure.organizationID
             try await Self.checkDepartureRecipients(change, db)
+            // A pipeline on two threads: while one chunk's rows are written on the database's
+            // thread, the next chunk's packets are built (decode, pre-fill, encode, hash) on
+            // another, so a 2-core machine does both at once. Reads and writes stay in order,
+            // on the one transaction.
+            var pending: (lines: ArraySlice<DepartureWriteLine>, packets: Task<[DeparturePacket], any Error>)?
             for start in stride(from: 0, to: change.lines.count, by: Self.departureChunk) {
-                try await Self.applyDepartureChunk(change, change.lines[start..<min(start + Self.departureChunk, change.lines.count)], db)
+                let lines = change.lines[start..<min(start + Self.departureChunk, change.lines.count)]
+                let rows = try await Self.readDepartureChunk(change, lines, db)
+                let packets = Task.detached { try Self.departurePackets(change, lines, rows) }
+                if let pending { try await Self.writeDepartureChunk(change, pending.lines, try await pending.packets.value, db) }
+                pending = (lines, packets)
             }
+            if let pending { try await Self.writeDepartureChunk(change, pending.lines, try await pending.packets.value, db) }
             try await Self.reassignBriefings(change, db)
             var records = try change.briefings.map { change in
                 AuditRecord(action: "briefing.reassign", target: "briefing:\(change.briefing.id)", digest: try CanonicalJSON.digest(change.briefing))
@@ -347,38 +374,55 @@ extension SQLHandoverStore {
         }
     }
 
-    /// One chunk: the accounts read again (still owned by the leaver, or the whole apply is a
-    /// conflict), their packets pre-filled and encoded once (the stored text and what the audit
-    /// digest covers), then multi-row inserts of handovers and events, and their audit entries.
-    static func applyDepartureChunk(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ db: any SQLDatabase) async throws {
-        let org = change.departure.organizationID
+    /// A chunk's accounts as stored, read again with "still owned by the leaver": one missing
+    /// means it changed hands since the plan, a conflict that rolls the whole apply back.
+    static func readDepartureChunk(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ db: any SQLDatabase) async throws -> [String: StoredAccount] {
         let leaver = change.leaver
-        let rows = try await db.raw(
+        var accounts: [String: StoredAccount] = [:]
+        accounts.reserveCapacity(lines.count)
+        for row in try await db.raw(
             """
-            SELECT \(unsafeRaw: accountColumns) FROM accounts a
-            WHERE a.organization_id = \(bind: org) AND a.owner_id = \(bind: leaver.id) AND a.id IN (\(binds: lines.map(\.accountID)))
+            SELECT a.id, a.name, a.kind, a.profile, a.version, a.created_at, a.updated_at FROM accounts a
+            WHERE a.organization_id = \(bind: change.departure.organizationID) AND a.owner_id = \(bind: leaver.id) AND a.id IN (\(binds: lines.map(\.accountID)))
             """
-        ).all()
-        var accounts: [String: Account] = [:]
-        accounts.reserveCapacity(rows.count)
-        for row in rows {
-            let account = try decodeAccount(row)
-            accounts[account.id] = account
+        ).all() {
+            let id = try row.decode(column: "id", as: String.self)
+            accounts[id] = StoredAccount(
+                name: try row.decode(column: "name", as: String.self), kind: try row.decode(column: "kind", as: String.self),
+                profile: try row.decode(column: "profile", as: String.self), version: try row.decode(column: "version", as: Int.self),
+                createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
         }
         if accounts.count != Set(lines.map(\.accountID)).count {
             let moved = lines.first { accounts[$0.accountID] == nil }?.accountID ?? "?"
             throw StoreError.conflict("account \(moved) is no longer owned by \(leaver.name): preview again")
         }
-        let at = change.at.millis
-        var encoded: [(json: String, digest: String)] = []
-        encoded.reserveCapacity(lines.count)
-        for line in lines {
+        return accounts
+    }
+
+    /// Each line's pre-filled packet as canonical JSON (stored as is) and its digest (for the
+    /// audit entry): pure work, off the database's thread.
+    static func departurePackets(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ rows: [String: StoredAccount]) throws -> [DeparturePacket] {
+        let leaver = change.leaver
+        return try lines.map { line in
+            let row = rows[line.accountID]!
+            let account = Account(
+                id: line.accountID, organizationID: change.departure.organizationID, name: row.name, kind: AccountKind(rawValue: row.kind) ?? .customer,
+                ownerID: leaver.id, profile: try JSONCoding.decode(AccountProfile.self, from: row.profile), version: row.version,
+                createdAt: Date(millis: row.createdAt), updatedAt: Date(millis: row.updatedAt))
             let content = DeparturePlanner.prefill(
-                account: accounts[line.accountID]!, templateKey: line.templateKey, leaver: leaver, recipientName: change.recipientNames[line.recipientID] ?? "")
+                account: account, templateKey: line.templateKey, leaver: leaver, recipientName: change.recipientNames[line.recipientID] ?? "")
             let bytes = try CanonicalJSON.encode(JSONValue.object(content.sections.mapValues { JSONValue.object($0) }))
-            encoded.append((json: String(decoding: bytes, as: UTF8.self), digest: Hex.sha256(bytes)))
+            return DeparturePacket(json: String(decoding: bytes, as: UTF8.self), digest: Hex.sha256(bytes))
         }
-        accounts = [:]
+    }
+
+    /// A chunk's handovers, their `create` events (multi-row inserts) and their audit entries.
+    static func writeDepartureChunk(
+        _ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ encoded: [DeparturePacket], _ db: any SQLDatabase
+    ) async throws {
+        let org = change.departure.organizationID
+        let leaver = change.leaver
+        let at = change.at.millis
         let note = "departure \(change.departure.id)"
         for start in stride(from: lines.startIndex, to: lines.endIndex, by: departureInsertBatch) {
             let batch = start..<min(start + departureInsertBatch, lines.endIndex)
