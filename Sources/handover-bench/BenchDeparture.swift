@@ -11,16 +11,21 @@ struct BenchDeparture: AsyncParsableCommand {
         commandName: "departure",
         abstract: "A departure of a member who owns N accounts: dry run and apply, beside the raw inserts of the same rows.",
         discussion: """
-            Seeds N accounts (profile with overview, two contacts, two open items, tags) owned by one
-            member, with a manager and four colleagues to balance over. Then, through DepartureService:
-            the dry run (read and plan), and the apply (read, plan, build N pre-filled handovers and
-            their events, and write them with their audit entries and the departure in ONE
-            transaction, with an Idempotency-Key, and a "*" webhook subscription present, so the
-            departure.applied event is part of it). Raw: the same numbers of handover, event and audit
-            rows (same content JSON) inserted by plain multi-row INSERTs in one transaction into
-            scratch tables of the same shape. Peak RSS is the process's maximum resident set after
-            the apply and its replay (before the raw inserts).
-            Targets (release build): <= 10 s SQLite, <= 20 s PostgreSQL, RSS < 500 MB for N = 100,000.
+            Seeds N accounts (a profile with an overview, two contacts, two open items and tags) \
+            owned by one member, with a manager and four colleagues to balance over. Then, \
+            through DepartureService, the dry run (read and plan) and the apply (read, plan, \
+            build N pre-filled handovers and their events, and write them with their audit \
+            entries and the departure in ONE transaction, with an Idempotency-Key and a "*" \
+            webhook subscription present, so the departure.applied event is part of it).
+
+            Raw: the same numbers of handover, event and audit rows (the same content JSON) \
+            inserted by plain multi-row INSERTs in one transaction into scratch tables of the \
+            same shape. Peak RSS is the process's maximum resident set after the apply and its \
+            replay (before the raw inserts).
+
+            Targets (release build): <= 10 s SQLite, <= 20 s PostgreSQL, RSS < 500 MB for \
+            N = 100,000.
+
             """
     )
 
