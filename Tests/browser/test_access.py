@@ -5,18 +5,6 @@ decide is held by AccessGrantTests (the services, both engines, and the API)."""
 import handover_browser as hb
 
 
-def check_page(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
 
 def test_a_grant_the_plan_drawn_from_it_and_the_lingering_report(browsers):
     tom = browsers.get("tom")
@@ -32,7 +20,7 @@ def test_a_grant_the_plan_drawn_from_it_and_the_lingering_report(browsers):
     hb.submit_and_wait(tom, hb.find(tom, "#add-grant button[type=submit]"))
     hb.wait_text(tom, "table#grant-list", "GitHub")
     assert "Tom Transferor" in hb.find(tom, "table#grant-list").text
-    check_page(tom, "access-account")
+    hb.check_layout(tom, "access-account")
 
     # The account's open handover: draw its plan, confirm the grant line.
     hb.click(tom, hb.find(tom, "#open-handover a.handover-link"))
@@ -48,7 +36,7 @@ def test_a_grant_the_plan_drawn_from_it_and_the_lingering_report(browsers):
     hb.submit_and_wait(tom, grant_row.find_element(hb.By.CSS_SELECTOR, "form.confirm-line button"))
     hb.wait_text(tom, "#flash", "Access plan updated")
     hb.wait_text(tom, "table#plan-lines tr.plan-confirmed", "confirmed")
-    check_page(tom, "access-plan")
+    hb.check_layout(tom, "access-plan")
 
     # Back on the account, Rita holds GitHub admin now too.
     hb.go(tom, account_path)
@@ -58,4 +46,4 @@ def test_a_grant_the_plan_drawn_from_it_and_the_lingering_report(browsers):
     hb.wait_path(tom, r"^/access/lingering$")
     hb.wait_text(tom, "h1", "Lingering access")
     assert hb.find(tom, "a#nav-lingering").get_attribute("aria-current") == "page"
-    check_page(tom, "access-lingering")
+    hb.check_layout(tom, "access-lingering")

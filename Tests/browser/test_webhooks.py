@@ -6,18 +6,6 @@ replay against a real receiver are held by WebhookTests and scripts/cli-e2e."""
 import handover_browser as hb
 
 
-def check_layout(driver, name):
-    for width in hb.WIDTHS:
-        path = hb.screenshot(driver, name, width)
-        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
-    problems = hb.accessibility_problems(driver)
-    hb.set_viewport(driver, 390)
-    overflow = hb.horizontal_overflow(driver, 390)
-    if overflow:
-        problems.append(f"scrolls sideways at 390 px: scrollWidth {overflow}; sticking out: {hb.widest_elements(driver, 390)}")
-    hb.set_viewport(driver, 1280)
-    assert not problems, f"{name}: " + "; ".join(problems)
-
 
 def add(driver, url, event):
     hb.fill(driver, hb.find(driver, "form#add-webhook input#url"), url)
@@ -44,7 +32,7 @@ def test_an_admin_adds_rotates_and_deletes_a_webhook(browsers):
     assert secret.startswith("whsec_") and len(secret) > 30, secret
     row = hb.find(ada, "table#webhooks tr.webhook")
     assert url in row.text and "handover.completed" in row.text and "enabled" in row.text.lower(), row.text
-    check_layout(ada, "webhooks")
+    hb.check_layout(ada, "webhooks")
 
     hb.submit_and_wait(ada, hb.find(ada, "table#webhooks tr.webhook button.secondary"))
     rotated = hb.find(ada, "input#webhook-secret").get_attribute("value")
@@ -56,7 +44,7 @@ def test_an_admin_adds_rotates_and_deletes_a_webhook(browsers):
     hb.click(ada, hb.find(ada, "table#webhooks a.webhook-url"))
     hb.wait_path(ada, r"^/admin/webhooks/[^/]+$")
     hb.wait_text(ada, "#deliveries-empty", "No deliveries yet")
-    check_layout(ada, "webhook-deliveries")
+    hb.check_layout(ada, "webhook-deliveries")
 
     hb.go(ada, "/admin/webhooks")
     hb.submit_and_wait(ada, hb.find(ada, "table#webhooks tr.webhook button.danger"))
