@@ -329,9 +329,11 @@ public protocol HandoverStore: Sendable {
     func recordIntroduction(_ record: IntroductionRecord, mail: OutboxMessage?, ticked: Handover?, expectedVersion: Int) async throws
     func introductions(handoverID: String, organizationID: String) async throws -> [IntroductionRecord]
     func followUp(handoverID: String, organizationID: String) async throws -> FollowUp?
-    /// Starts a follow-up once: its surveys, their emails, its audit entry. False if it had started.
+    /// Starts a follow-up once: its surveys, the customers' emails, the members' notices (by
+    /// preference), its audit entry. False if it had started.
     func startFollowUp(
-        handoverID: String, organizationID: String, surveys: [(survey: CustomerSurvey, tokenDigest: String)], mail: [OutboxMessage], at now: Date
+        handoverID: String, organizationID: String, surveys: [(survey: CustomerSurvey, tokenDigest: String)], mail: [OutboxMessage], notices: [Notice],
+        at now: Date
     ) async throws -> Bool
     /// False when the follow-up has not started or was answered already.
     func answerRecipientSurvey(handoverID: String, organizationID: String, answer: RecipientSurveyAnswer, by actor: AuditActor) async throws -> Bool

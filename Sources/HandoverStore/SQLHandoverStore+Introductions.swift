@@ -159,7 +159,8 @@ extension SQLHandoverStore {
     }
 
     public func startFollowUp(
-        handoverID: String, organizationID: String, surveys: [(survey: CustomerSurvey, tokenDigest: String)], mail: [OutboxMessage], at now: Date
+        handoverID: String, organizationID: String, surveys: [(survey: CustomerSurvey, tokenDigest: String)], mail: [OutboxMessage], notices: [Notice],
+        at now: Date
     ) async throws -> Bool {
         try await write { db in
             let started = try await db.raw(
@@ -179,6 +180,7 @@ extension SQLHandoverStore {
                 ).run()
             }
             try await Self.insertOutbox(mail, db)
+            try await Self.insertNotices(notices, db)
             try await Self.appendAudit(
                 [AuditRecord(action: "followup.start", target: "handover:\(handoverID)", digest: try CanonicalJSON.digest(["surveys": String(surveys.count)]))],
                 organizationID: organizationID, actor: .job(JobKind.followUp), at: now, db)

@@ -216,12 +216,18 @@ import Testing
             try await services.followUps.answer(handoverID: handover.id, enough: true, missing: "", rushed: false, score: 4, by: org.bob)
         }
         let job = try #require(try await store.jobs(filter: JobFilter(kind: JobKind.followUp, limit: 1000)).first { $0.payload.contains(handover.id) })
+        // The notices go by preference: the recipient's (Bob's) is off, the manager's is the default, email.
+        try await store.setNotificationPreferences([.followUpDue: .off], memberID: org.bob.id, organizationID: org.organization.id, at: Date())
         try await services.followUps.start(job)
         try await services.followUps.start(job)  // a second run (a lost lease) changes nothing
         let started = try #require(try await services.followUps.followUp(handoverID: handover.id, by: org.bob))
         #expect(started.startedAt != nil && started.customers.count == 1 && started.customers[0].contactEmail == Self.zoe(org))
         let mails = try await services.outbox.messages(handoverID: handover.id, by: org.admin)
-        #expect(mails.filter { $0.kind == OutboxKind.followUpRecipient }.count == 1)
+        let due = mails.filter { $0.kind == NotificationKind.followUpDue.rawValue }
+        #expect(due.count == 1, "\(due.map(\.subject))")
+        #expect(
+            due.first?.to.map(\.address) == [org.manager.email] && due.first?.subject == "Check in on the handover of Acme <&>"
+                && due.first?.text.contains("https://handover.example.com/handovers/\(handover.id)/follow-up") == true)
         let surveyMail = try #require(mails.first { $0.kind == OutboxKind.followUpCustomer })
         // The outbox keeps a placeholder, never the token; the email that goes out has the link.
         let token = Self.keys.surveyToken(surveyID: started.customers[0].id)
@@ -276,6 +282,8 @@ import Testing
         transition.followUpAt = now
         try await store.apply(transition, expectedVersion: current.version, notices: [])
         let job = try #require(try await store.jobs(filter: JobFilter(kind: JobKind.followUp, limit: 1000)).first { $0.payload.contains(handover.id) })
+        // The notices go by preference: the recipient's (Bob's) is off, the manager's is the default, email.
+        try await store.setNotificationPreferences([.followUpDue: .off], memberID: org.bob.id, organizationID: org.organization.id, at: Date())
         try await services.followUps.start(job)
         let survey = try #require(try await services.followUps.followUp(handoverID: handover.id, by: org.bob)?.customers.first)
         let token = Self.keys.surveyToken(surveyID: survey.id)

@@ -16,6 +16,9 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     case briefingInvitation = "briefing.invitation"
     /// To the managers of the parties (or the admins): an open handover is past its due date.
     case handoverOverdue = "handover.overdue"
+    /// When a completed handover's follow-up starts: to the recipient, their short survey; to
+    /// the managers of the parties (or the admins), the check-in that now waits for them.
+    case followUpDue = "followup.due"
 
     /// The settings a member may choose. A briefing invitation carries its `.ics`, which a line
     /// in a digest cannot, so for those it is an email or nothing.
@@ -35,6 +38,7 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
         case .questionAnswered: "Your question is answered"
         case .briefingInvitation: "A briefing you attend is scheduled, moved or cancelled"
         case .handoverOverdue: "A handover of your team is overdue"
+        case .followUpDue: "A follow-up asks for you: your survey, or your check-in as manager"
         }
     }
 }

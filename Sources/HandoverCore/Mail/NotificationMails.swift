@@ -66,6 +66,29 @@ public enum NotificationMails {
             why: "you manage someone in this handover (or administer the organization)", publicURL: publicURL, id: id, at: now)
     }
 
+    /// A completed handover's follow-up has started: the recipient is asked for the short
+    /// survey; a manager of the parties (or an admin), for the check-in that verifies it.
+    public static func followUp(
+        handover: Handover, account: Account?, parties: Parties, to member: Member, publicURL: String, id: String, at now: Date
+    ) -> Notice? {
+        let name = account?.name ?? "the account"
+        let isRecipient = member.id == parties.recipient.id
+        return compose(
+            .followUpDue, handover: handover, to: member,
+            subject: isRecipient ? "How did the handover of \(name) go?" : "Check in on the handover of \(name)",
+            paragraphs: [
+                isRecipient
+                    ? "You took over \(name) from \(parties.transferor.name) a while ago. Four short questions: was the handover enough, "
+                        + "what was missing, was it rushed, and a score from 1 to 5."
+                    : "\(parties.recipient.name) took over \(name) from \(parties.transferor.name) a while ago, and the follow-up has started: "
+                        + "the recipient and the customer's contacts are asked how it went. Read their answers, talk to \(parties.recipient.name), "
+                        + "then check in: that verifies the handover."
+            ], quote: nil, after: isRecipient ? "Answer here:" : "The follow-up and the check-in:",
+            linkText: "The follow-up of \(name)",
+            why: isRecipient ? "a handover you received asks for a follow-up" : "you manage someone in this handover (or administer the organization)",
+            publicURL: publicURL, id: id, at: now, path: "/follow-up")
+    }
+
     /// One email listing a member's digest items, oldest first; nil with no items or no usable address.
     public static func digest(to member: Member, items: [DigestItem], publicURL: String, id: String, at now: Date) -> OutboxMessage? {
         guard !items.isEmpty, let to = try? MailAddress(name: HandoverMails.headerSafe(member.name), address: member.email) else { return nil }
@@ -107,10 +130,10 @@ public enum NotificationMails {
 
     static func compose(
         _ kind: NotificationKind, handover: Handover, to member: Member, subject: String, paragraphs: [String], quote: String?, after: String,
-        linkText: String, why: String, publicURL: String, id: String, at now: Date
+        linkText: String, why: String, publicURL: String, id: String, at now: Date, path: String = ""
     ) -> Notice? {
         guard let to = try? MailAddress(name: HandoverMails.headerSafe(member.name), address: member.email) else { return nil }
-        let link = link(publicURL, handoverID: handover.id)
+        let link = link(publicURL, handoverID: handover.id) + path
         let quoted = quote.map { "\n\n" + $0.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") } ?? ""
         let text = """
             Hello \(member.name),

@@ -79,8 +79,6 @@ public enum OutboxKind {
     public static let handoverSubmitted = "handover.submitted"
     /// The customer's introduction, from the transferor to the key contacts, the recipient in copy.
     public static let customerIntroduction = "handover.introduction"
-    /// To the recipient, when the follow-up survey opens.
-    public static let followUpRecipient = "followup.recipient"
     /// To a customer contact, with their survey link.
     public static let followUpCustomer = "followup.customer"
 }

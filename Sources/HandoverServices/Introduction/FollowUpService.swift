@@ -36,8 +36,9 @@ public struct FollowUpService: Sendable {
     // MARK: The job
 
     /// Starts the follow-up a `followup.start` job names, once (a second run finds it started):
-    /// the recipient is asked for the short survey, and every key contact the introduction went
-    /// to gets a survey link (its token is derived, never stored; the email keeps a placeholder).
+    /// the recipient is asked for the short survey and the managers for their check-in (notices,
+    /// by preference), and every key contact the introduction went to gets a survey link (its
+    /// token is derived, never stored; the email keeps a placeholder).
     public func start(_ job: Job) async throws {
         guard let organizationID = job.organizationID,
             let payload = try? JSONDecoder().decode([String: String].self, from: Data(job.payload.utf8)), let id = payload["handover"]
@@ -46,28 +47,19 @@ public struct FollowUpService: Sendable {
             let followUp = try await store.followUp(handoverID: id, organizationID: organizationID), followUp.startedAt == nil
         else { return }
         let now = clock.now()
-        let recipient = try await handovers.member(handover.recipientID, organizationID: organizationID)
+        guard let (_, parties) = try await store.handoverWithParties(id: id, organizationID: organizationID) else { return }
+        let recipient = parties.recipient
         let account = try await store.account(id: handover.accountID, organizationID: organizationID)
         let accountName = account?.name ?? "the account"
-        let base = handovers.mail.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        // Members hear of it by their preference (`followup.due`): the recipient their survey, the
+        // managers (or the admins) the check-in that now waits.
+        let managers = try await NotificationService.managers(of: parties, organizationID: organizationID, store: store)
+        let notices = Notice.forEvent(
+            ([recipient] + managers).map {
+                NotificationMails.followUp(
+                    handover: handover, account: account, parties: parties, to: $0, publicURL: handovers.mail.publicURL, id: ids.next(at: now), at: now)
+            }, actorID: nil)
         var mail: [OutboxMessage] = []
-        if let to = try? MailAddress(name: HandoverMails.headerSafe(recipient.name), address: recipient.email) {
-            let link = base + "/handovers/" + handover.id + "#follow-up"
-            mail.append(
-                OutboxMessage(
-                    id: ids.next(at: now), organizationID: organizationID, handoverID: handover.id, kind: OutboxKind.followUpRecipient, to: [to],
-                    subject: HandoverMails.headerSafe("How did the handover of \(accountName) go?"),
-                    text: """
-                        Hello \(recipient.name),
-
-                        You took over \(accountName) a while ago. Four short questions: was the handover enough, what was missing, \
-                        was it rushed, and a score from 1 to 5:
-                        \(link)
-
-                        --
-                        Handover: you get this email because a handover you received asks for a follow-up.
-                        """, createdAt: now))
-        }
         var surveys: [(survey: CustomerSurvey, tokenDigest: String)] = []
         let expires = now.addingTimeInterval(TimeInterval(FollowUp.surveyLinkDays) * 86_400)
         for introduction in try await store.introductions(handoverID: id, organizationID: organizationID) where introduction.mode == .sent {
@@ -93,7 +85,7 @@ public struct FollowUpService: Sendable {
                             """, createdAt: now))
             }
         }
-        _ = try await store.startFollowUp(handoverID: id, organizationID: organizationID, surveys: surveys, mail: mail, at: now)
+        _ = try await store.startFollowUp(handoverID: id, organizationID: organizationID, surveys: surveys, mail: mail, notices: notices, at: now)
     }
 
     /// The outbox message as it goes out: a customer's survey email gets its link.
