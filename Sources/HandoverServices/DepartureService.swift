@@ -265,6 +265,14 @@ public struct DepartureService: Sendable {
         return summary
     }
 
+    /// The handovers a departure created (at most `limit`; none before it applied), for whoever
+    /// may see the departure.
+    public func handovers(departureID: String, by actor: Member, limit: Int = 500) async throws -> [Handover] {
+        _ = try await departure(id: departureID, by: actor)
+        guard let record = try await store.departure(id: departureID, organizationID: actor.organizationID) else { return [] }
+        return try await store.departureHandovers(record, limit: limit)
+    }
+
     /// The stored summary, with the row's state (a cancelled one's summary was written when it was scheduled).
     static func summary(_ record: DepartureRecord) -> DepartureSummary? {
         var summary = try? WireJSON.decoder.decode(DepartureSummary.self, from: Data(record.summary.utf8))

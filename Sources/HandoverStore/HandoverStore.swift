@@ -380,6 +380,8 @@ public protocol HandoverStore: Sendable {
     func scheduleDeparture(_ departure: DepartureRecord, job: NewJob, idempotency: IdempotencyCompletion?, by actor: AuditActor) async throws
     func departure(id: String, organizationID: String) async throws -> DepartureRecord?
     func departures(organizationID: String, limit: Int) async throws -> [DepartureRecord]
+    /// The handovers an applied departure created (without their content), at most `limit`.
+    func departureHandovers(_ departure: DepartureRecord, limit: Int) async throws -> [Handover]
     func claimIdempotencyKey(
         organizationID: String, key: String, actorID: String, operation: String, requestDigest: String, at now: Date, lease: TimeInterval
     ) async throws -> IdempotencyClaim

@@ -515,6 +515,24 @@ extension SQLHandoverStore {
         }
     }
 
+    public func departureHandovers(_ departure: DepartureRecord, limit: Int) async throws -> [Handover] {
+        guard let appliedAt = departure.appliedAt else { return [] }
+        let columns = Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
+        return try await database.withSession { db in
+            // The apply stamps its handovers with its own time and notes itself on their `create`
+            // events: the leaver's handovers of that millisecond whose event names this departure.
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: columns) FROM handovers h
+                JOIN handover_events e ON e.handover_id = h.id AND e.event = 'create' AND e.note = \(bind: "departure " + departure.id)
+                WHERE h.organization_id = \(bind: departure.organizationID) AND h.transferor_id = \(bind: departure.memberID)
+                  AND h.created_at = \(bind: appliedAt.millis)
+                ORDER BY h.id LIMIT \(bind: max(1, min(limit, 1000)))
+                """
+            ).all().map(Self.decodeHandover)
+        }
+    }
+
     public func departures(organizationID: String, limit: Int) async throws -> [DepartureRecord] {
         try await database.withSession { db in
             try await db.raw(

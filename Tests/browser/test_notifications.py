@@ -16,7 +16,8 @@ def test_a_member_chooses_how_to_hear_of_each_event(browsers):
     hb.wait_path(aldo, r"^/settings/notifications$")
     hb.wait_text(aldo, "h1", "Notifications")
     groups = hb.find_all(aldo, "fieldset.notification-setting")
-    assert len(groups) == 6, f"expected a row per event, got {len(groups)}"
+    assert len(groups) == 7, f"expected a row per event, got {len(groups)}"
+    assert hb.exists(aldo, "input#followup-due-digest"), "the follow-up's notice has all three settings"
     # Invitations carry their calendar file, which a digest line cannot: email or off only.
     assert hb.exists(aldo, "input#briefing-invitation-off") and not hb.exists(aldo, "input#briefing-invitation-digest")
     assert checked(aldo, "question.asked") == ["email"], checked(aldo, "question.asked")

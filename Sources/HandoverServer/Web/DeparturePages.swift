@@ -52,11 +52,8 @@ extension WebRoutes {
             let names = Member.namesByID(try await members.members(by: viewer.member))
             var created: [Handover] = []
             var accountNames: [String: String] = [:]
-            if let appliedAt = summary.appliedAt, summary.handoversCreated > 0 {
-                // The summary counts the handovers; these are the leaver's open ones made at the apply.
-                let filter = HandoverFilter(
-                    states: HandoverState.openStates, transferorID: summary.memberID, limit: WebPages.departureLinesShown, includeContent: false)
-                created = try await handovers.handovers(filter: filter, by: viewer.member).filter { $0.createdAt >= appliedAt.addingTimeInterval(-1) }
+            if summary.handoversCreated > 0 {
+                created = try await services.departures.handovers(departureID: summary.id, by: viewer.member, limit: WebPages.departureLinesShown)
                 accountNames = try await services.accounts.names(ids: created.map(\.accountID), by: viewer.member)
             }
             let flash = Web.flash(request)
