@@ -41,6 +41,7 @@ public enum HandoverApplication {
         DepartureRoutes(departures: services.departures, members: services.members, credentials: credentials).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebhookRoutes(webhooks: services.webhooks).register(on: router)
+        ScimRoutes(scim: services.scim, credentials: credentials).register(on: router)
         WebRoutes(services: services, credentials: credentials, configuration: configuration).register(on: router)
         // Last, so that it sees every route and wraps only the not-found answer.
         router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes, headForGet: true)))

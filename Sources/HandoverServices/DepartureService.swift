@@ -224,6 +224,41 @@ public struct DepartureService: Sendable {
         try await store.applyDeparture(change)
     }
 
+    /// The identity provider deprovisioned `leaver` (SCIM, Docs/SCIM.md): their accounts handed
+    /// over now, to their manager (the planner's fallback), conflicts skipped, once per `key`
+    /// (a retried request replays). Nil when they own no accounts: no departure then. The audit
+    /// log names the connection; the handovers' `create` events, which must name a member, and
+    /// the departure's creator name the leaver, from whom the handovers are.
+    public func applyDeprovisioning(leaver: Member, idempotencyKey key: String, by actor: AuditActor) async throws -> Response? {
+        let request = DepartureRequest(memberID: leaver.id, skipConflicts: true)
+        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false)
+        if inputs.accounts.isEmpty { return nil }
+        let digest = try CanonicalJSON.digest(request)
+        switch try await store.claimIdempotencyKey(
+            organizationID: leaver.organizationID, key: key, actorID: actor.id, operation: "departure.apply", requestDigest: digest, at: clock.now(),
+            lease: idempotencyLease)
+        {
+        case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
+        case .mismatch: throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request")])
+        case .inProgress: throw DepartureError.keyInProgress(retryAfter: Self.retryAfterSeconds)
+        case .claimed(let claimID):
+            do {
+                let now = clock.now()
+                let requestJSON = String(decoding: try WireJSON.encoder.encode(request), as: UTF8.self)
+                var (write, body) = try await build(
+                    plan, inputs: inputs, members: members, leaver: leaver, id: ids.next(at: now), request: requestJSON, createdAt: now, actor: actor,
+                    actorID: leaver.id)
+                write.idempotency = IdempotencyCompletion(organizationID: leaver.organizationID, key: key, claimID: claimID, status: 201, body: body)
+                try await fault?()
+                try await store.applyDeparture(write)
+                return Response(status: 201, body: body, replayed: false)
+            } catch {
+                try? await store.releaseIdempotencyKey(organizationID: leaver.organizationID, key: key, claimID: claimID)
+                throw error
+            }
+        }
+    }
+
     /// Why whoever scheduled a departure may no longer apply it on its day, or nil if they may.
     static func lostAuthority(_ creator: Member?, leaver: Member) -> String? {
         guard let creator else { return "whoever scheduled it is no longer a member; schedule it again" }

@@ -39,6 +39,8 @@ public struct Services: Sendable {
     public let departures: DepartureService
     /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
     public let webhooks: WebhookService
+    /// Identity providers' provisioning (SCIM 2.0 at /scim/v2).
+    public let scim: ScimService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -67,6 +69,7 @@ public struct Services: Sendable {
         departures = DepartureService(
             store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease, mail: mail)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
+        scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
     }
 }
 

@@ -416,6 +416,15 @@ public protocol HandoverStore: Sendable {
     /// `scheduled` → `failed` with the reason in its summary and an audit entry; false when it
     /// was no longer scheduled (another run got there first).
     func failDeparture(id: String, organizationID: String, summary: String, reason: String, at now: Date) async throws -> Bool
+    // SCIM (SQLHandoverStore+Scim.swift, Docs/SCIM.md).
+    func createScimToken(_ token: ScimToken, digest: String, by actor: AuditActor) async throws
+    /// The unrevoked token with this digest, its last use stamped `now`; nil otherwise.
+    func authenticateScim(tokenDigest: String, at now: Date) async throws -> ScimToken?
+    func scimTokens(organizationID: String) async throws -> [ScimToken]
+    func revokeScimToken(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// A member's email and name, as the identity provider has them (audited); `.conflict` when
+    /// another member of the organization has the email, `.notFound` for another organization.
+    func updateMemberIdentity(id: String, organizationID: String, email: String, name: String, at now: Date, by actor: AuditActor) async throws -> Member
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

@@ -929,6 +929,24 @@ public enum Migrations {
                 "ALTER TABLE idempotency_keys ADD COLUMN claim_id TEXT",
                 "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)",
             ]),
+        // Identity providers' connections (SCIM, Docs/SCIM.md): a bearer per connection, stored
+        // as its SHA-256 digest like API tokens.
+        Migration(
+            version: 25, name: "scim tokens",
+            statements: [
+                """
+                CREATE TABLE scim_tokens (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT,
+                    last_used_at BIGINT
+                )
+                """,
+                "CREATE INDEX scim_tokens_by_organization ON scim_tokens (organization_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -16,6 +16,8 @@ public struct AuditActor: Sendable, Hashable {
     public static let `operator` = AuditActor(named: "operator")
     /// A background job of this kind.
     public static func job(_ kind: String) -> AuditActor { AuditActor(named: "job:" + kind) }
+    /// An identity provider, through the SCIM connection with this token id.
+    public static func scim(_ tokenID: String) -> AuditActor { AuditActor(named: "scim:" + tokenID) }
 }
 
 /// An entry's actor and the request it came in; what the group-commit appender queues.

@@ -10,11 +10,11 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Organizations, members, tokens; the recovery key.",
         discussion: """
-            create-org, create-member and create-token run on the server's machine against its \
+            create-org, create-member, create-token and scim-token run on the server's machine against its \
             database (HANDOVER_DATABASE_URL or --database, like 'handover serve'). recovery-key \
             talks to the server as a signed-in admin.
             """,
-        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self, RecoveryKeyCommand.self]
+        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self, RecoveryKeyCommand.self, ScimTokenCommand.self]
     )
 }
 

@@ -1,0 +1,151 @@
+import Foundation
+import HandoverCore
+import HandoverStore
+
+/// SCIM 2.0 provisioning (Docs/SCIM.md): an identity provider's connection, authenticated by its
+/// `hscim_` token, creates, changes and deprovisions the members of its one organization.
+/// Deprovisioning is the rule that matters: the member is deactivated (every credential revoked
+/// at once, nothing deleted) and their accounts are handed over now through a departure.
+/// Errors are `Scim.Failure`s, in SCIM's own terms; the routes only translate.
+public struct ScimService: Sendable {
+    let store: any HandoverStore
+    let members: MemberService
+    let departures: DepartureService
+    let clock: WallClock
+    let ids: IDMaker
+
+    public init(store: any HandoverStore, members: MemberService, departures: DepartureService, clock: WallClock = .system, ids: IDMaker = .random) {
+        self.store = store
+        self.members = members
+        self.departures = departures
+        self.clock = clock
+        self.ids = ids
+    }
+
+    // MARK: Connections (the operator's `handover admin scim-token`)
+
+    /// A new connection for `organizationID`; the returned bearer is never stored and cannot be shown again.
+    public func createToken(organizationID: String, name: String, by actor: AuditActor) async throws -> (token: ScimToken, secret: String) {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.unicodeScalars.count <= 100 else {
+            throw HandoverError.invalid([Problem(path: "name", message: "give the connection a name of 1 to 100 characters, such as the identity provider")])
+        }
+        guard try await store.organization(id: organizationID) != nil else { throw StoreError.notFound("organization \(organizationID)") }
+        let now = clock.now()
+        let secret = Secrets.newToken(prefix: ScimToken.prefix)
+        let token = ScimToken(id: ids.next(at: now), organizationID: organizationID, name: name, createdAt: now)
+        try await store.createScimToken(token, digest: Secrets.digest(secret), by: actor)
+        return (token, secret)
+    }
+
+    public func revokeToken(id: String, organizationID: String, by actor: AuditActor) async throws {
+        try await store.revokeScimToken(id: id, organizationID: organizationID, at: clock.now(), by: actor)
+    }
+
+    public func tokens(organizationID: String) async throws -> [ScimToken] {
+        try await store.scimTokens(organizationID: organizationID)
+    }
+
+    /// The connection behind `Authorization: Bearer hscim_…`, if valid; only that shape is looked up.
+    public func authenticate(bearer: String) async throws -> ScimToken? {
+        guard bearer.hasPrefix(ScimToken.prefix) else { return nil }
+        return try await store.authenticateScim(tokenDigest: Secrets.digest(bearer), at: clock.now())
+    }
+
+    // MARK: Users
+
+    /// Members of the connection's organization matching `filter`, a page of them (1-based
+    /// `startIndex` as SCIM counts) and how many match in all.
+    public func users(filter: String?, startIndex: Int, count: Int, by connection: ScimToken) async throws -> (total: Int, page: [Member]) {
+        let parsed = try filter.map(Scim.Filter.parse)
+        var found = try await store.members(organizationID: connection.organizationID)
+        if let parsed {
+            switch parsed.attribute {
+            case .userName, .emailsValue:
+                let email = Member.normalizedEmail(parsed.value)
+                found = found.filter { $0.email == email }
+            case .externalId:
+                // Not kept (yet): no member has one, so none matches.
+                found = []
+            }
+        }
+        found.sort { $0.createdAt == $1.createdAt ? $0.id < $1.id : $0.createdAt < $1.createdAt }
+        let start = max(1, startIndex) - 1
+        let count = max(0, count)
+        let page = start >= found.count ? [] : Array(found[start..<min(found.count, start + count)])
+        return (found.count, page)
+    }
+
+    public func user(id: String, by connection: ScimToken) async throws -> Member {
+        guard let member = try await store.member(id: id, organizationID: connection.organizationID) else { throw Scim.Failure.notFound("no user \(id)") }
+        return member
+    }
+
+    /// A new member with role member and no password (they sign in through tokens, or later SSO).
+    /// 409 `uniqueness` when the organization already has the email.
+    public func createUser(_ change: Scim.UserChange, by connection: ScimToken) async throws -> Member {
+        guard let userName = change.userName else { throw Scim.Failure.invalidValue("userName is required") }
+        let name = change.name(current: userName)
+        let email = Member.normalizedEmail(userName)
+        if try await store.members(organizationID: connection.organizationID).contains(where: { $0.email == email }) {
+            throw Scim.Failure.uniqueness("a user with userName \(userName) already exists")
+        }
+        var member: Member
+        do {
+            member = try await members.createMember(
+                organizationID: connection.organizationID, email: userName, name: name, role: .member, managerID: nil, password: nil,
+                by: .scim(connection.id))
+        } catch StoreError.conflict(let message) {
+            throw Scim.Failure.uniqueness(message)
+        } catch HandoverError.invalid(let problems) {
+            throw Scim.Failure.invalidValue(problems.map { "\($0.path): \($0.message)" }.joined(separator: "; "))
+        }
+        if change.active == false { member = try await deprovision(member, by: connection).member }
+        return member
+    }
+
+    /// PUT (a whole resource) and PATCH (some attributes) end here: the identity, then the active flag.
+    public func updateUser(id: String, _ change: Scim.UserChange, by connection: ScimToken) async throws -> (member: Member, departure: DepartureService.Response?) {
+        var member = try await user(id: id, by: connection)
+        let email = change.userName.map(Member.normalizedEmail) ?? member.email
+        let name = change.name(current: member.name).trimmingCharacters(in: .whitespacesAndNewlines)
+        if email != member.email || name != member.name {
+            guard Member.isPlausibleEmail(email) else { throw Scim.Failure.invalidValue("userName \(email) is not an email address") }
+            guard !name.isEmpty else { throw Scim.Failure.invalidValue("name must not be empty") }
+            do {
+                member = try await store.updateMemberIdentity(
+                    id: member.id, organizationID: connection.organizationID, email: email, name: name, at: clock.now(), by: .scim(connection.id))
+            } catch StoreError.conflict(let message) {
+                throw Scim.Failure.uniqueness(message)
+            }
+        }
+        switch change.active {
+        case false?: return try await deprovision(member, by: connection)
+        case true? where !member.isActive:
+            // Sign-in only: revoked tokens stay revoked, handed-over accounts stay handed over.
+            member = try await store.setMemberDeactivated(
+                id: member.id, organizationID: connection.organizationID, deactivated: false, at: clock.now(), by: .scim(connection.id))
+            return (member, nil)
+        default: return (member, nil)
+        }
+    }
+
+    /// DELETE: deprovisioned exactly as `active=false` (nothing is deleted: the audit log and the
+    /// handovers name the member). Afterwards the user still answers GET, inactive.
+    public func deleteUser(id: String, by connection: ScimToken) async throws -> DepartureService.Response? {
+        try await deprovision(try await user(id: id, by: connection), by: connection).departure
+    }
+
+    /// Deactivates (sessions, API tokens and the calendar feed revoked in the same transaction),
+    /// then hands the member's accounts over now with the manager fallback, conflicts skipped.
+    /// The key is the deactivation's own instant, so a retried or repeated deprovisioning replays
+    /// the departure instead of making a second one; reactivating and deprovisioning again is a new one.
+    func deprovision(_ member: Member, by connection: ScimToken) async throws -> (member: Member, departure: DepartureService.Response?) {
+        let deactivated = try await store.setMemberDeactivated(
+            id: member.id, organizationID: connection.organizationID, deactivated: true, at: clock.now(), by: .scim(connection.id))
+        let at = deactivated.deactivatedAt ?? clock.now()
+        let departure = try await departures.applyDeprovisioning(
+            leaver: deactivated, idempotencyKey: "scim-deactivate-\(member.id)-\(at.millis)", by: .scim(connection.id))
+        return (deactivated, departure)
+    }
+}
