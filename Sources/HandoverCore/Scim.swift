@@ -34,17 +34,24 @@ public enum Scim {
             case userName
             case emailsValue = "emails.value"
             case externalId
+            case displayName
+            /// Inside a PATCH path's brackets: `members[value eq "id"]`.
+            case value
         }
+        /// What Users may be filtered by; Groups take `displayName` and `externalId`.
+        public static let userAttributes: [Attribute] = [.userName, .emailsValue, .externalId]
+        public static let groupAttributes: [Attribute] = [.displayName, .externalId]
         public var attribute: Attribute
         public var value: String
 
-        public static func parse(_ text: String) throws -> Filter {
+        public static func parse(_ text: String, attributes: [Attribute] = userAttributes) throws -> Filter {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             let parts = trimmed.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
             guard parts.count == 3 else { throw Failure.invalidFilter("only `attribute eq \"value\"` is supported, got \(text)") }
             // Attribute names and operators are case-insensitive (RFC 7644 §3.4.2.2).
-            guard let attribute = Attribute.allCases.first(where: { $0.rawValue.lowercased() == parts[0].lowercased() }) else {
-                throw Failure.invalidFilter("filtering by \(parts[0]) is not supported: use userName, emails.value or externalId")
+            guard let attribute = attributes.first(where: { $0.rawValue.lowercased() == parts[0].lowercased() }) else {
+                throw Failure.invalidFilter(
+                    "filtering by \(parts[0]) is not supported here: use \(attributes.map(\.rawValue).joined(separator: ", "))")
             }
             guard parts[1].lowercased() == "eq" else { throw Failure.invalidFilter("only the eq operator is supported, got \(parts[1])") }
             let quoted = parts[2]
@@ -136,23 +143,12 @@ public enum Scim {
     /// object of attributes; `remove` of a simple attribute (which, for the attributes a member
     /// must have, is refused as `mutability`).
     public static func patch(_ body: JSONValue) throws -> UserChange {
-        guard case .object(let object) = body else { throw Failure.invalidSyntax("the body must be a JSON object") }
-        guard let operationsKey = object.keys.first(where: { $0.lowercased() == "operations" }), case .array(let operations) = object[operationsKey]!
-        else { throw Failure.invalidSyntax("a PATCH body needs Operations, an array") }
         var change = UserChange()
-        for operation in operations {
-            guard case .object(let fields) = operation else { throw Failure.invalidSyntax("each operation must be an object") }
-            func field(_ name: String) -> JSONValue? { fields.first { $0.key.lowercased() == name }?.value }
-            guard case .string(let op) = field("op") ?? .null else { throw Failure.invalidSyntax("each operation needs an op") }
-            let path: String?
-            switch field("path") {
-            case .string(let text): path = text
-            case nil, .null: path = nil
-            default: throw Failure.invalidPath("path must be a string")
-            }
-            switch op.lowercased() {
+        for operation in try operations(body) {
+            let op = operation.op, path = operation.path
+            switch op {
             case "add", "replace":
-                guard let value = field("value") else { throw Failure.invalidSyntax("\(op) needs a value") }
+                guard let value = operation.value else { throw Failure.invalidSyntax("\(op) needs a value") }
                 if let path {
                     try change.set(path, value)
                 } else {

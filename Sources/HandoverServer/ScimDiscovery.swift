@@ -1,7 +1,7 @@
 import HandoverCore
 
 /// SCIM's discovery documents (RFC 7643 §5–7), static and honest: what this server does,
-/// and nothing it does not (no bulk, no ETags, no sorting, no Groups yet).
+/// and nothing it does not (no bulk, no ETags, no sorting).
 enum ScimDiscovery {
     static let configSchema = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
     static let resourceTypeSchema = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -30,6 +30,27 @@ enum ScimDiscovery {
         "schemas": .array([.string(resourceTypeSchema)]), "id": .string("User"), "name": .string("User"), "endpoint": .string("/Users"),
         "description": .string("A member of the organization"), "schema": .string(ScimRoutes.userSchema),
         "meta": .object(["resourceType": .string("ResourceType"), "location": .string("/scim/v2/ResourceTypes/User")]),
+    ])
+
+    static let groupResourceType: JSONValue = .object([
+        "schemas": .array([.string(resourceTypeSchema)]), "id": .string("Group"), "name": .string("Group"), "endpoint": .string("/Groups"),
+        "description": .string("A team; the organization's team-to-role mapping gives its members their role"),
+        "schema": .string(ScimRoutes.groupSchema),
+        "meta": .object(["resourceType": .string("ResourceType"), "location": .string("/scim/v2/ResourceTypes/Group")]),
+    ])
+
+    static let groupSchema: JSONValue = .object([
+        "schemas": .array([.string(schemaSchema)]), "id": .string(ScimRoutes.groupSchema), "name": .string("Group"),
+        "description": .string("A team: displayName is unique in the organization, members are users"),
+        "attributes": .array([
+            attribute("displayName", required: true, uniqueness: "server"),
+            .object([
+                "name": .string("members"), "type": .string("complex"), "multiValued": .bool(true), "required": .bool(false),
+                "mutability": .string("readWrite"), "returned": .string("default"),
+                "subAttributes": .array([attribute("value", mutability: "immutable"), attribute("display", mutability: "readOnly")]),
+            ]),
+        ]),
+        "meta": .object(["resourceType": .string("Schema"), "location": .string("/scim/v2/Schemas/\(ScimRoutes.groupSchema)")]),
     ])
 
     static func attribute(_ name: String, type: String = "string", required: Bool = false, mutability: String = "readWrite", uniqueness: String = "none")

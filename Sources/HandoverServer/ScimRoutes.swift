@@ -17,6 +17,7 @@ struct ScimRoutes: Sendable {
     static let errorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
     static let listSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
     static let userSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
+    static let groupSchema = "urn:ietf:params:scim:schemas:core:2.0:Group"
     /// The largest page a list answers (ServiceProviderConfig's filter.maxResults).
     static let maxResults = 200
 
@@ -26,10 +27,10 @@ struct ScimRoutes: Sendable {
             try await answer(request, context) { _ in (.ok, ScimDiscovery.serviceProviderConfig(maxResults: Self.maxResults)) }
         }
         v2.get("ResourceTypes") { request, context in
-            try await answer(request, context) { _ in (.ok, ScimDiscovery.list([ScimDiscovery.userResourceType])) }
+            try await answer(request, context) { _ in (.ok, ScimDiscovery.list([ScimDiscovery.userResourceType, ScimDiscovery.groupResourceType])) }
         }
         v2.get("Schemas") { request, context in
-            try await answer(request, context) { _ in (.ok, ScimDiscovery.list([ScimDiscovery.userSchema])) }
+            try await answer(request, context) { _ in (.ok, ScimDiscovery.list([ScimDiscovery.userSchema, ScimDiscovery.groupSchema])) }
         }
         v2.get("Users") { request, context in
             try await answer(request, context) { connection in
@@ -75,6 +76,92 @@ struct ScimRoutes: Sendable {
                 return (.noContent, nil)
             }
         }
+        registerGroups(on: v2)
+    }
+
+    /// Groups are teams (Docs/SCIM.md): `members` are users of the organization; the role
+    /// mapping turns membership into roles in the same transaction.
+    func registerGroups(on v2: RouterGroup<AppContext>) {
+        v2.get("Groups") { request, context in
+            try await answer(request, context) { connection in
+                let query = request.uri.queryParameters
+                let startIndex = try Self.integer(query["startIndex"].map(String.init), name: "startIndex") ?? 1
+                let count = min(Self.maxResults, try Self.integer(query["count"].map(String.init), name: "count") ?? 100)
+                let (total, page) = try await scim.groups(
+                    filter: query["filter"].map(String.init), startIndex: startIndex, count: count, by: connection)
+                let names = try await memberNames(page, connection)
+                let body: JSONValue = .object([
+                    "schemas": .array([.string(Self.listSchema)]), "totalResults": .number(Double(total)),
+                    "startIndex": .number(Double(max(1, startIndex))), "itemsPerPage": .number(Double(page.count)),
+                    "Resources": .array(page.map { Self.group($0, names: names, members: !Self.excludesMembers(request)) }),
+                ])
+                return (.ok, body)
+            }
+        }
+        v2.get("Groups/:id") { request, context in
+            try await answer(request, context) { connection in
+                let team = try await scim.group(id: try context.parameters.require("id"), by: connection)
+                return (.ok, Self.group(team, names: try await memberNames([team], connection), members: !Self.excludesMembers(request)))
+            }
+        }
+        v2.post("Groups") { request, context in
+            try await answer(request, context) { connection in
+                let team = try await scim.createGroup(try Scim.GroupChange.resource(try await Self.body(request, context)), by: connection)
+                return (.created, Self.group(team, names: try await memberNames([team], connection)))
+            }
+        }
+        v2.put("Groups/:id") { request, context in
+            try await answer(request, context) { connection in
+                let change = try Scim.GroupChange.resource(try await Self.body(request, context))
+                let team = try await scim.updateGroup(id: try context.parameters.require("id"), change, by: connection)
+                return (.ok, Self.group(team, names: try await memberNames([team], connection)))
+            }
+        }
+        v2.patch("Groups/:id") { request, context in
+            try await answer(request, context) { connection in
+                let change = try Scim.groupPatch(try await Self.body(request, context))
+                let team = try await scim.updateGroup(id: try context.parameters.require("id"), change, by: connection)
+                return (.ok, Self.group(team, names: try await memberNames([team], connection)))
+            }
+        }
+        v2.delete("Groups/:id") { request, context in
+            try await answer(request, context) { connection in
+                try await scim.deleteGroup(id: try context.parameters.require("id"), by: connection)
+                return (.noContent, nil)
+            }
+        }
+    }
+
+    /// Names for the members' `display`, read once for a page of teams.
+    func memberNames(_ teams: [Team], _ connection: ScimToken) async throws -> [String: String] {
+        guard teams.contains(where: { !$0.memberIDs.isEmpty }) else { return [:] }
+        return try await scim.memberNames(by: connection)
+    }
+
+    /// Okta lists groups with `excludedAttributes=members` (a big group's members are a big answer).
+    static func excludesMembers(_ request: Request) -> Bool {
+        guard let excluded = request.uri.queryParameters["excludedAttributes"] else { return false }
+        return excluded.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "members" }
+    }
+
+    /// A team as a SCIM Group: id, displayName, members as `{value, display, $ref}`.
+    static func group(_ team: Team, names: [String: String], members: Bool = true) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "schemas": .array([.string(groupSchema)]), "id": .string(team.id), "displayName": .string(team.name),
+            "meta": .object([
+                "resourceType": .string("Group"), "created": .string(timestamp(team.createdAt)), "lastModified": .string(timestamp(team.updatedAt)),
+                "location": .string("/scim/v2/Groups/\(team.id)"),
+            ]),
+        ]
+        if members {
+            fields["members"] = .array(
+                team.memberIDs.map { id in
+                    var member: [String: JSONValue] = ["value": .string(id), "$ref": .string("/scim/v2/Users/\(id)"), "type": .string("User")]
+                    if let name = names[id] { member["display"] = .string(name) }
+                    return .object(member)
+                })
+        }
+        return .object(fields)
     }
 
     /// Authenticates the connection, runs `body`, and answers in SCIM's media type; every error,

@@ -57,15 +57,16 @@ public struct ScimService: Sendable {
     /// Members of the connection's organization matching `filter`, a page of them (1-based
     /// `startIndex` as SCIM counts) and how many match in all.
     public func users(filter: String?, startIndex: Int, count: Int, by connection: ScimToken) async throws -> (total: Int, page: [Member]) {
-        let parsed = try filter.map(Scim.Filter.parse)
+        let parsed = try filter.map { try Scim.Filter.parse($0) }
         var found = try await store.members(organizationID: connection.organizationID)
         if let parsed {
             switch parsed.attribute {
             case .userName, .emailsValue:
                 let email = Member.normalizedEmail(parsed.value)
                 found = found.filter { $0.email == email }
-            case .externalId:
-                // Not kept (yet): no member has one, so none matches.
+            case .externalId, .displayName, .value:
+                // externalId is not kept (yet): no member has one, so none matches; the others
+                // are not User filters and were refused by the parser.
                 found = []
             }
         }
@@ -134,6 +135,81 @@ public struct ScimService: Sendable {
     /// handovers name the member). Afterwards the user still answers GET, inactive.
     public func deleteUser(id: String, by connection: ScimToken) async throws -> DepartureService.Response? {
         try await deprovision(try await user(id: id, by: connection), by: connection).departure
+    }
+
+    // MARK: Groups (teams)
+
+    /// Teams matching `filter` (`displayName eq "…"`; `externalId` is not kept, so it matches
+    /// none), a page of them and how many match in all.
+    public func groups(filter: String?, startIndex: Int, count: Int, by connection: ScimToken) async throws -> (total: Int, page: [Team]) {
+        let parsed = try filter.map { try Scim.Filter.parse($0, attributes: Scim.Filter.groupAttributes) }
+        let found: [Team]
+        switch parsed?.attribute {
+        case nil: found = try await store.teams(organizationID: connection.organizationID, name: nil)
+        case .displayName?: found = try await store.teams(organizationID: connection.organizationID, name: parsed?.value)
+        default: found = []
+        }
+        let start = max(1, startIndex) - 1
+        let page = start >= found.count ? [] : Array(found[start..<min(found.count, start + max(0, count))])
+        return (found.count, page)
+    }
+
+    public func group(id: String, by connection: ScimToken) async throws -> Team {
+        guard let team = try await store.team(id: id, organizationID: connection.organizationID) else { throw Scim.Failure.notFound("no group \(id)") }
+        return team
+    }
+
+    /// Member id → name across the connection's organization, for a Group's `members[].display`.
+    public func memberNames(by connection: ScimToken) async throws -> [String: String] {
+        Member.namesByID(try await store.members(organizationID: connection.organizationID))
+    }
+
+    /// A new team; 409 `uniqueness` when the organization has a team of that name.
+    public func createGroup(_ change: Scim.GroupChange, by connection: ScimToken) async throws -> Team {
+        guard change.displayName != nil else { throw Scim.Failure.invalidValue("displayName is required") }
+        let now = clock.now()
+        return try await save(id: ids.next(at: now), creating: true, change, at: now, by: connection)
+    }
+
+    /// PUT and PATCH: the name and the members; the roles of members who joined or left follow
+    /// the organization's team → role mapping in the same transaction.
+    public func updateGroup(id: String, _ change: Scim.GroupChange, by connection: ScimToken) async throws -> Team {
+        try await save(id: id, creating: false, change, at: clock.now(), by: connection)
+    }
+
+    /// The team is gone; its members are not (their roles re-derived from their other teams).
+    public func deleteGroup(id: String, by connection: ScimToken) async throws {
+        do {
+            try await store.deleteTeam(id: id, organizationID: connection.organizationID, at: clock.now(), by: .scim(connection.id))
+        } catch StoreError.notFound {
+            throw Scim.Failure.notFound("no group \(id)")
+        }
+    }
+
+    func save(id: String, creating: Bool, _ change: Scim.GroupChange, at now: Date, by connection: ScimToken) async throws -> Team {
+        do {
+            return try await store.saveTeam(
+                id: id, organizationID: connection.organizationID, creating: creating, change: change, at: now, by: .scim(connection.id))
+        } catch StoreError.notFound {
+            throw Scim.Failure.notFound("no group \(id)")
+        } catch StoreError.conflict {
+            throw Scim.Failure.uniqueness("a group named \(change.displayName ?? "so") already exists")
+        }
+    }
+
+    // MARK: Team roles (the operator's `handover admin scim-roles`)
+
+    /// Team name → role, as the organization maps them (names as compared: trimmed, lowercased).
+    public func teamRoles(organizationID: String) async throws -> [String: Role] {
+        try await store.teamRoleMapping(organizationID: organizationID)
+    }
+
+    /// Members of a team named `teamName` get `role` (nil: the team gives no role any more); the
+    /// members whose role changed, now. Roles follow teams: see `TeamRoles.role`.
+    public func setTeamRole(organizationID: String, teamName: String, role: Role?, by actor: AuditActor) async throws -> [Member] {
+        if let problem = Team.nameProblem(teamName) { throw HandoverError.invalid([Problem(path: "team", message: problem)]) }
+        guard try await store.organization(id: organizationID) != nil else { throw StoreError.notFound("organization \(organizationID)") }
+        return try await store.setTeamRole(organizationID: organizationID, teamName: teamName, role: role, at: clock.now(), by: actor)
     }
 
     /// Deactivates (sessions, API tokens and the calendar feed revoked in the same transaction),

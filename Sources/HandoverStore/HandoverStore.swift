@@ -425,6 +425,17 @@ public protocol HandoverStore: Sendable {
     /// A member's email and name, as the identity provider has them (audited); `.conflict` when
     /// another member of the organization has the email, `.notFound` for another organization.
     func updateMemberIdentity(id: String, organizationID: String, email: String, name: String, at now: Date, by actor: AuditActor) async throws -> Member
+    // Teams and their roles (SQLHandoverStore+Teams.swift, Docs/SCIM.md).
+    /// The organization's teams with their member ids; `name` narrows to the team of that name.
+    func teams(organizationID: String, name: String?) async throws -> [Team]
+    func team(id: String, organizationID: String) async throws -> Team?
+    /// Team name key → role.
+    func teamRoleMapping(organizationID: String) async throws -> [String: Role]
+    /// Creates or changes a team by `change`, re-deriving the roles of the members it touches.
+    func saveTeam(id: String, organizationID: String, creating: Bool, change: Scim.GroupChange, at now: Date, by actor: AuditActor) async throws -> Team
+    func deleteTeam(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
+    /// Maps a team name to a role (nil unmaps); returns the members whose role changed.
+    func setTeamRole(organizationID: String, teamName: String, role: Role?, at now: Date, by actor: AuditActor) async throws -> [Member]
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

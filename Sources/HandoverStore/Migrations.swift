@@ -947,6 +947,40 @@ public enum Migrations {
                 """,
                 "CREATE INDEX scim_tokens_by_organization ON scim_tokens (organization_id)",
             ]),
+        // Teams as identity providers push them (SCIM Groups), and the organization's mapping of
+        // team names to roles (Docs/SCIM.md). `name_key` is the name as compared: trimmed, lowercased.
+        Migration(
+            version: 26, name: "teams",
+            statements: [
+                """
+                CREATE TABLE teams (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    name_key TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    UNIQUE (organization_id, name_key)
+                )
+                """,
+                """
+                CREATE TABLE team_members (
+                    team_id TEXT NOT NULL REFERENCES teams(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    added_at BIGINT NOT NULL,
+                    PRIMARY KEY (team_id, member_id)
+                )
+                """,
+                "CREATE INDEX team_members_by_member ON team_members (member_id)",
+                """
+                CREATE TABLE team_roles (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name_key TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    PRIMARY KEY (organization_id, name_key)
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

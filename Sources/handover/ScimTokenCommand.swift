@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HandoverServices
+import HandoverStore
 
 /// `handover admin scim-token`: an identity provider's connection (Docs/SCIM.md), made or
 /// revoked on the server's machine against its database, like the other `admin` verbs.
@@ -23,8 +24,13 @@ struct ScimTokenCommand: AsyncParsableCommand {
         try await db.withStore { store in
             let scim = ScimService(
                 store: store, members: MemberService(store: store), departures: DepartureService(store: store, templates: TemplateService(store: store)))
+            guard try await MemberService(store: store).organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
             if let revoke {
-                try await CLIErrors.run { try await scim.revokeToken(id: revoke, organizationID: org, by: .operator) }
+                do {
+                    try await scim.revokeToken(id: revoke, organizationID: org, by: .operator)
+                } catch StoreError.notFound {
+                    throw CLIError("No SCIM token \(revoke) in organization \(org); the id is the one scim-token printed.")
+                }
                 try output.emit(["id": .string(revoke), "revoked": .bool(true)]) { print("Revoked SCIM token \(revoke).") }
                 return
             }

@@ -76,12 +76,15 @@ import Testing
             }
             try await client.execute(uri: "/scim/v2/ResourceTypes", method: .get, headers: Self.scimHeaders(secret)) { r in
                 let body = try Self.json(r)
-                #expect(body["totalResults"] == .number(1))
-                #expect(body["Resources"]?.arrayValue?.first?["endpoint"] == .string("/Users"))
+                #expect(body["totalResults"] == .number(2))
+                #expect(body["Resources"]?.arrayValue?.compactMap { $0["endpoint"]?.stringValue } == ["/Users", "/Groups"])
             }
             try await client.execute(uri: "/scim/v2/Schemas", method: .get, headers: Self.scimHeaders(secret)) { r in
                 let body = try Self.json(r)
-                #expect(body["Resources"]?.arrayValue?.first?["id"] == .string("urn:ietf:params:scim:schemas:core:2.0:User"))
+                #expect(
+                    body["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [
+                        "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group",
+                    ])
             }
         }
     }
