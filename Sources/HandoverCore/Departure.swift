@@ -18,18 +18,27 @@ public struct DepartureRecipients: Sendable, Hashable, Codable {
     }
 }
 
-/// "Accounts with this tag (or of this kind) go to this member." A territory is a tag
-/// (`emea`, `territory:north`): accounts carry tags already, so a territory needs no new model.
+/// "Accounts with this tag (or of this kind) go to this member", or "to this team": then to
+/// the team's least loaded member who can receive accounts. A territory is a tag (`emea`,
+/// `territory:north`): accounts carry tags already, so a territory needs no new model.
+/// Exactly one of `recipientID` and `teamID` (the service refuses a rule with neither or both).
 public struct DepartureRule: Sendable, Hashable, Codable {
     public enum Match: String, Sendable, Hashable, Codable, CaseIterable { case tag, kind }
     public var match: Match
     public var value: String
-    public var recipientID: String
+    public var recipientID: String?
+    public var teamID: String?
 
     public init(match: Match, value: String, recipientID: String) {
         self.match = match
         self.value = value
         self.recipientID = recipientID
+    }
+
+    public init(match: Match, value: String, teamID: String) {
+        self.match = match
+        self.value = value
+        self.teamID = teamID
     }
 
     public func matches(_ account: some DepartureAccountFacts) -> Bool {
@@ -187,10 +196,11 @@ public enum DeparturePlanner {
     ///   - members: every member of the organization.
     ///   - openHandoverAccounts: those of `accounts` that already have an open handover.
     ///   - load: per member id, open handovers they receive plus accounts they own.
+    ///   - teams: team id → member ids, for rules that name a team.
     public static func plan(
         leaver: Member, effectiveOn: CalendarDate?, accounts: [some DepartureAccountFacts], members: [Member], openHandoverAccounts: Set<String>,
         load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers(),
-        briefingOtherParties: [String: String] = [:]
+        briefingOtherParties: [String: String] = [:], teams: [String: [String]] = [:]
     ) -> DeparturePlan {
         let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var conflicts: [DepartureConflict] = []
@@ -199,21 +209,34 @@ public enum DeparturePlanner {
         // Balancing takes the load it adds into account, so 100 accounts spread over 4 members
         // go 25 each rather than all to whoever was lightest at the start.
         var load = load
-        let pool = recipients.balanceAmong.compactMap { byID[$0] }.filter { $0.isActive && $0.id != leaver.id && $0.role != .auditor }
+        func canReceive(_ member: Member) -> Bool { member.isActive && member.id != leaver.id && member.role != .auditor }
+        func leastLoaded(_ pool: [Member]) -> Member? {
+            pool.min { a, b in
+                let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
+                return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
+            }
+        }
+        let pool = recipients.balanceAmong.compactMap { byID[$0] }.filter(canReceive)
+        let teamPools = teams.mapValues { $0.compactMap { byID[$0] }.filter(canReceive) }
         let manager = leaver.managerID.flatMap { byID[$0] }
         let leaverNames = Set([leaver.name.lowercased(), Member.normalizedEmail(leaver.email)])
         for account in accounts {
             var recipientID: String?
             var reason: DepartureReason?
+            var emptyTeam = false
             if let mapped = recipients.mappings[account.id] {
                 (recipientID, reason) = (mapped, .mapping)
             } else if let rule = recipients.rules.first(where: { $0.matches(account) }) {
-                (recipientID, reason) = (rule.recipientID, .rule)
-            } else if !pool.isEmpty {
-                let least = pool.min { a, b in
-                    let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
-                    return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
-                }!
+                if let teamID = rule.teamID {
+                    // The team's least loaded member who can receive it; none is a conflict,
+                    // not a silent fall through to the manager (the rule said this team).
+                    recipientID = leastLoaded(teamPools[teamID] ?? [])?.id
+                    emptyTeam = recipientID == nil
+                } else {
+                    recipientID = rule.recipientID
+                }
+                reason = .rule
+            } else if let least = leastLoaded(pool) {
                 (recipientID, reason) = (least.id, .balance)
             } else if let manager {
                 (recipientID, reason) = (manager.id, .manager)
@@ -239,6 +262,9 @@ public enum DeparturePlanner {
                     conflict = .unknownRecipient
                     message = "\(account.name) would go to member \(id), who is not in this organization"
                 }
+            } else if emptyTeam {
+                conflict = .noRecipient
+                message = "\(account.name): its rule names a team with nobody active who can receive accounts"
             } else {
                 conflict = .noRecipient
                 message = "\(account.name): no mapping or rule matches and \(leaver.name) has no manager"

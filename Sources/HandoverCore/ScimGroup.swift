@@ -22,12 +22,22 @@ extension Scim {
         /// The member ids after the operations, in order: `current` first, additions after.
         public func memberIDs(from current: [String]) -> [String] {
             var ids = current
+            // Sets beside the ordered list: an identity provider's group may have thousands.
+            var present = Set(ids)
             for operation in members {
                 switch operation {
-                case .add(let added): ids += added.filter { !ids.contains($0) }
-                case .remove(let removed): ids.removeAll(where: removed.contains)
-                case .removeAll: ids = []
-                case .replace(let all): ids = Self.unique(all)
+                case .add(let added):
+                    for id in added where present.insert(id).inserted { ids.append(id) }
+                case .remove(let removed):
+                    let gone = Set(removed)
+                    ids.removeAll(where: gone.contains)
+                    present.subtract(gone)
+                case .removeAll:
+                    ids = []
+                    present = []
+                case .replace(let all):
+                    ids = Self.unique(all)
+                    present = Set(ids)
                 }
             }
             return ids

@@ -115,6 +115,11 @@ struct APIRoutes: Sendable {
                 password: body.password, by: actor)
             return try JSONIO.response(member, status: .created)
         }
+        // Teams (SCIM Groups): read by every role, like the member directory; changed only through SCIM.
+        api.get("teams") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await members.teams(by: actor)))
+        }
         api.get("members/:id") { _, context in
             let actor = try context.requireMember()
             let id = try context.parameters.require("id")

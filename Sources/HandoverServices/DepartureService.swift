@@ -77,11 +77,24 @@ public struct DepartureService: Sendable {
         for (index, mapping) in request.mappings.enumerated() where !owned.contains(mapping.accountID) {
             problems.append(Problem(path: "mappings[\(index)].accountID", message: "account \(mapping.accountID) is not one \(leaver.name) owns"))
         }
+        // A rule names a member or a team (SCIM Groups are teams), never both or neither.
+        var teams: [String: [String]] = [:]
+        if request.rules.contains(where: { $0.teamID != nil }) {
+            teams = Dictionary(
+                try await store.teams(organizationID: leaver.organizationID, name: nil).map { ($0.id, $0.memberIDs) }, uniquingKeysWith: { a, _ in a })
+        }
+        for (index, rule) in request.rules.enumerated() {
+            if (rule.recipientID == nil) == (rule.teamID == nil) {
+                problems.append(Problem(path: "rules[\(index)]", message: "give either recipientID (a member) or teamID (a team), not both or neither"))
+            } else if let teamID = rule.teamID, teams[teamID] == nil {
+                problems.append(Problem(path: "rules[\(index)].teamID", message: "no team \(teamID) in this organization"))
+            }
+        }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let members = try await store.members(organizationID: leaver.organizationID)
         let plan = DeparturePlanner.plan(
             leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
-            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties)
+            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties, teams: teams)
         return (plan, inputs, members)
     }
 

@@ -74,6 +74,11 @@ public struct MemberService: Sendable {
         try await store.members(organizationID: actor.organizationID)
     }
 
+    /// The organization's teams (SCIM Groups) with their members' ids, for every role.
+    public func teams(by actor: Member) async throws -> [Team] {
+        try await store.teams(organizationID: actor.organizationID, name: nil)
+    }
+
     public func member(id: String, by actor: Member) async throws -> Member {
         guard let member = try await store.member(id: id, organizationID: actor.organizationID) else { throw StoreError.notFound("member") }
         return member

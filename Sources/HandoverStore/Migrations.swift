@@ -948,7 +948,8 @@ public enum Migrations {
                 "CREATE INDEX scim_tokens_by_organization ON scim_tokens (organization_id)",
             ]),
         // Teams as identity providers push them (SCIM Groups), and the organization's mapping of
-        // team names to roles (Docs/SCIM.md). `name_key` is the name as compared: trimmed, lowercased.
+        // team names to roles (Docs/SCIM.md). `name_key` is the name as compared: trimmed, lowercased;
+        // `position` keeps members in the order they joined (many join in one millisecond).
         Migration(
             version: 26, name: "teams",
             statements: [
@@ -968,6 +969,7 @@ public enum Migrations {
                     team_id TEXT NOT NULL REFERENCES teams(id),
                     member_id TEXT NOT NULL REFERENCES members(id),
                     added_at BIGINT NOT NULL,
+                    position BIGINT NOT NULL,
                     PRIMARY KEY (team_id, member_id)
                 )
                 """,

@@ -40,10 +40,13 @@ extension SQLHandoverStore {
         }
         guard !teams.isEmpty else { return [] }
         var members: [String: [String]] = [:]
-        for row in try await db.raw(
-            "SELECT team_id, member_id FROM team_members WHERE team_id IN (\(binds: teams.map(\.id))) ORDER BY added_at, member_id"
-        ).all() {
-            members[try row.decode(column: "team_id", as: String.self), default: []].append(try row.decode(column: "member_id", as: String.self))
+        for start in stride(from: 0, to: teams.count, by: 500) {
+            let chunk = teams[start..<min(start + 500, teams.count)].map(\.id)
+            for row in try await db.raw(
+                "SELECT team_id, member_id FROM team_members WHERE team_id IN (\(binds: chunk)) ORDER BY position"
+            ).all() {
+                members[try row.decode(column: "team_id", as: String.self), default: []].append(try row.decode(column: "member_id", as: String.self))
+            }
         }
         for index in teams.indices { teams[index].memberIDs = members[teams[index].id] ?? [] }
         return teams
@@ -85,17 +88,20 @@ extension SQLHandoverStore {
                 team.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let added = change.addedIDs
-            if !added.isEmpty {
+            // Checked in chunks: a whole group's PUT may name more members than one statement binds.
+            for start in stride(from: 0, to: added.count, by: 500) {
+                let chunk = Array(added[start..<min(start + 500, added.count)])
                 let known = Set(
-                    try await db.raw("SELECT id FROM members WHERE organization_id = \(bind: organizationID) AND id IN (\(binds: added))").all()
+                    try await db.raw("SELECT id FROM members WHERE organization_id = \(bind: organizationID) AND id IN (\(binds: chunk))").all()
                         .map { try $0.decode(column: "id", as: String.self) })
-                if let unknown = added.first(where: { !known.contains($0) }) {
+                if let unknown = chunk.first(where: { !known.contains($0) }) {
                     throw HandoverError.invalid([Problem(path: "members", message: "no user \(unknown) in this organization")])
                 }
             }
             let before = team.memberIDs
             let after = change.memberIDs(from: before)
-            let joined = after.filter { !before.contains($0) }, left = before.filter { !after.contains($0) }
+            let (beforeSet, afterSet) = (Set(before), Set(after))
+            let joined = after.filter { !beforeSet.contains($0) }, left = before.filter { !afterSet.contains($0) }
             // A rename changes which mapping applies to everyone in the team.
             let renamed = !creating && Team.nameKey(team.name) != oldKey
             let touched = renamed ? Array(Set(before + after)) : joined + left
@@ -117,11 +123,18 @@ extension SQLHandoverStore {
                     """
                 ).run()
             }
-            if !left.isEmpty { try await db.raw("DELETE FROM team_members WHERE team_id = \(bind: id) AND member_id IN (\(binds: left))").run() }
+            for start in stride(from: 0, to: left.count, by: 500) {
+                let chunk = Array(left[start..<min(start + 500, left.count)])
+                try await db.raw("DELETE FROM team_members WHERE team_id = \(bind: id) AND member_id IN (\(binds: chunk))").run()
+            }
+            var position =
+                try await db.raw("SELECT MAX(position) AS p FROM team_members WHERE team_id = \(bind: id)").first()?
+                .decode(column: "p", as: Int64?.self) ?? 0
             for start in stride(from: 0, to: joined.count, by: 500) {
-                var query = SQLQueryString("INSERT INTO team_members (team_id, member_id, added_at) VALUES ")
+                var query = SQLQueryString("INSERT INTO team_members (team_id, member_id, added_at, position) VALUES ")
                 for (index, memberID) in joined[start..<min(start + 500, joined.count)].enumerated() {
-                    query += "\(unsafeRaw: index > 0 ? ", " : "")(\(bind: id), \(bind: memberID), \(bind: now.millis))"
+                    position += 1
+                    query += "\(unsafeRaw: index > 0 ? ", " : "")(\(bind: id), \(bind: memberID), \(bind: now.millis), \(bind: position))"
                 }
                 try await db.raw(query).run()
             }

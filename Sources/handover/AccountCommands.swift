@@ -97,8 +97,28 @@ struct Accounts: AsyncParsableCommand {
 
 struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List members; deactivate or reactivate one.",
-        subcommands: [MembersList.self, MemberDeactivate.self, MemberReactivate.self], defaultSubcommand: MembersList.self)
+        abstract: "List members and teams; deactivate or reactivate a member.",
+        subcommands: [MembersList.self, TeamsList.self, MemberDeactivate.self, MemberReactivate.self], defaultSubcommand: MembersList.self)
+}
+
+/// `handover members teams`: the teams an identity provider pushed (Docs/SCIM.md).
+struct TeamsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "teams", abstract: "List teams (from the identity provider) and their members.",
+        discussion: "A departure rule may send accounts to a team: --rule tag:emea=team:NAME.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let reply = try await CLIErrors.run { try await client.get("/api/v1/teams", as: ListResponse<Team>.self) }
+        let names = try await MemberLookup.names(client: client)
+        options.output.emit(raw: reply.json) {
+            if reply.value.items.isEmpty { print("No teams yet: an identity provider adds them through SCIM (Docs/SCIM.md).") }
+            Table.print(
+                ["ID", "TEAM", "MEMBERS"],
+                reply.value.items.map { [$0.id, $0.name, $0.memberIDs.map { names[$0] ?? $0 }.joined(separator: ", ")] })
+        }
+    }
 }
 
 struct MembersList: AsyncParsableCommand {
@@ -236,6 +256,17 @@ enum MemberLookup {
     static func names(client: HandoverAPIClient) async throws -> [String: String] {
         let members = (try? await client.get("/api/v1/members", as: ListResponse<Member>.self).value.items) ?? []
         return Member.namesByID(members)
+    }
+}
+
+/// A team by its name (as compared: case-insensitively) or its id.
+enum TeamLookup {
+    static func id(of text: String, client: HandoverAPIClient) async throws -> String {
+        let teams = try await CLIErrors.run { try await client.get("/api/v1/teams", as: ListResponse<Team>.self).value.items }
+        guard let found = teams.first(where: { $0.id == text || Team.nameKey($0.name) == Team.nameKey(text) }) else {
+            throw CLIError("No team \(text) in your organization ('handover members teams' lists them).")
+        }
+        return found.id
     }
 }
 

@@ -13,6 +13,7 @@ struct DepartureCommand: AsyncParsableCommand {
             Recipients, first match wins: --map, then --rule in order, then \
             --balance over the members named, then the leaver's manager.
               handover departure plan --member ann@x.dev --rule tag:emea=bo@x.dev
+              handover departure plan --member ann@x.dev --rule kind:project="team:Delivery"
               handover departure plan --member ann@x.dev --map ACCOUNT=bo@x.dev
               handover departure plan --member ann@x.dev --balance bo@x.dev \\
                   --balance cy@x.dev
@@ -33,7 +34,7 @@ struct DepartureOptions: ParsableArguments {
     @Option(help: "The leaver (email or member id).") var member: String
     @Option(help: "The day they leave, YYYY-MM-DD (today or later; default now).") var on: String?
     @Option(help: ArgumentHelp("An account to a member.", valueName: "ACCOUNT=EMAIL")) var map: [String] = []
-    @Option(help: ArgumentHelp("Tag or kind to a member.", valueName: "tag:T=EMAIL|kind:K=EMAIL")) var rule: [String] = []
+    @Option(help: ArgumentHelp("Tag or kind to a member, or to a team's least loaded member.", valueName: "tag:T=EMAIL|kind:K=team:NAME")) var rule: [String] = []
     @Option(help: ArgumentHelp("Balance the rest by load over this member.", valueName: "EMAIL")) var balance: [String] = []
 
     func request(client: HandoverAPIClient, skipConflicts: Bool) async throws -> DepartureRequest {
@@ -53,9 +54,13 @@ struct DepartureOptions: ParsableArguments {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             let match = parts.first?.split(separator: ":", maxSplits: 1).map(String.init) ?? []
             guard parts.count == 2, match.count == 2, let kind = DepartureRule.Match(rawValue: match[0]), !match[1].isEmpty else {
-                throw CLIError("--rule \(text): write tag:TAG=EMAIL or kind:KIND=EMAIL.")
+                throw CLIError("--rule \(text): write tag:TAG=EMAIL or kind:KIND=EMAIL (or =team:NAME for a team).")
             }
-            rules.append(DepartureRule(match: kind, value: match[1], recipientID: try await MemberLookup.id(of: parts[1], client: client)))
+            if parts[1].lowercased().hasPrefix("team:") {
+                rules.append(DepartureRule(match: kind, value: match[1], teamID: try await TeamLookup.id(of: String(parts[1].dropFirst(5)), client: client)))
+            } else {
+                rules.append(DepartureRule(match: kind, value: match[1], recipientID: try await MemberLookup.id(of: parts[1], client: client)))
+            }
         }
         var pool: [String] = []
         for email in balance { pool.append(try await MemberLookup.id(of: email, client: client)) }

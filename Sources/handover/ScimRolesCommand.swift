@@ -8,7 +8,7 @@ import HandoverStore
 /// (Docs/SCIM.md). Changing a mapping re-derives its team's members' roles at once.
 struct ScimRolesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "scim-roles", abstract: "Map identity-provider groups to roles (or list the mapping).",
+        commandName: "scim-roles", abstract: "Map identity-provider groups to roles.",
         discussion: """
             A member in a mapped group has the highest role of their mapped groups \
             (admin, manager, member, auditor); leaving the last one makes them a member \
@@ -16,7 +16,8 @@ struct ScimRolesCommand: AsyncParsableCommand {
             organization's last active admin is never demoted this way. Group names \
             compare case-insensitively.
             Examples:
-              handover admin scim-roles --org ORG --map "Handover admins=admin" --map "Team leads=manager"
+              handover admin scim-roles --org ORG --map "Handover admins=admin" \\
+                  --map "Team leads=manager"
               handover admin scim-roles --org ORG --unmap "Team leads"
               handover admin scim-roles --org ORG
             """)

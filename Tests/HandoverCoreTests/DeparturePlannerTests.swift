@@ -33,6 +33,23 @@ import Testing
         #expect(plan.conflicts.isEmpty)
     }
 
+    /// A rule may name a team: its least loaded member who can receive accounts (not the
+    /// leaver, not deactivated, not an auditor); a team with nobody such is a conflict, never a
+    /// silent fall through to the manager.
+    @Test func aTeamRuleBalancesOverTheTeamsEligibleMembers() {
+        let accounts = (1...3).map { Self.account("e\($0)", tags: ["emea"]) } + [Self.account("p1", kind: .project)]
+        let teams = ["sales": ["ann", "bo", "cy", "di", "au"], "ghosts": ["ann", "di", "au"]]
+        let recipients = DepartureRecipients(
+            rules: [DepartureRule(match: .tag, value: "emea", teamID: "sales"), DepartureRule(match: .kind, value: "project", teamID: "ghosts")])
+        let plan = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: accounts, members: Self.members, openHandoverAccounts: [], load: ["bo": 1], recipients: recipients,
+            teams: teams)
+        #expect(plan.lines.map(\.recipientID) == ["cy", "bo", "cy", nil])
+        #expect(plan.lines.map(\.reason) == [.rule, .rule, .rule, .rule])
+        #expect(plan.conflicts.map(\.kind) == [.noRecipient])
+        #expect(plan.conflicts.first?.message.contains("team with nobody active") == true)
+    }
+
     @Test func balanceSpreadsByLoadAndTiesByName() {
         let accounts = (1...4).map { Self.account("a\($0)") }
         let plan = DeparturePlanner.plan(

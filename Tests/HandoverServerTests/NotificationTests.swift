@@ -130,46 +130,48 @@ import Testing
         #expect(try await services.notifications.preferences(by: org.alice) == NotificationPreferences())
     }
 
+    /// Its own database: the digest run reads every organization's items, and another test's
+    /// digest in a shared database could list them first ("another digest listed these items").
     @Test(arguments: TestDatabases.engines) func overdueHandoversAreReportedToTheManagersOncePerDayOrElseToTheAdmins(engine: String) async throws {
-        let store = try await TestDatabases.store(engine)
-        defer { Task { try? await store.database.close() } }
-        let clock = TestClock(Date())
-        let org = try await OrgFixture.make(in: store)
-        let other = try await OrgFixture.make(in: store, name: "Other")
-        let services = Self.services(store, clock: clock.wallClock)
-        func lateAccount(_ owner: Member, _ name: String) async throws -> Account {
-            var account = try await org.account(owner, in: store, name: name)
-            account.profile.openItems = [OpenItem(title: "Renewal call", due: CalendarDate("2020-01-15")), OpenItem(title: "Later", due: CalendarDate("2999-01-01"))]
-            account.version += 1
-            try await store.updateAccount(account, expectedVersion: account.version - 1, by: AuditActor(member: owner.id))
-            return account
+        try await OutboxTests.withOwnStore(engine) { store in
+            let clock = TestClock(Date())
+            let org = try await OrgFixture.make(in: store)
+            let other = try await OrgFixture.make(in: store, name: "Other")
+            let services = Self.services(store, clock: clock.wallClock)
+            func lateAccount(_ owner: Member, _ name: String) async throws -> Account {
+                var account = try await org.account(owner, in: store, name: name)
+                account.profile.openItems = [OpenItem(title: "Renewal call", due: CalendarDate("2020-01-15")), OpenItem(title: "Later", due: CalendarDate("2999-01-01"))]
+                account.version += 1
+                try await store.updateAccount(account, expectedVersion: account.version - 1, by: AuditActor(member: owner.id))
+                return account
+            }
+            let managed = try await org.handover(of: try await lateAccount(org.alice, "Late Ltd"), to: org.bob, in: store)
+            let unmanaged = try await org.handover(of: try await lateAccount(org.carol, "Orphan Inc"), to: org.admin, in: store)
+            _ = try await org.handover(of: try await org.account(org.alice, in: store, name: "On time"), to: org.bob, in: store)
+            try await services.notifications.reportOverdue()
+            var messages = try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }
+            #expect(messages.count == 2)
+            let toManager = try #require(messages.first { $0.handoverID == managed.id })
+            #expect(toManager.to.map(\.address) == [org.manager.email] && toManager.subject == "Overdue: the handover of Late Ltd")
+            #expect(toManager.text.contains("from Alice to Bob is still draft") && toManager.text.contains("due on 2020-01-15"))
+            // Neither carol nor the admin (the recipient) has a manager: the organization's admins hear.
+            #expect(messages.first { $0.handoverID == unmanaged.id }?.to.map(\.address) == [org.admin.email])
+            // Again the same day (a restarted job): nothing more. The next day: once more each.
+            try await services.notifications.reportOverdue()
+            #expect(try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }.count == 2)
+            clock.advance(86_400)
+            try await services.notifications.reportOverdue()
+            messages = try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }
+            #expect(messages.count == 4)
+            // A manager who chose the digest gets an item instead; the other organization hears nothing.
+            _ = try await services.notifications.setPreferences(["handover.overdue": "digest"], by: org.manager)
+            clock.advance(86_400)
+            try await services.notifications.reportOverdue()
+            #expect(try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }.count == 5)
+            #expect(try await Self.outbox(store, other).isEmpty)
+            try await services.notifications.sendDigests()
+            #expect(try await Self.outbox(store, org).last { $0.kind == NotificationMails.digestKind }?.to.map(\.address) == [org.manager.email])
         }
-        let managed = try await org.handover(of: try await lateAccount(org.alice, "Late Ltd"), to: org.bob, in: store)
-        let unmanaged = try await org.handover(of: try await lateAccount(org.carol, "Orphan Inc"), to: org.admin, in: store)
-        _ = try await org.handover(of: try await org.account(org.alice, in: store, name: "On time"), to: org.bob, in: store)
-        try await services.notifications.reportOverdue()
-        var messages = try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }
-        #expect(messages.count == 2)
-        let toManager = try #require(messages.first { $0.handoverID == managed.id })
-        #expect(toManager.to.map(\.address) == [org.manager.email] && toManager.subject == "Overdue: the handover of Late Ltd")
-        #expect(toManager.text.contains("from Alice to Bob is still draft") && toManager.text.contains("due on 2020-01-15"))
-        // Neither carol nor the admin (the recipient) has a manager: the organization's admins hear.
-        #expect(messages.first { $0.handoverID == unmanaged.id }?.to.map(\.address) == [org.admin.email])
-        // Again the same day (a restarted job): nothing more. The next day: once more each.
-        try await services.notifications.reportOverdue()
-        #expect(try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }.count == 2)
-        clock.advance(86_400)
-        try await services.notifications.reportOverdue()
-        messages = try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }
-        #expect(messages.count == 4)
-        // A manager who chose the digest gets an item instead; the other organization hears nothing.
-        _ = try await services.notifications.setPreferences(["handover.overdue": "digest"], by: org.manager)
-        clock.advance(86_400)
-        try await services.notifications.reportOverdue()
-        #expect(try await Self.outbox(store, org).filter { $0.kind == "handover.overdue" }.count == 5)
-        #expect(try await Self.outbox(store, other).isEmpty)
-        try await services.notifications.sendDigests()
-        #expect(try await Self.outbox(store, org).last { $0.kind == NotificationMails.digestKind }?.to.map(\.address) == [org.manager.email])
     }
 
     @Test func theDigestRunsAtItsHourUTCAndTheFirstRunsAreDeduplicated() throws {

@@ -192,6 +192,59 @@ import Testing
         }
     }
 
+    /// Teams reach the rest of the product: GET /api/v1/teams lists them for every role, and a
+    /// departure rule may send accounts to a team (its least loaded members in turn).
+    @Test(arguments: TestDatabases.engines) func aDepartureRuleMaySendAccountsToATeam(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let services = HandoverApplication.services(store: f.store, configuration: f.configuration)
+        let (_, secret) = try await S.token(f, org: f.org)
+        let (_, otherSecret) = try await S.token(f, org: f.other)
+        let org = f.org.organization.id
+        let leaver = try await services.members.createMember(
+            organizationID: org, email: "leaver-\(UUID().uuidString.prefix(6).lowercased())@example.com", name: "Leaver", role: .member,
+            managerID: f.org.manager.id, password: nil, by: .operator)
+        for index in 0..<4 {
+            _ = try await services.accounts.createAccount(
+                name: "EMEA \(index) \(UUID().uuidString.prefix(4))", kind: .customer, ownerID: leaver.id,
+                profile: AccountProfile(overview: "About", tags: ["emea"]), by: f.org.admin)
+        }
+        let (bob, carol) = (f.org.bob, f.org.carol)
+        try await f.test { client in
+            let team = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: S.scimHeaders(secret),
+                body: body(#"{"displayName":"EMEA desk","members":[{"value":"\#(bob.id)"},{"value":"\#(carol.id)"}]}"#)
+            ) { Self.groupID($0) }
+            let foreign = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: S.scimHeaders(otherSecret), body: body(#"{"displayName":"Elsewhere"}"#)
+            ) { Self.groupID($0) }
+            // Every role reads the teams; the other organization's team is not among them.
+            try await client.execute(uri: "/api/v1/teams", method: .get, headers: f.headers(f.org.auditor)) { r in
+                #expect(r.status == .ok)
+                let items = Self.json(r)["items"]?.arrayValue ?? []
+                #expect(items.compactMap { $0["id"]?.stringValue } == [team])
+                #expect(items.first?["memberIDs"] == .array([.string(bob.id), .string(carol.id)]))
+            }
+            func preview(_ rule: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/departures/preview", method: .post, headers: f.headers(f.org.admin),
+                    body: body(#"{"memberID":"\#(leaver.id)","rules":[\#(rule)]}"#)
+                ) { $0 }
+            }
+            let plan = try await preview(#"{"match":"tag","value":"emea","teamID":"\#(team)"}"#)
+            #expect(plan.status == .ok)
+            let recipients = Self.json(plan)["lines"]?.arrayValue?.compactMap { $0["recipientID"]?.stringValue } ?? []
+            // Four accounts over the team's two members, balanced by load: both receive, nobody else does.
+            #expect(recipients.count == 4)
+            #expect(Set(recipients) == [bob.id, carol.id])
+            for bad in [
+                #"{"match":"tag","value":"emea","teamID":"\#(team)","recipientID":"\#(bob.id)"}"#, #"{"match":"tag","value":"emea"}"#,
+                #"{"match":"tag","value":"emea","teamID":"\#(foreign)"}"#,
+            ] {
+                #expect(try await preview(bad).status == .unprocessableContent, "\(bad)")
+            }
+        }
+    }
+
     /// Twenty members added to one team at once, each in its own request: every one is in it after.
     @Test(arguments: TestDatabases.engines) func concurrentMembershipChangesAreAllKept(engine: String) async throws {
         let f = try await APIFixture.make(engine)

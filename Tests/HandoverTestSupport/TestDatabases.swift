@@ -14,8 +14,8 @@ public enum TestDatabases {
     ///
     /// Two PostgreSQL connections per store, not the server's four: dozens of suites run at once,
     /// each with stores of its own, and CI's cluster refused connections ("too many clients") once
-    /// a run came near its limit. With two, a full run's own peak measured 82. Tests that are
-    /// about the pool (PostgresPoolTests) open their own.
+    /// a run came near its limit. With two, a run of 400 tests peaked at 297 (`.ci/run` allows
+    /// 1000). Tests that are about the pool (PostgresPoolTests) open their own.
     public static func store(_ engine: String) async throws -> SQLHandoverStore {
         switch engine {
         case "postgres":
