@@ -34,17 +34,9 @@ struct ScimRoutes: Sendable {
         }
         v2.get("Users") { request, context in
             try await answer(request, context) { connection in
-                let query = request.uri.queryParameters
-                let startIndex = try Self.integer(query["startIndex"].map(String.init), name: "startIndex") ?? 1
-                let count = min(Self.maxResults, try Self.integer(query["count"].map(String.init), name: "count") ?? 100)
-                let (total, page) = try await scim.users(
-                    filter: query["filter"].map(String.init), startIndex: startIndex, count: count, by: connection)
-                let body: JSONValue = .object([
-                    "schemas": .array([.string(Self.listSchema)]), "totalResults": .number(Double(total)),
-                    "startIndex": .number(Double(max(1, startIndex))), "itemsPerPage": .number(Double(page.count)),
-                    "Resources": .array(page.map { Self.user($0, request) }),
-                ])
-                return (.ok, body)
+                let list = try ListQuery(request)
+                let (total, page) = try await scim.users(filter: list.filter, startIndex: list.startIndex, count: list.count, by: connection)
+                return (.ok, list.response(total: total, page.map { Self.user($0, request) }))
             }
         }
         v2.get("Users/:id") { request, context in
@@ -84,18 +76,10 @@ struct ScimRoutes: Sendable {
     func registerGroups(on v2: RouterGroup<AppContext>) {
         v2.get("Groups") { request, context in
             try await answer(request, context) { connection in
-                let query = request.uri.queryParameters
-                let startIndex = try Self.integer(query["startIndex"].map(String.init), name: "startIndex") ?? 1
-                let count = min(Self.maxResults, try Self.integer(query["count"].map(String.init), name: "count") ?? 100)
-                let (total, page) = try await scim.groups(
-                    filter: query["filter"].map(String.init), startIndex: startIndex, count: count, by: connection)
+                let list = try ListQuery(request)
+                let (total, page) = try await scim.groups(filter: list.filter, startIndex: list.startIndex, count: list.count, by: connection)
                 let names = try await memberNames(page, connection)
-                let body: JSONValue = .object([
-                    "schemas": .array([.string(Self.listSchema)]), "totalResults": .number(Double(total)),
-                    "startIndex": .number(Double(max(1, startIndex))), "itemsPerPage": .number(Double(page.count)),
-                    "Resources": .array(page.map { Self.group($0, names: names, members: !Self.excludesMembers(request)) }),
-                ])
-                return (.ok, body)
+                return (.ok, list.response(total: total, page.map { Self.group($0, names: names, members: !Self.excludesMembers(request)) }))
             }
         }
         v2.get("Groups/:id") { request, context in
@@ -226,6 +210,28 @@ struct ScimRoutes: Sendable {
             throw Scim.Failure.invalidSyntax("the body is not JSON")
         }
         return value
+    }
+
+    /// A list request's `filter`, `startIndex` (1-based) and `count` (capped at `maxResults`),
+    /// and the ListResponse (RFC 7644 §3.4.2) of a page.
+    struct ListQuery {
+        var filter: String?
+        var startIndex: Int
+        var count: Int
+
+        init(_ request: Request) throws {
+            let query = request.uri.queryParameters
+            filter = query["filter"].map(String.init)
+            startIndex = try ScimRoutes.integer(query["startIndex"].map(String.init), name: "startIndex") ?? 1
+            count = min(ScimRoutes.maxResults, try ScimRoutes.integer(query["count"].map(String.init), name: "count") ?? 100)
+        }
+
+        func response(total: Int, _ resources: [JSONValue]) -> JSONValue {
+            .object([
+                "schemas": .array([.string(ScimRoutes.listSchema)]), "totalResults": .number(Double(total)),
+                "startIndex": .number(Double(max(1, startIndex))), "itemsPerPage": .number(Double(resources.count)), "Resources": .array(resources),
+            ])
+        }
     }
 
     static func integer(_ text: String?, name: String) throws -> Int? {

@@ -67,7 +67,12 @@ public struct DepartureService: Sendable {
     }
 
     /// The plan, with what it was made from (the apply builds its rows from the same read).
-    func plan(_ request: DepartureRequest, leaver: Member, checkDate: Bool) async throws -> (plan: DeparturePlan, inputs: DepartureInputs, members: [Member]) {
+    /// `checkRules` false: a rule naming a team that is gone plans as a conflict (its accounts
+    /// skipped and named) instead of refusing the request; for the organization's stored
+    /// deprovisioning rules, which must never stop a deprovisioning.
+    func plan(
+        _ request: DepartureRequest, leaver: Member, checkDate: Bool, checkRules: Bool = true
+    ) async throws -> (plan: DeparturePlan, inputs: DepartureInputs, members: [Member]) {
         var problems: [Problem] = []
         if checkDate, let day = request.effectiveOn, day < CalendarDate(clock.now()) {
             problems.append(Problem(path: "effectiveOn", message: "\(day) is in the past: leave it out to apply now, or give today or a later day"))
@@ -83,19 +88,27 @@ public struct DepartureService: Sendable {
             teams = Dictionary(
                 try await store.teams(organizationID: leaver.organizationID, name: nil).map { ($0.id, $0.memberIDs) }, uniquingKeysWith: { a, _ in a })
         }
-        for (index, rule) in request.rules.enumerated() {
-            if (rule.recipientID == nil) == (rule.teamID == nil) {
-                problems.append(Problem(path: "rules[\(index)]", message: "give either recipientID (a member) or teamID (a team), not both or neither"))
-            } else if let teamID = rule.teamID, teams[teamID] == nil {
-                problems.append(Problem(path: "rules[\(index)].teamID", message: "no team \(teamID) in this organization"))
-            }
-        }
+        if checkRules { problems += Self.ruleProblems(request.rules, teamIDs: Set(teams.keys)) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let members = try await store.members(organizationID: leaver.organizationID)
         let plan = DeparturePlanner.plan(
             leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
             load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties, teams: teams)
         return (plan, inputs, members)
+    }
+
+    /// A rule names exactly one member or one team, and a team of the organization (`teamIDs`).
+    /// Members are checked by the plan (a conflict per account), not here.
+    static func ruleProblems(_ rules: [DepartureRule], teamIDs: Set<String>) -> [Problem] {
+        rules.enumerated().compactMap { index, rule in
+            if (rule.recipientID == nil) == (rule.teamID == nil) {
+                return Problem(path: "rules[\(index)]", message: "give either recipientID (a member) or teamID (a team), not both or neither")
+            }
+            if let teamID = rule.teamID, !teamIDs.contains(teamID) {
+                return Problem(path: "rules[\(index)].teamID", message: "no team \(teamID) in this organization")
+            }
+            return nil
+        }
     }
 
     // MARK: Applying
@@ -238,15 +251,18 @@ public struct DepartureService: Sendable {
     }
 
     /// The identity provider deprovisioned `leaver` (SCIM, Docs/SCIM.md): their accounts handed
-    /// over now, to their manager (the planner's fallback), conflicts skipped, once per `key`
-    /// (a retried request replays). Nil when they own no accounts: no departure then. The audit
-    /// log names the connection; the handovers' `create` events, which must name a member, and
-    /// the departure's creator name the leaver, from whom the handovers are.
-    public func applyDeprovisioning(leaver: Member, idempotencyKey key: String, by actor: AuditActor) async throws -> Response? {
-        let request = DepartureRequest(memberID: leaver.id, skipConflicts: true)
-        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false)
+    /// over now by the organization's deprovisioning `rules`, else to their manager (the
+    /// planner's fallback), conflicts skipped, once per `key` (a retried request replays). Nil
+    /// when they own no accounts: no departure then. The audit log names the connection; the
+    /// handovers' `create` events, which must name a member, and the departure's creator name
+    /// the leaver, from whom the handovers are.
+    public func applyDeprovisioning(leaver: Member, rules: [DepartureRule] = [], idempotencyKey key: String, by actor: AuditActor) async throws -> Response? {
+        let request = DepartureRequest(memberID: leaver.id, rules: rules, skipConflicts: true)
+        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false, checkRules: false)
         if inputs.accounts.isEmpty { return nil }
-        let digest = try CanonicalJSON.digest(request)
+        // The key names one deactivation; the digest leaves the rules out, so a retry after an
+        // admin changed them replays what was done instead of failing as "a different request".
+        let digest = try CanonicalJSON.digest(DepartureRequest(memberID: leaver.id, skipConflicts: true))
         switch try await store.claimIdempotencyKey(
             organizationID: leaver.organizationID, key: key, actorID: actor.id, operation: "departure.apply", requestDigest: digest, at: clock.now(),
             lease: idempotencyLease)

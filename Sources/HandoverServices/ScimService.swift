@@ -212,16 +212,51 @@ public struct ScimService: Sendable {
         return try await store.setTeamRole(organizationID: organizationID, teamName: teamName, role: role, at: clock.now(), by: actor)
     }
 
+    // MARK: Deprovisioning rules (the operator's `handover admin scim-rules`)
+
+    public func deprovisioningRules(organizationID: String) async throws -> [DepartureRule] {
+        try await store.deprovisioningRules(organizationID: organizationID)
+    }
+
+    /// Replaces the rules a deprovisioning's departure uses (empty: every account to the
+    /// manager). Each names a member of the organization who can receive accounts, or a team.
+    public func setDeprovisioningRules(organizationID: String, rules: [DepartureRule], by actor: AuditActor) async throws {
+        let members = Dictionary(try await store.members(organizationID: organizationID).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let teams = Set(try await store.teams(organizationID: organizationID, name: nil).map(\.id))
+        var problems = DepartureService.ruleProblems(rules, teamIDs: teams)
+        // Stored rules are checked harder than a departure's own: nobody reviews a plan before a
+        // deprovisioning applies it, so a member who could never receive is refused now.
+        for (index, rule) in rules.enumerated() {
+            let path = "rules[\(index)]"
+            if rule.value.trimmingCharacters(in: .whitespaces).isEmpty { problems.append(Problem(path: path, message: "give a tag or a kind to match")) }
+            if rule.match == .kind && AccountKind(rawValue: rule.value) == nil {
+                problems.append(Problem(path: path, message: "\(rule.value) is not a kind of account"))
+            }
+            guard let id = rule.recipientID else { continue }
+            if let member = members[id] {
+                if !member.isActive || member.role == .auditor {
+                    problems.append(Problem(path: path, message: "\(member.name) cannot receive accounts (deactivated or an auditor)"))
+                }
+            } else {
+                problems.append(Problem(path: path, message: "no member \(id) in this organization"))
+            }
+        }
+        if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        try await store.setDeprovisioningRules(organizationID: organizationID, rules: rules, at: clock.now(), by: actor)
+    }
+
     /// Deactivates (sessions, API tokens and the calendar feed revoked in the same transaction),
-    /// then hands the member's accounts over now with the manager fallback, conflicts skipped.
+    /// then hands the member's accounts over now by the organization's deprovisioning rules,
+    /// else to their manager, conflicts skipped (and named in the departure).
     /// The key is the deactivation's own instant, so a retried or repeated deprovisioning replays
     /// the departure instead of making a second one; reactivating and deprovisioning again is a new one.
     func deprovision(_ member: Member, by connection: ScimToken) async throws -> (member: Member, departure: DepartureService.Response?) {
         let deactivated = try await store.setMemberDeactivated(
             id: member.id, organizationID: connection.organizationID, deactivated: true, at: clock.now(), by: .scim(connection.id))
         let at = deactivated.deactivatedAt ?? clock.now()
+        let rules = try await store.deprovisioningRules(organizationID: connection.organizationID)
         let departure = try await departures.applyDeprovisioning(
-            leaver: deactivated, idempotencyKey: "scim-deactivate-\(member.id)-\(at.millis)", by: .scim(connection.id))
+            leaver: deactivated, rules: rules, idempotencyKey: "scim-deactivate-\(member.id)-\(at.millis)", by: .scim(connection.id))
         return (deactivated, departure)
     }
 }

@@ -436,6 +436,9 @@ public protocol HandoverStore: Sendable {
     func deleteTeam(id: String, organizationID: String, at now: Date, by actor: AuditActor) async throws
     /// Maps a team name to a role (nil unmaps); returns the members whose role changed.
     func setTeamRole(organizationID: String, teamName: String, role: Role?, at now: Date, by actor: AuditActor) async throws -> [Member]
+    /// The rules an identity provider's deprovisioning hands accounts over by (empty: the manager).
+    func deprovisioningRules(organizationID: String) async throws -> [DepartureRule]
+    func setDeprovisioningRules(organizationID: String, rules: [DepartureRule], at now: Date, by actor: AuditActor) async throws
 }
 
 /// One limit on sign-in guesses: at most `maxGuesses` for `key` in a window of `window`

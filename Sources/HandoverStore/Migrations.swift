@@ -983,6 +983,19 @@ public enum Migrations {
                 )
                 """,
             ]),
+        // The rules a deprovisioning's departure uses (Docs/SCIM.md): a JSON array of
+        // `DepartureRule`s per organization; without a row, every account goes to the manager.
+        Migration(
+            version: 27, name: "deprovisioning rules",
+            statements: [
+                """
+                CREATE TABLE deprovisioning_rules (
+                    organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                    rules TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -204,6 +204,36 @@ extension SQLHandoverStore {
         }
     }
 
+    // MARK: Deprovisioning rules
+
+    public func deprovisioningRules(organizationID: String) async throws -> [DepartureRule] {
+        try await database.withSession { db in
+            guard
+                let text = try await db.raw("SELECT rules FROM deprovisioning_rules WHERE organization_id = \(bind: organizationID)").first()?
+                    .decode(column: "rules", as: String.self)
+            else { return [] }
+            return try JSONCoding.decode([DepartureRule].self, from: text)
+        }
+    }
+
+    public func setDeprovisioningRules(organizationID: String, rules: [DepartureRule], at now: Date, by actor: AuditActor) async throws {
+        let text = try JSONCoding.encode(rules)
+        try await write { db in
+            try await db.raw("DELETE FROM deprovisioning_rules WHERE organization_id = \(bind: organizationID)").run()
+            if !rules.isEmpty {
+                try await db.raw(
+                    """
+                    INSERT INTO deprovisioning_rules (organization_id, rules, updated_at)
+                    VALUES (\(bind: organizationID), \(bind: text), \(bind: now.millis))
+                    """
+                ).run()
+            }
+            try await Self.appendAudit(
+                [AuditRecord(action: "deprovisioning-rules.set", target: "organization:\(organizationID)", digest: Hex.sha256(Data(text.utf8)))],
+                organizationID: organizationID, actor: actor, at: now, db)
+        }
+    }
+
     // MARK: Roles
 
     /// On PostgreSQL, team changes of one organization take turns (a member's role depends on

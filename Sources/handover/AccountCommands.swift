@@ -97,14 +97,14 @@ struct Accounts: AsyncParsableCommand {
 
 struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List members and teams; deactivate or reactivate a member.",
+        abstract: "List members and teams; deactivate or reactivate one.",
         subcommands: [MembersList.self, TeamsList.self, MemberDeactivate.self, MemberReactivate.self], defaultSubcommand: MembersList.self)
 }
 
 /// `handover members teams`: the teams an identity provider pushed (Docs/SCIM.md).
 struct TeamsList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "teams", abstract: "List teams (from the identity provider) and their members.",
+        commandName: "teams", abstract: "List the identity provider's teams and members.",
         discussion: "A departure rule may send accounts to a team: --rule tag:emea=team:NAME.")
     @OptionGroup var options: ClientOptions
 

@@ -14,7 +14,7 @@ struct Admin: AsyncParsableCommand {
             database (HANDOVER_DATABASE_URL or --database, like 'handover serve'). recovery-key \
             talks to the server as a signed-in admin.
             """,
-        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self, RecoveryKeyCommand.self, ScimTokenCommand.self, ScimRolesCommand.self]
+        subcommands: [CreateOrg.self, CreateMember.self, CreateToken.self, RecoveryKeyCommand.self, ScimTokenCommand.self, ScimRolesCommand.self, ScimRulesCommand.self]
     )
 }
 

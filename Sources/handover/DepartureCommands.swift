@@ -51,15 +51,10 @@ struct DepartureOptions: ParsableArguments {
         }
         var rules: [DepartureRule] = []
         for text in rule {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            let match = parts.first?.split(separator: ":", maxSplits: 1).map(String.init) ?? []
-            guard parts.count == 2, match.count == 2, let kind = DepartureRule.Match(rawValue: match[0]), !match[1].isEmpty else {
-                throw CLIError("--rule \(text): write tag:TAG=EMAIL or kind:KIND=EMAIL (or =team:NAME for a team).")
-            }
-            if parts[1].lowercased().hasPrefix("team:") {
-                rules.append(DepartureRule(match: kind, value: match[1], teamID: try await TeamLookup.id(of: String(parts[1].dropFirst(5)), client: client)))
-            } else {
-                rules.append(DepartureRule(match: kind, value: match[1], recipientID: try await MemberLookup.id(of: parts[1], client: client)))
+            let (kind, value, target) = try RuleText.parse(text)
+            switch target {
+            case .team(let name): rules.append(DepartureRule(match: kind, value: value, teamID: try await TeamLookup.id(of: name, client: client)))
+            case .member(let who): rules.append(DepartureRule(match: kind, value: value, recipientID: try await MemberLookup.id(of: who, client: client)))
             }
         }
         var pool: [String] = []
@@ -230,5 +225,24 @@ struct MemberReactivate: AsyncParsableCommand {
         let id = try await MemberLookup.id(of: member, client: client)
         let reply = try await CLIErrors.run { try await client.send(.POST, AccessCommand.path("members", id, "reactivate"), body: nil, as: Member.self) }
         options.output.emit(raw: reply.json) { print("\(reply.value.name) can sign in again.") }
+    }
+}
+
+/// `--rule tag:TAG=EMAIL`, `kind:KIND=EMAIL` or `…=team:NAME`: a departure rule as typed, its
+/// member or team still to be looked up (through the API, or the database for `admin` verbs).
+enum RuleText {
+    enum Target: Equatable {
+        case member(String)
+        case team(String)
+    }
+
+    static func parse(_ text: String) throws -> (match: DepartureRule.Match, value: String, target: Target) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        let match = parts.first?.split(separator: ":", maxSplits: 1).map(String.init) ?? []
+        guard parts.count == 2, match.count == 2, let kind = DepartureRule.Match(rawValue: match[0]), !match[1].isEmpty, !parts[1].isEmpty else {
+            throw CLIError("--rule \(text): write tag:TAG=EMAIL or kind:KIND=EMAIL (or =team:NAME for a team).")
+        }
+        if parts[1].lowercased().hasPrefix("team:") { return (kind, match[1], .team(String(parts[1].dropFirst(5)))) }
+        return (kind, match[1], .member(parts[1]))
     }
 }

@@ -236,12 +236,81 @@ import Testing
             // Four accounts over the team's two members, balanced by load: both receive, nobody else does.
             #expect(recipients.count == 4)
             #expect(Set(recipients) == [bob.id, carol.id])
+            // The web form offers the team in each rule's recipient select, and plans with it.
+            let web = CustodyWebTests()
+            let admin = try await web.session(f, f.org.admin)
+            try await client.execute(uri: "/departures", method: .get, headers: admin.headers) { r in
+                #expect(String(buffer: r.body).contains("<option value=\"team:\(team)\">Team: EMEA desk</option>"))
+            }
+            let form = web.encoded([
+                ("csrf", admin.csrf), ("member", leaver.id), ("rule-0-match", "tag"), ("rule-0-value", "emea"), ("rule-0-recipient", "team:\(team)"),
+            ])
+            try await client.execute(uri: "/departures/preview", method: .post, headers: admin.headers, body: form) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .ok)
+                #expect(html.contains(bob.name) && html.contains(carol.name) && html.contains("a rule matched"))
+            }
             for bad in [
                 #"{"match":"tag","value":"emea","teamID":"\#(team)","recipientID":"\#(bob.id)"}"#, #"{"match":"tag","value":"emea"}"#,
                 #"{"match":"tag","value":"emea","teamID":"\#(foreign)"}"#,
             ] {
                 #expect(try await preview(bad).status == .unprocessableContent, "\(bad)")
             }
+        }
+    }
+
+    /// A deprovisioning hands accounts over by the organization's rules (to a team, to a member),
+    /// else to the manager; rules naming a team that is gone skip its accounts, never fail.
+    @Test(arguments: TestDatabases.engines) func deprovisioningFollowsTheOrganizationsRules(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let services = HandoverApplication.services(store: f.store, configuration: f.configuration)
+        let (_, secret) = try await S.token(f, org: f.org)
+        let org = f.org.organization.id
+        let (bob, carol, manager) = (f.org.bob, f.org.carol, f.org.manager)
+        func leaver(_ name: String) async throws -> (Member, emea: Account, project: Account, plain: Account) {
+            let member = try await services.members.createMember(
+                organizationID: org, email: "\(name)-\(UUID().uuidString.prefix(6).lowercased())@example.com", name: name, role: .member,
+                managerID: manager.id, password: nil, by: .operator)
+            func account(_ label: String, _ kind: AccountKind, _ tags: [String]) async throws -> Account {
+                try await services.accounts.createAccount(
+                    name: "\(name) \(label) \(UUID().uuidString.prefix(4))", kind: kind, ownerID: member.id,
+                    profile: AccountProfile(overview: "About", tags: tags), by: f.org.admin)
+            }
+            return (member, try await account("EMEA", .customer, ["emea"]), try await account("Project", .project, []), try await account("Plain", .customer, []))
+        }
+        let first = try await leaver("First"), second = try await leaver("Second")
+        try await f.test { client in
+            let h = S.scimHeaders(secret)
+            let team = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: h, body: body(#"{"displayName":"EMEA desk","members":[{"value":"\#(bob.id)"}]}"#)
+            ) { Self.groupID($0) }
+            // Bad rules are refused whole: an unknown team, both targets, an auditor.
+            for bad in [
+                [DepartureRule(match: .tag, value: "emea", teamID: "gone")], [DepartureRule(match: .kind, value: "project", recipientID: f.org.auditor.id)],
+                [DepartureRule(match: .kind, value: "starship", recipientID: carol.id)],
+            ] {
+                await #expect(throws: HandoverError.self) { try await services.scim.setDeprovisioningRules(organizationID: org, rules: bad, by: .operator) }
+            }
+            var both = DepartureRule(match: .tag, value: "emea", teamID: team)
+            both.recipientID = carol.id
+            await #expect(throws: HandoverError.self) { try await services.scim.setDeprovisioningRules(organizationID: org, rules: [both], by: .operator) }
+            #expect(try await services.scim.deprovisioningRules(organizationID: org).isEmpty)
+            let rules = [DepartureRule(match: .tag, value: "emea", teamID: team), DepartureRule(match: .kind, value: "project", recipientID: carol.id)]
+            try await services.scim.setDeprovisioningRules(organizationID: org, rules: rules, by: .operator)
+            #expect(try await services.scim.deprovisioningRules(organizationID: org) == rules)
+
+            let deactivate = #"{"Operations":[{"op":"replace","path":"active","value":false}]}"#
+            try await client.execute(uri: "/scim/v2/Users/\(first.0.id)", method: .patch, headers: h, body: body(deactivate)) { #expect($0.status == .ok) }
+            func recipients(_ member: Member) async throws -> [String: String] {
+                let departure = try #require(try await f.store.departures(organizationID: org, limit: 100).first { $0.memberID == member.id })
+                return Dictionary(try await f.store.departureHandovers(departure, limit: 10).map { ($0.accountID, $0.recipientID) }, uniquingKeysWith: { a, _ in a })
+            }
+            #expect(try await recipients(first.0) == [first.emea.id: bob.id, first.project.id: carol.id, first.plain.id: manager.id])
+            // The team is deleted: the next deprovisioning still deactivates, skips the EMEA account and hands over the rest.
+            try await client.execute(uri: "/scim/v2/Groups/\(team)", method: .delete, headers: h) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/scim/v2/Users/\(second.0.id)", method: .delete, headers: h) { #expect($0.status == .noContent) }
+            #expect(try await f.store.member(id: second.0.id, organizationID: org)?.isActive == false)
+            #expect(try await recipients(second.0) == [second.project.id: carol.id, second.plain.id: manager.id])
         }
     }
 

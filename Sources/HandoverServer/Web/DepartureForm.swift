@@ -10,6 +10,8 @@ import HandoverWire
 enum DepartureForm {
     /// Rule rows on the plan form; more rules are for the CLI's `--rule` or the API.
     static let ruleRows = 3
+    /// A rule's recipient select names a team as `team:<id>` (a member by their id alone).
+    static let teamPrefix = "team:"
 
     static func request(_ form: Form) throws -> DepartureRequest {
         var request: DepartureRequest
@@ -42,7 +44,12 @@ enum DepartureForm {
                     problems.append(Problem(path: "rule \(row + 1)", message: "\(value) is not a kind of account (one of \(kinds))"))
                     continue
                 }
-                request.rules.append(DepartureRule(match: match, value: value, recipientID: recipient))
+                // The select offers members (their ids) and teams (`team:<id>`).
+                if recipient.hasPrefix(Self.teamPrefix) {
+                    request.rules.append(DepartureRule(match: match, value: value, teamID: String(recipient.dropFirst(Self.teamPrefix.count))))
+                } else {
+                    request.rules.append(DepartureRule(match: match, value: value, recipientID: recipient))
+                }
             }
             request.balanceAmong = form.values.keys.filter { $0.hasPrefix("balance-") }.map { String($0.dropFirst("balance-".count)) }.sorted()
         }

@@ -64,7 +64,8 @@ extension WebRoutes {
     func departuresPage(_ viewer: Viewer, typed: DepartureRequest? = nil, problems: [Problem] = [], flash: String? = nil) async throws -> HTML {
         let list = try await services.departures.departures(by: viewer.member)
         let everyone = try await members.members(by: viewer.member)
-        return WebPages.departures(list, members: everyone, viewer: viewer, typed: typed, problems: problems, flash: flash)
+        let teams = try await members.teams(by: viewer.member)
+        return WebPages.departures(list, members: everyone, teams: teams, viewer: viewer, typed: typed, problems: problems, flash: flash)
     }
 
     /// The dry run's page, or the plan form again with the service's refusal (a bad day, someone
@@ -118,8 +119,18 @@ extension WebPages {
         return "\(first)\(rest)"
     }
 
+    /// Teams for a rule's recipient select, as `team:<id>`: the team's least loaded member receives.
+    static func teamOptions(_ teams: [Team], selected: String?) -> HTML {
+        guard !teams.isEmpty else { return .empty }
+        let options: [HTML] = teams.map {
+            "<option value=\"\(DepartureForm.teamPrefix)\($0.id)\"\(HTML.attribute("selected", selected == $0.id))>Team: \($0.name)</option>"
+        }
+        return "<optgroup label=\"Teams (least loaded member)\">\(options)</optgroup>"
+    }
+
     static func departures(
-        _ list: [DepartureSummary], members: [Member], viewer: Viewer, typed: DepartureRequest? = nil, problems: [Problem] = [], flash: String? = nil
+        _ list: [DepartureSummary], members: [Member], teams: [Team] = [], viewer: Viewer, typed: DepartureRequest? = nil, problems: [Problem] = [],
+        flash: String? = nil
     ) -> HTML {
         let names = Member.namesByID(members)
         let rows: [HTML] = list.map { d in
@@ -140,7 +151,7 @@ extension WebPages {
             <th scope="col">Skipped</th><th scope="col">Planned</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
-        let form: HTML = canPlanDepartures(viewer.member) ? planForm(members: members, viewer: viewer, typed: typed, problems: problems) : .empty
+        let form: HTML = canPlanDepartures(viewer.member) ? planForm(members: members, teams: teams, viewer: viewer, typed: typed, problems: problems) : .empty
         return Layout(title: "Departures", member: viewer.member, csrf: viewer.csrf, flash: flash, current: "departures").render(
             """
             <h1>Departures</h1>
@@ -158,7 +169,7 @@ extension WebPages {
         "<span class=\"state \(state == "applied" ? "state-completed" : "state-submitted")\">\(state)</span>"
     }
 
-    static func planForm(members: [Member], viewer: Viewer, typed: DepartureRequest?, problems: [Problem]) -> HTML {
+    static func planForm(members: [Member], teams: [Team], viewer: Viewer, typed: DepartureRequest?, problems: [Problem]) -> HTML {
         let leavers = leavers(members, viewer: viewer.member)
         let recipients = recipients(members)
         let rules: [HTML] = (0..<DepartureForm.ruleRows).map { row in
@@ -172,7 +183,7 @@ extension WebPages {
                 <div><label for="rule-\(row)-value">Value</label><input type="text" id="rule-\(row)-value" name="rule-\(row)-value" maxlength="200" \
                 value="\(rule?.value)" autocomplete="off"></div>
                 <div><label for="rule-\(row)-recipient">Goes to</label><select id="rule-\(row)-recipient" name="rule-\(row)-recipient">\
-                \(options(recipients, selected: rule?.recipientID, empty: "—"))</select></div>
+                \(options(recipients, selected: rule?.recipientID, empty: "—"))\(teamOptions(teams, selected: rule?.teamID))</select></div>
                 </fieldset>
                 """
         }
@@ -192,7 +203,8 @@ extension WebPages {
             <div class="field"><label for="effective">On (leave empty for now)</label>\
             <input type="date" id="effective" name="effective" min="\(today)" value="\(typed?.effectiveOn?.description)"></div>
             <h3>Who receives each account</h3>
-            <p class="hint">First match wins: an account you map on the next page, then these rules in order, then the least loaded of \
+            <p class="hint">First match wins: an account you map on the next page, then these rules in order (to a member, or to a team's \
+            least loaded member), then the least loaded of \
             the members ticked below, then the leaver's manager. A territory is a tag \
             (<code>emea</code>, <code>territory:north</code>); a kind is one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).</p>
             \(rules)
