@@ -83,10 +83,15 @@ public enum Scim {
             self.active = active
         }
 
-        /// The member's name after the change: `formatted`, else the given and family names.
+        /// The member's name after the change: `formatted`, else the given and family names, each
+        /// part the change leaves out kept from `current` (split at its first space, as a User
+        /// shows it): Entra sends only the part that changed. A removed part (empty) goes.
         public func name(current: String) -> String {
             if let formatted, !formatted.trimmingCharacters(in: .whitespaces).isEmpty { return formatted }
-            let parts = [givenName, familyName].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if givenName == nil && familyName == nil { return current }
+            let split = current.split(separator: " ", maxSplits: 1).map(String.init)
+            let given = givenName ?? split.first ?? "", family = familyName ?? (split.count > 1 ? split[1] : "")
+            let parts = [given, family].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             return parts.isEmpty ? current : parts.joined(separator: " ")
         }
 

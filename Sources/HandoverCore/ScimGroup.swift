@@ -79,6 +79,10 @@ extension Scim {
             case "members":
                 let ids = try Self.memberValues(value)
                 members.append(adding ? .add(ids) : .replace(ids))
+            case let other where other.hasPrefix("members"):
+                // `members[value eq "x"]`, `members.value`…: not a shape add or replace takes here;
+                // refused, never ignored (ignored, it would look applied).
+                throw Failure.invalidPath("\(path) cannot be set: add or replace members with the path members and an array")
             default: break
             }
         }
@@ -125,6 +129,8 @@ extension Scim {
                     }
                 } else if path.lowercased() == "displayname" {
                     throw Failure.mutability("displayName is required for a team and cannot be removed")
+                } else if path.lowercased().hasPrefix("members") {
+                    throw Failure.invalidPath("\(path) cannot be removed: remove members[value eq \"id\"] or members")
                 }
             default: throw Failure.invalidSyntax("op must be add, replace or remove, got \(operation.op)")
             }

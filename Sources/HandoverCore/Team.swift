@@ -51,12 +51,39 @@ public enum TeamRoles {
     /// A member's role after their teams changed from giving `before` to giving `after`:
     /// - a mapped team decides (`after`);
     /// - leaving the last mapped team takes the role it gave away: back to `member`;
-    /// - a member who was never in a mapped team keeps the role an admin gave them;
-    /// - the organization's last active admin stays admin (an identity provider's group edit must
-    ///   not lock everyone out of the organization's settings).
-    public static func role(current: Role, before: Role?, after: Role?, otherActiveAdmins: Int) -> Role {
-        let next = after ?? (before != nil ? .member : current)
-        if current == .admin && next != .admin && otherActiveAdmins == 0 { return .admin }
-        return next
+    /// - a member who was never in a mapped team keeps the role an admin gave them.
+    /// The last admin is `guarded` over the whole change, not here.
+    public static func role(current: Role, before: Role?, after: Role?) -> Role {
+        after ?? (before != nil ? .member : current)
+    }
+
+    /// One member's role in a change: what it is, and what the teams now say.
+    public struct Change: Sendable, Equatable {
+        public var memberID: String
+        public var current: Role
+        public var next: Role
+        public var isActive: Bool
+
+        public init(memberID: String, current: Role, next: Role, isActive: Bool) {
+            self.memberID = memberID
+            self.current = current
+            self.next = next
+            self.isActive = isActive
+        }
+    }
+
+    /// The last-admin rule over a whole change (all its members at once, so replacing the admin
+    /// in one request works): when no active admin would remain, the active admins it would
+    /// demote stay admin and are `held`: the store re-derives them with every later change, so
+    /// they lose the role as soon as another admin exists. An identity provider's group edit
+    /// must not lock everyone out of the organization's settings.
+    /// - Parameter untouchedActiveAdmins: active admins the change does not touch.
+    public static func guarded(_ changes: [Change], untouchedActiveAdmins: Int) -> (roles: [String: Role], held: Set<String>) {
+        var roles = Dictionary(changes.map { ($0.memberID, $0.next) }, uniquingKeysWith: { a, _ in a })
+        let remaining = untouchedActiveAdmins + changes.filter { $0.isActive && $0.next == .admin }.count
+        guard remaining == 0 else { return (roles, []) }
+        let demoted = changes.filter { $0.isActive && $0.current == .admin && $0.next != .admin }.map(\.memberID)
+        for id in demoted { roles[id] = .admin }
+        return (roles, Set(demoted))
     }
 }

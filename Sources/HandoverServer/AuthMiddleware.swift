@@ -32,7 +32,10 @@ struct AuthMiddleware: RouterMiddleware {
         // A scraper's bearer token is the metrics token, not an API token: the route checks it.
         if request.uri.path == "/metrics" { return try await next(request, context) }
         // An identity provider's bearer is a SCIM connection's token, not a member's: ScimRoutes checks it.
-        if request.uri.path.hasPrefix("/scim/") { return try await next(request, context) }
+        // Its audit entries carry the request's id like every other change's.
+        if request.uri.path.hasPrefix("/scim/") {
+            return try await AuditContext.$requestID.withValue(context.requestID) { try await next(request, context) }
+        }
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {

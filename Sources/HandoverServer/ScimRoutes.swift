@@ -173,6 +173,8 @@ struct ScimRoutes: Sendable {
             return Self.error(.uniqueness(message))
         } catch HandoverError.invalid(let problems) {
             return Self.error(.invalidValue(problems.map { "\($0.path): \($0.message)" }.joined(separator: "; ")))
+        } catch let error as HandoverError {
+            return Self.error(.invalidValue(error.message))
         } catch DepartureError.keyInProgress {
             return Self.error(Scim.Failure(status: 409, scimType: nil, detail: "this user's deprovisioning is still running; retry shortly"))
         }

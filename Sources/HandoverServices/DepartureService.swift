@@ -241,7 +241,9 @@ public struct DepartureService: Sendable {
             _ = try await store.failDeparture(id: record.id, organizationID: organizationID, summary: body, reason: reason, at: clock.now())
             return
         }
-        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false)
+        // Its rules were checked when it was scheduled; a team deleted since plans as a conflict
+        // (those accounts skipped and said), never as a refusal that would fail the job every day.
+        let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false, checkRules: false)
         let (change, _) = try await build(
             plan, inputs: inputs, members: members, leaver: leaver, id: record.id, request: record.request, createdAt: record.createdAt,
             actor: AuditActor(member: record.createdBy),
@@ -261,11 +263,13 @@ public struct DepartureService: Sendable {
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false, checkRules: false)
         if inputs.accounts.isEmpty { return nil }
         // The key names one deactivation; the digest leaves the rules out, so a retry after an
-        // admin changed them replays what was done instead of failing as "a different request".
+        // admin changed them replays what was done instead of failing as "a different request",
+        // and the claim's actor is the deprovisioning itself, not the connection: a retry
+        // through a new connection (the token rotated) replays too.
         let digest = try CanonicalJSON.digest(DepartureRequest(memberID: leaver.id, skipConflicts: true))
         switch try await store.claimIdempotencyKey(
-            organizationID: leaver.organizationID, key: key, actorID: actor.id, operation: "departure.apply", requestDigest: digest, at: clock.now(),
-            lease: idempotencyLease)
+            organizationID: leaver.organizationID, key: key, actorID: "scim:deprovisioning", operation: "departure.apply", requestDigest: digest,
+            at: clock.now(), lease: idempotencyLease)
         {
         case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
         case .mismatch: throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request")])

@@ -105,14 +105,22 @@ public struct ScimService: Sendable {
         return member
     }
 
-    /// PUT (a whole resource) and PATCH (some attributes) end here: the identity, then the active flag.
+    /// PUT (a whole resource) and PATCH (some attributes) end here: a deactivation first (an
+    /// identity the change cannot apply, such as an email another member has, must never keep a
+    /// leaver signed in), then the identity, then a re-activation.
     public func updateUser(id: String, _ change: Scim.UserChange, by connection: ScimToken) async throws -> (member: Member, departure: DepartureService.Response?) {
         var member = try await user(id: id, by: connection)
+        var departure: DepartureService.Response?
+        if change.active == false { (member, departure) = try await deprovision(member, by: connection) }
         let email = change.userName.map(Member.normalizedEmail) ?? member.email
         let name = change.name(current: member.name).trimmingCharacters(in: .whitespacesAndNewlines)
         if email != member.email || name != member.name {
             guard Member.isPlausibleEmail(email) else { throw Scim.Failure.invalidValue("userName \(email) is not an email address") }
             guard !name.isEmpty else { throw Scim.Failure.invalidValue("name must not be empty") }
+            // The same check as a new member's name: a pasted password never becomes a name.
+            if !CredentialScan.findings([("name", name)]).isEmpty {
+                throw Scim.Failure.invalidValue("name looks like it contains a credential; it was not saved")
+            }
             do {
                 member = try await store.updateMemberIdentity(
                     id: member.id, organizationID: connection.organizationID, email: email, name: name, at: clock.now(), by: .scim(connection.id))
@@ -120,15 +128,12 @@ public struct ScimService: Sendable {
                 throw Scim.Failure.uniqueness(message)
             }
         }
-        switch change.active {
-        case false?: return try await deprovision(member, by: connection)
-        case true? where !member.isActive:
+        if change.active == true && !member.isActive {
             // Sign-in only: revoked tokens stay revoked, handed-over accounts stay handed over.
             member = try await store.setMemberDeactivated(
                 id: member.id, organizationID: connection.organizationID, deactivated: false, at: clock.now(), by: .scim(connection.id))
-            return (member, nil)
-        default: return (member, nil)
         }
+        return (member, departure)
     }
 
     /// DELETE: deprovisioned exactly as `active=false` (nothing is deleted: the audit log and the
@@ -254,6 +259,13 @@ public struct ScimService: Sendable {
         let deactivated = try await store.setMemberDeactivated(
             id: member.id, organizationID: connection.organizationID, deactivated: true, at: clock.now(), by: .scim(connection.id))
         let at = deactivated.deactivatedAt ?? clock.now()
+        // Entra disables a user, then deletes them weeks later, after the key's 24 hours: a
+        // departure made for this deactivation already is not made again.
+        if member.deactivatedAt != nil,
+            try await store.departures(memberID: member.id, organizationID: connection.organizationID).contains(where: { $0.createdAt >= at })
+        {
+            return (deactivated, nil)
+        }
         let rules = try await store.deprovisioningRules(organizationID: connection.organizationID)
         let departure = try await departures.applyDeprovisioning(
             leaver: deactivated, rules: rules, idempotencyKey: "scim-deactivate-\(member.id)-\(at.millis)", by: .scim(connection.id))

@@ -380,6 +380,8 @@ public protocol HandoverStore: Sendable {
     func scheduleDeparture(_ departure: DepartureRecord, job: NewJob, idempotency: IdempotencyCompletion?, by actor: AuditActor) async throws
     func departure(id: String, organizationID: String) async throws -> DepartureRecord?
     func departures(organizationID: String, limit: Int) async throws -> [DepartureRecord]
+    /// One member's departures, newest first.
+    func departures(memberID: String, organizationID: String) async throws -> [DepartureRecord]
     /// The handovers an applied departure created (without their content), at most `limit`.
     func departureHandovers(_ departure: DepartureRecord, limit: Int) async throws -> [Handover]
     func claimIdempotencyKey(

@@ -982,6 +982,15 @@ public enum Migrations {
                     PRIMARY KEY (organization_id, name_key)
                 )
                 """,
+                // Admins a team change would have demoted but kept, as the last active admin
+                // (`TeamRoles.guarded`): re-derived with every later change until another admin exists.
+                """
+                CREATE TABLE team_role_holds (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    PRIMARY KEY (organization_id, member_id)
+                )
+                """,
             ]),
         // The rules a deprovisioning's departure uses (Docs/SCIM.md): a JSON array of
         // `DepartureRule`s per organization; without a row, every account goes to the manager.

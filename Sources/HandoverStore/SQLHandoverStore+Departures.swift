@@ -162,8 +162,20 @@ extension SQLHandoverStore {
             else { throw StoreError.notFound("member \(id)") }
             var changed = member
             if deactivated {
-                changed.deactivatedAt = member.deactivatedAt ?? now
-                try await db.raw("UPDATE members SET deactivated_at = \(bind: changed.deactivatedAt!.millis) WHERE id = \(bind: id)").run()
+                // Only the first of two concurrent deactivations sets the time (PostgreSQL re-checks
+                // the WHERE after waiting for the other): both then name the same deactivation,
+                // so a retried deprovisioning replays one departure instead of making two.
+                let first =
+                    try await db.raw(
+                        "UPDATE members SET deactivated_at = \(bind: now.millis) WHERE id = \(bind: id) AND deactivated_at IS NULL RETURNING id"
+                    ).first() != nil
+                if first {
+                    changed.deactivatedAt = now
+                } else {
+                    changed.deactivatedAt =
+                        try await db.raw("SELECT deactivated_at FROM members WHERE id = \(bind: id)").first()?
+                        .decode(column: "deactivated_at", as: Int64?.self).map(Date.init(millis:)) ?? member.deactivatedAt ?? now
+                }
                 // Revoked in the same transaction: no moment where the flag is set but a cookie still works.
                 try await db.raw("DELETE FROM sessions WHERE member_id = \(bind: id)").run()
                 try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE member_id = \(bind: id) AND revoked_at IS NULL").run()
@@ -171,7 +183,7 @@ extension SQLHandoverStore {
                 // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
                 try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
                 // Only the first deactivation is an event: a second one changes nothing.
-                if member.deactivatedAt == nil {
+                if first {
                     try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id, at: changed.deactivatedAt ?? now)], db)
                 }
             } else {
@@ -530,6 +542,17 @@ extension SQLHandoverStore {
                 ORDER BY h.id LIMIT \(bind: max(1, min(limit, 1000)))
                 """
             ).all().map(Self.decodeHandover)
+        }
+    }
+
+    public func departures(memberID: String, organizationID: String) async throws -> [DepartureRecord] {
+        try await database.withSession { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.departureColumns) FROM departures WHERE organization_id = \(bind: organizationID) AND member_id = \(bind: memberID)
+                ORDER BY created_at DESC, id
+                """
+            ).all().map(Self.decodeDeparture)
         }
     }
 

@@ -238,10 +238,13 @@ extension SQLHandoverStore {
 
     /// On PostgreSQL, team changes of one organization take turns (a member's role depends on
     /// all their teams, so two concurrent changes must not each see the other's teams as before).
+    /// NO KEY UPDATE, not UPDATE: every insert that references the organization takes a KEY
+    /// SHARE lock on its row (the foreign key check), which UPDATE would block, and a team change
+    /// waiting on the audit head held by such an insert would deadlock with it.
     /// SQLite has one writer: nothing to do.
     func lockTeams(organizationID: String, _ db: any SQLDatabase) async throws {
         guard database.engine == .postgres else { return }
-        try await db.raw("SELECT id FROM organizations WHERE id = \(bind: organizationID) FOR UPDATE").run()
+        try await db.raw("SELECT id FROM organizations WHERE id = \(bind: organizationID) FOR NO KEY UPDATE").run()
     }
 
     /// The names of the teams each of `memberIDs` is in.
@@ -262,41 +265,65 @@ extension SQLHandoverStore {
     }
 
     /// Each member's role from their teams before and after (read now, inside the change's
-    /// transaction), by `TeamRoles.role`; changed roles written and audited as `member.role`.
+    /// transaction), by `TeamRoles.role`, with the last-admin rule over the whole change
+    /// (`TeamRoles.guarded`); members held by that rule before are re-derived too. Changed roles
+    /// are written and audited as `member.role`.
     @discardableResult
     static func rederiveRoles(
         of memberIDs: [String], namesBefore: [String: [String]], mappingBefore: [String: Role], mappingAfter: [String: Role], organizationID: String,
         at now: Date, by actor: AuditActor, _ db: any SQLDatabase
     ) async throws -> [Member] {
-        guard !memberIDs.isEmpty, !(mappingBefore.isEmpty && mappingAfter.isEmpty) else { return [] }
-        let namesAfter = try await teamNames(of: memberIDs, organizationID: organizationID, db)
-        var admins = Set(
-            try await db.raw(
-                "SELECT id FROM members WHERE organization_id = \(bind: organizationID) AND role = 'admin' AND deactivated_at IS NULL"
-            ).all().map { try $0.decode(column: "id", as: String.self) })
+        let held = Set(
+            try await db.raw("SELECT member_id FROM team_role_holds WHERE organization_id = \(bind: organizationID)").all()
+                .map { try $0.decode(column: "member_id", as: String.self) })
+        guard !(mappingBefore.isEmpty && mappingAfter.isEmpty && held.isEmpty) else { return [] }
+        var seen = Set<String>()
+        let all = (memberIDs + held.sorted()).filter { seen.insert($0).inserted }
+        guard !all.isEmpty else { return [] }
+        let namesAfter = try await teamNames(of: all, organizationID: organizationID, db)
+        var members: [Member] = []
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = Array(all[start..<min(start + 500, all.count)])
+            members += try await db.raw(
+                "SELECT \(unsafeRaw: memberColumns) FROM members m WHERE m.organization_id = \(bind: organizationID) AND m.id IN (\(binds: chunk))"
+            ).all().map(decodeMember)
+        }
+        let changedNow = Set(memberIDs)
+        let changes = members.map { member in
+            // A member this change does not touch (a held one) is in the same teams as before.
+            let teamsBefore = changedNow.contains(member.id) ? namesBefore[member.id] ?? [] : namesAfter[member.id] ?? []
+            // A held admin has left their mapped teams already: as if they were leaving them now.
+            let before = TeamRoles.mapped(teamNames: teamsBefore, mapping: mappingBefore) ?? (held.contains(member.id) ? .admin : nil)
+            let after = TeamRoles.mapped(teamNames: namesAfter[member.id] ?? [], mapping: mappingAfter)
+            return TeamRoles.Change(
+                memberID: member.id, current: member.role, next: TeamRoles.role(current: member.role, before: before, after: after), isActive: member.isActive)
+        }
+        let touched = Set(all)
+        let untouchedAdmins = try await db.raw(
+            "SELECT id FROM members WHERE organization_id = \(bind: organizationID) AND role = 'admin' AND deactivated_at IS NULL"
+        ).all().map { try $0.decode(column: "id", as: String.self) }.filter { !touched.contains($0) }.count
+        let (roles, keep) = TeamRoles.guarded(changes, untouchedActiveAdmins: untouchedAdmins)
+
         var changed: [Member] = []
         var records: [AuditRecord] = []
-        for start in stride(from: 0, to: memberIDs.count, by: 500) {
-            let chunk = Array(memberIDs[start..<min(start + 500, memberIDs.count)])
-            let members = try await db.raw(
-                "SELECT \(unsafeRaw: memberColumns) FROM members m WHERE m.organization_id = \(bind: organizationID) AND m.id IN (\(binds: chunk)) ORDER BY m.id"
-            ).all().map(decodeMember)
-            for var member in members {
-                let role = TeamRoles.role(
-                    current: member.role, before: TeamRoles.mapped(teamNames: namesBefore[member.id] ?? [], mapping: mappingBefore),
-                    after: TeamRoles.mapped(teamNames: namesAfter[member.id] ?? [], mapping: mappingAfter),
-                    otherActiveAdmins: admins.subtracting([member.id]).count)
-                guard role != member.role else { continue }
-                try await db.raw("UPDATE members SET role = \(bind: role.rawValue) WHERE id = \(bind: member.id)").run()
-                member.role = role
-                if role == .admin && member.isActive { admins.insert(member.id) } else { admins.remove(member.id) }
-                changed.append(member)
-                records.append(
-                    AuditRecord(
-                        action: "member.role", target: "member:\(member.id)", digest: try CanonicalJSON.digest(["id": member.id, "role": role.rawValue])))
-            }
+        for var member in members.sorted(by: { $0.id < $1.id }) {
+            guard let role = roles[member.id], role != member.role else { continue }
+            try await db.raw("UPDATE members SET role = \(bind: role.rawValue) WHERE id = \(bind: member.id)").run()
+            member.role = role
+            changed.append(member)
+            records.append(
+                AuditRecord(
+                    action: "member.role", target: "member:\(member.id)", digest: try CanonicalJSON.digest(["id": member.id, "role": role.rawValue])))
         }
         try await appendAudit(records, organizationID: organizationID, actor: actor, at: now, db)
+        let released = held.subtracting(keep)
+        for start in stride(from: 0, to: released.count, by: 500) {
+            let chunk = Array(released.sorted()[start..<min(start + 500, released.count)])
+            try await db.raw("DELETE FROM team_role_holds WHERE organization_id = \(bind: organizationID) AND member_id IN (\(binds: chunk))").run()
+        }
+        for id in keep.subtracting(held).sorted() {
+            try await db.raw("INSERT INTO team_role_holds (organization_id, member_id) VALUES (\(bind: organizationID), \(bind: id))").run()
+        }
         return changed
     }
 }

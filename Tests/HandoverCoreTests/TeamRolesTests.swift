@@ -72,15 +72,32 @@ import Testing
 
     @Test func rolesFollowMappedTeamsOnly() {
         // Joining a mapped team decides; leaving the last one takes the role away.
-        #expect(TeamRoles.role(current: .member, before: nil, after: .manager, otherActiveAdmins: 1) == .manager)
-        #expect(TeamRoles.role(current: .manager, before: .manager, after: nil, otherActiveAdmins: 1) == .member)
-        #expect(TeamRoles.role(current: .admin, before: .admin, after: .manager, otherActiveAdmins: 1) == .manager)
+        #expect(TeamRoles.role(current: .member, before: nil, after: .manager) == .manager)
+        #expect(TeamRoles.role(current: .manager, before: .manager, after: nil) == .member)
+        #expect(TeamRoles.role(current: .admin, before: .admin, after: .manager) == .manager)
         // Never in a mapped team: an admin's choice stands.
-        #expect(TeamRoles.role(current: .auditor, before: nil, after: nil, otherActiveAdmins: 1) == .auditor)
-        #expect(TeamRoles.role(current: .admin, before: nil, after: nil, otherActiveAdmins: 0) == .admin)
-        // The last active admin is never demoted by a team change.
-        #expect(TeamRoles.role(current: .admin, before: .admin, after: nil, otherActiveAdmins: 0) == .admin)
-        #expect(TeamRoles.role(current: .admin, before: .admin, after: .auditor, otherActiveAdmins: 0) == .admin)
+        #expect(TeamRoles.role(current: .auditor, before: nil, after: nil) == .auditor)
+        #expect(TeamRoles.role(current: .admin, before: nil, after: nil) == .admin)
+    }
+
+    @Test func theLastActiveAdminIsKeptAndHeldUntilAnotherExists() {
+        typealias C = TeamRoles.Change
+        // Alone: the admin a change would demote stays admin, held.
+        var (roles, held) = TeamRoles.guarded([C(memberID: "a", current: .admin, next: .member, isActive: true)], untouchedActiveAdmins: 0)
+        #expect(roles == ["a": .admin] && held == ["a"])
+        // Replaced in the same change (a PUT of the admins' group with B instead of A): A goes.
+        (roles, held) = TeamRoles.guarded(
+            [C(memberID: "a", current: .admin, next: .member, isActive: true), C(memberID: "b", current: .member, next: .admin, isActive: true)],
+            untouchedActiveAdmins: 0)
+        #expect(roles == ["a": .member, "b": .admin] && held.isEmpty)
+        // Another admin untouched by the change: nobody is held.
+        (roles, held) = TeamRoles.guarded([C(memberID: "a", current: .admin, next: .manager, isActive: true)], untouchedActiveAdmins: 1)
+        #expect(roles == ["a": .manager] && held.isEmpty)
+        // A deactivated member made admin does not count as the admin who remains.
+        (roles, held) = TeamRoles.guarded(
+            [C(memberID: "a", current: .admin, next: .member, isActive: true), C(memberID: "z", current: .member, next: .admin, isActive: false)],
+            untouchedActiveAdmins: 0)
+        #expect(roles == ["a": .admin, "z": .admin] && held == ["a"])
     }
 
     @Test func teamNamesCompareLooselyAndRefuseNonsense() {

@@ -250,4 +250,58 @@ import Testing
             #expect(try await store.member(id: idle.id, organizationID: f.org.organization.id)?.isActive == false)
         }
     }
+
+    /// An identity provider that times out and retries sends the same deprovisioning twice at
+    /// once (PATCH and DELETE); weeks later Entra DELETEs a user it disabled. Either way one
+    /// deactivation, one departure.
+    @Test(arguments: TestDatabases.engines) func repeatedDeprovisioningMakesOneDeparture(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let services = HandoverApplication.services(store: f.store, configuration: f.configuration)
+        let (_, secret) = try await Self.token(f, org: f.org)
+        let org = f.org.organization.id
+        let leaver = try await services.members.createMember(
+            organizationID: org, email: "twice-\(UUID().uuidString.prefix(6).lowercased())@example.com", name: "Twice Leaver", role: .member,
+            managerID: f.org.manager.id, password: nil, by: .operator)
+        _ = try await services.accounts.createAccount(
+            name: "Twice \(UUID().uuidString.prefix(4))", kind: .customer, ownerID: leaver.id, profile: AccountProfile(overview: "About"), by: f.org.admin)
+        let store = f.store
+        try await f.test { client in
+            let h = Self.scimHeaders(secret)
+            let statuses = try await withThrowingTaskGroup(of: UInt16.self) { group in
+                for attempt in 0..<4 {
+                    group.addTask {
+                        try await client.execute(
+                            uri: "/scim/v2/Users/\(leaver.id)", method: attempt % 2 == 0 ? .patch : .delete, headers: h,
+                            body: attempt % 2 == 0 ? body(#"{"Operations":[{"op":"replace","path":"active","value":false}]}"#) : nil
+                        ) { UInt16($0.status.code) }
+                    }
+                }
+                return try await group.reduce(into: [UInt16]()) { $0.append($1) }
+            }
+            // Answered, or "still running, retry" while another holds the key: never an error.
+            #expect(statuses.allSatisfy { [200, 204, 409].contains($0) }, "\(statuses)")
+            #expect(try await store.departures(memberID: leaver.id, organizationID: org).count == 1)
+            // The key's 24 hours pass (its row purged); the identity provider deletes the user.
+            try await store.database.transaction { db in
+                try await db.raw("DELETE FROM idempotency_keys WHERE organization_id = \(bind: org) AND key LIKE 'scim-deactivate-%'").run()
+            }
+            try await client.execute(uri: "/scim/v2/Users/\(leaver.id)", method: .delete, headers: h) { #expect($0.status == .noContent) }
+            #expect(try await store.departures(memberID: leaver.id, organizationID: org).count == 1)
+            #expect(try await store.member(id: leaver.id, organizationID: org)?.isActive == false)
+        }
+    }
+
+    /// A change that deactivates and also renames to an email another member has: the
+    /// deactivation happens whatever the identity change answers.
+    @Test(arguments: TestDatabases.engines) func aDeactivationIsNeverStoppedByABadIdentity(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let (_, secret) = try await Self.token(f, org: f.org)
+        try await f.test { client in
+            let put = #"{"userName":"\#(f.org.bob.email)","name":{"formatted":"Alice"},"active":false}"#
+            try await client.execute(uri: "/scim/v2/Users/\(f.org.alice.id)", method: .put, headers: Self.scimHeaders(secret), body: body(put)) {
+                try Self.expectError($0, 409, "uniqueness")
+            }
+            #expect(try await f.store.member(id: f.org.alice.id, organizationID: f.org.organization.id)?.isActive == false)
+        }
+    }
 }
