@@ -85,27 +85,27 @@ struct ScimRoutes: Sendable {
         v2.get("Groups/:id") { request, context in
             try await answer(request, context) { connection in
                 let team = try await scim.group(id: try context.parameters.require("id"), by: connection)
-                return (.ok, Self.group(team, names: try await memberNames([team], connection), members: !Self.excludesMembers(request)))
+                return (.ok, try await groupResource(team, connection, members: !Self.excludesMembers(request)))
             }
         }
         v2.post("Groups") { request, context in
             try await answer(request, context) { connection in
                 let team = try await scim.createGroup(try Scim.GroupChange.resource(try await Self.body(request, context)), by: connection)
-                return (.created, Self.group(team, names: try await memberNames([team], connection)))
+                return (.created, try await groupResource(team, connection))
             }
         }
         v2.put("Groups/:id") { request, context in
             try await answer(request, context) { connection in
                 let change = try Scim.GroupChange.resource(try await Self.body(request, context))
                 let team = try await scim.updateGroup(id: try context.parameters.require("id"), change, by: connection)
-                return (.ok, Self.group(team, names: try await memberNames([team], connection)))
+                return (.ok, try await groupResource(team, connection))
             }
         }
         v2.patch("Groups/:id") { request, context in
             try await answer(request, context) { connection in
                 let change = try Scim.groupPatch(try await Self.body(request, context))
                 let team = try await scim.updateGroup(id: try context.parameters.require("id"), change, by: connection)
-                return (.ok, Self.group(team, names: try await memberNames([team], connection)))
+                return (.ok, try await groupResource(team, connection))
             }
         }
         v2.delete("Groups/:id") { request, context in
@@ -114,6 +114,11 @@ struct ScimRoutes: Sendable {
                 return (.noContent, nil)
             }
         }
+    }
+
+    /// One team as a Group, with its members' names.
+    func groupResource(_ team: Team, _ connection: ScimToken, members: Bool = true) async throws -> JSONValue {
+        Self.group(team, names: try await memberNames([team], connection), members: members)
     }
 
     /// Names for the members' `display`, read once for a page of teams.

@@ -22,6 +22,12 @@ public struct ScimService: Sendable {
         self.ids = ids
     }
 
+    /// The operator's service on `store` (the `admin` verbs and the bench), with the default
+    /// member and departure services.
+    public init(store: any HandoverStore) {
+        self.init(store: store, members: MemberService(store: store), departures: DepartureService(store: store, templates: TemplateService(store: store)))
+    }
+
     // MARK: Connections (the operator's `handover admin scim-token`)
 
     /// A new connection for `organizationID`; the returned bearer is never stored and cannot be shown again.
@@ -200,6 +206,11 @@ public struct ScimService: Sendable {
         } catch StoreError.conflict {
             throw Scim.Failure.uniqueness("a group named \(change.displayName ?? "so") already exists")
         }
+    }
+
+    /// The organization's teams, for the operator (the routes go through `groups`).
+    public func teams(organizationID: String) async throws -> [Team] {
+        try await store.teams(organizationID: organizationID, name: nil)
     }
 
     // MARK: Team roles (the operator's `handover admin scim-roles`)

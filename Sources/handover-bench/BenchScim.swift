@@ -116,7 +116,7 @@ struct BenchScim: AsyncParsableCommand {
             }
             leavers.append((member, try await services.createToken(for: member, name: "laptop", by: .operator).secret))
         }
-        let scim = ScimService(store: store, members: services, departures: DepartureService(store: store, templates: TemplateService(store: store)))
+        let scim = ScimService(store: store)
         let (_, secret) = try await scim.createToken(organizationID: organization.id, name: "bench", by: .operator)
 
         var httpConfiguration = HTTPClient.Configuration()
@@ -212,11 +212,7 @@ struct BenchScim: AsyncParsableCommand {
         }
         let rawSeconds = (ContinuousClock.now - rawStart).seconds
 
-        func percentile(_ p: Double) -> Double {
-            let values = result.latencies
-            guard !values.isEmpty else { return 0 }
-            return (values[min(values.count - 1, Int(Double(values.count) * p))] * 10).rounded() / 10
-        }
+        func percentile(_ p: Double) -> Double { result.latencies.isEmpty ? 0 : BenchAudit.percentile(result.latencies, p) }
         return Figures(
             done: result.latencies.count, errors: result.errors.count, firstError: result.errors.first, seconds: result.seconds, p50: percentile(0.5),
             p99: percentile(0.99), inactive: inactive, tokensAccepted: result.tokensAccepted, departures: applied.count, handovers: handovers,

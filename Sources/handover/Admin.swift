@@ -88,7 +88,7 @@ struct CreateMember: AsyncParsableCommand {
     func run() async throws {
         try await db.withStore { store in
             let admin = MemberService(store: store)
-            guard try await admin.organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
+            try await requireOrganization(org, admin)
             var managerID: String?
             if let manager {
                 let members = try await admin.members(organizationID: org)
@@ -140,3 +140,8 @@ struct CreateToken: AsyncParsableCommand {
 
 extension Role: ExpressibleByArgument {}
 extension AccountKind: ExpressibleByArgument {}
+
+/// The `admin` verbs name an organization by id: one that does not exist is said plainly.
+func requireOrganization(_ id: String, _ members: MemberService) async throws {
+    guard try await members.organization(id: id) != nil else { throw CLIError("No organization with id \(id).") }
+}

@@ -45,9 +45,8 @@ struct ScimRolesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await db.withStore { store in
-            let scim = ScimService(
-                store: store, members: MemberService(store: store), departures: DepartureService(store: store, templates: TemplateService(store: store)))
-            guard try await MemberService(store: store).organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
+            let scim = ScimService(store: store)
+            try await requireOrganization(org, MemberService(store: store))
             var changed: [Member] = []
             for text in map {
                 let (group, role) = try Self.mapping(text)

@@ -33,11 +33,10 @@ struct ScimRulesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await db.withStore { store in
-            let scim = ScimService(
-                store: store, members: MemberService(store: store), departures: DepartureService(store: store, templates: TemplateService(store: store)))
-            guard try await MemberService(store: store).organization(id: org) != nil else { throw CLIError("No organization with id \(org).") }
-            let members = try await store.members(organizationID: org)
-            let teams = try await store.teams(organizationID: org, name: nil)
+            let scim = ScimService(store: store)
+            try await requireOrganization(org, MemberService(store: store))
+            let members = try await MemberService(store: store).members(organizationID: org)
+            let teams = try await scim.teams(organizationID: org)
             if clear || !rule.isEmpty {
                 var rules: [DepartureRule] = []
                 for text in rule {
