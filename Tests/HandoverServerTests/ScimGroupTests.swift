@@ -136,6 +136,12 @@ import Testing
                     return Self.groupID(r)
                 }
             }
+            func add(_ member: Member, to id: String) async throws {
+                try await client.execute(
+                    uri: "/scim/v2/Groups/\(id)", method: .patch, headers: h,
+                    body: body(#"{"Operations":[{"op":"add","path":"members","value":[{"value":"\#(member.id)"}]}]}"#)
+                ) { #expect($0.status == .ok) }
+            }
             func remove(_ member: Member, from id: String) async throws {
                 try await client.execute(
                     uri: "/scim/v2/Groups/\(id)", method: .patch, headers: h,
@@ -169,18 +175,12 @@ import Testing
             try await remove(manager, from: sales)
             #expect(try await role(manager) == .manager)
             // The only admin joins and leaves the admins' team: still admin (no lock-out).
-            try await client.execute(
-                uri: "/scim/v2/Groups/\(admins)", method: .patch, headers: h,
-                body: body(#"{"Operations":[{"op":"add","path":"members","value":[{"value":"\#(admin.id)"}]}]}"#)
-            ) { #expect($0.status == .ok) }
+            try await add(admin, to: admins)
             try await remove(admin, from: admins)
             #expect(try await role(admin) == .admin)
             // Held, not forgotten: once the team makes another admin, the identity provider's
             // removal takes effect.
-            try await client.execute(
-                uri: "/scim/v2/Groups/\(admins)", method: .patch, headers: h,
-                body: body(#"{"Operations":[{"op":"add","path":"members","value":[{"value":"\#(alice.id)"}]}]}"#)
-            ) { #expect($0.status == .ok) }
+            try await add(alice, to: admins)
             #expect(try await role(alice) == .admin)
             #expect(try await role(admin) == .member)
             // Replacing the admin in one PUT: the new one in, the old one out, in the same change.
@@ -192,10 +192,7 @@ import Testing
             #expect(try await role(alice) == .member)
             // Deleting a mapped team re-derives its members' roles.
             _ = try await services.scim.setTeamRole(organizationID: org, teamName: "Leads", role: .manager, by: .operator)
-            try await client.execute(
-                uri: "/scim/v2/Groups/\(leads)", method: .patch, headers: h,
-                body: body(#"{"Operations":[{"op":"add","path":"members","value":[{"value":"\#(f.org.bob.id)"}]}]}"#)
-            ) { #expect($0.status == .ok) }
+            try await add(f.org.bob, to: leads)
             #expect(try await role(f.org.bob) == .manager)
             try await client.execute(uri: "/scim/v2/Groups/\(leads)", method: .delete, headers: h) { #expect($0.status == .noContent) }
             #expect(try await role(f.org.bob) == .member)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import handover_browser as hb
-from test_secrets import Cli, CLI
+from test_secrets import signed_in_cli
 
 
 def png(width=24, height=16):
@@ -37,10 +37,7 @@ def files():
 
 @pytest.fixture(scope="module")
 def tom_cli():
-    if not CLI or not os.access(CLI, os.X_OK):
-        pytest.fail(f"HANDOVER_CLI is not the handover binary ({CLI!r}): scripts/browser-tests sets it")
-    with tempfile.TemporaryDirectory(prefix="handover-attach-cli-") as path:
-        yield Cli("tom", Path(path))
+    yield from signed_in_cli("tom", "handover-attach-cli-")
 
 
 def upload(driver, path):

@@ -4,24 +4,18 @@ navigation, plans the departure with a tag rule, sees the whole plan with the co
 applies it skipping the conflict, and sends the same apply form again (twice at once): one
 departure, one set of handovers. A member has no departures page. Every page reads at 1280 and
 390 px and passes the accessibility smoke checks."""
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 import handover_browser as hb
 
-from test_secrets import Cli, CLI
+from test_secrets import signed_in_cli
 
 
 @pytest.fixture(scope="module")
 def ada_cli():
-    if not CLI or not os.access(CLI, os.X_OK):
-        pytest.fail(f"HANDOVER_CLI is not the handover binary ({CLI!r}): scripts/browser-tests sets it")
-    with tempfile.TemporaryDirectory(prefix="handover-departure-") as path:
-        yield Cli("ada", Path(path))
+    yield from signed_in_cli("ada", "handover-departure-")
 
 
 def add_leaver(ada, name, email):

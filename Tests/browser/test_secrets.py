@@ -56,6 +56,14 @@ class Cli:
         return json.loads(self.run(*args, "--format", "json", stdin=stdin).stdout)
 
 
+def signed_in_cli(who, prefix):
+    """A module fixture's body: the CLI signed in as `who` in a temporary folder, for the module."""
+    if not CLI or not os.access(CLI, os.X_OK):
+        pytest.fail(f"HANDOVER_CLI is not the handover binary ({CLI!r}): scripts/browser-tests sets it")
+    with tempfile.TemporaryDirectory(prefix=prefix) as path:
+        yield Cli(who, Path(path))
+
+
 @pytest.fixture(scope="module")
 def folder():
     with tempfile.TemporaryDirectory(prefix="handover-secrets-") as path:
