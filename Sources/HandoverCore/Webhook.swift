@@ -5,10 +5,12 @@ import Foundation
 public enum WebhookEventType {
     public static let all: [String] = [
         "handover.submitted", "handover.acknowledged", "handover.completed", "handover.returned", "handover.cancelled", "question.asked",
-        "briefing.scheduled", departureApplied, memberDeactivated,
+        "briefing.scheduled", departureApplied, memberDeactivated, realignmentApplied,
     ]
     public static let wildcard = "*"
     public static let departureApplied = "departure.applied", memberDeactivated = "member.deactivated"
+    /// A realignment's handovers were written: its id, source (`csv` or `rules`), counts and actor.
+    public static let realignmentApplied = "realignment.applied"
 
     /// Types that are named in the issue but that nothing emits yet, with why: a subscription to
     /// one would get a 201 and never fire, so it is refused (422) with this reason instead.

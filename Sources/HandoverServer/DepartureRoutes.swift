@@ -36,10 +36,7 @@ struct DepartureRoutes: Sendable {
             let actor = try context.requireMember()
             let key = try Self.key(request)
             let body = try await JSONIO.decode(DepartureRequest.self, from: request, context: context)
-            let answer = try await departures.apply(body, idempotencyKey: key, by: actor)
-            var headers: HTTPFields = [.contentType: WireJSON.contentType]
-            if answer.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+            return Self.response(try await departures.apply(body, idempotencyKey: key, by: actor))
         }
         api.get("departures") { _, context in
             let actor = try context.requireMember()
@@ -53,6 +50,13 @@ struct DepartureRoutes: Sendable {
             let actor = try context.requireMember()
             return try JSONIO.response(try await departures.cancel(id: try context.parameters.require("id"), by: actor))
         }
+    }
+
+    /// An idempotent apply's stored bytes, with `Idempotent-Replayed: true` when replayed.
+    static func response(_ answer: IdempotentResponse) -> Response {
+        var headers: HTTPFields = [.contentType: WireJSON.contentType]
+        if answer.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
 
     /// The optional `Idempotency-Key`: 1 to 255 printable characters.

@@ -9,8 +9,9 @@ enum JSONIO {
     static var contentType: String { WireJSON.contentType }
 
     /// Decodes the body as `T`: 413 over the size limit, 400 naming the field for malformed JSON or wrong types.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
-        let data = try await body(of: request, context: context)
+    /// `limit`: a larger body limit than the server's, for a route whose body is a file (a realignment's CSV).
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext, limit: Int? = nil) async throws -> T {
+        let data = try await body(of: request, context: context, limit: limit)
         do {
             let value = try WireJSON.decoder.decode(T.self, from: data)
             if let value = value as? any Encodable { try RequestShape.check(data, decoded: value) }
@@ -21,10 +22,10 @@ enum JSONIO {
         }
     }
 
-    static func body(of request: Request, context: AppContext) async throws -> Data {
+    static func body(of request: Request, context: AppContext, limit: Int? = nil) async throws -> Data {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            buffer = try await request.body.collect(upTo: max(limit ?? 0, context.maxUploadSize))
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge
         }

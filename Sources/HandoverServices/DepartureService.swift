@@ -18,8 +18,6 @@ public struct DepartureService: Sendable {
     /// measured (100,000 accounts, about 18 s) many times over; `HANDOVER_IDEMPOTENCY_LEASE_SECONDS`.
     let idempotencyLease: TimeInterval
     public static let defaultIdempotencyLease: TimeInterval = 600
-    /// What the in-progress 409 tells a client to wait before retrying (most applies take seconds).
-    static let retryAfterSeconds = 5
     /// For the invitations of the briefings a departure reassigns.
     let mail: MailSettings
     /// Tests only: run after the rows are built and just before the one transaction that
@@ -41,11 +39,9 @@ public struct DepartureService: Sendable {
     }
 
     /// The answer of an apply: its status and the exact JSON bytes (replayed for a key).
-    public struct Response: Sendable, Equatable {
-        public var status: Int
-        public var body: String
-        public var replayed: Bool
-    }
+    public typealias Response = IdempotentResponse
+
+    var idempotent: IdempotentApply { IdempotentApply(store: store, clock: clock, lease: idempotencyLease) }
 
     // MARK: Who may
 
@@ -118,31 +114,17 @@ public struct DepartureService: Sendable {
     /// key with another request is 422; while the first is still running, 409.
     public func apply(_ request: DepartureRequest, idempotencyKey: String?, by actor: Member) async throws -> Response {
         let leaver = try await leaver(request.memberID, by: actor)
-        guard let key = idempotencyKey else {
-            return try await applyOnce(request, leaver: leaver, completingKey: nil, by: actor)
-        }
-        let digest = try CanonicalJSON.digest(request)
-        switch try await store.claimIdempotencyKey(
-            organizationID: actor.organizationID, key: key, actorID: actor.id, operation: "departure.apply", requestDigest: digest, at: clock.now(),
-            lease: idempotencyLease)
-        {
-        case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
-        case .mismatch:
-            throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request; use a new key for a new request")])
-        case .inProgress: throw DepartureError.keyInProgress(retryAfter: Self.retryAfterSeconds)
-        case .claimed(let claimID):
-            do {
-                return try await applyOnce(request, leaver: leaver, completingKey: (key, claimID), by: actor)
-            } catch {
-                // Nothing was written (one transaction): free the key so a corrected retry can use it.
-                // Only this attempt's claim: if a retry took the key over, this deletes nothing.
-                try? await store.releaseIdempotencyKey(organizationID: actor.organizationID, key: key, claimID: claimID)
-                throw error
-            }
+        return try await idempotent.run(
+            key: idempotencyKey, organizationID: actor.organizationID, actorID: actor.id, operation: "departure.apply",
+            digest: try CanonicalJSON.digest(request)
+        ) { completion in
+            try await applyOnce(request, leaver: leaver, completion: completion, by: actor)
         }
     }
 
-    func applyOnce(_ request: DepartureRequest, leaver: Member, completingKey key: (key: String, claimID: String)?, by actor: Member) async throws -> Response {
+    func applyOnce(
+        _ request: DepartureRequest, leaver: Member, completion: (_ status: Int, _ body: String) -> IdempotencyCompletion?, by actor: Member
+    ) async throws -> Response {
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: true)
         if !plan.conflicts.isEmpty && !request.skipConflicts {
             throw DepartureError.planConflicts(
@@ -165,7 +147,7 @@ public struct DepartureService: Sendable {
                 dedupeKey: "\(JobKind.departureApply):\(id)")
             try await store.scheduleDeparture(
                 record, job: job,
-                idempotency: key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0.key, claimID: $0.claimID, status: 202, body: body) },
+                idempotency: completion(202, body),
                 by: AuditActor(member: actor.id))
             return Response(status: 202, body: body, replayed: false)
         }
@@ -173,7 +155,7 @@ public struct DepartureService: Sendable {
             plan, inputs: inputs, members: members, leaver: leaver, id: id, request: requestJSON, createdAt: now, actor: AuditActor(member: actor.id),
             actorID: actor.id)
         var write = change
-        write.idempotency = key.map { IdempotencyCompletion(organizationID: leaver.organizationID, key: $0.key, claimID: $0.claimID, status: 201, body: body) }
+        write.idempotency = completion(201, body)
         try await fault?()
         try await store.applyDeparture(write)
         return Response(status: 201, body: body, replayed: false)
@@ -192,16 +174,16 @@ public struct DepartureService: Sendable {
         }
         // Ids and choices only: the store builds each packet from the profile, a chunk at a
         // time inside the transaction (a 100,000-account apply stays in bounded memory).
-        var lines: [DepartureWriteLine] = []
+        var lines: [BulkHandoverLine] = []
         var names: [String: String] = [:]
         lines.reserveCapacity(plan.applicable.count)
         for line in plan.applicable {
             guard let recipientID = line.recipientID else { continue }
             names[recipientID] = members[recipientID] ?? ""
             lines.append(
-                DepartureWriteLine(
+                BulkHandoverLine(
                     handoverID: ids.next(at: now), eventID: ids.next(at: now), accountID: line.accountID, templateKey: line.templateKey,
-                    templateVersion: versions[line.templateKey] ?? 1, recipientID: recipientID))
+                    templateVersion: versions[line.templateKey] ?? 1, ownerID: leaver.id, recipientID: recipientID))
         }
         let (briefings, notices) = try await briefingChanges(plan, leaver: leaver, at: now)
         let summary = DepartureSummary(
@@ -266,29 +248,19 @@ public struct DepartureService: Sendable {
         // admin changed them replays what was done instead of failing as "a different request",
         // and the claim's actor is the deprovisioning itself, not the connection: a retry
         // through a new connection (the token rotated) replays too.
-        let digest = try CanonicalJSON.digest(DepartureRequest(memberID: leaver.id, skipConflicts: true))
-        switch try await store.claimIdempotencyKey(
-            organizationID: leaver.organizationID, key: key, actorID: "scim:deprovisioning", operation: "departure.apply", requestDigest: digest,
-            at: clock.now(), lease: idempotencyLease)
-        {
-        case .replay(let status, let body): return Response(status: status, body: body, replayed: true)
-        case .mismatch: throw HandoverError.invalid([Problem(path: "Idempotency-Key", message: "this key was used with a different request")])
-        case .inProgress: throw DepartureError.keyInProgress(retryAfter: Self.retryAfterSeconds)
-        case .claimed(let claimID):
-            do {
-                let now = clock.now()
-                let requestJSON = String(decoding: try WireJSON.encoder.encode(request), as: UTF8.self)
-                var (write, body) = try await build(
-                    plan, inputs: inputs, members: members, leaver: leaver, id: ids.next(at: now), request: requestJSON, createdAt: now, actor: actor,
-                    actorID: leaver.id)
-                write.idempotency = IdempotencyCompletion(organizationID: leaver.organizationID, key: key, claimID: claimID, status: 201, body: body)
-                try await fault?()
-                try await store.applyDeparture(write)
-                return Response(status: 201, body: body, replayed: false)
-            } catch {
-                try? await store.releaseIdempotencyKey(organizationID: leaver.organizationID, key: key, claimID: claimID)
-                throw error
-            }
+        return try await idempotent.run(
+            key: key, organizationID: leaver.organizationID, actorID: "scim:deprovisioning", operation: "departure.apply",
+            digest: try CanonicalJSON.digest(DepartureRequest(memberID: leaver.id, skipConflicts: true))
+        ) { completion in
+            let now = clock.now()
+            let requestJSON = String(decoding: try WireJSON.encoder.encode(request), as: UTF8.self)
+            var (write, body) = try await build(
+                plan, inputs: inputs, members: members, leaver: leaver, id: ids.next(at: now), request: requestJSON, createdAt: now, actor: actor,
+                actorID: leaver.id)
+            write.idempotency = completion(201, body)
+            try await fault?()
+            try await store.applyDeparture(write)
+            return Response(status: 201, body: body, replayed: false)
         }
     }
 

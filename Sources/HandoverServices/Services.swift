@@ -37,6 +37,8 @@ public struct Services: Sendable {
     public let attachments: AttachmentService
     /// Departures: a leaver's accounts and everything pointing at them, planned and applied.
     public let departures: DepartureService
+    /// Realignments: many accounts to new owners at once, from a CSV or rules.
+    public let realignments: RealignmentService
     /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
     public let webhooks: WebhookService
     /// Identity providers' provisioning (SCIM 2.0 at /scim/v2).
@@ -68,6 +70,7 @@ public struct Services: Sendable {
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
         departures = DepartureService(
             store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease, mail: mail)
+        realignments = RealignmentService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
     }

@@ -389,6 +389,14 @@ public protocol HandoverStore: Sendable {
     ) async throws -> IdempotencyClaim
     /// Only the attempt named by `claimID` (a stale attempt's release deletes nothing).
     func releaseIdempotencyKey(organizationID: String, key: String, claimID: String) async throws
+    // Realignments (SQLHandoverStore+Realignments.swift)
+    /// The organization's accounts (only those `owners` own, when not empty), those with an open handover, every member's load.
+    func realignmentInputs(organizationID: String, owners: [String]) async throws -> RealignmentInputs
+    func applyRealignment(_ change: RealignmentWrite) async throws
+    func realignment(id: String, organizationID: String) async throws -> RealignmentRecord?
+    /// Newest first, without their requests.
+    func realignments(organizationID: String, limit: Int) async throws -> [RealignmentRecord]
+    func realignmentHandovers(_ record: RealignmentRecord, limit: Int) async throws -> [Handover]
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

@@ -1005,6 +1005,24 @@ public enum Migrations {
                 )
                 """
             ]),
+        // Realignments (Docs/Departures.md, "Realignment"): accounts changing hands from a CSV or
+        // rules; the handovers they draft name the realignment on their `create` events.
+        Migration(
+            version: 28, name: "realignments",
+            statements: [
+                """
+                CREATE TABLE realignments (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    source TEXT NOT NULL CHECK (source IN ('csv', 'rules')),
+                    request TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    created_by TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX realignments_by_organization ON realignments (organization_id, created_at)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -3,27 +3,6 @@ import HandoverCore
 import HandoverTrust
 import SQLKit
 
-/// One handover a departure's apply creates. Only ids and choices: its packet is built by the
-/// store from the account's profile, a chunk at a time inside the transaction, so an apply of
-/// 100,000 accounts never holds every profile and packet at once.
-public struct DepartureWriteLine: Sendable, Hashable {
-    public var handoverID: String
-    public var eventID: String
-    public var accountID: String
-    public var templateKey: String
-    public var templateVersion: Int
-    public var recipientID: String
-
-    public init(handoverID: String, eventID: String, accountID: String, templateKey: String, templateVersion: Int, recipientID: String) {
-        self.handoverID = handoverID
-        self.eventID = eventID
-        self.accountID = accountID
-        self.templateKey = templateKey
-        self.templateVersion = templateVersion
-        self.recipientID = recipientID
-    }
-}
-
 /// A briefing a departure hands to a new organizer, as it will be saved (organizer, attendees,
 /// sequence and version already changed), and the version it was read at.
 public struct DepartureBriefingChange: Sendable, Hashable {
@@ -37,28 +16,11 @@ public struct DepartureBriefingChange: Sendable, Hashable {
 }
 
 /// What a departure's apply writes, all in one transaction.
-/// An account row as a departure's chunk reads it, before its profile is decoded (off the
-/// database's thread).
-struct StoredAccount: Sendable {
-    var name: String
-    var kind: String
-    var profile: String
-    var version: Int
-    var createdAt: Int64
-    var updatedAt: Int64
-}
-
-/// A pre-filled packet, encoded once for the stored text and the audit digest.
-struct DeparturePacket: Sendable {
-    var json: String
-    var digest: String
-}
-
 public struct DepartureWrite: Sendable {
     public var departure: DepartureRecord
     /// The leaver: transferor of every handover, and whose open items the packets give away.
     public var leaver: Member
-    public var lines: [DepartureWriteLine]
+    public var lines: [BulkHandoverLine]
     /// Recipient id → name, for the packets' reassigned open items.
     public var recipientNames: [String: String]
     /// Who the `create` events name.
@@ -74,7 +36,7 @@ public struct DepartureWrite: Sendable {
     public var idempotency: IdempotencyCompletion?
 
     public init(
-        departure: DepartureRecord, leaver: Member, lines: [DepartureWriteLine], recipientNames: [String: String], actorID: String, skipped: Int,
+        departure: DepartureRecord, leaver: Member, lines: [BulkHandoverLine], recipientNames: [String: String], actorID: String, skipped: Int,
         briefings: [DepartureBriefingChange], notices: [Notice], actor: AuditActor, at: Date, idempotency: IdempotencyCompletion?
     ) {
         self.departure = departure
@@ -88,6 +50,13 @@ public struct DepartureWrite: Sendable {
         self.actor = actor
         self.at = at
         self.idempotency = idempotency
+    }
+
+    /// Its handovers, all from the leaver, found again by "departure ID" on their events.
+    var handovers: BulkHandovers {
+        BulkHandovers(
+            organizationID: departure.organizationID, lines: lines, owners: [leaver.id: leaver], recipientNames: recipientNames, actorID: actorID,
+            eventNote: "departure \(departure.id)", actor: actor, at: at)
     }
 }
 
@@ -141,13 +110,6 @@ public struct DepartureInputs: Sendable {
     /// account's line does not apply, which is usual: a briefing is on an open handover).
     public var briefingOtherParties: [String: String]
     public var pointers: DeparturePointers
-}
-
-/// The part of a stored `AccountProfile` a departure's plan reads (its keys, nothing else).
-private struct PlanningProfile: Decodable {
-    struct Item: Decodable { var owner: String? }
-    var tags: [String]?
-    var openItems: [Item]?
 }
 
 extension SQLHandoverStore {
@@ -225,20 +187,7 @@ extension SQLHandoverStore {
                   AND h.state IN (\(binds: HandoverState.openStates.map(\.rawValue)))
                 """
             ).all().map { try $0.decode(column: "account_id", as: String.self) }
-            var load: [String: Int] = [:]
-            for row in try await db.raw(
-                "SELECT owner_id AS m, COUNT(*) AS n FROM accounts WHERE organization_id = \(bind: organizationID) GROUP BY owner_id"
-            ).all() {
-                load[try row.decode(column: "m", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self)
-            }
-            for row in try await db.raw(
-                """
-                SELECT recipient_id AS m, COUNT(*) AS n FROM handovers WHERE organization_id = \(bind: organizationID)
-                  AND state IN (\(binds: HandoverState.openStates.map(\.rawValue))) GROUP BY recipient_id
-                """
-            ).all() {
-                load[try row.decode(column: "m", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self)
-            }
+            let load = try await Self.memberLoad(organizationID: organizationID, db)
             var otherParties: [String: String] = [:]
             let briefings = try await db.raw(
                 """
@@ -287,13 +236,6 @@ extension SQLHandoverStore {
 
     // MARK: Applying
 
-    /// Accounts per chunk of an apply: read their profiles, build and encode their packets,
-    /// insert them, their events and audit entries, then let them go. Bounds the memory of a
-    /// large apply (Docs/Departures.md has the figures).
-    static let departureChunk = 2_000
-    /// Rows per multi-row INSERT (12 binds a handover: well under both engines' limits).
-    static let departureInsertBatch = 500
-
     /// Everything of one departure in ONE transaction: first the departure's state (a scheduled
     /// one moves only if still scheduled, so a second job run or replica writes nothing), then
     /// the plan re-checked against the rows as they are now, then the handovers, events and
@@ -306,19 +248,7 @@ extension SQLHandoverStore {
             guard try await Self.saveDeparture(change.departure, db) else { return false }
             let org = change.departure.organizationID
             try await Self.checkDepartureRecipients(change, db)
-            // A pipeline on two threads: while one chunk's rows are written on the database's
-            // thread, the next chunk's packets are built (decode, pre-fill, encode, hash) on
-            // another, so a 2-core machine does both at once. Reads and writes stay in order,
-            // on the one transaction.
-            var pending: (lines: ArraySlice<DepartureWriteLine>, packets: Task<[DeparturePacket], any Error>)?
-            for start in stride(from: 0, to: change.lines.count, by: Self.departureChunk) {
-                let lines = change.lines[start..<min(start + Self.departureChunk, change.lines.count)]
-                let rows = try await Self.readDepartureChunk(change, lines, db)
-                let packets = Task.detached { try Self.departurePackets(change, lines, rows) }
-                if let pending { try await Self.writeDepartureChunk(change, pending.lines, try await pending.packets.value, db) }
-                pending = (lines, packets)
-            }
-            if let pending { try await Self.writeDepartureChunk(change, pending.lines, try await pending.packets.value, db) }
+            try await Self.writeBulkHandovers(change.handovers, db)
             try await Self.reassignBriefings(change, db)
             var records = try change.briefings.map { change in
                 AuditRecord(action: "briefing.reassign", target: "briefing:\(change.briefing.id)", digest: try CanonicalJSON.digest(change.briefing))
@@ -370,103 +300,9 @@ extension SQLHandoverStore {
     /// The plan was made outside this transaction: every recipient must still be an active,
     /// non-auditor member of the organization now (one COUNT over the distinct ids).
     static func checkDepartureRecipients(_ change: DepartureWrite, _ db: any SQLDatabase) async throws {
-        let recipients = Array(Set(change.lines.map(\.recipientID) + change.briefings.map(\.briefing.organizerID))).sorted()
-        for start in stride(from: 0, to: recipients.count, by: departureInsertBatch) {
-            let ids = Array(recipients[start..<min(start + departureInsertBatch, recipients.count)])
-            let active =
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM members WHERE organization_id = \(bind: change.departure.organizationID) AND id IN (\(binds: ids))
-                      AND deactivated_at IS NULL AND role <> \(bind: Role.auditor.rawValue)
-                    """
-                ).first()?.decode(column: "n", as: Int.self) ?? 0
-            if active != ids.count {
-                throw StoreError.conflict("a recipient of this departure was deactivated, made an auditor or removed meanwhile: preview again")
-            }
-        }
-    }
-
-    /// A chunk's accounts as stored, read again with "still owned by the leaver": one missing
-    /// means it changed hands since the plan, a conflict that rolls the whole apply back.
-    static func readDepartureChunk(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ db: any SQLDatabase) async throws -> [String: StoredAccount] {
-        let leaver = change.leaver
-        var accounts: [String: StoredAccount] = [:]
-        accounts.reserveCapacity(lines.count)
-        for row in try await db.raw(
-            """
-            SELECT a.id, a.name, a.kind, a.profile, a.version, a.created_at, a.updated_at FROM accounts a
-            WHERE a.organization_id = \(bind: change.departure.organizationID) AND a.owner_id = \(bind: leaver.id) AND a.id IN (\(binds: lines.map(\.accountID)))
-            """
-        ).all() {
-            let id = try row.decode(column: "id", as: String.self)
-            accounts[id] = StoredAccount(
-                name: try row.decode(column: "name", as: String.self), kind: try row.decode(column: "kind", as: String.self),
-                profile: try row.decode(column: "profile", as: String.self), version: try row.decode(column: "version", as: Int.self),
-                createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
-        }
-        if accounts.count != Set(lines.map(\.accountID)).count {
-            let moved = lines.first { accounts[$0.accountID] == nil }?.accountID ?? "?"
-            throw StoreError.conflict("account \(moved) is no longer owned by \(leaver.name): preview again")
-        }
-        return accounts
-    }
-
-    /// Each line's pre-filled packet as canonical JSON (stored as is) and its digest (for the
-    /// audit entry): pure work, off the database's thread.
-    static func departurePackets(_ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ rows: [String: StoredAccount]) throws -> [DeparturePacket] {
-        let leaver = change.leaver
-        return try lines.map { line in
-            let row = rows[line.accountID]!
-            let account = Account(
-                id: line.accountID, organizationID: change.departure.organizationID, name: row.name, kind: AccountKind(rawValue: row.kind) ?? .customer,
-                ownerID: leaver.id, profile: try JSONCoding.decode(AccountProfile.self, from: row.profile), version: row.version,
-                createdAt: Date(millis: row.createdAt), updatedAt: Date(millis: row.updatedAt))
-            let content = DeparturePlanner.prefill(
-                account: account, templateKey: line.templateKey, leaver: leaver, recipientName: change.recipientNames[line.recipientID] ?? "")
-            let bytes = try CanonicalJSON.encode(JSONValue.object(content.sections.mapValues { JSONValue.object($0) }))
-            return DeparturePacket(json: String(decoding: bytes, as: UTF8.self), digest: Hex.sha256(bytes))
-        }
-    }
-
-    /// A chunk's handovers, their `create` events (multi-row inserts) and their audit entries.
-    static func writeDepartureChunk(
-        _ change: DepartureWrite, _ lines: ArraySlice<DepartureWriteLine>, _ encoded: [DeparturePacket], _ db: any SQLDatabase
-    ) async throws {
-        let org = change.departure.organizationID
-        let leaver = change.leaver
-        let at = change.at.millis
-        let note = "departure \(change.departure.id)"
-        for start in stride(from: lines.startIndex, to: lines.endIndex, by: departureInsertBatch) {
-            let batch = start..<min(start + departureInsertBatch, lines.endIndex)
-            var handovers = SQLQueryString(
-                """
-                INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
-                    state, content, version, created_at, updated_at) VALUES
-                """)
-            var events = SQLQueryString(
-                "INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at) VALUES ")
-            for index in batch {
-                let line = lines[index]
-                if index > start {
-                    handovers += ", "
-                    events += ", "
-                }
-                handovers += """
-                    (\(bind: line.handoverID), \(bind: org), \(bind: line.accountID), \(bind: line.templateKey), \(bind: line.templateVersion), \(bind: leaver.id),
-                     \(bind: line.recipientID), \(bind: HandoverState.draft.rawValue), \(bind: encoded[index - lines.startIndex].json), 1, \(bind: at), \(bind: at))
-                    """
-                events += """
-                    (\(bind: line.eventID), \(bind: line.handoverID), \(bind: org), \(bind: change.actorID), 'create', 1, NULL, \(bind: HandoverState.draft.rawValue),
-                     \(bind: note), \(bind: at))
-                    """
-            }
-            try await db.raw(handovers).run()
-            try await db.raw(events).run()
-        }
-        let records = lines.indices.map { index in
-            AuditRecord(action: "handover.create", target: "handover:\(lines[index].handoverID)", digest: encoded[index - lines.startIndex].digest)
-        }
-        _ = try await appendAudit(records, organizationID: org, actor: change.actor, at: change.at, db)
+        try await checkActiveRecipients(
+            Set(change.lines.map(\.recipientID) + change.briefings.map(\.briefing.organizerID)), organizationID: change.departure.organizationID, db,
+            conflict: "a recipient of this departure was deactivated, made an auditor or removed meanwhile: preview again")
     }
 
     /// Writes the departure row. A new one is inserted; one already stored (scheduled, coming
@@ -529,19 +365,9 @@ extension SQLHandoverStore {
 
     public func departureHandovers(_ departure: DepartureRecord, limit: Int) async throws -> [Handover] {
         guard let appliedAt = departure.appliedAt else { return [] }
-        let columns = Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
+        // The apply stamps its handovers with its own time and notes itself on their `create` events.
         return try await database.withSession { db in
-            // The apply stamps its handovers with its own time and notes itself on their `create`
-            // events: the leaver's handovers of that millisecond whose event names this departure.
-            try await db.raw(
-                """
-                SELECT \(unsafeRaw: columns) FROM handovers h
-                JOIN handover_events e ON e.handover_id = h.id AND e.event = 'create' AND e.note = \(bind: "departure " + departure.id)
-                WHERE h.organization_id = \(bind: departure.organizationID) AND h.transferor_id = \(bind: departure.memberID)
-                  AND h.created_at = \(bind: appliedAt.millis)
-                ORDER BY h.id LIMIT \(bind: max(1, min(limit, 1000)))
-                """
-            ).all().map(Self.decodeHandover)
+            try await Self.bulkHandovers(organizationID: departure.organizationID, eventNote: "departure \(departure.id)", at: appliedAt, limit: limit, db)
         }
     }
 

@@ -49,14 +49,7 @@ struct DepartureOptions: ParsableArguments {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw CLIError("--map \(text): write ACCOUNT=EMAIL.") }
             mappings.append(DepartureMapping(accountID: parts[0], recipientID: try await MemberLookup.id(of: parts[1], client: client)))
         }
-        var rules: [DepartureRule] = []
-        for text in rule {
-            let (kind, value, target) = try RuleText.parse(text)
-            switch target {
-            case .team(let name): rules.append(DepartureRule(match: kind, value: value, teamID: try await TeamLookup.id(of: name, client: client)))
-            case .member(let who): rules.append(DepartureRule(match: kind, value: value, recipientID: try await MemberLookup.id(of: who, client: client)))
-            }
-        }
+        let rules = try await RuleText.rules(rule, client: client)
         var pool: [String] = []
         for email in balance { pool.append(try await MemberLookup.id(of: email, client: client)) }
         return DepartureRequest(
@@ -77,11 +70,7 @@ struct DeparturePlanCommand: AsyncParsableCommand {
         let names = try await MemberLookup.names(client: client)
         options.output.emit(raw: reply.json) {
             let plan = reply.value
-            if !plan.conflicts.isEmpty {
-                print("Conflicts (\(plan.conflicts.count)):")
-                for conflict in plan.conflicts { print("  " + conflict.message) }
-                print("")
-            }
+            RuleText.printConflicts(plan.conflicts)
             Table.print(
                 ["ACCOUNT", "KIND", "TO", "WHY", "TEMPLATE", "NOTE"],
                 plan.lines.map { line in
@@ -111,12 +100,7 @@ struct DepartureApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         let body = try await departure.request(client: client, skipConflicts: skipConflicts)
-        let key = idempotencyKey ?? UUID().uuidString.lowercased()
-        if options.format != .json { print("Idempotency-Key: \(key)") }
-        let data = try WireJSON.encoder.encode(body)
-        let reply = try await CLIErrors.run {
-            try await client.send(.POST, "/api/v1/departures", body: data, headers: [("Idempotency-Key", key)], as: DepartureSummary.self)
-        }
+        let reply = try await IdempotentPost.send(body, to: "/api/v1/departures", key: idempotencyKey, client: client, options: options, as: DepartureSummary.self)
         options.output.emit(raw: reply.json) {
             let s = reply.value
             if s.state == "scheduled" {
@@ -228,6 +212,20 @@ struct MemberReactivate: AsyncParsableCommand {
     }
 }
 
+/// An apply behind an `Idempotency-Key`: the one given, or a new one printed first (under
+/// `--format json` it is in no output: pass --idempotency-key to retry), so that a retry after a
+/// failure with the same key never applies twice.
+enum IdempotentPost {
+    static func send<Body: Encodable, T: Decodable & Sendable>(
+        _ body: Body, to path: String, key: String?, client: HandoverAPIClient, options: ClientOptions, as type: T.Type
+    ) async throws -> HandoverAPIClient.Reply<T> {
+        let key = key ?? UUID().uuidString.lowercased()
+        if options.format != .json { print("Idempotency-Key: \(key)") }
+        let data = try WireJSON.encoder.encode(body)
+        return try await CLIErrors.run { try await client.send(.POST, path, body: data, headers: [("Idempotency-Key", key)], as: type) }
+    }
+}
+
 /// `--rule tag:TAG=EMAIL`, `kind:KIND=EMAIL` or `…=team:NAME`: a departure rule as typed, its
 /// member or team still to be looked up (through the API, or the database for `admin` verbs).
 enum RuleText {
@@ -244,5 +242,26 @@ enum RuleText {
         }
         if parts[1].lowercased().hasPrefix("team:") { return (kind, match[1], .team(String(parts[1].dropFirst(5)))) }
         return (kind, match[1], .member(parts[1]))
+    }
+
+    /// Each `--rule` with its member or team looked up through the API.
+    static func rules(_ texts: [String], client: HandoverAPIClient) async throws -> [DepartureRule] {
+        var rules: [DepartureRule] = []
+        for text in texts {
+            let (kind, value, target) = try parse(text)
+            switch target {
+            case .team(let name): rules.append(DepartureRule(match: kind, value: value, teamID: try await TeamLookup.id(of: name, client: client)))
+            case .member(let who): rules.append(DepartureRule(match: kind, value: value, recipientID: try await MemberLookup.id(of: who, client: client)))
+            }
+        }
+        return rules
+    }
+
+    /// A plan's conflicts, first and apart, as `departure plan` and `realign plan` print them.
+    static func printConflicts(_ conflicts: [DepartureConflict]) {
+        guard !conflicts.isEmpty else { return }
+        print("Conflicts (\(conflicts.count)):")
+        for conflict in conflicts { print("  " + conflict.message) }
+        print("")
     }
 }

@@ -23,9 +23,8 @@ import Testing
         defer { Task { try? await store.database.close() } }
         let org = try await OrgFixture.make(in: store)
         let clock = PipelineTests.Clock()
-        let (services, _) = DepartureTests.services(store, clock: clock)
         // More than one chunk, so the moved account is checked in the second one, after rows went in.
-        let accounts = try await DepartureTests.accounts((1...2_100).map { String(format: "Acct %04d", $0) }, owner: org.alice, services: services)
+        let accounts = try await RealignmentTests.bulkAccounts(2_100, owner: org.alice, store: store)
         let moved = accounts.last!
         let (_, departures) = DepartureTests.services(
             store, clock: clock,
@@ -35,7 +34,7 @@ import Testing
                 }
             })
         let audit = try await store.auditSize(organizationID: org.organization.id)
-        await #expect(throws: StoreError.conflict("account \(moved.id) is no longer owned by Alice: preview again")) {
+        await #expect(throws: StoreError.conflict("account \(moved.name) is no longer owned by Alice: preview again")) {
             try await departures.apply(DepartureRequest(memberID: org.alice.id, balanceAmong: [org.carol.id]), idempotencyKey: "k-moved", by: org.admin)
         }
         #expect(try await DepartureTests.handoverCount(store, org) == 0)

@@ -103,12 +103,15 @@ import Testing
         guard case .claimed(let slow) = try await claim(now), case .claimed(let retry) = try await claim(now.addingTimeInterval(5)) else {
             Issue.record("claims"); return
         }
+        func completing(_ claimID: String) -> (Int, String) -> IdempotencyCompletion? {
+            { status, body in IdempotencyCompletion(organizationID: org.organization.id, key: "slow", claimID: claimID, status: status, body: body) }
+        }
         await #expect(throws: StoreError.self) {
-            try await departures.applyOnce(request, leaver: org.alice, completingKey: ("slow", slow), by: org.admin)
+            try await departures.applyOnce(request, leaver: org.alice, completion: completing(slow), by: org.admin)
         }
         #expect(try await DepartureTests.handoverCount(store, org) == 0)
         #expect(try await store.departures(organizationID: org.organization.id, limit: 10).isEmpty)
-        let applied = try await departures.applyOnce(request, leaver: org.alice, completingKey: ("slow", retry), by: org.admin)
+        let applied = try await departures.applyOnce(request, leaver: org.alice, completion: completing(retry), by: org.admin)
         #expect(applied.status == 201)
         let replay = try await departures.apply(request, idempotencyKey: "slow", by: org.admin)
         #expect(replay == DepartureService.Response(status: 201, body: applied.body, replayed: true))

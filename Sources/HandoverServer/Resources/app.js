@@ -89,3 +89,23 @@
   };
   setInterval(settle, 100);
 })();
+
+// A file input with data-fills="ID" reads the chosen text file into that textarea (the
+// realignment's CSV). Its field is served hidden and shown here: the form posts text, so
+// without this script one pastes the file instead.
+(function () {
+  var inputs = document.querySelectorAll("input[type=file][data-fills]");
+  Array.prototype.forEach.call(inputs, function (input) {
+    var target = document.getElementById(input.getAttribute("data-fills"));
+    if (!target || !window.FileReader) return;
+    var field = input.closest ? input.closest("[hidden]") : null;
+    if (field) field.hidden = false;
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () { target.value = String(reader.result).replace(/^\uFEFF/, ""); };
+      reader.readAsText(file);
+    });
+  });
+})();

@@ -32,7 +32,7 @@ extension WebRoutes {
                 return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: "this form has lost its key: apply from the plan below")])
             }
             do {
-                let answer = try await applyWaiting(plan, key: key, by: viewer.member)
+                let answer = try await waitingForKey { try await services.departures.apply(plan, idempotencyKey: key, by: viewer.member) }
                 let summary = try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8))
                 return Web.redirect("/departures/\(summary.id)", done: summary.state == "scheduled" ? "departure-scheduled" : "departure-applied")
             } catch let error as HandoverError {
@@ -85,11 +85,11 @@ extension WebRoutes {
     /// Applies with the form's key. A double click sends the form twice at once: the second
     /// request finds the key still held by the first (the service's 409 "still in progress") and,
     /// instead of showing that, waits for the first to finish and shows its stored result.
-    func applyWaiting(_ request: DepartureRequest, key: String, by member: Member) async throws -> DepartureService.Response {
+    func waitingForKey(_ apply: () async throws -> IdempotentResponse) async throws -> IdempotentResponse {
         var waited = 0
         while true {
             do {
-                return try await services.departures.apply(request, idempotencyKey: key, by: member)
+                return try await apply()
             } catch DepartureError.keyInProgress where waited < 60 {
                 waited += 1
                 try await Task.sleep(for: .milliseconds(500))
@@ -215,6 +215,21 @@ extension WebPages {
             """
     }
 
+    /// "The first 500 of N …" under a list cut at `departureLinesShown`, naming the command that prints all of it.
+    static func more(_ total: Int, _ what: String, command: String) -> HTML {
+        total > departureLinesShown
+            ? "<p class=\"hint departure-more\">The first \(departureLinesShown) of \(total) \(what). The whole plan: <code>\(command)</code>.</p>"
+            : .empty
+    }
+
+    /// A plan's conflicts (the first 500), each with what to do about it and a link to its line.
+    static func conflictItems(_ conflicts: [DepartureConflict], owner: String) -> [HTML] {
+        conflicts.prefix(departureLinesShown).map { c in
+            let place: HTML = c.accountID.map { " <a href=\"#line-\($0)\">see the line</a>" } ?? .empty
+            return "<li class=\"departure-conflict\"><strong>\(c.message)</strong>.\(place)<br><span class=\"meta\">\(advice(c.kind, leaver: owner))</span></li>"
+        }
+    }
+
     /// What to do about each kind of conflict, said beside it.
     static func advice(_ kind: DepartureConflict.Kind, leaver: String) -> String {
         switch kind {
@@ -247,16 +262,8 @@ extension WebPages {
         let shown = departureLinesShown
         let mapped = Dictionary(request.mappings.map { ($0.accountID, $0.recipientID) }, uniquingKeysWith: { _, last in last })
         let hidden = DepartureForm.hidden(request)
-        func more(_ total: Int, _ what: String) -> HTML {
-            total > shown
-                ? "<p class=\"hint departure-more\">The first \(shown) of \(total) \(what). The whole plan: <code>handover departure plan --format json</code>.</p>"
-                : .empty
-        }
-
-        let conflictItems: [HTML] = plan.conflicts.prefix(shown).map { c in
-            let place: HTML = c.accountID.map { " <a href=\"#line-\($0)\">see the line</a>" } ?? .empty
-            return "<li class=\"departure-conflict\"><strong>\(c.message)</strong>.\(place)<br><span class=\"meta\">\(advice(c.kind, leaver: leaver))</span></li>"
-        }
+        func more(_ total: Int, _ what: String) -> HTML { WebPages.more(total, what, command: "handover departure plan --format json") }
+        let conflictItems = conflictItems(plan.conflicts, owner: leaver)
         let conflicts: HTML =
             plan.conflicts.isEmpty
             ? "<p class=\"card success\" id=\"departure-no-conflicts\">No conflicts: every account has a recipient who can take it.</p>"

@@ -33,15 +33,16 @@ struct Form: Sendable {
         return value
     }
 
-    /// Reads the request body as a form: 413 over the limit, 415 for anything but a form.
-    static func read(_ request: Request, context: AppContext) async throws -> Form {
+    /// Reads the request body as a form: 413 over the limit (the server's, or a larger `limit`
+    /// for a form that carries a file's text), 415 for anything but a form.
+    static func read(_ request: Request, context: AppContext, limit: Int? = nil) async throws -> Form {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/x-www-form-urlencoded") else {
             throw APIError.unsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            buffer = try await request.body.collect(upTo: max(limit ?? 0, context.maxUploadSize))
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge
         }

@@ -53,7 +53,10 @@ struct Layout {
         links.append(link("notifications", "/settings/notifications", "Notifications"))
         links.append(link("pipelines", "/pipelines", "Pipelines"))
         if member.role == .admin { links.append(link("webhooks", "/admin/webhooks", "Webhooks")) }
-        if member.role == .admin || member.role == .manager { links.append(link("departures", "/departures", "Departures")) }
+        if member.role == .admin || member.role == .manager {
+            links.append(link("departures", "/departures", "Departures"))
+            links.append(link("realignments", "/realignments", "Realign"))
+        }
         return """
             <nav aria-label="Main">\(links)</nav>
             <form id="sign-out" method="post" action="/logout">\(CSRF.field(csrf))
@@ -107,6 +110,7 @@ enum Web {
             "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
             "departure-applied": "Departure applied: the handovers are drafts with their recipients.",
             "departure-scheduled": "Departure scheduled: it is planned again and applied on its day.",
+            "realignment-applied": "Realignment applied: the handovers are drafts, from each account's owner to its new one.",
         ][key]
     }
 

@@ -48,6 +48,7 @@ struct WebRoutes: Sendable {
         registerAttachments(router)
         registerWebhooks(router)
         registerDepartures(router)
+        registerRealignments(router)
     }
 
     // MARK: Sign in and out
@@ -389,9 +390,9 @@ struct Viewer: Sendable {
     }
 
     /// A form post: the viewer, and the form once its CSRF token checks out.
-    static func posting(_ request: Request, _ context: AppContext) async throws -> (Viewer, Form) {
+    static func posting(_ request: Request, _ context: AppContext, limit: Int? = nil) async throws -> (Viewer, Form) {
         let viewer = try Viewer(request, context)
-        let form = try await Form.read(request, context: context)
+        let form = try await Form.read(request, context: context, limit: limit)
         try CSRF.check(form, request: request)
         return (viewer, form)
     }
