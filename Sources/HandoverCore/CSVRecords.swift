@@ -5,8 +5,10 @@ import Foundation
 /// must name the line of a malformed quote, and a pure parser keeps the core free of I/O.
 ///
 /// Accepted: comma separators, CRLF or LF line ends, `"…"` fields with `""` for a quote and
-/// line breaks inside, a UTF-8 byte order mark, blank lines (skipped). Refused, with the line:
-/// a quote inside an unquoted field, text after a closing quote, a quote never closed.
+/// line breaks inside, a UTF-8 byte order mark, a lone CR as a line end, blank rows (empty or
+/// commas only: skipped). Refused, with the line its record starts on: a quote inside an
+/// unquoted field or text after a closing quote (the rest of that physical line is skipped,
+/// then parsing goes on), a quote never closed (the rest of the file is that record).
 public enum CSVRecords {
     public struct Record: Sendable, Hashable {
         /// 1-based line the record starts on.
@@ -34,6 +36,7 @@ public enum CSVRecords {
             var bad: String?
             var atFieldStart = true
             var quoted = false
+            var anyQuoted = false
             var closed = false
             recordLoop: while true {
                 guard index < scalars.count else {
@@ -63,11 +66,13 @@ public enum CSVRecords {
                     (atFieldStart, quoted, closed) = (true, false, false)
                 case "\r" where index < scalars.count && scalars[index] == "\n":
                     continue
-                case "\n":
+                case "\n", "\r":
+                    // LF, CRLF (its CR skipped above), or a lone CR (old Mac files) ends the record.
                     line += 1
                     break recordLoop
                 case "\"" where atFieldStart:
                     quoted = true
+                    anyQuoted = true
                     atFieldStart = false
                 default:
                     if closed {
@@ -93,7 +98,8 @@ public enum CSVRecords {
                 continue
             }
             fields.append(String(field))
-            if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty && !quoted { continue }
+            // A blank line, or one of commas only (what a spreadsheet writes for an empty row), is no record.
+            if !anyQuoted && fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             records.append(Record(line: start, fields: fields))
         }
         return (records, malformed)

@@ -106,7 +106,8 @@ public struct DepartureLine: Sendable, Hashable, Codable {
 public struct DeparturePointers: Sendable, Hashable, Codable {
     /// Scheduled briefings the leaver organizes: the organizer becomes the account's recipient.
     public var briefings: [DeparturePointer]
-    /// Active access grants the leaver holds: listed for the account's access plan.
+    /// Active access grants the leaver holds: drawn into the access plan of their account's
+    /// handover by the apply (revoke for the leaver, grant for the recipient).
     public var accessGrants: [DeparturePointer]
     /// Sealed secrets no one but the leaver (and the recovery key) can open: flagged, since only
     /// the leaver can re-wrap them before they go.

@@ -86,10 +86,12 @@ public struct RealignmentLine: Sendable, Hashable, Codable {
 }
 
 public struct RealignmentPlan: Sendable, Hashable, Codable {
-    /// One per conflicting account (an open handover already, a team with nobody to take it), in line order.
+    /// One per conflicting account (an open handover already, to someone else; a team with
+    /// nobody to take it), in line order.
     public var conflicts: [DepartureConflict]
     public var lines: [RealignmentLine]
-    /// Accounts named (or matched) that their new owner already owns: nothing to do.
+    /// Accounts named (or matched) that their new owner already owns, or that an open handover
+    /// is taking to them already: nothing to do.
     public var unchanged: Int
 
     public init(conflicts: [DepartureConflict], lines: [RealignmentLine], unchanged: Int) {
@@ -154,12 +156,18 @@ public enum RealignmentPlanner {
     /// - Parameters:
     ///   - templates: the organization's template keys (a row's `template` must be one).
     public static func fromCSV(
-        _ text: String, actor: Member, accounts: [RealignmentAccount], members: [Member], templates: Set<String>, openHandoverAccounts: Set<String>
+        _ text: String, actor: Member, accounts: [RealignmentAccount], members: [Member], templates: Set<String>, openHandovers: [String: String]
     ) -> (plan: RealignmentPlan, problems: [Problem]) {
         var problems: [Problem] = []
         func bad(_ line: Int, _ message: String) { problems.append(Problem(path: "line \(line)", message: message)) }
         let (records, malformed) = CSVRecords.parse(text)
         for item in malformed { bad(item.line, item.message) }
+        // A malformed header line: the next row would be taken for the header and every column
+        // named wrongly; say the header is the problem instead.
+        if let first = malformed.first, first.line < (records.first?.line ?? .max) {
+            problems.append(Problem(path: "line \(first.line)", message: "the header row is malformed; fix it first"))
+            return (RealignmentPlan(conflicts: [], lines: [], unchanged: 0), problems)
+        }
         guard let header = records.first else {
             if malformed.isEmpty {
                 problems.append(Problem(path: "csv", message: "the CSV is empty: give a header row (account,new_owner,note,template) and a row per account"))
@@ -238,6 +246,13 @@ public enum RealignmentPlanner {
                 bad(record.line, "\(owner.name) is an auditor, who cannot receive accounts")
                 continue
             }
+            // Nothing moves on a row whose account is its new owner's already (or on its way to them:
+            // an open handover to them), so it needs no permission: a whole territory file can be
+            // sent again while its first drafts are still open, or after they completed.
+            if owner.id == account.ownerID || openHandovers[account.id] == owner.id {
+                unchanged += 1
+                continue
+            }
             if !mayMove(account, actor: actor, members: membersByID) {
                 bad(record.line, "you may move only accounts owned by you or your direct reports; \(account.name) is not")
                 continue
@@ -252,12 +267,8 @@ public enum RealignmentPlanner {
                 bad(record.line, "the note is \(note.count) characters; at most \(maxNoteLength)")
                 continue
             }
-            if owner.id == account.ownerID {
-                unchanged += 1
-                continue
-            }
             let line = line(
-                record.line, account, to: owner.id, template: template, note: note, members: membersByID, open: openHandoverAccounts, conflicts: &conflicts)
+                record.line, account, to: owner.id, template: template, note: note, members: membersByID, open: openHandovers, conflicts: &conflicts)
             lines.append(line)
         }
         if records.count == 1 && malformed.isEmpty { problems.append(Problem(path: "csv", message: "the CSV has a header but no rows")) }
@@ -270,7 +281,7 @@ public enum RealignmentPlanner {
     /// it), else gives it to the team's least loaded eligible member.
     public static func fromRules(
         _ rules: [DepartureRule], actor: Member, accounts: [RealignmentAccount], members: [Member], teams: [String: [String]], load: [String: Int],
-        openHandoverAccounts: Set<String>
+        openHandovers: [String: String]
     ) -> (plan: RealignmentPlan, problems: [Problem]) {
         let membersByID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var problems: [Problem] = []
@@ -314,13 +325,13 @@ public enum RealignmentPlanner {
             } else {
                 target = rule.recipientID
             }
-            guard let target, target != account.ownerID else {
+            guard let target, target != account.ownerID, openHandovers[account.id] != target else {
                 unchanged += 1
                 continue
             }
             let line = line(
                 nil, account, to: target, template: TemplateLibrary.defaultKey(for: account.kind), note: nil, members: membersByID,
-                open: openHandoverAccounts, conflicts: &conflicts)
+                open: openHandovers, conflicts: &conflicts)
             if line.conflict == nil {
                 load[target, default: 0] += 1
                 load[account.ownerID, default: 0] -= 1
@@ -331,11 +342,11 @@ public enum RealignmentPlanner {
     }
 
     static func line(
-        _ number: Int?, _ account: RealignmentAccount, to: String, template: String, note: String?, members: [String: Member], open: Set<String>,
+        _ number: Int?, _ account: RealignmentAccount, to: String, template: String, note: String?, members: [String: Member], open: [String: String],
         conflicts: inout [DepartureConflict]
     ) -> RealignmentLine {
         var conflict: DepartureConflict.Kind?
-        if open.contains(account.id) {
+        if open[account.id] != nil {
             conflict = .openHandover
             let at = number.map { "line \($0): " } ?? ""
             conflicts.append(

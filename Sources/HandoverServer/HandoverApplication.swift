@@ -40,6 +40,7 @@ public enum HandoverApplication {
         AttachmentRoutes(attachments: services.attachments).register(on: router)
         DepartureRoutes(departures: services.departures, members: services.members, credentials: credentials).register(on: router)
         RealignmentRoutes(realignments: services.realignments).register(on: router)
+        CoverRoutes(covers: services.covers).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebhookRoutes(webhooks: services.webhooks).register(on: router)
         ScimRoutes(scim: services.scim, credentials: credentials).register(on: router)

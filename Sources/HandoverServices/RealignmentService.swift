@@ -24,8 +24,9 @@ public struct RealignmentService: Sendable {
         self.idempotent = IdempotentApply(store: store, clock: clock, lease: idempotencyLease)
     }
 
-    /// Admins realign any account, managers those they or their direct reports own.
-    func mayRealign(_ actor: Member) throws {
+    /// Admins realign any account, managers those they or their direct reports own. The edges
+    /// ask this before reading a request's body, which may be a file of many megabytes.
+    public func mayRealign(_ actor: Member) throws {
         guard actor.role == .admin || actor.role == .manager else {
             throw HandoverError.notPermitted(action: "realign accounts", reason: "only admins and managers realign accounts")
         }
@@ -66,11 +67,11 @@ public struct RealignmentService: Sendable {
         if let csv {
             let keys = Set(try await templates.templates(organizationID: actor.organizationID).map(\.key))
             result = RealignmentPlanner.fromCSV(
-                csv, actor: actor, accounts: inputs.accounts, members: members, templates: keys, openHandoverAccounts: inputs.openHandoverAccounts)
+                csv, actor: actor, accounts: inputs.accounts, members: members, templates: keys, openHandovers: inputs.openHandovers)
         } else {
             result = RealignmentPlanner.fromRules(
                 request.rules, actor: actor, accounts: inputs.accounts, members: members, teams: teams, load: inputs.load,
-                openHandoverAccounts: inputs.openHandoverAccounts)
+                openHandovers: inputs.openHandovers)
         }
         if !result.problems.isEmpty { throw HandoverError.invalid(result.problems) }
         return (result.plan, members)

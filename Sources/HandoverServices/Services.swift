@@ -39,6 +39,8 @@ public struct Services: Sendable {
     public let departures: DepartureService
     /// Realignments: many accounts to new owners at once, from a CSV or rules.
     public let realignments: RealignmentService
+    /// Covers: an account to a colleague until a day, handed back by itself.
+    public let covers: CoverService
     /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
     public let webhooks: WebhookService
     /// Identity providers' provisioning (SCIM 2.0 at /scim/v2).
@@ -70,6 +72,7 @@ public struct Services: Sendable {
         attachments = AttachmentService(store: store, handovers: handovers, clock: clock, ids: ids, settings: attachmentSettings)
         departures = DepartureService(
             store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease, mail: mail)
+        covers = CoverService(store: store, handovers: handovers, clock: clock, ids: ids)
         realignments = RealignmentService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)

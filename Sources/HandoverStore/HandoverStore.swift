@@ -397,6 +397,11 @@ public protocol HandoverStore: Sendable {
     /// Newest first, without their requests.
     func realignments(organizationID: String, limit: Int) async throws -> [RealignmentRecord]
     func realignmentHandovers(_ record: RealignmentRecord, limit: Int) async throws -> [Handover]
+    // Covers (SQLHandoverStore+Covers.swift)
+    func createCover(_ cover: Cover, snapshot: AccountProfile, handover: Handover, record: HandoverEventRecord, job: NewJob) async throws
+    func cover(id: String, organizationID: String) async throws -> Cover?
+    func covers(organizationID: String, memberID: String?, limit: Int) async throws -> [Cover]
+    func endCover(id: String, organizationID: String, handbackID: String, eventID: String, at now: Date, by actor: AuditActor) async throws -> CoverOutcome
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

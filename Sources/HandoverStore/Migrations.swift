@@ -1022,6 +1022,35 @@ public enum Migrations {
                 )
                 """,
                 "CREATE INDEX realignments_by_organization ON realignments (organization_id, created_at)",
+                // A departure's or realignment's handovers are found by their time (and their events' note).
+                "CREATE INDEX handovers_by_creation ON handovers (organization_id, created_at)",
+            ]),
+        // Covers (Docs/Covers.md): an account handed to a colleague until a day and handed back
+        // by the `cover.end` job; `snapshot` is the account's profile when the cover began (what
+        // the handback says changed).
+        Migration(
+            version: 29, name: "covers",
+            statements: [
+                """
+                CREATE TABLE covers (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    owner_id TEXT NOT NULL REFERENCES members(id),
+                    coverer_id TEXT NOT NULL REFERENCES members(id),
+                    until TEXT NOT NULL,
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    handback_id TEXT REFERENCES handovers(id),
+                    state TEXT NOT NULL CHECK (state IN ('active', 'handed-back', 'superseded', 'cancelled', 'failed')),
+                    reason TEXT,
+                    snapshot TEXT NOT NULL,
+                    created_by TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL,
+                    ended_at BIGINT
+                )
+                """,
+                "CREATE INDEX covers_by_account ON covers (organization_id, account_id, state)",
+                "CREATE INDEX covers_by_organization ON covers (organization_id, created_at)",
             ]),
     ]
 

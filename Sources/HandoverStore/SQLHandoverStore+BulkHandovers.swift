@@ -167,7 +167,8 @@ extension SQLHandoverStore {
         }
     }
 
-    /// A chunk's handovers, their `create` events (multi-row inserts) and their audit entries.
+    /// A chunk's handovers, their `create` events (multi-row inserts), their access plans and
+    /// their audit entries.
     static func writeBulkChunk(_ bulk: BulkHandovers, _ lines: ArraySlice<BulkHandoverLine>, _ encoded: [BulkPacket], _ db: any SQLDatabase) async throws {
         let org = bulk.organizationID
         let at = bulk.at.millis
@@ -202,7 +203,58 @@ extension SQLHandoverStore {
         let records = lines.indices.map { index in
             AuditRecord(action: "handover.create", target: "handover:\(lines[index].handoverID)", digest: encoded[index - lines.startIndex].digest)
         }
-        _ = try await appendAudit(records, organizationID: org, actor: bulk.actor, at: bulk.at, db)
+        let plans = try await drawBulkAccessPlans(bulk, lines, db)
+        _ = try await appendAudit(records + plans, organizationID: org, actor: bulk.actor, at: bulk.at, db)
+    }
+
+    /// Each line's access plan, drawn as `AccessService.draw` draws one: for every active grant
+    /// the account's owner holds on it, a revoke line for the owner and a grant line for the
+    /// recipient, so the leaver's (or the old owner's) access moves with the account. Their ids
+    /// are derived from the handover's and the grant's (unique, as the plan's index is), and
+    /// their audit entries returned for the chunk's one append.
+    static func drawBulkAccessPlans(_ bulk: BulkHandovers, _ lines: ArraySlice<BulkHandoverLine>, _ db: any SQLDatabase) async throws -> [AuditRecord] {
+        var held: [String: [(id: String, holder: String, system: String, role: String)]] = [:]
+        for row in try await db.raw(
+            """
+            SELECT id, account_id, holder_id, system, role FROM access_grants
+            WHERE organization_id = \(bind: bulk.organizationID) AND account_id IN (\(binds: lines.map(\.accountID)))
+              AND revoked_at IS NULL AND holder_id IS NOT NULL
+            ORDER BY account_id, created_at, id
+            """
+        ).all() {
+            held[try row.decode(column: "account_id", as: String.self), default: []].append(
+                (
+                    try row.decode(column: "id", as: String.self), try row.decode(column: "holder_id", as: String.self),
+                    try row.decode(column: "system", as: String.self), try row.decode(column: "role", as: String.self)
+                ))
+        }
+        guard !held.isEmpty else { return [] }
+        var plan: [AccessPlanLine] = []
+        for line in lines {
+            var position = 0
+            for grant in held[line.accountID] ?? [] where grant.holder == line.ownerID {
+                for (kind, member) in [(AccessPlanLine.Kind.revoke, line.ownerID), (.grant, line.recipientID)] {
+                    position += 1
+                    plan.append(
+                        AccessPlanLine(
+                            id: "\(line.handoverID)-\(kind.rawValue)-\(grant.id)", handoverID: line.handoverID, organizationID: bulk.organizationID, kind: kind,
+                            system: grant.system, role: grant.role, memberID: member, grantID: grant.id, position: position, createdAt: bulk.at))
+                }
+            }
+        }
+        for start in stride(from: 0, to: plan.count, by: bulkInsertBatch) {
+            var insert = SQLQueryString(
+                "INSERT INTO access_plan_lines (id, handover_id, organization_id, kind, system, role, member_id, grant_id, status, position, created_at) VALUES ")
+            for (offset, line) in plan[start..<min(start + bulkInsertBatch, plan.count)].enumerated() {
+                if offset > 0 { insert += ", " }
+                insert += """
+                    (\(bind: line.id), \(bind: line.handoverID), \(bind: line.organizationID), \(bind: line.kind.rawValue), \(bind: line.system), \(bind: line.role),
+                     \(bind: line.memberID), \(bind: line.grantID), 'pending', \(bind: line.position), \(bind: bulk.at.millis))
+                    """
+            }
+            try await db.raw(insert).run()
+        }
+        return try plan.map { AuditRecord(action: "access.plan.add", target: "handover:\($0.handoverID)", digest: try lineDigest($0)) }
     }
 
     /// The handovers a bulk write created (without their content), found by its `create`

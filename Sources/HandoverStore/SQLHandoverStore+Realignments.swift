@@ -46,7 +46,8 @@ public struct RealignmentWrite: Sendable {
 /// What the store read for the realignment planner.
 public struct RealignmentInputs: Sendable {
     public var accounts: [RealignmentAccount]
-    public var openHandoverAccounts: Set<String>
+    /// Account id → the recipient of its open handover (one at most: the store's index).
+    public var openHandovers: [String: String]
     /// Per member id: accounts owned plus open handovers received (the departure's load).
     public var load: [String: Int]
 }
@@ -74,13 +75,16 @@ extension SQLHandoverStore {
                     kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
                     ownerID: try row.decode(column: "owner_id", as: String.self), tags: facts.tags ?? [], openItemOwners: facts.openItems?.map(\.owner) ?? [])
             }
-            let open = try await db.raw(
+            var open: [String: String] = [:]
+            for row in try await db.raw(
                 """
-                SELECT DISTINCT account_id FROM handovers WHERE organization_id = \(bind: organizationID)
+                SELECT account_id, recipient_id FROM handovers WHERE organization_id = \(bind: organizationID)
                   AND state IN (\(binds: HandoverState.openStates.map(\.rawValue)))
                 """
-            ).all().map { try $0.decode(column: "account_id", as: String.self) }
-            return RealignmentInputs(accounts: accounts, openHandoverAccounts: Set(open), load: try await Self.memberLoad(organizationID: organizationID, db))
+            ).all() {
+                open[try row.decode(column: "account_id", as: String.self)] = try row.decode(column: "recipient_id", as: String.self)
+            }
+            return RealignmentInputs(accounts: accounts, openHandovers: open, load: try await Self.memberLoad(organizationID: organizationID, db))
         }
     }
 
@@ -139,8 +143,6 @@ extension SQLHandoverStore {
         }
     }
 
-    static let realignmentColumns = "id, organization_id, source, request, summary, created_by, created_at"
-
     static func decodeRealignment(_ row: any SQLRow) throws -> RealignmentRecord {
         RealignmentRecord(
             id: try row.decode(column: "id", as: String.self), organizationID: try row.decode(column: "organization_id", as: String.self),
@@ -149,10 +151,14 @@ extension SQLHandoverStore {
             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
     }
 
+    /// Without its request (a CSV of 16 MiB is not read to show what it did).
     public func realignment(id: String, organizationID: String) async throws -> RealignmentRecord? {
         try await database.withSession { db in
             try await db.raw(
-                "SELECT \(unsafeRaw: Self.realignmentColumns) FROM realignments WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)"
+                """
+                SELECT id, organization_id, source, '' AS request, summary, created_by, created_at FROM realignments
+                WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)
+                """
             ).first().map(Self.decodeRealignment)
         }
     }

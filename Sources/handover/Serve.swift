@@ -121,6 +121,7 @@ struct Serve: AsyncParsableCommand {
         // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
         handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
+        handlers[CoverJob.kind] = CoverJob.handler(covers: services.covers)
         handlers[WebhookDeliverJob.kind] = WebhookDeliverJob.handler(
             webhooks: services.webhooks, transport: WebhookHTTPTransport(allowPrivate: configuration.webhooksAllowPrivate))
         let runner = JobRunner(store: store, handlers: handlers, batchHandlers: batchHandlers, logger: jobLogger)

@@ -24,8 +24,8 @@ import Testing
     ]
     static let templates: Set<String> = ["customer-account", "project", "shift"]
 
-    static func plan(_ csv: String, actor: Member = admin, open: Set<String> = []) -> (plan: RealignmentPlan, problems: [Problem]) {
-        RealignmentPlanner.fromCSV(csv, actor: actor, accounts: accounts, members: members, templates: templates, openHandoverAccounts: open)
+    static func plan(_ csv: String, actor: Member = admin, open: [String: String] = [:]) -> (plan: RealignmentPlan, problems: [Problem]) {
+        RealignmentPlanner.fromCSV(csv, actor: actor, accounts: accounts, members: members, templates: templates, openHandovers: open)
     }
 
     // MARK: CSV records
@@ -120,11 +120,33 @@ import Testing
     }
 
     @Test func anOpenHandoverIsAConflictNamedWithItsLine() {
-        let (plan, problems) = Self.plan("account,new_owner\na1,cy\na2,cy\n", open: ["a2"])
+        let (plan, problems) = Self.plan("account,new_owner\na1,cy\na2,cy\n", open: ["a2": "bo"])
         #expect(problems.isEmpty)
         #expect(plan.conflicts.map(\.kind) == [.openHandover])
         #expect(plan.conflicts[0].message.hasPrefix("line 3: Acme"))
         #expect(plan.applicable.map(\.accountID) == ["a1"])
+    }
+
+    /// A file sent again: rows already done (or on their way: an open handover to the same new
+    /// owner) are unchanged, and need no permission, even for a manager whose report no longer owns them.
+    @Test func aFileSentAgainCountsWhatIsDoneOrUnderwayAsUnchanged() {
+        let (plan, problems) = Self.plan("account,new_owner\na1,cy\na6,cy\na3,cy\n", actor: Self.manager, open: ["a1": "cy", "a3": "ann"])
+        #expect(problems.isEmpty)
+        #expect(plan.unchanged == 2)  // a1 under way to Cy, a6 Cy's already (and not the manager's to move)
+        #expect(plan.conflicts.map(\.accountID) == ["a3"])  // an open handover to someone else
+    }
+
+    @Test func blankRowsLoneCarriageReturnsAndABrokenHeader() {
+        let (records, malformed) = CSVRecords.parse("a,b\r1,2\r,,\r\r\"\",x\r3,4")
+        #expect(malformed.isEmpty)
+        #expect(records.map(\.fields) == [["a", "b"], ["1", "2"], ["", "x"], ["3", "4"]])
+        #expect(records.map(\.line) == [1, 2, 5, 6])
+        let problems = Self.plan("acc\"ount,new_owner\na1,cy\n").problems
+        #expect(
+            problems == [
+                Problem(path: "line 1", message: "a quote inside an unquoted field; put the field in quotes and write the quote twice (\"\")"),
+                Problem(path: "line 1", message: "the header row is malformed; fix it first"),
+            ])
     }
 
     // MARK: From rules
@@ -137,7 +159,7 @@ import Testing
         let rules = [DepartureRule(match: .tag, value: "emea", teamID: "north"), DepartureRule(match: .kind, value: "project", recipientID: "cy")]
         let (plan, problems) = RealignmentPlanner.fromRules(
             rules, actor: Self.admin, accounts: accounts, members: Self.members, teams: ["north": ["bo", "cy", "di"]], load: ["bo": 5, "cy": 1],
-            openHandoverAccounts: [])
+            openHandovers: [:])
         #expect(problems.isEmpty)
         // e1 (Ann's) goes to the team's least loaded (Cy); Bo's and Cy's emea accounts stay;
         // p1 to Cy by the member rule; x1 matches nothing and is not listed.
@@ -149,7 +171,7 @@ import Testing
     @Test func aRuleToSomeoneWhoCannotReceiveIsRefused() {
         let (_, problems) = RealignmentPlanner.fromRules(
             [DepartureRule(match: .kind, value: "project", recipientID: "di"), DepartureRule(match: .kind, value: "customer", recipientID: "ghost")],
-            actor: Self.admin, accounts: Self.accounts, members: Self.members, teams: [:], load: [:], openHandoverAccounts: [])
+            actor: Self.admin, accounts: Self.accounts, members: Self.members, teams: [:], load: [:], openHandovers: [:])
         #expect(problems.map(\.path) == ["rules[0].recipientID", "rules[1].recipientID"])
     }
 }

@@ -152,6 +152,36 @@ import Testing
         #expect(try await Self.handoverCount(store, org) == 3)  // every account was open already: all skipped
     }
 
+    /// The leaver's access moves with their accounts: each active grant they hold on an account
+    /// becomes a revoke line (theirs) and a grant line (the recipient's) in its handover's access
+    /// plan, in the apply's transaction; a grant someone else holds is not theirs to move.
+    @Test(arguments: TestDatabases.engines) func theLeaversGrantsAreDrawnIntoTheAccessPlans(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let (services, departures) = Self.services(store, clock: PipelineTests.Clock())
+        let accounts = try await Self.accounts(["A", "B"], owner: org.alice, services: services)
+        var grants: [AccessGrant] = []
+        for (system, holder) in [("CRM", org.alice), ("Billing", org.alice), ("Wiki", org.bob)] {
+            grants.append(
+                try await services.access.addGrant(
+                    accountID: accounts[0].id, system: system, role: "admin", holderID: holder.id, holderName: nil, grantedOn: nil, note: nil, by: org.admin))
+        }
+        let plan = try await departures.preview(DepartureRequest(memberID: org.alice.id), by: org.admin)
+        #expect(plan.pointers.accessGrants.map(\.id) == [grants[0].id, grants[1].id])
+        _ = try await departures.apply(DepartureRequest(memberID: org.alice.id), idempotencyKey: nil, by: org.admin)
+        let made = try await store.handovers(visibleTo: org.admin, filter: HandoverFilter(accountID: accounts[0].id, limit: 5))
+        let lines = try await services.access.plan(handoverID: made[0].id, by: org.admin).lines
+        #expect(lines.map(\.system) == ["CRM", "CRM", "Billing", "Billing"])
+        #expect(lines.map(\.kind) == [.revoke, .grant, .revoke, .grant])
+        #expect(lines.map(\.memberID) == [org.alice.id, org.manager.id, org.alice.id, org.manager.id])
+        #expect(lines.map(\.position) == [1, 2, 3, 4])
+        // Drawing again by hand adds nothing: every grant is in the plan already.
+        #expect(try await services.access.draw(handoverID: made[0].id, by: org.alice).lines.count == 4)
+        let other = try await store.handovers(visibleTo: org.admin, filter: HandoverFilter(accountID: accounts[1].id, limit: 5))
+        #expect(try await services.access.plan(handoverID: other[0].id, by: org.admin).lines.isEmpty)
+    }
+
     @Test(arguments: TestDatabases.engines) func futureDatedDepartureIsAppliedOnceByItsJob(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

@@ -73,6 +73,9 @@ import Testing
         #expect(plan.unchanged == 1)
         #expect(try await Self.handovers(store, org).isEmpty)  // a dry run writes nothing
 
+        // Alice's access to Acme's CRM moves with it: drawn into the handover's access plan.
+        let grant = try await services.access.addGrant(
+            accountID: acme.id, system: "CRM", role: "owner", holderID: org.alice.id, holderName: nil, grantedOn: nil, note: nil, by: org.admin)
         let audit = try await store.auditSize(organizationID: org.organization.id)
         let answer = try await services.realignments.apply(RealignmentRequest(csv: csv), idempotencyKey: nil, by: org.admin)
         #expect(answer.status == 201)
@@ -88,8 +91,13 @@ import Testing
         let events = try await store.events(handoverID: made[0].id, organizationID: org.organization.id)
         #expect(events.first?.note == "realignment \(summary.id): Renewal in March, call first")
         #expect(try await services.realignments.handovers(realignmentID: summary.id, by: org.auditor).count == 2)
-        // Each handover's audit entry, and one for the realignment.
-        #expect(try await store.auditSize(organizationID: org.organization.id) == audit + 3)
+        let access = try await services.access.plan(handoverID: made[0].id, by: org.admin)
+        #expect(access.lines.map(\.kind) == [.revoke, .grant])
+        #expect(access.lines.map(\.memberID) == [org.alice.id, org.carol.id])
+        #expect(access.lines.allSatisfy { $0.grantID == grant.id && $0.status == .pending && $0.system == "CRM" })
+        #expect(try await services.access.plan(handoverID: made[1].id, by: org.admin).lines.isEmpty)
+        // Each handover's audit entry, one per plan line, and one for the realignment.
+        #expect(try await store.auditSize(organizationID: org.organization.id) == audit + 5)
         // Ownership moves when the handover completes, as for any handover.
         #expect(try await services.accounts.account(id: acme.id, by: org.admin).ownerID == org.alice.id)
     }

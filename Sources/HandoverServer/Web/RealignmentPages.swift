@@ -18,10 +18,13 @@ extension WebRoutes {
             return Web.page(try await realignmentsPage(viewer, flash: Web.flash(request)))
         }
         router.post("/realignments/preview") { request, context in
+            try services.realignments.mayRealign(try Viewer(request, context).member)
             let (viewer, form) = try await Viewer.posting(request, context, limit: RealignmentRoutes.bodyLimit)
             return try await realignmentPreview(viewer, csv: form.values["csv"] ?? "")
         }
         router.post("/realignments") { request, context in
+            // The role before the body: only someone who may realign gets the file-sized limit.
+            try services.realignments.mayRealign(try Viewer(request, context).member)
             let (viewer, form) = try await Viewer.posting(request, context, limit: RealignmentRoutes.bodyLimit)
             let csv = form.values["csv"] ?? ""
             guard let key = DepartureForm.validKey(form.text("key")) else {
@@ -74,6 +77,8 @@ extension WebRoutes {
 
 extension WebPages {
     static let realignmentExample = "account,new_owner,note\nAcme,bo@example.com,\"Renewal in March, call first\""
+    // The textarea's text starts with a line break because HTML drops the first one after
+    // `<textarea>`: a file that begins with a blank line keeps its line numbers when shown again.
 
     static func realignments(
         _ list: [RealignmentSummary], names: [String: String], viewer: Viewer, csv: String = "", problems: [Problem] = [], flash: String? = nil
@@ -104,7 +109,7 @@ extension WebPages {
             <div class="field" id="csv-file-field" hidden><label for="csv-file">A CSV file from your spreadsheet</label>\
             <input type="file" id="csv-file" accept=".csv,text/csv,text/plain" data-fills="csv" aria-describedby="csv-hint"></div>
             <div class="field"><label for="csv">The CSV (paste it, or choose its file above)</label>\
-            <textarea id="csv" name="csv" rows="8" required spellcheck="false" aria-describedby="csv-hint" placeholder="\(realignmentExample)">\(csv)</textarea></div>
+            <textarea id="csv" name="csv" rows="8" required spellcheck="false" aria-describedby="csv-hint" placeholder="\(realignmentExample)">\n\(csv)</textarea></div>
             <p class="hint" id="csv-hint">A header row naming <code>account</code> (its id or exact name) and <code>new_owner</code> (their email), \
             optionally <code>note</code> (for the new owner) and <code>template</code>; then a row per account. Quote a value that holds a \
             comma. A bad row is named by its line and nothing is applied. \(viewer.member.role == .manager ? "You may move accounts you or your direct reports own. " as HTML : .empty)\

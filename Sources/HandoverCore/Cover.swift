@@ -1,0 +1,183 @@
+import Foundation
+
+/// "While I'm away": an account handed to a colleague until a day, and handed back by itself
+/// on that day with what changed meanwhile (issue 16, part 3; Docs/Covers.md).
+public struct Cover: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Until its day (or until it is ended early).
+        case active
+        /// Its day came: the handback handover is drafted (or the account was back already).
+        case handedBack = "handed-back"
+        /// An earlier cover of the same account ended while this one ran on top of it: the
+        /// account went back to that cover's owner, so this one has nothing left to hand back.
+        case superseded
+        /// The cover handover was cancelled before its day.
+        case cancelled
+        /// It could not be handed back (the owner was deactivated meanwhile); `reason` says why.
+        case failed
+    }
+
+    public var id: String
+    public var organizationID: String
+    public var accountID: String
+    /// Who is away: the account's owner when the cover began, who gets it back.
+    public var ownerID: String
+    /// Who covers.
+    public var covererID: String
+    /// The day it is handed back (at 00:00 UTC).
+    public var until: CalendarDate
+    /// The cover handover, from the owner to the coverer.
+    public var handoverID: String
+    /// The handback handover, once drafted.
+    public var handbackID: String?
+    public var state: State
+    /// Why it ended as it did (superseded by which cover, why it failed).
+    public var reason: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var endedAt: Date?
+
+    public init(
+        id: String, organizationID: String, accountID: String, ownerID: String, covererID: String, until: CalendarDate, handoverID: String,
+        handbackID: String? = nil, state: State = .active, reason: String? = nil, createdBy: String, createdAt: Date, endedAt: Date? = nil
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.accountID = accountID
+        self.ownerID = ownerID
+        self.covererID = covererID
+        self.until = until
+        self.handoverID = handoverID
+        self.handbackID = handbackID
+        self.state = state
+        self.reason = reason
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.endedAt = endedAt
+    }
+}
+
+/// What ending a cover does, decided from the account as it is (pure: the store applies it in
+/// the transaction that read it).
+public enum CoverEnding: Sendable, Hashable {
+    /// Nothing: it is not active any more (another run ended it).
+    case none
+    /// The cover handover was cancelled: the cover is over, nothing moved.
+    case cancelled
+    /// An open handover of the account stands in the way (the cover handover itself, not yet
+    /// completed, or one begun since): nothing now, try again later. Never cancelled by a job: a
+    /// person decides whether that handover goes on.
+    case blocked(handoverID: String)
+    /// The account is back with its owner already: end it, and supersede the covers above it.
+    case alreadyBack(supersede: [Cover])
+    /// Draft the handback from `from` (the account's owner now) to the cover's owner, and
+    /// supersede the covers above it.
+    case handback(from: String, supersede: [Cover])
+    /// The owner cannot take it back.
+    case fail(reason: String)
+}
+
+public enum CoverRules {
+    /// A cover's day: after today (a cover that ends today is no cover), at most a year away.
+    public static let longest = 366
+
+    public static func untilProblems(_ until: CalendarDate, today: CalendarDate) -> [Problem] {
+        if until <= today { return [Problem(path: "until", message: "\(until) is not after today: a cover ends on a later day")] }
+        if today.days(until: until) > longest {
+            return [Problem(path: "until", message: "\(until) is more than a year away: that is a handover, not a cover")]
+        }
+        return []
+    }
+
+    /// Ends `cover`. Covers of one account stack: B away, A covers (cover 1); A away too, C
+    /// covers (cover 2) and holds the account. When cover 1 ends first, B gets it back from C
+    /// and cover 2 is superseded (A's responsibility for it ended with cover 1); when cover 2
+    /// ends first, A gets it back from C and cover 1 goes on.
+    /// - Parameters:
+    ///   - active: the account's active covers, oldest first (`cover` among them if active).
+    ///   - coverHandover: the state of `cover`'s cover handover.
+    ///   - openHandoverID: an open handover of the account, if any.
+    public static func ending(
+        _ cover: Cover, active: [Cover], coverHandover: HandoverState?, accountOwnerID: String, owner: Member?, openHandoverID: String?
+    ) -> CoverEnding {
+        guard cover.state == .active, let index = active.firstIndex(where: { $0.id == cover.id }) else { return .none }
+        if coverHandover == nil || coverHandover == .cancelled { return .cancelled }
+        if let openHandoverID { return .blocked(handoverID: openHandoverID) }
+        let above = Array(active[(index + 1)...])
+        if accountOwnerID == cover.ownerID { return .alreadyBack(supersede: above) }
+        guard let owner, owner.isActive else {
+            return .fail(reason: "\(owner?.name ?? "its owner") is deactivated and cannot take the account back: hand it over to someone else")
+        }
+        return .handback(from: accountOwnerID, supersede: above)
+    }
+}
+
+/// What changed in an account's profile during a cover, said in a few lines for the handback.
+public enum CoverChanges {
+    public static func lines(from before: AccountProfile, to after: AccountProfile) -> [String] {
+        var lines: [String] = []
+        if before.overview != after.overview { lines.append("The overview was rewritten.") }
+        if before.renewalDate != after.renewalDate {
+            lines.append("Renewal: \(before.renewalDate?.description ?? "none") → \(after.renewalDate?.description ?? "none").")
+        }
+        let beforeItems = Dictionary(before.openItems.map { ($0.title, $0) }, uniquingKeysWith: { a, _ in a })
+        let afterItems = Dictionary(after.openItems.map { ($0.title, $0) }, uniquingKeysWith: { a, _ in a })
+        for item in after.openItems where beforeItems[item.title] == nil { lines.append("New open item: \(item.title).") }
+        for item in before.openItems where afterItems[item.title] == nil { lines.append("Open item no longer listed (done?): \(item.title).") }
+        for item in after.openItems {
+            guard let old = beforeItems[item.title], old != item else { continue }
+            var changes: [String] = []
+            if old.status != item.status { changes.append("status \(old.status ?? "none") → \(item.status ?? "none")") }
+            if old.owner != item.owner { changes.append("owner \(old.owner ?? "nobody") → \(item.owner ?? "nobody")") }
+            if old.due != item.due { changes.append("due \(old.due?.description ?? "none") → \(item.due?.description ?? "none")") }
+            if old.notes != item.notes { changes.append("notes changed") }
+            lines.append("Open item \(item.title): \(changes.joined(separator: ", ")).")
+        }
+        let beforeContacts = Set(before.contacts.map(\.name)), afterContacts = Set(after.contacts.map(\.name))
+        for contact in after.contacts where !beforeContacts.contains(contact.name) { lines.append("New contact: \(contact.name).") }
+        for contact in before.contacts where !afterContacts.contains(contact.name) { lines.append("Contact no longer listed: \(contact.name).") }
+        let known = Set(before.historyNotes)
+        for note in after.historyNotes where !known.contains(note) { lines.append("Noted \(note.date): \(note.text)") }
+        if Set(before.tags) != Set(after.tags) { lines.append("Tags: \(before.tags.joined(separator: ", ")) → \(after.tags.joined(separator: ", ")).") }
+        return lines
+    }
+
+    /// The handback's packet: the profile as it is now, in the template's fields (as a departure
+    /// pre-fills), with what changed during the cover at the head of its summary field.
+    public static func handbackContent(account: Account, before: AccountProfile, templateKey: String, coverer: Member, owner: Member, from: Date, until: CalendarDate)
+        -> HandoverContent
+    {
+        var content = DeparturePlanner.prefill(account: account, templateKey: templateKey, leaver: coverer, recipientName: owner.name)
+        let changes = lines(from: before, to: account.profile)
+        let head =
+            "While \(owner.name) was away (\(HumanDate.day(CalendarDate(from))) to \(HumanDate.day(until))), \(coverer.name) covered. "
+            + (changes.isEmpty ? "Nothing in the account's profile changed." : "What changed:\n" + changes.map { "- \($0)" }.joined(separator: "\n"))
+        guard let (section, field) = summaryField[templateKey] else { return content }
+        let existing: String
+        if case .string(let text)? = content[section, field] { existing = text } else { existing = "" }
+        content[section, field] = .string(existing.isEmpty ? head : head + "\n\n" + existing)
+        return content
+    }
+
+    /// Where each built-in template keeps its summary (a custom template gets the profile only).
+    static let summaryField: [String: (String, String)] = [
+        "customer-account": ("overview", "summary"), "project": ("overview", "summary"), "it-offboarding": ("systems", "systems"),
+        "ipass": ("patientSummary", "summary"), "shift": ("watchOuts", "watchOuts"),
+    ]
+}
+
+/// What a client asks: cover this account, by this member, until this day.
+public struct CoverRequest: Sendable, Hashable, Codable {
+    public var accountID: String
+    public var covererID: String
+    public var until: CalendarDate
+    /// The cover handover's template (default: the one for the account's kind); the handback uses it too.
+    public var templateKey: String?
+
+    public init(accountID: String, covererID: String, until: CalendarDate, templateKey: String? = nil) {
+        self.accountID = accountID
+        self.covererID = covererID
+        self.until = until
+        self.templateKey = templateKey
+    }
+}
