@@ -65,13 +65,17 @@ public enum CoverEnding: Sendable, Hashable {
     /// The cover handover was cancelled: the cover is over, nothing moved.
     case cancelled
     /// An open handover of the account stands in the way (the cover handover itself, not yet
-    /// completed, or one begun since): nothing now, try again later. Never cancelled by a job: a
-    /// person decides whether that handover goes on.
+    /// completed, or one begun since): nothing now. The day's job tries again hourly; a person
+    /// ending it early is told. Never cancelled by a job: a person decides whether it goes on.
     case blocked(handoverID: String)
-    /// The account is back with its owner already: end it, and supersede the covers above it.
+    /// The account is back with this cover's owner, or with the owner of an older cover it
+    /// rests on: end it (and the covers that rested on it) without a new handover.
     case alreadyBack(supersede: [Cover])
-    /// Draft the handback from `from` (the account's owner now) to the cover's owner, and
-    /// supersede the covers above it.
+    /// The account went to someone outside the cover's chain (a realignment, an ordinary
+    /// handover): end it without pulling the account back from them.
+    case movedOn(holderID: String)
+    /// Draft the handback from `from` (the account's holder now, in the cover's chain) to the
+    /// cover's owner, and supersede the covers of the chain above it.
     case handback(from: String, supersede: [Cover])
     /// The owner cannot take it back.
     case fail(reason: String)
@@ -89,10 +93,13 @@ public enum CoverRules {
         return []
     }
 
-    /// Ends `cover`. Covers of one account stack: B away, A covers (cover 1); A away too, C
-    /// covers (cover 2) and holds the account. When cover 1 ends first, B gets it back from C
-    /// and cover 2 is superseded (A's responsibility for it ended with cover 1); when cover 2
-    /// ends first, A gets it back from C and cover 1 goes on.
+    /// Ends `cover`. Covers of one account chain: Alice away, Bob covers (cover 1); Bob away
+    /// too, Carol covers him (cover 2, whose owner is cover 1's coverer) and holds the account.
+    /// When cover 1 ends first, Alice gets it back from Carol and cover 2 is superseded (Bob's
+    /// responsibility for it ended with cover 1); when cover 2 ends first, Bob gets it back and
+    /// cover 1 goes on. A later cover that is not in the chain (the account came back to Alice
+    /// by hand and she went away again) is not touched, and an account that left the chain (a
+    /// realignment) is not pulled back.
     /// - Parameters:
     ///   - active: the account's active covers, oldest first (`cover` among them if active).
     ///   - coverHandover: the state of `cover`'s cover handover.
@@ -103,8 +110,13 @@ public enum CoverRules {
         guard cover.state == .active, let index = active.firstIndex(where: { $0.id == cover.id }) else { return .none }
         if coverHandover == nil || coverHandover == .cancelled { return .cancelled }
         if let openHandoverID { return .blocked(handoverID: openHandoverID) }
-        let above = Array(active[(index + 1)...])
+        // The chain above this cover: each next cover is its coverer's own cover.
+        var chain = [cover]
+        for other in active[(index + 1)...] where other.ownerID == chain.last!.covererID { chain.append(other) }
+        let above = Array(chain.dropFirst())
         if accountOwnerID == cover.ownerID { return .alreadyBack(supersede: above) }
+        if active[..<index].contains(where: { $0.ownerID == accountOwnerID }) { return .alreadyBack(supersede: []) }
+        guard chain.contains(where: { $0.covererID == accountOwnerID }) else { return .movedOn(holderID: accountOwnerID) }
         guard let owner, owner.isActive else {
             return .fail(reason: "\(owner?.name ?? "its owner") is deactivated and cannot take the account back: hand it over to someone else")
         }
@@ -143,24 +155,26 @@ public enum CoverChanges {
     }
 
     /// The handback's packet: the profile as it is now, in the template's fields (as a departure
-    /// pre-fills), with what changed during the cover at the head of its summary field.
-    public static func handbackContent(account: Account, before: AccountProfile, templateKey: String, coverer: Member, owner: Member, from: Date, until: CalendarDate)
-        -> HandoverContent
-    {
-        var content = DeparturePlanner.prefill(account: account, templateKey: templateKey, leaver: coverer, recipientName: owner.name)
+    /// pre-fills), with what changed during the cover at the head of its summary field (a
+    /// custom template has none: the store puts the same text on the handback's event).
+    public static func handbackContent(
+        account: Account, before: AccountProfile, templateKey: String, holder: Member, owner: Member, coverers: [String], from: Date, to: Date
+    ) -> (content: HandoverContent, summary: String) {
+        var content = DeparturePlanner.prefill(account: account, templateKey: templateKey, leaver: holder, recipientName: owner.name)
         let changes = lines(from: before, to: account.profile)
         let head =
-            "While \(owner.name) was away (\(HumanDate.day(CalendarDate(from))) to \(HumanDate.day(until))), \(coverer.name) covered. "
+            "While \(owner.name) was away (\(HumanDate.day(CalendarDate(from))) to \(HumanDate.day(CalendarDate(to)))), "
+            + "\(coverers.joined(separator: ", then ")) covered. "
             + (changes.isEmpty ? "Nothing in the account's profile changed." : "What changed:\n" + changes.map { "- \($0)" }.joined(separator: "\n"))
-        guard let (section, field) = summaryField[templateKey] else { return content }
+        guard let (section, field) = summaryField[templateKey] else { return (content, head) }
         let existing: String
         if case .string(let text)? = content[section, field] { existing = text } else { existing = "" }
         content[section, field] = .string(existing.isEmpty ? head : head + "\n\n" + existing)
-        return content
+        return (content, head)
     }
 
     /// Where each built-in template keeps its summary (a custom template gets the profile only).
-    static let summaryField: [String: (String, String)] = [
+    public static let summaryField: [String: (String, String)] = [
         "customer-account": ("overview", "summary"), "project": ("overview", "summary"), "it-offboarding": ("systems", "systems"),
         "ipass": ("patientSummary", "summary"), "shift": ("watchOuts", "watchOuts"),
     ]

@@ -60,6 +60,8 @@ public struct CoverService: Sendable {
     }
 
     /// Ends a cover now ("I'm back early"): its owner, its coverer, the owner's manager or an admin.
+    /// While an open handover of the account stands in the way it is a conflict (409) that
+    /// names it: a person decides about that handover; nothing is retried behind them.
     public func end(id: String, by actor: Member) async throws -> CoverOutcome {
         let cover = try await cover(id: id, by: actor)
         let owner = try await store.member(id: cover.ownerID, organizationID: actor.organizationID)
@@ -70,7 +72,8 @@ public struct CoverService: Sendable {
         guard cover.state == .active else { throw HandoverError.conflict("This cover has ended already (\(cover.state.rawValue)).") }
         let now = clock.now()
         return try await store.endCover(
-            id: id, organizationID: actor.organizationID, handbackID: ids.next(at: now), eventID: ids.next(at: now), at: now, by: AuditActor(member: actor.id))
+            id: id, organizationID: actor.organizationID, handbackID: ids.next(at: now), eventID: ids.next(at: now), retryIfBlocked: false, at: now,
+            by: AuditActor(member: actor.id))
     }
 
     /// `cover.end`: the cover's day came.
@@ -86,7 +89,8 @@ public struct CoverService: Sendable {
         let now = clock.now()
         do {
             _ = try await store.endCover(
-                id: id, organizationID: organizationID, handbackID: ids.next(at: now), eventID: ids.next(at: now), at: now, by: .job(JobKind.coverEnd))
+                id: id, organizationID: organizationID, handbackID: ids.next(at: now), eventID: ids.next(at: now), retryIfBlocked: true, at: now,
+                by: .job(JobKind.coverEnd))
         } catch StoreError.notFound {
             return
         }

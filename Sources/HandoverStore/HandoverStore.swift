@@ -401,7 +401,9 @@ public protocol HandoverStore: Sendable {
     func createCover(_ cover: Cover, snapshot: AccountProfile, handover: Handover, record: HandoverEventRecord, job: NewJob) async throws
     func cover(id: String, organizationID: String) async throws -> Cover?
     func covers(organizationID: String, memberID: String?, limit: Int) async throws -> [Cover]
-    func endCover(id: String, organizationID: String, handbackID: String, eventID: String, at now: Date, by actor: AuditActor) async throws -> CoverOutcome
+    func endCover(
+        id: String, organizationID: String, handbackID: String, eventID: String, retryIfBlocked: Bool, at now: Date, by actor: AuditActor
+    ) async throws -> CoverOutcome
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

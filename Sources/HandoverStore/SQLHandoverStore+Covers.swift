@@ -65,19 +65,22 @@ extension SQLHandoverStore {
 
     /// Ends a cover (its day came, or someone ended it early), in one transaction: what it does
     /// is decided by `CoverRules.ending` on the rows read here, and written here. A blocked one
-    /// writes only its reason and a retry of its job an hour on. `handbackID`/`eventID`: the ids
-    /// of a handback, if one is drafted.
+    /// (`retryIfBlocked`, the day's job) writes only its reason and a retry of its job an hour
+    /// on; blocked without it (a person ending it early) is a conflict that writes nothing.
+    /// `handbackID`/`eventID`: the ids of a handback, if one is drafted.
     public func endCover(
-        id: String, organizationID: String, handbackID: String, eventID: String, at now: Date, by actor: AuditActor
+        id: String, organizationID: String, handbackID: String, eventID: String, retryIfBlocked: Bool, at now: Date, by actor: AuditActor
     ) async throws -> CoverOutcome {
-        // PostgreSQL: two ends of one cover (the job and an early end) take turns on its row.
+        // PostgreSQL: every end of a cover of one account (two covers' days at once, the job and
+        // an early end) takes its turn on the account's row, so each reads what the other wrote.
         let lock = database.engine == .postgres ? " FOR UPDATE" : ""
-        return try await write("the account got an open handover meanwhile: the cover is ended on the next try") { db in
+        return try await write("the account got an open handover meanwhile: try again") { db in
             guard
                 let cover = try await db.raw(
-                    "SELECT \(unsafeRaw: Self.coverColumns) FROM covers WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)\(unsafeRaw: lock)"
+                    "SELECT \(unsafeRaw: Self.coverColumns) FROM covers WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)"
                 ).first().map(Self.decodeCover)
             else { throw StoreError.notFound("cover \(id)") }
+            _ = try await db.raw("SELECT id FROM accounts WHERE id = \(bind: cover.accountID)\(unsafeRaw: lock)").first()
             let active = try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.coverColumns) FROM covers WHERE organization_id = \(bind: organizationID) AND account_id = \(bind: cover.accountID)
@@ -110,6 +113,13 @@ extension SQLHandoverStore {
             case .none:
                 return CoverOutcome(cover: cover, ending: ending, handback: nil)
             case .blocked(let handoverID):
+                // A person ending it early is told; nothing is written, nothing retried behind them.
+                guard retryIfBlocked else {
+                    throw StoreError.conflict(
+                        handoverID == cover.handoverID
+                            ? "the cover handover \(handoverID) is still open: nothing has moved yet; cancel it, or complete it and end the cover then"
+                            : "handover \(handoverID) of the account is open: finish or cancel it, then end the cover")
+                }
                 ended.endedAt = nil
                 ended.reason = "handover \(handoverID) of the account is open: the cover ends when it is finished or cancelled (tried again every hour)"
                 try await db.raw("UPDATE covers SET reason = \(bind: ended.reason) WHERE id = \(bind: id)").run()
@@ -124,6 +134,9 @@ extension SQLHandoverStore {
                 (ended.state, ended.reason) = (.cancelled, "its cover handover was cancelled")
             case .fail(let reason):
                 (ended.state, ended.reason) = (.failed, reason)
+            case .movedOn(let holderID):
+                let holder = try await db.raw("SELECT name FROM members WHERE id = \(bind: holderID)").first()?.decode(column: "name", as: String.self)
+                (ended.state, ended.reason) = (.cancelled, "the account went to \(holder ?? "someone else") by another handover meanwhile: nothing to hand back")
             case .alreadyBack(let above):
                 (ended.state, ended.reason, superseded) = (.handedBack, "the account was back with its owner already", above)
             case .handback(let from, let above):
@@ -132,9 +145,16 @@ extension SQLHandoverStore {
                 let coverHandover = try await db.raw("SELECT \(unsafeRaw: Self.handoverColumns) FROM handovers h WHERE h.id = \(bind: cover.handoverID)")
                     .first().map(Self.decodeHandover)
                 let snapshot = try await db.raw("SELECT snapshot FROM covers WHERE id = \(bind: id)").first()?.decode(column: "snapshot", as: String.self)
-                let coverer = try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: from)").first()
+                let holder = try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: from)").first()
                     .map(Self.decodeMember)
-                guard let coverHandover, let snapshot, let coverer, let owner else { throw StoreError.damaged("cover \(id) names rows that are gone") }
+                guard let coverHandover, let snapshot, let holder, let owner else { throw StoreError.damaged("cover \(id) names rows that are gone") }
+                // Who covered, in order: this cover's coverer, then the chain above it up to the holder.
+                var covererIDs = [cover.covererID]
+                for other in above where covererIDs.last != from { covererIDs.append(other.covererID) }
+                var names: [String: String] = [:]
+                for row in try await db.raw("SELECT id, name FROM members WHERE id IN (\(binds: covererIDs))").all() {
+                    names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
+                }
                 let account = Account(
                     id: cover.accountID, organizationID: organizationID, name: try accountRow.decode(column: "name", as: String.self),
                     kind: AccountKind(rawValue: try accountRow.decode(column: "kind", as: String.self)) ?? .customer, ownerID: from,
@@ -142,14 +162,16 @@ extension SQLHandoverStore {
                     version: try accountRow.decode(column: "version", as: Int.self),
                     createdAt: Date(millis: try accountRow.decode(column: "created_at", as: Int64.self)),
                     updatedAt: Date(millis: try accountRow.decode(column: "updated_at", as: Int64.self)))
-                let content = CoverChanges.handbackContent(
+                let (content, summary) = CoverChanges.handbackContent(
                     account: account, before: try JSONCoding.decode(AccountProfile.self, from: snapshot), templateKey: coverHandover.templateKey,
-                    coverer: coverer, owner: owner, from: cover.createdAt, until: cover.until)
+                    holder: holder, owner: owner, coverers: covererIDs.map { names[$0] ?? $0 }, from: cover.createdAt, to: now)
                 let made = Handover(
                     id: handbackID, organizationID: organizationID, accountID: cover.accountID, templateKey: coverHandover.templateKey,
                     templateVersion: coverHandover.templateVersion, transferorID: from, recipientID: cover.ownerID, content: content, createdAt: now,
                     updatedAt: now)
-                let note = "handback of cover \(id)" + (above.isEmpty ? "" : "; it also ends \(above.map { "cover \($0.id)" }.joined(separator: ", "))")
+                var note = "handback of cover \(id)" + (above.isEmpty ? "" : "; it also ends \(above.map { "cover \($0.id)" }.joined(separator: ", "))")
+                // A custom template has no summary field for what changed: the event says it.
+                if CoverChanges.summaryField[coverHandover.templateKey] == nil { note += ". " + summary }
                 try await Self.insertHandover(
                     made,
                     record: HandoverEventRecord(
@@ -166,17 +188,19 @@ extension SQLHandoverStore {
                 """
             ).all()
             if moved.isEmpty { throw StoreError.conflict("cover \(id) was ended meanwhile") }
+            var supersededNow: [Cover] = []
             for other in superseded {
-                try await db.raw(
+                let moved = try await db.raw(
                     """
                     UPDATE covers SET state = 'superseded', reason = \(bind: "cover \(id) ended under it: the account went back to its owner"),
                         ended_at = \(bind: now.millis)
-                    WHERE id = \(bind: other.id) AND state = 'active'
+                    WHERE id = \(bind: other.id) AND state = 'active' RETURNING id
                     """
-                ).run()
+                ).all()
+                if !moved.isEmpty { supersededNow.append(other) }
             }
             var records = [AuditRecord(action: "cover.end", target: "cover:\(id)", digest: try CanonicalJSON.digest(ended))]
-            records += try superseded.map { AuditRecord(action: "cover.supersede", target: "cover:\($0.id)", digest: try CanonicalJSON.digest($0)) }
+            records += try supersededNow.map { AuditRecord(action: "cover.supersede", target: "cover:\($0.id)", digest: try CanonicalJSON.digest($0)) }
             try await Self.appendAudit(records, organizationID: organizationID, actor: actor, at: now, db)
             return CoverOutcome(cover: ended, ending: ending, handback: handback)
         }

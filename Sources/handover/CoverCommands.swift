@@ -12,9 +12,9 @@ struct CoverCommand: AsyncParsableCommand {
             A cover is a handover to a colleague with an end day. On that day \
             (00:00 UTC) the handback handover is drafted by itself, from whoever \
             holds the account then back to its owner, pre-filled with what changed \
-            in the account's profile meanwhile. Covers stack: if the one covering \
+            in the account's profile meanwhile. Covers chain: if the one covering \
             goes away too and is covered in turn, the first cover to end sends the \
-            account back to its own owner and ends the covers above it.
+            account back to its own owner and ends the covers that rested on it.
               handover cover start --account ACCOUNT --by bo@x.dev --until 2030-01-31
               handover cover list
               handover cover show ID
@@ -93,8 +93,9 @@ struct CoverEndCommand: AsyncParsableCommand {
         commandName: "end", abstract: "End a cover now and draft the handback.",
         discussion: """
             Its owner, whoever covers, the owner's manager or an admin. While \
-            another handover of the account is open the cover waits for it \
-            (tried again every hour) and says so.
+            a handover of the account is open (the cover handover not yet \
+            completed, or another) it is refused, naming that handover: finish \
+            or cancel it first. On its day the job waits for it instead.
             """)
     @Argument(help: "The cover id ('handover cover list').") var id: String
     @OptionGroup var options: ClientOptions

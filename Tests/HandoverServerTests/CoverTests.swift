@@ -39,10 +39,12 @@ import Testing
         let (handover, _) = try await services.handovers.handover(id: cover.handoverID, by: org.alice)
         #expect(handover.transferorID == org.alice.id && handover.recipientID == org.bob.id)
         #expect(handover.content["overview", "summary"] == .string("Our oldest customer"))
-        // Before it completes, ending it waits: the cover handover is open.
-        let early = try await services.covers.end(id: cover.id, by: org.alice)
-        #expect(early.cover.state == .active && early.cover.reason?.contains("is open") == true)
-        #expect(early.ending == .blocked(handoverID: handover.id))
+        // Before it completes, ending it early is refused and says why; nothing is retried behind her.
+        await #expect(
+            throws: StoreError.conflict(
+                "the cover handover \(handover.id) is still open: nothing has moved yet; cancel it, or complete it and end the cover then")
+        ) { try await services.covers.end(id: cover.id, by: org.alice) }
+        #expect(try await services.covers.cover(id: cover.id, by: org.alice).state == .active)
 
         try await PipelineTests.complete(handover, store: store, services: services, by: org.bob, at: clock.wall.now())
         #expect(try await Self.owner(store, account, org) == org.bob.id)
@@ -53,7 +55,7 @@ import Testing
         profile.historyNotes.append(HistoryNote(date: CalendarDate(clock.wall.now()), text: "CFO asked for a discount"))
         _ = try await services.accounts.updateAccount(id: account.id, name: nil, profile: profile, expectedVersion: nil, by: org.bob)
 
-        // Its job comes due at 00:00 UTC on its day, not before (the early end's hourly retry is another job).
+        // Its job comes due at 00:00 UTC on its day, not before.
         func due() async throws -> [Job] {
             try await store.claimJobs(runner: "t", kinds: [CoverJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
                 $0.dedupeKey == "\(JobKind.coverEnd):\(cover.id)"
@@ -184,11 +186,10 @@ import Testing
             try await client.execute(uri: "/api/v1/covers/\(cover.id)/end", method: .post, headers: f.headers(f.org.carol)) { r in
                 #expect(r.status == .notFound)
             }
-            // Ended early while its handover is still a draft: it waits, and says why.
+            // Ended early while its handover is still a draft: refused, saying which handover.
             try await client.execute(uri: "/api/v1/covers/\(cover.id)/end", method: .post, headers: f.headers(f.org.alice)) { r in
-                #expect(r.status == .ok)
-                let waiting = try r.decode(Cover.self)
-                #expect(waiting.state == .active && waiting.reason?.contains(cover.handoverID) == true)
+                #expect(r.status == .conflict)
+                #expect(r.problem?.detail.contains(cover.handoverID) == true)
             }
             let past = #"{"accountID": "\#(account.id)", "covererID": "\#(f.org.bob.id)", "until": "2020-01-01"}"#
             try await client.execute(uri: "/api/v1/covers", method: .post, headers: f.headers(f.org.alice), body: ByteBuffer(string: past)) { r in
