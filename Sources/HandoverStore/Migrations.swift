@@ -1022,8 +1022,6 @@ public enum Migrations {
                 )
                 """,
                 "CREATE INDEX realignments_by_organization ON realignments (organization_id, created_at)",
-                // A departure's or realignment's handovers are found by their time (and their events' note).
-                "CREATE INDEX handovers_by_creation ON handovers (organization_id, created_at)",
             ]),
         // Covers (Docs/Covers.md): an account handed to a colleague until a day and handed back
         // by the `cover.end` job; `snapshot` is the account's profile when the cover began (what

@@ -258,16 +258,22 @@ extension SQLHandoverStore {
     }
 
     /// The handovers a bulk write created (without their content), found by its `create`
-    /// events' note and its time, at most `limit`.
-    static func bulkHandovers(organizationID: String, eventNote: String, at: Date, limit: Int, _ db: any SQLDatabase) async throws -> [Handover] {
+    /// events' note and its time, at most `limit`. `transferorID` (a departure's leaver) lets
+    /// the read use the transferor's index; a realignment's (many transferors) reads the
+    /// organization's handovers. No index on the creation time: every handover insert would
+    /// pay for it, and a 100,000-account apply measured slower with one (Docs/Departures.md).
+    static func bulkHandovers(
+        organizationID: String, transferorID: String? = nil, eventNote: String, at: Date, limit: Int, _ db: any SQLDatabase
+    ) async throws -> [Handover] {
         let columns = Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
-        return try await db.raw(
+        var query = SQLQueryString(
             """
             SELECT \(unsafeRaw: columns) FROM handovers h
             JOIN handover_events e ON e.handover_id = h.id AND e.event = 'create' AND (e.note = \(bind: eventNote) OR e.note LIKE \(bind: eventNote + ": %"))
             WHERE h.organization_id = \(bind: organizationID) AND h.created_at = \(bind: at.millis)
-            ORDER BY h.id LIMIT \(bind: max(1, min(limit, 1000)))
-            """
-        ).all().map(Self.decodeHandover)
+            """)
+        if let transferorID { query += " AND h.transferor_id = \(bind: transferorID)" }
+        query += " ORDER BY h.id LIMIT \(bind: max(1, min(limit, 1000)))"
+        return try await db.raw(query).all().map(Self.decodeHandover)
     }
 }

@@ -367,7 +367,9 @@ extension SQLHandoverStore {
         guard let appliedAt = departure.appliedAt else { return [] }
         // The apply stamps its handovers with its own time and notes itself on their `create` events.
         return try await database.withSession { db in
-            try await Self.bulkHandovers(organizationID: departure.organizationID, eventNote: "departure \(departure.id)", at: appliedAt, limit: limit, db)
+            try await Self.bulkHandovers(
+                organizationID: departure.organizationID, transferorID: departure.memberID, eventNote: "departure \(departure.id)", at: appliedAt,
+                limit: limit, db)
         }
     }
 
