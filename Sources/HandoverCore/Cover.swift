@@ -8,10 +8,11 @@ public struct Cover: Sendable, Hashable, Codable {
         case active
         /// Its day came: the handback handover is drafted (or the account was back already).
         case handedBack = "handed-back"
-        /// An earlier cover of the same account ended while this one ran on top of it: the
-        /// account went back to that cover's owner, so this one has nothing left to hand back.
+        /// The cover this one rested on (its owner's coverer's) ended first: the account went
+        /// back to that cover's owner, so this one has nothing left to hand back.
         case superseded
-        /// The cover handover was cancelled before its day.
+        /// The cover handover was cancelled, or the account went outside the cover's chain (a
+        /// realignment, an ordinary handover): nothing to hand back; `reason` says which.
         case cancelled
         /// It could not be handed back (the owner was deactivated meanwhile); `reason` says why.
         case failed

@@ -5,7 +5,7 @@ import HandoverTrust
 
 /// Covers: "while I'm away" (issue 16, part 3; Docs/Covers.md). A cover is a handover to a
 /// colleague with an end day; on that day the `cover.end` job drafts the handback, carrying what
-/// changed in the account meanwhile. The rules of ending (stacked covers, blocked ones) are
+/// changed in the account meanwhile. The rules of ending (chained covers, blocked ones) are
 /// `CoverRules.ending`; the store applies them in one transaction.
 public struct CoverService: Sendable {
     let store: any HandoverStore
@@ -65,8 +65,7 @@ public struct CoverService: Sendable {
     public func end(id: String, by actor: Member) async throws -> CoverOutcome {
         let cover = try await cover(id: id, by: actor)
         let owner = try await store.member(id: cover.ownerID, organizationID: actor.organizationID)
-        guard actor.role == .admin || actor.id == cover.ownerID || actor.id == cover.covererID || (actor.role == .manager && owner?.managerID == actor.id)
-        else {
+        guard Self.mayEnd(cover, owner: owner, by: actor) else {
             throw HandoverError.notPermitted(action: "end this cover", reason: "its owner, whoever covers, the owner's manager or an admin end a cover")
         }
         guard cover.state == .active else { throw HandoverError.conflict("This cover has ended already (\(cover.state.rawValue)).") }
@@ -99,7 +98,18 @@ public struct CoverService: Sendable {
     /// Admins, managers and auditors see every cover; a member those they are away from or cover.
     public func covers(by actor: Member, limit: Int = 100) async throws -> [Cover] {
         let everyone = actor.role == .admin || actor.role == .manager || actor.role == .auditor
-        return try await store.covers(organizationID: actor.organizationID, memberID: everyone ? nil : actor.id, limit: limit)
+        return try await store.covers(organizationID: actor.organizationID, memberID: everyone ? nil : actor.id, accountID: nil, limit: limit)
+    }
+
+    /// An account's covers, newest first, for whoever may see the account (its page).
+    public func covers(accountID: String, by actor: Member) async throws -> [Cover] {
+        let account = try await handovers.accounts.account(id: accountID, by: actor)
+        return try await store.covers(organizationID: actor.organizationID, memberID: nil, accountID: account.id, limit: 20)
+    }
+
+    /// Whether `actor` may end `cover` early (the account page offers the button only then).
+    public static func mayEnd(_ cover: Cover, owner: Member?, by actor: Member) -> Bool {
+        actor.role == .admin || actor.id == cover.ownerID || actor.id == cover.covererID || (actor.role == .manager && owner?.managerID == actor.id)
     }
 
     /// 404 for another organization's, or one a member is not part of.

@@ -400,7 +400,7 @@ public protocol HandoverStore: Sendable {
     // Covers (SQLHandoverStore+Covers.swift)
     func createCover(_ cover: Cover, snapshot: AccountProfile, handover: Handover, record: HandoverEventRecord, job: NewJob) async throws
     func cover(id: String, organizationID: String) async throws -> Cover?
-    func covers(organizationID: String, memberID: String?, limit: Int) async throws -> [Cover]
+    func covers(organizationID: String, memberID: String?, accountID: String?, limit: Int) async throws -> [Cover]
     func endCover(
         id: String, organizationID: String, handbackID: String, eventID: String, retryIfBlocked: Bool, at now: Date, by actor: AuditActor
     ) async throws -> CoverOutcome

@@ -53,11 +53,13 @@ extension SQLHandoverStore {
         }
     }
 
-    /// Newest first; `memberID` narrows to the covers they are away from or cover.
-    public func covers(organizationID: String, memberID: String?, limit: Int) async throws -> [Cover] {
+    /// Newest first; `memberID` narrows to the covers they are away from or cover, `accountID`
+    /// to one account's.
+    public func covers(organizationID: String, memberID: String?, accountID: String?, limit: Int) async throws -> [Cover] {
         try await database.withSession { db in
             var query = SQLQueryString("SELECT \(unsafeRaw: Self.coverColumns) FROM covers WHERE organization_id = \(bind: organizationID)")
             if let memberID { query += " AND (owner_id = \(bind: memberID) OR coverer_id = \(bind: memberID))" }
+            if let accountID { query += " AND account_id = \(bind: accountID)" }
             query += " ORDER BY created_at DESC, id DESC LIMIT \(bind: max(1, min(limit, 1000)))"
             return try await db.raw(query).all().map(Self.decodeCover)
         }

@@ -53,6 +53,10 @@ extension WebPages {
         model.stagePipelines = try await services.pipelines.pipelines(by: viewer.member)
         model.stageRecipients = try await services.members.members(by: viewer.member)
         model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
+        model.covers = try await services.covers.covers(accountID: model.account.id, by: viewer.member)
+        let everyone = Dictionary(model.stageRecipients.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        model.coversViewerMayEnd = Set(
+            model.covers.filter { $0.state == .active && CoverService.mayEnd($0, owner: everyone[$0.ownerID], by: viewer.member) }.map(\.id))
         let surveys = try await services.followUps.customerSurveys(accountID: model.account.id, by: viewer.member)
         return Self.account(model, viewer: viewer, surveys: surveys)
     }
@@ -123,7 +127,58 @@ extension WebPages {
             \(Self.journeySection(
                 model.journey, names: names,
                 forms: model.journey.map { Self.journeyForms($0, pipelines: model.stagePipelines, members: model.stageRecipients, viewer: viewer) } ?? .empty))
+            \(Self.coverSection(model, viewer: viewer))
             \(Self.attachmentsSection(model.attachments, csrf: viewer.csrf))
             """)
+    }
+
+    /// "While I'm away": the account's active cover (with "End it now" for who may), or the form
+    /// to start one when the viewer may begin a handover and none is open (`Docs/Covers.md`).
+    static func coverSection(_ model: AccountModel, viewer: Viewer) -> HTML {
+        let names = model.memberNames
+        let active: [HTML] = model.covers.filter { $0.state == .active }.map { cover in
+            let end: HTML =
+                model.coversViewerMayEnd.contains(cover.id)
+                ? """
+                <form method="post" action="/covers/\(cover.id)/end" class="inline">\(CSRF.field(viewer.csrf))\
+                <button type="submit" class="secondary" id="end-cover-\(cover.id)">Back early: hand it back now</button></form>
+                """ : .empty
+            return """
+                <li class="cover" id="cover-\(cover.id)"><strong>\(names[cover.covererID] ?? "?")</strong> covers for \(names[cover.ownerID] ?? "?") \
+                until \(Web.day(cover.until)) <span class="meta">· <a href="/handovers/\(cover.handoverID)">the cover handover</a>\
+                \(cover.reason.map { " · \($0)" } ?? "")</span> \(end)</li>
+                """
+        }
+        let ended: [HTML] = model.covers.filter { $0.state != .active }.prefix(5).map { cover in
+            """
+            <li class="cover-ended"><span class="meta">\(names[cover.covererID] ?? "?") covered for \(names[cover.ownerID] ?? "?") until \
+            \(Web.day(cover.until)) · \(cover.state.rawValue)\(cover.handbackID.map { " · <a href=\"/handovers/\($0)\">the handback</a>" as HTML } ?? "")</span></li>
+            """
+        }
+        var form: HTML = .empty
+        let offersForm = active.isEmpty && model.canBegin && model.openHandover == nil
+        if offersForm {
+            let coverers = model.stageRecipients.filter { $0.isActive && $0.role != .auditor && $0.id != model.account.ownerID }
+            let options: [HTML] = coverers.map { "<option value=\"\($0.id)\">\($0.name)</option>" }
+            let tomorrow = CalendarDate(Date().addingTimeInterval(86_400)).description
+            form = """
+                <form id="start-cover" method="post" action="/accounts/\(model.account.id)/cover">\(CSRF.field(viewer.csrf))
+                <div class="field"><label for="cover-by">Who covers</label><select id="cover-by" name="coverer" required>\
+                <option value="">Choose a member</option>\(options)</select></div>
+                <div class="field"><label for="cover-until">Until (it comes back by itself that day)</label>\
+                <input type="date" id="cover-until" name="until" min="\(tomorrow)" required></div>
+                <button type="submit" id="start-cover-button">Start the cover</button>
+                <p class="hint">A handover to them, pre-filled from this profile; on that day the handback is drafted with what changed.</p>
+                </form>
+                """
+        }
+        guard !active.isEmpty || !ended.isEmpty || offersForm else { return .empty }
+        return """
+            <section id="covers" aria-labelledby="covers-title"><h2 id="covers-title">Cover while away</h2>
+            \(active.isEmpty ? HTML.empty : "<ul class=\"list\" id=\"active-covers\">\(active)</ul>")
+            \(form)
+            \(ended.isEmpty ? HTML.empty : "<ul class=\"list\" id=\"ended-covers\">\(ended)</ul>")
+            </section>
+            """
     }
 }

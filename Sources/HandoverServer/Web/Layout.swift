@@ -110,6 +110,8 @@ enum Web {
             "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",
             "departure-applied": "Departure applied: the handovers are drafts with their recipients.",
             "departure-scheduled": "Departure scheduled: it is planned again and applied on its day.",
+            "cover-started": "Cover started: this is its handover; it comes back by itself on its day.",
+            "cover-ended": "Cover ended: the handback is drafted (or the account was back already).",
             "realignment-applied": "Realignment applied: the handovers are drafts, from each account's owner to its new one.",
         ][key]
     }

@@ -77,8 +77,6 @@ extension WebRoutes {
 
 extension WebPages {
     static let realignmentExample = "account,new_owner,note\nAcme,bo@example.com,\"Renewal in March, call first\""
-    // The textarea's text starts with a line break because HTML drops the first one after
-    // `<textarea>`: a file that begins with a blank line keeps its line numbers when shown again.
 
     static func realignments(
         _ list: [RealignmentSummary], names: [String: String], viewer: Viewer, csv: String = "", problems: [Problem] = [], flash: String? = nil
@@ -100,6 +98,8 @@ extension WebPages {
             <th scope="col">Skipped</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
+        // The textarea's text starts with a line break because HTML drops the first one after
+        // `<textarea>`: a file that begins with a blank line keeps its line numbers when shown again.
         let form: HTML =
             canPlanDepartures(viewer.member)
             ? """

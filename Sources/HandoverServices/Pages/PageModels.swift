@@ -141,6 +141,10 @@ public struct AccountModel: Sendable {
     public var stageRecipients: [Member] = []
     /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
     public var attachments: AttachmentsModel? = nil
+    /// Its covers, newest first (`CoverService.covers(accountID:)`), and the ids of those the
+    /// viewer may end early.
+    public var covers: [Cover] = []
+    public var coversViewerMayEnd: Set<String> = []
 
     public init(
         account: Account, owners: [Ownership], handovers: [Handover], memberNames: [String: String], canBegin: Bool, openHandover: Handover? = nil,
