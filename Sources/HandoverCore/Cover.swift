@@ -69,14 +69,14 @@ public enum CoverEnding: Sendable, Hashable {
     /// completed, or one begun since): nothing now. The day's job tries again hourly; a person
     /// ending it early is told. Never cancelled by a job: a person decides whether it goes on.
     case blocked(handoverID: String)
-    /// The account is back with this cover's owner, or with the owner of an older cover it
-    /// rests on: end it (and the covers that rested on it) without a new handover.
+    /// The account is back with this cover's owner (or was, since it began), or with the owner
+    /// of an older cover: end it without a new handover.
     case alreadyBack(supersede: [Cover])
     /// The account went to someone outside the cover's chain (a realignment, an ordinary
     /// handover): end it without pulling the account back from them.
     case movedOn(holderID: String)
-    /// Draft the handback from `from` (the account's holder now, in the cover's chain) to the
-    /// cover's owner, and supersede the covers of the chain above it.
+    /// Draft the handback from `from` (the account's holder now, reached from this cover through
+    /// the covers that rest on it) to the cover's owner, and supersede those covers.
     case handback(from: String, supersede: [Cover])
     /// The owner cannot take it back.
     case fail(reason: String)
@@ -95,33 +95,46 @@ public enum CoverRules {
     }
 
     /// Ends `cover`. Covers of one account chain: Alice away, Bob covers (cover 1); Bob away
-    /// too, Carol covers him (cover 2, whose owner is cover 1's coverer) and holds the account.
-    /// When cover 1 ends first, Alice gets it back from Carol and cover 2 is superseded (Bob's
-    /// responsibility for it ended with cover 1); when cover 2 ends first, Bob gets it back and
-    /// cover 1 goes on. A later cover that is not in the chain (the account came back to Alice
-    /// by hand and she went away again) is not touched, and an account that left the chain (a
-    /// realignment) is not pulled back.
+    /// too, Carol covers him (cover 2 rests on cover 1: its owner is cover 1's coverer) and holds
+    /// the account. When cover 1 ends first, Alice gets it back from Carol and cover 2 is
+    /// superseded (Bob's responsibility for it ended with cover 1); when cover 2 ends first, Bob
+    /// gets it back and cover 1 goes on.
+    ///
+    /// The way back is found from the holder: the newest active cover whose coverer holds the
+    /// account, then the cover it rests on, and so on; only if that path reaches `cover` is there
+    /// a handback, and only the covers on it are superseded. An account that came back to its
+    /// owner since the cover began (by hand, or before a later cover of theirs) is back, and one
+    /// that left the path (a realignment, a handover to someone else) is not pulled back.
     /// - Parameters:
     ///   - active: the account's active covers, oldest first (`cover` among them if active).
     ///   - coverHandover: the state of `cover`'s cover handover.
+    ///   - returnedToOwner: whether `cover`'s owner has held the account again since it began.
     ///   - openHandoverID: an open handover of the account, if any.
     public static func ending(
-        _ cover: Cover, active: [Cover], coverHandover: HandoverState?, accountOwnerID: String, owner: Member?, openHandoverID: String?
+        _ cover: Cover, active: [Cover], coverHandover: HandoverState?, accountOwnerID: String, returnedToOwner: Bool, owner: Member?,
+        openHandoverID: String?
     ) -> CoverEnding {
         guard cover.state == .active, let index = active.firstIndex(where: { $0.id == cover.id }) else { return .none }
         if coverHandover == nil || coverHandover == .cancelled { return .cancelled }
         if let openHandoverID { return .blocked(handoverID: openHandoverID) }
-        // The chain above this cover: each next cover is its coverer's own cover.
-        var chain = [cover]
-        for other in active[(index + 1)...] where other.ownerID == chain.last!.covererID { chain.append(other) }
-        let above = Array(chain.dropFirst())
-        if accountOwnerID == cover.ownerID { return .alreadyBack(supersede: above) }
+        if returnedToOwner || accountOwnerID == cover.ownerID { return .alreadyBack(supersede: []) }
         if active[..<index].contains(where: { $0.ownerID == accountOwnerID }) { return .alreadyBack(supersede: []) }
-        guard chain.contains(where: { $0.covererID == accountOwnerID }) else { return .movedOn(holderID: accountOwnerID) }
+        // Backwards from the holder, through the covers from this one on.
+        let candidates = Array(active[index...])
+        var path: [Cover] = []
+        var holder = accountOwnerID
+        var before = candidates.count
+        while let found = candidates[..<before].lastIndex(where: { $0.covererID == holder }) {
+            path.insert(candidates[found], at: 0)
+            if found == 0 { break }
+            holder = candidates[found].ownerID
+            before = found
+        }
+        guard path.first?.id == cover.id else { return .movedOn(holderID: accountOwnerID) }
         guard let owner, owner.isActive else {
             return .fail(reason: "\(owner?.name ?? "its owner") is deactivated and cannot take the account back: hand it over to someone else")
         }
-        return .handback(from: accountOwnerID, supersede: above)
+        return .handback(from: accountOwnerID, supersede: Array(path.dropFirst()))
     }
 }
 

@@ -101,10 +101,12 @@ public struct CoverService: Sendable {
         return try await store.covers(organizationID: actor.organizationID, memberID: everyone ? nil : actor.id, accountID: nil, limit: limit)
     }
 
-    /// An account's covers, newest first, for whoever may see the account (its page).
+    /// An account's covers, newest first (its page): for whoever may see the account, those
+    /// `covers(by:)` shows them (a member, the ones they are a party to).
     public func covers(accountID: String, by actor: Member) async throws -> [Cover] {
         let account = try await handovers.accounts.account(id: accountID, by: actor)
-        return try await store.covers(organizationID: actor.organizationID, memberID: nil, accountID: account.id, limit: 20)
+        let everyone = actor.role == .admin || actor.role == .manager || actor.role == .auditor
+        return try await store.covers(organizationID: actor.organizationID, memberID: everyone ? nil : actor.id, accountID: account.id, limit: 20)
     }
 
     /// Whether `actor` may end `cover` early (the account page offers the button only then).

@@ -105,7 +105,16 @@ extension SQLHandoverStore {
             ).first()?.decode(column: "id", as: String.self)
             let owner = try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: cover.ownerID)").first()
                 .map(Self.decodeMember)
-            let ending = CoverRules.ending(cover, active: active, coverHandover: coverHandover, accountOwnerID: ownerID, owner: owner, openHandoverID: open)
+            // Has the owner held it again since the cover began (handed back by hand, then maybe on)?
+            let returned =
+                try await db.raw(
+                    """
+                    SELECT owner_id FROM account_owners WHERE account_id = \(bind: cover.accountID) AND owner_id = \(bind: cover.ownerID)
+                      AND owned_from > \(bind: cover.createdAt.millis) LIMIT 1
+                    """
+                ).first() != nil
+            let ending = CoverRules.ending(
+                cover, active: active, coverHandover: coverHandover, accountOwnerID: ownerID, returnedToOwner: returned, owner: owner, openHandoverID: open)
 
             var ended = cover
             ended.endedAt = now
@@ -140,7 +149,7 @@ extension SQLHandoverStore {
                 let holder = try await db.raw("SELECT name FROM members WHERE id = \(bind: holderID)").first()?.decode(column: "name", as: String.self)
                 (ended.state, ended.reason) = (.cancelled, "the account went to \(holder ?? "someone else") by another handover meanwhile: nothing to hand back")
             case .alreadyBack(let above):
-                (ended.state, ended.reason, superseded) = (.handedBack, "the account was back with its owner already", above)
+                (ended.state, ended.reason, superseded) = (.handedBack, "the account came back to its owner (or an older cover's owner) meanwhile", above)
             case .handback(let from, let above):
                 superseded = above
                 (ended.state, ended.reason, ended.handbackID) = (.handedBack, nil, handbackID)

@@ -35,7 +35,7 @@ def test_an_owner_starts_a_cover_from_the_account_page(ada_cli, browsers):
     cover = hb.text_content(hb.find(tom, "#active-covers"))
     assert hb.NAMES["rita"] in cover and hb.NAMES["tom"] in cover, cover
     assert hb.exists(tom, "#active-covers button"), "the owner may end it early"
-    assert not hb.exists(tom, "form#start-cover"), "one cover at a time"
+    assert not hb.exists(tom, "form#start-cover"), "not while the cover handover is open"
     hb.check_layout(tom, "account-covered")
     covers = [c for c in ada_cli.json("cover", "list")["items"] if c["accountID"] == account]
     assert len(covers) == 1 and covers[0]["until"] == day, covers

@@ -132,7 +132,7 @@ extension WebPages {
             """)
     }
 
-    /// "While I'm away": the account's active cover (with "End it now" for who may), or the form
+    /// "While I'm away": the account's active covers (with "Back early" for who may) and the form
     /// to start one when the viewer may begin a handover and none is open (`Docs/Covers.md`).
     static func coverSection(_ model: AccountModel, viewer: Viewer) -> HTML {
         let names = model.memberNames
@@ -156,7 +156,8 @@ extension WebPages {
             """
         }
         var form: HTML = .empty
-        let offersForm = active.isEmpty && model.canBegin && model.openHandover == nil
+        // Also while a cover runs: whoever holds it now (the coverer) may go away in turn.
+        let offersForm = model.canBegin && model.openHandover == nil
         if offersForm {
             let coverers = model.stageRecipients.filter { $0.isActive && $0.role != .auditor && $0.id != model.account.ownerID }
             let options: [HTML] = coverers.map { "<option value=\"\($0.id)\">\($0.name)</option>" }

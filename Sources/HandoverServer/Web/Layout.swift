@@ -111,7 +111,10 @@ enum Web {
             "departure-applied": "Departure applied: the handovers are drafts with their recipients.",
             "departure-scheduled": "Departure scheduled: it is planned again and applied on its day.",
             "cover-started": "Cover started: this is its handover; it comes back by itself on its day.",
-            "cover-ended": "Cover ended: the handback is drafted (or the account was back already).",
+            "cover-ended": "Cover ended: the handback to its owner is drafted.",
+            "cover-ended-back": "Cover ended: the account was back with its owner already.",
+            "cover-ended-nothing": "Cover ended: nothing to hand back (its reason says why).",
+            "cover-failed": "Cover ended without a handback: its owner cannot take the account back.",
             "realignment-applied": "Realignment applied: the handovers are drafts, from each account's owner to its new one.",
         ][key]
     }

@@ -38,7 +38,14 @@ extension WebRoutes {
         router.post("/covers/:id/end") { request, context in
             let (viewer, _) = try await Viewer.posting(request, context)
             let outcome = try await services.covers.end(id: try context.parameters.require("id"), by: viewer.member)
-            return Web.redirect("/accounts/\(outcome.cover.accountID)#covers", done: "cover-ended")
+            let done: String
+            switch outcome.ending {
+            case .handback: done = "cover-ended"
+            case .alreadyBack: done = "cover-ended-back"
+            case .fail: done = "cover-failed"
+            case .none, .cancelled, .movedOn, .blocked: done = "cover-ended-nothing"
+            }
+            return Web.redirect("/accounts/\(outcome.cover.accountID)#covers", done: done)
         }
         router.post("/accounts/:id/advance") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)
