@@ -211,12 +211,7 @@ public enum DeparturePlanner {
         // go 25 each rather than all to whoever was lightest at the start.
         var load = load
         func canReceive(_ member: Member) -> Bool { member.isActive && member.id != leaver.id && member.role != .auditor }
-        func leastLoaded(_ pool: [Member]) -> Member? {
-            pool.min { a, b in
-                let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
-                return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
-            }
-        }
+        func leastLoaded(_ pool: [Member]) -> Member? { Self.leastLoaded(pool, load: load) }
         let pool = recipients.balanceAmong.compactMap { byID[$0] }.filter(canReceive)
         let teamPools = teams.mapValues { $0.compactMap { byID[$0] }.filter(canReceive) }
         let manager = leaver.managerID.flatMap { byID[$0] }
@@ -307,6 +302,15 @@ public enum DeparturePlanner {
             pointers.soleReaderSecrets[index].recipientID = recipientByAccount[pointers.soleReaderSecrets[index].accountID]
         }
         return DeparturePlan(memberID: leaver.id, effectiveOn: effectiveOn, conflicts: conflicts, lines: lines, pointers: pointers)
+    }
+
+    /// Who of `pool` has the least load (accounts owned plus open handovers received, as the
+    /// caller counts it); ties by name, then id. Departures and realignments balance by it.
+    public static func leastLoaded(_ pool: [Member], load: [String: Int]) -> Member? {
+        pool.min { a, b in
+            let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
+            return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
+        }
     }
 
     /// The packet a departure's handover starts with: what the account's profile already knows,

@@ -310,11 +310,7 @@ public enum RealignmentPlanner {
                     unchanged += 1
                     continue
                 }
-                target =
-                    pool.min { a, b in
-                        let (la, lb) = (load[a.id, default: 0], load[b.id, default: 0])
-                        return la != lb ? la < lb : (a.name != b.name ? a.name < b.name : a.id < b.id)
-                    }?.id
+                target = DeparturePlanner.leastLoaded(pool, load: load)?.id
                 guard target != nil else {
                     conflicts.append(
                         DepartureConflict(

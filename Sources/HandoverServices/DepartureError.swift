@@ -10,6 +10,14 @@ public enum DepartureError: Error, Sendable, Equatable {
     /// Another request with this Idempotency-Key is still running; try again after this many seconds.
     case keyInProgress(retryAfter: Int)
 
+    /// Conflicts left in a plan an apply was asked to write without `skipConflicts` (a
+    /// departure's or a realignment's): the first said, all listed by account.
+    static func conflictsRemain(_ conflicts: [DepartureConflict]) -> DepartureError {
+        .planConflicts(
+            "\(conflicts.count) conflict(s) remain (first: \(conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts",
+            conflicts.map { Problem(path: $0.accountID.map { "accounts.\($0)" } ?? "plan", message: $0.message) })
+    }
+
     public var message: String {
         switch self {
         case .planConflicts(let message, _): message

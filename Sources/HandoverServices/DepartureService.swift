@@ -79,11 +79,7 @@ public struct DepartureService: Sendable {
             problems.append(Problem(path: "mappings[\(index)].accountID", message: "account \(mapping.accountID) is not one \(leaver.name) owns"))
         }
         // A rule names a member or a team (SCIM Groups are teams), never both or neither.
-        var teams: [String: [String]] = [:]
-        if request.rules.contains(where: { $0.teamID != nil }) {
-            teams = Dictionary(
-                try await store.teams(organizationID: leaver.organizationID, name: nil).map { ($0.id, $0.memberIDs) }, uniquingKeysWith: { a, _ in a })
-        }
+        let teams = try await Self.teamMembers(for: request.rules, organizationID: leaver.organizationID, store: store)
         if checkRules { problems += Self.ruleProblems(request.rules, teamIDs: Set(teams.keys)) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let members = try await store.members(organizationID: leaver.organizationID)
@@ -91,6 +87,13 @@ public struct DepartureService: Sendable {
             leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
             load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties, teams: teams)
         return (plan, inputs, members)
+    }
+
+    /// Team id → member ids, read only when a rule names a team (departures and realignments).
+    static func teamMembers(for rules: [DepartureRule], organizationID: String, store: any HandoverStore) async throws -> [String: [String]] {
+        guard rules.contains(where: { $0.teamID != nil }) else { return [:] }
+        return Dictionary(
+            try await store.teams(organizationID: organizationID, name: nil).map { ($0.id, $0.memberIDs) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// A rule names exactly one member or one team, and a team of the organization (`teamIDs`).
@@ -127,9 +130,7 @@ public struct DepartureService: Sendable {
     ) async throws -> Response {
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: true)
         if !plan.conflicts.isEmpty && !request.skipConflicts {
-            throw DepartureError.planConflicts(
-                "\(plan.conflicts.count) conflict(s) remain (first: \(plan.conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts",
-                plan.conflicts.map { Problem(path: $0.accountID.map { "accounts.\($0)" } ?? "plan", message: $0.message) })
+            throw DepartureError.conflictsRemain(plan.conflicts)
         }
         let now = clock.now()
         let id = ids.next(at: now)

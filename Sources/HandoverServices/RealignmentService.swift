@@ -55,11 +55,7 @@ public struct RealignmentService: Sendable {
         for (index, owner) in request.owners.enumerated() where !memberIDs.contains(owner) {
             problems.append(Problem(path: "owners[\(index)]", message: "no member \(owner) in this organization"))
         }
-        var teams: [String: [String]] = [:]
-        if request.rules.contains(where: { $0.teamID != nil }) {
-            teams = Dictionary(
-                try await store.teams(organizationID: actor.organizationID, name: nil).map { ($0.id, $0.memberIDs) }, uniquingKeysWith: { a, _ in a })
-        }
+        let teams = try await DepartureService.teamMembers(for: request.rules, organizationID: actor.organizationID, store: store)
         problems += DepartureService.ruleProblems(request.rules, teamIDs: Set(teams.keys))
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let inputs = try await store.realignmentInputs(organizationID: actor.organizationID, owners: request.owners)
@@ -87,9 +83,7 @@ public struct RealignmentService: Sendable {
         ) { completion in
             let (plan, members) = try await self.plan(request, by: actor)
             if !plan.conflicts.isEmpty && !request.skipConflicts {
-                throw DepartureError.planConflicts(
-                    "\(plan.conflicts.count) conflict(s) remain (first: \(plan.conflicts[0].message)); preview lists them all. Resolve them, or send skipConflicts: true to skip those accounts",
-                    plan.conflicts.map { Problem(path: $0.accountID.map { "accounts.\($0)" } ?? "plan", message: $0.message) })
+                throw DepartureError.conflictsRemain(plan.conflicts)
             }
             let applicable = plan.applicable
             if applicable.isEmpty {

@@ -35,15 +35,9 @@ extension WebRoutes {
                 let answer = try await waitingForKey { try await services.departures.apply(plan, idempotencyKey: key, by: viewer.member) }
                 let summary = try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8))
                 return Web.redirect("/departures/\(summary.id)", done: summary.state == "scheduled" ? "departure-scheduled" : "departure-applied")
-            } catch let error as HandoverError {
-                return try await previewResponse(viewer, plan, problems: WebPages.problems(error), status: WebPages.status(error))
-            } catch let error as DepartureError {
-                switch error {
-                case .planConflicts(let message, let problems):
-                    return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: message)] + problems, status: .unprocessableContent)
-                case .keyInProgress:
-                    return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: error.message)], status: .conflict)
-                }
+            } catch {
+                let (problems, status) = try Self.applyRefusal(error)
+                return try await previewResponse(viewer, plan, problems: problems, status: status)
             }
         }
         router.get("/departures/:id") { request, context in
@@ -80,6 +74,18 @@ extension WebRoutes {
         let everyone = try await members.members(by: viewer.member)
         return Web.page(
             WebPages.departurePreview(plan, request: request, members: everyone, key: DepartureForm.newKey(), viewer: viewer, problems: problems), status: status)
+    }
+
+    /// An apply form's refusal shown on its plan again: the service's 422s (with every problem),
+    /// conflicts left without "skip", and a key still held (after `waitingForKey` gave up).
+    /// Anything else is rethrown to the error page.
+    static func applyRefusal(_ error: any Error) throws -> (problems: [Problem], status: HTTPResponse.Status) {
+        switch error {
+        case let error as HandoverError: return (WebPages.problems(error), WebPages.status(error))
+        case DepartureError.planConflicts(let message, let problems): return ([Problem(path: "", message: message)] + problems, .unprocessableContent)
+        case let error as DepartureError: return ([Problem(path: "", message: error.message)], .conflict)
+        default: throw error
+        }
     }
 
     /// Applies with the form's key. A double click sends the form twice at once: the second

@@ -4,8 +4,7 @@ import HandoverServices
 import Hummingbird
 
 /// The pipelines list, the board (filters by GET query, so they work without script), and the
-/// account page's forms to place an account and start its hand-off to the next stage, and to
-/// start and end a cover.
+/// account page's forms to place an account and start its hand-off to the next stage.
 extension WebRoutes {
     func registerPipelines(_ router: Router<AppContext>) {
         router.get("/pipelines") { request, context in
@@ -24,28 +23,6 @@ extension WebRoutes {
             guard parts.count == 2 else { throw HandoverError.invalid([Problem(path: "stage", message: "choose a pipeline's stage")]) }
             _ = try await services.pipelines.place(accountID: id, pipelineID: parts[0], stageID: parts[1], by: viewer.member)
             return Web.redirect("/accounts/\(id)#journey", done: "staged")
-        }
-        // Covers (Docs/Covers.md): started and ended from the account page.
-        router.post("/accounts/:id/cover") { request, context in
-            let (viewer, form) = try await Viewer.posting(request, context)
-            let id = try context.parameters.require("id")
-            guard let until = form.text("until").flatMap(CalendarDate.init) else {
-                throw HandoverError.invalid([Problem(path: "until", message: "choose the day it comes back")])
-            }
-            let cover = try await services.covers.start(CoverRequest(accountID: id, covererID: form.text("coverer") ?? "", until: until), by: viewer.member)
-            return Web.redirect("/handovers/\(cover.handoverID)", done: "cover-started")
-        }
-        router.post("/covers/:id/end") { request, context in
-            let (viewer, _) = try await Viewer.posting(request, context)
-            let outcome = try await services.covers.end(id: try context.parameters.require("id"), by: viewer.member)
-            let done: String
-            switch outcome.ending {
-            case .handback: done = "cover-ended"
-            case .alreadyBack: done = "cover-ended-back"
-            case .fail: done = "cover-failed"
-            case .none, .cancelled, .movedOn, .blocked: done = "cover-ended-nothing"
-            }
-            return Web.redirect("/accounts/\(outcome.cover.accountID)#covers", done: done)
         }
         router.post("/accounts/:id/advance") { request, context in
             let (viewer, form) = try await Viewer.posting(request, context)

@@ -35,15 +35,9 @@ extension WebRoutes {
                 let answer = try await waitingForKey { try await services.realignments.apply(request, idempotencyKey: key, by: viewer.member) }
                 let summary = try WireJSON.decoder.decode(RealignmentSummary.self, from: Data(answer.body.utf8))
                 return Web.redirect("/realignments/\(summary.id)", done: "realignment-applied")
-            } catch let error as HandoverError {
-                return try await realignmentPreview(viewer, csv: csv, problems: WebPages.problems(error), status: WebPages.status(error))
-            } catch let error as DepartureError {
-                switch error {
-                case .planConflicts(let message, let problems):
-                    return try await realignmentPreview(viewer, csv: csv, problems: [Problem(path: "", message: message)] + problems, status: .unprocessableContent)
-                case .keyInProgress:
-                    return try await realignmentPreview(viewer, csv: csv, problems: [Problem(path: "", message: error.message)], status: .conflict)
-                }
+            } catch {
+                let (problems, status) = try Self.applyRefusal(error)
+                return try await realignmentPreview(viewer, csv: csv, problems: problems, status: status)
             }
         }
         router.get("/realignments/:id") { request, context in

@@ -49,6 +49,7 @@ struct WebRoutes: Sendable {
         registerWebhooks(router)
         registerDepartures(router)
         registerRealignments(router)
+        registerCovers(router)
     }
 
     // MARK: Sign in and out
