@@ -17,9 +17,12 @@ import Testing
 /// the handover on the next stage's template and the account moving only when it completes, the
 /// journey's durations on a clock the test moves, and the board read in one query.
 @Suite struct PipelineTests {
-    /// A clock the test moves forward.
+    /// A clock the test moves forward. It starts at the real time (whole seconds): the tests
+    /// share one PostgreSQL database, and another test's job runner purges, on the real clock,
+    /// idempotency keys created a day ago and claims whose lease has passed. A fixed date in the
+    /// past made a running claim here look dead, so its apply failed when the key vanished.
     final class Clock: Sendable {
-        let now = Mutex(Date(timeIntervalSince1970: 1_790_000_000))
+        let now = Mutex(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         func advance(days: Double) { now.withLock { $0 += days * 86_400 } }
         var wall: WallClock { WallClock { self.now.withLock { $0 } } }
     }
