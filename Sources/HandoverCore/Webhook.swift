@@ -5,18 +5,15 @@ import Foundation
 public enum WebhookEventType {
     public static let all: [String] = [
         "handover.submitted", "handover.acknowledged", "handover.completed", "handover.returned", "handover.cancelled", "question.asked",
-        "briefing.scheduled", departureApplied, memberDeactivated, realignmentApplied,
+        "briefing.scheduled", departureApplied, memberDeactivated, realignmentApplied, slaBreached,
     ]
     public static let wildcard = "*"
     public static let departureApplied = "departure.applied", memberDeactivated = "member.deactivated"
     /// A realignment's handovers were written: its id, source (`csv` or `rules`), counts and actor.
     public static let realignmentApplied = "realignment.applied"
-
-    /// Types that are named in the issue but that nothing emits yet, with why: a subscription to
-    /// one would get a 201 and never fire, so it is refused (422) with this reason instead.
-    public static let notYetAvailable: [String: String] = [
-        "sla.breached": "is not available yet: it needs shift schedules, which are not built"
-    ]
+    /// A shift's handover was not acknowledged by its deadline: the schedule, the change, the
+    /// handover, its parties and state, and the deadline.
+    public static let slaBreached = "sla.breached"
 
     /// The webhook type of a handover transition, or nil for steps nobody subscribes to
     /// (revise, verify, close).

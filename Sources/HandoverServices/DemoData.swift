@@ -98,9 +98,15 @@ public enum DemoData {
         _ = try await service.accounts.createAccount(
             name: "Payroll system admin account", kind: .system, ownerID: rita.id,
             profile: AccountProfile(overview: "Administrator access to the payroll system; quarterly access review."), by: rita)
-        _ = try await service.accounts.createAccount(
+        let onCall = try await service.accounts.createAccount(
             name: "On-call: payments API", kind: .service, ownerID: rita.id,
             profile: AccountProfile(overview: "Primary on-call for the payments API, Mon-Fri."), by: rita)
+        // Its weekday rota, Rita then Tom, each change drafting the handover (Docs/Shifts.md). It
+        // starts in two days, so no change drafts anything while a demo (or a test run) is young.
+        _ = try await ShiftService(store: store, handovers: service, clock: clock, ids: .random, mail: MailSettings()).create(
+            ShiftScheduleRequest(
+                name: "Payments on-call", accountID: onCall.id, rotation: [rita.id, tom.id], rule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", startsOn: date(2),
+                startTime: "09:00", duration: "PT8H", timeZone: "Europe/London", ackMinutes: 30), by: maya)
         _ = try await service.accounts.createAccount(
             name: "Ward 4, bed 12", kind: .patient, ownerID: tom.id,
             profile: AccountProfile(overview: "Post-operative, day 2."), by: tom)

@@ -41,6 +41,8 @@ public struct Services: Sendable {
     public let realignments: RealignmentService
     /// Covers: an account to a colleague until a day, handed back by itself.
     public let covers: CoverService
+    /// Shift schedules, their overrides and the change of shift (Docs/Shifts.md).
+    public let shifts: ShiftService
     /// Outbound webhooks: subscriptions, the delivery log, replay, and delivery itself.
     public let webhooks: WebhookService
     /// Identity providers' provisioning (SCIM 2.0 at /scim/v2).
@@ -73,6 +75,7 @@ public struct Services: Sendable {
         departures = DepartureService(
             store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease, mail: mail)
         covers = CoverService(store: store, handovers: handovers, clock: clock, ids: ids)
+        shifts = ShiftService(store: store, handovers: handovers, clock: clock, ids: ids, mail: mail)
         realignments = RealignmentService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)

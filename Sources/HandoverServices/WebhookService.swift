@@ -63,10 +63,6 @@ public struct WebhookService: Sendable {
         if events.isEmpty { problems.append(Problem(path: "events", message: "names no event type (use \"*\" for all)")) }
         if events.count > Self.eventsLimit { problems.append(Problem(path: "events", message: "has more than \(Self.eventsLimit) items")) }
         for (index, event) in events.enumerated() where event != WebhookEventType.wildcard && !WebhookEventType.all.contains(event) {
-            if let reason = WebhookEventType.notYetAvailable[event] {
-                problems.append(Problem(path: "events[\(index)]", message: "\"\(event)\" \(reason)"))
-                continue
-            }
             problems.append(
                 Problem(path: "events[\(index)]", message: "\"\(event.prefix(60))\" is not an event type; known: * \(WebhookEventType.all.joined(separator: " "))"))
         }

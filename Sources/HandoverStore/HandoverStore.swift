@@ -404,6 +404,19 @@ public protocol HandoverStore: Sendable {
     func endCover(
         id: String, organizationID: String, handbackID: String, eventID: String, retryIfBlocked: Bool, at now: Date, by actor: AuditActor
     ) async throws -> CoverOutcome
+    // Shift schedules (SQLHandoverStore+Shifts.swift)
+    func createShiftSchedule(_ schedule: ShiftSchedule, nextChange: NewJob?) async throws
+    func updateShiftSchedule(_ schedule: ShiftSchedule, expectedVersion: Int, nextChange: NewJob?, by actor: AuditActor) async throws
+    func shiftSchedule(id: String, organizationID: String) async throws -> ShiftSchedule?
+    func shiftSchedules(organizationID: String, accountID: String?) async throws -> [ShiftSchedule]
+    func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?) async throws
+    func removeShiftOverride(_ override: ShiftOverride, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws -> Bool
+    func shiftOverrides(scheduleID: String, organizationID: String, endingAfter after: Date) async throws -> [ShiftOverride]
+    func recordShiftChange(_ change: ShiftChangeRecord, handover: Handover?, record: HandoverEventRecord?, jobs: [NewJob], by actor: AuditActor)
+        async throws -> Bool
+    func shiftChanges(scheduleID: String, organizationID: String, limit: Int) async throws -> [ShiftChangeRecord]
+    func shiftChange(id: String, organizationID: String) async throws -> ShiftChangeRecord?
+    func escalateShiftChange(id: String, organizationID: String, notices: [Notice], webhook: WebhookEvent, at now: Date) async throws -> Bool
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

@@ -1050,6 +1050,68 @@ public enum Migrations {
                 "CREATE INDEX covers_by_account ON covers (organization_id, account_id, state)",
                 "CREATE INDEX covers_by_organization ON covers (organization_id, created_at)",
             ]),
+        // Shift schedules (Docs/Shifts.md): a rota of an account; overrides in absolute time,
+        // apart from the rule, so they survive its edits; one row per change of holder, unique
+        // per schedule and instant, so a second run of a change (another replica) does nothing.
+        Migration(
+            version: 30, name: "shift schedules",
+            statements: [
+                """
+                CREATE TABLE shift_schedules (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    team_id TEXT REFERENCES teams(id),
+                    rotation TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    starts_on TEXT NOT NULL,
+                    start_time TEXT NOT NULL,
+                    duration TEXT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    ack_minutes INTEGER NOT NULL,
+                    wait_for_ack INTEGER NOT NULL,
+                    template_key TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('active', 'stopped')),
+                    version INTEGER NOT NULL,
+                    created_by TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX shift_schedules_by_organization ON shift_schedules (organization_id, account_id)",
+                """
+                CREATE TABLE shift_overrides (
+                    id TEXT PRIMARY KEY,
+                    schedule_id TEXT NOT NULL REFERENCES shift_schedules(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    starts_at BIGINT NOT NULL,
+                    ends_at BIGINT NOT NULL,
+                    reason TEXT,
+                    created_by TEXT NOT NULL REFERENCES members(id),
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX shift_overrides_by_schedule ON shift_overrides (schedule_id, ends_at)",
+                """
+                CREATE TABLE shift_changes (
+                    id TEXT PRIMARY KEY,
+                    schedule_id TEXT NOT NULL REFERENCES shift_schedules(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    at BIGINT NOT NULL,
+                    from_member_id TEXT REFERENCES members(id),
+                    to_member_id TEXT NOT NULL REFERENCES members(id),
+                    handover_id TEXT REFERENCES handovers(id),
+                    state TEXT NOT NULL CHECK (state IN ('drafted', 'unchanged', 'blocked', 'missed')),
+                    reason TEXT,
+                    ack_due_at BIGINT NOT NULL,
+                    escalated_at BIGINT,
+                    UNIQUE (schedule_id, at)
+                )
+                """,
+                "CREATE INDEX shift_changes_by_handover ON shift_changes (handover_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

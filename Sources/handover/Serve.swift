@@ -122,6 +122,8 @@ struct Serve: AsyncParsableCommand {
         handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
         handlers[CoverJob.kind] = CoverJob.handler(covers: services.covers)
+        handlers[JobKind.shiftChange] = ShiftJobs.changeHandler(services.shifts)
+        handlers[JobKind.shiftAcknowledgment] = ShiftJobs.acknowledgmentHandler(services.shifts)
         handlers[WebhookDeliverJob.kind] = WebhookDeliverJob.handler(
             webhooks: services.webhooks, transport: WebhookHTTPTransport(allowPrivate: configuration.webhooksAllowPrivate))
         let runner = JobRunner(store: store, handlers: handlers, batchHandlers: batchHandlers, logger: jobLogger)

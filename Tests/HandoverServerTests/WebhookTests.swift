@@ -167,10 +167,10 @@ final class TestWebhookReceiver: @unchecked Sendable {
             try await services.webhooks.create(url: "https://example.com/in/sk_live_4eC39HqLyjWDarjtT1zdp7dc", events: ["*"], by: org.admin)
         }
         do {
-            _ = try await services.webhooks.create(url: "https://example.com/in", events: ["sla.breached"], by: org.admin)
-            Issue.record("accepted sla.breached")
+            _ = try await services.webhooks.create(url: "https://example.com/in", events: ["sla.breach"], by: org.admin)
+            Issue.record("accepted sla.breach")
         } catch HandoverError.invalid(let problems) {
-            #expect(problems.first?.path == "events[0]" && problems.first?.message.contains("not available yet") == true)
+            #expect(problems.first?.path == "events[0]" && problems.first?.message.contains("is not an event type") == true)
         }
         let (hook, _) = try await services.webhooks.create(url: "https://example.com/in", events: ["departure.applied", "member.deactivated"], by: org.admin)
         await #expect(throws: HandoverError.self) {
@@ -200,7 +200,7 @@ final class TestWebhookReceiver: @unchecked Sendable {
         let applied = WebhookEvent.departureApplied(summary, organizationID: "o1", by: nil)
         #expect(applied.type == "departure.applied" && WebhookEventType.all.contains(applied.type) && applied.timestamp == now)
         #expect(applied.data["departure"] == "d1" && applied.data["handoversCreated"] == "3" && applied.data["actor"] == nil)
-        #expect(!WebhookEventType.all.contains("sla.breached") && WebhookEventType.notYetAvailable["sla.breached"] != nil)
+        #expect(WebhookEventType.all.contains(WebhookEventType.slaBreached))
     }
 
     @Test func deliveryRetriesSpanAboutADay() {
@@ -519,7 +519,7 @@ final class TestWebhookReceiver: @unchecked Sendable {
                 client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com/in?token=abcdefgh12345678","events":["*"]}"#), .unprocessableContent
             )
             _ = try await call(
-                client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com/in","events":["sla.breached"]}"#), .unprocessableContent)
+                client, f, .post, "/api/v1/webhooks", f.org.admin, body(#"{"url":"https://example.com/in","events":["sla.breach"]}"#), .unprocessableContent)
             _ = try await call(client, f, .delete, "/api/v1/webhooks/\(id)", f.org.admin, nil, .noContent)
             _ = try await call(client, f, .get, "/api/v1/webhooks/\(id)", f.org.admin, nil, .notFound)
         }

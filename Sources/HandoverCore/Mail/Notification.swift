@@ -19,6 +19,9 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     /// When a completed handover's follow-up starts: to the recipient, their short survey; to
     /// the managers of the parties (or the admins), the check-in that now waits for them.
     case followUpDue = "followup.due"
+    /// To the managers of the parties (or the admins): a shift's handover was not acknowledged
+    /// by its deadline.
+    case shiftUnacknowledged = "shift.unacknowledged"
 
     /// The settings a member may choose. A briefing invitation carries its `.ics`, which a line
     /// in a digest cannot, so for those it is an email or nothing.
@@ -39,6 +42,7 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
         case .briefingInvitation: "A briefing you attend is scheduled, moved or cancelled"
         case .handoverOverdue: "A handover of your team is overdue"
         case .followUpDue: "A follow-up asks for you: your survey, or your check-in as manager"
+        case .shiftUnacknowledged: "A shift handover of your team is not acknowledged in time"
         }
     }
 }

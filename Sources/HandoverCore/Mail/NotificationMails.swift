@@ -66,6 +66,21 @@ public enum NotificationMails {
             why: "you manage someone in this handover (or administer the organization)", publicURL: publicURL, id: id, at: now)
     }
 
+    /// A manager (or an admin) hears that the incoming person of a shift has not acknowledged
+    /// its handover by the deadline.
+    public static func shiftUnacknowledged(
+        handover: Handover, account: Account, parties: Parties, scheduleName: String, dueAt: Date, to member: Member, publicURL: String, id: String,
+        at now: Date
+    ) -> Notice? {
+        compose(
+            .shiftUnacknowledged, handover: handover, to: member, subject: "Not acknowledged: the shift handover of \(account.name)",
+            paragraphs: [
+                "At the change of shift on \(scheduleName), \(account.name) was to pass from \(parties.transferor.name) to \(parties.recipient.name). "
+                    + "The handover should have been acknowledged by \(Timestamp.format(dueAt)) and is still \(handover.state.rawValue)."
+            ], quote: nil, after: "See where it stands, and call them:", linkText: "Open the handover of \(account.name)",
+            why: "you manage someone in this shift change (or administer the organization)", publicURL: publicURL, id: id, at: now)
+    }
+
     /// A completed handover's follow-up has started: the recipient is asked for the short
     /// survey; a manager of the parties (or an admin), for the check-in that verifies it.
     public static func followUp(

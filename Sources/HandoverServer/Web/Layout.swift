@@ -52,6 +52,7 @@ struct Layout {
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         links.append(link("notifications", "/settings/notifications", "Notifications"))
         links.append(link("pipelines", "/pipelines", "Pipelines"))
+        links.append(link("shifts", "/shifts", "Shifts"))
         if member.role == .admin { links.append(link("webhooks", "/admin/webhooks", "Webhooks")) }
         if member.role == .admin || member.role == .manager {
             links.append(link("departures", "/departures", "Departures"))
@@ -116,6 +117,8 @@ enum Web {
             "cover-ended-nothing": "Cover ended: nothing to hand back (its reason says why).",
             "cover-failed": "Cover ended without a handback: its owner cannot take the account back.",
             "realignment-applied": "Realignment applied: the handovers are drafts, from each account's owner to its new one.",
+            "shift-taken": "The shift is yours: at its start the handover comes to you.",
+            "override-removed": "Override removed: the rota holds those shifts again.",
         ][key]
     }
 

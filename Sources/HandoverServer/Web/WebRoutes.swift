@@ -50,6 +50,7 @@ struct WebRoutes: Sendable {
         registerDepartures(router)
         registerRealignments(router)
         registerCovers(router)
+        registerShifts(router)
     }
 
     // MARK: Sign in and out
