@@ -47,7 +47,7 @@ public struct ShiftPattern: Sendable, Hashable {
         var seen = Set<String>()
         let text = rule.hasPrefix("RRULE:") ? String(rule.dropFirst(6)) : rule
         for part in text.split(separator: ";", omittingEmptySubsequences: true) {
-            let pieces = part.split(separator: "=", maxSplits: 1).map(String.init)
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard pieces.count == 2 else {
                 problems.append(Problem(path: "rule", message: "\"\(part)\" is not NAME=VALUE"))
                 continue
@@ -59,12 +59,13 @@ public struct ShiftPattern: Sendable, Hashable {
                 frequency = Frequency(rawValue: value)
                 if frequency == nil { problems.append(Problem(path: "rule", message: "FREQ=\(value) is not supported: shifts recur DAILY or WEEKLY")) }
             case "INTERVAL":
-                if let number = Int(value), (1...52).contains(number) {
+                if value.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(value), (1...52).contains(number) {
                     interval = number
                 } else {
                     problems.append(Problem(path: "rule", message: "INTERVAL=\(value) is not a whole number from 1 to 52"))
                 }
             case "BYDAY":
+                if value.isEmpty { problems.append(Problem(path: "rule", message: "BYDAY names no day: use MO, TU, WE, TH, FR, SA or SU")) }
                 for day in value.split(separator: ",") {
                     if let index = dayNames.firstIndex(of: String(day)) {
                         weekdays.append(index + 1)
@@ -94,14 +95,15 @@ public struct ShiftPattern: Sendable, Hashable {
     /// "HH:MM" as minutes after midnight.
     static func minute(of text: String) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour),
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isNumber } }), let hour = Int(parts[0]),
+            let minute = Int(parts[1]), (0..<24).contains(hour),
             (0..<60).contains(minute)
         else { return nil }
         return hour * 60 + minute
     }
 
-    /// `P[nD][T[nH][nM]]` (also `PnW`) as wall-clock days plus exact seconds; more than zero,
-    /// at most 31 days.
+    /// `P[nD][T[nH][nM]]` (also `PnW`) as days and seconds, both read on the wall clock (see
+    /// `occurrences`); more than zero, at most 31 days.
     static func duration(_ text: String) -> (days: Int, seconds: Int)? {
         var rest = Substring(text.uppercased())
         guard rest.hasPrefix("P") else { return nil }
@@ -161,10 +163,16 @@ public struct ShiftPattern: Sendable, Hashable {
         while day <= last {
             if let dayIndex = index(of: day) {
                 for (position, minute) in startMinutes.enumerated() {
+                    // The end is read on the wall clock too: 19:00 for PT12H ends at 07:00, also
+                    // on the night the clocks change (that shift lasts 11 or 13 hours).
+                    let endMinute = minute + seconds / 60
+                    let endDay = day.adding(days: days + endMinute / 1440)
                     guard
                         let start = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: minute / 60, minute: minute % 60)),
-                        let end = calendar.date(byAdding: .day, value: days, to: start)?.addingTimeInterval(TimeInterval(seconds)),
-                        end > from, start < to
+                        let end = calendar.date(
+                            from: DateComponents(
+                                year: endDay.year, month: endDay.month, day: endDay.day, hour: endMinute % 1440 / 60, minute: endMinute % 60)),
+                        end > start, end > from, start < to
                     else { continue }
                     result.append(Occurrence(index: dayIndex * startMinutes.count + position, start: start, end: end))
                 }
@@ -182,14 +190,13 @@ public struct ShiftPattern: Sendable, Hashable {
         case .daily:
             return offset % interval == 0 ? offset / interval : nil
         case .weekly:
-            // Weeks start on Monday (WKST=MO); the first week's days before `startsOn` are not shifts.
-            let firstMonday = startsOn.adding(days: -(startsOn.isoWeekday - 1))
-            let week = firstMonday.days(until: day) / 7
-            guard week % interval == 0, weekdays.contains(day.isoWeekday) else { return nil }
-            let perWeek = weekdays.count
+            // Weeks start on Monday (WKST=MO); the first week's days before `startsOn` are not
+            // shifts. Counted in days alone (no calendar), like `days(until:)`.
+            let week = (offset + startsOn.isoWeekday - 1) / 7
+            guard week % interval == 0, let position = weekdays.firstIndex(of: day.isoWeekday) else { return nil }
             let skipped = weekdays.filter { $0 < startsOn.isoWeekday }.count
-            let position = weekdays.firstIndex(of: day.isoWeekday) ?? 0
-            return (week / interval) * perWeek + position - skipped
+            let index = (week / interval) * weekdays.count + position - skipped
+            return index >= 0 ? index : nil
         }
     }
 }

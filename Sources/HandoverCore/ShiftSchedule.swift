@@ -22,7 +22,8 @@ public struct ShiftSchedule: Sendable, Hashable, Codable {
     /// When shifts start on a shift day, "HH:MM" on the wall clock of `timeZone`; several,
     /// comma-separated ("07:00,19:00"), for several shifts a day.
     public var startTime: String
-    /// How long a shift lasts, ISO 8601 ("PT12H", "P7D"): days on the wall clock, hours exact.
+    /// How long a shift lasts, ISO 8601 ("PT12H", "P7D"), on the wall clock: a 19:00 shift of
+    /// PT12H ends at 07:00 local time, whatever the clocks did overnight.
     public var duration: String
     /// An IANA zone ("Europe/Paris"): shifts follow its wall clock across daylight saving.
     public var timeZone: String
@@ -106,6 +107,8 @@ public struct ShiftOverride: Sendable, Hashable, Codable {
 
     /// The longest override: a longer absence is a cover or a change of rota.
     public static let maxLength: TimeInterval = 31 * 86_400
+    /// The most overrides a schedule holds that have not ended (each change reads them all).
+    public static let maxPending = 500
 }
 
 /// What happened at one change of shift (one row per schedule and instant: a second run of the

@@ -50,8 +50,10 @@ public struct ShiftTimeline: Sendable {
         for override in relevant { bounds.formUnion([override.startsAt, override.endsAt]) }
         let sorted = bounds.filter { $0 >= from && $0 <= to }.sorted()
         var result: [Segment] = []
+        var next = 0  // the first held shift not yet begun: bounds only grow, so it only moves on
         for (start, end) in zip(sorted, sorted.dropFirst()) {
-            let shift = held.last { $0.start <= start && start < $0.end }
+            while next < held.count && held[next].start <= start { next += 1 }
+            let shift = next > 0 && start < held[next - 1].end ? held[next - 1] : nil
             let override = relevant.first { $0.startsAt <= start && start < $0.endsAt }
             let member = override?.memberID ?? shift.map { rotation[$0.index % rotation.count] }
             let segment = Segment(start: start, end: end, memberID: member, overrideID: override?.id, shift: shift?.index)
@@ -83,10 +85,22 @@ public struct ShiftTimeline: Sendable {
         return result
     }
 
+    /// How far ahead `nextChange` looks: past the longest gap between two changes of a sparse
+    /// rota (every 52 weeks) and the furthest an override may start (a year ahead).
+    public static let horizon: TimeInterval = 400 * 86_400
+
     /// The first change after `instant`, looking up to `horizon` ahead (nil: the same person
-    /// holds it all that time, or the rota is empty).
-    public func nextChange(after instant: Date, horizon: TimeInterval = 62 * 86_400) -> Change? {
-        changes(after: instant, until: instant.addingTimeInterval(horizon)).first
+    /// holds it all that time, or the rota is empty). It looks two days ahead first, then
+    /// further: a dense rota never computes a year of shifts.
+    public func nextChange(after instant: Date, horizon: TimeInterval = ShiftTimeline.horizon) -> Change? {
+        var from = instant
+        for days in [2.0, 14, 62, 400] {
+            let until = instant.addingTimeInterval(min(days * 86_400, horizon))
+            if let found = changes(after: from, until: until).first { return found }
+            if until >= instant.addingTimeInterval(horizon) { break }
+            from = until
+        }
+        return nil
     }
 
     /// Who holds the shift at `instant` (nil in a gap).

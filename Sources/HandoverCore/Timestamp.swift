@@ -32,8 +32,57 @@ public enum Timestamp {
         let bytes = Array(text.utf8)
         // The format's shape is judged by the format's rules alone: Foundation would read Feb 30 as Mar 2.
         if bytes.count == 24 && bytes[19] == UInt8(ascii: ".") && bytes[23] == UInt8(ascii: "Z") { return millis(exactly: bytes).map(Date.init(millis:)) }
+        // Any RFC 3339 date-time (every offset to ±23:59, which Foundation refuses past ±18:00).
+        if let millis = rfc3339Millis(bytes) { return Date(millis: millis) }
         if let date = try? Date(text, strategy: withFraction) { return date }
         return try? Date(text, strategy: .iso8601)
+    }
+
+    /// RFC 3339's `date-time` (section 5.6): `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, T and Z
+    /// in either case, a leap second read as the next one; the fraction kept to milliseconds.
+    private static func rfc3339Millis(_ bytes: [UInt8]) -> Int64? {
+        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] | 0x20 == UInt8(ascii: "t"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+            second <= 60
+        else { return nil }
+        var index = 19
+        var ms: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                if index - start < 3 { ms = ms * 10 + Int64(bytes[index] - UInt8(ascii: "0")) }
+                index += 1
+            }
+            guard index > start else { return nil }
+            for _ in min(index - start, 3)..<3 { ms *= 10 }
+        }
+        guard index < bytes.count else { return nil }
+        var offset: Int64 = 0
+        if bytes[index] | 0x20 == UInt8(ascii: "z") {
+            guard index + 1 == bytes.count else { return nil }
+        } else {
+            guard bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), index + 6 == bytes.count,
+                bytes[index + 3] == UInt8(ascii: ":"), let offsetHours = number(index + 1..<index + 3), let offsetMinutes = number(index + 4..<index + 6),
+                offsetHours < 24, offsetMinutes < 60
+            else { return nil }
+            offset = (offsetHours * 60 + offsetMinutes) * 60_000 * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        guard civil(days: days) == (Int(year), Int(month), Int(day)) else { return nil }
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms - offset
     }
 
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

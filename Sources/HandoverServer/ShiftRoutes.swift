@@ -42,8 +42,8 @@ struct ShiftRoutes: Sendable {
         api.get("shift-schedules/:id/timeline") { request, context in
             let actor = try context.requireMember()
             let query = request.uri.queryParameters
-            let from = try Self.instant(query["from"].map(String.init), "from") ?? Date()
-            let to = try Self.instant(query["to"].map(String.init), "to") ?? from.addingTimeInterval(7 * 86_400)
+            let from = try Self.instant(query["from"].map(String.init), "from")
+            let to = try Self.instant(query["to"].map(String.init), "to")
             let segments = try await shifts.timeline(id: try context.parameters.require("id"), from: from, to: to, by: actor)
             return try JSONIO.response(ListResponse(items: segments))
         }

@@ -99,7 +99,12 @@ public struct ShiftService: Sendable {
         var schedule = draft
         var problems: [Problem] = []
         if schedule.name.isEmpty || schedule.name.count > 200 { problems.append(Problem(path: "name", message: "is 1 to 200 characters")) }
-        if let day = CalendarDate(startsOn) { schedule.startsOn = day } else { problems.append(Problem(path: "startsOn", message: "is a day, YYYY-MM-DD")) }
+        let today = CalendarDate(clock.now())
+        if let day = CalendarDate(startsOn), day >= Self.earliestStart, day <= today.adding(days: 3660) {
+            schedule.startsOn = day
+        } else {
+            problems.append(Problem(path: "startsOn", message: "is a day, YYYY-MM-DD, from 2000-01-01 to ten years from today"))
+        }
         if !ShiftSchedule.ackMinutesRange.contains(schedule.ackMinutes) {
             problems.append(Problem(path: "ackMinutes", message: "is from 1 to \(ShiftSchedule.ackMinutesRange.upperBound) minutes (a week)"))
         }
@@ -141,11 +146,23 @@ public struct ShiftService: Sendable {
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         schedule.rotation = rotation
         guard try await mayManage(rotation, by: actor) else { throw Self.notPermitted }
+        // A manager's rota is of an account they steer (theirs or a report's): a schedule drafts
+        // handovers from its owner, which is beginning handovers of it.
+        if actor.role == .manager, let account, let owner = members.first(where: { $0.id == account.ownerID }),
+            !Access.canBeginHandover(of: account, owner: owner, actor: actor)
+        {
+            throw Self.notPermitted
+        }
         return schedule
     }
 
     static let notPermitted = HandoverError.notPermitted(
-        action: "manage this schedule", reason: "admins manage schedules, and managers those whose rota is themselves and their reports")
+        action: "manage this schedule",
+        reason: "admins manage schedules, and managers those of an account they or their reports own, whose rota is themselves and their reports")
+
+    /// Shifts before this are refused: the calendar arithmetic is Gregorian from here on, and
+    /// nobody's rota began earlier.
+    static let earliestStart = CalendarDate("2000-01-01")!
 
     /// Admins; a manager when every member of the rota is them or reports to them.
     func mayManage(_ rotation: [String], by actor: Member) async throws -> Bool {
@@ -175,7 +192,7 @@ public struct ShiftService: Sendable {
     public func view(id: String, by actor: Member) async throws -> ShiftScheduleView {
         let schedule = try await schedule(id: id, by: actor)
         let now = clock.now()
-        let overrides = try await store.shiftOverrides(scheduleID: id, organizationID: actor.organizationID, endingAfter: now.addingTimeInterval(-62 * 86_400))
+        let overrides = try await store.shiftOverrides(scheduleID: id, organizationID: actor.organizationID, endingAfter: now.addingTimeInterval(-ShiftTimeline.horizon))
         var view = ShiftScheduleView(schedule: schedule, onShift: nil, waitingOn: nil, nextChange: nil, overrides: overrides.filter { $0.endsAt > now })
         guard schedule.state == .active, case .success(let pattern) = schedule.pattern else { return view }
         let timeline = ShiftTimeline(pattern: pattern, rotation: schedule.rotation, overrides: overrides)
@@ -195,9 +212,11 @@ public struct ShiftService: Sendable {
         state == .draft || state == .submitted || state == .returned
     }
 
-    /// The spans of `[from, to)` (at most 62 days) and who holds each.
-    public func timeline(id: String, from: Date, to: Date, by actor: Member) async throws -> [ShiftTimeline.Segment] {
+    /// The spans of `[from, to)` (at most 62 days; default the week from now) and who holds each.
+    public func timeline(id: String, from: Date? = nil, to: Date? = nil, by actor: Member) async throws -> [ShiftTimeline.Segment] {
         let schedule = try await schedule(id: id, by: actor)
+        let from = from ?? clock.now()
+        let to = to ?? from.addingTimeInterval(7 * 86_400)
         guard to > from, to.timeIntervalSince(from) <= 62 * 86_400 else {
             throw HandoverError.invalid([Problem(path: "to", message: "is after from, and at most 62 days after it")])
         }
@@ -218,7 +237,8 @@ public struct ShiftService: Sendable {
     /// the future and lasts at most 31 days.
     public func addOverride(scheduleID: String, _ request: ShiftOverrideRequest, by actor: Member) async throws -> ShiftOverride {
         let schedule = try await schedule(id: scheduleID, by: actor)
-        let now = clock.now()
+        // Whole milliseconds, as stored: the change the override makes now is at this very instant.
+        let now = Date(millis: clock.now().millis)
         let memberID = request.memberID ?? actor.id
         let member = try await store.members(organizationID: actor.organizationID).first {
             $0.id == memberID || Member.normalizedEmail($0.email) == Member.normalizedEmail(memberID)
@@ -235,6 +255,9 @@ public struct ShiftService: Sendable {
         if request.endsAt.timeIntervalSince(request.startsAt) > ShiftOverride.maxLength {
             problems.append(Problem(path: "endsAt", message: "is at most 31 days after startsAt: a longer absence is a change of rota"))
         }
+        if request.startsAt > now.addingTimeInterval(366 * 86_400) {
+            problems.append(Problem(path: "startsAt", message: "is at most a year ahead"))
+        }
         if let reason = request.reason, reason.count > 500 { problems.append(Problem(path: "reason", message: "is at most 500 characters")) }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         guard let member else { throw HandoverError.invalid(problems) }
@@ -245,10 +268,15 @@ public struct ShiftService: Sendable {
                 action: "put someone on this schedule", reason: "members of its rota take shifts themselves; its managers put others on")
         }
         let override = ShiftOverride(
-            id: ids.next(at: now), scheduleID: schedule.id, organizationID: actor.organizationID, memberID: member.id, startsAt: request.startsAt,
+            id: ids.next(at: now), scheduleID: schedule.id, organizationID: actor.organizationID, memberID: member.id, startsAt: max(request.startsAt, now),
             endsAt: request.endsAt, reason: request.reason?.trimmingCharacters(in: .whitespacesAndNewlines), createdBy: actor.id, createdAt: now)
-        let overrides = try await store.shiftOverrides(scheduleID: schedule.id, organizationID: actor.organizationID, endingAfter: now) + [override]
-        try await store.addShiftOverride(override, nextChange: try await nextChangeJob(schedule, after: now, overrides: overrides))
+        let current = try await store.shiftOverrides(scheduleID: schedule.id, organizationID: actor.organizationID, endingAfter: now)
+        guard current.count < ShiftOverride.maxPending else {
+            throw HandoverError.conflict("This schedule has \(ShiftOverride.maxPending) overrides still to come: remove some, or change the rota.")
+        }
+        let overrides = current + [override]
+        // An override that begins now changes the holder now: look from just before.
+        try await store.addShiftOverride(override, nextChange: try await nextChangeJob(schedule, after: now.addingTimeInterval(-0.001), overrides: overrides))
         return override
     }
 
@@ -269,34 +297,64 @@ public struct ShiftService: Sendable {
 
     /// Removes an override that has not ended: its member, whoever made it, or a manager of
     /// the schedule.
+    /// One that has begun is ended now instead: the span so far stays as history, and the rota
+    /// (or an older override) takes over at once, with its change of shift.
     public func removeOverride(scheduleID: String, overrideID: String, by actor: Member) async throws {
         let schedule = try await schedule(id: scheduleID, by: actor)
-        let now = clock.now()
+        let now = Date(millis: clock.now().millis)
         let current = try await store.shiftOverrides(scheduleID: schedule.id, organizationID: actor.organizationID, endingAfter: now)
         guard let override = current.first(where: { $0.id == overrideID }) else { throw StoreError.notFound("override \(overrideID) (or it has ended)") }
         guard try await mayRemove(override, of: schedule, by: actor) else {
             throw HandoverError.notPermitted(action: "remove this override", reason: "its member, whoever made it, or a manager of the schedule removes it")
         }
-        let rest = current.filter { $0.id != overrideID }
+        var rest = current.filter { $0.id != overrideID }
+        var ended: Date?
+        if override.startsAt < now {
+            var cut = override
+            cut.endsAt = now
+            rest.append(cut)
+            ended = now
+        }
         _ = try await store.removeShiftOverride(
-            override, nextChange: try await nextChangeJob(schedule, after: now, overrides: rest), at: now, by: AuditActor(member: actor.id))
+            override, endingAt: ended, nextChange: try await nextChangeJob(schedule, after: now.addingTimeInterval(-0.001), overrides: rest), at: now,
+            by: AuditActor(member: actor.id))
     }
 
     // MARK: The change of shift
 
     /// The job of the first change after `instant`, as the schedule (and `overrides`, or the
-    /// stored ones) make it; nil when stopped or nobody else comes on within 62 days.
+    /// stored ones) make it; nil when stopped. When nobody else comes on within the horizon (a
+    /// one-person rota), a job to look again then: the chain of changes never ends by itself.
     func nextChangeJob(_ schedule: ShiftSchedule, after instant: Date, overrides: [ShiftOverride]? = nil) async throws -> NewJob? {
         guard schedule.state == .active, case .success(let pattern) = schedule.pattern else { return nil }
         var overrides = overrides
         if overrides == nil {
             overrides = try await store.shiftOverrides(
-                scheduleID: schedule.id, organizationID: schedule.organizationID, endingAfter: instant.addingTimeInterval(-62 * 86_400))
+                scheduleID: schedule.id, organizationID: schedule.organizationID, endingAfter: instant.addingTimeInterval(-ShiftTimeline.horizon))
         }
-        guard let next = ShiftTimeline(pattern: pattern, rotation: schedule.rotation, overrides: overrides ?? []).nextChange(after: instant) else {
-            return nil
+        let next = ShiftTimeline(pattern: pattern, rotation: schedule.rotation, overrides: overrides ?? []).nextChange(after: instant)
+        return Self.job(for: next, after: instant, schedule)
+    }
+
+    /// The job of `next`, or with none in sight, the job to look again at the horizon.
+    static func job(for next: ShiftTimeline.Change?, after instant: Date, _ schedule: ShiftSchedule) -> NewJob {
+        guard let next else {
+            let later = instant.addingTimeInterval(ShiftTimeline.horizon)
+            return NewJob(
+                organizationID: schedule.organizationID, kind: JobKind.shiftChange,
+                payload: #"{"schedule":"\#(schedule.id)","at":\#(later.millis),"scan":\#(schedule.version)}"#, runAfter: later,
+                dedupeKey: "\(JobKind.shiftChange):\(schedule.id):scan:\(later.millis)")
         }
-        return Self.changeJob(schedule, at: next.at)
+        return changeJob(schedule, at: next.at)
+    }
+
+    /// A look-again job's day: the next change from then on, unless the schedule was edited
+    /// since (the edit scheduled its own).
+    public func lookAgain(scheduleID: String, organizationID: String, at instant: Date, version: Int) async throws {
+        guard let schedule = try await store.shiftSchedule(id: scheduleID, organizationID: organizationID), schedule.version == version,
+            let job = try await nextChangeJob(schedule, after: instant)
+        else { return }
+        try await store.enqueueJobs([job])
     }
 
     static func changeJob(_ schedule: ShiftSchedule, at instant: Date, retry: Bool = false, now: Date? = nil) -> NewJob {
@@ -316,26 +374,49 @@ public struct ShiftService: Sendable {
             case .success(let pattern) = schedule.pattern
         else { return }
         let overrides = try await store.shiftOverrides(
-            scheduleID: scheduleID, organizationID: organizationID, endingAfter: instant.addingTimeInterval(-62 * 86_400))
+            scheduleID: scheduleID, organizationID: organizationID, endingAfter: instant.addingTimeInterval(-ShiftTimeline.horizon))
         let timeline = ShiftTimeline(pattern: pattern, rotation: schedule.rotation, overrides: overrides)
-        guard let change = timeline.change(at: instant) else { return }
         let now = clock.now()
+        let actor = AuditActor.job(JobKind.shiftChange)
+        // A retry of a blocked change keeps its row (and its id, which the deadline's job names).
+        let earlier = try await store.shiftChanges(scheduleID: scheduleID, organizationID: organizationID, limit: 50).first { $0.at == instant }
+        guard let change = timeline.change(at: instant) else {
+            // An edit moved this change away: a change still waiting here is over.
+            if var blocked = earlier, blocked.state == .blocked {
+                (blocked.state, blocked.reason) = (.missed, "the schedule changed: there is no change of shift at this time any more")
+                _ = try await store.recordShiftChange(blocked, handover: nil, record: nil, jobs: [], by: actor)
+            }
+            return
+        }
         let next = timeline.nextChange(after: instant)
-        var jobs = next.map { [Self.changeJob(schedule, at: $0.at)] } ?? []
+        var jobs = [Self.job(for: next, after: instant, schedule)]
+        // The chain goes on even if drafting this change keeps failing (its job then dies).
+        try await store.enqueueJobs(jobs)
         guard let account = try await store.account(id: schedule.accountID, organizationID: organizationID) else { return }
         var record = ShiftChangeRecord(
-            id: ids.next(at: now), scheduleID: scheduleID, organizationID: organizationID, at: instant, fromMemberID: account.ownerID, toMemberID: change.to,
-            handoverID: nil, state: .drafted, ackDueAt: instant.addingTimeInterval(TimeInterval(schedule.ackMinutes * 60)))
-        let actor = AuditActor.job(JobKind.shiftChange)
+            id: earlier?.id ?? ids.next(at: now), scheduleID: scheduleID, organizationID: organizationID, at: instant, fromMemberID: account.ownerID,
+            toMemberID: change.to, handoverID: nil, state: .drafted, ackDueAt: instant.addingTimeInterval(TimeInterval(schedule.ackMinutes * 60)))
         let incoming = try await store.member(id: change.to, organizationID: organizationID)
+        let open = try await store.openHandoverID(accountID: account.id, organizationID: organizationID)
         if let next, now >= next.at {
             (record.state, record.reason) = (.missed, "the shift was over before its handover could be drafted")
+        } else if next == nil, now >= instant.addingTimeInterval(Self.longestWait) {
+            (record.state, record.reason) = (.missed, "nothing could be drafted for a week")
         } else if let incoming, !incoming.isActive || incoming.role == .auditor {
             (record.state, record.reason) = (.missed, "\(incoming.name) cannot take the shift (deactivated, or an auditor): change the rota or add an override")
+        } else if incoming == nil {
+            (record.state, record.reason) = (.missed, "the incoming member is gone")
+        } else if open != nil {
+            // The last shift's handover, not finished (even if it goes back to whoever comes on):
+            // a person decides about it; this change waits.
+            (record.state, record.reason) = (
+                .blocked, "another handover of \(account.name) is open: the change is drafted once it is finished or cancelled (tried every 10 minutes)"
+            )
         } else if account.ownerID == change.to {
             record.state = .unchanged
         }
         guard record.state == .drafted, let incoming else {
+            if record.state == .blocked { jobs.append(Self.changeJob(schedule, at: instant, retry: true, now: now)) }
             _ = try await store.recordShiftChange(record, handover: nil, record: nil, jobs: jobs, by: actor)
             return
         }
@@ -351,17 +432,17 @@ public struct ShiftService: Sendable {
         let handover = Handover(
             id: ids.next(at: now), organizationID: organizationID, accountID: account.id, templateKey: template.key, templateVersion: template.version,
             transferorID: account.ownerID, recipientID: incoming.id, content: content, createdAt: now, updatedAt: now)
+        // The holder hands over (a cover's handback says the same); the note says the rota drafted it.
         let event = HandoverEventRecord(
             id: ids.next(at: now), handoverID: handover.id, organizationID: organizationID, actorID: account.ownerID, event: "create", handoverVersion: 1,
-            fromState: nil, toState: .draft, note: "shift change of \(schedule.name) at \(Timestamp.format(instant))", at: now)
+            fromState: nil, toState: .draft, note: "drafted by the shift change of \(schedule.name) at \(Timestamp.format(instant))", at: now)
         let check = NewJob(
             organizationID: organizationID, kind: JobKind.shiftAcknowledgment, payload: #"{"change":"\#(record.id)"}"#, runAfter: record.ackDueAt,
             dedupeKey: "\(JobKind.shiftAcknowledgment):\(record.id)")
         do {
             _ = try await store.recordShiftChange(record, handover: handover, record: event, jobs: jobs + [check], by: actor)
         } catch StoreError.conflict {
-            // Another handover of the account is open (the last shift's, not finished yet):
-            // try again in a while, until the shift is over.
+            // A handover of the account was opened between the read and the write: as above.
             (record.state, record.reason) = (
                 .blocked, "another handover of \(account.name) is open: the change is drafted once it is finished or cancelled (tried every 10 minutes)"
             )
@@ -369,6 +450,9 @@ public struct ShiftService: Sendable {
             _ = try await store.recordShiftChange(record, handover: nil, record: nil, jobs: jobs, by: actor)
         }
     }
+
+    /// How long a blocked change with no next change to end it is tried.
+    static let longestWait: TimeInterval = 7 * 86_400
 
     /// The newest shift handover of the schedule, whatever became of it: the outgoing person's
     /// packet is where the next one starts.
@@ -413,6 +497,8 @@ public enum ShiftJobs {
     struct ChangePayload: Decodable {
         var schedule: String
         var at: Int64
+        /// A look-again job (`nextChangeJob`): the schedule's version when it was made.
+        var scan: Int?
     }
 
     public static func changeHandler(_ shifts: ShiftService) -> JobHandler {
@@ -420,7 +506,11 @@ public enum ShiftJobs {
             guard let organizationID = job.organizationID, let payload = try? JSONDecoder().decode(ChangePayload.self, from: Data(job.payload.utf8)) else {
                 return
             }
-            try await shifts.change(scheduleID: payload.schedule, organizationID: organizationID, at: Date(millis: payload.at))
+            if let version = payload.scan {
+                try await shifts.lookAgain(scheduleID: payload.schedule, organizationID: organizationID, at: Date(millis: payload.at), version: version)
+            } else {
+                try await shifts.change(scheduleID: payload.schedule, organizationID: organizationID, at: Date(millis: payload.at))
+            }
         }
     }
 

@@ -410,7 +410,8 @@ public protocol HandoverStore: Sendable {
     func shiftSchedule(id: String, organizationID: String) async throws -> ShiftSchedule?
     func shiftSchedules(organizationID: String, accountID: String?) async throws -> [ShiftSchedule]
     func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?) async throws
-    func removeShiftOverride(_ override: ShiftOverride, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws -> Bool
+    func removeShiftOverride(_ override: ShiftOverride, endingAt end: Date?, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws -> Bool
+    func openHandoverID(accountID: String, organizationID: String) async throws -> String?
     func shiftOverrides(scheduleID: String, organizationID: String, endingAfter after: Date) async throws -> [ShiftOverride]
     func recordShiftChange(_ change: ShiftChangeRecord, handover: Handover?, record: HandoverEventRecord?, jobs: [NewJob], by actor: AuditActor)
         async throws -> Bool

@@ -141,35 +141,65 @@ extension SQLHandoverStore {
         }
     }
 
-    /// Removes an override (false: it was not there), with the job of the next change as the
+    /// Removes an override, or with `endingAt` (one that has begun) ends it then, keeping the
+    /// span so far; false when it was not there. With the job of the next change as the
     /// timeline is without it.
-    public func removeShiftOverride(_ override: ShiftOverride, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws -> Bool {
+    public func removeShiftOverride(_ override: ShiftOverride, endingAt end: Date?, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws
+        -> Bool
+    {
         try await write { db in
-            let removed = try await db.raw(
-                """
-                DELETE FROM shift_overrides WHERE id = \(bind: override.id) AND schedule_id = \(bind: override.scheduleID)
-                  AND organization_id = \(bind: override.organizationID) RETURNING id
-                """
-            ).all()
-            guard !removed.isEmpty else { return false }
+            let changed: [any SQLRow]
+            if let end {
+                changed = try await db.raw(
+                    """
+                    UPDATE shift_overrides SET ends_at = \(bind: end.millis) WHERE id = \(bind: override.id) AND schedule_id = \(bind: override.scheduleID)
+                      AND organization_id = \(bind: override.organizationID) AND ends_at > \(bind: end.millis) RETURNING id
+                    """
+                ).all()
+            } else {
+                changed = try await db.raw(
+                    """
+                    DELETE FROM shift_overrides WHERE id = \(bind: override.id) AND schedule_id = \(bind: override.scheduleID)
+                      AND organization_id = \(bind: override.organizationID) RETURNING id
+                    """
+                ).all()
+            }
+            guard !changed.isEmpty else { return false }
             try await Self.appendAudit(
-                [AuditRecord(action: "shift.override.remove", target: "shift-override:\(override.id)", digest: try CanonicalJSON.digest(override))],
+                [
+                    AuditRecord(
+                        action: end == nil ? "shift.override.remove" : "shift.override.end", target: "shift-override:\(override.id)",
+                        digest: try CanonicalJSON.digest(override))
+                ],
                 organizationID: override.organizationID, actor: actor, at: now, db)
             if let nextChange { try await Self.enqueue([nextChange], at: now, db) }
             return true
         }
     }
 
-    /// A schedule's overrides that end after `after`, oldest first.
+    /// A schedule's overrides that end after `after`, newest first (the newest wins where two
+    /// overlap, so those are the ones a cap must keep).
     public func shiftOverrides(scheduleID: String, organizationID: String, endingAfter after: Date) async throws -> [ShiftOverride] {
         try await database.withSession { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.overrideColumns) FROM shift_overrides
                 WHERE schedule_id = \(bind: scheduleID) AND organization_id = \(bind: organizationID) AND ends_at > \(bind: after.millis)
-                ORDER BY created_at, id LIMIT 5000
+                ORDER BY created_at DESC, id DESC LIMIT 5000
                 """
             ).all().map(Self.decodeOverride)
+        }
+    }
+
+    /// The account's open handover, if it has one (there is at most one).
+    public func openHandoverID(accountID: String, organizationID: String) async throws -> String? {
+        try await database.withSession { db in
+            try await db.raw(
+                """
+                SELECT id FROM handovers WHERE organization_id = \(bind: organizationID) AND account_id = \(bind: accountID)
+                  AND state IN (\(binds: HandoverState.openStates.map(\.rawValue))) LIMIT 1
+                """
+            ).first()?.decode(column: "id", as: String.self)
         }
     }
 

@@ -36,7 +36,11 @@ import Testing
         // Every wrong field at once, each by its path.
         let all = Self.problems("FREQ=HOURLY", at: "7:00", duration: "12h", zone: "Mars/Base")
         #expect(Set(all.map(\.path)) == ["rule", "startTime", "duration", "timeZone"])
-        for bad in ["24:00", "07:60", "07:00,07:00", "", "07:00,"] { #expect(Self.problems("FREQ=DAILY", at: bad).map(\.path) == ["startTime"], "\(bad)") }
+        #expect(Self.problems("FREQ=WEEKLY;BYDAY=").map(\.message) == ["BYDAY names no day: use MO, TU, WE, TH, FR, SA or SU"])
+        #expect(Self.problems("FREQ=DAILY;INTERVAL=+5").map(\.path) == ["rule"])
+        for bad in ["24:00", "07:60", "07:00,07:00", "", "07:00,", "+7:00", "7:00"] {
+            #expect(Self.problems("FREQ=DAILY", at: bad).map(\.path) == ["startTime"], "\(bad)")
+        }
         for bad in ["PT0H", "P32D", "P5W", "PT", "P1H", "PT1D", "P-1D", "P1DT"] {
             #expect(Self.problems("FREQ=DAILY", duration: bad).map(\.path) == ["duration"], "\(bad)")
         }
@@ -62,6 +66,8 @@ import Testing
             ])
         // Shift numbers run on across the days: the 20th's day shift is 0, its night 1, …
         #expect(shifts.map(\.index) == [7, 8, 9, 10, 11])
+        // Ends are on the wall clock too: the night the clocks go back is 13 hours, 19:00 to 07:00.
+        #expect(Timestamp.format(shifts[2].end) == "2026-10-25T06:00:00.000Z" && shifts[2].end == shifts[3].start)
         // Days are wall-clock days: P1D from 09:00 ends at 09:00 the next day, 23 or 25 hours later.
         let daily = try Self.pattern("FREQ=DAILY", "2026-03-28", "09:00", "P1D", "Europe/Paris")
         let spring = daily.occurrences(from: Self.instant("2026-03-28T00:00:00Z"), to: Self.instant("2026-03-29T00:00:00Z"))

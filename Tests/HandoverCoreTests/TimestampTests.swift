@@ -34,9 +34,22 @@ import Testing
             #expect(Timestamp.parse(Timestamp.format(millis: millis))?.millis == millis, "\(millis)")
         }
         #expect(Timestamp.parse("2024-02-29T00:00:00Z")?.millis == 1_709_164_800_000)
-        for wrong in ["2023-02-29T00:00:00.000Z", "2024-13-01T00:00:00.000Z", "2024-02-29 00:00:00.000Z", "yesterday", ""] {
+        for wrong in [
+            "2023-02-29T00:00:00.000Z", "2024-13-01T00:00:00.000Z", "2024-02-29 00:00:00.000Z", "yesterday", "", "2024-02-29T00:00:00+24:00",
+            "2024-02-29T00:00:00.Z",
+        ] {
             #expect(Timestamp.parse(wrong) == nil, "\(wrong)")
         }
+    }
+
+    /// Every RFC 3339 date-time, as a JSON Schema `date-time` allows it: any offset up to ±23:59
+    /// (Foundation refuses past ±18:00), lower-case t and z, any number of fraction digits.
+    @Test func parseReadsEveryRFC3339Offset() {
+        #expect(Timestamp.parse("2026-12-04T22:36:01+22:36")?.millis == Timestamp.parse("2026-12-04T00:00:01Z")?.millis)
+        #expect(Timestamp.parse("0059-10-15T05:31:14+22:30").map { Timestamp.format($0) } == "0059-10-14T07:01:14.000Z")
+        #expect(Timestamp.parse("2478-07-10T07:44:06.90491-20:55").map { Timestamp.format($0) } == "2478-07-11T04:39:06.904Z")
+        #expect(Timestamp.parse("2026-12-04t10:00:00.5z")?.millis == Timestamp.parse("2026-12-04T10:00:00.500Z")?.millis)
+        #expect(Timestamp.parse("2016-12-31T23:59:60Z")?.millis == Timestamp.parse("2017-01-01T00:00:00Z")?.millis)
     }
 }
 

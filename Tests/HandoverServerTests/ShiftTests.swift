@@ -200,10 +200,15 @@ import Testing
         _ = try await w.services.handovers.transition(id: other.id, event: .cancel(reason: "the rota takes it"), expectedVersion: nil, by: w.org.alice)
         w.set(w.at(19, minute: 20))
         #expect(try await Self.runDue(w, ran) == 1)
+        let blockedID = change.id
         change = try #require(try await w.services.shifts.changes(id: schedule.id, by: w.org.bob).first)
         let drafted = try await Self.openHandover(w)
-        #expect(change.state == .drafted && change.handoverID == drafted?.id)
+        #expect(change.state == .drafted && change.handoverID == drafted?.id && change.id == blockedID)
         #expect(try await Self.openHandover(w)?.recipientID == w.org.bob.id)
+        // Its deadline still counts from 19:00, and names the row: the managers hear of it.
+        w.set(w.at(19, minute: 30))
+        #expect(try await Self.runDue(w, ran) == 1)
+        #expect(try await w.services.shifts.changes(id: schedule.id, by: w.org.bob).first?.escalatedAt == w.at(19, minute: 30))
 
         // A change whose job runs only after the next shift began (the server was down) is
         // missed, not drafted for a shift that is over; the chain goes on.
@@ -223,10 +228,13 @@ import Testing
         w.set(w.at(7))
         // Three replicas, each with its own services and store connection pool, run the 07:00 change at once.
         var replicas: [Services] = []
+        var stores: [SQLHandoverStore] = []
         for _ in 0..<3 {
             let store = engine == "sqlite" ? w.store : try await TestDatabases.store(engine)
+            if engine != "sqlite" { stores.append(store) }
             replicas.append(PipelineTests.services(store, clock: w.clock))
         }
+        defer { Task { [stores] in for store in stores { try? await store.database.close() } } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for replica in replicas {
                 group.addTask { try await replica.shifts.change(scheduleID: schedule.id, organizationID: schedule.organizationID, at: w.at(7)) }
@@ -299,6 +307,42 @@ import Testing
         #expect(try await w.services.shifts.changes(id: schedule.id, by: w.org.bob).count == 1)
     }
 
+    @Test(arguments: TestDatabases.engines) func takingTheShiftInProgressHandsItOverNow(engine: String) async throws {
+        let w = try await Self.world(engine)
+        defer { Task { try? await w.store.database.close() } }
+        let ran = Ran()
+        let schedule = try await w.services.shifts.create(Self.request(w), by: w.org.admin)
+        w.set(w.at(7))
+        try await Self.runDue(w, ran)  // Alice on, unchanged
+        // 08:00: Bob takes the rest of Alice's shift (from 07:00, which is past: it starts now).
+        w.set(w.at(8))
+        let taken = try await w.services.shifts.addOverride(scheduleID: schedule.id, ShiftOverrideRequest(startsAt: w.at(7), endsAt: w.at(19)), by: w.org.bob)
+        #expect(taken.startsAt == w.at(8))
+        #expect(try await Self.runDue(w, ran) == 1)
+        let handover = try #require(try await Self.openHandover(w))
+        #expect(handover.transferorID == w.org.alice.id && handover.recipientID == w.org.bob.id)
+        // 09:00: Bob ends it early: it stays as 08:00-09:00, Alice is on again at once (the change
+        // waits for the open handover, as any does).
+        w.set(w.at(9))
+        try await w.services.shifts.removeOverride(scheduleID: schedule.id, overrideID: taken.id, by: w.org.bob)
+        #expect(try await w.services.shifts.view(id: schedule.id, by: w.org.bob).overrides.isEmpty)
+        let segments = try await w.services.shifts.timeline(id: schedule.id, from: w.at(7), to: w.at(10), by: w.org.bob)
+        #expect(segments.map(\.memberID) == [w.org.alice.id, w.org.bob.id, w.org.alice.id] && segments[1].end == w.at(9))
+        #expect(try await Self.runDue(w, ran) == 2)  // the 08:30 deadline (Bob did not acknowledge) and the 09:00 change
+        let changes = try await w.services.shifts.changes(id: schedule.id, by: w.org.bob)
+        #expect(changes.first?.at == w.at(9) && changes.first?.toMemberID == w.org.alice.id && changes.first?.state == .blocked)
+
+        // One person alone never changes: a job looks again at the horizon, and an edit ends that look.
+        let alone = try await w.services.shifts.create(
+            ShiftScheduleRequest(
+                name: "Alone", accountID: w.account.id, rotation: [w.org.carol.id], rule: "FREQ=DAILY", startsOn: w.day.description, startTime: "07:00",
+                duration: "PT8H", timeZone: "UTC"), by: w.org.admin)
+        let looks = try await w.store.jobs(filter: JobFilter(states: [.pending], kind: JobKind.shiftChange, limit: 1000)).filter {
+            $0.payload.contains(alone.id) && $0.payload.contains("\"scan\":1")
+        }
+        #expect(looks.count == 1 && looks.first.map { $0.runAfter.timeIntervalSince(w.at(9)) } == ShiftTimeline.horizon)
+    }
+
     @Test func whoMayAndWhatIsRefused() async throws {
         let w = try await Self.world("sqlite")
         defer { Task { try? await w.store.database.close() } }
@@ -327,6 +371,20 @@ import Testing
         await #expect(throws: ShiftService.notPermitted) {
             try await w.services.shifts.create(Self.request(w, rota: [w.org.alice, w.org.carol]), by: w.org.manager)
         }
+        // A manager's rota is of an account they or their reports own: not Carol's.
+        let carols = try await w.services.accounts.createAccount(name: "Carol's desk", kind: .service, ownerID: nil, profile: AccountProfile(), by: w.org.carol)
+        await #expect(throws: ShiftService.notPermitted) {
+            var request = Self.request(w)
+            request.accountID = carols.id
+            return try await w.services.shifts.create(request, by: w.org.manager)
+        }
+        for day in ["1500-03-02", "1999-12-31", CalendarDate(Date()).adding(days: 4000).description] {
+            await #expect(throws: HandoverError.self) {
+                var request = Self.request(w)
+                request.startsOn = day
+                return try await w.services.shifts.create(request, by: w.org.admin)
+            }
+        }
         let schedule = try await w.services.shifts.create(Self.request(w), by: w.org.manager)
         await #expect(throws: ShiftService.notPermitted) {
             try await w.services.shifts.update(id: schedule.id, ShiftScheduleRequest(rotation: [w.org.carol.id]), expectedVersion: nil, by: w.org.manager)
@@ -338,7 +396,10 @@ import Testing
         forBob.memberID = w.org.bob.id
         await #expect(throws: HandoverError.self) { try await w.services.shifts.addOverride(scheduleID: schedule.id, forBob, by: w.org.alice) }
         // Spans that are backwards, over, or too long.
-        for (from, to) in [(w.at(19), w.at(7)), (w.at(7, plusDays: -3), w.at(7, plusDays: -2)), (w.at(7), w.at(7, plusDays: 40))] {
+        for (from, to) in [
+            (w.at(19), w.at(7)), (w.at(7, plusDays: -3), w.at(7, plusDays: -2)), (w.at(7), w.at(7, plusDays: 40)),
+            (w.at(7, plusDays: 400), w.at(19, plusDays: 400)),
+        ] {
             await #expect(throws: HandoverError.self) {
                 try await w.services.shifts.addOverride(scheduleID: schedule.id, ShiftOverrideRequest(startsAt: from, endsAt: to), by: w.org.alice)
             }

@@ -26,14 +26,14 @@ final class TestWebhookReceiver: @unchecked Sendable {
 
     let port: Int
     let folder: URL
-    private let process: Process
+    private let process: ChildProcess
     private let input: Pipe
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-hooks-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        process = Process()
+        process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [root.appendingPathComponent("Tests/webhooks/webhook_receiver.py").path, "--out", folder.path]
         input = Pipe()

@@ -35,7 +35,7 @@ public enum ICalendarParser {
 
     /// Whether `icalendar` can be imported by the tests' Python.
     public static let available: Bool = {
-        let check = Process()
+        let check = ChildProcess()
         check.executableURL = URL(fileURLWithPath: TestSMTPServer.python)
         check.arguments = ["-c", "import icalendar, aiosmtpd"]
         check.standardOutput = FileHandle.nullDevice
@@ -46,7 +46,7 @@ public enum ICalendarParser {
     }()
 
     public static func parse(_ text: String) throws -> Parsed {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: TestSMTPServer.python)
         process.arguments = [TestSMTPServer.repositoryRoot.appendingPathComponent("Tests/smtp/parse_ics.py").path]
         let input = Pipe(), output = Pipe(), errors = Pipe()

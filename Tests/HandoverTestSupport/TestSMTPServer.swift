@@ -15,12 +15,12 @@ public final class TestSMTPServer: @unchecked Sendable {
     /// The throwaway CA that signed the server's certificate (TLS modes).
     public let caFile: String?
     public let folder: URL
-    private let process: Process
+    private let process: ChildProcess
     private let input: Pipe
 
     /// Whether aiosmtpd can be run here.
     public static let available: Bool = {
-        let check = Process()
+        let check = ChildProcess()
         check.executableURL = URL(fileURLWithPath: python)
         check.arguments = ["-c", "import aiosmtpd"]
         check.standardOutput = FileHandle.nullDevice
@@ -49,7 +49,7 @@ public final class TestSMTPServer: @unchecked Sendable {
     public init(mode: Mode = .plain, user: String? = nil, password: String? = nil, onlyLogin: Bool = false, flaky: Int = 2, idleTimeout: Double? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("handover-smtp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        process = Process()
+        process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: Self.python)
         var arguments = [
             Self.repositoryRoot.appendingPathComponent("Tests/smtp/smtp_server.py").path, "--out", folder.path, "--mode", mode.rawValue, "--flaky", "\(flaky)",

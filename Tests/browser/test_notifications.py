@@ -16,8 +16,9 @@ def test_a_member_chooses_how_to_hear_of_each_event(browsers):
     hb.wait_path(aldo, r"^/settings/notifications$")
     hb.wait_text(aldo, "h1", "Notifications")
     groups = hb.find_all(aldo, "fieldset.notification-setting")
-    assert len(groups) == 7, f"expected a row per event, got {len(groups)}"
+    assert len(groups) == 8, f"expected a row per event, got {len(groups)}"
     assert hb.exists(aldo, "input#followup-due-digest"), "the follow-up's notice has all three settings"
+    assert hb.exists(aldo, "input#shift-unacknowledged-digest"), "so has a shift's missed acknowledgment"
     # Invitations carry their calendar file, which a digest line cannot: email or off only.
     assert hb.exists(aldo, "input#briefing-invitation-off") and not hb.exists(aldo, "input#briefing-invitation-digest")
     assert checked(aldo, "question.asked") == ["email"], checked(aldo, "question.asked")

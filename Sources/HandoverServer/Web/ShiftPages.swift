@@ -23,8 +23,7 @@ extension WebRoutes {
             let viewer = try Viewer(request, context)
             let id = try context.parameters.require("id")
             let view = try await services.shifts.view(id: id, by: viewer.member)
-            let now = Date()
-            let week = try await services.shifts.timeline(id: id, from: now, to: now.addingTimeInterval(7 * 86_400), by: viewer.member)
+            let week = try await services.shifts.timeline(id: id, by: viewer.member)
             let changes = try await services.shifts.changes(id: id, limit: 10, by: viewer.member)
             var removable: Set<String> = []
             for override in view.overrides where try await services.shifts.mayRemove(override, of: view.schedule, by: viewer.member) {
@@ -42,7 +41,7 @@ extension WebRoutes {
             guard let start = form.text("start").flatMap(Timestamp.parse), let end = form.text("end").flatMap(Timestamp.parse) else {
                 throw HandoverError.invalid([Problem(path: "start", message: "choose a shift from the list")])
             }
-            _ = try await services.shifts.addOverride(scheduleID: id, ShiftOverrideRequest(startsAt: max(start, Date()), endsAt: end), by: viewer.member)
+            _ = try await services.shifts.addOverride(scheduleID: id, ShiftOverrideRequest(startsAt: start, endsAt: end), by: viewer.member)
             return Web.redirect("/shifts/\(id)", done: "shift-taken")
         }
         router.post("/shifts/:id/overrides/:override/remove") { request, context in
@@ -139,7 +138,7 @@ extension WebPages {
                 page.removable.contains(o.id)
                 ? """
                 <form method="post" action="/shifts/\(s.id)/overrides/\(o.id)/remove" class="inline">\(CSRF.field(viewer.csrf))\
-                <button type="submit" class="secondary" id="remove-\(o.id)">Remove</button></form>
+                <button type="submit" class="secondary" id="remove-\(o.id)">\(o.startsAt <= now ? "End it now" : "Remove")</button></form>
                 """ : .empty
             return """
                 <li class="override" id="override-\(o.id)">\(name(o.memberID)) holds \(shiftTime(o.startsAt, s)) to \(shiftTime(o.endsAt, s))\
