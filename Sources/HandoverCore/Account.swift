@@ -80,14 +80,20 @@ public struct Contact: Sendable, Hashable, Codable {
     /// How they prefer to be reached ("email, never before 10am", "phone").
     public var preference: String?
     public var notes: String?
+    /// Who on our side keeps the relationship (a member's name or email): a departure gives the
+    /// leaver's contacts to the recipient, as it does their open items.
+    public var owner: String?
 
-    public init(name: String, role: String? = nil, email: String? = nil, phone: String? = nil, preference: String? = nil, notes: String? = nil) {
+    public init(
+        name: String, role: String? = nil, email: String? = nil, phone: String? = nil, preference: String? = nil, notes: String? = nil, owner: String? = nil
+    ) {
         self.name = name
         self.role = role
         self.email = email
         self.phone = phone
         self.preference = preference
         self.notes = notes
+        self.owner = owner
     }
 }
 

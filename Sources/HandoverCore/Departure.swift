@@ -333,6 +333,8 @@ public enum DeparturePlanner {
             if let email = contact.email { object["email"] = .string(email) }
             if let phone = contact.phone { object["phone"] = .string(phone) }
             if let preference = contact.preference { object["preference"] = .string(preference) }
+            // The relationship goes to the recipient with the account, as the leaver's items do.
+            if let owner = contact.owner { object["owner"] = .string(leaverNames.contains(owner.lowercased()) ? recipientName : owner) }
             return .object(object)
         }
         let history = profile.historyNotes.map { "- \($0.date): \($0.text)" }.joined(separator: "\n")

@@ -63,8 +63,11 @@ public enum FieldValue: Sendable, Hashable {
         case .date: return []
         case .contacts(let list):
             return list.enumerated().flatMap { i, c in
-                [("name", c.name), ("role", c.role), ("email", c.email), ("phone", c.phone), ("preference", c.preference), ("notes", c.notes)]
-                    .compactMap { key, value in value.map { ("\(path)[\(i)].\(key)", $0) } }
+                [
+                    ("name", c.name), ("role", c.role), ("email", c.email), ("phone", c.phone), ("preference", c.preference), ("notes", c.notes),
+                    ("owner", c.owner),
+                ]
+                .compactMap { key, value in value.map { ("\(path)[\(i)].\(key)", $0) } }
             }
         case .items(let list):
             return list.enumerated().flatMap { i, item in

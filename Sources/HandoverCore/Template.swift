@@ -171,7 +171,7 @@ public enum FieldType: String, Sendable, Hashable, Codable, CaseIterable {
     case markdown
     /// `YYYY-MM-DD`.
     case date
-    /// `[{name, role, email, phone, preference, notes}]`
+    /// `[{name, role, email, phone, preference, notes, owner}]`
     case contacts
     /// `[{title, owner, due, status, notes}]`
     case items

@@ -8,7 +8,7 @@ extension FieldType {
     public var entryKeys: (required: [String], optional: [String])? {
         switch self {
         case .text, .markdown, .date: nil
-        case .contacts: (["name"], ["role", "email", "phone", "preference", "notes"])
+        case .contacts: (["name"], ["role", "email", "phone", "preference", "notes", "owner"])
         case .items: (["title"], ["owner", "due", "status", "notes"])
         case .checklist: (["item", "done"], ["note"])
         case .decisions: (["decision"], ["rationale", "date"])

@@ -85,6 +85,14 @@ import Testing
                 .object(["title": .string("QBR"), "owner": .string("Rita")]),
             ])
         #expect(content["contacts", "keyContacts"] == .array([.object(["name": .string("Jo"), "role": .string("CFO")])]))
+        // The relationships the leaver keeps go to the recipient too; others stay with theirs.
+        var kept = account
+        kept.profile.contacts = [Contact(name: "Jo", role: "CFO", owner: "ANN"), Contact(name: "Li", owner: "Rita")]
+        #expect(
+            DeparturePlanner.prefill(account: kept, templateKey: "customer-account", leaver: Self.ann, recipientName: "Bo")["contacts", "keyContacts"]
+                == .array([
+                    .object(["name": .string("Jo"), "role": .string("CFO"), "owner": .string("Bo")]), .object(["name": .string("Li"), "owner": .string("Rita")]),
+                ]))
         let plan = DeparturePlanner.plan(
             leaver: Self.ann, effectiveOn: nil, accounts: [account], members: Self.members, openHandoverAccounts: [], load: [:], recipients: DepartureRecipients())
         #expect(plan.lines[0].openItemsReassigned == 1)

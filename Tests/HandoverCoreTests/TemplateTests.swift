@@ -116,7 +116,7 @@ import Testing
         #expect(try problem(#"[{"item": "Lunch", "done": true}]"#)?.message.contains(#"its entries: "Tell the customer about the change and why""#) == true)
         let contacts = try #require(template.field(at: "contacts.keyContacts"))
         #expect(try problem(#"[{"name": 3}]"#, contacts, at: "contacts.keyContacts")?.path == "contacts.keyContacts[0].name")
-        #expect(FieldType.contacts.shape == "a list of objects with keys name (and optionally role, email, phone, preference, notes)")
+        #expect(FieldType.contacts.shape == "a list of objects with keys name (and optionally role, email, phone, preference, notes, owner)")
     }
 
     @Test func calendarDatesParseOnlyRealDays() {

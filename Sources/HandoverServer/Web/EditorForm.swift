@@ -15,7 +15,7 @@ enum EditorForm {
         case .contacts:
             [
                 ("name", "Name", "text"), ("role", "Role", "text"), ("email", "Email", "email"), ("phone", "Phone", "tel"),
-                ("preference", "How they like to be reached", "text"), ("notes", "Notes", "text"),
+                ("preference", "How they like to be reached", "text"), ("notes", "Notes", "text"), ("owner", "Relationship owner (ours)", "text"),
             ]
         case .decisions: [("decision", "Decision", "text"), ("rationale", "Why", "text"), ("date", "When", "date")]
         case .text, .markdown, .date, .checklist: []

@@ -143,7 +143,7 @@ enum Web {
     static func contact(_ c: Contact) -> HTML {
         let notes: HTML = c.notes.map { "<br>\($0)" } ?? .empty
         return
-            "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")</span>\(notes)</li>"
+            "<li><strong>\(c.name)</strong>\(c.role.map { ", \($0)" })\(c.email.map { " · \($0)" })\(c.phone.map { " · \($0)" })<br><span class=\"meta\">Prefers: \(c.preference ?? "not recorded")\(c.owner.map { " · our side: \($0)" } ?? "")</span>\(notes)</li>"
     }
 
     static func errors(_ problems: [Problem]) -> HTML {
