@@ -30,10 +30,10 @@ public enum Timestamp {
     /// payloads, which need one spelling, check theirs strictly (`RFC3339.parse` in HandoverTrust).
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
-        // The format's shape is judged by the format's rules alone: Foundation would read Feb 30 as Mar 2.
-        if bytes.count == 24 && bytes[19] == UInt8(ascii: ".") && bytes[23] == UInt8(ascii: "Z") { return millis(exactly: bytes).map(Date.init(millis:)) }
         // Any RFC 3339 date-time (every offset to ±23:59, which Foundation refuses past ±18:00).
         if let millis = rfc3339Millis(bytes) { return Date(millis: millis) }
+        // The format's own shape is judged by its rules alone: Foundation would read Feb 30 as Mar 2.
+        if bytes.count == 24 && bytes[19] == UInt8(ascii: ".") && bytes[23] == UInt8(ascii: "Z") { return nil }
         if let date = try? Date(text, strategy: withFraction) { return date }
         return try? Date(text, strategy: .iso8601)
     }
@@ -86,29 +86,6 @@ public enum Timestamp {
     }
 
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-
-    /// `format`'s own spelling, "YYYY-MM-DDTHH:MM:SS.mmmZ", or nil.
-    private static func millis(exactly bytes: [UInt8]) -> Int64? {
-        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
-            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for byte in bytes[range] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-            let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
-        else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        // A day past the month's end (Feb 30) would roll over: not the format's spelling.
-        guard civil(days: days) == (Int(year), Int(month), Int(day)) else { return nil }
-        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
-    }
 
     /// (year, month, day) to days since 1970-01-01: the inverse of `civil(days:)`.
     private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
