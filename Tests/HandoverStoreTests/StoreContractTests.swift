@@ -2,6 +2,7 @@ import Foundation
 import HandoverCore
 import HandoverStore
 import HandoverTestSupport
+import Synchronization
 import Testing
 
 /// The same contract, run against SQLite always and PostgreSQL when HANDOVER_TEST_POSTGRES_URL is set.
@@ -77,17 +78,20 @@ import Testing
         // The first says when it holds the write lock (a fixed sleep here was too short once on a
         // loaded machine: the second writer went first and did not wait).
         let (held, holds) = AsyncStream<Void>.makeStream()
+        // Set by the first as the last thing before its commit: the second can only have
+        // committed after it, whatever the machine's load (a measured wait was flaky on a busy one).
+        let releasing = Mutex(false)
         let holding = Task {
             try await first.database.transaction { db in
                 try await db.raw("INSERT INTO lock_probe (n) VALUES (1)").run()
                 holds.yield()
                 try await Task.sleep(for: .milliseconds(300))
+                releasing.withLock { $0 = true }
             }
         }
         for await _ in held { break }
-        let started = ContinuousClock.now
         try await second.transaction { db in try await db.raw("INSERT INTO lock_probe (n) VALUES (2)").run() }
-        #expect(ContinuousClock.now - started >= .milliseconds(150), "the second writer should have waited for the first")
+        #expect(releasing.withLock { $0 }, "the second writer should have waited for the first to commit")
         try await holding.value
         let rows = try await second.withSession { db in try await db.raw("SELECT n FROM lock_probe ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) } }
         #expect(rows == [1, 2])
