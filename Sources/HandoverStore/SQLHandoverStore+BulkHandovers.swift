@@ -125,15 +125,19 @@ extension SQLHandoverStore {
 
     /// A chunk's accounts as stored now: one whose owner is no longer the planned one changed
     /// hands since the plan, a conflict that rolls the whole apply back.
+    /// Looked up by id alone, the organization compared here: with `organization_id = ?` in the
+    /// WHERE, SQLite's planner scans the organization's index (every account of it) for each
+    /// chunk, 50 times over for 100,000 accounts (2.6 s of a departure's apply, against 0.4 s).
     static func readBulkChunk(_ bulk: BulkHandovers, _ lines: ArraySlice<BulkHandoverLine>, _ db: any SQLDatabase) async throws -> [String: StoredAccount] {
         var accounts: [String: StoredAccount] = [:]
         accounts.reserveCapacity(lines.count)
         for row in try await db.raw(
             """
-            SELECT a.id, a.name, a.kind, a.owner_id, a.profile, a.version, a.created_at, a.updated_at FROM accounts a
-            WHERE a.organization_id = \(bind: bulk.organizationID) AND a.id IN (\(binds: lines.map(\.accountID)))
+            SELECT a.id, a.organization_id, a.name, a.kind, a.owner_id, a.profile, a.version, a.created_at, a.updated_at FROM accounts a
+            WHERE a.id IN (\(binds: lines.map(\.accountID)))
             """
         ).all() {
+            guard try row.decode(column: "organization_id", as: String.self) == bulk.organizationID else { continue }
             let id = try row.decode(column: "id", as: String.self)
             accounts[id] = StoredAccount(
                 name: try row.decode(column: "name", as: String.self), kind: try row.decode(column: "kind", as: String.self),

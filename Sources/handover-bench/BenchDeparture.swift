@@ -164,6 +164,8 @@ struct BenchDeparture: AsyncParsableCommand {
     func rawInsert(_ store: SQLHandoverStore, plan: DeparturePlan, leaver: Member) async throws -> Double {
         try await store.database.transaction { db in
             for table in ["handovers", "handover_events", "audit_entries"] {
+                // A database an earlier run measured still has its scratch tables.
+                try await db.raw("DROP TABLE IF EXISTS raw_\(unsafeRaw: table)").run()
                 try await db.raw("CREATE TABLE raw_\(unsafeRaw: table) AS SELECT * FROM \(unsafeRaw: table) WHERE 1 = 0").run()
             }
         }
