@@ -166,16 +166,16 @@ extension SQLHandoverStore {
 
     public func departureInputs(memberID: String, organizationID: String) async throws -> DepartureInputs {
         try await database.withSession { db in
-            let decoder = JSONDecoder()
-            let accounts = try await db.raw(
+            let rows = try await db.raw(
                 """
                 SELECT a.id, a.name, a.kind, a.profile FROM accounts a
                 WHERE a.organization_id = \(bind: organizationID) AND a.owner_id = \(bind: memberID) ORDER BY a.name, a.id
                 """
-            ).all().map { row in
-                // Only the tags and the open items' owners of the profile are decoded and kept.
-                let facts = try decoder.decode(PlanningProfile.self, from: Data(try row.decode(column: "profile", as: String.self).utf8))
-                return DepartureAccount(
+            ).all()
+            // Only the tags and the open items' owners of the profile are decoded and kept.
+            let facts = try await PlanningProfile.decodeAll(try rows.map { try $0.decode(column: "profile", as: String.self) })
+            let accounts = try zip(rows, facts).map { row, facts in
+                DepartureAccount(
                     id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
                     kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer, tags: facts.tags ?? [],
                     openItemOwners: facts.openItems?.map(\.owner) ?? [])

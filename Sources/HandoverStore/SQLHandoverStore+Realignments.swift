@@ -52,25 +52,18 @@ public struct RealignmentInputs: Sendable {
     public var load: [String: Int]
 }
 
-/// The part of a stored `AccountProfile` a plan reads (its keys, nothing else).
-struct PlanningProfile: Decodable {
-    struct Item: Decodable { var owner: String? }
-    var tags: [String]?
-    var openItems: [Item]?
-}
-
 extension SQLHandoverStore {
     /// The organization's accounts (those `owners` own, when given), the accounts with an open
     /// handover, and every member's load.
     public func realignmentInputs(organizationID: String, owners: [String]) async throws -> RealignmentInputs {
         try await database.withSession { db in
-            let decoder = JSONDecoder()
             var query = SQLQueryString("SELECT a.id, a.name, a.kind, a.owner_id, a.profile FROM accounts a WHERE a.organization_id = \(bind: organizationID)")
             if !owners.isEmpty { query += " AND a.owner_id IN (\(binds: owners))" }
             query += " ORDER BY a.name, a.id"
-            let accounts = try await db.raw(query).all().map { row in
-                let facts = try decoder.decode(PlanningProfile.self, from: Data(try row.decode(column: "profile", as: String.self).utf8))
-                return RealignmentAccount(
+            let rows = try await db.raw(query).all()
+            let facts = try await PlanningProfile.decodeAll(try rows.map { try $0.decode(column: "profile", as: String.self) })
+            let accounts = try zip(rows, facts).map { row, facts in
+                RealignmentAccount(
                     id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
                     kind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
                     ownerID: try row.decode(column: "owner_id", as: String.self), tags: facts.tags ?? [], openItemOwners: facts.openItems?.map(\.owner) ?? [])
