@@ -84,7 +84,7 @@ struct BenchDeparture: AsyncParsableCommand {
                     password: nil, by: .operator
                 ).id)
         }
-        try await seed(store, organizationID: org, ownerID: leaver.id, leaverName: leaver.name)
+        try await seed(store, tag: tag, organizationID: org, ownerID: leaver.id, leaverName: leaver.name)
         let services = Services(store: store, logKeys: try LogKeys(secret: Array(repeating: 42, count: 32)))
         let service = services.departures
         // Every event to one endpoint: the apply's departure.applied delivery is part of what is measured.
@@ -119,7 +119,8 @@ struct BenchDeparture: AsyncParsableCommand {
     }
 
     /// N accounts by multi-row INSERT (the seeding is not what is measured).
-    func seed(_ store: SQLHandoverStore, organizationID: String, ownerID: String, leaverName: String) async throws {
+    /// Ids carry the run's `tag`: a database an earlier run measured still has its accounts.
+    func seed(_ store: SQLHandoverStore, tag: String, organizationID: String, ownerID: String, leaverName: String) async throws {
         let now = Date()
         let count = accounts
         try await store.database.transaction { db in
@@ -128,7 +129,7 @@ struct BenchDeparture: AsyncParsableCommand {
                     "INSERT INTO accounts (id, organization_id, name, kind, owner_id, profile, next_due, version, created_at, updated_at) VALUES ")
                 var owners = SQLQueryString("INSERT INTO account_owners (account_id, owner_id, owned_from) VALUES ")
                 for index in start..<min(start + 400, count) {
-                    let id = String(format: "bench-acct-%07d", index)
+                    let id = "bench-\(tag)-" + String(format: "%07d", index)
                     let profile = AccountProfile(
                         overview: "Customer \(index) runs 40 stores on scheduling; payroll pilot in three.",
                         contacts: [
