@@ -190,7 +190,18 @@ public struct ShiftService: Sendable {
 
     /// The schedule with who is on shift now, the next change and the overrides to come.
     public func view(id: String, by actor: Member) async throws -> ShiftScheduleView {
-        let schedule = try await schedule(id: id, by: actor)
+        try await view(of: try await schedule(id: id, by: actor), by: actor)
+    }
+
+    /// Every schedule of the organization (of `accountID`, when given) as `view` reads one.
+    public func views(accountID: String? = nil, by actor: Member) async throws -> [ShiftScheduleView] {
+        var views: [ShiftScheduleView] = []
+        for schedule in try await schedules(accountID: accountID, by: actor) { views.append(try await view(of: schedule, by: actor)) }
+        return views
+    }
+
+    func view(of schedule: ShiftSchedule, by actor: Member) async throws -> ShiftScheduleView {
+        let id = schedule.id
         let now = clock.now()
         let overrides = try await store.shiftOverrides(scheduleID: id, organizationID: actor.organizationID, endingAfter: now.addingTimeInterval(-ShiftTimeline.horizon))
         var view = ShiftScheduleView(schedule: schedule, onShift: nil, waitingOn: nil, nextChange: nil, overrides: overrides.filter { $0.endsAt > now })
@@ -270,13 +281,12 @@ public struct ShiftService: Sendable {
         let override = ShiftOverride(
             id: ids.next(at: now), scheduleID: schedule.id, organizationID: actor.organizationID, memberID: member.id, startsAt: max(request.startsAt, now),
             endsAt: request.endsAt, reason: request.reason?.trimmingCharacters(in: .whitespacesAndNewlines), createdBy: actor.id, createdAt: now)
-        let current = try await store.shiftOverrides(scheduleID: schedule.id, organizationID: actor.organizationID, endingAfter: now)
-        guard current.count < ShiftOverride.maxPending else {
-            throw HandoverError.conflict("This schedule has \(ShiftOverride.maxPending) overrides still to come: remove some, or change the rota.")
-        }
-        let overrides = current + [override]
-        // An override that begins now changes the holder now: look from just before.
-        try await store.addShiftOverride(override, nextChange: try await nextChangeJob(schedule, after: now.addingTimeInterval(-0.001), overrides: overrides))
+        let overrides = try await store.shiftOverrides(scheduleID: schedule.id, organizationID: actor.organizationID, endingAfter: now) + [override]
+        // An override that begins now changes the holder now: look from just before. The store
+        // counts those still to come in its write (two at once cannot both pass the cap).
+        try await store.addShiftOverride(
+            override, nextChange: try await nextChangeJob(schedule, after: now.addingTimeInterval(-0.001), overrides: overrides),
+            pendingLimit: ShiftOverride.maxPending)
         return override
     }
 
@@ -379,7 +389,7 @@ public struct ShiftService: Sendable {
         let now = clock.now()
         let actor = AuditActor.job(JobKind.shiftChange)
         // A retry of a blocked change keeps its row (and its id, which the deadline's job names).
-        let earlier = try await store.shiftChanges(scheduleID: scheduleID, organizationID: organizationID, limit: 50).first { $0.at == instant }
+        let earlier = try await store.shiftChange(scheduleID: scheduleID, organizationID: organizationID, at: instant)
         guard let change = timeline.change(at: instant) else {
             // An edit moved this change away: a change still waiting here is over.
             if var blocked = earlier, blocked.state == .blocked {

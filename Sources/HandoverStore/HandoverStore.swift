@@ -409,7 +409,8 @@ public protocol HandoverStore: Sendable {
     func updateShiftSchedule(_ schedule: ShiftSchedule, expectedVersion: Int, nextChange: NewJob?, by actor: AuditActor) async throws
     func shiftSchedule(id: String, organizationID: String) async throws -> ShiftSchedule?
     func shiftSchedules(organizationID: String, accountID: String?) async throws -> [ShiftSchedule]
-    func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?) async throws
+    /// Refused (a conflict) when the schedule already has `pendingLimit` overrides not yet ended.
+    func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?, pendingLimit: Int) async throws
     func removeShiftOverride(_ override: ShiftOverride, endingAt end: Date?, nextChange: NewJob?, at now: Date, by actor: AuditActor) async throws -> Bool
     func openHandoverID(accountID: String, organizationID: String) async throws -> String?
     func shiftOverrides(scheduleID: String, organizationID: String, endingAfter after: Date) async throws -> [ShiftOverride]
@@ -417,6 +418,8 @@ public protocol HandoverStore: Sendable {
         async throws -> Bool
     func shiftChanges(scheduleID: String, organizationID: String, limit: Int) async throws -> [ShiftChangeRecord]
     func shiftChange(id: String, organizationID: String) async throws -> ShiftChangeRecord?
+    /// The change of a schedule at an instant (there is at most one), if it was recorded.
+    func shiftChange(scheduleID: String, organizationID: String, at: Date) async throws -> ShiftChangeRecord?
     func escalateShiftChange(id: String, organizationID: String, notices: [Notice], webhook: WebhookEvent, at now: Date) async throws -> Bool
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.

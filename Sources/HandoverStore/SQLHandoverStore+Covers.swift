@@ -97,12 +97,7 @@ extension SQLHandoverStore {
                 ).first()
             else { throw StoreError.notFound("account \(cover.accountID)") }
             let ownerID = try accountRow.decode(column: "owner_id", as: String.self)
-            let open = try await db.raw(
-                """
-                SELECT id FROM handovers WHERE organization_id = \(bind: organizationID) AND account_id = \(bind: cover.accountID)
-                  AND state IN (\(binds: HandoverState.openStates.map(\.rawValue))) LIMIT 1
-                """
-            ).first()?.decode(column: "id", as: String.self)
+            let open = try await Self.openHandoverID(accountID: cover.accountID, organizationID: organizationID, db)
             let owner = try await db.raw("SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: cover.ownerID)").first()
                 .map(Self.decodeMember)
             // Has the owner held it again since the cover began (handed back by hand, then maybe on)?

@@ -124,8 +124,26 @@ extension SQLHandoverStore {
     // MARK: Overrides
 
     /// An override, its audit entry and the job of the next change as it makes it.
-    public func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?) async throws {
+    public func addShiftOverride(_ override: ShiftOverride, nextChange: NewJob?, pendingLimit: Int) async throws {
+        let lock = database.engine == .postgres ? " FOR UPDATE" : ""
         try await write { db in
+            // The schedule's row, locked on PostgreSQL, orders concurrent adds so each counts
+            // the others' (SQLite has one writer at a time).
+            try await db.raw(
+                """
+                SELECT id FROM shift_schedules WHERE id = \(bind: override.scheduleID) AND organization_id = \(bind: override.organizationID)\(unsafeRaw: lock)
+                """
+            ).run()
+            let pending =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM shift_overrides
+                    WHERE schedule_id = \(bind: override.scheduleID) AND organization_id = \(bind: override.organizationID) AND ends_at > \(bind: override.createdAt.millis)
+                    """
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            guard pending < pendingLimit else {
+                throw StoreError.conflict("This schedule has \(pendingLimit) overrides still to come: remove some, or change the rota.")
+            }
             try await db.raw(
                 """
                 INSERT INTO shift_overrides (\(unsafeRaw: Self.overrideColumns)) VALUES (
@@ -193,14 +211,17 @@ extension SQLHandoverStore {
 
     /// The account's open handover, if it has one (there is at most one).
     public func openHandoverID(accountID: String, organizationID: String) async throws -> String? {
-        try await database.withSession { db in
-            try await db.raw(
-                """
-                SELECT id FROM handovers WHERE organization_id = \(bind: organizationID) AND account_id = \(bind: accountID)
-                  AND state IN (\(binds: HandoverState.openStates.map(\.rawValue))) LIMIT 1
-                """
-            ).first()?.decode(column: "id", as: String.self)
-        }
+        try await database.withSession { db in try await Self.openHandoverID(accountID: accountID, organizationID: organizationID, db) }
+    }
+
+    /// The same, in the caller's session or transaction (a cover's end reads it in its own).
+    static func openHandoverID(accountID: String, organizationID: String, _ db: any SQLDatabase) async throws -> String? {
+        try await db.raw(
+            """
+            SELECT id FROM handovers WHERE organization_id = \(bind: organizationID) AND account_id = \(bind: accountID)
+              AND state IN (\(binds: HandoverState.openStates.map(\.rawValue))) LIMIT 1
+            """
+        ).first()?.decode(column: "id", as: String.self)
     }
 
     // MARK: Changes
@@ -266,6 +287,17 @@ extension SQLHandoverStore {
         try await database.withSession { db in
             try await db.raw("SELECT \(unsafeRaw: Self.changeColumns) FROM shift_changes WHERE id = \(bind: id) AND organization_id = \(bind: organizationID)")
                 .first().map(Self.decodeChange)
+        }
+    }
+
+    public func shiftChange(scheduleID: String, organizationID: String, at: Date) async throws -> ShiftChangeRecord? {
+        try await database.withSession { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.changeColumns) FROM shift_changes
+                WHERE schedule_id = \(bind: scheduleID) AND organization_id = \(bind: organizationID) AND at = \(bind: at.millis)
+                """
+            ).first().map(Self.decodeChange)
         }
     }
 

@@ -252,6 +252,32 @@ import Testing
         #expect(pending.count == 1)
     }
 
+    /// The cap on overrides still to come is counted in the write that adds one: six at once
+    /// against a cap of four leave exactly four, each refusal a conflict that says why.
+    @Test(arguments: TestDatabases.engines) func concurrentOverridesCannotPassTheCap(engine: String) async throws {
+        let w = try await Self.world(engine)
+        defer { Task { try? await w.store.database.close() } }
+        let schedule = try await w.services.shifts.create(Self.request(w), by: w.org.admin)
+        let now = w.clock.wall.now()
+        let outcomes = try await withThrowingTaskGroup(of: String?.self) { group in
+            for index in 0..<6 {
+                let override = ShiftOverride(
+                    id: "cap-\(schedule.id)-\(index)", scheduleID: schedule.id, organizationID: schedule.organizationID, memberID: w.org.bob.id,
+                    startsAt: w.at(7, plusDays: index), endsAt: w.at(19, plusDays: index), reason: nil, createdBy: w.org.admin.id, createdAt: now)
+                group.addTask {
+                    do {
+                        try await w.store.addShiftOverride(override, nextChange: nil, pendingLimit: 4)
+                        return nil
+                    } catch StoreError.conflict(let detail) { return detail }
+                }
+            }
+            return try await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 4)
+        #expect(outcomes.compactMap { $0 }.allSatisfy { $0.contains("4 overrides still to come") })
+        #expect(try await w.store.shiftOverrides(scheduleID: schedule.id, organizationID: schedule.organizationID, endingAfter: now).count == 4)
+    }
+
     @Test(arguments: TestDatabases.engines) func overridesSurviveEditsAndWaitingKeepsTheOutgoingPersonOn(engine: String) async throws {
         let w = try await Self.world(engine)
         defer { Task { try? await w.store.database.close() } }

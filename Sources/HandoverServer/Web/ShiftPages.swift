@@ -11,10 +11,7 @@ extension WebRoutes {
     func registerShifts(_ router: Router<AppContext>) {
         router.get("/shifts") { request, context in
             let viewer = try Viewer(request, context)
-            var rows: [WebPages.ShiftRow] = []
-            for schedule in try await services.shifts.schedules(by: viewer.member) {
-                rows.append(WebPages.ShiftRow(view: try await services.shifts.view(id: schedule.id, by: viewer.member)))
-            }
+            let rows = try await services.shifts.views(by: viewer.member).map(WebPages.ShiftRow.init(view:))
             let names = Member.namesByID(try await members.members(by: viewer.member))
             let accounts = try await services.accounts.names(ids: rows.map(\.view.schedule.accountID), by: viewer.member)
             return Web.page(WebPages.shifts(rows, names: names, accounts: accounts, viewer: viewer, flash: Web.flash(request)))
