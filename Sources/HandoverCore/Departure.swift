@@ -61,6 +61,9 @@ public struct DepartureConflict: Sendable, Hashable, Codable {
         /// A scheduled briefing the leaver organizes that nobody active can take over (no applicable
         /// line, no other party, no manager): said rather than left behind silently.
         case briefingNotReassigned
+        /// An open handover sent to the leaver that cannot be sent on: they acknowledged it (the
+        /// new recipient never did), or nobody active can take it.
+        case handoverNotRedirected
     }
     public var kind: Kind
     /// Nil when the conflict concerns the whole departure.
@@ -112,12 +115,41 @@ public struct DeparturePointers: Sendable, Hashable, Codable {
     /// Sealed secrets no one but the leaver (and the recovery key) can open: flagged, since only
     /// the leaver can re-wrap them before they go.
     public var soleReaderSecrets: [DeparturePointer]
+    /// Open handovers sent to the leaver and not yet acknowledged: sent on to someone else
+    /// (their state kept), with their pending access-plan grants.
+    public var incomingHandovers: [DeparturePointer]
 
-    public init(briefings: [DeparturePointer] = [], accessGrants: [DeparturePointer] = [], soleReaderSecrets: [DeparturePointer] = []) {
+    public init(
+        briefings: [DeparturePointer] = [], accessGrants: [DeparturePointer] = [], soleReaderSecrets: [DeparturePointer] = [],
+        incomingHandovers: [DeparturePointer] = []
+    ) {
         self.briefings = briefings
         self.accessGrants = accessGrants
         self.soleReaderSecrets = soleReaderSecrets
+        self.incomingHandovers = incomingHandovers
     }
+}
+
+/// An open handover the leaver is to receive, as the store read it for the plan.
+public struct DepartureIncoming: Sendable, Hashable {
+    public var handoverID: String
+    public var accountID: String
+    public var accountName: String
+    public var transferorID: String
+    public var state: HandoverState
+    public var version: Int
+
+    public init(handoverID: String, accountID: String, accountName: String, transferorID: String, state: HandoverState, version: Int) {
+        self.handoverID = handoverID
+        self.accountID = accountID
+        self.accountName = accountName
+        self.transferorID = transferorID
+        self.state = state
+        self.version = version
+    }
+
+    /// Still waiting on its recipient: it can be sent to another one as it is.
+    public var redirectable: Bool { state == .draft || state == .submitted || state == .returned }
 }
 
 public struct DeparturePointer: Sendable, Hashable, Codable {
@@ -198,10 +230,12 @@ public enum DeparturePlanner {
     ///   - openHandoverAccounts: those of `accounts` that already have an open handover.
     ///   - load: per member id, open handovers they receive plus accounts they own.
     ///   - teams: team id → member ids, for rules that name a team.
+    ///   - incoming: open handovers sent to the leaver; each goes to the least loaded of
+    ///     `balanceAmong`, else the manager (never its own transferor).
     public static func plan(
         leaver: Member, effectiveOn: CalendarDate?, accounts: [some DepartureAccountFacts], members: [Member], openHandoverAccounts: Set<String>,
         load: [String: Int], recipients: DepartureRecipients, pointers: DeparturePointers = DeparturePointers(),
-        briefingOtherParties: [String: String] = [:], teams: [String: [String]] = [:]
+        briefingOtherParties: [String: String] = [:], teams: [String: [String]] = [:], incoming: [DepartureIncoming] = []
     ) -> DeparturePlan {
         let byID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var conflicts: [DepartureConflict] = []
@@ -296,6 +330,29 @@ public enum DeparturePlanner {
                         message:
                             "the \(briefing.label) on \(account) handover would stay organized by \(leaver.name): nobody active can take it over; cancel it, or skip it"))
             }
+        }
+        for handover in incoming {
+            let transferor = byID[handover.transferorID]?.name ?? "another member"
+            var pointer = DeparturePointer(
+                id: handover.handoverID, accountID: handover.accountID, label: "\(handover.accountName), from \(transferor) (\(handover.state.rawValue))")
+            if handover.redirectable {
+                let candidates = pool.filter { $0.id != handover.transferorID }
+                pointer.recipientID =
+                    leastLoaded(candidates)?.id ?? manager.flatMap { canReceive($0) && $0.id != handover.transferorID ? $0.id : nil }
+            }
+            if let id = pointer.recipientID {
+                load[id, default: 0] += 1
+            } else {
+                let why =
+                    handover.redirectable
+                    ? "nobody active but \(transferor) can take it (no balance list, and no manager who can)"
+                    : "\(leaver.name) acknowledged it, so it cannot go to someone who has not: complete it before they go"
+                conflicts.append(
+                    DepartureConflict(
+                        kind: .handoverNotRedirected, accountID: handover.accountID,
+                        message: "the handover of \(handover.accountName) from \(transferor) would stay with \(leaver.name): \(why); or skip it"))
+            }
+            pointers.incomingHandovers.append(pointer)
         }
         for index in pointers.accessGrants.indices { pointers.accessGrants[index].recipientID = recipientByAccount[pointers.accessGrants[index].accountID] }
         for index in pointers.soleReaderSecrets.indices {
@@ -439,6 +496,8 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
     /// Listed for people to act on: access grants for the access plans, secrets only the leaver can open.
     public var accessGrantsListed: Int
     public var soleReaderSecrets: Int
+    /// Open handovers sent to the leaver, sent on to someone else.
+    public var handoversRedirected: Int
     public var createdAt: Date
     public var appliedAt: Date?
     /// Why a scheduled departure failed on its day (state `failed`).
@@ -446,7 +505,7 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
 
     public init(
         id: String, memberID: String, effectiveOn: CalendarDate?, state: String, handoversCreated: Int, briefingsReassigned: Int, skipped: [DepartureConflict],
-        accessGrantsListed: Int, soleReaderSecrets: Int, createdAt: Date, appliedAt: Date?, failureReason: String? = nil
+        accessGrantsListed: Int, soleReaderSecrets: Int, handoversRedirected: Int = 0, createdAt: Date, appliedAt: Date?, failureReason: String? = nil
     ) {
         self.id = id
         self.memberID = memberID
@@ -457,9 +516,22 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
         self.skipped = skipped
         self.accessGrantsListed = accessGrantsListed
         self.soleReaderSecrets = soleReaderSecrets
+        self.handoversRedirected = handoversRedirected
         self.createdAt = createdAt
         self.appliedAt = appliedAt
         self.failureReason = failureReason
+    }
+    /// Summaries stored before `handoversRedirected` existed read as 0 of them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), memberID: try c.decode(String.self, forKey: .memberID),
+            effectiveOn: try c.decodeIfPresent(CalendarDate.self, forKey: .effectiveOn), state: try c.decode(String.self, forKey: .state),
+            handoversCreated: try c.decode(Int.self, forKey: .handoversCreated), briefingsReassigned: try c.decode(Int.self, forKey: .briefingsReassigned),
+            skipped: try c.decode([DepartureConflict].self, forKey: .skipped), accessGrantsListed: try c.decode(Int.self, forKey: .accessGrantsListed),
+            soleReaderSecrets: try c.decode(Int.self, forKey: .soleReaderSecrets),
+            handoversRedirected: try c.decodeIfPresent(Int.self, forKey: .handoversRedirected) ?? 0, createdAt: try c.decode(Date.self, forKey: .createdAt),
+            appliedAt: try c.decodeIfPresent(Date.self, forKey: .appliedAt), failureReason: try c.decodeIfPresent(String.self, forKey: .failureReason))
     }
 }
 

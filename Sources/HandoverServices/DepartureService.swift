@@ -85,7 +85,8 @@ public struct DepartureService: Sendable {
         let members = try await store.members(organizationID: leaver.organizationID)
         let plan = DeparturePlanner.plan(
             leaver: leaver, effectiveOn: request.effectiveOn, accounts: inputs.accounts, members: members, openHandoverAccounts: inputs.openHandoverAccounts,
-            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties, teams: teams)
+            load: inputs.load, recipients: request.recipients, pointers: inputs.pointers, briefingOtherParties: inputs.briefingOtherParties, teams: teams,
+            incoming: inputs.incoming)
         return (plan, inputs, members)
     }
 
@@ -187,10 +188,16 @@ public struct DepartureService: Sendable {
                     templateVersion: versions[line.templateKey] ?? 1, ownerID: leaver.id, recipientID: recipientID))
         }
         let (briefings, notices) = try await briefingChanges(plan, leaver: leaver, at: now)
+        let handoverVersions = Dictionary(inputs.incoming.map { ($0.handoverID, $0.version) }, uniquingKeysWith: { a, _ in a })
+        let redirects = plan.pointers.incomingHandovers.compactMap { pointer in
+            pointer.recipientID.map {
+                DepartureRedirect(handoverID: pointer.id, expectedVersion: handoverVersions[pointer.id] ?? 0, recipientID: $0, eventID: ids.next(at: now))
+            }
+        }
         let summary = DepartureSummary(
             id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: lines.count,
             briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
-            soleReaderSecrets: plan.pointers.soleReaderSecrets.count, createdAt: createdAt, appliedAt: now)
+            soleReaderSecrets: plan.pointers.soleReaderSecrets.count, handoversRedirected: redirects.count, createdAt: createdAt, appliedAt: now)
         let body = String(decoding: try WireJSON.encoder.encode(summary), as: UTF8.self)
         let record = DepartureRecord(
             id: id, organizationID: leaver.organizationID, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: .applied, request: request,
@@ -198,7 +205,7 @@ public struct DepartureService: Sendable {
         return (
             DepartureWrite(
                 departure: record, leaver: leaver, lines: lines, recipientNames: names, actorID: actorID, skipped: plan.conflicts.count,
-                briefings: briefings, notices: notices, actor: actor, at: now, idempotency: nil), body
+                briefings: briefings, redirects: redirects, notices: notices, actor: actor, at: now, idempotency: nil), body
         )
     }
 

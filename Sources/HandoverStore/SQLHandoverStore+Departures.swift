@@ -29,6 +29,8 @@ public struct DepartureWrite: Sendable {
     public var skipped: Int
     /// Briefings to their new organizers, and their invitations (`BriefingNotices`).
     public var briefings: [DepartureBriefingChange]
+    /// Open handovers sent to the leaver, sent on to their new recipients.
+    public var redirects: [DepartureRedirect]
     public var notices: [Notice]
     public var actor: AuditActor
     public var at: Date
@@ -37,7 +39,8 @@ public struct DepartureWrite: Sendable {
 
     public init(
         departure: DepartureRecord, leaver: Member, lines: [BulkHandoverLine], recipientNames: [String: String], actorID: String, skipped: Int,
-        briefings: [DepartureBriefingChange], notices: [Notice], actor: AuditActor, at: Date, idempotency: IdempotencyCompletion?
+        briefings: [DepartureBriefingChange], redirects: [DepartureRedirect] = [], notices: [Notice], actor: AuditActor, at: Date,
+        idempotency: IdempotencyCompletion?
     ) {
         self.departure = departure
         self.leaver = leaver
@@ -46,6 +49,7 @@ public struct DepartureWrite: Sendable {
         self.actorID = actorID
         self.skipped = skipped
         self.briefings = briefings
+        self.redirects = redirects
         self.notices = notices
         self.actor = actor
         self.at = at
@@ -57,6 +61,23 @@ public struct DepartureWrite: Sendable {
         BulkHandovers(
             organizationID: departure.organizationID, lines: lines, owners: [leaver.id: leaver], recipientNames: recipientNames, actorID: actorID,
             eventNote: "departure \(departure.id)", actor: actor, at: at)
+    }
+}
+
+/// An open handover sent to the leaver, to send on: only if it is still at the version the plan
+/// read (else a conflict: preview again).
+public struct DepartureRedirect: Sendable, Hashable {
+    public var handoverID: String
+    public var expectedVersion: Int
+    public var recipientID: String
+    /// Of its `redirect` event.
+    public var eventID: String
+
+    public init(handoverID: String, expectedVersion: Int, recipientID: String, eventID: String) {
+        self.handoverID = handoverID
+        self.expectedVersion = expectedVersion
+        self.recipientID = recipientID
+        self.eventID = eventID
     }
 }
 
@@ -110,6 +131,8 @@ public struct DepartureInputs: Sendable {
     /// account's line does not apply, which is usual: a briefing is on an open handover).
     public var briefingOtherParties: [String: String]
     public var pointers: DeparturePointers
+    /// Open handovers sent to the leaver.
+    public var incoming: [DepartureIncoming]
 }
 
 extension SQLHandoverStore {
@@ -228,9 +251,22 @@ extension SQLHandoverStore {
                     id: try row.decode(column: "id", as: String.self), accountID: try row.decode(column: "account_id", as: String.self),
                     label: try row.decode(column: "name", as: String.self))
             }
+            let incoming = try await db.raw(
+                """
+                SELECT h.id, h.account_id, a.name, h.transferor_id, h.state, h.version FROM handovers h JOIN accounts a ON a.id = h.account_id
+                WHERE h.recipient_id = \(bind: memberID) AND h.organization_id = \(bind: organizationID)
+                  AND h.state IN (\(binds: HandoverState.openStates.map(\.rawValue)))
+                ORDER BY a.name, h.id
+                """
+            ).all().map { row in
+                DepartureIncoming(
+                    handoverID: try row.decode(column: "id", as: String.self), accountID: try row.decode(column: "account_id", as: String.self),
+                    accountName: try row.decode(column: "name", as: String.self), transferorID: try row.decode(column: "transferor_id", as: String.self),
+                    state: HandoverState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft, version: try row.decode(column: "version", as: Int.self))
+            }
             return DepartureInputs(
                 accounts: accounts, openHandoverAccounts: Set(open), load: load, briefingOtherParties: otherParties,
-                pointers: DeparturePointers(briefings: briefings, accessGrants: grants, soleReaderSecrets: secrets))
+                pointers: DeparturePointers(briefings: briefings, accessGrants: grants, soleReaderSecrets: secrets), incoming: incoming)
         }
     }
 
@@ -253,6 +289,7 @@ extension SQLHandoverStore {
             var records = try change.briefings.map { change in
                 AuditRecord(action: "briefing.reassign", target: "briefing:\(change.briefing.id)", digest: try CanonicalJSON.digest(change.briefing))
             }
+            records += try await Self.redirectHandovers(change, db)
             records.append(
                 AuditRecord(
                     action: "departure.apply", target: "departure:\(change.departure.id)",
@@ -297,11 +334,53 @@ extension SQLHandoverStore {
         try await insertNotices(change.notices, db)
     }
 
+    /// Each open handover sent to the leaver, sent on: its recipient (and version) change if it
+    /// is still as the plan read it, waiting on the leaver; its pending access-plan grants to the
+    /// leaver go to the new recipient; a `redirect` event says so. Returns the audit records.
+    static func redirectHandovers(_ change: DepartureWrite, _ db: any SQLDatabase) async throws -> [AuditRecord] {
+        let org = change.departure.organizationID
+        var records: [AuditRecord] = []
+        for redirect in change.redirects {
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE handovers SET recipient_id = \(bind: redirect.recipientID), version = version + 1, updated_at = \(bind: change.at.millis)
+                    WHERE id = \(bind: redirect.handoverID) AND organization_id = \(bind: org) AND recipient_id = \(bind: change.leaver.id)
+                      AND version = \(bind: redirect.expectedVersion) AND state IN ('draft', 'submitted', 'returned')
+                    RETURNING state, version
+                    """
+                ).first()
+            else { throw StoreError.conflict("handover \(redirect.handoverID) sent to \(change.leaver.name) changed since the plan: preview again") }
+            let state = try row.decode(column: "state", as: String.self)
+            let version = try row.decode(column: "version", as: Int.self)
+            try await db.raw(
+                """
+                UPDATE access_plan_lines SET member_id = \(bind: redirect.recipientID)
+                WHERE handover_id = \(bind: redirect.handoverID) AND organization_id = \(bind: org) AND kind = 'grant'
+                  AND member_id = \(bind: change.leaver.id) AND status = 'pending'
+                """
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO handover_events (id, handover_id, organization_id, actor_id, event, handover_version, from_state, to_state, note, at)
+                VALUES (\(bind: redirect.eventID), \(bind: redirect.handoverID), \(bind: org), \(bind: change.actorID), 'redirect', \(bind: version),
+                        \(bind: state), \(bind: state), \(bind: "departure \(change.departure.id): sent on from \(change.leaver.name)"), \(bind: change.at.millis))
+                """
+            ).run()
+            records.append(
+                AuditRecord(
+                    action: "handover.redirect", target: "handover:\(redirect.handoverID)",
+                    digest: Hex.sha256(Data("\(redirect.handoverID) \(change.leaver.id) \(redirect.recipientID) \(version)".utf8))))
+        }
+        return records
+    }
+
     /// The plan was made outside this transaction: every recipient must still be an active,
     /// non-auditor member of the organization now (one COUNT over the distinct ids).
     static func checkDepartureRecipients(_ change: DepartureWrite, _ db: any SQLDatabase) async throws {
         try await checkActiveRecipients(
-            Set(change.lines.map(\.recipientID) + change.briefings.map(\.briefing.organizerID)), organizationID: change.departure.organizationID, db,
+            Set(change.lines.map(\.recipientID) + change.briefings.map(\.briefing.organizerID) + change.redirects.map(\.recipientID)),
+            organizationID: change.departure.organizationID, db,
             conflict: "a recipient of this departure was deactivated, made an auditor or removed meanwhile: preview again")
     }
 

@@ -80,8 +80,12 @@ struct DeparturePlanCommand: AsyncParsableCommand {
                     ]
                 })
             let p = plan.pointers
+            for handover in p.incomingHandovers {
+                print("Sent to them, still open: \(handover.label) → \(handover.recipientID.map { names[$0] ?? $0 } ?? "stays (a conflict)")")
+            }
             print(
-                "\n\(plan.applicable.count) of \(plan.lines.count) accounts ready; \(p.briefings.count) briefing(s) to reassign, "
+                "\n\(plan.applicable.count) of \(plan.lines.count) accounts ready; \(p.incomingHandovers.count) open handover(s) sent to them, "
+                    + "\(p.briefings.count) briefing(s) to reassign, "
                     + "\(p.accessGrants.count) access grant(s) for the plans, \(p.soleReaderSecrets.count) secret(s) only they can open.")
             if !plan.conflicts.isEmpty { print("Next: resolve the conflicts, or apply with --skip-conflicts.") }
         }
@@ -106,7 +110,9 @@ struct DepartureApplyCommand: AsyncParsableCommand {
             if s.state == "scheduled" {
                 print("Departure \(s.id) scheduled for \(s.effectiveOn.map(HumanDate.day) ?? "its day"): applied then by the job runner.")
             } else {
-                print("Departure \(s.id) applied: \(s.handoversCreated) handover(s) drafted, \(s.briefingsReassigned) briefing(s) reassigned.")
+                print(
+                    "Departure \(s.id) applied: \(s.handoversCreated) handover(s) drafted, \(s.handoversRedirected) sent on, "
+                        + "\(s.briefingsReassigned) briefing(s) reassigned.")
             }
             for conflict in s.skipped { print("  skipped: " + conflict.message) }
             if s.soleReaderSecrets > 0 { print("  \(s.soleReaderSecrets) secret(s) only the leaver can open: ask them to share before they go.") }
@@ -147,6 +153,7 @@ struct DepartureShowCommand: AsyncParsableCommand {
             print("  member:      \(s.memberID)")
             print("  on:          \(s.effectiveOn.map(HumanDate.day) ?? "now")")
             print("  handovers:   \(s.handoversCreated)")
+            print("  sent on:     \(s.handoversRedirected) open handover(s) sent to the leaver")
             print("  briefings:   \(s.briefingsReassigned) reassigned")
             print("  grants:      \(s.accessGrantsListed) listed for the access plans")
             print("  secrets:     \(s.soleReaderSecrets) only the leaver can open")

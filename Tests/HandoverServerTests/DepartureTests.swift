@@ -182,6 +182,54 @@ import Testing
         #expect(try await services.access.plan(handoverID: other[0].id, by: org.admin).lines.isEmpty)
     }
 
+    /// Open handovers sent to the leaver go on to someone else: one still waiting on them keeps
+    /// its state and gets the new recipient, with its pending access-plan grant; one they
+    /// acknowledged cannot (its new recipient never did), so it is a conflict, skipped and said.
+    @Test(arguments: TestDatabases.engines) func openHandoversSentToTheLeaverAreSentOn(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let (services, departures) = Self.services(store, clock: PipelineTests.Clock())
+        let accounts = try await Self.accounts(["Waiting", "Taken"], owner: org.bob, services: services)
+        _ = try await services.access.addGrant(
+            accountID: accounts[0].id, system: "CRM", role: "admin", holderID: org.bob.id, holderName: nil, grantedOn: nil, note: nil, by: org.admin)
+        var sent: [Handover] = []
+        for account in accounts {
+            sent.append(
+                try await services.handovers.begin(
+                    accountID: account.id, recipientID: org.alice.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: org.bob))
+        }
+        _ = try await services.access.draw(handoverID: sent[0].id, by: org.bob)
+        let acknowledged = sent[1].id
+        try await store.database.transaction { db in
+            try await db.raw("UPDATE handovers SET state = 'acknowledged' WHERE id = \(bind: acknowledged)").run()
+        }
+
+        let plan = try await departures.preview(DepartureRequest(memberID: org.alice.id), by: org.admin)
+        #expect(plan.pointers.incomingHandovers.map(\.id) == [sent[1].id, sent[0].id])  // by account name: Taken, Waiting
+        #expect(plan.pointers.incomingHandovers.map(\.recipientID) == [nil, org.manager.id])
+        #expect(plan.conflicts.map(\.kind) == [.handoverNotRedirected])
+        #expect(plan.conflicts.first?.message.contains("acknowledged") == true)
+        await #expect(throws: DepartureError.self) {
+            try await departures.apply(DepartureRequest(memberID: org.alice.id), idempotencyKey: nil, by: org.admin)
+        }
+
+        let answer = try await departures.apply(DepartureRequest(memberID: org.alice.id, skipConflicts: true), idempotencyKey: nil, by: org.admin)
+        let summary = try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8))
+        #expect(summary.handoversRedirected == 1 && summary.skipped.map(\.kind) == [.handoverNotRedirected])
+        let waiting = try #require(try await store.handover(id: sent[0].id, organizationID: org.organization.id))
+        #expect(waiting.recipientID == org.manager.id && waiting.state == .draft && waiting.version == sent[0].version + 1)
+        let lines = try await services.access.plan(handoverID: sent[0].id, by: org.admin).lines
+        #expect(lines.map(\.kind) == [.revoke, .grant] && lines.map(\.memberID) == [org.bob.id, org.manager.id])
+        let events = try await store.events(handoverID: sent[0].id, organizationID: org.organization.id)
+        #expect(events.last?.event == "redirect" && events.last?.note?.contains("sent on from \(org.alice.name)") == true)
+        let taken = try #require(try await store.handover(id: sent[1].id, organizationID: org.organization.id))
+        #expect(taken.recipientID == org.alice.id && taken.state == .acknowledged)
+        // The new recipient works it as their own: the draft is theirs to wait on, not the leaver's.
+        let inbox = try await store.handovers(visibleTo: org.manager, filter: HandoverFilter(recipientID: org.manager.id, limit: 5))
+        #expect(inbox.map(\.id).contains(sent[0].id))
+    }
+
     @Test(arguments: TestDatabases.engines) func futureDatedDepartureIsAppliedOnceByItsJob(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

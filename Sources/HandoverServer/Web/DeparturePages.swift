@@ -246,6 +246,8 @@ extension WebPages {
         case .unknownRecipient: "Choose a member of this organization for it below."
         case .auditorRecipient: "Auditors cannot own accounts: choose someone else for it below."
         case .briefingNotReassigned: "Cancel that briefing on its handover's page, or give \(leaver) a manager; or apply skipping conflicts and it stays as it is."
+        case .handoverNotRedirected:
+            "Complete or cancel it on its page, tick members to balance among, or give \(leaver) a manager; or apply skipping conflicts and it stays as it is."
         }
     }
 
@@ -325,7 +327,10 @@ extension WebPages {
         let pointers = plan.pointers
         let others: HTML = """
             <section aria-labelledby="pointers-title"><h2 id="pointers-title">Everything else that points at \(leaver)</h2>
-            \(pointers.briefings.isEmpty && pointers.accessGrants.isEmpty && pointers.soleReaderSecrets.isEmpty ? "<p class=\"empty\" id=\"pointers-empty\">Nothing else.</p>" as HTML : .empty)
+            \(pointers.briefings.isEmpty && pointers.accessGrants.isEmpty && pointers.soleReaderSecrets.isEmpty && pointers.incomingHandovers.isEmpty ? "<p class=\"empty\" id=\"pointers-empty\">Nothing else.</p>" as HTML : .empty)
+            \(pointerList("departure-incoming", "Handovers sent to them, still open: sent on", pointers.incomingHandovers, "handovers") {
+                "<a href=\"/handovers/\($0.id)\">\($0.label)</a> → \($0.recipientID.map { names[$0] ?? $0 } ?? "nobody: it stays with \(leaver) (see the conflicts)")"
+            })
             \(pointerList("departure-briefings", "Briefings they organize: reassigned", pointers.briefings, "briefings") { "\($0.label) → \(to($0))" })
             \(pointerList("departure-grants", "Access grants they hold: listed for the access plans", pointers.accessGrants, "grants") { "\($0.label) → \(to($0))" })
             \(pointerList("departure-secrets", "Secrets only they can open", pointers.soleReaderSecrets, "secrets") {
@@ -359,7 +364,8 @@ extension WebPages {
             <p><a href="/departures">← Departures</a></p>
             <h1>\(leaver) leaves \(when): the plan</h1>
             <p class="lead" id="departure-counts">\(plan.lines.count) account\(plan.lines.count == 1 ? "" : "s"): \(applicable) ready, \
-            \(plan.conflicts.count) in conflict. \(pointers.briefings.count) briefing\(pointers.briefings.count == 1 ? "" : "s") to reassign, \
+            \(plan.conflicts.count) in conflict. \(pointers.incomingHandovers.count) open handover\(pointers.incomingHandovers.count == 1 ? "" : "s") sent to them, \
+            \(pointers.briefings.count) briefing\(pointers.briefings.count == 1 ? "" : "s") to reassign, \
             \(pointers.accessGrants.count) access grant\(pointers.accessGrants.count == 1 ? "" : "s") to plan, \
             \(pointers.soleReaderSecrets.count) secret\(pointers.soleReaderSecrets.count == 1 ? "" : "s") only \(leaver) can open. Nothing has changed yet.</p>
             \(Web.errors(problems))
@@ -389,6 +395,7 @@ extension WebPages {
         case .unknownRecipient: "unknown recipient"
         case .auditorRecipient: "recipient is an auditor"
         case .briefingNotReassigned: "briefing left behind"
+        case .handoverNotRedirected: "handover to them left behind"
         }
     }
 
@@ -414,6 +421,7 @@ extension WebPages {
             <dt>Day</dt><dd>\(d.effectiveOn.map(Web.day) ?? "at once")</dd>
             <dt>Handovers created</dt><dd id="departure-handovers">\(d.handoversCreated)</dd>
             <dt>Skipped</dt><dd id="departure-skipped">\(d.skipped.count)</dd>
+            <dt>Handovers sent on</dt><dd id="departure-redirected">\(d.handoversRedirected)</dd>
             <dt>Briefings reassigned</dt><dd>\(d.briefingsReassigned)</dd>
             <dt>Access grants listed</dt><dd>\(d.accessGrantsListed)</dd>
             <dt>Secrets flagged</dt><dd>\(d.soleReaderSecrets)</dd>
