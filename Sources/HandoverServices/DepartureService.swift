@@ -187,13 +187,14 @@ public struct DepartureService: Sendable {
                     handoverID: ids.next(at: now), eventID: ids.next(at: now), accountID: line.accountID, templateKey: line.templateKey,
                     templateVersion: versions[line.templateKey] ?? 1, ownerID: leaver.id, recipientID: recipientID))
         }
-        let (briefings, notices) = try await briefingChanges(plan, leaver: leaver, at: now)
+        var (briefings, notices) = try await briefingChanges(plan, leaver: leaver, at: now)
         let handoverVersions = Dictionary(inputs.incoming.map { ($0.handoverID, $0.version) }, uniquingKeysWith: { a, _ in a })
         let redirects = plan.pointers.incomingHandovers.compactMap { pointer in
             pointer.recipientID.map {
                 DepartureRedirect(handoverID: pointer.id, expectedVersion: handoverVersions[pointer.id] ?? 0, recipientID: $0, eventID: ids.next(at: now))
             }
         }
+        notices += try await redirectNotices(redirects, incoming: inputs.incoming, organizationID: leaver.organizationID, at: now)
         let summary = DepartureSummary(
             id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: lines.count,
             briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
@@ -207,6 +208,27 @@ public struct DepartureService: Sendable {
                 departure: record, leaver: leaver, lines: lines, recipientNames: names, actorID: actorID, skipped: plan.conflicts.count,
                 briefings: briefings, redirects: redirects, notices: notices, actor: actor, at: now, idempotency: nil), body
         )
+    }
+
+    /// The new recipient of a handover already submitted hears of it as of a submission to them
+    /// (a draft or a returned one reaches them when it is submitted).
+    func redirectNotices(_ redirects: [DepartureRedirect], incoming: [DepartureIncoming], organizationID: String, at now: Date) async throws -> [Notice] {
+        let submitted = Set(incoming.filter { $0.state == .submitted }.map(\.handoverID))
+        var notices: [Notice] = []
+        for redirect in redirects where submitted.contains(redirect.handoverID) {
+            guard var handover = try await store.handover(id: redirect.handoverID, organizationID: organizationID),
+                let account = try await store.account(id: handover.accountID, organizationID: organizationID),
+                let transferor = try await store.member(id: handover.transferorID, organizationID: organizationID),
+                let recipient = try await store.member(id: redirect.recipientID, organizationID: organizationID)
+            else { continue }
+            handover.recipientID = recipient.id
+            if let notice = NotificationMails.submitted(
+                handover: handover, account: account, transferor: transferor, recipient: recipient, publicURL: mail.publicURL, id: ids.next(at: now), at: now)
+            {
+                notices.append(notice)
+            }
+        }
+        return notices
     }
 
     /// `departure.apply`: a scheduled departure on its day. Re-planned then (the accounts may

@@ -200,8 +200,9 @@ import Testing
                     accountID: account.id, recipientID: org.alice.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: org.bob))
         }
         _ = try await services.access.draw(handoverID: sent[0].id, by: org.bob)
-        let acknowledged = sent[1].id
+        let (waitingID, acknowledged) = (sent[0].id, sent[1].id)
         try await store.database.transaction { db in
+            try await db.raw("UPDATE handovers SET state = 'submitted' WHERE id = \(bind: waitingID)").run()
             try await db.raw("UPDATE handovers SET state = 'acknowledged' WHERE id = \(bind: acknowledged)").run()
         }
 
@@ -218,14 +219,17 @@ import Testing
         let summary = try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8))
         #expect(summary.handoversRedirected == 1 && summary.skipped.map(\.kind) == [.handoverNotRedirected])
         let waiting = try #require(try await store.handover(id: sent[0].id, organizationID: org.organization.id))
-        #expect(waiting.recipientID == org.manager.id && waiting.state == .draft && waiting.version == sent[0].version + 1)
+        #expect(waiting.recipientID == org.manager.id && waiting.state == .submitted && waiting.version == sent[0].version + 1)
+        // Already submitted: the new recipient hears of it as of a submission to them.
+        let mail = try await services.outbox.messages(handoverID: waitingID, by: org.admin)
+        #expect(mail.map(\.kind) == [OutboxKind.handoverSubmitted] && mail.first?.to.first?.address == org.manager.email)
         let lines = try await services.access.plan(handoverID: sent[0].id, by: org.admin).lines
         #expect(lines.map(\.kind) == [.revoke, .grant] && lines.map(\.memberID) == [org.bob.id, org.manager.id])
         let events = try await store.events(handoverID: sent[0].id, organizationID: org.organization.id)
         #expect(events.last?.event == "redirect" && events.last?.note?.contains("sent on from \(org.alice.name)") == true)
         let taken = try #require(try await store.handover(id: sent[1].id, organizationID: org.organization.id))
         #expect(taken.recipientID == org.alice.id && taken.state == .acknowledged)
-        // The new recipient works it as their own: the draft is theirs to wait on, not the leaver's.
+        // The new recipient works it as their own: it is theirs to acknowledge, not the leaver's.
         let inbox = try await store.handovers(visibleTo: org.manager, filter: HandoverFilter(recipientID: org.manager.id, limit: 5))
         #expect(inbox.map(\.id).contains(sent[0].id))
     }
