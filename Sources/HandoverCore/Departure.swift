@@ -442,10 +442,13 @@ public struct DepartureRequest: Sendable, Hashable, Codable {
     /// Apply what can be applied and skip (and name) the conflicting accounts; without it an
     /// apply with conflicts is refused with 409.
     public var skipConflicts: Bool
+    /// Deactivate the leaver in the apply's transaction (admins only): sign-in ends and their
+    /// sessions and tokens are revoked the moment their accounts go, on the day when dated.
+    public var deactivate: Bool
 
     public init(
         memberID: String, effectiveOn: CalendarDate? = nil, mappings: [DepartureMapping] = [], rules: [DepartureRule] = [], balanceAmong: [String] = [],
-        skipConflicts: Bool = false
+        skipConflicts: Bool = false, deactivate: Bool = false
     ) {
         self.memberID = memberID
         self.effectiveOn = effectiveOn
@@ -453,6 +456,7 @@ public struct DepartureRequest: Sendable, Hashable, Codable {
         self.rules = rules
         self.balanceAmong = balanceAmong
         self.skipConflicts = skipConflicts
+        self.deactivate = deactivate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -463,6 +467,24 @@ public struct DepartureRequest: Sendable, Hashable, Codable {
         rules = try c.decodeIfPresent([DepartureRule].self, forKey: .rules) ?? []
         balanceAmong = try c.decodeIfPresent([String].self, forKey: .balanceAmong) ?? []
         skipConflicts = try c.decodeIfPresent(Bool.self, forKey: .skipConflicts) ?? false
+        deactivate = try c.decodeIfPresent(Bool.self, forKey: .deactivate) ?? false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case memberID, effectiveOn, mappings, rules, balanceAmong, skipConflicts, deactivate
+    }
+
+    /// `deactivate` only when asked: a request without it encodes (and digests, for its
+    /// Idempotency-Key) as it did before the field existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(memberID, forKey: .memberID)
+        try c.encodeIfPresent(effectiveOn, forKey: .effectiveOn)
+        try c.encode(mappings, forKey: .mappings)
+        try c.encode(rules, forKey: .rules)
+        try c.encode(balanceAmong, forKey: .balanceAmong)
+        try c.encode(skipConflicts, forKey: .skipConflicts)
+        if deactivate { try c.encode(true, forKey: .deactivate) }
     }
 
     public var recipients: DepartureRecipients {
@@ -498,6 +520,8 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
     public var soleReaderSecrets: Int
     /// Open handovers sent to the leaver, sent on to someone else.
     public var handoversRedirected: Int
+    /// The leaver was deactivated by the apply (the request asked for it).
+    public var leaverDeactivated: Bool
     public var createdAt: Date
     public var appliedAt: Date?
     /// Why a scheduled departure failed on its day (state `failed`).
@@ -505,7 +529,8 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
 
     public init(
         id: String, memberID: String, effectiveOn: CalendarDate?, state: String, handoversCreated: Int, briefingsReassigned: Int, skipped: [DepartureConflict],
-        accessGrantsListed: Int, soleReaderSecrets: Int, handoversRedirected: Int = 0, createdAt: Date, appliedAt: Date?, failureReason: String? = nil
+        accessGrantsListed: Int, soleReaderSecrets: Int, handoversRedirected: Int = 0, leaverDeactivated: Bool = false, createdAt: Date, appliedAt: Date?,
+        failureReason: String? = nil
     ) {
         self.id = id
         self.memberID = memberID
@@ -517,11 +542,13 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
         self.accessGrantsListed = accessGrantsListed
         self.soleReaderSecrets = soleReaderSecrets
         self.handoversRedirected = handoversRedirected
+        self.leaverDeactivated = leaverDeactivated
         self.createdAt = createdAt
         self.appliedAt = appliedAt
         self.failureReason = failureReason
     }
-    /// Summaries stored before `handoversRedirected` existed read as 0 of them.
+    /// Summaries stored before `handoversRedirected` and `leaverDeactivated` existed read as 0
+    /// and false.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -530,7 +557,8 @@ public struct DepartureSummary: Sendable, Hashable, Codable {
             handoversCreated: try c.decode(Int.self, forKey: .handoversCreated), briefingsReassigned: try c.decode(Int.self, forKey: .briefingsReassigned),
             skipped: try c.decode([DepartureConflict].self, forKey: .skipped), accessGrantsListed: try c.decode(Int.self, forKey: .accessGrantsListed),
             soleReaderSecrets: try c.decode(Int.self, forKey: .soleReaderSecrets),
-            handoversRedirected: try c.decodeIfPresent(Int.self, forKey: .handoversRedirected) ?? 0, createdAt: try c.decode(Date.self, forKey: .createdAt),
+            handoversRedirected: try c.decodeIfPresent(Int.self, forKey: .handoversRedirected) ?? 0,
+            leaverDeactivated: try c.decodeIfPresent(Bool.self, forKey: .leaverDeactivated) ?? false, createdAt: try c.decode(Date.self, forKey: .createdAt),
             appliedAt: try c.decodeIfPresent(Date.self, forKey: .appliedAt), failureReason: try c.decodeIfPresent(String.self, forKey: .failureReason))
     }
 }

@@ -36,6 +36,8 @@ struct DepartureRoutes: Sendable {
             let actor = try context.requireMember()
             let key = try Self.key(request)
             let body = try await JSONIO.decode(DepartureRequest.self, from: request, context: context)
+            // One that deactivates the leaver: their cached credentials must not outlive it.
+            defer { if body.deactivate { credentials.evictAll() } }
             return Self.response(try await departures.apply(body, idempotencyKey: key, by: actor))
         }
         api.get("departures") { _, context in

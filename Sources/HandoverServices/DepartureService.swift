@@ -55,10 +55,20 @@ public struct DepartureService: Sendable {
         return leaver
     }
 
+    /// `deactivate` is an admin's to ask, as deactivation is, and never of themself.
+    static func checkDeactivation(_ request: DepartureRequest, leaver: Member, by actor: Member) throws {
+        guard request.deactivate else { return }
+        guard actor.role == .admin else {
+            throw HandoverError.notPermitted(action: "deactivate members", reason: "only admins deactivate members: leave deactivate out")
+        }
+        if leaver.id == actor.id { throw HandoverError.invalid([Problem(path: "deactivate", message: "you cannot deactivate yourself")]) }
+    }
+
     // MARK: Planning
 
     public func preview(_ request: DepartureRequest, by actor: Member) async throws -> DeparturePlan {
         let leaver = try await leaver(request.memberID, by: actor)
+        try Self.checkDeactivation(request, leaver: leaver, by: actor)
         return try await plan(request, leaver: leaver, checkDate: true).plan
     }
 
@@ -118,6 +128,7 @@ public struct DepartureService: Sendable {
     /// key with another request is 422; while the first is still running, 409.
     public func apply(_ request: DepartureRequest, idempotencyKey: String?, by actor: Member) async throws -> Response {
         let leaver = try await leaver(request.memberID, by: actor)
+        try Self.checkDeactivation(request, leaver: leaver, by: actor)
         return try await idempotent.run(
             key: idempotencyKey, organizationID: actor.organizationID, actorID: actor.id, operation: "departure.apply",
             digest: try CanonicalJSON.digest(request)
@@ -155,7 +166,7 @@ public struct DepartureService: Sendable {
         }
         let (change, body) = try await build(
             plan, inputs: inputs, members: members, leaver: leaver, id: id, request: requestJSON, createdAt: now, actor: AuditActor(member: actor.id),
-            actorID: actor.id)
+            actorID: actor.id, deactivate: request.deactivate)
         var write = change
         write.idempotency = completion(201, body)
         try await fault?()
@@ -166,7 +177,7 @@ public struct DepartureService: Sendable {
     /// Every row of an apply, built in memory before the one transaction that writes them.
     func build(
         _ plan: DeparturePlan, inputs: DepartureInputs, members: [Member], leaver: Member, id: String, request: String, createdAt: Date, actor: AuditActor,
-        actorID: String
+        actorID: String, deactivate: Bool = false
     ) async throws -> (DepartureWrite, String) {
         let now = clock.now()
         let members = Member.namesByID(members)
@@ -198,7 +209,8 @@ public struct DepartureService: Sendable {
         let summary = DepartureSummary(
             id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: lines.count,
             briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
-            soleReaderSecrets: plan.pointers.soleReaderSecrets.count, handoversRedirected: redirects.count, createdAt: createdAt, appliedAt: now)
+            soleReaderSecrets: plan.pointers.soleReaderSecrets.count, handoversRedirected: redirects.count, leaverDeactivated: deactivate, createdAt: createdAt,
+            appliedAt: now)
         let body = String(decoding: try WireJSON.encoder.encode(summary), as: UTF8.self)
         let record = DepartureRecord(
             id: id, organizationID: leaver.organizationID, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: .applied, request: request,
@@ -206,7 +218,7 @@ public struct DepartureService: Sendable {
         return (
             DepartureWrite(
                 departure: record, leaver: leaver, lines: lines, recipientNames: names, actorID: actorID, skipped: plan.conflicts.count,
-                briefings: briefings, redirects: redirects, notices: notices, actor: actor, at: now, idempotency: nil), body
+                briefings: briefings, redirects: redirects, deactivateLeaver: deactivate, notices: notices, actor: actor, at: now, idempotency: nil), body
         )
     }
 
@@ -245,7 +257,7 @@ public struct DepartureService: Sendable {
         guard let leaver = try await store.member(id: record.memberID, organizationID: organizationID) else { return }
         // It applies with its creator's authority, so that authority must still hold on the day.
         let creator = try await store.member(id: record.createdBy, organizationID: organizationID)
-        if let reason = Self.lostAuthority(creator, leaver: leaver) {
+        if let reason = Self.lostAuthority(creator, leaver: leaver, deactivating: request.deactivate) {
             var summary = Self.summary(record)
             summary?.state = DepartureRecord.State.failed.rawValue
             summary?.failureReason = reason
@@ -259,7 +271,7 @@ public struct DepartureService: Sendable {
         let (change, _) = try await build(
             plan, inputs: inputs, members: members, leaver: leaver, id: record.id, request: record.request, createdAt: record.createdAt,
             actor: AuditActor(member: record.createdBy),
-            actorID: record.createdBy)
+            actorID: record.createdBy, deactivate: request.deactivate)
         try await fault?()
         try await store.applyDeparture(change)
     }
@@ -295,11 +307,14 @@ public struct DepartureService: Sendable {
     }
 
     /// Why whoever scheduled a departure may no longer apply it on its day, or nil if they may.
-    static func lostAuthority(_ creator: Member?, leaver: Member) -> String? {
+    static func lostAuthority(_ creator: Member?, leaver: Member, deactivating: Bool = false) -> String? {
         guard let creator else { return "whoever scheduled it is no longer a member; schedule it again" }
         guard creator.isActive else { return "\(creator.name), who scheduled it, has been deactivated; an admin must schedule it again" }
         guard creator.role == .admin || (creator.role == .manager && leaver.managerID == creator.id) else {
             return "\(creator.name), who scheduled it, is no longer an admin or \(leaver.name)'s manager; an admin must schedule it again"
+        }
+        if deactivating && creator.role != .admin {
+            return "\(creator.name), who scheduled it, is no longer an admin, and only an admin deactivates; an admin must schedule it again"
         }
         return nil
     }

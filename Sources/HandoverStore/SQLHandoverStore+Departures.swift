@@ -31,6 +31,8 @@ public struct DepartureWrite: Sendable {
     public var briefings: [DepartureBriefingChange]
     /// Open handovers sent to the leaver, sent on to their new recipients.
     public var redirects: [DepartureRedirect]
+    /// The leaver is deactivated in the same transaction (sessions and tokens revoked).
+    public var deactivateLeaver: Bool
     public var notices: [Notice]
     public var actor: AuditActor
     public var at: Date
@@ -39,8 +41,8 @@ public struct DepartureWrite: Sendable {
 
     public init(
         departure: DepartureRecord, leaver: Member, lines: [BulkHandoverLine], recipientNames: [String: String], actorID: String, skipped: Int,
-        briefings: [DepartureBriefingChange], redirects: [DepartureRedirect] = [], notices: [Notice], actor: AuditActor, at: Date,
-        idempotency: IdempotencyCompletion?
+        briefings: [DepartureBriefingChange], redirects: [DepartureRedirect] = [], deactivateLeaver: Bool = false, notices: [Notice], actor: AuditActor,
+        at: Date, idempotency: IdempotencyCompletion?
     ) {
         self.departure = departure
         self.leaver = leaver
@@ -50,6 +52,7 @@ public struct DepartureWrite: Sendable {
         self.skipped = skipped
         self.briefings = briefings
         self.redirects = redirects
+        self.deactivateLeaver = deactivateLeaver
         self.notices = notices
         self.actor = actor
         self.at = at
@@ -145,44 +148,53 @@ extension SQLHandoverStore {
                     "SELECT \(unsafeRaw: Self.memberColumns) FROM members m WHERE m.id = \(bind: id) AND m.organization_id = \(bind: organizationID)"
                 ).first().map(Self.decodeMember)
             else { throw StoreError.notFound("member \(id)") }
+            if deactivated { return try await Self.deactivate(member, at: now, by: actor, db) }
             var changed = member
-            if deactivated {
-                // Only the first of two concurrent deactivations sets the time (PostgreSQL re-checks
-                // the WHERE after waiting for the other): both then name the same deactivation,
-                // so a retried deprovisioning replays one departure instead of making two.
-                let first =
-                    try await db.raw(
-                        "UPDATE members SET deactivated_at = \(bind: now.millis) WHERE id = \(bind: id) AND deactivated_at IS NULL RETURNING id"
-                    ).first() != nil
-                if first {
-                    changed.deactivatedAt = now
-                } else {
-                    changed.deactivatedAt =
-                        try await db.raw("SELECT deactivated_at FROM members WHERE id = \(bind: id)").first()?
-                        .decode(column: "deactivated_at", as: Int64?.self).map(Date.init(millis:)) ?? member.deactivatedAt ?? now
-                }
-                // Revoked in the same transaction: no moment where the flag is set but a cookie still works.
-                try await db.raw("DELETE FROM sessions WHERE member_id = \(bind: id)").run()
-                try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE member_id = \(bind: id) AND revoked_at IS NULL").run()
-                // Every bearer credential a member holds: sessions, API tokens, and the calendar feed's
-                // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
-                try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
-                // Only the first deactivation is an event: a second one changes nothing.
-                if first {
-                    try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id, at: changed.deactivatedAt ?? now)], db)
-                }
-            } else {
-                changed.deactivatedAt = nil
-                try await db.raw("UPDATE members SET deactivated_at = NULL WHERE id = \(bind: id)").run()
-            }
+            changed.deactivatedAt = nil
+            try await db.raw("UPDATE members SET deactivated_at = NULL WHERE id = \(bind: id)").run()
             try await Self.appendAudit(
                 [
                     AuditRecord(
-                        action: deactivated ? "member.deactivate" : "member.reactivate", target: "member:\(id)",
-                        digest: try CanonicalJSON.digest(["id": id, "active": deactivated ? "false" : "true"]))
+                        action: "member.reactivate", target: "member:\(id)", digest: try CanonicalJSON.digest(["id": id, "active": "true"]))
                 ], organizationID: organizationID, actor: actor, at: now, db)
             return changed
         }
+    }
+
+    /// Deactivates `member` in the caller's transaction (an admin's deactivation, or a departure
+    /// that asked for it when it applies): sign-in ends, and every bearer credential they hold
+    /// is revoked in the same transaction, so there is no moment where the flag is set but a
+    /// cookie still works. Audited; `member.deactivated` is emitted once.
+    static func deactivate(_ member: Member, at now: Date, by actor: AuditActor, _ db: any SQLDatabase) async throws -> Member {
+        let id = member.id
+        var changed = member
+        // Only the first of two concurrent deactivations sets the time (PostgreSQL re-checks
+        // the WHERE after waiting for the other): both then name the same deactivation,
+        // so a retried deprovisioning replays one departure instead of making two.
+        let first =
+            try await db.raw(
+                "UPDATE members SET deactivated_at = \(bind: now.millis) WHERE id = \(bind: id) AND deactivated_at IS NULL RETURNING id"
+            ).first() != nil
+        if first {
+            changed.deactivatedAt = now
+        } else {
+            changed.deactivatedAt =
+                try await db.raw("SELECT deactivated_at FROM members WHERE id = \(bind: id)").first()?
+                .decode(column: "deactivated_at", as: Int64?.self).map(Date.init(millis:)) ?? member.deactivatedAt ?? now
+        }
+        try await db.raw("DELETE FROM sessions WHERE member_id = \(bind: id)").run()
+        try await db.raw("UPDATE api_tokens SET revoked_at = \(bind: now.millis) WHERE member_id = \(bind: id) AND revoked_at IS NULL").run()
+        // Every bearer credential a member holds: sessions, API tokens, and the calendar feed's
+        // `hcal_` token (a subscribed calendar would otherwise keep pulling briefings).
+        try await db.raw("DELETE FROM calendar_feeds WHERE member_id = \(bind: id)").run()
+        // Only the first deactivation is an event: a second one changes nothing.
+        if first {
+            try await Self.emitWebhooks([WebhookEvent.memberDeactivated(changed, by: actor.id, at: changed.deactivatedAt ?? now)], db)
+        }
+        try await Self.appendAudit(
+            [AuditRecord(action: "member.deactivate", target: "member:\(id)", digest: try CanonicalJSON.digest(["id": id, "active": "false"]))],
+            organizationID: member.organizationID, actor: actor, at: now, db)
+        return changed
     }
 
     // MARK: Planning
@@ -301,6 +313,7 @@ extension SQLHandoverStore {
                         id: change.departure.id, organizationID: org, memberID: change.leaver.id, handovers: change.lines.count, skipped: change.skipped,
                         effectiveOn: change.departure.effectiveOn, at: change.at)
                 ], db)
+            if change.deactivateLeaver { _ = try await Self.deactivate(change.leaver, at: change.at, by: change.actor, db) }
             if let completion = change.idempotency { try await Self.complete(completion, db) }
             return true
         }

@@ -36,6 +36,7 @@ struct DepartureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An account to a member.", valueName: "ACCOUNT=EMAIL")) var map: [String] = []
     @Option(help: ArgumentHelp("Tag or kind to a member, or to a team's least loaded member.", valueName: "tag:T=EMAIL|kind:K=team:NAME")) var rule: [String] = []
     @Option(help: ArgumentHelp("Balance the rest by load over this member.", valueName: "EMAIL")) var balance: [String] = []
+    @Flag(help: "Deactivate the leaver as it applies (admins only).") var deactivate = false
 
     func request(client: HandoverAPIClient, skipConflicts: Bool) async throws -> DepartureRequest {
         var effectiveOn: CalendarDate?
@@ -54,7 +55,7 @@ struct DepartureOptions: ParsableArguments {
         for email in balance { pool.append(try await MemberLookup.id(of: email, client: client)) }
         return DepartureRequest(
             memberID: try await MemberLookup.id(of: member, client: client), effectiveOn: effectiveOn, mappings: mappings, rules: rules, balanceAmong: pool,
-            skipConflicts: skipConflicts)
+            skipConflicts: skipConflicts, deactivate: deactivate)
     }
 }
 
@@ -116,6 +117,7 @@ struct DepartureApplyCommand: AsyncParsableCommand {
             }
             for conflict in s.skipped { print("  skipped: " + conflict.message) }
             if s.soleReaderSecrets > 0 { print("  \(s.soleReaderSecrets) secret(s) only the leaver can open: ask them to share before they go.") }
+            if s.leaverDeactivated { print("  The leaver is deactivated: their sign-in, sessions and API tokens have ended.") }
         }
     }
 }
@@ -154,6 +156,7 @@ struct DepartureShowCommand: AsyncParsableCommand {
             print("  on:          \(s.effectiveOn.map(HumanDate.day) ?? "now")")
             print("  handovers:   \(s.handoversCreated)")
             print("  sent on:     \(s.handoversRedirected) open handover(s) sent to the leaver")
+            print("  deactivated: \(s.leaverDeactivated ? "yes, when it applied" : "no")")
             print("  briefings:   \(s.briefingsReassigned) reassigned")
             print("  grants:      \(s.accessGrantsListed) listed for the access plans")
             print("  secrets:     \(s.soleReaderSecrets) only the leaver can open")

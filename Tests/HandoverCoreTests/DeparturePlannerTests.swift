@@ -50,6 +50,37 @@ import Testing
         #expect(plan.conflicts.first?.message.contains("team with nobody active") == true)
     }
 
+    /// Handovers sent to the leaver go to the least loaded of the pool, never to their own
+    /// transferor, else the manager (unless the manager is the transferor); one the leaver
+    /// acknowledged, or with nobody to take it, is a conflict.
+    @Test func handoversSentToTheLeaverGoOnButNeverBackToTheirTransferor() {
+        func incoming(_ id: String, from transferor: String, _ state: HandoverState = .submitted) -> DepartureIncoming {
+            DepartureIncoming(handoverID: id, accountID: "acct-\(id)", accountName: id.uppercased(), transferorID: transferor, state: state, version: 3)
+        }
+        let sent = [incoming("h1", from: "bo"), incoming("h2", from: "cy", .draft), incoming("h3", from: "bo", .acknowledged)]
+        let pooled = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: [Account](), members: Self.members, openHandoverAccounts: [], load: ["cy": 5],
+            recipients: DepartureRecipients(balanceAmong: ["bo", "cy"]), incoming: sent)
+        // h1 is Bo's: Cy, though busier; h2 is Cy's: Bo.
+        #expect(pooled.pointers.incomingHandovers.map(\.recipientID) == ["cy", "bo", nil])
+        #expect(pooled.conflicts.map(\.kind) == [.handoverNotRedirected] && pooled.conflicts[0].accountID == "acct-h3")
+        let byManager = DeparturePlanner.plan(
+            leaver: Self.ann, effectiveOn: nil, accounts: [Account](), members: Self.members, openHandoverAccounts: [], load: [:],
+            recipients: DepartureRecipients(), incoming: [incoming("h4", from: "bo"), incoming("h5", from: "max")])
+        #expect(byManager.pointers.incomingHandovers.map(\.recipientID) == ["max", nil])
+        #expect(byManager.conflicts.first?.message.contains("nobody active but Max") == true)
+    }
+
+    /// A request without `deactivate` encodes as before the field existed (its Idempotency-Key
+    /// digest unchanged); with it, the field is there and reads back.
+    @Test func deactivateIsEncodedOnlyWhenAsked() throws {
+        let plain = String(decoding: try JSONEncoder().encode(DepartureRequest(memberID: "ann")), as: UTF8.self)
+        #expect(!plain.contains("deactivate"))
+        let asked = try JSONEncoder().encode(DepartureRequest(memberID: "ann", deactivate: true))
+        #expect(try JSONDecoder().decode(DepartureRequest.self, from: asked).deactivate)
+        #expect(try JSONDecoder().decode(DepartureRequest.self, from: Data(#"{"memberID":"ann"}"#.utf8)).deactivate == false)
+    }
+
     @Test func balanceSpreadsByLoadAndTiesByName() {
         let accounts = (1...4).map { Self.account("a\($0)") }
         let plan = DeparturePlanner.plan(

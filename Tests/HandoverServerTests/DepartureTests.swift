@@ -269,6 +269,52 @@ import Testing
         #expect(listed[0].handoversCreated == 2)
     }
 
+    /// Asked to, a departure deactivates the leaver in its own transaction, on its day when it is
+    /// dated: not before (they still work until then), and then with their token revoked. Only
+    /// an admin may ask it, and never of themself; an admin scheduling it who is demoted by the
+    /// day makes it fail, not apply without the deactivation.
+    @Test(arguments: TestDatabases.engines) func aDepartureDeactivatesTheLeaverWhenAsked(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let clock = PipelineTests.Clock()
+        let (services, departures) = Self.services(store, clock: clock)
+        let members = MemberService(store: store)
+        _ = try await Self.accounts(["A"], owner: org.alice, services: services)
+        _ = try await Self.accounts(["B"], owner: org.bob, services: services)
+        let (_, aliceToken) = try await members.createToken(for: org.alice, name: "laptop", by: AuditActor(member: org.alice.id))
+
+        await #expect(throws: HandoverError.self) {  // a manager may plan it, not deactivate
+            try await departures.preview(DepartureRequest(memberID: org.alice.id, deactivate: true), by: org.manager)
+        }
+        await #expect(throws: HandoverError.self) {
+            try await departures.apply(DepartureRequest(memberID: org.admin.id, deactivate: true), idempotencyKey: nil, by: org.admin)
+        }
+        let answer = try await departures.apply(DepartureRequest(memberID: org.alice.id, deactivate: true), idempotencyKey: nil, by: org.admin)
+        #expect(try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8)).leaverDeactivated)
+        #expect(try await store.member(id: org.alice.id, organizationID: org.organization.id)?.isActive == false)
+        #expect(try await members.authenticate(tokenDigest: Secrets.digest(aliceToken)) == nil)
+
+        // Dated: Bob works until his day; then the job applies and deactivates at once.
+        let (_, bobToken) = try await members.createToken(for: org.bob, name: "laptop", by: AuditActor(member: org.bob.id))
+        let tomorrow = CalendarDate(clock.now.withLock { $0 }.addingTimeInterval(86_400))
+        let scheduled = try await departures.apply(
+            DepartureRequest(memberID: org.bob.id, effectiveOn: tomorrow, deactivate: true), idempotencyKey: nil, by: org.admin)
+        #expect(scheduled.status == 202)
+        #expect(try await members.authenticate(tokenDigest: Secrets.digest(bobToken)) != nil)
+        clock.advance(days: 2)
+        let jobs = try await store.claimJobs(runner: "t", kinds: [DepartureJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
+            $0.organizationID == org.organization.id
+        }
+        try await DepartureJob.handler(departures: departures)(try #require(jobs.first))
+        #expect(try await store.member(id: org.bob.id, organizationID: org.organization.id)?.isActive == false)
+        #expect(try await members.authenticate(tokenDigest: Secrets.digest(bobToken)) == nil)
+        let listed = try await departures.departures(by: org.admin)
+        #expect(listed.count == 2 && listed.allSatisfy { $0.state == "applied" && $0.leaverDeactivated })
+        #expect(DepartureService.lostAuthority(org.manager, leaver: org.alice) == nil)
+        #expect(DepartureService.lostAuthority(org.manager, leaver: org.alice, deactivating: true) != nil)
+    }
+
     @Test(arguments: TestDatabases.engines) func rolesAndAnotherOrganizationsIds(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

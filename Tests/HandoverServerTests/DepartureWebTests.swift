@@ -114,6 +114,44 @@ import Testing
         }
     }
 
+    /// Admins are offered "deactivate them when it applies" (managers are not); the plan says it
+    /// will, and once applied the leaver's web session is refused at once (the credential cache
+    /// emptied with it).
+    @Test(arguments: TestDatabases.engines) func aDepartureThatDeactivatesEndsTheLeaversSession(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let web = CustodyWebTests()
+        let services = Services(store: f.store, logKeys: try LogKeys(secret: Array(repeating: 9, count: 32)))
+        _ = try await DepartureTests.accounts(["Deimos Web"], owner: f.org.alice, services: services)
+        try await f.test { client in
+            let admin = try await web.session(f, f.org.admin)
+            let manager = try await web.session(f, f.org.manager)
+            let alice = try await web.session(f, f.org.alice)
+            try await client.execute(uri: "/departures", method: .get, headers: admin.headers) { r in
+                #expect(String(buffer: r.body).contains("id=\"deactivate\""))
+            }
+            try await client.execute(uri: "/departures", method: .get, headers: manager.headers) { r in
+                #expect(r.status == .ok && !String(buffer: r.body).contains("id=\"deactivate\""))
+            }
+            let plan = web.encoded([("csrf", admin.csrf), ("member", f.org.alice.id), ("deactivate", "on")])
+            try await client.execute(uri: "/departures/preview", method: .post, headers: admin.headers, body: plan) { r in
+                #expect(String(buffer: r.body).contains("id=\"deactivate-note\""))
+            }
+            // Her session works, and is cached, before.
+            try await client.execute(uri: "/", method: .get, headers: alice.headers) { r in #expect(r.status == .ok) }
+            let request = DepartureForm.hidden(DepartureRequest(memberID: f.org.alice.id, deactivate: true))
+            let apply = web.encoded([("csrf", admin.csrf), ("request", request), ("key", "k-\(UUID().uuidString)")])
+            var location = ""
+            try await client.execute(uri: "/departures", method: .post, headers: admin.headers, body: apply) { r in
+                #expect(r.status == .seeOther)
+                location = r.headers[.location] ?? ""
+            }
+            try await client.execute(uri: location, method: .get, headers: admin.headers) { r in
+                #expect(String(buffer: r.body).contains("yes, when it applied"))
+            }
+            try await client.execute(uri: "/", method: .get, headers: alice.headers) { r in #expect(r.status != .ok) }
+        }
+    }
+
     @Test func theFormReadsRulesBalanceAndOverrides() throws {
         var form = Form([
             "member": "m1", "effective": "2031-02-03", "rule-0-match": "kind", "rule-0-value": "customer", "rule-0-recipient": "m2",

@@ -3,7 +3,7 @@ import HandoverCore
 import HandoverWire
 
 /// The departure forms' fields as a `DepartureRequest`. The plan form names each input
-/// (`member`, `effective`, `rule-N-match|value|recipient`, `balance-<member id>`); the preview
+/// (`member`, `effective`, `rule-N-match|value|recipient`, `balance-<member id>`, `deactivate`); the preview
 /// carries the request it planned as one hidden JSON field (`request`), so the apply form posts
 /// exactly what was previewed, byte for byte, and the same `Idempotency-Key` digest on a resubmit.
 /// `map-<account id>` selects on the preview set (or, empty, clear) one account's recipient.
@@ -52,6 +52,7 @@ enum DepartureForm {
                 }
             }
             request.balanceAmong = form.values.keys.filter { $0.hasPrefix("balance-") }.map { String($0.dropFirst("balance-".count)) }.sorted()
+            request.deactivate = form["deactivate"] != nil
         }
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         // Overrides chosen on the preview: one mapping per account, the last word wins.

@@ -28,6 +28,7 @@ extension WebRoutes {
             let (viewer, form) = try await Viewer.posting(request, context)
             var plan = try DepartureForm.request(form)
             plan.skipConflicts = form["skip"] != nil
+            defer { if plan.deactivate { credentials.evictAll() } }
             guard let key = DepartureForm.validKey(form.text("key")) else {
                 return try await previewResponse(viewer, plan, problems: [Problem(path: "", message: "this form has lost its key: apply from the plan below")])
             }
@@ -215,6 +216,11 @@ extension WebPages {
             (<code>emea</code>, <code>territory:north</code>); a kind is one of \(AccountKind.allCases.map(\.rawValue).joined(separator: ", ")).</p>
             \(rules)
             <fieldset class="field"><legend>Balance the rest by current load among</legend><div class="choices">\(balance)</div></fieldset>
+            \(viewer.member.role == .admin ? """
+                <div class="field"><label class="choice"><input type="checkbox" id="deactivate" name="deactivate" value="on"\
+                \(HTML.attribute("checked", typed?.deactivate ?? false))> Deactivate them when it applies: \
+                their sign-in, sessions and API tokens end as their accounts go</label></div>
+                """ as HTML : .empty)
             <button type="submit" id="preview-departure">Show the plan</button>
             <p class="hint">Nothing changes until you apply the plan on the next page.</p>
             </form></section>
@@ -353,6 +359,7 @@ extension WebPages {
             <form id="apply-departure" method="post" action="/departures" aria-labelledby="apply-title">\(CSRF.field(viewer.csrf))\
             <input type="hidden" name="request" value="\(hidden)"><input type="hidden" name="key" value="\(key)">
             \(skip)
+            \(request.deactivate ? "<p id=\"deactivate-note\"><strong>\(leaver) is deactivated when it applies</strong>: their sign-in, sessions and API tokens end.</p>" as HTML : .empty)
             <p class="hint">\(future ? "On \(Web.day(plan.effectiveOn!)) the plan is made again (accounts may change by then) and applied, conflicts skipped." : "All of it is written at once, or nothing is.") \
             Sending this form twice applies it once.</p>
             <button type="submit" id="apply-button">\(future ? "Schedule the departure" : "Apply the departure")</button>
@@ -422,6 +429,7 @@ extension WebPages {
             <dt>Handovers created</dt><dd id="departure-handovers">\(d.handoversCreated)</dd>
             <dt>Skipped</dt><dd id="departure-skipped">\(d.skipped.count)</dd>
             <dt>Handovers sent on</dt><dd id="departure-redirected">\(d.handoversRedirected)</dd>
+            <dt>Deactivated</dt><dd id="departure-deactivated">\(d.leaverDeactivated ? "yes, when it applied" : "no")</dd>
             <dt>Briefings reassigned</dt><dd>\(d.briefingsReassigned)</dd>
             <dt>Access grants listed</dt><dd>\(d.accessGrantsListed)</dd>
             <dt>Secrets flagged</dt><dd>\(d.soleReaderSecrets)</dd>
