@@ -313,24 +313,8 @@ public enum DeparturePlanner {
         let recipientByAccount = Dictionary(
             lines.compactMap { line in line.conflict == nil ? line.recipientID.map { (line.accountID, $0) } : nil }, uniquingKeysWith: { a, _ in a })
         var pointers = pointers
-        let names = Dictionary(accounts.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        for index in pointers.briefings.indices {
-            let briefing = pointers.briefings[index]
-            // The account's recipient; else the other party of the briefing's handover (the usual
-            // case: a briefing is on an open handover, whose account's line conflicts); else the manager.
-            let candidates = [recipientByAccount[briefing.accountID], briefingOtherParties[briefing.id], manager?.id]
-            pointers.briefings[index].recipientID = candidates.compactMap { $0 }.first { id in
-                byID[id].map { $0.isActive && $0.id != leaver.id && $0.role != .auditor } ?? false
-            }
-            if pointers.briefings[index].recipientID == nil {
-                let account = names[briefing.accountID].map { "\($0)'s" } ?? "another member's account's"
-                conflicts.append(
-                    DepartureConflict(
-                        kind: .briefingNotReassigned, accountID: briefing.accountID,
-                        message:
-                            "the \(briefing.label) on \(account) handover would stay organized by \(leaver.name): nobody active can take it over; cancel it, or skip it"))
-            }
-        }
+        // Handovers sent to the leaver first: a briefing on one goes to its new recipient.
+        var redirectedTo: [String: String] = [:]
         for handover in incoming {
             let transferor = byID[handover.transferorID]?.name ?? "another member"
             var pointer = DeparturePointer(
@@ -342,6 +326,7 @@ public enum DeparturePlanner {
             }
             if let id = pointer.recipientID {
                 load[id, default: 0] += 1
+                redirectedTo[handover.accountID] = id
             } else {
                 let why =
                     handover.redirectable
@@ -353,6 +338,25 @@ public enum DeparturePlanner {
                         message: "the handover of \(handover.accountName) from \(transferor) would stay with \(leaver.name): \(why); or skip it"))
             }
             pointers.incomingHandovers.append(pointer)
+        }
+        let names = Dictionary(accounts.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for index in pointers.briefings.indices {
+            let briefing = pointers.briefings[index]
+            // The account's recipient, or its handover's new recipient when that handover was sent
+            // to the leaver; else the other party of the briefing's handover (the usual case: a
+            // briefing is on an open handover, whose account's line conflicts); else the manager.
+            let candidates = [recipientByAccount[briefing.accountID] ?? redirectedTo[briefing.accountID], briefingOtherParties[briefing.id], manager?.id]
+            pointers.briefings[index].recipientID = candidates.compactMap { $0 }.first { id in
+                byID[id].map { $0.isActive && $0.id != leaver.id && $0.role != .auditor } ?? false
+            }
+            if pointers.briefings[index].recipientID == nil {
+                let account = names[briefing.accountID].map { "\($0)'s" } ?? "another member's account's"
+                conflicts.append(
+                    DepartureConflict(
+                        kind: .briefingNotReassigned, accountID: briefing.accountID,
+                        message:
+                            "the \(briefing.label) on \(account) handover would stay organized by \(leaver.name): nobody active can take it over; cancel it, or skip it"))
+            }
         }
         for index in pointers.accessGrants.indices { pointers.accessGrants[index].recipientID = recipientByAccount[pointers.accessGrants[index].accountID] }
         for index in pointers.soleReaderSecrets.indices {
@@ -468,23 +472,6 @@ public struct DepartureRequest: Sendable, Hashable, Codable {
         balanceAmong = try c.decodeIfPresent([String].self, forKey: .balanceAmong) ?? []
         skipConflicts = try c.decodeIfPresent(Bool.self, forKey: .skipConflicts) ?? false
         deactivate = try c.decodeIfPresent(Bool.self, forKey: .deactivate) ?? false
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case memberID, effectiveOn, mappings, rules, balanceAmong, skipConflicts, deactivate
-    }
-
-    /// `deactivate` only when asked: a request without it encodes (and digests, for its
-    /// Idempotency-Key) as it did before the field existed.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(memberID, forKey: .memberID)
-        try c.encodeIfPresent(effectiveOn, forKey: .effectiveOn)
-        try c.encode(mappings, forKey: .mappings)
-        try c.encode(rules, forKey: .rules)
-        try c.encode(balanceAmong, forKey: .balanceAmong)
-        try c.encode(skipConflicts, forKey: .skipConflicts)
-        if deactivate { try c.encode(true, forKey: .deactivate) }
     }
 
     public var recipients: DepartureRecipients {

@@ -37,4 +37,36 @@ extension DepartureService {
         }
         return (changes, notices)
     }
+
+    /// Scheduled briefings on a handover sent on that the leaver attends but does not organize
+    /// (those go with `briefingChanges`): its new recipient attends in the leaver's place, and
+    /// every attendee gets the invitation again, as when a briefing moves.
+    func redirectedBriefingChanges(
+        _ redirects: [DepartureRedirect], leaver: Member, at now: Date
+    ) async throws -> (changes: [DepartureBriefingChange], notices: [Notice]) {
+        var changes: [DepartureBriefingChange] = []
+        var notices: [Notice] = []
+        for redirect in redirects {
+            for read in try await store.briefings(handoverID: redirect.handoverID, organizationID: leaver.organizationID)
+            where read.state == .scheduled && read.organizerID != leaver.id && read.attendeeIDs.contains(leaver.id) {
+                guard let handover = try await store.handover(id: redirect.handoverID, organizationID: leaver.organizationID),
+                    let account = try await store.account(id: handover.accountID, organizationID: leaver.organizationID),
+                    let organizer = try await store.member(id: read.organizerID, organizationID: leaver.organizationID)
+                else { continue }
+                var briefing = read
+                var seen = Set<String>()
+                briefing.attendeeIDs = read.attendeeIDs.map { $0 == leaver.id ? redirect.recipientID : $0 }.filter { seen.insert($0).inserted }
+                briefing.sequence += 1
+                briefing.version += 1
+                briefing.updatedAt = now
+                var members: [Member] = []
+                for id in briefing.attendeeIDs {
+                    if let member = try await store.member(id: id, organizationID: leaver.organizationID) { members.append(member) }
+                }
+                notices += BriefingNotices.queue(.moved, briefing, account: account, organizer: organizer, attendees: members, mail: mail, ids: ids, at: now)
+                changes.append(DepartureBriefingChange(briefing: briefing, expectedVersion: read.version))
+            }
+        }
+        return (changes, notices)
+    }
 }

@@ -205,7 +205,10 @@ public struct DepartureService: Sendable {
                 DepartureRedirect(handoverID: pointer.id, expectedVersion: handoverVersions[pointer.id] ?? 0, recipientID: $0, eventID: ids.next(at: now))
             }
         }
-        notices += try await redirectNotices(redirects, incoming: inputs.incoming, organizationID: leaver.organizationID, at: now)
+        notices += try await redirectNotices(redirects, incoming: inputs.incoming, organizationID: leaver.organizationID, actorID: actorID, at: now)
+        let attended = try await redirectedBriefingChanges(redirects, leaver: leaver, at: now)
+        briefings += attended.changes
+        notices += attended.notices
         let summary = DepartureSummary(
             id: id, memberID: leaver.id, effectiveOn: plan.effectiveOn, state: "applied", handoversCreated: lines.count,
             briefingsReassigned: briefings.count, skipped: plan.conflicts, accessGrantsListed: plan.pointers.accessGrants.count,
@@ -224,7 +227,9 @@ public struct DepartureService: Sendable {
 
     /// The new recipient of a handover already submitted hears of it as of a submission to them
     /// (a draft or a returned one reaches them when it is submitted).
-    func redirectNotices(_ redirects: [DepartureRedirect], incoming: [DepartureIncoming], organizationID: String, at now: Date) async throws -> [Notice] {
+    func redirectNotices(
+        _ redirects: [DepartureRedirect], incoming: [DepartureIncoming], organizationID: String, actorID: String, at now: Date
+    ) async throws -> [Notice] {
         let submitted = Set(incoming.filter { $0.state == .submitted }.map(\.handoverID))
         var notices: [Notice] = []
         for redirect in redirects where submitted.contains(redirect.handoverID) {
@@ -240,7 +245,7 @@ public struct DepartureService: Sendable {
                 notices.append(notice)
             }
         }
-        return notices
+        return Notice.forEvent(notices, actorID: actorID)
     }
 
     /// `departure.apply`: a scheduled departure on its day. Re-planned then (the accounts may
@@ -279,13 +284,14 @@ public struct DepartureService: Sendable {
     /// The identity provider deprovisioned `leaver` (SCIM, Docs/SCIM.md): their accounts handed
     /// over now by the organization's deprovisioning `rules`, else to their manager (the
     /// planner's fallback), conflicts skipped, once per `key` (a retried request replays). Nil
-    /// when they own no accounts: no departure then. The audit log names the connection; the
+    /// when nothing points at them (no accounts, no handovers sent to them, no briefings they
+    /// organize): no departure then. The audit log names the connection; the
     /// handovers' `create` events, which must name a member, and the departure's creator name
     /// the leaver, from whom the handovers are.
     public func applyDeprovisioning(leaver: Member, rules: [DepartureRule] = [], idempotencyKey key: String, by actor: AuditActor) async throws -> Response? {
         let request = DepartureRequest(memberID: leaver.id, rules: rules, skipConflicts: true)
         let (plan, inputs, members) = try await plan(request, leaver: leaver, checkDate: false, checkRules: false)
-        if inputs.accounts.isEmpty { return nil }
+        if inputs.accounts.isEmpty && inputs.incoming.isEmpty && inputs.pointers.briefings.isEmpty { return nil }
         // The key names one deactivation; the digest leaves the rules out, so a retry after an
         // admin changed them replays what was done instead of failing as "a different request",
         // and the claim's actor is the deprovisioning itself, not the connection: a retry

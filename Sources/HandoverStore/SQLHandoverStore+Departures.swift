@@ -349,7 +349,8 @@ extension SQLHandoverStore {
 
     /// Each open handover sent to the leaver, sent on: its recipient (and version) change if it
     /// is still as the plan read it, waiting on the leaver; its pending access-plan grants to the
-    /// leaver go to the new recipient; a `redirect` event says so. Returns the audit records.
+    /// leaver go to the new recipient, and so does the cover it is for, if any; a `redirect`
+    /// event says so. Returns the audit records.
     static func redirectHandovers(_ change: DepartureWrite, _ db: any SQLDatabase) async throws -> [AuditRecord] {
         let org = change.departure.organizationID
         var records: [AuditRecord] = []
@@ -371,6 +372,13 @@ extension SQLHandoverStore {
                 UPDATE access_plan_lines SET member_id = \(bind: redirect.recipientID)
                 WHERE handover_id = \(bind: redirect.handoverID) AND organization_id = \(bind: org) AND kind = 'grant'
                   AND member_id = \(bind: change.leaver.id) AND status = 'pending'
+                """
+            ).run()
+            // A cover's handover sent on: the new recipient covers, so the handback finds them.
+            try await db.raw(
+                """
+                UPDATE covers SET coverer_id = \(bind: redirect.recipientID)
+                WHERE handover_id = \(bind: redirect.handoverID) AND organization_id = \(bind: org) AND coverer_id = \(bind: change.leaver.id) AND state = 'active'
                 """
             ).run()
             try await db.raw(

@@ -269,6 +269,37 @@ import Testing
         #expect(listed[0].handoversCreated == 2)
     }
 
+    /// What hangs on a handover sent on follows it: the cover it is for names the new recipient
+    /// (so its handback finds them), a briefing the leaver attends has the new recipient in their
+    /// place, and one the leaver organizes goes to the new recipient; both are sent again.
+    @Test(arguments: TestDatabases.engines) func coversAndBriefingsFollowAHandoverSentOn(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let clock = PipelineTests.Clock()
+        let (services, departures) = Self.services(store, clock: clock)
+        let accounts = try await Self.accounts(["Covered", "Briefed"], owner: org.bob, services: services)
+        let until = CalendarDate(clock.wall.now().addingTimeInterval(7 * 86_400))
+        let cover = try await services.covers.start(CoverRequest(accountID: accounts[0].id, covererID: org.alice.id, until: until), by: org.bob)
+        let briefed = try await services.handovers.begin(
+            accountID: accounts[1].id, recipientID: org.alice.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: org.bob)
+        let tomorrow = clock.wall.now().addingTimeInterval(86_400)
+        let bobs = try await services.briefings.schedule(
+            handoverID: briefed.id, startsAt: tomorrow, durationMinutes: 30, place: "Room 1", videoURL: nil, attendeeIDs: nil, by: org.bob)
+        let alices = try await services.briefings.schedule(
+            handoverID: briefed.id, startsAt: tomorrow.addingTimeInterval(3600), durationMinutes: 30, place: "Room 2", videoURL: nil, attendeeIDs: nil,
+            by: org.alice)
+        #expect(alices.organizerID == org.alice.id)
+
+        let answer = try await departures.apply(DepartureRequest(memberID: org.alice.id), idempotencyKey: nil, by: org.admin)
+        #expect(try WireJSON.decoder.decode(DepartureSummary.self, from: Data(answer.body.utf8)).handoversRedirected == 2)
+        #expect(try await store.cover(id: cover.id, organizationID: org.organization.id)?.covererID == org.manager.id)
+        let attended = try #require(try await store.briefing(id: bobs.id, organizationID: org.organization.id))
+        #expect(attended.organizerID == org.bob.id && attended.attendeeIDs == [org.bob.id, org.manager.id] && attended.sequence == bobs.sequence + 1)
+        let organized = try #require(try await store.briefing(id: alices.id, organizationID: org.organization.id))
+        #expect(organized.organizerID == org.manager.id && !organized.attendeeIDs.contains(org.alice.id))
+    }
+
     /// Asked to, a departure deactivates the leaver in its own transaction, on its day when it is
     /// dated: not before (they still work until then), and then with their token revoked. Only
     /// an admin may ask it, and never of themself; an admin scheduling it who is demoted by the
