@@ -152,6 +152,35 @@ import Testing
         }
     }
 
+    /// The plan page lists the handovers sent to the leaver with where each goes, and a conflict
+    /// about one points at that list (it is not one of the leaver's accounts' lines).
+    @Test(arguments: TestDatabases.engines) func thePlanListsHandoversSentToTheLeaver(engine: String) async throws {
+        let f = try await APIFixture.make(engine)
+        let web = CustodyWebTests()
+        let services = Services(store: f.store, logKeys: try LogKeys(secret: Array(repeating: 9, count: 32)))
+        let accounts = try await DepartureTests.accounts(["Phobos Web", "Europa Web"], owner: f.org.bob, services: services)
+        var sent: [Handover] = []
+        for account in accounts {
+            sent.append(
+                try await services.handovers.begin(
+                    accountID: account.id, recipientID: f.org.alice.id, templateKey: "customer-account", templateVersion: nil, content: nil, by: f.org.bob))
+        }
+        let (waiting, acknowledged) = (sent[0].id, sent[1].id)
+        try await f.store.database.transaction { db in
+            try await db.raw("UPDATE handovers SET state = 'acknowledged' WHERE id = \(bind: acknowledged)").run()
+        }
+        try await f.test { client in
+            let admin = try await web.session(f, f.org.admin)
+            let plan = web.encoded([("csrf", admin.csrf), ("member", f.org.alice.id)])
+            try await client.execute(uri: "/departures/preview", method: .post, headers: admin.headers, body: plan) { r in
+                let html = String(buffer: r.body)
+                #expect(html.contains("id=\"departure-incoming\"") && html.contains("<a href=\"/handovers/\(waiting)\">Phobos Web, from Bob"), "\(html)")
+                #expect(html.contains("Phobos Web, from Bob (draft)</a> → Manager"))
+                #expect(html.contains("href=\"#departure-incoming\">see the handovers sent to them"))
+            }
+        }
+    }
+
     @Test func theFormReadsRulesBalanceAndOverrides() throws {
         var form = Form([
             "member": "m1", "effective": "2031-02-03", "rule-0-match": "kind", "rule-0-value": "customer", "rule-0-recipient": "m2",

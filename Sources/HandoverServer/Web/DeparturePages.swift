@@ -237,7 +237,11 @@ extension WebPages {
     /// A plan's conflicts (the first 500), each with what to do about it and a link to its line.
     static func conflictItems(_ conflicts: [DepartureConflict], owner: String) -> [HTML] {
         conflicts.prefix(departureLinesShown).map { c in
-            let place: HTML = c.accountID.map { " <a href=\"#line-\($0)\">see the line</a>" } ?? .empty
+            // A handover sent to the leaver is not one of their accounts' lines: it is listed below.
+            let place: HTML =
+                c.kind == .handoverNotRedirected
+                ? " <a href=\"#departure-incoming\">see the handovers sent to them</a>"
+                : c.accountID.map { " <a href=\"#line-\($0)\">see the line</a>" } ?? .empty
             return "<li class=\"departure-conflict\"><strong>\(c.message)</strong>.\(place)<br><span class=\"meta\">\(advice(c.kind, leaver: owner))</span></li>"
         }
     }
