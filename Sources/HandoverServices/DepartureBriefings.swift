@@ -19,21 +19,10 @@ extension DepartureService {
                 let organizer = try await store.member(id: organizerID, organizationID: leaver.organizationID),
                 let account = try await store.account(id: pointer.accountID, organizationID: leaver.organizationID)
             else { continue }
-            var briefing = read
-            briefing.organizerID = organizer.id
-            var attendees = read.attendeeIDs.map { $0 == leaver.id ? organizer.id : $0 }
-            if !attendees.contains(organizer.id) { attendees.append(organizer.id) }
-            var seen = Set<String>()
-            briefing.attendeeIDs = attendees.filter { seen.insert($0).inserted }
-            briefing.sequence += 1
-            briefing.version += 1
-            briefing.updatedAt = now
-            var members: [Member] = []
-            for id in briefing.attendeeIDs {
-                if let member = try await store.member(id: id, organizationID: leaver.organizationID) { members.append(member) }
-            }
-            notices += BriefingNotices.queue(.moved, briefing, account: account, organizer: organizer, attendees: members, mail: mail, ids: ids, at: now)
-            changes.append(DepartureBriefingChange(briefing: briefing, expectedVersion: read.version))
+            let attendees = read.attendeeIDs.map { $0 == leaver.id ? organizer.id : $0 } + [organizer.id]
+            let (change, sent) = try await moved(read, organizer: organizer, attendeeIDs: attendees, account: account, at: now)
+            changes.append(change)
+            notices += sent
         }
         return (changes, notices)
     }
@@ -47,26 +36,41 @@ extension DepartureService {
         var changes: [DepartureBriefingChange] = []
         var notices: [Notice] = []
         for redirect in redirects {
-            for read in try await store.briefings(handoverID: redirect.handoverID, organizationID: leaver.organizationID)
-            where read.state == .scheduled && read.organizerID != leaver.id && read.attendeeIDs.contains(leaver.id) {
-                guard let handover = try await store.handover(id: redirect.handoverID, organizationID: leaver.organizationID),
-                    let account = try await store.account(id: handover.accountID, organizationID: leaver.organizationID),
-                    let organizer = try await store.member(id: read.organizerID, organizationID: leaver.organizationID)
-                else { continue }
-                var briefing = read
-                var seen = Set<String>()
-                briefing.attendeeIDs = read.attendeeIDs.map { $0 == leaver.id ? redirect.recipientID : $0 }.filter { seen.insert($0).inserted }
-                briefing.sequence += 1
-                briefing.version += 1
-                briefing.updatedAt = now
-                var members: [Member] = []
-                for id in briefing.attendeeIDs {
-                    if let member = try await store.member(id: id, organizationID: leaver.organizationID) { members.append(member) }
-                }
-                notices += BriefingNotices.queue(.moved, briefing, account: account, organizer: organizer, attendees: members, mail: mail, ids: ids, at: now)
-                changes.append(DepartureBriefingChange(briefing: briefing, expectedVersion: read.version))
+            let attended = try await store.briefings(handoverID: redirect.handoverID, organizationID: leaver.organizationID).filter {
+                $0.state == .scheduled && $0.organizerID != leaver.id && $0.attendeeIDs.contains(leaver.id)
+            }
+            guard !attended.isEmpty, let handover = try await store.handover(id: redirect.handoverID, organizationID: leaver.organizationID),
+                let account = try await store.account(id: handover.accountID, organizationID: leaver.organizationID)
+            else { continue }
+            for read in attended {
+                guard let organizer = try await store.member(id: read.organizerID, organizationID: leaver.organizationID) else { continue }
+                let attendees = read.attendeeIDs.map { $0 == leaver.id ? redirect.recipientID : $0 }
+                let (change, sent) = try await moved(read, organizer: organizer, attendeeIDs: attendees, account: account, at: now)
+                changes.append(change)
+                notices += sent
             }
         }
         return (changes, notices)
+    }
+
+    /// `read` with `organizer` and `attendeeIDs` (duplicates dropped, first kept): SEQUENCE and
+    /// the version rise so calendars take it as an update, and every attendee gets the
+    /// invitation again (`.moved`). Written by the apply's transaction, not `BriefingService`'s.
+    func moved(
+        _ read: Briefing, organizer: Member, attendeeIDs: [String], account: Account, at now: Date
+    ) async throws -> (change: DepartureBriefingChange, notices: [Notice]) {
+        var briefing = read
+        var seen = Set<String>()
+        briefing.organizerID = organizer.id
+        briefing.attendeeIDs = attendeeIDs.filter { seen.insert($0).inserted }
+        briefing.sequence += 1
+        briefing.version += 1
+        briefing.updatedAt = now
+        var members: [Member] = []
+        for id in briefing.attendeeIDs {
+            if let member = try await store.member(id: id, organizationID: read.organizationID) { members.append(member) }
+        }
+        let notices = BriefingNotices.queue(.moved, briefing, account: account, organizer: organizer, attendees: members, mail: mail, ids: ids, at: now)
+        return (DepartureBriefingChange(briefing: briefing, expectedVersion: read.version), notices)
     }
 }
