@@ -182,7 +182,7 @@ let package = Package(
         ),
         .target(
             name: "HandoverTestSupport",
-            dependencies: ["HandoverCore", "HandoverStore"],
+            dependencies: ["HandoverCore", "HandoverStore", .product(name: "SQLKit", package: "sql-kit")],
             path: "Tests/HandoverTestSupport"
         ),
         .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),

@@ -42,6 +42,7 @@ public enum HandoverApplication {
         RealignmentRoutes(realignments: services.realignments).register(on: router)
         CoverRoutes(covers: services.covers).register(on: router)
         ShiftRoutes(shifts: services.shifts).register(on: router)
+        AnswerRoutes(answers: services.answers).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebhookRoutes(webhooks: services.webhooks).register(on: router)
         ScimRoutes(scim: services.scim, credentials: credentials).register(on: router)

@@ -47,6 +47,8 @@ public struct Services: Sendable {
     public let webhooks: WebhookService
     /// Identity providers' provisioning (SCIM 2.0 at /scim/v2).
     public let scim: ScimService
+    /// The question answerer: an account's record searched for a question (Docs/Answers.md).
+    public let answers: AnswerService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -79,6 +81,7 @@ public struct Services: Sendable {
         realignments = RealignmentService(store: store, templates: handovers.templates, clock: clock, ids: ids, idempotencyLease: idempotencyLease)
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
+        answers = AnswerService(store: store, templates: handovers.templates, clock: clock)
     }
 }
 

@@ -421,6 +421,17 @@ public protocol HandoverStore: Sendable {
     /// The change of a schedule at an instant (there is at most one), if it was recorded.
     func shiftChange(scheduleID: String, organizationID: String, at: Date) async throws -> ShiftChangeRecord?
     func escalateShiftChange(id: String, organizationID: String, notices: [Notice], webhook: WebhookEvent, at now: Date) async throws -> Bool
+    // The question answerer's passages (SQLHandoverStore+Passages.swift)
+    /// The account's record as it is now and as its passages were last cut; nil when the account
+    /// is not in the organization.
+    func passageFingerprints(accountID: String, organizationID: String) async throws -> PassageFingerprints?
+    /// Every handover of the account, whoever may see them, oldest first: what its passages are cut from.
+    func handovers(accountID: String, organizationID: String) async throws -> [Handover]
+    /// Replaces the account's passages and records the fingerprint they were cut at, in one transaction.
+    func replacePassages(_ passages: [Passage], accountID: String, organizationID: String, fingerprint: String, at now: Date) async throws
+    /// The best `limit` passages of the account for `terms`, best first. `handoverIDs` limits the
+    /// passages from handovers to those (the profile's always count); nil allows them all.
+    func searchPassages(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit]
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

@@ -10,6 +10,9 @@ public struct Migration: Sendable {
     /// SQLite's own statements where its ALTER TABLE cannot say the change (it rebuilds the
     /// table instead); nil when `statements` serve both engines.
     public var sqliteStatements: [String]? = nil
+    /// Statements that differ by engine without rebuilding a table (full-text search: FTS5 on
+    /// SQLite, a tsvector on PostgreSQL), run after `statements`.
+    public var engineStatements: [DatabaseEngine: [String]] = [:]
     /// Work SQL alone cannot say (reading JSON, say), run after the statements in the same
     /// transaction: a data migration. Nil for a schema change.
     public var data: (@Sendable (any SQLDatabase) async throws -> Void)? = nil
@@ -19,7 +22,7 @@ public struct Migration: Sendable {
     var rebuildsTables: Bool { sqliteStatements != nil }
 
     func statements(for engine: DatabaseEngine) -> [String] {
-        engine == .sqlite ? sqliteStatements ?? statements : statements
+        (engine == .sqlite ? sqliteStatements ?? statements : statements) + (engineStatements[engine] ?? [])
     }
 }
 
@@ -1111,6 +1114,81 @@ public enum Migrations {
                 )
                 """,
                 "CREATE INDEX shift_changes_by_handover ON shift_changes (handover_id)",
+            ]),
+        // The question answerer (issue 17, part 4): an account's record cut into passages, rebuilt
+        // when the record's fingerprint changes, searched within one account at a time. SQLite
+        // indexes them with FTS5 (an external-content table kept by triggers; `scope` is the
+        // account as one token, so a search reads only that account's postings); PostgreSQL keeps
+        // a weighted tsvector beside each row and finds an account's rows by its index (no GIN
+        // index: nothing searches across accounts). `length` (words) is BM25's. The index
+        // `handovers_by_account` reads an account's handovers for the fingerprint without
+        // scanning the organization's.
+        Migration(
+            version: 31, name: "passages for the question answerer",
+            statements: [
+                "CREATE INDEX handovers_by_account ON handovers (account_id)",
+                """
+                CREATE TABLE passage_sources (
+                    account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    fingerprint TEXT NOT NULL,
+                    indexed_at BIGINT NOT NULL
+                )
+                """,
+            ],
+            engineStatements: [
+                .sqlite: [
+                    """
+                    CREATE TABLE passages (
+                        id INTEGER PRIMARY KEY,
+                        organization_id TEXT NOT NULL,
+                        account_id TEXT NOT NULL,
+                        handover_id TEXT,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        link TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        length INTEGER NOT NULL
+                    )
+                    """,
+                    "CREATE INDEX passages_by_account ON passages (account_id)",
+                    """
+                    CREATE VIRTUAL TABLE passage_index USING fts5(
+                        scope, title, body, content='passages', content_rowid='id', tokenize='porter unicode61')
+                    """,
+                    """
+                    CREATE TRIGGER passages_indexed AFTER INSERT ON passages BEGIN
+                        INSERT INTO passage_index (rowid, scope, title, body) VALUES (new.id, new.scope, new.title, new.body);
+                    END
+                    """,
+                    """
+                    CREATE TRIGGER passages_unindexed AFTER DELETE ON passages BEGIN
+                        INSERT INTO passage_index (passage_index, rowid, scope, title, body) VALUES ('delete', old.id, old.scope, old.title, old.body);
+                    END
+                    """,
+                ],
+                .postgres: [
+                    """
+                    CREATE TABLE passages (
+                        id BIGSERIAL PRIMARY KEY,
+                        organization_id TEXT NOT NULL,
+                        account_id TEXT NOT NULL,
+                        handover_id TEXT,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        link TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        length INTEGER NOT NULL,
+                        words tsvector GENERATED ALWAYS AS
+                            (setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')) STORED
+                    )
+                    """,
+                    "CREATE INDEX passages_by_account ON passages (account_id)",
+                ],
             ]),
     ]
 

@@ -17,7 +17,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handover-bench",
         abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
-        subcommands: [BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self, BenchSecrets.self, BenchMail.self, BenchDeparture.self, BenchScim.self],
+        subcommands: [
+            BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self, BenchSecrets.self, BenchMail.self, BenchDeparture.self, BenchScim.self, BenchSearch.self,
+        ],
         defaultSubcommand: BenchAPI.self
     )
 }

@@ -7,9 +7,9 @@ import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and create accounts; stage and journey.",
+        abstract: "List, show and create accounts; ask one's record a question; stage and journey.",
         subcommands: [
-            List.self, ShowAccount.self, Create.self,
+            List.self, ShowAccount.self, Create.self, AccountAskCommand.self,
             AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,
         ], aliases: ["account"])
 

@@ -57,7 +57,7 @@ import Testing
 
         // Its job comes due at 00:00 UTC on its day, not before.
         func due() async throws -> [Job] {
-            try await store.claimJobs(runner: "t", kinds: [CoverJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
+            try await store.claimOwnJobs(organizationID: org.organization.id, kinds: [CoverJob.kind], at: clock.now.withLock { $0 }).filter {
                 $0.dedupeKey == "\(JobKind.coverEnd):\(cover.id)"
             }
         }

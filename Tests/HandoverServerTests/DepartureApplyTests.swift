@@ -76,7 +76,7 @@ import Testing
             DepartureRequest(memberID: org.alice.id, effectiveOn: tomorrow, balanceAmong: [org.bob.id]), idempotencyKey: nil, by: org.admin)
         #expect(scheduled.status == 202)
         clock.advance(days: 2)
-        let jobs = try await store.claimJobs(runner: "t", kinds: [DepartureJob.kind], limit: 10, lease: 60, at: clock.now.withLock { $0 })
+        let jobs = try await store.claimOwnJobs(organizationID: org.organization.id, kinds: [DepartureJob.kind], at: clock.now.withLock { $0 })
         #expect(jobs.count == 1)
         // Two runs at once (a lease expiry mid-apply, or two replicas): both read `scheduled`
         // outside the transaction; the state flip inside it lets only one write.

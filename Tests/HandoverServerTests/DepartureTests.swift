@@ -252,13 +252,9 @@ import Testing
         // Not due yet.
         // (Only this organization's: other tests on the same database have due departure jobs too.)
         #expect(
-            try await store.claimJobs(runner: "t", kinds: [DepartureJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
-                $0.organizationID == org.organization.id
-            }.isEmpty)
+            try await store.claimOwnJobs(organizationID: org.organization.id, kinds: [DepartureJob.kind], at: clock.now.withLock { $0 }).isEmpty)
         clock.advance(days: 2)
-        let jobs = try await store.claimJobs(runner: "t", kinds: [DepartureJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
-            $0.organizationID == org.organization.id
-        }
+        let jobs = try await store.claimOwnJobs(organizationID: org.organization.id, kinds: [DepartureJob.kind], at: clock.now.withLock { $0 })
         #expect(jobs.count == 1)
         let handler = DepartureJob.handler(departures: departures)
         try await handler(jobs[0])
@@ -334,9 +330,7 @@ import Testing
         #expect(scheduled.status == 202)
         #expect(try await members.authenticate(tokenDigest: Secrets.digest(bobToken)) != nil)
         clock.advance(days: 2)
-        let jobs = try await store.claimJobs(runner: "t", kinds: [DepartureJob.kind], limit: 1000, lease: 60, at: clock.now.withLock { $0 }).filter {
-            $0.organizationID == org.organization.id
-        }
+        let jobs = try await store.claimOwnJobs(organizationID: org.organization.id, kinds: [DepartureJob.kind], at: clock.now.withLock { $0 })
         try await DepartureJob.handler(departures: departures)(try #require(jobs.first))
         #expect(try await store.member(id: org.bob.id, organizationID: org.organization.id)?.isActive == false)
         #expect(try await members.authenticate(tokenDigest: Secrets.digest(bobToken)) == nil)

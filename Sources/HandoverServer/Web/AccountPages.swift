@@ -106,6 +106,7 @@ extension WebPages {
             <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\
             \(profile.renewalDate.map { " · renews \(Web.day($0))" } ?? "")</p>
             \(next)
+            \(AnswerPages.askForm(accountID: account.id, question: ""))
             <div class="grid">
             <section aria-labelledby="profile-title"><h2 id="profile-title">Profile</h2>
             <p class="prose">\(profile.overview.isEmpty ? "No overview yet." : profile.overview)</p>

@@ -20,6 +20,12 @@ struct Form: Sendable {
         }
     }
 
+    /// A GET form's fields from the query string, decoded as a browser encodes them (a space
+    /// as `+`, which the router's query parameters leave as it is).
+    init(query request: Request) {
+        self.init(urlEncoded: Substring(request.uri.query ?? ""))
+    }
+
     static func decode(_ part: Substring) -> String {
         let spaced = part.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced

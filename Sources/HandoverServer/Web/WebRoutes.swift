@@ -50,6 +50,7 @@ struct WebRoutes: Sendable {
         registerDepartures(router)
         registerRealignments(router)
         registerCovers(router)
+        registerAnswers(router)
         registerShifts(router)
     }
 
@@ -114,10 +115,11 @@ struct WebRoutes: Sendable {
             let viewer = try Viewer(request, context)
             let query = request.uri.queryParameters
             var filter = AccountFilter(limit: 200)
-            filter.search = query["q"].map(String.init)
+            let typed = Form(query: request)  // free text as the browser sends it ("two+words")
+            filter.search = typed["q"]
             filter.kind = query["kind"].flatMap { AccountKind(rawValue: String($0)) }
             filter.ownerID = query["owner"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-            filter.tag = query["tag"].map(String.init)
+            filter.tag = typed["tag"]
             return Web.page(try await pages.accounts(viewer, filter: filter))
         }
         router.get("/accounts/:id") { request, context in
