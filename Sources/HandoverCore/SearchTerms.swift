@@ -57,8 +57,8 @@ public struct SearchTerms: Sendable, Hashable {
         "my", "no", "nor", "not", "now", "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she",
         "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this",
         "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
-        "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "tell", "need", "anything", "there's", "what's",
-        "s", "t", "don", "does", "get", "got", "any", "also", "let", "us", "please",
+        "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "tell", "need", "anything", "don", "get", "got",
+        "also", "let", "us", "please",
     ]
 }
 

@@ -66,7 +66,12 @@ public struct AnswerService: Sendable {
         var records: [AccountPassages.HandoverRecord] = []
         var people = Set<String>()
         for handover in try await store.handovers(accountID: accountID, organizationID: organizationID) {
-            let template = try? await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: organizationID)
+            let template: Template?
+            do {
+                template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: organizationID)
+            } catch StoreError.notFound {
+                template = nil  // a template that is gone: its packet is skipped, not guessed at
+            }
             let questions = try await store.questions(handoverID: handover.id, organizationID: organizationID)
             let briefings = try await store.briefings(handoverID: handover.id, organizationID: organizationID)
             people.formUnion(questions.map(\.authorID) + briefings.flatMap { $0.confirmations.map(\.memberID) })

@@ -60,9 +60,16 @@ extension SQLHandoverStore {
 
     public func replacePassages(_ passages: [Passage], accountID: String, organizationID: String, fingerprint: String, at now: Date) async throws {
         let scope = SearchTerms.scopeToken(accountID: accountID)
+        let engine = database.engine
         try await write { db in
-            // The upsert comes first: on PostgreSQL its row lock makes two re-cuts of one account
-            // take turns, so the second one's delete sees (and removes) the first one's rows.
+            // Searches that found the record changed at once all re-cut it: the first to write
+            // does, the others find its fingerprint and stop (on PostgreSQL they wait on its row).
+            let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE" : ""
+            let current = try await db.raw("SELECT fingerprint FROM passage_sources WHERE account_id = \(bind: accountID)" + lock).first()
+            if try current?.decode(column: "fingerprint", as: String.self) == fingerprint { return }
+            // The upsert comes before the delete: on PostgreSQL its row lock makes two re-cuts of
+            // an account never cut before take turns, so the second one's delete sees (and
+            // removes) the first one's rows.
             try await db.raw(
                 """
                 INSERT INTO passage_sources (account_id, organization_id, fingerprint, indexed_at)
@@ -98,19 +105,25 @@ extension SQLHandoverStore {
     /// millisecond at a million passages), and `BM25` ranks them here with the account's own
     /// counts. FTS5's `bm25()` would count every word's documents across the whole table on
     /// each query (measured: p95 about 80 ms at a million passages, against 0.5 ms for this).
+    /// Every count is of the passages the viewer may read, so a score says nothing of the rest.
     private func searchFTS5(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit] {
         let scope = SearchTerms.scopeToken(accountID: accountID)
+        let readable = SQLQueryString("account_id = \(bind: accountID) AND organization_id = \(bind: organizationID)") + Self.visibility(handoverIDs)
         return try await database.withSession { db in
-            guard
-                let stats = try await db.raw(
-                    """
-                    SELECT count(*) AS n, coalesce(avg(length), 1.0) AS average FROM passages
-                    WHERE account_id = \(bind: accountID) AND organization_id = \(bind: organizationID)
-                    """
-                ).first()
+            guard let stats = try await db.raw("SELECT count(*) AS n, coalesce(avg(length), 1.0) AS average FROM passages p WHERE " + readable).first()
             else { return [] }
             let documents = Double(try stats.decode(column: "n", as: Int64.self))
             let averageLength = try stats.decode(column: "average", as: Double.self)
+            // The readable passages with any of the words, and their lengths.
+            var lengths: [Int64: Double] = [:]
+            let anyWord = terms.fts5Match(scope: scope)
+            for row in try await db.raw(
+                "SELECT p.id, p.length FROM passages p WHERE p.id IN (SELECT rowid FROM passage_index WHERE passage_index MATCH \(bind: anyWord)) AND "
+                    + readable
+            ).all() {
+                lengths[try row.decode(column: "id", as: Int64.self)] = Double(try row.decode(column: "length", as: Int.self))
+            }
+            guard !lengths.isEmpty else { return [] }
             // (word, column, passage) for every word in every column of the account's passages.
             var lookup = SQLQueryString("")
             for (i, word) in terms.words.enumerated() {
@@ -123,29 +136,29 @@ extension SQLHandoverStore {
             var frequency: [Int64: [Int: Double]] = [:]  // passage → word → weighted frequency
             for row in try await db.raw(lookup).all() {
                 let id = try row.decode(column: "id", as: Int64.self)
+                guard lengths[id] != nil else { continue }
                 let word = try row.decode(column: "word", as: Int.self)
                 let weight = try row.decode(column: "col", as: String.self) == PassageColumn.title.rawValue ? BM25.titleWeight : 1
                 frequency[id, default: [:]][word, default: 0] += weight
             }
-            guard !frequency.isEmpty else { return [] }
             var containing: [Int: Double] = [:]
             for words in frequency.values { for word in words.keys { containing[word, default: 0] += 1 } }
             let idf = containing.mapValues { BM25.idf(documents: documents, containing: $0) }
-            var rows = SQLQueryString(
-                """
-                SELECT id, kind, key, handover_id, title, body, link, length FROM passages
-                WHERE id IN (\(binds: Array(frequency.keys))) AND account_id = \(bind: accountID) AND organization_id = \(bind: organizationID)
-                """)
-            rows += Self.visibility(handoverIDs, column: "handover_id")
-            let hits = try await db.raw(rows).all().map { row in
-                let id = try row.decode(column: "id", as: Int64.self)
-                let length = Double(try row.decode(column: "length", as: Int.self))
-                let score = (frequency[id] ?? [:]).reduce(0.0) { sum, entry in
-                    sum + BM25.part(idf: idf[entry.key] ?? 0, frequency: entry.value, length: length, averageLength: averageLength)
+            var scored: [(id: Int64, score: Double)] = []
+            for (id, words) in frequency {
+                var score = 0.0
+                for (word, count) in words {
+                    score += BM25.part(idf: idf[word] ?? 0, frequency: count, length: lengths[id] ?? 1, averageLength: averageLength)
                 }
-                return (id: id, hit: try Self.hit(row, score: score))
+                scored.append((id, score))
             }
-            return hits.sorted { $0.hit.score != $1.hit.score ? $0.hit.score > $1.hit.score : $0.id < $1.id }.prefix(limit).map(\.hit)
+            let best = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(limit)
+            let rows = try await db.raw(
+                "SELECT id, kind, key, handover_id, title, body, link FROM passages WHERE id IN (\(binds: best.map(\.id)))"
+            ).all()
+            var byID: [Int64: any SQLRow] = [:]
+            for row in rows { byID[try row.decode(column: "id", as: Int64.self)] = row }
+            return try best.compactMap { entry in try byID[entry.id].map { try Self.hit($0, score: entry.score) } }
         }
     }
 
@@ -157,31 +170,31 @@ extension SQLHandoverStore {
     private func searchTSVector(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit] {
         let words = terms.words.joined(separator: " ")
         let anyWord = terms.words.joined(separator: " | ")
-        var query = SQLQueryString(
+        // Every count is of the passages the viewer may read, so a score says nothing of the rest.
+        let visible = Self.visibility(handoverIDs)
+        let query = SQLQueryString(
             """
             WITH terms AS (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', \(bind: words)))),
             stats AS (
-                SELECT count(*) AS n, coalesce(avg(length), 1) AS avglen FROM passages
-                WHERE account_id = \(bind: accountID) AND organization_id = \(bind: organizationID)),
+                SELECT count(*) AS n, coalesce(avg(length), 1) AS avglen FROM passages p
+                WHERE p.account_id = \(bind: accountID) AND p.organization_id = \(bind: organizationID)\(visible)),
             postings AS (
                 SELECT p.id, u.lexeme, p.length AS len,
                     (SELECT sum(CASE w WHEN 'A' THEN \(unsafeRaw: String(BM25.titleWeight)) ELSE 1 END) FROM unnest(u.weights) AS w) AS tf
                 FROM passages p, unnest(p.words) AS u
                 WHERE p.account_id = \(bind: accountID) AND p.organization_id = \(bind: organizationID)
-                  AND p.words @@ to_tsquery('english', \(bind: anyWord)) AND u.lexeme IN (SELECT lexeme FROM terms)),
+                  AND p.words @@ to_tsquery('english', \(bind: anyWord)) AND u.lexeme IN (SELECT lexeme FROM terms)\(visible)),
             found AS (SELECT lexeme, count(*) AS d FROM postings GROUP BY lexeme),
             scored AS (
                 SELECT p.id, sum(ln(1 + (s.n - f.d + 0.5) / (f.d + 0.5)) * p.tf * \(unsafeRaw: String(BM25.k1 + 1))
                     / (p.tf + \(unsafeRaw: String(BM25.k1)) * (\(unsafeRaw: String(1 - BM25.b)) + \(unsafeRaw: String(BM25.b)) * p.len / greatest(s.avglen, 1)))) AS score
                 FROM postings p JOIN found f ON f.lexeme = p.lexeme CROSS JOIN stats s GROUP BY p.id)
             SELECT x.kind, x.key, x.handover_id, x.title, x.body, x.link, CAST(scored.score AS DOUBLE PRECISION) AS score
-            FROM scored JOIN passages x ON x.id = scored.id WHERE true
+            FROM scored JOIN passages x ON x.id = scored.id
+            ORDER BY score DESC, x.id LIMIT \(bind: limit)
             """)
-        query += Self.visibility(handoverIDs, column: "x.handover_id")
-        query += " ORDER BY score DESC, x.id LIMIT \(bind: limit)"
-        let statement = query
         return try await database.withSession { db in
-            try await db.raw(statement).all().map { try Self.hit($0, score: try $0.decode(column: "score", as: Double.self)) }
+            try await db.raw(query).all().map { try Self.hit($0, score: try $0.decode(column: "score", as: Double.self)) }
         }
     }
 

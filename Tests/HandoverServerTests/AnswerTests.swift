@@ -65,7 +65,7 @@ import Testing
             let author = message[0] == "bob" ? org.bob : org.alice
             let question = HandoverQuestion(
                 id: UUID().uuidString.lowercased(), organizationID: org.organization.id, handoverID: handover.id, authorID: author.id, body: message[1],
-                createdAt: now.addingTimeInterval(Double(i)))
+                createdAt: now.addingTimeInterval(Double(i - 3600)))  // before anything a test asks at the real time
             try await store.addQuestion(question)
             if author.id == org.bob.id { exchanges.append(question) }
         }
@@ -134,6 +134,16 @@ import Testing
         await #expect(throws: StoreError.notFound("account \(record.account.id)")) {
             try await services.answers.answer(accountID: record.account.id, question: question, by: other.admin)
         }
+        // Every count behind a score is of what the asker may read: the hidden thread gaining a
+        // word changes no score of Carol's (and does change Bob's, who reads it).
+        func scores(_ member: Member) async throws -> [String: Double] {
+            let hits = try await services.answers.answer(accountID: record.account.id, question: "Priya", limit: 20, by: member).passages
+            return Dictionary(uniqueKeysWithValues: hits.map { ($0.passage.key, $0.score) })
+        }
+        let (carolBefore, bobBefore) = (try await scores(org.carol), try await scores(org.bob))
+        _ = try await services.handovers.ask(id: record.handover.id, body: "Priya again: Priya wants Priya's summary.", by: org.bob)
+        #expect(try await scores(org.carol) == carolBefore)
+        #expect(try await scores(org.bob)["profile.contacts[0]"] != bobBefore["profile.contacts[0]"])
         // The recipient is offered the thread (Alice handed it over), whether or not something
         // was found; the transferor, an auditor and Carol are not (they would ask themselves, or
         // may not ask there).

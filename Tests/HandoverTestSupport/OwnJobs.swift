@@ -12,7 +12,7 @@ extension SQLHandoverStore {
         let claimed = try await claimJobs(runner: runner, kinds: kinds, limit: 1000, lease: 60, at: now)
         let others = claimed.filter { $0.organizationID != organizationID }.map(\.id)
         if !others.isEmpty {
-            try await database.withSession { db in
+            try await database.transaction { db in
                 try await db.raw(
                     """
                     UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, attempts = attempts - 1
