@@ -7,7 +7,7 @@ import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and create accounts; ask one's record a question; stage and journey.",
+        abstract: "Accounts: list, show, create, ask; stage and journey.",
         subcommands: [
             List.self, ShowAccount.self, Create.self, AccountAskCommand.self,
             AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,

@@ -35,7 +35,7 @@ struct AccountAskCommand: AsyncParsableCommand {
                 print("   \(client.server.absoluteString.trimmingSuffix("/"))\(p.link)\n")
             }
             if let ask = answer.ask {
-                print("\(answer.passages.isEmpty ? "Ask" : "Not answered? Ask") \(ask.previousOwnerName), who handed it over, in the handover's thread:")
+                print("\(answer.passages.isEmpty ? "Ask" : "Not answered? Ask") \(ask.previousOwnerName), the previous owner, in the handover's thread:")
                 print("  handover ask \(ask.handoverID) \"\(answer.question.replacingOccurrences(of: "\"", with: "\\\""))\"")
             } else if answer.passages.isEmpty {
                 print("No handover of this account takes your questions now: ask its owner directly.")

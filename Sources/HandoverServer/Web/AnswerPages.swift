@@ -79,7 +79,7 @@ enum AnswerPages {
         return """
             \(found)
             <section id="ask-previous" aria-labelledby="ask-previous-title"><h2 id="ask-previous-title">\(items.isEmpty ? "Ask" : "Not answered? Ask") \(ask.previousOwnerName)</h2>
-            <p>\(ask.previousOwnerName) handed this account over and can answer in the handover's thread, where the answer stays on the record.</p>
+            <p>\(ask.previousOwnerName), the previous owner, can answer in the handover's thread, where the answer stays on the record.</p>
             <form id="ask-previous-owner" method="post" action="/handovers/\(ask.handoverID)/questions">\(CSRF.field(csrf))
             <div class="field"><label for="question">Your question to \(ask.previousOwnerName)</label>\
             <textarea id="question" name="question" rows="3" required>\(answer.question)</textarea></div>
