@@ -104,7 +104,7 @@ extension SQLHandoverStore {
     /// token ANDed in, so each lookup seeks within that account's postings: well under a
     /// millisecond at a million passages), and `BM25` ranks them here with the account's own
     /// counts. FTS5's `bm25()` would count every word's documents across the whole table on
-    /// each query (measured: p95 about 80 ms at a million passages, against 0.5 ms for this).
+    /// each query (measured at a million passages: a p95 of 98 ms, against 4.2 ms for a whole answer).
     /// Every count is of the passages the viewer may read, so a score says nothing of the rest.
     private func searchFTS5(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit] {
         let scope = SearchTerms.scopeToken(accountID: accountID)
