@@ -44,19 +44,21 @@ public struct AnswerService: Sendable {
             throw HandoverError.invalid([Problem(path: "q", message: "ask with at least one word that says what about (\"who signs the renewal?\")")])
         }
         try await refreshPassages(accountID: accountID, organizationID: actor.organizationID)
-        // The profile is every member's to read; a handover's passages only its viewers'.
-        let visible: [String]? =
-            actor.role == .admin || actor.role == .auditor
-            ? nil
-            : try await store.handovers(visibleTo: actor, filter: HandoverFilter(accountID: accountID, limit: 1000, includeContent: false)).map(\.id)
+        // The profile is every member's to read; a handover's passages only its viewers'. One
+        // read of the asker's handovers (newest first) serves the filter and the offer.
+        let handovers = try await store.handovers(visibleTo: actor, filter: HandoverFilter(accountID: accountID, limit: 1000, includeContent: false))
+        let visible: [String]? = actor.role == .admin || actor.role == .auditor ? nil : handovers.map(\.id)
         let hits = try await store.searchPassages(
             accountID: accountID, organizationID: actor.organizationID, terms: terms, handoverIDs: visible, limit: limit)
         return Answer(
-            question: question.trimmingCharacters(in: .whitespacesAndNewlines), passages: hits, ask: try await askOffer(accountID: accountID, asker: actor))
+            question: question.trimmingCharacters(in: .whitespacesAndNewlines), passages: hits,
+            ask: try await askOffer(among: handovers.prefix(20), asker: actor))
     }
 
-    /// Re-cuts the account's passages if its record changed since they were cut. Two searches
-    /// racing here both cut the same record; the store's upsert makes them take turns.
+    /// Re-cuts the account's passages if its record changed since they were cut. The record is
+    /// read after its fingerprint, so passages are never older than the fingerprint stored with
+    /// them (a change in between is re-cut by the next search). Of searches racing here, the
+    /// first to write re-cuts; the store skips the others' writes.
     func refreshPassages(accountID: String, organizationID: String) async throws {
         guard let fingerprints = try await store.passageFingerprints(accountID: accountID, organizationID: organizationID) else {
             throw StoreError.notFound("account \(accountID)")
@@ -85,11 +87,10 @@ public struct AnswerService: Sendable {
         try await store.replacePassages(passages, accountID: accountID, organizationID: organizationID, fingerprint: fingerprints.current, at: clock.now())
     }
 
-    /// The newest handover of the account whose thread takes the asker's question, from someone
-    /// else: its transferor is the previous owner.
-    func askOffer(accountID: String, asker: Member) async throws -> AskOffer? {
+    /// The newest of the asker's handovers of the account whose thread takes their question, from
+    /// someone else: its transferor is the previous owner.
+    func askOffer(among handovers: ArraySlice<Handover>, asker: Member) async throws -> AskOffer? {
         let now = clock.now()
-        let handovers = try await store.handovers(visibleTo: asker, filter: HandoverFilter(accountID: accountID, limit: 20, includeContent: false))
         for handover in handovers where handover.transferorID != asker.id {
             guard let (_, parties) = try await store.handoverWithParties(id: handover.id, organizationID: asker.organizationID),
                 let template = try? await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: asker.organizationID),

@@ -198,10 +198,11 @@ extension SQLHandoverStore {
         }
     }
 
-    private static func visibility(_ handoverIDs: [String]?, column: String = "p.handover_id") -> SQLQueryString {
+    /// The passages (`p`) a viewer may read: the profile's, and those of `handoverIDs` (nil: all).
+    private static func visibility(_ handoverIDs: [String]?) -> SQLQueryString {
         guard let handoverIDs else { return "" }
-        guard !handoverIDs.isEmpty else { return " AND \(unsafeRaw: column) IS NULL" }
-        return " AND (\(unsafeRaw: column) IS NULL OR \(unsafeRaw: column) IN (\(binds: handoverIDs)))"
+        guard !handoverIDs.isEmpty else { return " AND p.handover_id IS NULL" }
+        return " AND (p.handover_id IS NULL OR p.handover_id IN (\(binds: handoverIDs)))"
     }
 
     private static func hit(_ row: any SQLRow, score: Double) throws -> PassageHit {
