@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The customer's introduction: an organization-editable Mustache template (Docs/Introduction.md).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Imports read CRM and ticket exports row by row from a stream (Docs/Imports.md).
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // Pure domain: models, templates, lint, lifecycle. Foundation only, no I/O.
@@ -84,6 +86,8 @@ let package = Package(
                 "HandoverMail",
                 // The introduction's template, rendered by a pure function (IntroductionTemplate).
                 .product(name: "Mustache", package: "swift-mustache"),
+                // Imports: exports streamed row by row, never read whole (ImportReader).
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // Email out: an SMTP client on SwiftNIO (STARTTLS, implicit TLS, AUTH, timeouts) and its

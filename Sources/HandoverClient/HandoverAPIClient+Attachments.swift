@@ -13,19 +13,26 @@ extension HandoverAPIClient {
     public func upload(
         file path: String, name: String, to owner: AttachmentOwner, progress: (@Sendable (Int64, Int64) -> Void)? = nil
     ) async throws -> Reply<Attachment> {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ClientError.unexpected("cannot read \(path)") }
-        defer { try? handle.close() }
-        var query = URLComponents()
-        query.queryItems = [URLQueryItem(name: "name", value: name)]
-        let encoded = (query.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
         let base: String
         switch owner {
         case .handover(let id): base = "/api/v1/handovers/\(id)/attachments"
         case .account(let id): base = "/api/v1/accounts/\(id)/attachments"
         }
-        var request = HTTPClientRequest(url: server.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + base + "?" + encoded)
+        return try await uploadFile(path, to: base, query: [URLQueryItem(name: "name", value: name)], progress: progress)
+    }
+
+    /// POSTs the file at `path` as the raw body of `endpoint?query`, streamed from disk.
+    func uploadFile<T: Decodable & Sendable>(
+        _ path: String, to endpoint: String, query items: [URLQueryItem], progress: (@Sendable (Int64, Int64) -> Void)?, as type: T.Type = T.self
+    ) async throws -> Reply<T> {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ClientError.unexpected("cannot read \(path)") }
+        defer { try? handle.close() }
+        var query = URLComponents()
+        query.queryItems = items
+        let encoded = (query.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        var request = HTTPClientRequest(url: server.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + endpoint + "?" + encoded)
         request.method = .POST
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
@@ -36,7 +43,7 @@ extension HandoverAPIClient {
         do {
             // Long enough for a large file over a slow link; the server answers early on a refusal.
             response = try await http.execute(request, timeout: .hours(2))
-            bytes = try await response.body.collect(upTo: 1 << 20)
+            bytes = try await response.body.collect(upTo: 4 << 20)
         } catch {
             throw ClientError.unreachable(server: server.absoluteString, reason: "\(error)")
         }

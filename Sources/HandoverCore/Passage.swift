@@ -10,6 +10,9 @@ public enum PassageKind: String, Sendable, Hashable, Codable, CaseIterable {
     case thread
     /// What a party wrote on confirming a briefing was held.
     case briefing
+    /// A row imported from another tool (a ticket, task, deal, contact or company: Docs/Imports.md),
+    /// read like the profile by everyone in the organization.
+    case imported
 }
 
 /// One retrievable piece of an account's record: small enough to be read as an answer, with a
@@ -56,8 +59,28 @@ public enum AccountPassages {
     }
 
     /// Member names by id, for titles ("Asked by Ana Lee").
-    public static func passages(account: Account, handovers: [HandoverRecord], names: [String: String]) -> [Passage] {
-        profile(account) + handovers.flatMap { packet($0) + thread($0, names: names) + briefings($0, names: names) }
+    public static func passages(account: Account, handovers: [HandoverRecord], names: [String: String], imported: [ImportedRecord] = []) -> [Passage] {
+        profile(account) + handovers.flatMap { packet($0) + thread($0, names: names) + briefings($0, names: names) } + imports(imported, account: account)
+    }
+
+    // MARK: Imported rows
+
+    /// Each imported row is one passage: what it is, its facts and its description, titled by the
+    /// tool it came from, so "the gateway outage ticket" finds the Zendesk ticket.
+    static func imports(_ records: [ImportedRecord], account: Account) -> [Passage] {
+        records.compactMap { r in
+            let source = ImportSource.named(r.source)
+            let what = "\(source?.label ?? r.source) \(r.externalID)"
+            let facts = [
+                r.name.isEmpty ? nil : r.name + ".", r.status.map { "Status: \($0)." }, r.priority.map { "Priority: \($0)." },
+                r.owner.map { "Owner: \($0)." }, r.due.map { "Due \($0)." }, r.amount.map { "Amount \($0)." }, r.role,
+                r.email.map { "Email \($0)." }, r.phone.map { "Phone \($0)." }, r.body,
+            ].compactMap { $0 }.joined(separator: " ")
+            guard !facts.isEmpty else { return nil }
+            return Passage(
+                kind: .imported, key: "imported:\(r.source):\(r.externalID)", handoverID: nil, title: "\(account.name) · \(what) (\(r.kind.rawValue))",
+                text: facts, link: "/accounts/\(account.id)#imported")
+        }
     }
 
     // MARK: The profile

@@ -43,6 +43,7 @@ public enum HandoverApplication {
         CoverRoutes(covers: services.covers).register(on: router)
         ShiftRoutes(shifts: services.shifts).register(on: router)
         AnswerRoutes(answers: services.answers).register(on: router)
+        ImportRoutes(imports: services.imports).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebhookRoutes(webhooks: services.webhooks).register(on: router)
         ScimRoutes(scim: services.scim, credentials: credentials).register(on: router)
@@ -64,7 +65,8 @@ public enum HandoverApplication {
         Services(
             store: store, passwords: Passwords(cost: configuration.bcryptCost), logKeys: configuration.logKeys, readCacheTTL: configuration.readCacheTTL,
             mail: configuration.mailSettings, attachments: configuration.attachmentSettings,
-            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate), idempotencyLease: configuration.idempotencyLease)
+            webhooks: WebhookSettings(allowPrivate: configuration.webhooksAllowPrivate), idempotencyLease: configuration.idempotencyLease,
+            imports: configuration.importSettings)
     }
 
     public static func make(

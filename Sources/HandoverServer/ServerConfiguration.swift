@@ -61,12 +61,17 @@ public struct ServerConfiguration: Sendable {
     /// folder) and the largest upload (HANDOVER_ATTACHMENT_MAX_BYTES, default 500,000,000).
     public var attachmentsDirectory: String?
     public var attachmentMaxBytes = AttachmentSettings.defaultMaxBytes
+    /// Imports: the largest export uploaded (HANDOVER_IMPORT_MAX_BYTES, default 2,000,000,000).
+    public var importMaxBytes = ImportSettings.defaultMaxBytes
     /// Webhooks may use plain http and loopback or private addresses
     /// (HANDOVER_WEBHOOKS_ALLOW_PRIVATE=1; off by default: https to public addresses only).
     public var webhooksAllowPrivate = false
     /// How long an Idempotency-Key's claim blocks a retry after its request died
     /// (HANDOVER_IDEMPOTENCY_LEASE_SECONDS; Docs/Departures.md).
     public var idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease
+    /// How long a job runner's claim lasts before another claim may take the job
+    /// (HANDOVER_JOB_LEASE_SECONDS, default 300). Long jobs (imports) renew theirs as they go.
+    public var jobLease: TimeInterval = JobRunner.Options().lease
 
     public init() {}
 
@@ -79,6 +84,11 @@ public struct ServerConfiguration: Sendable {
             folder = directory.isEmpty ? "." : directory
         }
         return AttachmentSettings(directory: attachmentsDirectory ?? folder + "/attachments", maxBytes: attachmentMaxBytes)
+    }
+
+    /// Uploaded exports wait for their import job in `imports` inside the attachments folder.
+    public var importSettings: ImportSettings {
+        ImportSettings(directory: attachmentSettings.directory + "/imports", maxBytes: importMaxBytes)
     }
 
     /// The mail settings with the public URL filled in.
@@ -154,6 +164,7 @@ public struct ServerConfiguration: Sendable {
         try configuration.readAttachments(environment)
         configuration.webhooksAllowPrivate = ["1", "true", "yes"].contains(environment["HANDOVER_WEBHOOKS_ALLOW_PRIVATE"]?.lowercased() ?? "")
         try configuration.readIdempotencyLease(environment)
+        try configuration.readJobLease(environment)
         return configuration
     }
 
@@ -195,7 +206,7 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
-    /// HANDOVER_ATTACHMENTS_DIR and HANDOVER_ATTACHMENT_MAX_BYTES.
+    /// HANDOVER_ATTACHMENTS_DIR, HANDOVER_ATTACHMENT_MAX_BYTES and HANDOVER_IMPORT_MAX_BYTES.
     mutating func readAttachments(_ environment: [String: String]) throws {
         if let text = environment["HANDOVER_ATTACHMENTS_DIR"], !text.isEmpty { attachmentsDirectory = text }
         if let text = environment["HANDOVER_ATTACHMENT_MAX_BYTES"], !text.isEmpty {
@@ -203,6 +214,12 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError("HANDOVER_ATTACHMENT_MAX_BYTES must be 1 to 1099511627776 bytes, got \"\(text)\"")
             }
             attachmentMaxBytes = bytes
+        }
+        if let text = environment["HANDOVER_IMPORT_MAX_BYTES"], !text.isEmpty {
+            guard let bytes = Int64(text), (1...1 << 40).contains(bytes) else {
+                throw ConfigurationError("HANDOVER_IMPORT_MAX_BYTES must be 1 to 1099511627776 bytes, got \"\(text)\"")
+            }
+            importMaxBytes = bytes
         }
     }
 
@@ -221,6 +238,7 @@ public struct ServerConfiguration: Sendable {
             "mail:            \(mailSummary)",
             "links in emails: \(mailSettings.publicURL)",
             "attachments:     \(attachmentSettings.directory), at most \(attachmentMaxBytes) bytes each",
+            "imports:         \(importSettings.directory), at most \(importMaxBytes) bytes each",
             "webhooks:        \(webhooksAllowPrivate ? "http or https, private addresses allowed (HANDOVER_WEBHOOKS_ALLOW_PRIVATE)" : "https to public addresses only")",
         ]
     }
@@ -247,5 +265,14 @@ extension ServerConfiguration {
             throw ConfigurationError("HANDOVER_IDEMPOTENCY_LEASE_SECONDS must be 1 to 86400 seconds, got \"\(text)\"")
         }
         idempotencyLease = seconds
+    }
+
+    /// HANDOVER_JOB_LEASE_SECONDS: short only for tests that kill the server mid-job.
+    mutating func readJobLease(_ environment: [String: String]) throws {
+        guard let text = environment["HANDOVER_JOB_LEASE_SECONDS"], !text.isEmpty else { return }
+        guard let seconds = Double(text), (1...86_400).contains(seconds) else {
+            throw ConfigurationError("HANDOVER_JOB_LEASE_SECONDS must be 1 to 86400 seconds, got \"\(text)\"")
+        }
+        jobLease = seconds
     }
 }

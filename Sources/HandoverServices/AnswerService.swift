@@ -31,6 +31,8 @@ public struct AnswerService: Sendable {
     /// How many passages an answer cites at most.
     public static let defaultLimit = 5
     public static let maxLimit = 20
+    /// How many of an account's imported rows are searched (the newest import's first).
+    static let importedLimit = 1_000
 
     public func answer(accountID: String, question: String, limit: Int = defaultLimit, by actor: Member) async throws -> Answer {
         // Length as JSON Schema's maxLength counts it (Unicode scalars, before trimming).
@@ -83,7 +85,9 @@ public struct AnswerService: Sendable {
         for id in people {
             if let member = try await store.member(id: id, organizationID: organizationID) { names[id] = member.name }
         }
-        let passages = AccountPassages.passages(account: account, handovers: records, names: names)
+        // The newest imported rows (an account can have thousands of tickets; the answerer reads the latest).
+        let imported = try await store.importedRecords(accountID: accountID, organizationID: organizationID, limit: Self.importedLimit)
+        let passages = AccountPassages.passages(account: account, handovers: records, names: names, imported: imported)
         try await store.replacePassages(passages, accountID: accountID, organizationID: organizationID, fingerprint: fingerprints.current, at: clock.now())
     }
 

@@ -49,12 +49,14 @@ public struct Services: Sendable {
     public let scim: ScimService
     /// The question answerer: an account's record searched for a question (Docs/Answers.md).
     public let answers: AnswerService
+    /// Imports of CRM and ticket exports (Docs/Imports.md).
+    public let imports: ImportService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
         clock: WallClock = .system, ids: IDMaker = .random, mail: MailSettings = MailSettings(),
         attachments attachmentSettings: AttachmentSettings = AttachmentSettings(), webhooks webhookSettings: WebhookSettings = WebhookSettings(),
-        idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease
+        idempotencyLease: TimeInterval = DepartureService.defaultIdempotencyLease, imports importSettings: ImportSettings = ImportSettings()
     ) {
         members = MemberService(store: store, passwords: passwords, clock: clock, ids: ids)
         handovers = HandoverService(store: store, readCacheTTL: readCacheTTL, clock: clock, ids: ids, mail: mail)
@@ -82,6 +84,7 @@ public struct Services: Sendable {
         webhooks = WebhookService(store: store, keys: logKeys, clock: clock, ids: ids, settings: webhookSettings)
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
         answers = AnswerService(store: store, templates: handovers.templates, clock: clock)
+        imports = ImportService(store: store, clock: clock, ids: ids, settings: importSettings)
     }
 }
 

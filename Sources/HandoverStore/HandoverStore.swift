@@ -246,6 +246,8 @@ public protocol HandoverStore: Sendable {
     func claimJobs(runner: String, kinds: [String], limit: Int, lease: TimeInterval, at now: Date) async throws -> [Job]
     /// Marks the job done if `runner` still holds it; false if its lease went to another runner.
     func completeJob(id: String, runner: String, at now: Date) async throws -> Bool
+    /// Extends a running job's lease to `until` while `runner` holds it; false when it does not.
+    func renewJobLease(id: String, runner: String, until: Date) async throws -> Bool
     /// Records a failed attempt if `runner` still holds the job: pending again at `retryAt`, or
     /// dead when `retryAt` is nil. False if its lease went to another runner.
     func failJob(id: String, runner: String, error: String, retryAt: Date?, at now: Date) async throws -> Bool
@@ -432,6 +434,21 @@ public protocol HandoverStore: Sendable {
     /// The best `limit` passages of the account for `terms`, best first. `handoverIDs` limits the
     /// passages from handovers to those (the profile's always count); nil allows them all.
     func searchPassages(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit]
+    // Imports (SQLHandoverStore+Imports.swift)
+    func createImport(_ run: ImportRun) async throws
+    /// Writes the run; `job` is enqueued and `audit` appended in the same transaction.
+    func saveImport(_ run: ImportRun, enqueue job: NewJob?, audit: AuditRecord?) async throws
+    func importRun(id: String, organizationID: String) async throws -> ImportRun?
+    /// Newest first.
+    func importRuns(organizationID: String, limit: Int) async throws -> [ImportRun]
+    func importMapping(organizationID: String, source: String) async throws -> ImportMapping?
+    func saveImportMapping(_ mapping: ImportMapping, organizationID: String, source: String, by memberID: String, at now: Date) async throws
+    func accountNames(organizationID: String) async throws -> [(id: String, name: String)]
+    func importedCompanyLinks(organizationID: String, system: String) async throws -> [String: String]
+    /// Inserts or updates by (source, external id); one transaction; no key twice in `records`.
+    func upsertImportedRecords(_ records: [ImportedRecord], organizationID: String) async throws
+    func importedRecords(accountID: String, organizationID: String, limit: Int) async throws -> [ImportedRecord]
+    func importedRecordCount(organizationID: String, importID: String?) async throws -> Int
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

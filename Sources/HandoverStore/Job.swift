@@ -96,6 +96,10 @@ public enum JobKind {
     /// POST one webhook delivery (payload `{"delivery": id}`, organization set). Enqueued with
     /// the delivery, in the transaction of the change that causes its event (`emitWebhooks`).
     public static let webhookDeliver = "webhook.deliver"
+    /// Import one uploaded export (payload `{"import": id}`, organization set). Enqueued when
+    /// its mapping is confirmed; idempotent (rows are upserted by external id), so a run cut
+    /// short by a crash starts the file again.
+    public static let importRun = "import.run"
 }
 
 /// Which jobs to list, newest first.

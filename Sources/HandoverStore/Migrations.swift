@@ -1190,6 +1190,58 @@ public enum Migrations {
                     "CREATE INDEX passages_by_account ON passages (account_id)",
                 ],
             ]),
+        Migration(
+            version: 32, name: "imports of CRM and ticket exports",
+            statements: [
+                // The run's figures and mapping are one JSON document: only the job writes them,
+                // and nothing queries inside them.
+                """
+                CREATE TABLE imports (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    state TEXT NOT NULL,
+                    run TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX imports_by_organization ON imports (organization_id, created_at)",
+                """
+                CREATE TABLE import_mappings (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    source TEXT NOT NULL,
+                    mapping TEXT NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization_id, source)
+                )
+                """,
+                """
+                CREATE TABLE imported_records (
+                    organization_id TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_ref TEXT,
+                    account_id TEXT,
+                    name TEXT NOT NULL,
+                    status TEXT,
+                    priority TEXT,
+                    owner TEXT,
+                    due TEXT,
+                    amount TEXT,
+                    email TEXT,
+                    phone TEXT,
+                    role TEXT,
+                    body TEXT,
+                    import_id TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    row_number BIGINT NOT NULL,
+                    imported_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization_id, source, external_id)
+                )
+                """,
+                "CREATE INDEX imported_records_by_account ON imported_records (account_id)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -123,6 +123,18 @@ extension SQLHandoverStore {
         return jobs.sorted { ($0.runAfter, $0.id) < ($1.runAfter, $1.id) }
     }
 
+    /// Keeps a long job's claim: its lease runs to `until`, if `runner` still holds it.
+    public func renewJobLease(id: String, runner: String, until: Date) async throws -> Bool {
+        try await write { db in
+            !(try await db.raw(
+                """
+                UPDATE jobs SET locked_until = \(bind: until.millis)
+                WHERE id = \(bind: id) AND locked_by = \(bind: runner) AND state = 'running' RETURNING id
+                """
+            ).all().isEmpty)
+        }
+    }
+
     public func completeJob(id: String, runner: String, at now: Date) async throws -> Bool {
         try await write { db in try await Self.markDone(jobID: id, runner: runner, at: now, db) }
     }

@@ -32,12 +32,14 @@ extension SQLHandoverStore {
                         (SELECT count(*) FROM handover_questions q JOIN handovers h ON h.id = q.handover_id WHERE h.account_id = a.id) AS questions,
                         (SELECT CAST(count(*) + coalesce(sum(b.version), 0) AS BIGINT) FROM briefings b JOIN handovers h ON h.id = b.handover_id
                             WHERE h.account_id = a.id) AS briefings,
+                        (SELECT CAST(count(*) + coalesce(max(i.imported_at), 0) AS BIGINT) FROM imported_records i
+                            WHERE i.account_id = a.id AND i.organization_id = a.organization_id) AS imported,
                         (SELECT s.fingerprint FROM passage_sources s WHERE s.account_id = a.id) AS indexed
                     FROM accounts a WHERE a.id = \(bind: accountID) AND a.organization_id = \(bind: organizationID)
                     """
                 ).first()
             else { return nil }
-            let parts = try ["account_version", "handovers", "handover_versions", "questions", "briefings"].map {
+            let parts = try ["account_version", "handovers", "handover_versions", "questions", "briefings", "imported"].map {
                 String(try row.decode(column: $0, as: Int64.self))
             }
             return PassageFingerprints(
@@ -45,7 +47,8 @@ extension SQLHandoverStore {
         }
     }
 
-    static let passageCutVersion = 1
+    /// 2: imported rows are passages too.
+    static let passageCutVersion = 2
 
     public func handovers(accountID: String, organizationID: String) async throws -> [Handover] {
         try await database.withSession { db in

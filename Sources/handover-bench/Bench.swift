@@ -19,6 +19,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks, each printing its figures beside a raw figure or target from the same run.",
         subcommands: [
             BenchAPI.self, BenchWrites.self, BenchPages.self, BenchAudit.self, BenchSecrets.self, BenchMail.self, BenchDeparture.self, BenchScim.self, BenchSearch.self,
+            BenchImport.self,
         ],
         defaultSubcommand: BenchAPI.self
     )

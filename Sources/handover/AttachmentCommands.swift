@@ -38,11 +38,7 @@ struct Attach: AsyncParsableCommand {
 
     func run() async throws {
         let owner = try target.owner()
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw ValidationError("No file at \(file).")
-        }
-        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("Cannot read \(file).") }
+        try Self.requireReadableFile(file)
         let client = try options.client()
         let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0
         let progress = Self.progress(total: size)
@@ -55,6 +51,15 @@ struct Attach: AsyncParsableCommand {
             print("Attached \(a.name) (\(a.mediaType), \(AttachmentText.size(a.size))) as \(a.id).")
             print("Download it with 'handover attachment get \(a.id)'.")
         }
+    }
+
+    /// A file to upload: there, not a folder, and readable.
+    static func requireReadableFile(_ file: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw ValidationError("No file at \(file).")
+        }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("Cannot read \(file).") }
     }
 
     /// A progress line on standard error for files over 10 MB, redrawn at most every 1%.

@@ -50,6 +50,7 @@ struct HandoverCommand: AsyncParsableCommand {
             IntroCommand.self, IntroTemplateCommand.self, FollowUpCommand.self,
             PipelineCommand.self,
             Attach.self, Attachments.self, AttachmentCommand.self,
+            ImportCommand.self, Imports.self,
             DepartureCommand.self, RealignCommand.self, CoverCommand.self, ShiftCommand.self,
             Webhooks.self,
         ]

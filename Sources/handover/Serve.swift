@@ -121,12 +121,14 @@ struct Serve: AsyncParsableCommand {
         // The follow-up after completion (surveys, the check-in task) starts whether or not mail goes out.
         handlers[FollowUpJob.kind] = FollowUpJob.handler(followUps: services.followUps)
         handlers[DepartureJob.kind] = DepartureJob.handler(departures: services.departures)
+        handlers[ImportJob.kind] = ImportJob.handler(imports: services.imports)
         handlers[CoverJob.kind] = CoverJob.handler(covers: services.covers)
         handlers[JobKind.shiftChange] = ShiftJobs.changeHandler(services.shifts)
         handlers[JobKind.shiftAcknowledgment] = ShiftJobs.acknowledgmentHandler(services.shifts)
         handlers[WebhookDeliverJob.kind] = WebhookDeliverJob.handler(
             webhooks: services.webhooks, transport: WebhookHTTPTransport(allowPrivate: configuration.webhooksAllowPrivate))
-        let runner = JobRunner(store: store, handlers: handlers, batchHandlers: batchHandlers, logger: jobLogger)
+        let runner = JobRunner(
+            store: store, handlers: handlers, batchHandlers: batchHandlers, options: JobRunner.Options(lease: configuration.jobLease), logger: jobLogger)
         // Shut down last first: the runner stops before the server does.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

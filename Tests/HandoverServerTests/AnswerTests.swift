@@ -182,6 +182,38 @@ import Testing
         #expect(!old.passages.contains { $0.passage.text.contains("disputes anything") })
     }
 
+    @Test(arguments: TestDatabases.engines) func importedTicketsAreSearchedAndFollowTheirImports(engine: String) async throws {
+        let store = try await TestDatabases.store(engine)
+        defer { Task { try? await store.database.close() } }
+        let org = try await OrgFixture.make(in: store)
+        let record = try await Self.record(store, org)
+        let services = Services(store: store, logKeys: try LogKeys(secret: Array(repeating: 9, count: 32)))
+        let question = "Is the fax bridge outage ticket still open?"
+        #expect(try await services.answers.answer(accountID: record.account.id, question: question, by: org.bob).passages.first?.passage.kind != .imported)
+        func ticket(_ status: String, at time: Date) -> ImportedRecord {
+            ImportedRecord(
+                source: "zendesk.ticket", kind: .ticket, externalID: "4711", accountRef: record.account.name, accountID: record.account.id,
+                name: "Fax bridge outage at the Gateshead site", status: status, priority: "urgent", owner: "Tom Hart",
+                body: "The fax bridge drops referrals overnight.", provenance: .init(importID: "i1", file: "tickets.csv", row: 2, importedAt: time))
+        }
+        try await store.upsertImportedRecords([ticket("open", at: Date(millis: Date().millis))], organizationID: org.organization.id)
+        let found = try await services.answers.answer(accountID: record.account.id, question: question, by: org.bob)
+        let first = try #require(found.passages.first)
+        #expect(first.passage.kind == .imported && first.passage.key == "imported:zendesk.ticket:4711")
+        #expect(first.passage.text.contains("Status: open") && first.passage.link == "/accounts/\(record.account.id)#imported")
+        // Importing the ticket again, solved, moves the fingerprint: the answer says so.
+        try await store.upsertImportedRecords([ticket("solved", at: Date(millis: Date().millis + 1_000))], organizationID: org.organization.id)
+        let later = try await services.answers.answer(accountID: record.account.id, question: question, by: org.bob)
+        #expect(later.passages.first?.passage.text.contains("Status: solved") == true)
+        // Another organization's rows never reach this account's answers.
+        let other = try await OrgFixture.make(in: store, name: "Other")
+        #expect(
+            try await services.answers.answer(accountID: record.account.id, question: "fax bridge", limit: 20, by: org.alice).passages.count(where: {
+                $0.passage.kind == .imported
+            }) == 1)
+        await #expect(throws: StoreError.self) { try await services.answers.answer(accountID: record.account.id, question: "fax bridge", by: other.admin) }
+    }
+
     @Test(arguments: TestDatabases.engines) func hostileQuestionsAreWordsNotQueries(engine: String) async throws {
         let store = try await TestDatabases.store(engine)
         defer { Task { try? await store.database.close() } }

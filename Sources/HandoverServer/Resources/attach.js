@@ -1,5 +1,7 @@
 // The attachments uploader: sends the chosen file as the request body (no multipart, so the
-// server streams it straight to disk), with a progress bar, then reloads the page to list it.
+// server streams it straight to disk), with a progress bar, then reloads the page to list it,
+// or, when the form says `data-then`, opens that address followed by the new thing's id (an
+// import's page).
 // The CSRF token rides in a header, as the form's hidden field does elsewhere.
 (function () {
   "use strict";
@@ -19,7 +21,8 @@
       return;
     }
     var request = new XMLHttpRequest();
-    request.open("POST", form.getAttribute("data-upload") + "?name=" + encodeURIComponent(file.name));
+    var upload = form.getAttribute("data-upload");
+    request.open("POST", upload + (upload.indexOf("?") < 0 ? "?" : "&") + "name=" + encodeURIComponent(file.name));
     request.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
     request.setRequestHeader("Content-Type", "application/octet-stream");
     bar.hidden = false;
@@ -31,7 +34,12 @@
     request.addEventListener("load", function () {
       if (request.status === 201) {
         status.textContent = "Uploaded " + file.name + ".";
-        window.location.reload();
+        var then = form.getAttribute("data-then");
+        if (then) {
+          window.location.assign(then + encodeURIComponent(JSON.parse(request.responseText).id));
+        } else {
+          window.location.reload();
+        }
         return;
       }
       var detail = "The upload failed (" + request.status + ").";

@@ -54,6 +54,7 @@ extension WebPages {
         model.stageRecipients = try await services.members.members(by: viewer.member)
         model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
         model.covers = try await services.covers.covers(accountID: model.account.id, by: viewer.member)
+        model.imported = try await services.imports.records(accountID: model.account.id, limit: 50, by: viewer.member)
         let everyone = Dictionary(model.stageRecipients.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         model.coversViewerMayEnd = Set(
             model.covers.filter { $0.state == .active && CoverService.mayEnd($0, owner: everyone[$0.ownerID], by: viewer.member) }.map(\.id))
@@ -130,6 +131,7 @@ extension WebPages {
                 forms: model.journey.map { Self.journeyForms($0, pipelines: model.stagePipelines, members: model.stageRecipients, viewer: viewer) } ?? .empty))
             \(Self.coverSection(model, viewer: viewer))
             \(Self.attachmentsSection(model.attachments, csrf: viewer.csrf))
+            \(ImportPages.accountSection(model.imported))
             """)
     }
 

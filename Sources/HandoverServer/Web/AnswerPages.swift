@@ -94,6 +94,7 @@ enum AnswerPages {
         case .packet: "Handover packet"
         case .thread: "Handover thread"
         case .briefing: "Briefing notes"
+        case .imported: "Imported from another tool"
         }
     }
 }

@@ -65,5 +65,8 @@ enum Assets {
     /// The attachments uploader: sends the chosen file as the raw body, with progress.
     static let attachScript = Asset("attach.js", contentType: "text/javascript; charset=utf-8")
 
-    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript, threadScript, attachScript]
+    /// Live sections (an import's progress): fetched again from their page until they finish.
+    static let refreshScript = Asset("refresh.js", contentType: "text/javascript; charset=utf-8")
+
+    static let all = [css, javascript, signoffScript, hpkeScript, secretsScript, threadScript, attachScript, refreshScript]
 }

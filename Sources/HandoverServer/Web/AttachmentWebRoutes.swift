@@ -12,11 +12,7 @@ extension WebRoutes {
             router.post("/\(kind)/:id/attachments") { request, context in
                 do {
                     let viewer = try Viewer(request, context)
-                    guard let expected = CSRF.token(for: request), let sent = request.headers[HTTPField.Name("X-CSRF-Token")!],
-                        CSRF.constantTimeEqual(expected, sent)
-                    else {
-                        throw APIError.forbidden("This page has expired or the upload did not come from Handover. Reload the page and try again.")
-                    }
+                    try CSRF.requireHeader(request)
                     let owner = make(try context.parameters.require("id"))
                     let attachment = try await AttachmentRoutes.upload(request, context: context, to: owner, attachments: services.attachments, by: viewer.member)
                     return try JSONIO.response(attachment, status: .created)

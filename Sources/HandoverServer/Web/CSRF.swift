@@ -1,6 +1,7 @@
 import Foundation
 import HandoverServices
 import Hummingbird
+import HTTPTypes
 
 /// Cross-site request forgery protection for the web forms.
 ///
@@ -34,6 +35,14 @@ enum CSRF {
     static func checkPreSession(_ form: Form, request: Request) throws {
         guard let cookie = request.cookies[preSessionCookie]?.value, !cookie.isEmpty, let sent = form["csrf"], constantTimeEqual(cookie, sent) else {
             throw APIError.forbidden("The sign-in form has expired. Reload the page and try again.")
+        }
+    }
+
+    /// A raw body posted by a page's script (an upload): the form's token rides in the
+    /// X-CSRF-Token header, as the hidden field does in a form.
+    static func requireHeader(_ request: Request) throws {
+        guard let expected = token(for: request), let sent = request.headers[HTTPField.Name("X-CSRF-Token")!], constantTimeEqual(expected, sent) else {
+            throw APIError.forbidden("This page has expired or the upload did not come from Handover. Reload the page and try again.")
         }
     }
 

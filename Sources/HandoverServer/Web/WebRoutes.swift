@@ -51,6 +51,7 @@ struct WebRoutes: Sendable {
         registerRealignments(router)
         registerCovers(router)
         registerAnswers(router)
+        registerImports(router)
         registerShifts(router)
     }
 

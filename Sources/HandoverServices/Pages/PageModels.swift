@@ -141,6 +141,8 @@ public struct AccountModel: Sendable {
     public var stageRecipients: [Member] = []
     /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
     public var attachments: AttachmentsModel? = nil
+    /// Rows imported from other systems for this account, with their provenance (Docs/Imports.md).
+    public var imported: [ImportedRecord] = []
     /// Its covers, newest first (`CoverService.covers(accountID:)`), and the ids of those the
     /// viewer may end early.
     public var covers: [Cover] = []
