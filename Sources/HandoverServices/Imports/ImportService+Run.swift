@@ -61,6 +61,12 @@ extension ImportService {
         } catch let error as ImportReader.Unreadable {
             let kept = run.strict ? "nothing was imported" : "the \(run.rowsImported) good rows before it were imported"
             try await finish(&run, error: "\(error.message); \(kept)")
+        } catch  where job.attempts >= job.maxAttempts && !(error is LeaseLost) {
+            // The job's last try (the runner records why, in the job): the run must not stay
+            // "importing" for ever. Its rows so far stay; importing the file again completes it.
+            try? await finish(&run, error: "the import stopped after \(job.attempts) tries (see 'handover jobs list'); importing the file again completes it")
+            unlink(path)
+            throw error
         }
         unlink(path)
     }
