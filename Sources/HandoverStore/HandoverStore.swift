@@ -436,8 +436,9 @@ public protocol HandoverStore: Sendable {
     func searchPassages(accountID: String, organizationID: String, terms: SearchTerms, handoverIDs: [String]?, limit: Int) async throws -> [PassageHit]
     // Imports (SQLHandoverStore+Imports.swift)
     func createImport(_ run: ImportRun) async throws
-    /// Writes the run; `job` is enqueued and `audit` appended in the same transaction.
-    func saveImport(_ run: ImportRun, enqueue job: NewJob?, audit: AuditRecord?) async throws
+    /// Writes the run; `job` is enqueued and `audit` appended in the same transaction; with
+    /// `expected`, only while the stored run is in that state (else `.conflict`).
+    func saveImport(_ run: ImportRun, enqueue job: NewJob?, audit: AuditRecord?, from expected: ImportRun.State?) async throws
     func importRun(id: String, organizationID: String) async throws -> ImportRun?
     /// Newest first.
     func importRuns(organizationID: String, limit: Int) async throws -> [ImportRun]

@@ -33,17 +33,23 @@ extension SQLHandoverStore {
     }
 
     /// Writes the run as it is now; with `job`, enqueues it in the same transaction (a run is
-    /// never queued without its job, nor a job left for a run still in review).
-    public func saveImport(_ run: ImportRun, enqueue job: NewJob? = nil, audit: AuditRecord? = nil) async throws {
+    /// never queued without its job, nor a job left for a run still in review). With `expected`,
+    /// only if the stored run is still in that state: of two people starting one review at once,
+    /// one starts it and the other gets a conflict.
+    public func saveImport(_ run: ImportRun, enqueue job: NewJob? = nil, audit: AuditRecord? = nil, from expected: ImportRun.State? = nil) async throws {
         let text = try Self.encodeRun(run)
         try await write { db in
-            let updated = try await db.raw(
+            var update = SQLQueryString(
                 """
                 UPDATE imports SET state = \(bind: run.state.rawValue), run = \(bind: text)
-                WHERE id = \(bind: run.id) AND organization_id = \(bind: run.organizationID) RETURNING id
-                """
-            ).first()
-            if updated == nil { throw StoreError.notFound("import \(run.id)") }
+                WHERE id = \(bind: run.id) AND organization_id = \(bind: run.organizationID)
+                """)
+            if let expected { update += " AND state = \(bind: expected.rawValue)" }
+            if try await db.raw(update + " RETURNING id").first() == nil {
+                let exists = try await db.raw("SELECT state FROM imports WHERE id = \(bind: run.id) AND organization_id = \(bind: run.organizationID)").first()
+                guard let state = try exists?.decode(column: "state", as: String.self) else { throw StoreError.notFound("import \(run.id)") }
+                throw StoreError.conflict("this import has already started (it is \(state))")
+            }
             if let job { try await Self.enqueue([job], at: run.updatedAt, db) }
             if let audit {
                 try await Self.appendAudit([audit], organizationID: run.organizationID, actor: AuditActor(member: run.createdBy), at: run.updatedAt, db)

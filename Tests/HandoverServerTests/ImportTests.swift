@@ -178,8 +178,15 @@ import Testing
         await #expect(throws: HandoverError.self) {
             try await s.services.imports.start(id: review.id, source: "hubspot.deal", mapping: mapping, strict: nil, by: s.org.alice)
         }
-        let started = try await s.services.imports.start(id: review.id, source: "hubspot.deal", mapping: mapping, strict: nil, by: s.org.admin)
-        #expect(started.state == .queued)
+        // Ten admins' tabs start it at once: one starts it, the others are told it already started.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 {
+                group.addTask { (try? await s.services.imports.start(id: review.id, source: "hubspot.deal", mapping: mapping, strict: nil, by: s.org.admin)) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await s.services.imports.run(id: review.id, by: s.org.admin).state == .queued)
         await #expect(throws: HandoverError.self) { try await s.services.imports.start(id: review.id, source: nil, mapping: nil, strict: nil, by: s.org.admin) }
         try await Self.runJobs(s)
         #expect(try await s.services.imports.run(id: review.id, by: s.org.admin).rowsImported == 1)

@@ -45,7 +45,7 @@ extension ImportService {
             try await finish(&run, error: "the uploaded file is no longer on the server; upload it again")
             return
         }
-        try await store.saveImport(run, enqueue: nil, audit: nil)
+        try await store.saveImport(run, enqueue: nil, audit: nil, from: nil)
         do {
             if run.strict {
                 try await pass(&run, source: source, path: path, write: false, lease: lease)
@@ -98,7 +98,7 @@ extension ImportService {
             Summary(
                 file: run.fileName, source: run.source, imported: run.rowsImported, bad: run.rowsBad, unlinked: run.rowsUnlinked,
                 state: run.state.rawValue))
-        try await store.saveImport(run, enqueue: nil, audit: AuditRecord(action: "import.run", target: "import:\(run.id)", digest: digest))
+        try await store.saveImport(run, enqueue: nil, audit: AuditRecord(action: "import.run", target: "import:\(run.id)", digest: digest), from: nil)
     }
 
     /// One read of the file: parse a step of rows on the blocking pool, link them, and write
@@ -142,7 +142,7 @@ extension ImportService {
                 writing = Task { [store, batch, progress] in
                     if !batch.isEmpty { try await store.upsertImportedRecords(batch, organizationID: organizationID) }
                     if let progress {
-                        try await store.saveImport(progress, enqueue: nil, audit: nil)
+                        try await store.saveImport(progress, enqueue: nil, audit: nil, from: nil)
                         try await renew()
                     }
                 }

@@ -160,18 +160,20 @@ public struct ImportService: Sendable {
     }
 
     /// Saves the mapping as the organization's for the source, then queues the run with its job.
+    /// Queues the run with its job (only from review: a second start is a conflict), then saves
+    /// the mapping as the organization's for the source.
     private func queue(_ run: ImportRun, by actor: Member) async throws -> ImportRun {
         var run = run
         let now = clock.now()
-        if let source = run.source {
-            try await store.saveImportMapping(run.mapping, organizationID: run.organizationID, source: source, by: actor.id, at: now)
-        }
         run.state = .queued
         run.updatedAt = now
         let job = NewJob(
             organizationID: run.organizationID, kind: JobKind.importRun, payload: #"{"import":"\#(run.id)"}"#, runAfter: now,
             maxAttempts: 3, dedupeKey: "\(JobKind.importRun):\(run.id)")
-        try await store.saveImport(run, enqueue: job, audit: nil)
+        try await store.saveImport(run, enqueue: job, audit: nil, from: .review)
+        if let source = run.source {
+            try await store.saveImportMapping(run.mapping, organizationID: run.organizationID, source: source, by: actor.id, at: now)
+        }
         return run
     }
 
