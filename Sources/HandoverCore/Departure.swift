@@ -377,60 +377,7 @@ public enum DeparturePlanner {
     /// The packet a departure's handover starts with: what the account's profile already knows,
     /// in the fields of its template, with the leaver's open items given to the recipient.
     public static func prefill(account: Account, templateKey: String, leaver: Member, recipientName: String) -> HandoverContent {
-        let profile = account.profile
-        let leaverNames = Set([leaver.name.lowercased(), Member.normalizedEmail(leaver.email)])
-        let items: [JSONValue] = profile.openItems.map { item in
-            var object: [String: JSONValue] = ["title": .string(item.title)]
-            let owner = item.owner.map { leaverNames.contains($0.lowercased()) ? recipientName : $0 }
-            if let owner { object["owner"] = .string(owner) }
-            if let due = item.due { object["due"] = .string(due.description) }
-            if let status = item.status { object["status"] = .string(status) }
-            if let notes = item.notes { object["notes"] = .string(notes) }
-            return .object(object)
-        }
-        let contacts: [JSONValue] = profile.contacts.map { contact in
-            var object: [String: JSONValue] = ["name": .string(contact.name)]
-            if let role = contact.role { object["role"] = .string(role) }
-            if let email = contact.email { object["email"] = .string(email) }
-            if let phone = contact.phone { object["phone"] = .string(phone) }
-            if let preference = contact.preference { object["preference"] = .string(preference) }
-            // The relationship goes to the recipient with the account, as the leaver's items do.
-            if let owner = contact.owner { object["owner"] = .string(leaverNames.contains(owner.lowercased()) ? recipientName : owner) }
-            return .object(object)
-        }
-        let history = profile.historyNotes.map { "- \($0.date): \($0.text)" }.joined(separator: "\n")
-        var content = HandoverContent()
-        func set(_ section: String, _ field: String, _ value: JSONValue?) {
-            guard let value else { return }
-            if case .string(let text) = value, text.isEmpty { return }
-            if case .array(let values) = value, values.isEmpty { return }
-            content[section, field] = value
-        }
-        switch templateKey {
-        case "customer-account":
-            set("overview", "summary", .string(profile.overview))
-            set("renewal", "renewalDate", profile.renewalDate.map { .string($0.description) })
-            set("openWork", "openItems", .array(items))
-            set("history", "relationshipHistory", .string(history))
-            set("contacts", "keyContacts", .array(contacts))
-        case "project":
-            set("overview", "summary", .string(profile.overview))
-            set("deliverables", "deliverables", .array(items))
-            set("contacts", "keyContacts", .array(contacts))
-        case "it-offboarding":
-            set("systems", "systems", .string(profile.overview))
-            set("assets", "assets", .array(items))
-        case "ipass":
-            set("patientSummary", "summary", .string(profile.overview))
-            set("actionList", "actions", .array(items))
-        case "shift":
-            set("watchOuts", "watchOuts", .string(profile.overview))
-            set("itemStatus", "items", .array(items))
-            set("escalation", "onCall", .array(contacts))
-        default:
-            break
-        }
-        return content
+        PacketPrefill.build(templateKey: templateKey, account: account, leaver: leaver, recipientName: recipientName).content
     }
 }
 

@@ -26,6 +26,10 @@ public struct Handover: Sendable, Hashable, Codable {
     public var recipientID: String
     public var state: HandoverState
     public var content: HandoverContent
+    /// The fields it started with, filled in from the account's profile and imported activity,
+    /// keyed by `section.field`: where each came from and whether anyone has reviewed it
+    /// (`Docs/Prefill.md`). Nil when nothing was pre-filled.
+    public var prefill: [String: PrefilledField]?
     /// The recipient's restatement in their own words, given at acknowledgment.
     public var synthesis: String?
     /// Why the recipient returned it, when they did.
@@ -41,7 +45,7 @@ public struct Handover: Sendable, Hashable, Codable {
     public init(
         id: String, organizationID: String, accountID: String, templateKey: String, templateVersion: Int,
         transferorID: String, recipientID: String, state: HandoverState = .draft,
-        content: HandoverContent = HandoverContent(), synthesis: String? = nil, returnReason: String? = nil,
+        content: HandoverContent = HandoverContent(), prefill: [String: PrefilledField]? = nil, synthesis: String? = nil, returnReason: String? = nil,
         version: Int = 1, createdAt: Date, updatedAt: Date,
         submittedAt: Date? = nil, acknowledgedAt: Date? = nil, completedAt: Date? = nil
     ) {
@@ -54,6 +58,7 @@ public struct Handover: Sendable, Hashable, Codable {
         self.recipientID = recipientID
         self.state = state
         self.content = content
+        self.prefill = prefill
         self.synthesis = synthesis
         self.returnReason = returnReason
         self.version = version

@@ -119,9 +119,11 @@ public enum Lint {
     /// percentage, less 3 per warning and 10 per error not already counted as an empty required
     /// field; clamped to 0–100. A fully filled handover without findings scores 100.
     /// With `briefings` (a handover's), a template's unmet `briefingMinimumMinutes` is a warning
-    /// about the handover; without them (submission's lint) it is not checked.
+    /// about the handover; without them (submission's lint) it is not checked. With `prefill`
+    /// (a handover's), each pre-filled field still filled in and not yet reviewed is a warning.
     public static func report(
-        content: HandoverContent, template: Template, account: Account, now: Date, briefings: (handover: Handover, all: [Briefing])? = nil
+        content: HandoverContent, template: Template, account: Account, now: Date, briefings: (handover: Handover, all: [Briefing])? = nil,
+        prefill: [String: PrefilledField]? = nil
     ) -> LintReport {
         var findings: [Finding] = []
         var totalWeight = 0
@@ -143,6 +145,12 @@ public enum Lint {
                     filled = value.isFilled
                     fieldFindings += valueFindings(value, path: path, field: field)
                 }
+            }
+            if filled, let prefilled = prefill?[path], !prefilled.isReviewed {
+                fieldFindings.append(
+                    Finding(
+                        severity: .warning, rule: "prefill-unreviewed", path: path,
+                        message: "pre-filled from \(prefilled.from), and nobody has reviewed it yet: check it is still true, then mark it checked or edit it."))
             }
             if filled {
                 filledWeight += weight

@@ -253,7 +253,7 @@ struct APIRoutes: Sendable {
             let body = try await JSONIO.decode(CreateHandoverRequest.self, from: request, context: context)
             let handover = try await handovers.begin(
                 accountID: body.accountID, recipientID: body.recipientID, templateKey: body.templateKey,
-                templateVersion: body.templateVersion, content: body.content, by: actor)
+                templateVersion: body.templateVersion, content: body.content, prefill: body.prefill ?? (body.content == nil), by: actor)
             return try JSONIO.response(handover, status: .created, headers: [.eTag: ETag.make(handover.version)])
         }
         api.get("handovers/:id") { _, context in
@@ -266,8 +266,11 @@ struct APIRoutes: Sendable {
         api.patch("handovers/:id") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(EditHandoverRequest.self, from: request, context: context)
+            guard body.content != nil || body.reviewed != nil else {
+                throw APIError.badRequest("Send content, reviewed (pre-filled fields checked as they stand), or both.")
+            }
             let handover = try await handovers.edit(
-                id: try context.parameters.require("id"), patch: body.content,
+                id: try context.parameters.require("id"), patch: body.content ?? HandoverContent(), reviewed: body.reviewed ?? [],
                 expectedVersion: try ETag.expectedVersion(request), by: actor)
             return try JSONIO.response(handover, headers: [.eTag: ETag.make(handover.version)])
         }

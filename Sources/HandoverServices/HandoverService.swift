@@ -55,10 +55,12 @@ public struct HandoverService: Sendable {
     }
 
     /// Begins a handover of `accountID` from its current owner to `recipientID`; with `stage`, a
-    /// hand-off between pipeline stages (`PipelineService.advance`).
+    /// hand-off between pipeline stages (`PipelineService.advance`). With `prefill`, the fields
+    /// `content` leaves out start from the account's profile and imported activity
+    /// (`PacketPrefill`), each with where it came from.
     public func begin(
         accountID: String, recipientID: String, templateKey: String, templateVersion: Int?,
-        content: HandoverContent?, by actor: Member, into stage: (pipelineID: String, fromStageID: String, toStageID: String)? = nil
+        content: HandoverContent?, prefill: Bool = false, by actor: Member, into stage: (pipelineID: String, fromStageID: String, toStageID: String)? = nil
     ) async throws -> Handover {
         let account = try await accounts.account(id: accountID, by: actor)
         let owner = try await member(account.ownerID, organizationID: actor.organizationID)
@@ -73,16 +75,18 @@ public struct HandoverService: Sendable {
             problems.append(Problem(path: "recipientID", message: "\(recipient.name) is deactivated and could never acknowledge it: choose an active member"))
         }
         let template = try await templates.template(key: templateKey, version: templateVersion, organizationID: actor.organizationID)
-        let content = content ?? HandoverContent()
+        let given = content ?? HandoverContent()
         // Before the template's checks, whose messages may quote what was sent.
-        try CredentialGuard.refuse(CredentialScan.findings(in: content))
-        problems += template.problems(in: content)
+        try CredentialGuard.refuse(CredentialScan.findings(in: given))
+        problems += template.problems(in: given)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
         let now = clock.now()
+        var packet = PrefilledPacket(content: given)
+        if prefill { packet = try await prefilled(account: account, template: template, owner: owner, recipient: recipient, now: now).overlaid(with: given) }
         let handover = Handover(
             id: ids.next(at: now), organizationID: actor.organizationID, accountID: account.id,
             templateKey: template.key, templateVersion: template.version, transferorID: owner.id,
-            recipientID: recipient.id, content: content, createdAt: now, updatedAt: now)
+            recipientID: recipient.id, content: packet.content, prefill: packet.fields.isEmpty ? nil : packet.fields, createdAt: now, updatedAt: now)
         let record = HandoverEventRecord(
             id: ids.next(at: now), handoverID: handover.id, organizationID: handover.organizationID,
             actorID: actor.id, event: "create", handoverVersion: 1, fromState: nil, toState: .draft, note: nil, at: now)
@@ -105,6 +109,27 @@ public struct HandoverService: Sendable {
             throw HandoverError.openHandoverExists(accountName: account.name, handoverID: open.first?.id)
         }
         return handover
+    }
+
+    /// The most imported rows of an account a packet is pre-filled from (newest import first).
+    static let prefillRowLimit = 2_000
+
+    /// What the account's profile and imported rows give the template's fields. What the
+    /// credential scan flags is left out, never copied: an imported row whose text looks like one
+    /// (imports are not scanned), and any other value the scan names.
+    func prefilled(account: Account, template: Template, owner: Member, recipient: Member, now: Date) async throws -> PrefilledPacket {
+        let imported = try await store.importedRecords(accountID: account.id, organizationID: account.organizationID, limit: Self.prefillRowLimit)
+            .filter { record in
+                [record.name, record.owner, record.status, record.priority, record.role, record.email, record.phone].allSatisfy { text in
+                    text.map { CredentialDetector.firstMatch(in: $0) == nil } ?? true
+                }
+            }
+        let packet = PacketPrefill.build(
+            templateKey: template.key, account: account, imported: imported, leaver: owner, recipientName: recipient.name, today: CalendarDate(now))
+        let flagged = CredentialScan.findings(in: packet.content).map(\.path)
+        // The template's own checks too: an organization's template of a built-in key may type a field differently.
+        let unfit = template.problems(in: packet.content).map(\.path)
+        return packet.removing(paths: flagged + unfit)
     }
 
     /// A handover the actor may see; 404 (not 403) otherwise, so ids reveal nothing.
@@ -143,11 +168,14 @@ public struct HandoverService: Sendable {
         let template = try await templates.template(key: handover.templateKey, version: handover.templateVersion, organizationID: actor.organizationID)
         let account = try await accounts.account(id: handover.accountID, by: actor)
         let briefings = try await store.briefings(handoverID: handover.id, organizationID: actor.organizationID)
-        return Lint.report(content: handover.content, template: template, account: account, now: clock.now(), briefings: (handover, briefings))
+        return Lint.report(
+            content: handover.content, template: template, account: account, now: clock.now(), briefings: (handover, briefings), prefill: handover.prefill)
     }
 
-    /// Overlays `patch` on the draft's content (a `null` value clears a field).
-    public func edit(id: String, patch: HandoverContent, expectedVersion: Int?, by actor: Member) async throws -> Handover {
+    /// Overlays `patch` on the draft's content (a `null` value clears a field). A pre-filled field
+    /// the patch sets is reviewed (edited); one named in `reviewed` (`section.field`) is reviewed
+    /// as it stands (checked).
+    public func edit(id: String, patch: HandoverContent, reviewed: [String] = [], expectedVersion: Int?, by actor: Member) async throws -> Handover {
         var (handover, _) = try await handover(id: id, by: actor)
         guard Access.canEditContent(handover, editor: actor) else {
             if actor.id != handover.transferorID {
@@ -165,10 +193,12 @@ public struct HandoverService: Sendable {
         let content = handover.content.merging(patch)
         let problems = template.problems(in: content)
         if !problems.isEmpty { throw HandoverError.invalid(problems) }
+        let now = clock.now()
+        handover.prefill = try PrefillReview.apply(to: handover.prefill, patch: patch, checked: reviewed, by: actor.id, at: now)
         let read = handover.version
         handover.content = content
         handover.version += 1
-        handover.updatedAt = clock.now()
+        handover.updatedAt = now
         defer { reads.evict(actor.organizationID + "/" + id) }
         try await store.updateHandover(handover, expectedVersion: read, record: nil, by: AuditActor(member: actor.id))
         return handover

@@ -190,7 +190,7 @@ public struct PipelineService: Sendable {
             throw HandoverError.invalid([Problem(path: "recipientID", message: "name the recipient: stage \(next.name) has no default owner")])
         }
         let handover = try await handovers.begin(
-            accountID: account.id, recipientID: recipient, templateKey: next.templateKey, templateVersion: nil, content: nil, by: actor,
+            accountID: account.id, recipientID: recipient, templateKey: next.templateKey, templateVersion: nil, content: nil, prefill: true, by: actor,
             into: (pipelineID: pipeline.id, fromStageID: placement.stageID, toStageID: next.id))
         return (
             handover,

@@ -1242,6 +1242,12 @@ public enum Migrations {
                 """,
                 "CREATE INDEX imported_records_by_account ON imported_records (account_id)",
             ]),
+        Migration(
+            version: 33, name: "where a handover's pre-filled fields came from",
+            statements: [
+                // JSON beside the content it describes: written and read with the handover, never queried.
+                "ALTER TABLE handovers ADD COLUMN prefill TEXT"
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -269,7 +269,7 @@ extension SQLHandoverStore {
     static func bulkHandovers(
         organizationID: String, transferorID: String? = nil, eventNote: String, at: Date, limit: Int, _ db: any SQLDatabase
     ) async throws -> [Handover] {
-        let columns = Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
+        let columns = Self.handoverColumnsWithoutContent
         var query = SQLQueryString(
             """
             SELECT \(unsafeRaw: columns) FROM handovers h

@@ -6,9 +6,12 @@ import SQLKit
 extension SQLHandoverStore {
     static let handoverColumns = """
         h.id, h.organization_id, h.account_id, h.template_key, h.template_version, h.transferor_id, h.recipient_id,
-        h.state, h.content, h.synthesis, h.return_reason, h.version, h.created_at, h.updated_at,
+        h.state, h.content, h.prefill, h.synthesis, h.return_reason, h.version, h.created_at, h.updated_at,
         h.submitted_at, h.acknowledged_at, h.completed_at
         """
+
+    /// For lists: the content and where it came from left out (an empty object, no pre-fill).
+    static let handoverColumnsWithoutContent = handoverColumns.replacingOccurrences(of: "h.content, h.prefill", with: "'{}' AS content, NULL AS prefill")
 
     static func decodeHandover(_ row: any SQLRow) throws -> Handover {
         try decodeHandover(row, content: try JSONCoding.decode(HandoverContent.self, from: try row.decode(column: "content", as: String.self)))
@@ -26,6 +29,7 @@ extension SQLHandoverStore {
             recipientID: try row.decode(column: "recipient_id", as: String.self),
             state: HandoverState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft,
             content: content,
+            prefill: try row.decode(column: "prefill", as: String?.self).map { try JSONCoding.decode([String: PrefilledField].self, from: $0) },
             synthesis: try row.decode(column: "synthesis", as: String?.self),
             returnReason: try row.decode(column: "return_reason", as: String?.self),
             version: try row.decode(column: "version", as: Int.self),
@@ -52,6 +56,8 @@ extension SQLHandoverStore {
         ).run()
     }
 
+    static func prefillJSON(_ handover: Handover) throws -> String? { try handover.prefill.map(JSONCoding.encode) }
+
     public func createHandover(_ handover: Handover, record: HandoverEventRecord) async throws {
         try await write("account \(handover.accountID) already has an open handover: finish or cancel it first") { db in
             try await Self.insertHandover(handover, record: record, db)
@@ -62,10 +68,11 @@ extension SQLHandoverStore {
         try await db.raw(
             """
             INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
-                state, content, synthesis, return_reason, version, created_at, updated_at)
+                state, content, prefill, synthesis, return_reason, version, created_at, updated_at)
             VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
                     \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
-                    \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: handover.synthesis),
+                    \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: try Self.prefillJSON(handover)),
+                    \(bind: handover.synthesis),
                     \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
             """
         ).run()
@@ -105,7 +112,7 @@ extension SQLHandoverStore {
 
     public func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover] {
         try await database.withSession { db in
-            let columns = filter.includeContent ? Self.handoverColumns : Self.handoverColumns.replacingOccurrences(of: "h.content", with: "'{}' AS content")
+            let columns = filter.includeContent ? Self.handoverColumns : Self.handoverColumnsWithoutContent
             var query = SQLQueryString("SELECT \(unsafeRaw: columns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")
             switch viewer.role {
             case .admin, .auditor:
@@ -147,7 +154,7 @@ extension SQLHandoverStore {
         let rows = try await db.raw(
             """
             UPDATE handovers SET state = \(bind: handover.state.rawValue), content = \(bind: try JSONCoding.encode(handover.content)),
-                synthesis = \(bind: handover.synthesis), return_reason = \(bind: handover.returnReason), version = \(bind: handover.version),
+                prefill = \(bind: try Self.prefillJSON(handover)), synthesis = \(bind: handover.synthesis), return_reason = \(bind: handover.returnReason), version = \(bind: handover.version),
                 updated_at = \(bind: handover.updatedAt.millis), submitted_at = \(bind: handover.submittedAt?.millis),
                 acknowledged_at = \(bind: handover.acknowledgedAt?.millis), completed_at = \(bind: handover.completedAt?.millis)
             WHERE id = \(bind: handover.id) AND organization_id = \(bind: handover.organizationID) AND version = \(bind: expectedVersion)

@@ -39,6 +39,11 @@ public enum HandoverJSON {
         time("createdAt", handover.createdAt)
         string("id", handover.id)
         string("organizationID", handover.organizationID)
+        // Small and rare: encoded as any other body is.
+        if let prefill = handover.prefill, let json = try? WireJSON.encoder.encode(prefill) {
+            key("prefill")
+            out.append(contentsOf: json)
+        }
         string("recipientID", handover.recipientID)
         string("returnReason", handover.returnReason)
         string("state", handover.state.rawValue)

@@ -95,22 +95,33 @@ public struct CreateHandoverRequest: Codable, Sendable {
     /// Default: the template's latest version.
     public var templateVersion: Int?
     public var content: HandoverContent?
+    /// Fill the fields `content` leaves out from the account's profile and imported activity.
+    /// Default: only when no content is sent.
+    public var prefill: Bool?
 
-    public init(accountID: String, recipientID: String, templateKey: String, templateVersion: Int? = nil, content: HandoverContent? = nil) {
+    public init(
+        accountID: String, recipientID: String, templateKey: String, templateVersion: Int? = nil, content: HandoverContent? = nil, prefill: Bool? = nil
+    ) {
         self.accountID = accountID
         self.recipientID = recipientID
         self.templateKey = templateKey
         self.templateVersion = templateVersion
         self.content = content
+        self.prefill = prefill
     }
 }
 
 /// `PATCH /handovers/{id}`.
 public struct EditHandoverRequest: Codable, Sendable {
     /// Fields to set; `null` clears one. Fields not named are kept.
-    public var content: HandoverContent
+    public var content: HandoverContent?
+    /// Pre-filled fields (`section.field`) the transferor has checked and leaves as they are.
+    public var reviewed: [String]?
 
-    public init(content: HandoverContent) { self.content = content }
+    public init(content: HandoverContent?, reviewed: [String]? = nil) {
+        self.content = content
+        self.reviewed = reviewed
+    }
 }
 
 /// `POST /handovers/{id}/return` (reason required by the lifecycle) and `/cancel` (optional).

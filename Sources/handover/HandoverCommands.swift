@@ -54,6 +54,10 @@ struct New: AsyncParsableCommand {
             The account's id is in 'handover accounts list'; the recipient is an email or a member id.
               handover new --account ACCOUNT_ID --to rita@example.com
             Then 'handover templates show KEY' says what each field takes, and 'handover edit ID' fills them.
+
+            The draft starts pre-filled from the account's profile and its imported activity (open
+            tickets and tasks, deals, contacts): 'handover show ID' says where each value came from,
+            and 'handover lint ID' lists those nobody has reviewed. --no-prefill starts it empty.
             """)
     @Option(help: "The account's id.") var account: String
     @Option(help: "The recipient (email or id).") var to: String
@@ -63,6 +67,7 @@ struct New: AsyncParsableCommand {
             ipass for patients, it-offboarding for systems and assets, shift for services, project).
             """)
     var template: String?
+    @Flag(help: "Start with every field empty, not pre-filled.") var noPrefill = false
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -78,12 +83,16 @@ struct New: AsyncParsableCommand {
         }
         let reply = try await CLIErrors.run {
             try await client.send(
-                .POST, "/api/v1/handovers", json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template),
+                .POST, "/api/v1/handovers",
+                json: CreateHandoverRequest(accountID: account, recipientID: recipientID, templateKey: template, prefill: noPrefill ? false : nil),
                 as: Handover.self)
         }
         let next = options.format == .text ? await NextHint.lines(for: reply.value, client: client) : []
         options.output.emit(raw: reply.json) {
             print("Draft handover \(reply.value.id) created with the \(reply.value.templateKey) template.")
+            if let prefill = reply.value.prefill, !prefill.isEmpty {
+                print("\(prefill.count) field(s) pre-filled from the account's profile and imported activity: review them ('handover show \(reply.value.id)').")
+            }
             for line in next { print(line) }
         }
     }
@@ -120,9 +129,22 @@ struct Show: AsyncParsableCommand {
                 for field in section.fields {
                     let value = h.content[section.id, field.id]
                     print("\(field.label)\(field.required ? " *" : ""): \(value.map(Self.render) ?? "—")")
+                    if let prefilled = h.prefill?["\(section.id).\(field.id)"] { print(Self.provenance(prefilled, path: "\(section.id).\(field.id)", id: h.id)) }
                 }
             }
         }
+    }
+
+    /// "  (pre-filled from …; not reviewed: --reviewed PATH)", then a line per source.
+    static func provenance(_ field: PrefilledField, path: String, id: String) -> String {
+        let state =
+            switch field.review {
+            case .edited: "reviewed: edited since"
+            case .checked: "reviewed: checked as it stands"
+            case nil: "not reviewed: 'handover edit \(id) --reviewed \(path)' once checked"
+            }
+        let sources = field.sources.map { source in "    from " + (source.row.map { "row \($0 + 1): " } ?? "") + source.text }
+        return (["  (pre-filled; \(state))"] + sources).joined(separator: "\n")
     }
 
     static func render(_ value: JSONValue) -> String {
@@ -149,6 +171,8 @@ struct Edit: AsyncParsableCommand {
               --clear risks.sentiment
               --file patch.json                        {"section": {"field": value}}
               --interactive                            every field, in $VISUAL or $EDITOR
+              --reviewed openWork.openItems            a pre-filled field is right as it is
+              --all-reviewed                           every pre-filled field is
 
             --interactive writes the content as JSON to a private temporary file, every field present (null \
             when empty) under a "_field" hint with its shape and an example, opens your editor, and saves \
@@ -163,11 +187,14 @@ struct Edit: AsyncParsableCommand {
     @Option(name: .customLong("clear"), help: "SECTION.FIELD to empty; repeatable.") var clears: [String] = []
     @Option(help: "A JSON file with fields to set (keys starting with _ are ignored).") var file: String?
     @Flag(name: [.customLong("interactive"), .customLong("editor")], help: "Edit every field as JSON in $VISUAL or $EDITOR.") var interactive = false
+    @Option(name: .customLong("reviewed"), help: "SECTION.FIELD pre-filled and checked; repeatable.") var reviewed: [String] = []
+    @Flag(help: "Every pre-filled field is checked as it stands.") var allReviewed = false
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
-        if interactive && !(sets.isEmpty && jsons.isEmpty && checks.isEmpty && clears.isEmpty && file == nil) {
-            throw ValidationError("--interactive edits every field in your editor; use it without --set, --json, --check, --clear or --file.")
+        if interactive && !(sets.isEmpty && jsons.isEmpty && checks.isEmpty && clears.isEmpty && file == nil && reviewed.isEmpty && !allReviewed) {
+            throw ValidationError(
+                "--interactive edits every field in your editor; use it without --set, --json, --check, --clear, --file, --reviewed or --all-reviewed.")
         }
     }
 
@@ -196,11 +223,19 @@ struct Edit: AsyncParsableCommand {
             guard parts.count == 2 else { throw CLIError("--clear takes SECTION.FIELD, got \(path)") }
             patch[parts[0], parts[1]] = .null
         }
-        guard !patch.sections.isEmpty || !checks.isEmpty else {
-            throw ValidationError("Nothing to change: use --set, --json, --check, --clear, --file or --interactive.")
+        guard !patch.sections.isEmpty || !checks.isEmpty || !reviewed.isEmpty || allReviewed else {
+            throw ValidationError("Nothing to change: use --set, --json, --check, --clear, --file, --reviewed, --all-reviewed or --interactive.")
         }
 
         let current = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)", as: Handover.self) }
+        var reviewed = reviewed
+        if allReviewed {
+            let unreviewed = (current.value.prefill ?? [:]).filter { !$0.value.isReviewed }.keys.sorted()
+            if unreviewed.isEmpty && patch.sections.isEmpty && checks.isEmpty && reviewed.isEmpty {
+                throw CLIError("Nothing to review: handover \(id) has no pre-filled field waiting for a review.")
+            }
+            reviewed += unreviewed.filter { !reviewed.contains($0) }
+        }
         if !checks.isEmpty {
             let template = try await CLIErrors.run {
                 try await client.get("/api/v1/templates/\(current.value.templateKey)?version=\(current.value.templateVersion)", as: Template.self)
@@ -222,7 +257,9 @@ struct Edit: AsyncParsableCommand {
             )
         }
         let reply = try await CLIErrors.run {
-            try await client.send(.PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch), ifMatch: current.etag, as: Handover.self)
+            try await client.send(
+                .PATCH, "/api/v1/handovers/\(id)", json: EditHandoverRequest(content: patch, reviewed: reviewed.isEmpty ? nil : reviewed), ifMatch: current.etag,
+                as: Handover.self)
         }
         let lint = try await CLIErrors.run { try await client.get("/api/v1/handovers/\(id)/lint", as: LintReport.self) }
         options.output.emit(raw: reply.json) { print(Self.saved(reply.value, lint.value)) }

@@ -100,7 +100,8 @@ extension WebPages {
         let body: HTML
         if isEditor {
             let content = refusal?.editing ?? editing ?? handover.content
-            let report = Lint.report(content: content, template: template, account: account, now: model.now, briefings: (handover, model.briefings))
+            let report = Lint.report(
+                content: content, template: template, account: account, now: model.now, briefings: (handover, model.briefings), prefill: handover.prefill)
             body = """
                 \(Self.statusNote(handover, parties: parties, me: me, missing: signing.missing, blocksSubmission: report.blocksSubmission,
                     accessPlanOpen: model.accessPlan?.gateOpen ?? 0))
@@ -112,7 +113,7 @@ extension WebPages {
             let forms = Self.actions(handover, parties: parties, template: template, missing: signing.missing, me: me, csrf: viewer.csrf, typed: typed)
             let packet: HTML = """
                 <section id="packet" aria-labelledby="packet-title"><h2 id="packet-title">What is handed over</h2>
-                \(Self.packet(template: template, content: handover.content))</section>
+                \(Self.packet(template: template, content: handover.content, prefill: handover.prefill, accountID: handover.accountID))</section>
                 """
             // The recipient reads before acknowledging: the packet first, the forms after it (the
             // status note links down to them). Everyone else's actions are a button or two: first.
@@ -320,7 +321,13 @@ extension WebPages {
 
     static func editor(_ handover: Handover, template: Template, content: HandoverContent, report: LintReport, csrf: String) -> HTML {
         let sections: [HTML] = template.sections.map { section in
-            let fields: [HTML] = section.fields.map { field in EditorForm.inputs(section: section, field: field, value: content[section.id, field.id]) }
+            let fields: [HTML] = section.fields.map { field in
+                let path = "\(section.id).\(field.id)"
+                return """
+                    \(EditorForm.inputs(section: section, field: field, value: content[section.id, field.id]))\
+                    \(PrefillNote.editor(handover.prefill?[path], path: path, label: field.label, accountID: handover.accountID))
+                    """
+            }
             return """
                 <section class="card" aria-labelledby="s-\(section.id)"><h2 id="s-\(section.id)">\(section.title)</h2>
                 <p class="guidance">\(section.guidance)</p>\(fields)</section>
@@ -343,11 +350,12 @@ extension WebPages {
     // MARK: Reading the content
 
     /// The content laid out for reading, section by section, in the template's order.
-    static func packet(template: Template, content: HandoverContent) -> HTML {
+    static func packet(template: Template, content: HandoverContent, prefill: [String: PrefilledField]? = nil, accountID: String = "") -> HTML {
         let sections: [HTML] = template.sections.map { section in
             let fields: [HTML] = section.fields.map { field in
                 let value = content[section.id, field.id]
-                return "<div class=\"read-field\"><h4>\(field.label)</h4>\(Self.readable(field, value))</div>"
+                let note = PrefillNote.reading(prefill?["\(section.id).\(field.id)"], accountID: accountID)
+                return "<div class=\"read-field\"><h4>\(field.label)</h4>\(Self.readable(field, value))\(note)</div>"
             }
             return "<section class=\"packet-section\"><h3>\(section.title)</h3>\(fields)</section>"
         }

@@ -146,7 +146,7 @@ struct WebRoutes: Sendable {
                 }
                 let handover = try await handovers.begin(
                     accountID: accountID, recipientID: recipientID, templateKey: templateKey,
-                    templateVersion: nil, content: HandoverContent(), by: viewer.member)
+                    templateVersion: nil, content: nil, prefill: true, by: viewer.member)
                 return Web.redirect("/handovers/\(handover.id)", done: "created")
             } catch let error as HandoverError {
                 guard case .openHandoverExists(let accountName, let handoverID) = error else {
@@ -268,12 +268,14 @@ struct WebRoutes: Sendable {
         let template = try await services.templates.template(key: current.templateKey, version: current.templateVersion, organizationID: viewer.member.organizationID)
         var typed = current.content
         do {
-            let patch = try EditorForm.patch(from: form, template: template).get()
+            // Only what changed: an unchanged pre-filled field posted back is not reviewed by it.
+            let patch = PrefillReview.changes(try EditorForm.patch(from: form, template: template).get(), to: current.content)
             typed = current.content.merging(patch)
             let expected = form.text("version").flatMap(Int.init)
+            let checked = PrefillNote.checked(in: form, prefill: current.prefill)
             var saved = current
-            if typed != current.content || expected != current.version {
-                saved = try await handovers.edit(id: id, patch: patch, expectedVersion: expected, by: viewer.member)
+            if typed != current.content || expected != current.version || !checked.isEmpty {
+                saved = try await handovers.edit(id: id, patch: patch, reviewed: checked, expectedVersion: expected, by: viewer.member)
             }
             if autosave {
                 let report = try await handovers.lint(id: id, by: viewer.member)
