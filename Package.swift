@@ -190,7 +190,7 @@ let package = Package(
             path: "Tests/HandoverTestSupport"
         ),
         .testTarget(name: "HandoverCoreTests", dependencies: ["HandoverCore", "HandoverTestSupport"]),
-        .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust"]),
+        .testTarget(name: "HandoverTrustTests", dependencies: ["HandoverTrust", "HandoverTestSupport"]),
         .testTarget(name: "HandoverStoreTests", dependencies: ["HandoverStore", "HandoverTestSupport"]),
         // The SMTP client against a real SMTP server (aiosmtpd, started by the tests).
         .testTarget(name: "HandoverMailTests", dependencies: ["HandoverMail", "HandoverCore", "HandoverTestSupport"]),

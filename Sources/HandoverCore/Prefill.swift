@@ -88,9 +88,10 @@ public struct PrefilledPacket: Sendable, Hashable {
         self.fields = fields
     }
 
-    /// Without the values at `paths` (as `CredentialScan` names them: `openWork.openItems[3].notes`,
-    /// `overview.summary`): a list loses the row, anything else the whole field. What is left
-    /// keeps its sources, their rows renumbered.
+    /// Without the values at `paths` (as `CredentialScan` and `Template.problems` name them:
+    /// `openWork.openItems[3].notes`, `overview.summary`, `risks`): a list loses the row, a field
+    /// the whole field, a section the whole section. What is left keeps its sources, their rows
+    /// renumbered.
     public func removing(paths: [String]) -> PrefilledPacket {
         var result = self
         var rowsByField: [String: Set<Int>] = [:]
@@ -101,7 +102,12 @@ public struct PrefilledPacket: Sendable, Hashable {
         }
         for (field, rows) in rowsByField {
             let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
+            guard parts.count == 2 else {
+                // A whole section (one the template does not have): it and its fields go.
+                result.content.sections[field] = nil
+                result.fields = result.fields.filter { !$0.key.hasPrefix(field + ".") }
+                continue
+            }
             guard !rows.contains(-1), case .array(let values) = result.content[parts[0], parts[1]] else {
                 result.content = result.content.merging(HandoverContent([parts[0]: [parts[1]: .null]]))
                 result.fields[field] = nil

@@ -182,6 +182,10 @@ struct APIRoutes: Sendable {
             let account = try await services.accounts.account(id: try context.parameters.require("id"), by: actor)
             return try JSONIO.response(account, headers: [.eTag: ETag.make(account.version)])
         }
+        api.get("accounts/:id/risks") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await services.risks.flags(accountID: try context.parameters.require("id"), by: actor)))
+        }
         api.patch("accounts/:id") { request, context in
             let actor = try context.requireMember()
             let body = try await JSONIO.decode(UpdateAccountRequest.self, from: request, context: context)

@@ -51,6 +51,8 @@ public struct Services: Sendable {
     public let answers: AnswerService
     /// Imports of CRM and ticket exports (Docs/Imports.md).
     public let imports: ImportService
+    /// An account's risk flags, on the account and its handovers.
+    public let risks: RiskService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -85,6 +87,7 @@ public struct Services: Sendable {
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
         answers = AnswerService(store: store, templates: handovers.templates, clock: clock)
         imports = ImportService(store: store, clock: clock, ids: ids, settings: importSettings)
+        risks = RiskService(store: store, clock: clock, accounts: accounts)
     }
 }
 

@@ -44,6 +44,19 @@ public struct AccountFilter: Sendable, Hashable {
 }
 
 /// Which secret exposures to list (`SecretExposure`), oldest first.
+/// A handover's times and state, without its content.
+public struct HandoverTimes: Sendable, Hashable {
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var state: HandoverState
+
+    public init(createdAt: Date, updatedAt: Date, state: HandoverState) {
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.state = state
+    }
+}
+
 public struct SecretExposureFilter: Sendable, Hashable {
     public var accountID: String?
     /// Exposed to this member.
@@ -449,6 +462,8 @@ public protocol HandoverStore: Sendable {
     /// Inserts or updates by (source, external id); one transaction; no key twice in `records`.
     func upsertImportedRecords(_ records: [ImportedRecord], organizationID: String) async throws
     func importedRecords(accountID: String, organizationID: String, limit: Int) async throws -> [ImportedRecord]
+    /// When each of the account's handovers began and last changed, whatever its state (risk rules).
+    func handoverTimes(accountID: String, organizationID: String) async throws -> [HandoverTimes]
     func importedRecordCount(organizationID: String, importID: String?) async throws -> Int
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.

@@ -110,6 +110,22 @@ extension SQLHandoverStore {
         }
     }
 
+    public func handoverTimes(accountID: String, organizationID: String) async throws -> [HandoverTimes] {
+        try await database.withSession { db in
+            try await db.raw(
+                """
+                SELECT created_at, updated_at, state FROM handovers
+                WHERE account_id = \(bind: accountID) AND organization_id = \(bind: organizationID) ORDER BY created_at
+                """
+            ).all().map { row in
+                HandoverTimes(
+                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+                    updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)),
+                    state: HandoverState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft)
+            }
+        }
+    }
+
     public func handovers(visibleTo viewer: Member, filter: HandoverFilter) async throws -> [Handover] {
         try await database.withSession { db in
             let columns = filter.includeContent ? Self.handoverColumns : Self.handoverColumnsWithoutContent

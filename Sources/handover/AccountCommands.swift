@@ -7,9 +7,9 @@ import HandoverStore
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Accounts: list, show, create, ask; stage and journey.",
+        abstract: "Accounts: list, show, create, ask, risks; stages.",
         subcommands: [
-            List.self, ShowAccount.self, Create.self, AccountAskCommand.self,
+            List.self, ShowAccount.self, Create.self, AccountAskCommand.self, Risks.self,
             AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,
         ], aliases: ["account"])
 
@@ -65,6 +65,27 @@ struct Accounts: AsyncParsableCommand {
                 for o in owners.value.items {
                     print("  \(names[o.ownerID] ?? o.ownerID)  from \(Table.day(o.from))\(o.until.map { " until \(Table.day($0))" } ?? " (current)")")
                 }
+            }
+        }
+    }
+
+    struct Risks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say which risk rules hold for an account, one sentence each.",
+            discussion: """
+                The rules: renewal within 90 days, open high-severity tickets (imported), unhappy
+                notes in the last 90 days, the champion contact gone, two or more handovers in 12
+                months, credential exposures not rotated, nothing recorded for 60 days.
+                """)
+        @Argument(help: "Account id.") var id: String
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let client = try options.client()
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/risks", as: ListResponse<RiskFlag>.self) }
+            options.output.emit(raw: reply.json) {
+                if reply.value.items.isEmpty { print("No risk rule holds for this account.") }
+                for flag in reply.value.items { print("- \(flag.sentence) [\(flag.rule.rawValue)]") }
             }
         }
     }

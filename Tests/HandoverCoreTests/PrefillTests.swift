@@ -101,6 +101,9 @@ import Testing
         // Every row gone: the field goes.
         let empty = trimmed.removing(paths: ["openWork.openItems[0]", "openWork.openItems[1].title"])
         #expect(empty.content["openWork", "openItems"] == nil && empty.fields["openWork.openItems"] == nil)
+        // A section the template lacks (an organization's own version of a built-in) goes whole.
+        let unknown = packet.removing(paths: ["risks"])
+        #expect(unknown.content.sections["risks"] == nil && unknown.fields["risks.riskSignals"] == nil && unknown.fields["overview.summary"] != nil)
         // What the caller wrote is theirs, not pre-filled.
         let given = packet.overlaid(with: HandoverContent(["risks": ["riskSignals": .string("Mine")]]))
         #expect(given.content["risks", "riskSignals"] == .string("Mine") && given.fields["risks.riskSignals"] == nil)

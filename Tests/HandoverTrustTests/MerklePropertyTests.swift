@@ -1,18 +1,7 @@
 import Foundation
+import HandoverTestSupport
 import HandoverTrust
 import Testing
-
-/// A small deterministic generator (SplitMix64), so a failing case can be replayed from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Property tests on random trees: every proof verifies; any single flipped bit in a proof, a
 /// leaf or a root makes it fail; proofs are never longer than ceil(log2 n).

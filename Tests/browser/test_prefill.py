@@ -1,9 +1,10 @@
-"""Pre-filled packets (issue 17, part 2). Ada imports tickets for Tom's account; Tom begins a
-handover in the browser and finds the open tickets already in "Open items", each field saying
-where it came from, and lint asking him to review them. He ticks "Checked" on the open items and
-rewrites the risks: both are reviewed and lint stops asking; the rest still waits. Maya, his
-manager, reads the packet with its sources. Every page reads at 1280 and 390 px and passes the
-accessibility smoke checks."""
+"""Pre-filled packets and risk flags (issue 17, parts 2 and 3). Ada imports tickets for Tom's
+account; Tom begins a handover in the browser and finds the open tickets already in "Open
+items", each field saying where it came from, and lint asking him to review them. He ticks
+"Checked" on the open items and rewrites the risks: both are reviewed and lint stops asking;
+the rest still waits. Maya, his manager, reads the packet with its sources. The urgent ticket is
+a risk flag on the handover and on the account. Every page reads at 1280 and 390 px and passes
+the accessibility smoke checks."""
 import time
 
 import pytest
@@ -41,6 +42,10 @@ def test_a_new_handover_starts_from_imported_tickets_and_asks_for_a_review(ada_c
     hb.submit_and_wait(tom, hb.find(tom, "form#new-handover button#create"))
     handover = hb.wait_path(tom, r"/handovers/([^/]+)").group(1)
     hb.wait_state(tom, "draft")
+
+    # The urgent ticket is a risk flag, on the handover and on the account, in one sentence.
+    flags = hb.text_content(hb.find(tom, "section#risks", what="the risk flags"))
+    assert '1 high-severity ticket is open ("Gateway outage <b>again</b>")' in flags, flags
 
     # The open tickets are the open items, soonest due first; Tom's own go to Rita.
     assert hb.find(tom, "input#f-openWork-openItems-0-title").get_attribute("value") == "Gateway outage <b>again</b>"
@@ -82,3 +87,6 @@ def test_a_new_handover_starts_from_imported_tickets_and_asks_for_a_review(ada_c
     assert f"Zendesk ticket {stamp}1" in packet and "Reviewed: checked as it stands" in packet, packet
     assert not hb.exists(maya, "section#packet b"), "an imported subject was rendered as markup"
     hb.check_layout(maya, "prefill-packet")
+    hb.go(maya, f"/accounts/{account}")
+    assert "1 high-severity ticket is open" in hb.text_content(hb.find(maya, "section#risks li[data-rule=urgent-tickets]"))
+    hb.check_layout(maya, "risk-flags-account")

@@ -55,6 +55,7 @@ extension WebPages {
         model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
         model.covers = try await services.covers.covers(accountID: model.account.id, by: viewer.member)
         model.imported = try await services.imports.records(accountID: model.account.id, limit: 50, by: viewer.member)
+        model.risks = try await services.risks.flags(model.account)
         let everyone = Dictionary(model.stageRecipients.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         model.coversViewerMayEnd = Set(
             model.covers.filter { $0.state == .active && CoverService.mayEnd($0, owner: everyone[$0.ownerID], by: viewer.member) }.map(\.id))
@@ -107,6 +108,7 @@ extension WebPages {
             <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\
             \(profile.renewalDate.map { " · renews \(Web.day($0))" } ?? "")</p>
             \(next)
+            \(RiskSection.account(model.risks))
             \(AnswerPages.askForm(accountID: account.id, question: ""))
             <div class="grid">
             <section aria-labelledby="profile-title"><h2 id="profile-title">Profile</h2>

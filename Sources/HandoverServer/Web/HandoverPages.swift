@@ -67,6 +67,7 @@ extension WebPages {
         var model = try await services.pages.handover(id: id, for: viewer.member)
         model.accessPlan = try await services.access.planModel(handoverID: id, for: viewer.member)
         model.attachments = try await services.attachments.pageModel(of: .handover(id), for: viewer.member)
+        model.risks = try await services.risks.flags(model.reading.account)
         return try Self.handover(model, viewer: viewer, flash: flash, problems: problems, editing: editing, typed: typed, refusal: refusal)
     }
 
@@ -134,6 +135,7 @@ extension WebPages {
         return Layout(title: "Handover of \(account.name)", member: me, csrf: viewer.csrf, flash: flash).render(
             """
             \(header)
+            \(RiskSection.handover(model.risks))
             \(body)
             \(Self.accessPlanSection(model.accessPlan, csrf: viewer.csrf))
             \(Self.briefingSection(model, me: me, csrf: viewer.csrf, typed: typed))
@@ -425,7 +427,7 @@ extension WebPages {
             \(time("Started", handover.createdAt))\(time("Submitted", handover.submittedAt))\(time("Acknowledged", handover.acknowledgedAt))\(time("Completed", handover.completedAt))</dl>
             \(handover.synthesis.map { "<h2>Recipient's synthesis</h2><p class=\"prose\">\($0)</p>" as HTML })
             <h2>Content</h2>
-            \(Self.packet(template: template, content: handover.content))
+            \(Self.packet(template: template, content: handover.content, prefill: handover.prefill, accountID: handover.accountID))
             \(questions.isEmpty ? HTML.empty : "<h2>Questions and answers</h2><ol>\(questions)</ol>")
             <h2>History</h2>
             \(Self.history(events, names: names))

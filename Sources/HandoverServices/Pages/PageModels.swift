@@ -143,6 +143,8 @@ public struct AccountModel: Sendable {
     public var attachments: AttachmentsModel? = nil
     /// Rows imported from other systems for this account, with their provenance (Docs/Imports.md).
     public var imported: [ImportedRecord] = []
+    /// The risk rules that hold for it (`RiskService`).
+    public var risks: [RiskFlag] = []
     /// Its covers, newest first (`CoverService.covers(accountID:)`), and the ids of those the
     /// viewer may end early.
     public var covers: [Cover] = []
@@ -288,6 +290,8 @@ public struct HandoverPageModel: Sendable {
     public var briefings: [Briefing] = []
     /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
     public var attachments: AttachmentsModel? = nil
+    /// The risk rules that hold for its account (`RiskService`).
+    public var risks: [RiskFlag] = []
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
