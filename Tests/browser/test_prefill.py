@@ -76,11 +76,13 @@ def test_a_new_handover_starts_from_imported_tickets_and_asks_for_a_review(ada_c
     assert len(after) == len(waiting) - 2, (waiting, after)
 
     # Maya, his manager, reads the packet, each pre-filled field with its sources.
-    for box in hb.find_all(tom, "input[id^=reviewed-]"):
-        hb.click(tom, box)
+    # He has read the rest: one button saves and checks them all.
+    button = hb.find(tom, "form#editor button#check-all-prefilled")
+    assert f"all {len(after)} pre-filled checked" in hb.text_content(button), hb.text_content(button)
     hb.wait_autosave_idle(tom)
-    hb.submit_and_wait(tom, hb.find(tom, "form#editor button#save"))
+    hb.submit_and_wait(tom, button)
     assert unreviewed(tom) == []
+    assert not hb.exists(tom, "button#check-all-prefilled")
     maya = browsers.get("maya")
     hb.go(maya, f"/handovers/{handover}")
     packet = hb.text_content(hb.find(maya, "section#packet"))

@@ -341,6 +341,7 @@ extension WebPages {
             \(CSRF.field(csrf))<input type="hidden" name="version" value="\(handover.version)">
             \(sections)
             <div class="sticky-actions"><button type="submit" id="save" class="secondary">Save draft</button>
+            \(PrefillNote.checkAllButton(handover.prefill))
             <button type="submit" id="submit" formaction="/handovers/\(handover.id)/submit">Submit to recipient</button>
             <span id="autosave-status" role="status" aria-live="polite"></span><span id="autosave-offers"></span></div>
             </form>

@@ -8,9 +8,24 @@ enum PrefillNote {
     /// The box's name: `reviewed.{section}.{field}`.
     static func boxName(_ path: String) -> String { "reviewed." + path }
 
-    /// The pre-filled fields whose box was ticked in a posted editor form.
+    /// The pre-filled fields whose box was ticked in a posted editor form, or every one not yet
+    /// reviewed when the form was sent with "All pre-filled values checked".
     static func checked(in form: Form, prefill: [String: PrefilledField]?) -> [String] {
-        (prefill ?? [:]).keys.sorted().filter { form[boxName($0)] == "on" }
+        let fields = prefill ?? [:]
+        if form[allName] == "on" { return fields.filter { !$0.value.isReviewed }.keys.sorted() }
+        return fields.keys.sorted().filter { form[boxName($0)] == "on" }
+    }
+
+    static let allName = "reviewed-all"
+
+    /// Saves the form and checks every pre-filled field still unreviewed: for a transferor who has
+    /// read them all. Shown only while one is waiting.
+    static func checkAllButton(_ prefill: [String: PrefilledField]?) -> HTML {
+        let waiting = (prefill ?? [:]).values.filter { !$0.isReviewed }.count
+        guard waiting > 0 else { return .empty }
+        return """
+            <button type="submit" id="check-all-prefilled" class="secondary" name="\(allName)" value="on">Save, all \(waiting) pre-filled checked</button>
+            """
     }
 
     static func editor(_ field: PrefilledField?, path: String, label: String, accountID: String) -> HTML {
