@@ -119,10 +119,13 @@ public struct HandoverService: Sendable {
     /// (imports are not scanned), and any other value the scan names.
     func prefilled(account: Account, template: Template, owner: Member, recipient: Member, now: Date) async throws -> PrefilledPacket {
         let imported = try await store.importedRecords(accountID: account.id, organizationID: account.organizationID, limit: Self.prefillRowLimit)
+            // The fields the packet copies whole, scanned here because a hit in one drops the row
+            // (its other values would say too much); the body is never copied, so not scanned.
             .filter { record in
-                [record.name, record.owner, record.status, record.priority, record.role, record.email, record.phone].allSatisfy { text in
-                    text.map { CredentialDetector.firstMatch(in: $0) == nil } ?? true
-                }
+                CredentialScan.findings([
+                    ("name", record.name), ("owner", record.owner), ("status", record.status), ("priority", record.priority), ("role", record.role),
+                    ("email", record.email), ("phone", record.phone),
+                ]).isEmpty
             }
         let packet = PacketPrefill.build(
             templateKey: template.key, account: account, imported: imported, leaver: owner, recipientName: recipient.name, today: CalendarDate(now))
@@ -296,7 +299,7 @@ extension HandoverService {
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}") else {
             throw StoreError.damaged("handover \(handover.id) has content that is not a JSON object")
         }
-        return HandoverJSON.encode(handover, content: content)
+        return try HandoverJSON.encode(handover, content: content)
     }
 }
 
@@ -352,7 +355,7 @@ extension HandoverService {
         async let events = store.events(handoverID: handover.id, organizationID: actor.organizationID)
         async let questions = store.questions(handoverID: handover.id, organizationID: actor.organizationID)
         async let members = store.members(organizationID: actor.organizationID)
-        try await recordRead(handover, shown: HandoverJSON.encode(handover, content: try Self.contentJSON(handover.content)), by: actor)
+        try await recordRead(handover, shown: try HandoverJSON.encode(handover, content: try Self.contentJSON(handover.content)), by: actor)
         return HandoverReading(
             handover: handover, parties: parties, template: try await template, account: try await account,
             events: try await events, questions: try await questions,

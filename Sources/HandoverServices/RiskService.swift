@@ -9,7 +9,7 @@ public struct RiskService: Sendable {
     let clock: WallClock
     let accounts: AccountService
 
-    /// The imported rows the rules read (newest import first), as a packet's pre-fill does.
+    /// The prioritized tickets and tasks the rules read (newest import first).
     static let importedLimit = 2_000
 
     public func flags(accountID: String, by actor: Member) async throws -> [RiskFlag] {
@@ -17,11 +17,12 @@ public struct RiskService: Sendable {
         return try await flags(account)
     }
 
-    /// For an account the caller has already checked the actor may see.
-    public func flags(_ account: Account) async throws -> [RiskFlag] {
+    /// For an account the caller has already checked the actor may see (the page models, which
+    /// read the account first); not public, so no route can skip that check.
+    func flags(_ account: Account) async throws -> [RiskFlag] {
         let now = clock.now()
         let organizationID = account.organizationID
-        async let imported = store.importedRecords(accountID: account.id, organizationID: organizationID, limit: Self.importedLimit)
+        async let imported = store.prioritizedWork(accountID: account.id, organizationID: organizationID, limit: Self.importedLimit)
         async let times = store.handoverTimes(accountID: account.id, organizationID: organizationID)
         async let exposures = store.secretExposures(
             organizationID: organizationID, filter: SecretExposureFilter(accountID: account.id, state: .open, limit: 1000), at: now)

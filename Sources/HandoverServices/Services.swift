@@ -70,7 +70,9 @@ public struct Services: Sendable {
         access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
         let followUps = FollowUpService(store: store, handovers: handovers, keys: logKeys, clock: clock, ids: ids)
         outbox = OutboxService(store: store, handovers: handovers, clock: clock, expand: followUps.expand)
-        pages = PageModels(members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets)
+        risks = RiskService(store: store, clock: clock, accounts: accounts)
+        pages = PageModels(
+            members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets, risks: risks)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)
         briefings = BriefingService(store: store, handovers: handovers, clock: clock, ids: ids, mail: mail)
         notifications = NotificationService(store: store, clock: clock, ids: ids, mail: mail)
@@ -87,7 +89,6 @@ public struct Services: Sendable {
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
         answers = AnswerService(store: store, templates: handovers.templates, clock: clock)
         imports = ImportService(store: store, clock: clock, ids: ids, settings: importSettings)
-        risks = RiskService(store: store, clock: clock, accounts: accounts)
     }
 }
 

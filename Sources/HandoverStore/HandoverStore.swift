@@ -462,6 +462,8 @@ public protocol HandoverStore: Sendable {
     /// Inserts or updates by (source, external id); one transaction; no key twice in `records`.
     func upsertImportedRecords(_ records: [ImportedRecord], organizationID: String) async throws
     func importedRecords(accountID: String, organizationID: String, limit: Int) async throws -> [ImportedRecord]
+    /// The account's imported tickets and tasks that carry a priority, newest import first (risk rules).
+    func prioritizedWork(accountID: String, organizationID: String, limit: Int) async throws -> [ImportedRecord]
     /// When each of the account's handovers began and last changed, whatever its state (risk rules).
     func handoverTimes(accountID: String, organizationID: String) async throws -> [HandoverTimes]
     func importedRecordCount(organizationID: String, importID: String?) async throws -> Int

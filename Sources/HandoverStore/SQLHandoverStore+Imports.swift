@@ -179,6 +179,19 @@ extension SQLHandoverStore {
         }
     }
 
+    public func prioritizedWork(accountID: String, organizationID: String, limit: Int) async throws -> [ImportedRecord] {
+        try await database.withSession { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.importColumns) FROM imported_records
+                WHERE account_id = \(bind: accountID) AND organization_id = \(bind: organizationID)
+                AND kind IN (\(bind: ImportKind.ticket.rawValue), \(bind: ImportKind.task.rawValue)) AND priority IS NOT NULL
+                ORDER BY imported_at DESC, external_id LIMIT \(bind: limit)
+                """
+            ).all().map(Self.decodeImported)
+        }
+    }
+
     /// How many rows are stored for the organization (and, with `importID`, last written by that import).
     public func importedRecordCount(organizationID: String, importID: String? = nil) async throws -> Int {
         try await database.withSession { db in

@@ -7,7 +7,8 @@ import HandoverCore
 /// general encoder was most of its cost; a test checks the two agree byte for byte.
 public enum HandoverJSON {
     /// `content` must be the stored JSON object text of the handover's content.
-    public static func encode(_ handover: Handover, content: String) -> Data {
+    /// Throws only if the pre-fill's sources cannot be encoded, which no stored value does today.
+    public static func encode(_ handover: Handover, content: String) throws -> Data {
         var out = [UInt8]()
         out.reserveCapacity(content.utf8.count + 640)
         var first = true
@@ -40,7 +41,8 @@ public enum HandoverJSON {
         string("id", handover.id)
         string("organizationID", handover.organizationID)
         // Small and rare: encoded as any other body is.
-        if let prefill = handover.prefill, let json = try? WireJSON.encoder.encode(prefill) {
+        if let prefill = handover.prefill {
+            let json = try WireJSON.encoder.encode(prefill)
             key("prefill")
             out.append(contentsOf: json)
         }

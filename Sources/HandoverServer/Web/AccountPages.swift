@@ -55,7 +55,6 @@ extension WebPages {
         model.attachments = try await services.attachments.pageModel(of: .account(model.account.id), for: viewer.member)
         model.covers = try await services.covers.covers(accountID: model.account.id, by: viewer.member)
         model.imported = try await services.imports.records(accountID: model.account.id, limit: 50, by: viewer.member)
-        model.risks = try await services.risks.flags(model.account)
         let everyone = Dictionary(model.stageRecipients.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         model.coversViewerMayEnd = Set(
             model.covers.filter { $0.state == .active && CoverService.mayEnd($0, owner: everyone[$0.ownerID], by: viewer.member) }.map(\.id))

@@ -67,7 +67,6 @@ extension WebPages {
         var model = try await services.pages.handover(id: id, for: viewer.member)
         model.accessPlan = try await services.access.planModel(handoverID: id, for: viewer.member)
         model.attachments = try await services.attachments.pageModel(of: .handover(id), for: viewer.member)
-        model.risks = try await services.risks.flags(model.reading.account)
         return try Self.handover(model, viewer: viewer, flash: flash, problems: problems, editing: editing, typed: typed, refusal: refusal)
     }
 

@@ -12,9 +12,11 @@ public struct PageModels: Sendable {
     let handovers: HandoverService
     let audit: AuditService
     let secrets: SecretService
+    let risks: RiskService
 
     public init(
-        members: MemberService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService, secrets: SecretService
+        members: MemberService, accounts: AccountService, templates: TemplateService, handovers: HandoverService, audit: AuditService, secrets: SecretService,
+        risks: RiskService
     ) {
         self.members = members
         self.accounts = accounts
@@ -22,6 +24,7 @@ public struct PageModels: Sendable {
         self.handovers = handovers
         self.audit = audit
         self.secrets = secrets
+        self.risks = risks
     }
 
 }
@@ -203,9 +206,11 @@ extension PageModels {
         var secrets = try await secretsModel(accountID: account.id, for: me)
         secrets.canAdd = owner.map { Access.canAddSecret(to: account, owner: $0, actor: me) } ?? false
         let history = try await historyRead
-        return AccountModel(
+        var model = AccountModel(
             account: account, owners: try await chainRead, handovers: history, memberNames: Member.namesByID(members), canBegin: canBegin,
             openHandover: history.first { $0.state.isOpen }, secrets: secrets)
+        model.risks = try await risks.flags(account)
+        return model
     }
 
     /// An account's secrets, the organization's active encryption keys and whether sealing can
@@ -336,6 +341,7 @@ extension PageModels {
             isParty ? try await handovers.store.outboxMessages(organizationID: me.organizationID, filter: OutboxFilter(viewer: me, handoverID: id, limit: 20)) : []
         var model = HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets, outbox: outbox)
         model.briefings = try await handovers.store.briefings(handoverID: id, organizationID: me.organizationID)
+        model.risks = try await risks.flags(reading.account)
         return model
     }
 
