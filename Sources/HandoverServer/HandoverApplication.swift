@@ -44,6 +44,7 @@ public enum HandoverApplication {
         ShiftRoutes(shifts: services.shifts).register(on: router)
         AnswerRoutes(answers: services.answers).register(on: router)
         ImportRoutes(imports: services.imports).register(on: router)
+        InsightRoutes(insight: services.insight).register(on: router)
         DepartureWebRoutes(members: services.members, credentials: credentials).register(on: router)
         WebhookRoutes(webhooks: services.webhooks).register(on: router)
         ScimRoutes(scim: services.scim, credentials: credentials).register(on: router)

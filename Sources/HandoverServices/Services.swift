@@ -53,6 +53,7 @@ public struct Services: Sendable {
     public let imports: ImportService
     /// An account's risk flags, on the account and its handovers.
     public let risks: RiskService
+    public let insight: InsightService
 
     public init(
         store: any HandoverStore, passwords: Passwords = Passwords(), logKeys: LogKeys, readCacheTTL: Duration = .zero,
@@ -89,6 +90,7 @@ public struct Services: Sendable {
         scim = ScimService(store: store, members: members, departures: departures, clock: clock, ids: ids)
         answers = AnswerService(store: store, templates: handovers.templates, clock: clock)
         imports = ImportService(store: store, clock: clock, ids: ids, settings: importSettings)
+        insight = InsightService(store: store, templates: templates, clock: clock)
     }
 }
 

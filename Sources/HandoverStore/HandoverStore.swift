@@ -467,6 +467,15 @@ public protocol HandoverStore: Sendable {
     /// When each of the account's handovers began and last changed, whatever its state (risk rules).
     func handoverTimes(accountID: String, organizationID: String) async throws -> [HandoverTimes]
     func importedRecordCount(organizationID: String, importID: String?) async throws -> Int
+    // Insight: quality dashboards and documentation audits (SQLHandoverStore+Insight.swift).
+    func insightHandovers(organizationID: String, afterID: String?, limit: Int) async throws -> [Handover]
+    func insightEvidence(organizationID: String) async throws -> InsightEvidence
+    func saveInsight(_ snapshot: QualitySnapshot, findings: [DocumentationFinding], organizationID: String) async throws
+    func insightComputedAt(organizationID: String) async throws -> Date?
+    /// Organizations whose snapshot was computed before `before`, or never.
+    func insightOrganizationsDue(before: Date) async throws -> [String]
+    func insightSnapshot(organizationID: String) async throws -> QualitySnapshot?
+    func documentationFindings(organizationID: String, filter: DocumentationFilter) async throws -> (findings: [DocumentationFinding], total: Int)
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

@@ -1248,6 +1248,37 @@ public enum Migrations {
                 // JSON beside the content it describes: written and read with the handover, never queried.
                 "ALTER TABLE handovers ADD COLUMN prefill TEXT"
             ]),
+        // Insight (Docs/Insight.md): each organization's last computed dashboard buckets, one
+        // JSON document read whole, and its documentation audit's findings, replaced whole by
+        // every refresh and listed by completion time.
+        Migration(
+            version: 34, name: "quality dashboards and documentation audits",
+            statements: [
+                """
+                CREATE TABLE insight_snapshots (
+                    organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                    computed_at BIGINT NOT NULL,
+                    snapshot TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE documentation_findings (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    handover_id TEXT NOT NULL REFERENCES handovers(id),
+                    position INTEGER NOT NULL,
+                    account_id TEXT NOT NULL,
+                    template_key TEXT NOT NULL,
+                    transferor_id TEXT NOT NULL,
+                    recipient_id TEXT NOT NULL,
+                    completed_at BIGINT NOT NULL,
+                    rule TEXT NOT NULL,
+                    path TEXT,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (organization_id, handover_id, position)
+                )
+                """,
+                "CREATE INDEX documentation_findings_by_completion ON documentation_findings (organization_id, completed_at)",
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

@@ -68,12 +68,13 @@ extension SQLHandoverStore {
         try await db.raw(
             """
             INSERT INTO handovers (id, organization_id, account_id, template_key, template_version, transferor_id, recipient_id,
-                state, content, prefill, synthesis, return_reason, version, created_at, updated_at)
+                state, content, prefill, synthesis, return_reason, version, created_at, updated_at, submitted_at, acknowledged_at, completed_at)
             VALUES (\(bind: handover.id), \(bind: handover.organizationID), \(bind: handover.accountID), \(bind: handover.templateKey),
                     \(bind: handover.templateVersion), \(bind: handover.transferorID), \(bind: handover.recipientID),
                     \(bind: handover.state.rawValue), \(bind: try JSONCoding.encode(handover.content)), \(bind: try Self.prefillJSON(handover)),
                     \(bind: handover.synthesis),
-                    \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis))
+                    \(bind: handover.returnReason), \(bind: handover.version), \(bind: handover.createdAt.millis), \(bind: handover.updatedAt.millis),
+                    \(bind: handover.submittedAt?.millis), \(bind: handover.acknowledgedAt?.millis), \(bind: handover.completedAt?.millis))
             """
         ).run()
         try await Self.insertEvent(record, content: handover.content, db)

@@ -14,13 +14,15 @@ import NIOCore
 struct BenchPages: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pages",
-        abstract: "Render the home, handover and board pages with many handovers in SQLite; print p50/p99 server time and page weight.",
+        abstract: "Render the home, handover, board and quality pages with many handovers in SQLite; print p50/p99 server time and page weight.",
         discussion: """
             Seeds a temporary SQLite database with --handovers handovers (each on its own account, spread over
             20 members and every state), starts the server on loopback, signs in as a member, their manager
             and an admin, and requests each page --requests times one after another. Server time is the
             server's own Server-Timing header (request in to response ready); client time is measured beside it.
-            Targets: p99 server time < 20 ms; page weight (HTML + CSS + JS) < 100 KB.
+            The handovers began over the last twelve months; the quality snapshot is refreshed once after
+            seeding (its time is printed) before the dashboard and the documentation audit are requested.
+            Targets: p99 server time < 20 ms (the dashboards: < 50 ms); page weight (HTML + CSS + JS) < 100 KB.
             """
     )
 
@@ -40,6 +42,14 @@ struct BenchPages: AsyncParsableCommand {
         log("seeding \(handovers) handovers…")
         let seeded = try await seed(store)
         log("  done in \(String(format: "%.1f", seeded.seconds)) s")
+        let insight = InsightService(store: store, templates: TemplateService(store: store), clock: .system)
+        let refreshStart = ContinuousClock.now
+        let snapshot = try await insight.refresh(organizationID: seeded.admin.organizationID)
+        let refreshSeconds = (ContinuousClock.now - refreshStart).seconds
+        log(
+            String(
+                format: "quality refresh: %d handovers, %d findings, %d buckets in %.1f s (%.0f handovers/s)", snapshot.handovers, snapshot.findings,
+                snapshot.buckets.count, refreshSeconds, Double(snapshot.handovers) / max(refreshSeconds, 0.001)))
 
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -67,9 +77,15 @@ struct BenchPages: AsyncParsableCommand {
             ("handover editor (transferor, draft)", "/handovers/\(seeded.draftID)", try await cookie(seeded.member)),
             ("accounts list (first 200)", "/accounts", try await cookie(seeded.member)),
             ("pipeline board (every 20th account)", "/pipelines/\(seeded.pipelineID)", try await cookie(seeded.manager)),
+            ("quality dashboard (admin, 12 months)", "/insight", try await cookie(seeded.admin)),
+            ("quality dashboard (manager, one template, 6 months)", "/insight?template=customer-account&from=\(seeded.sixMonthsAgo)", try await cookie(seeded.manager)),
+            ("documentation audit (admin, first page)", "/insight/audit", try await cookie(seeded.admin)),
+        ]
+        let dashboards: Set<String> = [
+            "quality dashboard (admin, 12 months)", "quality dashboard (manager, one template, 6 months)", "documentation audit (admin, first page)",
         ]
         var results: [String: JSONValue] = [:]
-        var worstP99 = 0.0
+        var worstP99 = 0.0, worstDashboardP99 = 0.0
         for page in pages {
             var server: [Double] = [], client: [Double] = []
             var bytes = 0
@@ -90,11 +106,12 @@ struct BenchPages: AsyncParsableCommand {
             }
             server.sort(); client.sort()
             let s50 = percentile(server, 0.5), s99 = percentile(server, 0.99), c99 = percentile(client, 0.99)
-            worstP99 = max(worstP99, s99)
+            let target = dashboards.contains(page.name) ? 50 : 20
+            if dashboards.contains(page.name) { worstDashboardP99 = max(worstDashboardP99, s99) } else { worstP99 = max(worstP99, s99) }
             log(
-                String(
-                    format: "  %@: server p50 %.2f ms, p99 %.2f ms (target < 20); client p99 %.2f ms; HTML %.1f KB",
-                    page.name, s50, s99, c99, Double(bytes) / 1024))
+                "  \(page.name): "
+                    + String(
+                        format: "server p50 %.2f ms, p99 %.2f ms (target < %d); client p99 %.2f ms; HTML %.1f KB", s50, s99, target, c99, Double(bytes) / 1024))
             results[page.name] = .object(["serverP50ms": .number(s50), "serverP99ms": .number(s99), "clientP99ms": .number(c99), "htmlBytes": .number(Double(bytes))])
         }
         // The stylesheet and script every page loads, at the (content-hashed) URLs the pages name.
@@ -113,7 +130,9 @@ struct BenchPages: AsyncParsableCommand {
             String(
                 format: "page weight: heaviest HTML %.1f KB + CSS %.1f KB + JS %.1f KB = %.1f KB (target < 100 KB)",
                 heaviest / 1024, Double(css) / 1024, Double(js) / 1024, weight))
-        log(String(format: "worst p99 server time %.2f ms: %@", worstP99, worstP99 < 20 ? "target met" : "TARGET MISSED"))
+        log("worst p99 server time " + String(format: "%.2f ms: ", worstP99) + (worstP99 < 20 ? "target met" : "TARGET MISSED"))
+        log("worst dashboard p99 server time " + String(format: "%.2f ms: ", worstDashboardP99) + (worstDashboardP99 < 50 ? "target met" : "TARGET MISSED"))
+        results["qualityRefreshSeconds"] = .number((refreshSeconds * 100).rounded() / 100)
         results["pageWeightKB"] = .number((weight * 10).rounded() / 10)
         results["handovers"] = .number(Double(handovers))
         if output.format == .json { try output.printJSON(JSONValue.object(results)) }
@@ -123,6 +142,8 @@ struct BenchPages: AsyncParsableCommand {
         var admin: Member, manager: Member, member: Member, recipient: Member
         var submittedID: String, draftID: String
         var seconds: Double
+        /// `YYYY-MM` five months before this one: a six-month dashboard.
+        var sixMonthsAgo = ""
         /// A three-stage pipeline holding every 20th account, for the board.
         var pipelineID = ""
     }
@@ -160,11 +181,17 @@ struct BenchPages: AsyncParsableCommand {
                     renewalDate: CalendarDate("2027-01-31"), tags: ["bench"]),
                 createdAt: now, updatedAt: now)
             try await store.createAccount(account, by: .operator)
+            // Begun over the last twelve months; submitted, acknowledged and completed hours later, as their state says.
+            let begun = now.addingTimeInterval(-Double(index % 360) * 86_400 - 86_400)
+            let submitted: Date? = state == .draft || state == .cancelled ? nil : begun.addingTimeInterval(Double(1 + index % 5) * 3600)
+            let acknowledged: Date? =
+                [.acknowledged, .completed, .verified, .closed].contains(state) ? submitted?.addingTimeInterval(Double(2 + index % 30) * 3600) : nil
             let handover = Handover(
                 id: Secrets.newID(), organizationID: boss.organizationID, accountID: account.id, templateKey: "customer-account", templateVersion: 1,
                 transferorID: transferor.id, recipientID: recipient.id, state: state, content: content,
                 synthesis: state == .draft || state == .submitted || state == .returned ? nil : "Restated in the recipient's words for the benchmark.",
-                createdAt: now, updatedAt: now.addingTimeInterval(Double(index)))
+                createdAt: begun, updatedAt: now.addingTimeInterval(Double(index)), submittedAt: submitted, acknowledgedAt: acknowledged,
+                completedAt: state.isFinished ? acknowledged?.addingTimeInterval(20 * 3600) : nil)
             try await store.createHandover(
                 handover,
                 record: HandoverEventRecord(
@@ -183,7 +210,8 @@ struct BenchPages: AsyncParsableCommand {
         }
         return Seeded(
             admin: boss, manager: manager, member: members[0], recipient: submittedRecipient, submittedID: submittedID, draftID: draftID,
-            seconds: (ContinuousClock.now - start).seconds, pipelineID: pipeline.id)
+            seconds: (ContinuousClock.now - start).seconds,
+            sixMonthsAgo: QualityMeasures.month(of: now.addingTimeInterval(-150 * 86_400)), pipelineID: pipeline.id)
     }
 
     func percentile(_ sorted: [Double], _ p: Double) -> Double {

@@ -50,7 +50,7 @@ struct HandoverCommand: AsyncParsableCommand {
             IntroCommand.self, IntroTemplateCommand.self, FollowUpCommand.self,
             PipelineCommand.self,
             Attach.self, Attachments.self, AttachmentCommand.self,
-            ImportCommand.self, Imports.self,
+            ImportCommand.self, Imports.self, InsightCommand.self,
             DepartureCommand.self, RealignCommand.self, CoverCommand.self, ShiftCommand.self,
             Webhooks.self,
         ]

@@ -81,14 +81,15 @@ struct SMTPSessionPoolTests {
     }
 
     @Test func aSessionTheServerDroppedWhileIdleIsReplacedWithoutLosingTheMessage() async throws {
-        // The server drops a connection quiet for 4 s: long enough for a fresh session's whole
+        // The server drops a connection quiet for 10 s: long enough for a fresh session's whole
         // conversation even while the rest of the suite and other builds load the machine (at 2 s,
-        // a fresh session on a machine at load 8 was itself dropped before MAIL FROM).
-        let server = try TestSMTPServer(idleTimeout: 4)
+        // a fresh session on a machine at load 8 was itself dropped before MAIL FROM; at 4 s, once
+        // in a CI run where this test took 25 s in all).
+        let server = try TestSMTPServer(idleTimeout: 10)
         defer { server.stop() }
         let pool = SMTPSessionPool(client: SMTPClient(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(server.port)?starttls=never")))
         _ = try await Self.send(pool, to: "zoe@example.com", 0)
-        try await Task.sleep(for: .seconds(6))
+        try await Task.sleep(for: .seconds(12))
         let reply = try await Self.send(pool, to: "zoe@example.com", 1)
         #expect(reply.code == 250)
         let peers = try await Self.peers(server, 2)

@@ -227,11 +227,11 @@ enum ImportPages {
 
     static func count(_ n: Int) -> String { n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
 
-    /// RFC 4180: quoted when it holds a comma, quote or line break; a leading = + - @ is
-    /// prefixed with ' so a spreadsheet does not run it as a formula.
+    /// RFC 4180: quoted when it holds a comma, quote or line break; a leading = + - @, tab or
+    /// carriage return is prefixed with ' so a spreadsheet does not run it as a formula.
     static func csvField(_ value: String) -> String {
         var value = value
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

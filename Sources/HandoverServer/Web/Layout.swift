@@ -51,6 +51,7 @@ struct Layout {
         if member.role == .admin { links.append(link("admin", "/admin", "Admin")) }
         if member.role == .admin { links.append(link("outbox", "/outbox", "Outbox")) }
         if member.role == .admin || member.role == .auditor { links.append(link("imports", "/imports", "Imports")) }
+        if member.role != .member { links.append(link("insight", "/insight", "Quality")) }
         links.append(link("notifications", "/settings/notifications", "Notifications"))
         links.append(link("pipelines", "/pipelines", "Pipelines"))
         links.append(link("shifts", "/shifts", "Shifts"))
@@ -108,6 +109,7 @@ enum Web {
             "staged": "The account's stage is recorded.",
             "attachment-deleted": "Attachment deleted.",
             "import-started": "Import started: this page follows its progress.",
+            "insight-refresh": "Refresh queued: the numbers are recomputed in the background; reload in a moment.",
             "webhook-deleted": "Webhook deleted.", "webhook-replayed": "The delivery is queued to be sent again.",
             "intro-sent": "Introduction queued: it goes out from you, with the new owner in copy.", "intro-recorded": "Recorded: the customer was introduced.",
             "answered": "Thank you: your answers are recorded.", "checked-in": "Checked in: the handover is verified.",

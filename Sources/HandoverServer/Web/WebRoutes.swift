@@ -52,6 +52,7 @@ struct WebRoutes: Sendable {
         registerCovers(router)
         registerAnswers(router)
         registerImports(router)
+        registerInsight(router)
         registerShifts(router)
     }
 
