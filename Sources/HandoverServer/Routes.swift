@@ -184,7 +184,19 @@ struct APIRoutes: Sendable {
         }
         api.get("accounts/:id/risks") { _, context in
             let actor = try context.requireMember()
-            return try JSONIO.response(ListResponse(items: try await services.risks.flags(accountID: try context.parameters.require("id"), by: actor)))
+            let risks = try await services.risks.assessment(accountID: try context.parameters.require("id"), by: actor)
+            return try JSONIO.response(RiskFlagsResponse(items: risks.flags, model: risks.prediction, noModel: risks.noModel))
+        }
+        api.get("accounts/:id/outcomes") { _, context in
+            let actor = try context.requireMember()
+            return try JSONIO.response(ListResponse(items: try await services.risks.outcomes(accountID: try context.parameters.require("id"), by: actor)))
+        }
+        api.post("accounts/:id/outcomes") { request, context in
+            let actor = try context.requireMember()
+            let body = try await JSONIO.decode(RecordOutcomeRequest.self, from: request, context: context)
+            let outcome = try await services.risks.recordOutcome(
+                accountID: try context.parameters.require("id"), kind: body.kind, on: body.on, note: body.note, by: actor)
+            return try JSONIO.response(outcome, status: .created)
         }
         api.patch("accounts/:id") { request, context in
             let actor = try context.requireMember()

@@ -8,6 +8,7 @@ public struct RiskService: Sendable {
     let store: any HandoverStore
     let clock: WallClock
     let accounts: AccountService
+    let ids: IDMaker
 
     /// The prioritized tickets and tasks the rules read (newest import first).
     static let importedLimit = 2_000

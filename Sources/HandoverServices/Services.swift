@@ -71,7 +71,7 @@ public struct Services: Sendable {
         access = AccessService(store: store, handovers: handovers, clock: clock, ids: ids)
         let followUps = FollowUpService(store: store, handovers: handovers, keys: logKeys, clock: clock, ids: ids)
         outbox = OutboxService(store: store, handovers: handovers, clock: clock, expand: followUps.expand)
-        risks = RiskService(store: store, clock: clock, accounts: accounts)
+        risks = RiskService(store: store, clock: clock, accounts: accounts, ids: ids)
         pages = PageModels(
             members: members, accounts: accounts, templates: templates, handovers: handovers, audit: audit, secrets: secrets, risks: risks)
         custody = CustodyService(store: store, handovers: handovers, audit: audit, clock: clock, ids: ids)

@@ -476,6 +476,13 @@ public protocol HandoverStore: Sendable {
     func insightOrganizationsDue(before: Date) async throws -> [String]
     func insightSnapshot(organizationID: String) async throws -> QualitySnapshot?
     func documentationFindings(organizationID: String, filter: DocumentationFilter) async throws -> (findings: [DocumentationFinding], total: Int)
+    // The risk model's outcomes and fits (SQLHandoverStore+Outcomes.swift).
+    func addOutcome(_ outcome: AccountOutcome, by actor: AuditActor) async throws
+    func outcomes(accountID: String, organizationID: String) async throws -> [AccountOutcome]
+    func riskHistory(organizationID: String) async throws -> RiskHistory
+    func saveRiskFit(organizationID: String, at now: Date, fitted: RiskTraining.Fitted?, reason: String?) async throws
+    func riskFit(organizationID: String) async throws -> (fittedAt: Date, fitted: RiskTraining.Fitted?, reason: String?)?
+    func riskFitsDue(before: Date) async throws -> [String]
     // Outbound webhooks (SQLHandoverStore+Webhooks.swift). In a store transaction, emit with
     // `SQLHandoverStore.emitWebhooks([event], db)`; this one is its own transaction.
     func emitWebhooks(_ events: [WebhookEvent]) async throws

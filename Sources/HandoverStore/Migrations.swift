@@ -1279,6 +1279,33 @@ public enum Migrations {
                 """,
                 "CREATE INDEX documentation_findings_by_completion ON documentation_findings (organization_id, completed_at)",
             ]),
+        // The risk model's outcomes and fits (Docs/Risks.md): escalations and churn recorded on an
+        // account, and each organization's last fit (the model as JSON, or why there is none).
+        Migration(
+            version: 35, name: "account outcomes and risk models",
+            statements: [
+                """
+                CREATE TABLE account_outcomes (
+                    id TEXT PRIMARY KEY,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('escalation', 'churn')),
+                    occurred_on TEXT NOT NULL,
+                    note TEXT,
+                    recorded_by TEXT NOT NULL REFERENCES members(id),
+                    recorded_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX account_outcomes_by_account ON account_outcomes (organization_id, account_id, occurred_on)",
+                """
+                CREATE TABLE risk_models (
+                    organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                    fitted_at BIGINT NOT NULL,
+                    model TEXT,
+                    reason TEXT
+                )
+                """,
+            ]),
     ]
 
     /// The next-due backfill's name, by which tests find it whatever its number.

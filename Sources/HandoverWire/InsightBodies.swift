@@ -126,3 +126,31 @@ public struct InsightRefreshResponse: Codable, Sendable, Hashable {
         self.computedAt = computedAt
     }
 }
+
+/// `GET /api/v1/accounts/{id}/risks`: the flags, and the model's reading when there is one.
+public struct RiskFlagsResponse: Codable, Sendable, Hashable {
+    public var items: [RiskFlag]
+    public var model: RiskPrediction?
+    /// Why there is no model reading.
+    public var noModel: String?
+
+    public init(items: [RiskFlag], model: RiskPrediction?, noModel: String?) {
+        self.items = items
+        self.model = model
+        self.noModel = noModel
+    }
+}
+
+/// `POST /api/v1/accounts/{id}/outcomes`.
+public struct RecordOutcomeRequest: Codable, Sendable, Hashable {
+    public var kind: OutcomeKind
+    /// The day it happened, `YYYY-MM-DD`.
+    public var on: CalendarDate
+    public var note: String?
+
+    public init(kind: OutcomeKind, on: CalendarDate, note: String? = nil) {
+        self.kind = kind
+        self.on = on
+        self.note = note
+    }
+}

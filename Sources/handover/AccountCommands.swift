@@ -9,7 +9,7 @@ struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accounts: list, show, create, ask, risks; stages.",
         subcommands: [
-            List.self, ShowAccount.self, Create.self, AccountAskCommand.self, Risks.self,
+            List.self, ShowAccount.self, Create.self, AccountAskCommand.self, Risks.self, RecordOutcome.self, Outcomes.self,
             AccountJourneyCommand.self, AccountStageCommand.self, AccountAdvanceCommand.self,
         ], aliases: ["account"])
 
@@ -82,10 +82,62 @@ struct Accounts: AsyncParsableCommand {
 
         func run() async throws {
             let client = try options.client()
-            let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/risks", as: ListResponse<RiskFlag>.self) }
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/risks", as: RiskFlagsResponse.self) }
             options.output.emit(raw: reply.json) {
-                if reply.value.items.isEmpty { print("No risk rule holds for this account.") }
-                for flag in reply.value.items { print("- \(flag.sentence) [\(flag.rule.rawValue)]") }
+                let risks = reply.value
+                if risks.items.isEmpty { print("No risk rule holds for this account.") }
+                for flag in risks.items {
+                    let added = risks.model?.contributions[flag.rule.rawValue].map { String(format: " (model: %+.1f log-odds)", $0) } ?? ""
+                    print("- \(flag.sentence) [\(flag.rule.rawValue)]\(added)")
+                }
+                if let model = risks.model {
+                    let auc = model.heldOutAUC.map { String(format: ", held-out AUC %.2f", $0) } ?? ""
+                    print(
+                        String(format: "Model: %.0f%% chance of an escalation or churn within 90 days", model.probability * 100)
+                            + " (fitted on \(model.examples) handovers, \(model.positives) followed by one\(auc)).")
+                } else if let why = risks.noModel {
+                    print("No model reading: \(why)")
+                }
+            }
+        }
+    }
+
+    struct RecordOutcome: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "outcome",
+            abstract: "Record an escalation or churn (what the risk model learns).",
+            discussion: """
+                The account's owner, their manager or an admin records it. The model learns which
+                flags, at a handover's completion, came before an outcome within 90 days.
+                Example:
+                  handover accounts outcome ACCOUNT --kind churn --on 2026-11-02 --note "Did not renew"
+                """)
+        @Argument(help: "Account id.") var id: String
+        @Option(help: "escalation or churn.") var kind: OutcomeKind
+        @Option(help: "The day it happened, YYYY-MM-DD.") var on: String
+        @Option(help: "What happened, in a sentence.") var note: String?
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            guard let day = CalendarDate(on) else { throw ValidationError("--on must be a day written YYYY-MM-DD, like 2026-11-02") }
+            let client = try options.client()
+            let body = RecordOutcomeRequest(kind: kind, on: day, note: note)
+            let reply = try await CLIErrors.run { try await client.send(.POST, "/api/v1/accounts/\(id)/outcomes", json: body, as: AccountOutcome.self) }
+            options.output.emit(raw: reply.json) { print("Recorded: \(reply.value.kind.rawValue) on \(reply.value.on).") }
+        }
+    }
+
+    struct Outcomes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the escalations and churn recorded on an account.")
+        @Argument(help: "Account id.") var id: String
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let client = try options.client()
+            let reply = try await CLIErrors.run { try await client.get("/api/v1/accounts/\(id)/outcomes", as: ListResponse<AccountOutcome>.self) }
+            options.output.emit(raw: reply.json) {
+                if reply.value.items.isEmpty { print("No outcome recorded."); return }
+                Table.print(["ON", "KIND", "NOTE"], reply.value.items.map { [$0.on.description, $0.kind.rawValue, $0.note ?? ""] })
             }
         }
     }
@@ -329,3 +381,4 @@ extension Optional {
         return try await transform(value)
     }
 }
+extension OutcomeKind: ExpressibleByArgument {}

@@ -124,6 +124,7 @@ struct Serve: AsyncParsableCommand {
         handlers[ImportJob.kind] = ImportJob.handler(imports: services.imports)
         handlers[InsightJobs.refreshKind] = InsightJobs.refreshHandler(services.insight)
         handlers[InsightJobs.scheduleKind] = InsightJobs.scheduleHandler(services.insight)
+        handlers[RiskJobs.fitKind] = RiskJobs.fitHandler(services.risks)
         try await services.insight.scheduleJobs()
         handlers[CoverJob.kind] = CoverJob.handler(covers: services.covers)
         handlers[JobKind.shiftChange] = ShiftJobs.changeHandler(services.shifts)

@@ -91,4 +91,13 @@ def test_a_new_handover_starts_from_imported_tickets_and_asks_for_a_review(ada_c
     hb.check_layout(maya, "prefill-packet")
     hb.go(maya, f"/accounts/{account}")
     assert "1 high-severity ticket is open" in hb.text_content(hb.find(maya, "section#risks li[data-rule=urgent-tickets]"))
+    assert "No model reading" in hb.text_content(hb.find(maya, "#risk-model")), "the demo's history is too short for a model"
     hb.check_layout(maya, "risk-flags-account")
+    # Maya, Tom's manager, records what happened: the model learns from it.
+    hb.click(maya, hb.find(maya, "details#record-outcome summary"))
+    hb.choose(hb.find(maya, "select#outcome-kind"), "Churn")
+    hb.set_value(maya, hb.find(maya, "input#outcome-on"), time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)))
+    hb.fill(maya, hb.find(maya, "textarea#outcome-note"), "Did not renew after the <i>outage</i>")
+    hb.submit_and_wait(maya, hb.find(maya, "button#record-outcome-button"))
+    recorded = hb.text_content(hb.find(maya, "ul#outcomes li[data-kind=churn]"))
+    assert "Did not renew after the <i>outage</i>" in recorded, recorded

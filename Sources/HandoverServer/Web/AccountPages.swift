@@ -107,7 +107,7 @@ extension WebPages {
             <p class="meta">\(account.kind.rawValue) · owner <strong id="account-owner">\(names[account.ownerID] ?? "?")</strong>\
             \(profile.renewalDate.map { " · renews \(Web.day($0))" } ?? "")</p>
             \(next)
-            \(RiskSection.account(model.risks))
+            \(RiskSection.account(model.risks, outcomes: model.outcomes, canRecord: model.canRecordOutcome, accountID: account.id, csrf: viewer.csrf))
             \(AnswerPages.askForm(accountID: account.id, question: ""))
             <div class="grid">
             <section aria-labelledby="profile-title"><h2 id="profile-title">Profile</h2>

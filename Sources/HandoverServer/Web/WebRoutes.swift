@@ -53,6 +53,7 @@ struct WebRoutes: Sendable {
         registerAnswers(router)
         registerImports(router)
         registerInsight(router)
+        registerRisks(router)
         registerShifts(router)
     }
 

@@ -6,8 +6,8 @@ import HandoverStore
 /// - `insight.refresh` (organization set): recompute that organization's dashboards and audit
 ///   (`InsightService.refresh`). At most one waits per organization (its dedupe key).
 /// - `insight.schedule` (hourly, no organization): queue a refresh for every organization whose
-///   snapshot is older than `InsightService.refreshInterval`, or that has none. `handover serve`
-///   queues its first run at start-up.
+///   snapshot is older than `InsightService.refreshInterval`, or that has none, and a `risk.fit`
+///   for every one whose model is older than a day. `handover serve` queues its first run at start-up.
 public enum InsightJobs {
     public static let refreshKind = "insight.refresh"
     public static let scheduleKind = "insight.schedule"
@@ -28,11 +28,17 @@ public enum InsightJobs {
     }
 
     public static func scheduleHandler(_ insight: InsightService) -> JobHandler {
-        { _ in
-            let now = insight.clock.now()
-            try await insight.store.enqueueJobs([scheduleJob(at: now.addingTimeInterval(InsightService.refreshInterval))])
-            let due = try await insight.store.insightOrganizationsDue(before: now.addingTimeInterval(-InsightService.refreshInterval + 60))
-            try await insight.store.enqueueJobs(due.map { refreshJob(organizationID: $0, at: now) })
-        }
+        { _ in try await schedule(insight) }
+    }
+
+    /// One run of the schedule: its next run first, then what is due.
+    public static func schedule(_ insight: InsightService) async throws {
+        let now = insight.clock.now()
+        try await insight.store.enqueueJobs([scheduleJob(at: now.addingTimeInterval(InsightService.refreshInterval))])
+        let due = try await insight.store.insightOrganizationsDue(before: now.addingTimeInterval(-InsightService.refreshInterval + 60))
+        try await insight.store.enqueueJobs(due.map { refreshJob(organizationID: $0, at: now) })
+        // The risk model's daily fit rides on the same hourly schedule.
+        let fits = try await insight.store.riskFitsDue(before: now.addingTimeInterval(-RiskJobs.fitInterval + 60))
+        try await insight.store.enqueueJobs(fits.map { RiskJobs.fitJob(organizationID: $0, at: now) })
     }
 }

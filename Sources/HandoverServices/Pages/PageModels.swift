@@ -146,8 +146,11 @@ public struct AccountModel: Sendable {
     public var attachments: AttachmentsModel? = nil
     /// Rows imported from other systems for this account, with their provenance (Docs/Imports.md).
     public var imported: [ImportedRecord] = []
-    /// The risk rules that hold for it (`RiskService`).
-    public var risks: [RiskFlag] = []
+    /// The risk rules that hold for it, and the model's reading (`RiskService`).
+    public var risks = RiskAssessment()
+    /// The escalations and churn recorded on it, and whether the viewer may record one.
+    public var outcomes: [AccountOutcome] = []
+    public var canRecordOutcome = false
     /// Its covers, newest first (`CoverService.covers(accountID:)`), and the ids of those the
     /// viewer may end early.
     public var covers: [Cover] = []
@@ -209,7 +212,9 @@ extension PageModels {
         var model = AccountModel(
             account: account, owners: try await chainRead, handovers: history, memberNames: Member.namesByID(members), canBegin: canBegin,
             openHandover: history.first { $0.state.isOpen }, secrets: secrets)
-        model.risks = try await risks.flags(account)
+        model.risks = try await risks.assessment(account)
+        model.outcomes = try await handovers.store.outcomes(accountID: account.id, organizationID: me.organizationID)
+        model.canRecordOutcome = owner.map { Access.canEditAccount(account, owner: $0, actor: me) } ?? false
         return model
     }
 
@@ -295,8 +300,8 @@ public struct HandoverPageModel: Sendable {
     public var briefings: [Briefing] = []
     /// Its attachments (`AttachmentService.pageModel`); nil leaves the section out.
     public var attachments: AttachmentsModel? = nil
-    /// The risk rules that hold for its account (`RiskService`).
-    public var risks: [RiskFlag] = []
+    /// The risk rules that hold for its account, and the model's reading (`RiskService`).
+    public var risks = RiskAssessment()
 
     public init(reading: HandoverReading, signing: SigningModel, now: Date, secrets: SecretsModel = SecretsModel(), outbox: [OutboxMessage] = []) {
         self.reading = reading
@@ -341,7 +346,7 @@ extension PageModels {
             isParty ? try await handovers.store.outboxMessages(organizationID: me.organizationID, filter: OutboxFilter(viewer: me, handoverID: id, limit: 20)) : []
         var model = HandoverPageModel(reading: reading, signing: signing, now: handovers.clock.now(), secrets: secrets, outbox: outbox)
         model.briefings = try await handovers.store.briefings(handoverID: id, organizationID: me.organizationID)
-        model.risks = try await risks.flags(reading.account)
+        model.risks = try await risks.assessment(reading.account)
         return model
     }
 
