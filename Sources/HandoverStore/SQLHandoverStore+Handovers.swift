@@ -131,18 +131,7 @@ extension SQLHandoverStore {
         try await database.withSession { db in
             let columns = filter.includeContent ? Self.handoverColumns : Self.handoverColumnsWithoutContent
             var query = SQLQueryString("SELECT \(unsafeRaw: columns) FROM handovers h WHERE h.organization_id = \(bind: viewer.organizationID)")
-            switch viewer.role {
-            case .admin, .auditor:
-                break
-            case .manager:
-                query += """
-                     AND (h.transferor_id = \(bind: viewer.id) OR h.recipient_id = \(bind: viewer.id)
-                       OR h.transferor_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id))
-                       OR h.recipient_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id)))
-                    """
-            case .member:
-                query += " AND (h.transferor_id = \(bind: viewer.id) OR h.recipient_id = \(bind: viewer.id))"
-            }
+            query += Self.partiesVisible(to: viewer, transferor: "h.transferor_id", recipient: "h.recipient_id")
             if let states = filter.states, !states.isEmpty {
                 query += " AND h.state IN (\(binds: states.map(\.rawValue)))"
             }
@@ -151,6 +140,24 @@ extension SQLHandoverStore {
             if let recipientID = filter.recipientID { query += " AND h.recipient_id = \(bind: recipientID)" }
             query += " ORDER BY h.updated_at DESC, h.id LIMIT \(bind: max(1, min(filter.limit, 1000)))"
             return try await db.raw(query).all().map(Self.decodeHandover)
+        }
+    }
+
+    /// `Access.canView` in SQL, for lists: admins and auditors see every handover of their
+    /// organization, a manager their own and their reports', a member their own. Empty, or an
+    /// `AND (…)` over the two party columns named.
+    static func partiesVisible(to viewer: Member, transferor: String, recipient: String) -> SQLQueryString {
+        switch viewer.role {
+        case .admin, .auditor:
+            return ""
+        case .manager:
+            return """
+                 AND (\(unsafeRaw: transferor) = \(bind: viewer.id) OR \(unsafeRaw: recipient) = \(bind: viewer.id)
+                   OR \(unsafeRaw: transferor) IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id))
+                   OR \(unsafeRaw: recipient) IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id)))
+                """
+        case .member:
+            return " AND (\(unsafeRaw: transferor) = \(bind: viewer.id) OR \(unsafeRaw: recipient) = \(bind: viewer.id))"
         }
     }
 

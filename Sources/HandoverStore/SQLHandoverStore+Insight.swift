@@ -15,6 +15,9 @@ public struct InsightEvidence: Sendable {
     public var accessLines: [String: [HandoverFacts.AccessLineFact]] = [:]
     public var exposures: [String: [HandoverFacts.ExposureFact]] = [:]
     public var notEnough: Set<String> = []
+    /// The escalations and churn recorded on each account (by account id): incidents, when they
+    /// came soon after a transition.
+    public var outcomes: [String: [CalendarDate]] = [:]
     /// Each member's teams, and every team of the organization by name.
     public var teamsOfMember: [String: [String]] = [:]
     public var teams: [QualitySnapshot.NamedRef] = []
@@ -107,6 +110,11 @@ extension SQLHandoverStore {
             for row in try await db.raw("SELECT handover_id FROM follow_ups WHERE organization_id = \(bind: org) AND enough = 0").all() {
                 e.notEnough.insert(try row.decode(column: "handover_id", as: String.self))
             }
+            for row in try await db.raw("SELECT account_id, occurred_on FROM account_outcomes WHERE organization_id = \(bind: org)").all() {
+                if let day = CalendarDate(try row.decode(column: "occurred_on", as: String.self)) {
+                    e.outcomes[try row.decode(column: "account_id", as: String.self), default: []].append(day)
+                }
+            }
             e.teams = try await db.raw("SELECT id, name FROM teams WHERE organization_id = \(bind: org) ORDER BY name_key, id").all().map { row in
                 QualitySnapshot.NamedRef(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self))
             }
@@ -182,19 +190,7 @@ extension SQLHandoverStore {
     public func documentationFindings(organizationID: String, filter: DocumentationFilter) async throws -> (findings: [DocumentationFinding], total: Int) {
         try await database.withSession { db in
             var conditions = SQLQueryString("f.organization_id = \(bind: organizationID)")
-            let viewer = filter.viewer
-            switch viewer.role {
-            case .admin, .auditor:
-                break
-            case .manager:
-                conditions += """
-                     AND (f.transferor_id = \(bind: viewer.id) OR f.recipient_id = \(bind: viewer.id)
-                       OR f.transferor_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id))
-                       OR f.recipient_id IN (SELECT id FROM members WHERE manager_id = \(bind: viewer.id)))
-                    """
-            case .member:
-                conditions += " AND (f.transferor_id = \(bind: viewer.id) OR f.recipient_id = \(bind: viewer.id))"
-            }
+            conditions += Self.partiesVisible(to: filter.viewer, transferor: "f.transferor_id", recipient: "f.recipient_id")
             if let teamID = filter.insight.teamID {
                 conditions += " AND f.transferor_id IN (SELECT member_id FROM team_members WHERE team_id = \(bind: teamID))"
             }

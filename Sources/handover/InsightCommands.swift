@@ -172,31 +172,20 @@ struct InsightCommand: AsyncParsableCommand {
     }
 }
 
-/// The CSV the CLI prints, as the web's exports write it.
+/// The CSV the CLI prints, as the web's exports write it (`CSVText`).
 enum InsightCSV {
-    static func field(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A row a month, then the period's total: the web's `/insight/quality.csv`, column for column.
+    /// The web's `/insight/quality.csv`, column for column.
     static func quality(_ q: QualityResponse) -> String {
-        let measures = QualityMeasure.allCases
-        var text = (["month", "handovers_begun"] + measures.flatMap { [$0.rawValue, "\($0.rawValue)_counted"] }).joined(separator: ",") + "\r\n"
-        for (label, tally) in q.months.map({ ($0.month, $0.tally) }) + [("total", q.total)] {
-            text += ([label, String(tally.begun)] + measures.flatMap { [$0.format($0.value(tally)), String($0.basis(tally))] }).joined(separator: ",") + "\r\n"
-        }
-        return text
+        CSVText.quality(months: q.months.map { ($0.month, $0.tally) }, total: q.total)
     }
 
+    /// The web's `/insight/audit.csv`, with ids where the web writes names.
     static func audit(_ findings: [DocumentationFindingBody]) -> String {
-        var text = "completed_at,handover_id,account_id,template,rule,field,detail,transferor_id,recipient_id\r\n"
+        var text = CSVText.row(["completed_at", "handover_id", "account_id", "template", "rule", "field", "detail", "transferor_id", "recipient_id"])
         for f in findings {
-            text +=
-                [Timestamp.format(f.completedAt), f.handoverID, f.accountID, f.templateKey, f.rule.rawValue, f.path ?? "", f.detail, f.transferorID, f.recipientID]
-                .map(field).joined(separator: ",") + "\r\n"
+            text += CSVText.row([
+                Timestamp.format(f.completedAt), f.handoverID, f.accountID, f.templateKey, f.rule.rawValue, f.path ?? "", f.detail, f.transferorID, f.recipientID,
+            ])
         }
         return text
     }

@@ -81,11 +81,13 @@ import Testing
             .init(dueAt: completed.addingTimeInterval(60 * Self.day), rotatedAt: nil),  // due after the window
         ]
         facts.recipientSaidNotEnough = true
-        #expect(QualityMeasures.problems(facts, now: Self.now) == 6)
+        // An escalation on the account 10 days after: an incident; one the same day or 40 days after: not this handover's.
+        facts.accountOutcomes = [10, 0, 40].map { CalendarDate(completed.addingTimeInterval(Double($0) * Self.day)) }
+        #expect(QualityMeasures.problems(facts, now: Self.now) == 7)
         // Ten days after completion, a pending line is not yet late.
-        #expect(QualityMeasures.problems(facts, now: completed.addingTimeInterval(10 * Self.day)) == 5)
+        #expect(QualityMeasures.problems(facts, now: completed.addingTimeInterval(10 * Self.day)) == 6)
         let t = QualityMeasures.tally(facts, template: Self.template, now: Self.now)
-        #expect(t.withProblems == 1 && t.problems == 6 && QualityMeasure.problemsWithin30Days.value(t) == 100)
+        #expect(t.withProblems == 1 && t.problems == 7 && QualityMeasure.problemsWithin30Days.value(t) == 100)
     }
 
     @Test func bucketsAddUpByMonthTeamAndTemplateAndReportsFillTheirMonths() {

@@ -51,15 +51,19 @@ import Testing
         content["contacts", "warmIntroduction"] = .array([.object(["item": .string("Tell the customer about the change and why"), "done": .bool(true)])])
         content["openWork", "openItems"] = .array([.object(["title": .string("- call Jo\n- send the deck\n- book the QBR")])])
         let begun = now.addingTimeInterval(-3 * 86_400)
+        let completedAt = now.addingTimeInterval(-2 * 86_400)
         let finished = Handover(
             id: UUID().uuidString.lowercased(), organizationID: org.organization.id, accountID: globex.id, templateKey: "customer-account",
             templateVersion: 1, transferorID: org.carol.id, recipientID: org.admin.id, state: .completed, content: content, createdAt: begun,
-            updatedAt: now, submittedAt: begun.addingTimeInterval(3600), acknowledgedAt: begun.addingTimeInterval(4 * 3600), completedAt: now)
+            updatedAt: now, submittedAt: begun.addingTimeInterval(3600), acknowledgedAt: begun.addingTimeInterval(4 * 3600), completedAt: completedAt)
         try await store.createHandover(
             finished,
             record: HandoverEventRecord(
                 id: UUID().uuidString.lowercased(), handoverID: finished.id, organizationID: org.organization.id, actorID: org.carol.id, event: "create",
                 handoverVersion: 1, fromState: nil, toState: .completed, note: nil, at: now))
+        // Globex escalated the day after: an incident within 30 days of the transition.
+        _ = try await services.risks.recordOutcome(
+            accountID: globex.id, kind: .escalation, on: CalendarDate(completedAt.addingTimeInterval(86_400)), note: nil, by: org.admin)
         return Setup(f: f, services: services, team: team, returned: returned, finished: finished)
     }
 
@@ -76,6 +80,7 @@ import Testing
         let total = try #require(try await insight.report(filter: InsightFilter(), by: org.manager)).report.total
         #expect(total.begun == 2 && total.submitted == 2 && total.returned == 1 && total.returns == 1)
         #expect(total.acknowledged == 2 && total.questionsAfter == 1 && total.finished == 1 && total.briefed == 0 && total.signedOff == 0)
+        #expect(total.withProblems == 1 && total.problems == 1)
         // The demo content fills the 9 required fields (weight 27 of 35), none of the 8 recommended ones.
         #expect(QualityMeasure.completenessAtSubmit.value(total) == 77)
         // The team counts its members' handovers as senders: Alice's, not Carol's.
@@ -89,7 +94,7 @@ import Testing
         #expect(try await insight.findings(filter: InsightFilter(), rule: .freeText, limit: 100, offset: 0, by: org.admin).total == 1)
         #expect(try await insight.findings(filter: InsightFilter(), rule: nil, limit: 100, offset: 0, by: org.manager).total == 0)
         #expect(try await insight.findings(filter: InsightFilter(teamID: s.team.id), rule: nil, limit: 100, offset: 0, by: org.admin).total == 0)
-        let month = QualityMeasures.month(of: Date())
+        let month = QualityMeasures.month(of: try #require(s.finished.completedAt))
         #expect(try await insight.findings(filter: InsightFilter(from: month, to: month), rule: nil, limit: 2, offset: 2, by: org.admin).findings.count == 1)
 
         // Members read nothing; unknown teams (another organization's among them) and bad months are refused by name.

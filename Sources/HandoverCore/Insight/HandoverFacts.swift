@@ -23,6 +23,8 @@ public struct HandoverFacts: Sendable, Hashable {
     public var exposures: [ExposureFact] = []
     /// The recipient's follow-up answer said the packet was not enough.
     public var recipientSaidNotEnough = false
+    /// The escalations and churn recorded on its account (Docs/Risks.md), any day.
+    public var accountOutcomes: [CalendarDate] = []
 
     public init(handover: Handover) {
         self.handover = handover

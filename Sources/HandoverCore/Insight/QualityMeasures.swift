@@ -92,9 +92,10 @@ public enum QualityMeasures {
         return ["done", "closed", "complete", "resolved", "cancel"].contains { status.contains($0) }
     }
 
-    /// Problems within `problemWindowDays` after completion: access lines declined or decided
-    /// late (or still undecided once the window is over), credentials rotated after their due
-    /// day (or not yet, once due), and a recipient saying the packet was not enough.
+    /// Problems within `problemWindowDays` after completion: an escalation or churn recorded on
+    /// the account (an incident), access lines declined or decided late (or still undecided once
+    /// the window is over), credentials rotated after their due day (or not yet, once due), and a
+    /// recipient saying the packet was not enough.
     public static func problems(_ facts: HandoverFacts, now: Date) -> Int {
         guard let completed = facts.handover.completedAt else { return 0 }
         let windowEnd = completed.addingTimeInterval(TimeInterval(problemWindowDays) * 86_400)
@@ -114,6 +115,8 @@ public enum QualityMeasures {
             }
         }
         if facts.recipientSaidNotEnough { count += 1 }
+        let day = CalendarDate(completed)
+        count += facts.accountOutcomes.filter { (1...problemWindowDays).contains(day.days(until: $0)) }.count
         return count
     }
 

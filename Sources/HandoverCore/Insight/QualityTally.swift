@@ -91,7 +91,7 @@ public enum QualityMeasure: String, Sendable, Hashable, Codable, CaseIterable {
         case .timeToSignoff: "Time to sign-off"
         case .repeatedStory: "Customers who had to repeat their story"
         case .satisfaction: "Customer satisfaction"
-        case .problemsWithin30Days: "Access or handover problems within 30 days"
+        case .problemsWithin30Days: "Incidents or access problems within 30 days"
         }
     }
 
@@ -119,7 +119,7 @@ public enum QualityMeasure: String, Sendable, Hashable, Codable, CaseIterable {
         case .repeatedStory: "Share of customers' survey answers saying they had to repeat their story."
         case .satisfaction: "Mean of the customers' satisfaction answers, from 1 to 5."
         case .problemsWithin30Days:
-            "Share of finished handovers with an access line declined or late, a credential not rotated in time, or a recipient saying the packet was not enough, within 30 days."
+            "Share of finished handovers followed within 30 days by an escalation or churn on the account, an access line declined or late, a credential not rotated in time, or a recipient saying the packet was not enough."
         }
     }
 

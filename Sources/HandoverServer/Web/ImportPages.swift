@@ -57,7 +57,7 @@ extension WebRoutes {
             let run = try await services.imports.run(id: try context.parameters.require("id"), by: viewer.member)
             var text = "row,column,reason\r\n"
             for problem in run.problems {
-                text += [String(problem.row), problem.column ?? "", problem.reason].map(ImportPages.csvField).joined(separator: ",") + "\r\n"
+                text += CSVText.row([String(problem.row), problem.column ?? "", problem.reason])
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/csv; charset=utf-8"
@@ -226,15 +226,6 @@ enum ImportPages {
     }
 
     static func count(_ n: Int) -> String { n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
-
-    /// RFC 4180: quoted when it holds a comma, quote or line break; a leading = + - @, tab or
-    /// carriage return is prefixed with ' so a spreadsheet does not run it as a formula.
-    static func csvField(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 
     /// The account page's section: the account's imported rows, each with where it came from.
     static func accountSection(_ records: [ImportedRecord], limit: Int = 50) -> HTML {

@@ -253,23 +253,16 @@ enum InsightPages {
 
     /// One row a month and a last row for the period: each measure's value and what it counted.
     static func qualityCSV(_ report: QualityReport?) -> String {
-        let measures = QualityMeasure.allCases
-        var text = (["month", "handovers_begun"] + measures.flatMap { [$0.rawValue, "\($0.rawValue)_counted"] }).joined(separator: ",") + "\r\n"
-        guard let report else { return text }
-        for (label, tally) in report.months.map({ ($0.month, $0.tally) }) + [("total", report.total)] {
-            text += ([label, String(tally.begun)] + measures.flatMap { [$0.format($0.value(tally)), String($0.basis(tally))] }).joined(separator: ",") + "\r\n"
-        }
-        return text
+        CSVText.quality(months: report?.months.map { ($0.month, $0.tally) } ?? [], total: report?.total ?? QualityTally())
     }
 
     static func auditCSV(_ findings: [DocumentationFinding], names: (accounts: [String: String], members: [String: String])) -> String {
-        var text = "completed_at,handover_id,account,template,rule,field,detail,transferor,recipient\r\n"
+        var text = CSVText.row(["completed_at", "handover_id", "account", "template", "rule", "field", "detail", "transferor", "recipient"])
         for f in findings {
-            text +=
-                [
-                    Timestamp.format(f.completedAt), f.handoverID, names.accounts[f.accountID] ?? f.accountID, f.templateKey, f.rule.rawValue, f.path ?? "", f.detail,
-                    names.members[f.transferorID] ?? f.transferorID, names.members[f.recipientID] ?? f.recipientID,
-                ].map(ImportPages.csvField).joined(separator: ",") + "\r\n"
+            text += CSVText.row([
+                Timestamp.format(f.completedAt), f.handoverID, names.accounts[f.accountID] ?? f.accountID, f.templateKey, f.rule.rawValue, f.path ?? "", f.detail,
+                names.members[f.transferorID] ?? f.transferorID, names.members[f.recipientID] ?? f.recipientID,
+            ])
         }
         return text
     }

@@ -177,6 +177,7 @@ public struct InsightService: Sendable {
         facts.accessLines = evidence.accessLines[id] ?? []
         facts.exposures = evidence.exposures[id] ?? []
         facts.recipientSaidNotEnough = evidence.notEnough.contains(id)
+        facts.accountOutcomes = evidence.outcomes[handover.accountID] ?? []
         return facts
     }
 }
